@@ -1,0 +1,19 @@
+//! The one source of each fact the console and its API share.
+//!
+//! - [`error`]: the stable error codes, their HTTP statuses and their messages, and the
+//!   JSON error envelope every API error travels in.
+//! - [`rules`]: field rules (e.g. the Tencent Cloud account ID), used inline by the browser
+//!   and authoritatively by the server.
+//! - [`api`]: request and response types of the JSON API.
+//! - [`lang`]: the two UI languages.
+//!
+//! No I/O lives here; everything compiles for wasm32 and native alike.
+
+pub mod api;
+pub mod error;
+pub mod lang;
+pub mod rules;
+
+pub use error::{ErrorBody, ErrorCode, ErrorEnvelope};
+pub use lang::Lang;
+pub use rules::FieldError;

@@ -1,0 +1,37 @@
+//! Settings from flags and environment variables (the same names as in the design).
+
+use std::{net::SocketAddr, path::PathBuf};
+
+/// `cloud-pay-console [FLAGS]`; every flag can also come from its environment variable.
+#[derive(Debug, Clone, clap::Parser)]
+#[command(
+    name = "cloud-pay-console",
+    version,
+    about = "Cloud Pay Console API server"
+)]
+pub struct Config {
+    /// Address to listen on.
+    #[arg(long, env = "CONSOLE_ADDR", default_value = "127.0.0.1:8080")]
+    pub addr: SocketAddr,
+    /// `sqlite://path/to/file.db` (default) or `postgres://…`.
+    #[arg(long, env = "DATABASE_URL", default_value = "sqlite://data/console.db")]
+    pub database_url: String,
+    /// The built SPA (`trunk build` output).
+    #[arg(long, env = "CONSOLE_DIST", default_value = "dist")]
+    pub dist: PathBuf,
+    /// Public origin, e.g. `https://console.example.com` (enables secure cookies over HTTPS).
+    #[arg(long, env = "CONSOLE_PUBLIC_ORIGIN")]
+    pub public_origin: Option<String>,
+    /// Seed of the deterministic sandbox upstream.
+    #[arg(long, env = "SANDBOX_SEED", default_value_t = 20_261_127)]
+    pub sandbox_seed: u64,
+    /// Sub-merchants in the sandbox, over all providers.
+    #[arg(long, env = "SANDBOX_SUB_MERCHANTS", default_value_t = 3_000)]
+    pub sandbox_sub_merchants: u64,
+    /// Latency the sandbox adds to every upstream call, in milliseconds.
+    #[arg(long, env = "SANDBOX_LATENCY_MS", default_value_t = 0)]
+    pub sandbox_latency_ms: u64,
+    /// Share of upstream calls (0.0–1.0) that fail transiently.
+    #[arg(long, env = "SANDBOX_FAULT_RATE", default_value_t = 0.0)]
+    pub sandbox_fault_rate: f64,
+}

@@ -1,0 +1,161 @@
+//! The one error type of the API. A handler returns `Err(AppError)`; the
+//! [`crate::middleware::request_context`] layer turns it into the JSON envelope with the
+//! request's id and language, and logs it (internal details go to the log only).
+
+use std::collections::BTreeMap;
+
+use axum::{
+    extract::rejection::JsonRejection,
+    http::StatusCode,
+    response::{IntoResponse, Response},
+};
+use domain::{
+    ErrorBody, ErrorCode, FieldError, Lang,
+    error::{ErrorReason, FieldIssue, describe},
+};
+
+/// An API error before it is rendered for a particular request.
+#[derive(Debug, Clone, thiserror::Error)]
+#[error("{code:?} {detail:?}")]
+pub struct AppError {
+    pub code: ErrorCode,
+    pub reason: Option<ErrorReason>,
+    pub fields: BTreeMap<String, FieldError>,
+    pub retry_after_s: Option<u64>,
+    /// Server-side detail for the log; never sent to the client.
+    pub detail: Option<String>,
+}
+
+impl AppError {
+    pub fn new(code: ErrorCode) -> Self {
+        AppError {
+            code,
+            reason: None,
+            fields: BTreeMap::new(),
+            retry_after_s: None,
+            detail: None,
+        }
+    }
+
+    pub fn not_found() -> Self {
+        AppError::new(ErrorCode::NotFound)
+    }
+
+    /// An unexpected failure: the client sees only `Internal` and the request id.
+    pub fn internal(detail: impl std::fmt::Display) -> Self {
+        AppError::new(ErrorCode::Internal).with_detail(detail)
+    }
+
+    /// A `Validation` error on one field.
+    pub fn field(name: &str, error: FieldError) -> Self {
+        AppError::new(ErrorCode::Validation).and_field(name, error)
+    }
+
+    pub fn and_field(mut self, name: &str, error: FieldError) -> Self {
+        self.fields.insert(name.to_owned(), error);
+        self
+    }
+
+    pub fn with_reason(mut self, reason: ErrorReason) -> Self {
+        self.reason = Some(reason);
+        self
+    }
+
+    pub fn with_retry_after(mut self, seconds: u64) -> Self {
+        self.retry_after_s = Some(seconds.max(1));
+        self
+    }
+
+    pub fn with_detail(mut self, detail: impl std::fmt::Display) -> Self {
+        self.detail = Some(detail.to_string());
+        self
+    }
+
+    /// The body for a request with this id, in this language.
+    pub fn body(&self, lang: Lang, request_id: &str) -> ErrorBody {
+        ErrorBody {
+            code: self.code,
+            message: describe(self.code, self.reason, self.retry_after_s, lang),
+            reason: self.reason,
+            fields: self
+                .fields
+                .iter()
+                .map(|(name, rule)| {
+                    let issue = FieldIssue {
+                        rule: rule.clone(),
+                        message: rule.message(lang),
+                    };
+                    (name.clone(), issue)
+                })
+                .collect(),
+            retry_after_s: self.retry_after_s,
+            request_id: request_id.to_owned(),
+        }
+    }
+
+    pub fn status(&self) -> StatusCode {
+        StatusCode::from_u16(self.code.http_status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
+    }
+}
+
+/// Collects field errors so that one response names every wrong field at once.
+#[derive(Debug, Default)]
+pub struct FieldErrors(BTreeMap<String, FieldError>);
+
+impl FieldErrors {
+    /// Runs a rule on a field, keeping its error.
+    pub fn check<T>(&mut self, name: &str, result: Result<T, FieldError>) -> Option<T> {
+        result.map_err(|e| self.0.insert(name.to_owned(), e)).ok()
+    }
+
+    /// `Ok` when every field passed.
+    pub fn finish(self) -> Result<(), AppError> {
+        if self.0.is_empty() {
+            Ok(())
+        } else {
+            let mut error = AppError::new(ErrorCode::Validation);
+            error.fields = self.0;
+            Err(error)
+        }
+    }
+}
+
+impl IntoResponse for AppError {
+    fn into_response(self) -> Response {
+        // Rendered by the request-context layer, which knows the request id and language.
+        let mut response = self.status().into_response();
+        response.extensions_mut().insert(self);
+        response
+    }
+}
+
+impl From<JsonRejection> for AppError {
+    fn from(rejection: JsonRejection) -> Self {
+        AppError::new(ErrorCode::Validation)
+            .with_reason(ErrorReason::MalformedRequest)
+            .with_detail(rejection.body_text())
+    }
+}
+
+impl From<crate::store::StoreError> for AppError {
+    fn from(error: crate::store::StoreError) -> Self {
+        AppError::internal(error)
+    }
+}
+
+impl From<crate::upstream::UpstreamError> for AppError {
+    fn from(error: crate::upstream::UpstreamError) -> Self {
+        AppError::internal(error)
+    }
+}
+
+/// A JSON body whose rejection is an [`AppError`].
+#[derive(Debug, Clone, Copy, Default, axum::extract::FromRequest)]
+#[from_request(via(axum::Json), rejection(AppError))]
+pub struct ApiJson<T>(pub T);
+
+impl<T: serde::Serialize> IntoResponse for ApiJson<T> {
+    fn into_response(self) -> Response {
+        axum::Json(self.0).into_response()
+    }
+}

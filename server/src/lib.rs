@@ -1,0 +1,91 @@
+//! Cloud Pay Console API server.
+//!
+//! [`app`] builds the whole HTTP surface from an [`AppState`]: the JSON API under `/api/v1`
+//! (one module per area in [`routes`]), its OpenAPI document, and the SPA's static files.
+//! Handlers never hold SQL: they call the [`store::Store`] trait, whose SQLite implementation
+//! is the embedded default. The WeChat Maidan service is reached through
+//! [`upstream::MaidanUpstream`]; the seeded sandbox is the one implementation shipped.
+//! Cross-cutting behaviour (request ids, error envelopes, CSRF, security headers) lives in
+//! [`middleware`].
+
+pub mod auth;
+pub mod clock;
+pub mod config;
+pub mod error;
+pub mod middleware;
+pub mod openapi;
+pub mod routes;
+pub mod seed;
+pub mod static_files;
+pub mod store;
+pub mod upstream;
+
+use std::{path::PathBuf, sync::Arc, time::Duration};
+
+use axum::Router;
+
+pub use config::Config;
+pub use error::AppError;
+
+use clock::Clock;
+use store::Store;
+use upstream::MaidanUpstream;
+
+/// Everything a handler may need, cheap to clone.
+#[derive(Clone)]
+pub struct AppState {
+    pub store: Arc<dyn Store>,
+    pub upstream: Arc<dyn MaidanUpstream>,
+    pub clock: Arc<dyn Clock>,
+    pub settings: Arc<Settings>,
+}
+
+/// Behaviour knobs that tests may tighten.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// Where the built SPA lives; `None` serves no static files.
+    pub dist: Option<PathBuf>,
+    /// The origin the console is served from, e.g. `https://console.example.com`.
+    /// When set, only it may send state-changing requests, and `https` turns on secure cookies.
+    pub public_origin: Option<String>,
+    pub session_ttl: Duration,
+    /// Wrong passwords allowed per account within [`Settings::login_window`].
+    pub login_max_failures: usize,
+    pub login_window: Duration,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            dist: None,
+            public_origin: None,
+            session_ttl: Duration::from_secs(8 * 3600),
+            login_max_failures: 5,
+            login_window: Duration::from_secs(60),
+        }
+    }
+}
+
+impl Settings {
+    /// Cookies get `Secure` and the `__Host-` prefix when the console is served over HTTPS.
+    pub fn secure_cookies(&self) -> bool {
+        self.public_origin
+            .as_deref()
+            .is_some_and(|o| o.starts_with("https://"))
+    }
+}
+
+/// The whole HTTP application.
+pub fn app(state: AppState) -> Router {
+    let api = openapi::api_router(&state);
+    let static_files = static_files::router(state.settings.dist.as_deref());
+    Router::new()
+        .merge(api)
+        .merge(static_files)
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            middleware::reject_cross_origin,
+        ))
+        .layer(axum::middleware::from_fn(middleware::request_context))
+        .layer(axum::middleware::from_fn(middleware::add_security_headers))
+}

@@ -1,0 +1,157 @@
+//! Layers every request passes through.
+
+use std::time::Instant;
+
+use axum::{
+    extract::{Request, State},
+    http::{HeaderMap, HeaderValue, Method, header},
+    middleware::Next,
+    response::{IntoResponse, Response},
+};
+use domain::{ErrorCode, ErrorEnvelope, Lang, error::ErrorReason};
+
+use crate::{AppError, AppState};
+
+/// The request's id: in every log line, the `x-request-id` header and every error envelope.
+#[derive(Debug, Clone)]
+pub struct RequestId(pub String);
+
+impl RequestId {
+    fn generate() -> RequestId {
+        let mut bytes = [0_u8; 8];
+        // A request id needs uniqueness, not secrecy; fall back to the clock if the OS says no.
+        if getrandom::fill(&mut bytes).is_err() {
+            bytes = crate::clock::Clock::now_ms(&crate::clock::SystemClock).to_be_bytes();
+        }
+        RequestId(format!("req_{}", crate::auth::hex(&bytes)))
+    }
+}
+
+/// The language of the request's `Accept-Language` (Chinese unless English comes first).
+pub fn request_lang(headers: &HeaderMap) -> Lang {
+    headers
+        .get(header::ACCEPT_LANGUAGE)
+        .and_then(|v| v.to_str().ok())
+        .map(Lang::from_tag)
+        .unwrap_or_default()
+}
+
+/// Gives each request an id and a language, renders [`AppError`]s as the JSON envelope, and
+/// writes one log line per request.
+pub async fn request_context(mut request: Request, next: Next) -> Response {
+    let started = Instant::now();
+    let id = RequestId::generate();
+    let lang = request_lang(request.headers());
+    let method = request.method().clone();
+    let path = request.uri().path().to_owned();
+    request.extensions_mut().insert(id.clone());
+    request.extensions_mut().insert(lang);
+
+    let mut response = next.run(request).await;
+
+    if let Some(error) = response.extensions_mut().remove::<AppError>() {
+        response = render_error(&error, lang, &id);
+    }
+    let headers = response.headers_mut();
+    if let Ok(value) = HeaderValue::from_str(&id.0) {
+        headers.insert("x-request-id", value);
+    }
+    if path.starts_with("/api/") && !headers.contains_key(header::CACHE_CONTROL) {
+        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
+    tracing::info!(
+        request_id = %id.0,
+        %method,
+        %path,
+        status = response.status().as_u16(),
+        ms = started.elapsed().as_millis() as u64,
+        "request"
+    );
+    response
+}
+
+fn render_error(error: &AppError, lang: Lang, id: &RequestId) -> Response {
+    if error.code == ErrorCode::Internal {
+        tracing::error!(request_id = %id.0, detail = ?error.detail, "internal error");
+    } else if let Some(detail) = &error.detail {
+        tracing::info!(request_id = %id.0, code = ?error.code, %detail, "request refused");
+    }
+    let envelope = ErrorEnvelope {
+        error: error.body(lang, &id.0),
+    };
+    let mut response = (error.status(), axum::Json(envelope)).into_response();
+    if let Some(seconds) = error.retry_after_s {
+        response
+            .headers_mut()
+            .insert(header::RETRY_AFTER, HeaderValue::from(seconds));
+    }
+    response
+}
+
+/// CSRF protection: a state-changing request that a browser marks as coming from another
+/// origin is refused. Browsers always send `Origin` on cross-origin writes; clients that are
+/// not browsers send neither header and carry no ambient cookies to abuse.
+pub async fn reject_cross_origin(
+    State(state): State<AppState>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let safe = matches!(
+        *request.method(),
+        Method::GET | Method::HEAD | Method::OPTIONS
+    );
+    if safe || is_same_origin(request.headers(), state.settings.public_origin.as_deref()) {
+        next.run(request).await
+    } else {
+        AppError::new(ErrorCode::Forbidden)
+            .with_reason(ErrorReason::CrossOrigin)
+            .into_response()
+    }
+}
+
+fn is_same_origin(headers: &HeaderMap, public_origin: Option<&str>) -> bool {
+    let header_str = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
+    match header_str(header::ORIGIN.as_str()) {
+        Some(origin) => match public_origin {
+            Some(expected) => origin == expected.trim_end_matches('/'),
+            None => {
+                let host = header_str(header::HOST.as_str()).unwrap_or_default();
+                origin
+                    .split_once("://")
+                    .is_some_and(|(_, authority)| !host.is_empty() && authority == host)
+            }
+        },
+        None => !matches!(
+            header_str("sec-fetch-site"),
+            Some("cross-site" | "same-site")
+        ),
+    }
+}
+
+/// The Content-Security-Policy of every response.
+pub const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; frame-ancestors 'none'";
+
+/// Security headers on every response, the SPA's files and the API alike.
+pub async fn add_security_headers(request: Request, next: Next) -> Response {
+    let mut response = next.run(request).await;
+    let headers = response.headers_mut();
+    let set = [
+        (
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static(CONTENT_SECURITY_POLICY),
+        ),
+        (
+            header::X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
+        ),
+        (
+            header::REFERRER_POLICY,
+            HeaderValue::from_static("same-origin"),
+        ),
+        (header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY")),
+    ];
+    for (name, value) in set {
+        headers.insert(name, value);
+    }
+    response
+}

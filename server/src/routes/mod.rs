@@ -1,0 +1,20 @@
+//! The JSON API under `/api/v1`, one module per area, each with its own `router()`.
+
+pub mod health;
+pub mod sandbox;
+pub mod session;
+
+use utoipa_axum::router::OpenApiRouter;
+
+use crate::AppState;
+
+/// Every `/api/v1` route, with its OpenAPI description.
+pub fn v1(state: &AppState) -> OpenApiRouter<AppState> {
+    let mut router = OpenApiRouter::new()
+        .merge(health::router())
+        .merge(session::router());
+    if state.upstream.sandbox().is_some() {
+        router = router.merge(sandbox::router());
+    }
+    router
+}

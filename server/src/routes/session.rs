@@ -1,0 +1,164 @@
+//! Sign in, who am I, sign out.
+
+use axum::{
+    extract::State,
+    http::{StatusCode, header},
+    response::{IntoResponse, Response},
+};
+use domain::{
+    ErrorCode,
+    api::{LoginRequest, SessionInfo},
+    error::ErrorReason,
+    rules::{self, AccountId},
+};
+use utoipa_axum::{router::OpenApiRouter, routes};
+
+use crate::{
+    AppError, AppState,
+    auth::{self, CurrentSession},
+    clock::rfc3339,
+    error::{ApiJson, FieldErrors},
+    store::NewSession,
+};
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(login, current, logout))
+}
+
+/// A hash verified for unknown accounts, so that their answer takes as long as a wrong
+/// password's and does not reveal which account IDs exist.
+static NO_ACCOUNT_HASH: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+    auth::hash_password("no account has this password").unwrap_or_default()
+});
+
+fn session_info(state: &AppState, session: &CurrentSession) -> SessionInfo {
+    SessionInfo {
+        account: session.account.clone(),
+        expires_at: rfc3339(session.expires_at_ms),
+        sandbox: state.upstream.sandbox().is_some(),
+    }
+}
+
+/// Signs in with a Tencent Cloud account ID and password; sets the session cookie.
+///
+/// After `login_max_failures` wrong passwords within `login_window`, the account answers
+/// `RateLimited` with `Retry-After` until the oldest of them leaves the window.
+#[utoipa::path(post, path = "/session", tag = "session", request_body = LoginRequest,
+    responses(
+        (status = 200, body = SessionInfo),
+        (status = 401, body = domain::ErrorEnvelope),
+        (status = 422, body = domain::ErrorEnvelope),
+        (status = 429, body = domain::ErrorEnvelope),
+    ))]
+async fn login(
+    State(state): State<AppState>,
+    ApiJson(request): ApiJson<LoginRequest>,
+) -> Result<Response, AppError> {
+    let mut errors = FieldErrors::default();
+    let account_id = errors.check("account_id", AccountId::parse(&request.account_id));
+    errors.check("password", rules::login_password(&request.password));
+    errors.finish()?;
+    let Some(account_id) = account_id else {
+        return Err(AppError::new(ErrorCode::Validation));
+    };
+
+    let settings = &state.settings;
+    let now = state.clock.now_ms();
+    let window_ms = i64::try_from(settings.login_window.as_millis()).unwrap_or(i64::MAX);
+    let locked = |failures: &[i64]| -> Option<AppError> {
+        let max = settings.login_max_failures;
+        (failures.len() >= max).then(|| {
+            let unlocks_at = failures[failures.len() - max] + window_ms;
+            let wait_s = u64::try_from((unlocks_at - now + 999) / 1000).unwrap_or(1);
+            AppError::new(ErrorCode::RateLimited)
+                .with_reason(ErrorReason::TooManyLoginAttempts)
+                .with_retry_after(wait_s)
+        })
+    };
+
+    let failures = state
+        .store
+        .login_failures_since(account_id.as_str(), now - window_ms)
+        .await?;
+    if let Some(error) = locked(&failures) {
+        return Err(error);
+    }
+
+    let found = state.store.account_credentials(account_id.as_str()).await?;
+    let hash = found
+        .as_ref()
+        .map_or_else(|| NO_ACCOUNT_HASH.clone(), |(_, hash)| hash.clone());
+    let password = request.password;
+    let verified = tokio::task::spawn_blocking(move || auth::verify_password(&password, &hash))
+        .await
+        .map_err(AppError::internal)?;
+
+    let account = match found {
+        Some((account, _)) if verified => account,
+        _ => {
+            state
+                .store
+                .record_login_failure(account_id.as_str(), now, now - window_ms)
+                .await?;
+            let mut failures = failures;
+            failures.push(now);
+            return Err(locked(&failures).unwrap_or_else(|| {
+                AppError::new(ErrorCode::Unauthenticated).with_reason(ErrorReason::WrongCredentials)
+            }));
+        }
+    };
+
+    state
+        .store
+        .clear_login_failures(account_id.as_str())
+        .await?;
+    let (token, token_hash) = auth::new_token()?;
+    let ttl_ms = i64::try_from(settings.session_ttl.as_millis()).unwrap_or(i64::MAX);
+    let session = NewSession {
+        token_hash: token_hash.clone(),
+        account_id: account.id.to_string(),
+        created_at_ms: now,
+        expires_at_ms: now + ttl_ms,
+    };
+    state.store.create_session(&session).await?;
+    let current = CurrentSession {
+        account,
+        token_hash,
+        expires_at_ms: session.expires_at_ms,
+    };
+    let body = session_info(&state, &current);
+    Ok((
+        [(
+            header::SET_COOKIE,
+            auth::session_cookie(settings, Some(&token)),
+        )],
+        ApiJson(body),
+    )
+        .into_response())
+}
+
+/// The signed-in account; `401 Unauthenticated` when there is none.
+#[utoipa::path(get, path = "/session", tag = "session",
+    responses((status = 200, body = SessionInfo), (status = 401, body = domain::ErrorEnvelope)))]
+async fn current(State(state): State<AppState>, session: CurrentSession) -> ApiJson<SessionInfo> {
+    ApiJson(session_info(&state, &session))
+}
+
+/// Signs out: ends the session and clears the cookie. Idempotent.
+#[utoipa::path(delete, path = "/session", tag = "session", responses((status = 204)))]
+async fn logout(
+    State(state): State<AppState>,
+    session: Option<CurrentSession>,
+) -> Result<Response, AppError> {
+    if let Some(session) = session {
+        state.store.delete_session(&session.token_hash).await?;
+    }
+    Ok((
+        StatusCode::NO_CONTENT,
+        [(
+            header::SET_COOKIE,
+            auth::session_cookie(&state.settings, None),
+        )],
+    )
+        .into_response())
+}

@@ -1,0 +1,224 @@
+//! What every response carries: security headers, CSRF protection, the error envelope,
+//! the SPA's static files and the OpenAPI document.
+
+mod common;
+
+use axum::{
+    body::Body,
+    http::{Request, StatusCode},
+};
+use common::TestApp;
+use serde_json::json;
+
+const CSP: &str = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; frame-ancestors 'none'";
+
+fn assert_security_headers(response: &common::TestResponse, what: &str) {
+    assert_eq!(
+        response.header("content-security-policy"),
+        Some(CSP),
+        "{what}"
+    );
+    assert_eq!(
+        response.header("x-content-type-options"),
+        Some("nosniff"),
+        "{what}"
+    );
+    assert_eq!(
+        response.header("referrer-policy"),
+        Some("same-origin"),
+        "{what}"
+    );
+    assert_eq!(response.header("x-frame-options"), Some("DENY"), "{what}");
+    assert!(response.header("x-request-id").is_some(), "{what}");
+}
+
+#[tokio::test]
+async fn every_kind_of_response_carries_the_security_headers() {
+    let app = TestApp::new().await;
+    let cookie = app.login_as("100000000001").await;
+    for (path, cookie) in [
+        ("/", None),
+        ("/providers", None),
+        ("/console-0123456789abcdef.js", None),
+        ("/api/v1/health", None),
+        ("/api/v1/session", Some(cookie.as_str())),
+        ("/api/v1/session", None),
+        ("/api/v1/nothing-here", None),
+        ("/api/openapi.json", None),
+    ] {
+        let response = app.get(path, cookie).await;
+        assert_security_headers(&response, path);
+    }
+}
+
+#[tokio::test]
+async fn an_unknown_api_path_answers_the_json_404_envelope() {
+    let app = TestApp::new().await;
+    for path in ["/api/v1/nothing-here", "/api/v2/session", "/api"] {
+        let response = app.get(path, None).await;
+        assert_eq!(response.status, StatusCode::NOT_FOUND, "{path}");
+        let error = &response.json()["error"];
+        assert_eq!(error["code"], "NotFound", "{path}");
+        assert!(error["message"].as_str().unwrap().contains("找不到"));
+        assert_eq!(
+            error["request_id"].as_str(),
+            response.header("x-request-id")
+        );
+        assert!(
+            response
+                .header("content-type")
+                .unwrap()
+                .starts_with("application/json")
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_client_route_is_answered_with_the_console_page() {
+    let app = TestApp::new().await;
+    for path in ["/", "/login", "/providers", "/m/provider-sync/abc"] {
+        let response = app.get(path, None).await;
+        assert_eq!(response.status, StatusCode::OK, "{path}");
+        assert!(
+            response.text().contains("<title>Cloud Pay Console</title>"),
+            "{path}"
+        );
+        assert_eq!(response.header("cache-control"), Some("no-cache"), "{path}");
+    }
+}
+
+#[tokio::test]
+async fn hashed_assets_are_immutable_and_served_precompressed() {
+    let app = TestApp::new().await;
+    let plain = app.get("/console-0123456789abcdef.js", None).await;
+    assert_eq!(plain.status, StatusCode::OK);
+    assert_eq!(
+        plain.header("cache-control"),
+        Some("public, max-age=31536000, immutable")
+    );
+    assert_eq!(plain.text(), "export {}");
+
+    let request = Request::get("/console-0123456789abcdef.js")
+        .header("accept-encoding", "br, gzip")
+        .body(Body::empty())
+        .unwrap();
+    let br = app.send(request).await;
+    assert_eq!(br.header("content-encoding"), Some("br"));
+    assert_eq!(br.body, vec![0x0b, 0x04, 0x80]);
+}
+
+#[tokio::test]
+async fn a_write_from_another_site_is_refused() {
+    let app = TestApp::new().await;
+    let body = json!({"account_id": "100000000001", "password": "sandbox-demo"}).to_string();
+
+    let evil = Request::post("/api/v1/session")
+        .header("host", common::HOST)
+        .header("origin", "https://evil.example")
+        .header("content-type", "application/json")
+        .body(Body::from(body.clone()))
+        .unwrap();
+    let response = app.send(evil).await;
+    assert_eq!(response.status, StatusCode::FORBIDDEN);
+    assert_eq!(response.json()["error"]["code"], "Forbidden");
+    assert_eq!(response.json()["error"]["reason"], "cross_origin");
+
+    let cross_site_form = Request::post("/api/v1/session")
+        .header("host", common::HOST)
+        .header("sec-fetch-site", "cross-site")
+        .header("content-type", "application/json")
+        .body(Body::from(body.clone()))
+        .unwrap();
+    assert_eq!(
+        app.send(cross_site_form).await.status,
+        StatusCode::FORBIDDEN
+    );
+
+    let same_origin = Request::post("/api/v1/session")
+        .header("host", common::HOST)
+        .header("origin", common::ORIGIN)
+        .header("sec-fetch-site", "same-origin")
+        .header("content-type", "application/json")
+        .body(Body::from(body))
+        .unwrap();
+    assert_eq!(app.send(same_origin).await.status, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn with_a_public_origin_only_it_may_write() {
+    let app = TestApp::with_settings(server::Settings {
+        public_origin: Some("https://console.example.com".into()),
+        ..server::Settings::default()
+    })
+    .await;
+    let login = |origin: &'static str| {
+        Request::post("/api/v1/session")
+            .header("host", "console.example.com")
+            .header("origin", origin)
+            .header("content-type", "application/json")
+            .body(Body::from(
+                json!({"account_id": "100000000001", "password": "sandbox-demo"}).to_string(),
+            ))
+            .unwrap()
+    };
+    assert_eq!(
+        app.send(login("http://console.example.com")).await.status,
+        StatusCode::FORBIDDEN
+    );
+    let ok = app.send(login("https://console.example.com")).await;
+    assert_eq!(ok.status, StatusCode::OK);
+    let cookie = ok.header("set-cookie").unwrap();
+    assert!(cookie.starts_with("__Host-console_session="));
+    assert!(cookie.contains("; Secure"));
+}
+
+#[tokio::test]
+async fn health_names_the_sandbox_upstream() {
+    let app = TestApp::new().await;
+    let response = app.get("/api/v1/health", None).await;
+    assert_eq!(response.status, StatusCode::OK);
+    assert_eq!(response.json()["status"], "ok");
+    assert_eq!(response.json()["upstream"], "sandbox");
+}
+
+#[tokio::test]
+async fn the_openapi_document_describes_every_route() {
+    let app = TestApp::new().await;
+    let response = app.get("/api/openapi.json", None).await;
+    assert_eq!(response.status, StatusCode::OK);
+    let document = response.json();
+    let paths = document["paths"].as_object().unwrap();
+    for (path, method) in [
+        ("/api/v1/health", "get"),
+        ("/api/v1/session", "post"),
+        ("/api/v1/session", "get"),
+        ("/api/v1/session", "delete"),
+        ("/api/v1/sandbox/wechat-users", "get"),
+    ] {
+        assert!(
+            paths.get(path).and_then(|p| p.get(method)).is_some(),
+            "{method} {path}"
+        );
+    }
+    assert!(document["components"]["schemas"]["ErrorEnvelope"].is_object());
+}
+
+#[tokio::test]
+async fn sandbox_wechat_users_are_listed() {
+    let app = TestApp::new().await;
+    let users = app.get("/api/v1/sandbox/wechat-users", None).await.json();
+    let openids: Vec<&str> = users
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|u| u["openid"].as_str())
+        .collect();
+    assert_eq!(
+        openids,
+        [
+            "o_sandbox_admin_1",
+            "o_sandbox_admin_2",
+            "o_sandbox_staff_1"
+        ]
+    );
+}
