@@ -1,1 +1,22 @@
-pub fn mount() {}
+//! The Cloud Pay Console single-page app (Leptos, client-side rendered).
+//!
+//! - [`app`]: the router and the providers of shared state.
+//! - [`api`]: the typed API client, one async fn per endpoint.
+//! - [`i18n`]: every visible string, in Chinese (default) and English.
+//! - [`state`]: browser state logic (the signed-in session).
+//! - [`components`]: the console shell and reusable pieces (fields, error notes).
+//! - [`pages`]: one module per screen.
+//!
+//! Field rules and error messages come from the `domain` crate, shared with the server.
+
+pub mod api;
+pub mod app;
+pub mod components;
+pub mod i18n;
+pub mod pages;
+pub mod state;
+
+/// Mounts the console on `<body>`.
+pub fn mount() {
+    leptos::mount::mount_to_body(app::App);
+}

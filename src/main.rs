@@ -1,3 +1,5 @@
+//! Entry point of the console SPA: mounts the app.
+
 fn main() {
     console::mount();
 }

@@ -6,10 +6,12 @@
 //!   and authoritatively by the server.
 //! - [`api`]: request and response types of the JSON API.
 //! - [`lang`]: the two UI languages.
+//! - [`demo`]: the sandbox's demo accounts.
 //!
 //! No I/O lives here; everything compiles for wasm32 and native alike.
 
 pub mod api;
+pub mod demo;
 pub mod error;
 pub mod lang;
 pub mod rules;

@@ -1,25 +1,13 @@
 //! The demo accounts (fixed: checks outside this repo sign in with them).
 
-use domain::{
-    api::{Account, AccountRole},
-    rules::AccountId,
-};
+use domain::{api::Account, rules::AccountId};
 
 use crate::{
     AppError, auth,
     store::{NewAccount, Store},
 };
 
-/// The password of every demo account.
-pub const DEMO_PASSWORD: &str = "sandbox-demo";
-
-/// `(account ID, name, role)` of each demo account.
-pub const DEMO_ACCOUNTS: [(&str, &str, AccountRole); 4] = [
-    ("100000000001", "演示服务商", AccountRole::Provider),
-    ("100000000002", "演示子服务商·甲", AccountRole::SubProvider),
-    ("100000000003", "演示子服务商·乙", AccountRole::SubProvider),
-    ("100000000004", "另一服务商", AccountRole::Provider),
-];
+pub use domain::demo::{DEMO_ACCOUNTS, DEMO_PASSWORD};
 
 /// Creates the demo accounts that do not exist yet. Idempotent; hashes only what it inserts.
 pub async fn demo_accounts(store: &dyn Store) -> Result<(), AppError> {

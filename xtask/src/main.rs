@@ -1,1 +1,55 @@
-fn main() {}
+//! `cargo xtask run | test | bench | dist` — the only entry points a person needs.
+//!
+//! Each command installs what it is missing (the wasm target, trunk, wasm-bindgen-cli at the
+//! Cargo.lock version, wasm-opt from npm's binaryen, Chromium for tests) and is fast when all
+//! of it is already there.
+
+mod budget;
+mod dist;
+mod process;
+mod test;
+mod tools;
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, bail};
+
+fn main() -> anyhow::Result<()> {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let root = project_root();
+    std::env::set_current_dir(&root).context("entering the project root")?;
+    match args.first().map(String::as_str) {
+        Some("run") => run(&root, &args[1..]),
+        Some("test") => test::all(&root),
+        Some("dist") => dist::build(&root).map(|_| ()),
+        Some("bench") => budget::bench(&root),
+        _ => {
+            eprintln!(
+                "usage: cargo xtask <command>\n\n  run [SERVER FLAGS]  build the console and start it (flags: cloud-pay-console --help)\n  test                run every check and test suite\n  dist                build the console into dist/ (release, precompressed)\n  bench               report sizes and measurements"
+            );
+            bail!(
+                "unknown command {:?}",
+                args.first().map_or("", String::as_str)
+            );
+        }
+    }
+}
+
+/// The workspace root (the parent of this crate).
+fn project_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .map_or_else(|| PathBuf::from("."), Path::to_path_buf)
+}
+
+/// Builds the SPA and the server, then becomes the server.
+fn run(root: &Path, server_args: &[String]) -> anyhow::Result<()> {
+    dist::build(root)?;
+    let binary = process::build_server(root)?;
+    let mut command = std::process::Command::new(binary);
+    command.args(server_args);
+    if std::env::var_os("CONSOLE_DIST").is_none() {
+        command.env("CONSOLE_DIST", root.join("dist"));
+    }
+    process::exec(command)
+}

@@ -1,0 +1,28 @@
+//! The router and the shared state every page finds in context.
+
+use leptos::prelude::*;
+use leptos_router::{
+    components::{FlatRoutes, Route, Router},
+    path,
+};
+
+use crate::{
+    components::shell::Shell,
+    i18n::provide_i18n,
+    pages::{login::LoginPage, not_found::NotFoundPage, overview::OverviewPage},
+    state::session::provide_session,
+};
+
+#[component]
+pub fn App() -> impl IntoView {
+    provide_i18n();
+    provide_session();
+    view! {
+        <Router>
+            <FlatRoutes fallback=NotFoundPage>
+                <Route path=path!("/login") view=LoginPage/>
+                <Route path=path!("/") view=|| view! { <Shell><OverviewPage/></Shell> }/>
+            </FlatRoutes>
+        </Router>
+    }
+}

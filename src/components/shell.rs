@@ -1,0 +1,134 @@
+//! The console shell: top bar, left navigation, and the page. Guards every page inside it:
+//! a signed-out visitor is sent to the login page and brought back afterwards.
+
+use domain::api::AccountRole;
+use leptos::prelude::*;
+use leptos_router::{
+    NavigateOptions,
+    components::A,
+    hooks::{use_location, use_navigate},
+};
+
+use crate::{
+    api,
+    components::language_switch::LanguageSwitch,
+    i18n::{Key, tr, use_i18n},
+    state::session::use_session,
+};
+
+/// The login URL that returns to `path` afterwards.
+pub fn login_url(path: &str) -> String {
+    if path.is_empty() || path == "/" || path.starts_with("/login") {
+        "/login".to_owned()
+    } else {
+        format!(
+            "/login?next={}",
+            String::from(js_sys::encode_uri_component(path))
+        )
+    }
+}
+
+/// Wraps a page of the signed-in console. (Routes are flat: each page names its shell.)
+#[component]
+pub fn Shell(children: ChildrenFn) -> impl IntoView {
+    let session = use_session();
+    let location = use_location();
+    let navigate = use_navigate();
+    // Tracks only the session: reading the location untracked keeps the redirect itself
+    // from triggering another one.
+    Effect::new(move |_| {
+        if session.checked() && session.info().is_none() {
+            let search = location.search.get_untracked();
+            let here = if search.is_empty() {
+                location.pathname.get_untracked()
+            } else {
+                format!("{}?{search}", location.pathname.get_untracked())
+            };
+            navigate(
+                &login_url(&here),
+                NavigateOptions {
+                    replace: true,
+                    ..NavigateOptions::default()
+                },
+            );
+        }
+    });
+    view! {
+        <Show
+            when=move || session.info().is_some()
+            fallback=|| view! { <div class="boot">{tr(Key::Loading)}</div> }
+        >
+            <div class="shell">
+                <TopBar/>
+                <div class="shell-body">
+                    <SideNav/>
+                    <main class="page">{children()}</main>
+                </div>
+            </div>
+        </Show>
+    }
+}
+
+#[component]
+fn TopBar() -> impl IntoView {
+    let session = use_session();
+    let i18n = use_i18n();
+    let navigate = use_navigate();
+    let sign_out = Action::new_local(|_: &()| api::logout());
+    Effect::new(move |_| {
+        if sign_out.value().get().is_some() {
+            session.signed_out();
+            navigate("/login", NavigateOptions::default());
+        }
+    });
+    let account = move || session.info().map(|s| s.account);
+    let sandbox = move || session.info().is_some_and(|s| s.sandbox);
+    view! {
+        <header class="topbar">
+            <a class="brand" href="/">
+                <span class="brand-mark" aria-hidden="true">"云"</span>
+                <span class="brand-name">{tr(Key::ProductName)}</span>
+            </a>
+            <Show when=sandbox>
+                <span class="badge badge-sandbox" title=move || i18n.t(Key::SandboxHint)>
+                    {tr(Key::Sandbox)}
+                </span>
+            </Show>
+            <div class="topbar-spacer"></div>
+            <div class="topbar-account" data-testid="account">
+                <span class="account-name">{move || account().map(|a| a.name)}</span>
+                <span class="account-id">
+                    {tr(Key::AccountId)}": "
+                    <code>{move || account().map(|a| a.id.to_string())}</code>
+                </span>
+            </div>
+            <LanguageSwitch/>
+            <button
+                type="button"
+                class="btn btn-ghost"
+                on:click=move |_| {
+                    sign_out.dispatch(());
+                }
+            >
+                {tr(Key::SignOut)}
+            </button>
+        </header>
+    }
+}
+
+#[component]
+fn SideNav() -> impl IntoView {
+    view! {
+        <nav class="sidenav" aria-label="main">
+            <A href="/" exact=true>{tr(Key::NavOverview)}</A>
+        </nav>
+    }
+}
+
+/// The account's role in the current language.
+pub fn role_key(role: AccountRole) -> Key {
+    match role {
+        AccountRole::Provider => Key::RoleProvider,
+        AccountRole::SubProvider => Key::RoleSubProvider,
+    }
+}

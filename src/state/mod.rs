@@ -1,0 +1,3 @@
+//! Browser state logic shared between pages.
+
+pub mod session;

@@ -1,0 +1,188 @@
+//! Components in a real browser (headless Chromium): what a person sees and does.
+
+#![cfg(target_arch = "wasm32")]
+
+use console::{
+    components::language_switch::LanguageSwitch,
+    i18n::{Key, provide_i18n},
+    pages::login::LoginPage,
+    state::session::provide_known_session,
+};
+use domain::{FieldError, Lang};
+use leptos::{prelude::*, task::tick};
+use leptos_router::components::Router;
+use wasm_bindgen::JsCast;
+use wasm_bindgen_test::*;
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+/// The contexts every page finds: language, session (signed out), router.
+#[component]
+fn Harness(children: Children) -> impl IntoView {
+    provide_i18n();
+    provide_known_session(None);
+    view! { <Router>{children()}</Router> }
+}
+
+fn document() -> web_sys::Document {
+    web_sys::window().unwrap().document().unwrap()
+}
+
+/// A fresh container on the page, with no language remembered from another test.
+fn fresh_root() -> web_sys::HtmlElement {
+    let window = web_sys::window().unwrap();
+    window.local_storage().unwrap().unwrap().clear().unwrap();
+    let root: web_sys::HtmlElement = document().create_element("div").unwrap().unchecked_into();
+    document().body().unwrap().append_child(&root).unwrap();
+    root
+}
+
+fn text_of(root: &web_sys::HtmlElement, selector: &str) -> String {
+    root.query_selector(selector)
+        .unwrap()
+        .unwrap_or_else(|| panic!("no {selector}"))
+        .text_content()
+        .unwrap_or_default()
+}
+
+fn type_into(root: &web_sys::HtmlElement, selector: &str, value: &str) {
+    let input: web_sys::HtmlInputElement = root
+        .query_selector(selector)
+        .unwrap()
+        .unwrap()
+        .unchecked_into();
+    input.set_value(value);
+    let init = web_sys::EventInit::new();
+    init.set_bubbles(true);
+    let event = web_sys::Event::new_with_event_init_dict("input", &init).unwrap();
+    input.dispatch_event(&event).unwrap();
+}
+
+#[wasm_bindgen_test]
+async fn the_login_form_shows_the_account_id_rule_as_the_user_types() {
+    let root = fresh_root();
+    let _app = leptos::mount::mount_to(root.clone(), || {
+        view! { <Harness><LoginPage/></Harness> }
+    });
+    tick().await;
+    assert_eq!(text_of(&root, "#account_id-error"), "");
+
+    type_into(&root, "#account_id", "1000a");
+    tick().await;
+    let expected = FieldError::Digits { min: 5, max: 20 }.message(Lang::Zh);
+    assert_eq!(text_of(&root, "#account_id-error"), expected);
+    let input = root.query_selector("#account_id").unwrap().unwrap();
+    assert_eq!(input.get_attribute("aria-invalid").as_deref(), Some("true"));
+
+    type_into(&root, "#account_id", "100000000001");
+    tick().await;
+    assert_eq!(text_of(&root, "#account_id-error"), "");
+    assert_eq!(
+        input.get_attribute("aria-invalid").as_deref(),
+        Some("false")
+    );
+}
+
+#[wasm_bindgen_test]
+async fn submitting_an_empty_form_names_both_fields_without_sending_it() {
+    let root = fresh_root();
+    let _app = leptos::mount::mount_to(root.clone(), || {
+        view! { <Harness><LoginPage/></Harness> }
+    });
+    tick().await;
+    let button: web_sys::HtmlButtonElement = root
+        .query_selector("button[type=submit]")
+        .unwrap()
+        .unwrap()
+        .unchecked_into();
+    button.click();
+    tick().await;
+    let required = FieldError::Required.message(Lang::Zh);
+    assert_eq!(text_of(&root, "#account_id-error"), required);
+    assert_eq!(text_of(&root, "#password-error"), required);
+    assert!(
+        !button.disabled(),
+        "nothing was sent, so nothing is pending"
+    );
+}
+
+#[wasm_bindgen_test]
+async fn the_language_switch_changes_visible_text_and_is_remembered() {
+    let root = fresh_root();
+    let _app = leptos::mount::mount_to(root.clone(), || {
+        view! { <Harness><LoginPage/></Harness> }
+    });
+    tick().await;
+    assert_eq!(text_of(&root, "h1"), Key::LoginTitle.text(Lang::Zh));
+
+    let switch: web_sys::HtmlButtonElement = root
+        .query_selector(".lang-switch")
+        .unwrap()
+        .unwrap()
+        .unchecked_into();
+    assert_eq!(switch.text_content().unwrap_or_default(), "English");
+    switch.click();
+    tick().await;
+
+    assert_eq!(text_of(&root, "h1"), "Sign in to Cloud Pay Console");
+    assert_eq!(
+        text_of(&root, "label[for=account_id]"),
+        "Tencent Cloud account ID"
+    );
+    assert_eq!(switch.text_content().unwrap_or_default(), "中文");
+    let html = document().document_element().unwrap();
+    assert_eq!(html.get_attribute("lang").as_deref(), Some("en"));
+    let stored = web_sys::window()
+        .unwrap()
+        .local_storage()
+        .unwrap()
+        .unwrap()
+        .get_item("console.lang")
+        .unwrap();
+    assert_eq!(stored.as_deref(), Some("en"));
+
+    // A field message follows the language too.
+    type_into(&root, "#account_id", "12");
+    root.query_selector("#account_id")
+        .unwrap()
+        .unwrap()
+        .unchecked_into::<web_sys::HtmlElement>()
+        .blur()
+        .unwrap();
+    type_into(&root, "#account_id", "12x");
+    tick().await;
+    assert_eq!(
+        text_of(&root, "#account_id-error"),
+        "Use digits only, 5 to 20 of them."
+    );
+}
+
+#[wasm_bindgen_test]
+async fn a_remembered_language_is_used_on_the_next_visit() {
+    let root = fresh_root();
+    web_sys::window()
+        .unwrap()
+        .local_storage()
+        .unwrap()
+        .unwrap()
+        .set_item("console.lang", "en")
+        .unwrap();
+    let _app = leptos::mount::mount_to(root.clone(), || {
+        view! { <Harness><LanguageSwitch/><LoginPage/></Harness> }
+    });
+    tick().await;
+    assert_eq!(text_of(&root, "h1"), "Sign in to Cloud Pay Console");
+}
+
+#[wasm_bindgen_test]
+fn every_catalogue_entry_exists_in_both_languages() {
+    for key in Key::ALL {
+        let zh = key.text(Lang::Zh);
+        let en = key.text(Lang::En);
+        assert!(!zh.is_empty() && !en.is_empty(), "{key:?}");
+        // The switch speaks the language it switches to.
+        let switch = matches!(key, Key::LanguageSwitch | Key::LanguageSwitchTitle);
+        let has_chinese = en.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c));
+        assert!(switch || !has_chinese, "{key:?} English has Chinese");
+    }
+}

@@ -1,0 +1,101 @@
+//! `cargo xtask dist`: the SPA as static files a CDN can serve.
+//!
+//! trunk builds it (release, wasm-opt -Oz, hashed names); then trunk's inline loader script
+//! moves into a hashed file (the CSP allows no inline script), and every text asset gets
+//! `.br` and `.gz` siblings.
+
+use std::{
+    io::Write,
+    path::{Path, PathBuf},
+    process::Command,
+};
+
+use anyhow::{Context, bail};
+
+use crate::{process::run, tools};
+
+/// Builds `dist/` and returns its path.
+pub fn build(root: &Path) -> anyhow::Result<PathBuf> {
+    let path = tools::ensure_build_tools(root)?;
+    // trunk builds offline (it must never download tools), so fetch crates first.
+    run(crate::process::cargo().args(["fetch", "--target", "wasm32-unknown-unknown"]))?;
+    run(Command::new("trunk")
+        .args(["build", "--release"])
+        .env("PATH", &path)
+        .current_dir(root))?;
+    let dist = root.join("dist");
+    externalize_loader(&dist)?;
+    precompress(&dist)?;
+    Ok(dist)
+}
+
+/// Moves inline `<script type="module">` blocks of index.html into hashed files.
+fn externalize_loader(dist: &Path) -> anyhow::Result<()> {
+    let index_path = dist.join("index.html");
+    let mut html = std::fs::read_to_string(&index_path).context("reading dist/index.html")?;
+    const OPEN: &str = "<script type=\"module\">";
+    while let Some(start) = html.find(OPEN) {
+        let body_start = start + OPEN.len();
+        let Some(len) = html[body_start..].find("</script>") else {
+            bail!("unterminated inline script in dist/index.html");
+        };
+        let script = html[body_start..body_start + len].trim().to_owned();
+        let name = format!("boot-{:016x}.js", fnv1a(script.as_bytes()));
+        std::fs::write(dist.join(&name), format!("{script}\n"))
+            .with_context(|| format!("writing {name}"))?;
+        let tag = format!("<script type=\"module\" src=\"/{name}\"></script>");
+        html.replace_range(start..body_start + len + "</script>".len(), &tag);
+    }
+    if html.contains("<script>") || html.contains(" style=\"") {
+        bail!("dist/index.html has inline script or style that the CSP would block");
+    }
+    std::fs::write(&index_path, html).context("writing dist/index.html")
+}
+
+/// FNV-1a, 64 bits: a content hash for cache-busting file names.
+fn fnv1a(bytes: &[u8]) -> u64 {
+    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |h, b| {
+        (h ^ u64::from(*b)).wrapping_mul(0x0000_0100_0000_01b3)
+    })
+}
+
+const COMPRESSIBLE: [&str; 6] = ["html", "js", "wasm", "css", "svg", "json"];
+
+/// Writes `.br` (quality 11) and `.gz` (level 9) beside every text asset.
+fn precompress(dist: &Path) -> anyhow::Result<()> {
+    for entry in std::fs::read_dir(dist).context("listing dist/")? {
+        let path = entry?.path();
+        let compressible = path
+            .extension()
+            .and_then(|e| e.to_str())
+            .is_some_and(|e| COMPRESSIBLE.contains(&e));
+        if !compressible {
+            continue;
+        }
+        let bytes = std::fs::read(&path)?;
+        std::fs::write(sibling(&path, "br"), brotli_bytes(&bytes)?)?;
+        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+        gz.write_all(&bytes)?;
+        std::fs::write(sibling(&path, "gz"), gz.finish()?)?;
+    }
+    Ok(())
+}
+
+fn sibling(path: &Path, extension: &str) -> PathBuf {
+    let mut name = path.as_os_str().to_owned();
+    name.push(".");
+    name.push(extension);
+    PathBuf::from(name)
+}
+
+/// Brotli at the highest quality, as served to browsers.
+pub fn brotli_bytes(bytes: &[u8]) -> anyhow::Result<Vec<u8>> {
+    let mut out = Vec::new();
+    let params = brotli::enc::BrotliEncoderParams {
+        quality: 11,
+        lgwin: 22,
+        ..Default::default()
+    };
+    brotli::BrotliCompress(&mut &bytes[..], &mut out, &params)?;
+    Ok(out)
+}

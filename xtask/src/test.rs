@@ -1,0 +1,217 @@
+//! `cargo xtask test`: every check and every suite, in the order that fails fastest.
+
+use std::{
+    io::{Read, Write},
+    net::{TcpListener, TcpStream},
+    path::Path,
+    process::{Child, Command, Stdio},
+    time::{Duration, Instant},
+};
+
+use anyhow::{Context, bail};
+
+use crate::{
+    budget, dist,
+    process::{cargo, run},
+    tools,
+};
+
+const WASM: &str = "wasm32-unknown-unknown";
+
+struct Step {
+    name: &'static str,
+    outcome: anyhow::Result<()>,
+    took: Duration,
+}
+
+/// Runs everything; fails when any step failed.
+pub fn all(root: &Path) -> anyhow::Result<()> {
+    let started = Instant::now();
+    let mut steps: Vec<Step> = Vec::new();
+    let mut step = |name: &'static str, f: &mut dyn FnMut() -> anyhow::Result<()>| {
+        eprintln!("\n==> {name}");
+        let begun = Instant::now();
+        let outcome = f();
+        if let Err(e) = &outcome {
+            eprintln!("xtask: {name} FAILED: {e:#}");
+        }
+        let ok = outcome.is_ok();
+        steps.push(Step {
+            name,
+            outcome,
+            took: begun.elapsed(),
+        });
+        ok
+    };
+
+    let build_path = tools::ensure_build_tools(root)?;
+    tools::ensure_chromium()?;
+
+    step("format", &mut || {
+        run(cargo().args(["fmt", "--all", "--", "--check"]))
+    });
+    step("clippy (native)", &mut || {
+        run(cargo().args([
+            "clippy",
+            "--package",
+            "domain",
+            "--package",
+            "server",
+            "--package",
+            "xtask",
+            "--all-targets",
+            "--",
+            "-D",
+            "warnings",
+        ]))
+    });
+    step("clippy (wasm32)", &mut || {
+        run(cargo().args([
+            "clippy",
+            "--package",
+            "console",
+            "--package",
+            "domain",
+            "--target",
+            WASM,
+            "--all-targets",
+            "--",
+            "-D",
+            "warnings",
+        ]))
+    });
+    step("native tests (domain, server, xtask)", &mut || {
+        run(cargo().args([
+            "test",
+            "--package",
+            "domain",
+            "--package",
+            "server",
+            "--package",
+            "xtask",
+        ]))
+    });
+    step(
+        "browser component tests (wasm-bindgen-test, headless Chromium)",
+        &mut || {
+            run(cargo()
+                .args(["test", "--package", "console", "--target", WASM])
+                .env("PATH", &build_path)
+                .env("CHROMEDRIVER", "/usr/bin/chromedriver"))
+        },
+    );
+    let built = step("bundle build and size budget", &mut || {
+        let dist = dist::build(root)?;
+        budget::check(&dist).map(|_| ())
+    });
+    if built {
+        step("end-to-end (Playwright, headless Chromium)", &mut || {
+            e2e(root)
+        });
+    }
+
+    let failed: Vec<&Step> = steps.iter().filter(|s| s.outcome.is_err()).collect();
+    eprintln!("\nsummary ({:.0} s):", started.elapsed().as_secs_f64());
+    for s in &steps {
+        let mark = if s.outcome.is_ok() { "ok  " } else { "FAIL" };
+        eprintln!("  {mark} {:>6.1} s  {}", s.took.as_secs_f64(), s.name);
+    }
+    println!(
+        "xtask: {} passed, {} failed",
+        steps.len() - failed.len(),
+        failed.len()
+    );
+    if failed.is_empty() {
+        Ok(())
+    } else {
+        bail!("{} step(s) failed", failed.len())
+    }
+}
+
+/// Starts the real server on a free port with a fresh database and runs the Playwright specs.
+fn e2e(root: &Path) -> anyhow::Result<()> {
+    let binary = crate::process::build_server(root)?;
+    let e2e_dir = root.join("e2e");
+    tools::ensure_npm_packages(&e2e_dir)?;
+    let artifacts = e2e_dir.join("artifacts");
+    std::fs::create_dir_all(&artifacts)?;
+    let data = tempdir("cloud-pay-console-e2e")?;
+    let port = free_port()?;
+    let addr = format!("127.0.0.1:{port}");
+    let log = std::fs::File::create(artifacts.join("server.log"))?;
+    let server = Command::new(&binary)
+        .env("CONSOLE_ADDR", &addr)
+        .env(
+            "DATABASE_URL",
+            format!("sqlite://{}", data.join("console.db").display()),
+        )
+        .env("CONSOLE_DIST", root.join("dist"))
+        .env("RUST_LOG", "info,sqlx=warn")
+        .stdout(Stdio::from(log.try_clone()?))
+        .stderr(Stdio::from(log))
+        .spawn()
+        .context("starting the server")?;
+    let mut server = KillOnDrop(server);
+    wait_for_health(&addr, &mut server.0)?;
+    let result = run(Command::new("npx")
+        .args(["playwright", "test"])
+        .current_dir(&e2e_dir)
+        .env("BASE_URL", format!("http://{addr}")));
+    drop(server);
+    let _ = std::fs::remove_dir_all(&data);
+    result
+}
+
+struct KillOnDrop(Child);
+
+impl Drop for KillOnDrop {
+    fn drop(&mut self) {
+        // SIGTERM first, so the server shuts down gracefully; then make sure.
+        let _ = Command::new("kill").arg(self.0.id().to_string()).status();
+        for _ in 0..50 {
+            if matches!(self.0.try_wait(), Ok(Some(_))) {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn tempdir(prefix: &str) -> anyhow::Result<std::path::PathBuf> {
+    let dir = std::env::temp_dir().join(format!("{prefix}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir)?;
+    Ok(dir)
+}
+
+fn free_port() -> anyhow::Result<u16> {
+    Ok(TcpListener::bind("127.0.0.1:0")?.local_addr()?.port())
+}
+
+fn wait_for_health(addr: &str, server: &mut Child) -> anyhow::Result<()> {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while Instant::now() < deadline {
+        if let Some(status) = server.try_wait()? {
+            bail!("the server exited during start-up ({status}); see e2e/artifacts/server.log");
+        }
+        if health_ok(addr) {
+            return Ok(());
+        }
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    bail!("the server did not answer /api/v1/health within 60 s")
+}
+
+fn health_ok(addr: &str) -> bool {
+    let Ok(mut stream) = TcpStream::connect(addr) else {
+        return false;
+    };
+    let request =
+        format!("GET /api/v1/health HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n");
+    let mut response = String::new();
+    stream.write_all(request.as_bytes()).is_ok()
+        && stream.read_to_string(&mut response).is_ok()
+        && response.starts_with("HTTP/1.1 200")
+}

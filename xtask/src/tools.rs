@@ -1,0 +1,124 @@
+//! Installs the tools the build and the tests need, each only when missing or wrong.
+
+use std::{
+    path::{Path, PathBuf},
+    process::Command,
+};
+
+use anyhow::{Context, bail};
+
+use crate::process::{output, run};
+
+const TRUNK_VERSION: &str = "0.21.14";
+
+/// The wasm32 target, trunk, wasm-bindgen-cli (= Cargo.lock) and wasm-opt 132.
+/// Returns the PATH to build with (npm's wasm-opt first, so Debian's is never picked up).
+pub fn ensure_build_tools(root: &Path) -> anyhow::Result<std::ffi::OsString> {
+    ensure_wasm_target()?;
+    ensure_cargo_tool("trunk", TRUNK_VERSION, &["--locked"])?;
+    let wasm_bindgen = locked_version(root, "wasm-bindgen")?;
+    // Without --locked: the CLI's own lock file names a crate version the registry lacks.
+    ensure_cargo_tool_as("wasm-bindgen-cli", "wasm-bindgen", &wasm_bindgen, &[])?;
+    let node_bin = ensure_npm_packages(&root.join("xtask/node"))?;
+    let path = std::env::var_os("PATH").unwrap_or_default();
+    let mut dirs = vec![node_bin];
+    dirs.extend(std::env::split_paths(&path));
+    let path = std::env::join_paths(dirs).context("building PATH")?;
+    let wasm_opt = output(Command::new("wasm-opt").arg("--version").env("PATH", &path));
+    if !wasm_opt
+        .as_deref()
+        .is_some_and(|v| v.contains("version 132"))
+    {
+        bail!("wasm-opt 132 from npm is not first on PATH (found {wasm_opt:?})");
+    }
+    Ok(path)
+}
+
+fn ensure_wasm_target() -> anyhow::Result<()> {
+    let installed =
+        output(Command::new("rustup").args(["target", "list", "--installed"])).unwrap_or_default();
+    if !installed
+        .lines()
+        .any(|l| l.trim() == "wasm32-unknown-unknown")
+    {
+        run(Command::new("rustup").args(["target", "add", "wasm32-unknown-unknown"]))?;
+    }
+    Ok(())
+}
+
+fn ensure_cargo_tool(name: &str, version: &str, flags: &[&str]) -> anyhow::Result<()> {
+    ensure_cargo_tool_as(name, name, version, flags)
+}
+
+/// Installs crate `krate` at `version` unless `binary --version` already says so.
+fn ensure_cargo_tool_as(
+    krate: &str,
+    binary: &str,
+    version: &str,
+    flags: &[&str],
+) -> anyhow::Result<()> {
+    let found = output(Command::new(binary).arg("--version")).unwrap_or_default();
+    if found.split_whitespace().any(|w| w == version) {
+        return Ok(());
+    }
+    eprintln!("installing {krate} {version} (found {found:?}); this takes a few minutes once");
+    run(crate::process::cargo()
+        .args(["install", krate, "--version", version, "--force"])
+        .args(flags))
+}
+
+/// The version of `package` that Cargo.lock pins.
+pub fn locked_version(root: &Path, package: &str) -> anyhow::Result<String> {
+    let lock = std::fs::read_to_string(root.join("Cargo.lock")).context("reading Cargo.lock")?;
+    let mut lines = lock.lines();
+    while let Some(line) = lines.next() {
+        if line == format!("name = \"{package}\"") {
+            if let Some(version) = lines.next().and_then(|l| l.strip_prefix("version = ")) {
+                return Ok(version.trim_matches('"').to_owned());
+            }
+        }
+    }
+    bail!("{package} is not in Cargo.lock")
+}
+
+/// `npm ci` in `dir` unless its node_modules matches its lock file; returns its `.bin`.
+pub fn ensure_npm_packages(dir: &Path) -> anyhow::Result<PathBuf> {
+    let lock = dir.join("package-lock.json");
+    let installed = dir.join("node_modules/.package-lock.json");
+    let fresh = match (std::fs::read(&lock), std::fs::read(&installed)) {
+        (Ok(_), Ok(_)) => {
+            let modified = |p: &Path| std::fs::metadata(p).and_then(|m| m.modified()).ok();
+            modified(&installed) >= modified(&lock)
+        }
+        _ => false,
+    };
+    if !fresh {
+        run(Command::new("npm")
+            .args(["ci", "--no-audit", "--no-fund"])
+            .current_dir(dir))?;
+    }
+    Ok(dir.join("node_modules/.bin"))
+}
+
+/// Debian's Chromium and ChromeDriver (and a CJK font, so screenshots show Chinese).
+pub fn ensure_chromium() -> anyhow::Result<()> {
+    let have = |p: &str| Path::new(p).exists();
+    if have("/usr/bin/chromium")
+        && have("/usr/bin/chromedriver")
+        && have("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc")
+    {
+        return Ok(());
+    }
+    eprintln!("installing chromium, chromium-driver and fonts-wqy-microhei from Debian");
+    run(Command::new("apt-get").arg("update"))?;
+    run(Command::new("apt-get")
+        .args([
+            "install",
+            "-y",
+            "--no-install-recommends",
+            "chromium",
+            "chromium-driver",
+            "fonts-wqy-microhei",
+        ])
+        .env("DEBIAN_FRONTEND", "noninteractive"))
+}
