@@ -1,5 +1,6 @@
 //! Components in a real browser (headless Chromium): what a person sees and does.
 
+#![allow(clippy::unwrap_used)] // a test that cannot unwrap has failed
 #![cfg(target_arch = "wasm32")]
 
 use console::{

@@ -1,6 +1,8 @@
 //! What every response carries: security headers, CSRF protection, the error envelope,
 //! the SPA's static files and the OpenAPI document.
 
+#![allow(clippy::unwrap_used)] // a test that cannot unwrap has failed
+
 mod common;
 
 use axum::{

@@ -1,5 +1,7 @@
 //! Signing in and out of the console.
 
+#![allow(clippy::unwrap_used)] // a test that cannot unwrap has failed
+
 mod common;
 
 use axum::http::{Method, StatusCode};

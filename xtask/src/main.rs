@@ -14,7 +14,14 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, bail};
 
-fn main() -> anyhow::Result<()> {
+fn main() {
+    if let Err(error) = dispatch() {
+        eprintln!("xtask: {error:#}");
+        std::process::exit(1);
+    }
+}
+
+fn dispatch() -> anyhow::Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let root = project_root();
     std::env::set_current_dir(&root).context("entering the project root")?;
