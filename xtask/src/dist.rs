@@ -14,8 +14,32 @@ use anyhow::{Context, bail};
 
 use crate::{process::run, tools};
 
-/// Builds `dist/` and returns its path.
+/// What the SPA is built from: a change to any of these rebuilds `dist/`.
+const INPUTS: [&str; 10] = [
+    "src",
+    "style",
+    "public",
+    "index.html",
+    "domain/src",
+    "Cargo.toml",
+    "Cargo.lock",
+    "Trunk.toml",
+    "domain/Cargo.toml",
+];
+const STAMP: &str = ".build-stamp";
+
+/// Builds `dist/` (unless it is newer than every input) and returns its path.
 pub fn build(root: &Path) -> anyhow::Result<PathBuf> {
+    let dist = root.join("dist");
+    let stamp = dist.join(STAMP);
+    let built_at = std::fs::metadata(&stamp).and_then(|m| m.modified()).ok();
+    let newest_input = INPUTS.iter().filter_map(|p| newest(&root.join(p))).max();
+    if let (Some(built), Some(input)) = (built_at, newest_input)
+        && built > input
+    {
+        eprintln!("dist/ is up to date");
+        return Ok(dist);
+    }
     let path = tools::ensure_build_tools(root)?;
     // trunk builds offline (it must never download tools), so fetch crates first.
     run(crate::process::cargo().args(["fetch", "--target", "wasm32-unknown-unknown"]))?;
@@ -23,10 +47,25 @@ pub fn build(root: &Path) -> anyhow::Result<PathBuf> {
         .args(["build", "--release"])
         .env("PATH", &path)
         .current_dir(root))?;
-    let dist = root.join("dist");
     externalize_loader(&dist)?;
     precompress(&dist)?;
+    std::fs::write(&stamp, "").context("writing the build stamp")?;
     Ok(dist)
+}
+
+/// The newest modification time of a file or anything below a folder.
+fn newest(path: &Path) -> Option<std::time::SystemTime> {
+    let meta = std::fs::metadata(path).ok()?;
+    let own = meta.modified().ok();
+    if !meta.is_dir() {
+        return own;
+    }
+    std::fs::read_dir(path)
+        .ok()?
+        .filter_map(Result::ok)
+        .filter_map(|entry| newest(&entry.path()))
+        .chain(own)
+        .max()
 }
 
 /// Moves inline `<script type="module">` blocks of index.html into hashed files.
