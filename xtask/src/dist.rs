@@ -25,6 +25,7 @@ const INPUTS: [&str; 10] = [
     "Cargo.lock",
     "Trunk.toml",
     "domain/Cargo.toml",
+    "xtask/src/dist.rs",
 ];
 const STAMP: &str = ".build-stamp";
 
