@@ -51,3 +51,236 @@ pub struct Health {
     pub version: String,
     pub upstream: String,
 }
+
+/// One page of a list: `{items, total, page, page_size}`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Page<T> {
+    pub items: Vec<T>,
+    pub total: u64,
+    /// 1-based.
+    pub page: u32,
+    pub page_size: u32,
+}
+
+impl<T> Page<T> {
+    /// How many pages there are (at least 1).
+    pub fn pages(&self) -> u32 {
+        let size = u64::from(self.page_size.max(1));
+        u32::try_from(self.total.div_ceil(size).max(1)).unwrap_or(u32::MAX)
+    }
+}
+
+/// Paging and search of a list request.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::IntoParams))]
+pub struct ListQuery {
+    /// Text to search for (name or ID).
+    pub q: Option<String>,
+    /// 1-based page number (default 1).
+    pub page: Option<u32>,
+    /// Rows per page, 1–100 (default 20).
+    pub page_size: Option<u32>,
+}
+
+impl ListQuery {
+    pub const DEFAULT_PAGE_SIZE: u32 = 20;
+    pub const MAX_PAGE_SIZE: u32 = 100;
+
+    /// `(page, page_size)` clamped to what the API serves.
+    pub fn paging(&self) -> (u32, u32) {
+        let page = self.page.unwrap_or(1).max(1);
+        let size = self
+            .page_size
+            .unwrap_or(Self::DEFAULT_PAGE_SIZE)
+            .clamp(1, Self::MAX_PAGE_SIZE);
+        (page, size)
+    }
+
+    /// The trimmed search text, if any.
+    pub fn search(&self) -> Option<&str> {
+        self.q.as_deref().map(str::trim).filter(|q| !q.is_empty())
+    }
+}
+
+/// A WeChat Maidan provider (买单服务商) synced into the account.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ProviderSummary {
+    /// The Maidan provider ID (also this provider's ID in the API).
+    pub provider_id: String,
+    pub name: String,
+    pub wechat_pay_configured: bool,
+    pub alipay_configured: bool,
+    /// When the provider was last synced, RFC 3339.
+    pub synced_at: String,
+}
+
+/// Where a provider sync ticket is in its life (二维码状态).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum TicketState {
+    /// 待扫码: waiting for a scan.
+    Pending,
+    /// 已扫码: a phone opened the confirmation page.
+    Scanned,
+    /// 同步中: confirmed; providers are being synced.
+    Syncing,
+    /// 完成: synced; the result is attached.
+    Completed,
+    /// The sync failed; the ticket cannot be reused.
+    Failed,
+    /// Cancelled in the console or on the phone.
+    Cancelled,
+    /// Not confirmed in time.
+    Expired,
+}
+
+impl TicketState {
+    /// True while the ticket may still be confirmed.
+    pub const fn is_open(self) -> bool {
+        matches!(self, TicketState::Pending | TicketState::Scanned)
+    }
+
+    /// True once nothing more will happen to the ticket.
+    pub const fn is_final(self) -> bool {
+        matches!(
+            self,
+            TicketState::Completed
+                | TicketState::Failed
+                | TicketState::Cancelled
+                | TicketState::Expired
+        )
+    }
+
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            TicketState::Pending => "pending",
+            TicketState::Scanned => "scanned",
+            TicketState::Syncing => "syncing",
+            TicketState::Completed => "completed",
+            TicketState::Failed => "failed",
+            TicketState::Cancelled => "cancelled",
+            TicketState::Expired => "expired",
+        }
+    }
+
+    pub fn parse(value: &str) -> Option<TicketState> {
+        [
+            TicketState::Pending,
+            TicketState::Scanned,
+            TicketState::Syncing,
+            TicketState::Completed,
+            TicketState::Failed,
+            TicketState::Cancelled,
+            TicketState::Expired,
+        ]
+        .into_iter()
+        .find(|s| s.as_str() == value)
+    }
+}
+
+/// A provider named in a sync result.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct SyncedProvider {
+    pub provider_id: String,
+    pub name: String,
+}
+
+/// Why a provider was not synced.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum SkipReason {
+    /// It already belongs to another Tencent Cloud account; it is never moved silently.
+    BoundToAnotherAccount,
+}
+
+impl SkipReason {
+    pub const fn message(self, lang: crate::Lang) -> &'static str {
+        match self {
+            SkipReason::BoundToAnotherAccount => lang.pick(
+                "该服务商已同步到其他腾讯云账号下，未做变更。如需迁移，请联系该账号的管理员。",
+                "Already synced into another Tencent Cloud account; left unchanged. To move it, contact that account's administrator.",
+            ),
+        }
+    }
+}
+
+/// A provider that was not synced, with the reason.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct SkippedProvider {
+    pub provider_id: String,
+    pub name: String,
+    pub reason: SkipReason,
+}
+
+/// What a provider sync did (新增 / 更新 / 未变化 / 跳过).
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ProviderSyncResult {
+    pub new: Vec<SyncedProvider>,
+    pub updated: Vec<SyncedProvider>,
+    pub unchanged: Vec<SyncedProvider>,
+    pub skipped: Vec<SkippedProvider>,
+}
+
+/// The console's view of its provider sync ticket.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ProviderSyncTicket {
+    /// ≥ 128 random bits, hex.
+    pub id: String,
+    pub state: TicketState,
+    /// The account the providers will land in.
+    pub account: Account,
+    pub created_at: String,
+    pub expires_at: String,
+    /// Seconds left before the code expires (0 once expired).
+    pub expires_in_s: u64,
+    /// The WeChat nickname of whoever confirmed it.
+    pub confirmed_by: Option<String>,
+    pub result: Option<ProviderSyncResult>,
+}
+
+/// What the phone shows before the admin confirms (no secrets, no session).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct MobileProviderSyncTicket {
+    pub id: String,
+    pub state: TicketState,
+    /// The Tencent Cloud account the providers will land in.
+    pub account: Account,
+    /// When and from where the code was requested.
+    pub requested_at: String,
+    pub requested_ip: String,
+    pub expires_at: String,
+    pub expires_in_s: u64,
+    pub result: Option<ProviderSyncResult>,
+}
+
+/// `POST /m/provider-sync-tickets/{id}/confirm`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ConfirmProviderSync {
+    pub wechat_openid: String,
+}
+
+/// A sandbox WeChat user (沙箱 identity) for the phone page.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct WechatUser {
+    pub openid: String,
+    pub nickname: String,
+}
+
+/// `POST /sandbox/providers`: add a provider upstream (sandbox only).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct NewSandboxProvider {
+    pub name: String,
+    pub admin_openid: String,
+}

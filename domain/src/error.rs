@@ -147,6 +147,10 @@ pub enum ErrorReason {
     CrossOrigin,
     /// The request body is not the JSON the endpoint expects.
     MalformedRequest,
+    /// A QR ticket that was cancelled (in the console or on the phone).
+    TicketCancelled,
+    /// Too many QR codes requested in a minute.
+    TooManyTickets,
 }
 
 impl ErrorReason {
@@ -164,6 +168,13 @@ impl ErrorReason {
                 "请求来自其他站点，已被拒绝。请直接在控制台页面中操作。",
                 "The request came from another site and was refused. Use the console page itself.",
             ),
+            ErrorReason::TicketCancelled => lang.pick(
+                "该二维码已取消，请在控制台重新生成二维码后再扫码。",
+                "This QR code was cancelled. Generate a new one in the console and scan again.",
+            ),
+            ErrorReason::TooManyTickets => {
+                lang.pick("二维码生成过于频繁。", "QR codes were requested too often.")
+            }
             ErrorReason::MalformedRequest => lang.pick(
                 "请求格式不正确，无法处理。请刷新页面后重试。",
                 "The request is not in the expected format. Reload the page and try again.",

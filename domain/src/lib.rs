@@ -7,6 +7,7 @@
 //! - [`api`]: request and response types of the JSON API.
 //! - [`lang`]: the two UI languages.
 //! - [`demo`]: the sandbox's demo accounts.
+//! - [`poll`]: the schedule for polling long-running work.
 //!
 //! No I/O lives here; everything compiles for wasm32 and native alike.
 
@@ -14,6 +15,7 @@ pub mod api;
 pub mod demo;
 pub mod error;
 pub mod lang;
+pub mod poll;
 pub mod rules;
 
 pub use error::{ErrorBody, ErrorCode, ErrorEnvelope};

@@ -52,6 +52,10 @@ pub struct Settings {
     /// Wrong passwords allowed per account within [`Settings::login_window`].
     pub login_max_failures: usize,
     pub login_window: Duration,
+    /// How long a provider sync QR code lives.
+    pub ticket_ttl: Duration,
+    /// QR codes a session may request per minute.
+    pub tickets_per_minute: usize,
 }
 
 impl Default for Settings {
@@ -62,6 +66,8 @@ impl Default for Settings {
             session_ttl: Duration::from_secs(8 * 3600),
             login_max_failures: 5,
             login_window: Duration::from_secs(60),
+            ticket_ttl: Duration::from_secs(120),
+            tickets_per_minute: 10,
         }
     }
 }

@@ -6,7 +6,7 @@ use anyhow::Context;
 use clap::Parser;
 use server::{
     AppState, Config, Settings,
-    clock::SystemClock,
+    clock::{Clock, SystemClock},
     seed, store,
     upstream::{Sandbox, SandboxConfig},
 };
@@ -34,6 +34,9 @@ async fn main() -> anyhow::Result<()> {
     seed::demo_accounts(store.as_ref())
         .await
         .map_err(|e| anyhow::anyhow!("seeding the demo accounts: {e}"))?;
+    seed::demo_bindings(store.as_ref(), &sandbox, SystemClock.now_ms())
+        .await
+        .map_err(|e| anyhow::anyhow!("seeding the demo bindings: {e}"))?;
     if !config.dist.join("index.html").is_file() {
         tracing::warn!(dist = %config.dist.display(), "no built console here; run `cargo xtask run`");
     }
@@ -53,7 +56,8 @@ async fn main() -> anyhow::Result<()> {
         .with_context(|| format!("listening on {}", config.addr))?;
     let addr = listener.local_addr()?;
     print_banner(&addr.to_string());
-    axum::serve(listener, server::app(state))
+    let app = server::app(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
+    axum::serve(listener, app)
         .with_graceful_shutdown(shutdown_signal())
         .await?;
     tracing::info!("stopped");

@@ -27,6 +27,25 @@ impl RequestId {
     }
 }
 
+/// The client's address as the server saw it (`unknown` in tests without a socket).
+#[derive(Debug, Clone)]
+pub struct ClientIp(pub String);
+
+impl<S: Send + Sync> axum::extract::FromRequestParts<S> for ClientIp {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        _state: &S,
+    ) -> Result<Self, Self::Rejection> {
+        let ip = parts
+            .extensions
+            .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+            .map_or_else(|| "unknown".to_owned(), |info| info.0.ip().to_string());
+        Ok(ClientIp(ip))
+    }
+}
+
 /// The language of the request's `Accept-Language` (Chinese unless English comes first).
 pub fn request_lang(headers: &HeaderMap) -> Lang {
     headers

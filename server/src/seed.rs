@@ -33,3 +33,28 @@ pub async fn demo_accounts(store: &dyn Store) -> Result<(), AppError> {
     }
     Ok(())
 }
+
+/// The provider that `100000000004` already owns: `o_sandbox_admin_1` administers it too, so a
+/// sync by another account must skip it. Idempotent.
+pub async fn demo_bindings(
+    store: &dyn Store,
+    sandbox: &crate::upstream::Sandbox,
+    now_ms: i64,
+) -> Result<(), AppError> {
+    const OWNER: &str = "100000000004";
+    const PROVIDER: &str = "1900000103";
+    let bound: Vec<domain::api::SyncedProvider> = sandbox
+        .providers()
+        .into_iter()
+        .filter(|p| p.provider_id == PROVIDER)
+        .map(|p| domain::api::SyncedProvider {
+            provider_id: p.provider_id,
+            name: p.name,
+        })
+        .collect();
+    let (existing, _) = store.list_providers(OWNER, Some(PROVIDER), 1, 1).await?;
+    if existing.is_empty() {
+        store.sync_providers(OWNER, &bound, now_ms).await?;
+    }
+    Ok(())
+}

@@ -196,6 +196,14 @@ async fn the_openapi_document_describes_every_route() {
         ("/api/v1/session", "get"),
         ("/api/v1/session", "delete"),
         ("/api/v1/sandbox/wechat-users", "get"),
+        ("/api/v1/sandbox/providers", "post"),
+        ("/api/v1/providers", "get"),
+        ("/api/v1/provider-sync-tickets", "post"),
+        ("/api/v1/provider-sync-tickets/{id}", "get"),
+        ("/api/v1/provider-sync-tickets/{id}", "delete"),
+        ("/api/v1/m/provider-sync-tickets/{id}", "get"),
+        ("/api/v1/m/provider-sync-tickets/{id}/confirm", "post"),
+        ("/api/v1/m/provider-sync-tickets/{id}/cancel", "post"),
     ] {
         assert!(
             paths.get(path).and_then(|p| p.get(method)).is_some(),

@@ -1,6 +1,8 @@
 //! The JSON API under `/api/v1`, one module per area, each with its own `router()`.
 
 pub mod health;
+pub mod provider_sync;
+pub mod providers;
 pub mod sandbox;
 pub mod session;
 
@@ -12,7 +14,9 @@ use crate::AppState;
 pub fn v1(state: &AppState) -> OpenApiRouter<AppState> {
     let mut router = OpenApiRouter::new()
         .merge(health::router())
-        .merge(session::router());
+        .merge(session::router())
+        .merge(providers::router())
+        .merge(provider_sync::router());
     if state.upstream.sandbox().is_some() {
         router = router.merge(sandbox::router());
     }

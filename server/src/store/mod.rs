@@ -4,7 +4,9 @@
 mod sqlite;
 
 use async_trait::async_trait;
-use domain::api::{Account, AccountRole};
+use domain::api::{
+    Account, AccountRole, ProviderSummary, ProviderSyncResult, SyncedProvider, TicketState,
+};
 
 pub use sqlite::SqliteStore;
 
@@ -39,6 +41,33 @@ pub struct NewSession {
     pub expires_at_ms: i64,
 }
 
+/// A provider sync ticket as stored.
+#[derive(Debug, Clone)]
+pub struct TicketRecord {
+    pub id: String,
+    pub account_id: String,
+    pub session_hash: String,
+    /// As stored: `Pending`/`Scanned` past `expires_at` are expired (see [`Self::state_at`]).
+    pub state: TicketState,
+    pub requested_ip: String,
+    pub created_at_ms: i64,
+    pub expires_at_ms: i64,
+    pub updated_at_ms: i64,
+    pub confirmed_by: Option<String>,
+    pub result: Option<ProviderSyncResult>,
+}
+
+impl TicketRecord {
+    /// The state as a person sees it at `now_ms`.
+    pub fn state_at(&self, now_ms: i64) -> TicketState {
+        if self.state.is_open() && now_ms >= self.expires_at_ms {
+            TicketState::Expired
+        } else {
+            self.state
+        }
+    }
+}
+
 #[async_trait]
 pub trait Store: Send + Sync + 'static {
     /// Inserts the account unless one with its ID exists (seeding is idempotent).
@@ -61,6 +90,41 @@ pub trait Store: Send + Sync + 'static {
     /// Times of wrong passwords after `since_ms`, oldest first.
     async fn login_failures_since(&self, account_id: &str, since_ms: i64) -> Result<Vec<i64>>;
     async fn clear_login_failures(&self, account_id: &str) -> Result<()>;
+
+    /// The account's providers whose name or ID contains `search`, by name; and the total.
+    async fn list_providers(
+        &self,
+        account_id: &str,
+        search: Option<&str>,
+        page: u32,
+        page_size: u32,
+    ) -> Result<(Vec<ProviderSummary>, u64)>;
+
+    /// Brings the account's providers up to date with `upstream` in one transaction. A
+    /// provider bound to another account is skipped, never moved.
+    async fn sync_providers(
+        &self,
+        account_id: &str,
+        upstream: &[SyncedProvider],
+        now_ms: i64,
+    ) -> Result<ProviderSyncResult>;
+
+    async fn create_ticket(&self, ticket: &TicketRecord) -> Result<()>;
+    async fn ticket(&self, id: &str) -> Result<Option<TicketRecord>>;
+    /// Creation times of the session's tickets after `since_ms` (rate limiting).
+    async fn tickets_created_since(&self, session_hash: &str, since_ms: i64) -> Result<Vec<i64>>;
+    /// Moves a ticket to `to` only if it is in one of `from` and (for open states) not yet
+    /// expired at `now_ms`; true when this call made the move. Atomic: of two racing calls,
+    /// one wins.
+    async fn transition_ticket(
+        &self,
+        id: &str,
+        from: &[TicketState],
+        to: TicketState,
+        now_ms: i64,
+        confirmed_by: Option<&str>,
+        result: Option<&ProviderSyncResult>,
+    ) -> Result<bool>;
 }
 
 /// Opens the store a `DATABASE_URL` names and brings its schema up to date.

@@ -3,7 +3,13 @@
 use std::{path::Path, str::FromStr, time::Duration};
 
 use async_trait::async_trait;
-use domain::{api::Account, rules::AccountId};
+use domain::{
+    api::{
+        Account, ProviderSummary, ProviderSyncResult, SkipReason, SkippedProvider, SyncedProvider,
+        TicketState,
+    },
+    rules::AccountId,
+};
 use sqlx::{
     Row,
     sqlite::{
@@ -11,7 +17,10 @@ use sqlx::{
     },
 };
 
-use super::{NewAccount, NewSession, Result, Store, StoreError, role_from_str, role_to_str};
+use super::{
+    NewAccount, NewSession, Result, Store, StoreError, TicketRecord, role_from_str, role_to_str,
+};
+use crate::clock::rfc3339;
 
 /// SQLite storage.
 #[derive(Debug, Clone)]
@@ -162,4 +171,213 @@ impl Store for SqliteStore {
             .await?;
         Ok(())
     }
+
+    async fn list_providers(
+        &self,
+        account_id: &str,
+        search: Option<&str>,
+        page: u32,
+        page_size: u32,
+    ) -> Result<(Vec<ProviderSummary>, u64)> {
+        let pattern = search.map(|q| format!("%{}%", escape_like(q)));
+        let filter = "account_id = ?1 AND (?2 IS NULL OR name LIKE ?2 ESCAPE '\\' OR provider_id LIKE ?2 ESCAPE '\\')";
+        let total: i64 =
+            sqlx::query_scalar(&format!("SELECT COUNT(*) FROM providers WHERE {filter}"))
+                .bind(account_id)
+                .bind(&pattern)
+                .fetch_one(&self.pool)
+                .await?;
+        let rows = sqlx::query(&format!(
+            "SELECT provider_id, name, wechat_pay_configured, alipay_configured, synced_at
+             FROM providers WHERE {filter} ORDER BY name, provider_id LIMIT ?3 OFFSET ?4"
+        ))
+        .bind(account_id)
+        .bind(&pattern)
+        .bind(i64::from(page_size))
+        .bind(i64::from(page.saturating_sub(1)) * i64::from(page_size))
+        .fetch_all(&self.pool)
+        .await?;
+        let items = rows
+            .iter()
+            .map(|row| {
+                Ok(ProviderSummary {
+                    provider_id: row.try_get("provider_id")?,
+                    name: row.try_get("name")?,
+                    wechat_pay_configured: row.try_get("wechat_pay_configured")?,
+                    alipay_configured: row.try_get("alipay_configured")?,
+                    synced_at: rfc3339(row.try_get("synced_at")?),
+                })
+            })
+            .collect::<Result<Vec<_>>>()?;
+        Ok((items, u64::try_from(total).unwrap_or_default()))
+    }
+
+    async fn sync_providers(
+        &self,
+        account_id: &str,
+        upstream: &[SyncedProvider],
+        now_ms: i64,
+    ) -> Result<ProviderSyncResult> {
+        // IMMEDIATE: take the write lock up front, so concurrent syncs queue instead of failing
+        // to upgrade a read lock.
+        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        let mut result = ProviderSyncResult::default();
+        for provider in upstream {
+            let existing: Option<(String, String)> =
+                sqlx::query_as("SELECT account_id, name FROM providers WHERE provider_id = ?")
+                    .bind(&provider.provider_id)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+            match existing {
+                None => {
+                    sqlx::query(
+                        "INSERT INTO providers (provider_id, account_id, name, synced_at, created_at)
+                         VALUES (?, ?, ?, ?, ?)",
+                    )
+                    .bind(&provider.provider_id)
+                    .bind(account_id)
+                    .bind(&provider.name)
+                    .bind(now_ms)
+                    .bind(now_ms)
+                    .execute(&mut *tx)
+                    .await?;
+                    result.new.push(provider.clone());
+                }
+                Some((owner, _)) if owner != account_id => {
+                    result.skipped.push(SkippedProvider {
+                        provider_id: provider.provider_id.clone(),
+                        name: provider.name.clone(),
+                        reason: SkipReason::BoundToAnotherAccount,
+                    });
+                }
+                Some((_, name)) => {
+                    sqlx::query(
+                        "UPDATE providers SET name = ?, synced_at = ? WHERE provider_id = ?",
+                    )
+                    .bind(&provider.name)
+                    .bind(now_ms)
+                    .bind(&provider.provider_id)
+                    .execute(&mut *tx)
+                    .await?;
+                    if name == provider.name {
+                        result.unchanged.push(provider.clone());
+                    } else {
+                        result.updated.push(provider.clone());
+                    }
+                }
+            }
+        }
+        tx.commit().await?;
+        Ok(result)
+    }
+
+    async fn create_ticket(&self, t: &TicketRecord) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO provider_sync_tickets
+               (id, account_id, session_hash, state, requested_ip, created_at, expires_at, updated_at)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        )
+        .bind(&t.id)
+        .bind(&t.account_id)
+        .bind(&t.session_hash)
+        .bind(t.state.as_str())
+        .bind(&t.requested_ip)
+        .bind(t.created_at_ms)
+        .bind(t.expires_at_ms)
+        .bind(t.updated_at_ms)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    async fn ticket(&self, id: &str) -> Result<Option<TicketRecord>> {
+        let row = sqlx::query(
+            "SELECT id, account_id, session_hash, state, requested_ip, created_at, expires_at,
+                    updated_at, confirmed_by, result
+             FROM provider_sync_tickets WHERE id = ?",
+        )
+        .bind(id)
+        .fetch_optional(&self.pool)
+        .await?;
+        let Some(row) = row else {
+            return Ok(None);
+        };
+        let state: String = row.try_get("state")?;
+        let result: Option<String> = row.try_get("result")?;
+        Ok(Some(TicketRecord {
+            id: row.try_get("id")?,
+            account_id: row.try_get("account_id")?,
+            session_hash: row.try_get("session_hash")?,
+            state: TicketState::parse(&state)
+                .ok_or_else(|| StoreError::Corrupt(format!("ticket state {state:?}")))?,
+            requested_ip: row.try_get("requested_ip")?,
+            created_at_ms: row.try_get("created_at")?,
+            expires_at_ms: row.try_get("expires_at")?,
+            updated_at_ms: row.try_get("updated_at")?,
+            confirmed_by: row.try_get("confirmed_by")?,
+            result: result
+                .map(|json| serde_json::from_str(&json))
+                .transpose()
+                .map_err(|e| StoreError::Corrupt(format!("ticket result: {e}")))?,
+        }))
+    }
+
+    async fn tickets_created_since(&self, session_hash: &str, since_ms: i64) -> Result<Vec<i64>> {
+        Ok(sqlx::query_scalar(
+            "SELECT created_at FROM provider_sync_tickets
+             WHERE session_hash = ? AND created_at > ? ORDER BY created_at",
+        )
+        .bind(session_hash)
+        .bind(since_ms)
+        .fetch_all(&self.pool)
+        .await?)
+    }
+
+    async fn transition_ticket(
+        &self,
+        id: &str,
+        from: &[TicketState],
+        to: TicketState,
+        now_ms: i64,
+        confirmed_by: Option<&str>,
+        result: Option<&ProviderSyncResult>,
+    ) -> Result<bool> {
+        let from_list = from
+            .iter()
+            .map(|s| format!("'{}'", s.as_str()))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let result = result
+            .map(serde_json::to_string)
+            .transpose()
+            .map_err(|e| StoreError::Corrupt(format!("ticket result: {e}")))?;
+        let done = sqlx::query(&format!(
+            "UPDATE provider_sync_tickets
+             SET state = ?, updated_at = ?, confirmed_by = COALESCE(?, confirmed_by),
+                 result = COALESCE(?, result)
+             WHERE id = ? AND state IN ({from_list})
+               AND (state NOT IN ('pending', 'scanned') OR expires_at > ?)"
+        ))
+        .bind(to.as_str())
+        .bind(now_ms)
+        .bind(confirmed_by)
+        .bind(result)
+        .bind(id)
+        .bind(now_ms)
+        .execute(&self.pool)
+        .await?;
+        Ok(done.rows_affected() == 1)
+    }
+}
+
+/// Escapes `%`, `_` and `\` for a LIKE pattern with `ESCAPE '\'`.
+fn escape_like(value: &str) -> String {
+    let mut out = String::with_capacity(value.len());
+    for c in value.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
 }

@@ -7,16 +7,10 @@
 pub mod sandbox;
 
 use async_trait::async_trait;
+pub use domain::api::WechatUser;
 use serde::Serialize;
 
 pub use sandbox::{Sandbox, SandboxConfig};
-
-/// A WeChat user as the upstream knows them.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
-pub struct WechatUser {
-    pub openid: String,
-    pub nickname: String,
-}
 
 /// A WeChat Maidan provider (买单服务商) as the upstream knows it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]

@@ -132,6 +132,16 @@ impl Sandbox {
             .unwrap_or_default()
     }
 
+    /// Adds a provider administered by `admin` (sandbox control: "a provider was added in
+    /// WeChat Maidan"). Its ID continues the sandbox's numbering.
+    pub fn add_provider(&self, name: &str, admin: &str) -> Option<UpstreamProvider> {
+        let mut world = self.world.write().ok()?;
+        let id = 1_900_000_300 + world.providers.len() as u64;
+        let provider = provider(&id.to_string(), name, admin);
+        world.providers.push(provider.clone());
+        Some(provider)
+    }
+
     /// Injected latency and faults; deterministic per call number for a given seed.
     async fn behave(&self) -> Result<(), UpstreamError> {
         if !self.config.latency.is_zero() {

@@ -26,6 +26,7 @@ pub const ORIGIN: &str = "http://console.test";
 
 pub struct TestApp {
     pub router: Router,
+    pub sandbox: Arc<Sandbox>,
     pub clock: Arc<ManualClock>,
     pub store: Arc<SqliteStore>,
     pub db_path: PathBuf,
@@ -80,6 +81,10 @@ impl TestApp {
                 .expect("open store"),
         );
         seed::demo_accounts(store.as_ref()).await.expect("seed");
+        let sandbox = Arc::new(Sandbox::new(SandboxConfig::default()));
+        seed::demo_bindings(store.as_ref(), &sandbox, 1_790_000_000_000)
+            .await
+            .expect("seed bindings");
         let dist = dir.path().join("dist");
         std::fs::create_dir_all(&dist).expect("dist");
         std::fs::write(
@@ -96,7 +101,7 @@ impl TestApp {
         let clock = Arc::new(ManualClock::new(1_790_000_000_000));
         let state = AppState {
             store: store.clone() as Arc<dyn Store>,
-            upstream: Arc::new(Sandbox::new(SandboxConfig::default())),
+            upstream: sandbox.clone(),
             clock: clock.clone(),
             settings: Arc::new(Settings {
                 dist: Some(dist),
@@ -105,6 +110,7 @@ impl TestApp {
         };
         TestApp {
             router: server::app(state),
+            sandbox,
             clock,
             store,
             db_path,

@@ -1,0 +1,402 @@
+//! 同步买单服务商信息: provider sync by QR scan.
+//!
+//! The console asks for a ticket and draws its URL as a QR code; the assistant admin's phone
+//! opens `/m/provider-sync/{id}`, reads the ticket, and confirms. Tickets are ≥ 128 random
+//! bits, live [`crate::Settings::ticket_ttl`], are used once (atomic state moves), and only
+//! the session that created one can read or cancel it.
+
+use axum::{
+    extract::{Path, State},
+    http::{HeaderMap, HeaderValue, StatusCode, header},
+    response::{IntoResponse, Response},
+};
+use domain::{
+    ErrorCode,
+    api::{
+        Account, ConfirmProviderSync, MobileProviderSyncTicket, ProviderSyncTicket, SyncedProvider,
+        TicketState,
+    },
+    error::ErrorReason,
+};
+use utoipa_axum::{router::OpenApiRouter, routes};
+
+use crate::{
+    AppError, AppState,
+    auth::{CurrentSession, hex},
+    clock::rfc3339,
+    error::ApiJson,
+    middleware::ClientIp,
+    routes::providers::require_provider,
+    store::TicketRecord,
+};
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(create_ticket))
+        .routes(routes!(get_ticket, cancel_ticket))
+        .routes(routes!(mobile_ticket))
+        .routes(routes!(confirm_ticket))
+        .routes(routes!(mobile_cancel_ticket))
+}
+
+fn expires_in_s(ticket: &TicketRecord, now_ms: i64) -> u64 {
+    u64::try_from((ticket.expires_at_ms - now_ms).max(0) / 1000).unwrap_or_default()
+}
+
+fn console_view(ticket: &TicketRecord, account: Account, now_ms: i64) -> ProviderSyncTicket {
+    ProviderSyncTicket {
+        id: ticket.id.clone(),
+        state: ticket.state_at(now_ms),
+        account,
+        created_at: rfc3339(ticket.created_at_ms),
+        expires_at: rfc3339(ticket.expires_at_ms),
+        expires_in_s: expires_in_s(ticket, now_ms),
+        confirmed_by: ticket.confirmed_by.clone(),
+        result: ticket.result.clone(),
+    }
+}
+
+fn mobile_view(ticket: &TicketRecord, account: Account, now_ms: i64) -> MobileProviderSyncTicket {
+    MobileProviderSyncTicket {
+        id: ticket.id.clone(),
+        state: ticket.state_at(now_ms),
+        account,
+        requested_at: rfc3339(ticket.created_at_ms),
+        requested_ip: ticket.requested_ip.clone(),
+        expires_at: rfc3339(ticket.expires_at_ms),
+        expires_in_s: expires_in_s(ticket, now_ms),
+        result: ticket.result.clone(),
+    }
+}
+
+/// A ticket of this session, or 404 (another session's ticket does not exist for it).
+async fn own_ticket(
+    state: &AppState,
+    session: &CurrentSession,
+    id: &str,
+) -> Result<TicketRecord, AppError> {
+    state
+        .store
+        .ticket(id)
+        .await?
+        .filter(|t| t.session_hash == session.token_hash)
+        .ok_or_else(AppError::not_found)
+}
+
+/// Asks for a QR code that syncs this account's providers (待扫码).
+///
+/// At most `tickets_per_minute` per session; more answer `RateLimited` with `Retry-After`.
+#[utoipa::path(post, path = "/provider-sync-tickets", tag = "provider sync",
+    responses(
+        (status = 201, body = ProviderSyncTicket),
+        (status = 429, body = domain::ErrorEnvelope),
+    ))]
+async fn create_ticket(
+    State(state): State<AppState>,
+    session: CurrentSession,
+    ClientIp(ip): ClientIp,
+) -> Result<Response, AppError> {
+    require_provider(&session)?;
+    let settings = &state.settings;
+    let now = state.clock.now_ms();
+    let recent = state
+        .store
+        .tickets_created_since(&session.token_hash, now - 60_000)
+        .await?;
+    if recent.len() >= settings.tickets_per_minute {
+        let oldest = recent[recent.len() - settings.tickets_per_minute];
+        let wait_s = u64::try_from((oldest + 60_000 - now + 999) / 1000).unwrap_or(1);
+        return Err(AppError::new(ErrorCode::RateLimited)
+            .with_reason(ErrorReason::TooManyTickets)
+            .with_retry_after(wait_s));
+    }
+    let mut bytes = [0_u8; 16];
+    getrandom::fill(&mut bytes).map_err(AppError::internal)?;
+    let ttl_ms = i64::try_from(settings.ticket_ttl.as_millis()).unwrap_or(i64::MAX);
+    let ticket = TicketRecord {
+        id: hex(&bytes),
+        account_id: session.account.id.to_string(),
+        session_hash: session.token_hash.clone(),
+        state: TicketState::Pending,
+        requested_ip: ip,
+        created_at_ms: now,
+        expires_at_ms: now + ttl_ms,
+        updated_at_ms: now,
+        confirmed_by: None,
+        result: None,
+    };
+    state.store.create_ticket(&ticket).await?;
+    let location = format!("/api/v1/provider-sync-tickets/{}", ticket.id);
+    let view = console_view(&ticket, session.account, now);
+    Ok((
+        StatusCode::CREATED,
+        [(
+            header::LOCATION,
+            HeaderValue::from_str(&location).map_err(AppError::internal)?,
+        )],
+        ApiJson(view),
+    )
+        .into_response())
+}
+
+/// The ticket's progress for the console that created it: 待扫码 → 已扫码 → 同步中 → 完成.
+///
+/// Answers `304` when `If-None-Match` carries the current `ETag`.
+#[utoipa::path(get, path = "/provider-sync-tickets/{id}", tag = "provider sync",
+    params(("id" = String, Path)),
+    responses((status = 200, body = ProviderSyncTicket), (status = 304), (status = 404, body = domain::ErrorEnvelope)))]
+async fn get_ticket(
+    State(state): State<AppState>,
+    session: CurrentSession,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+) -> Result<Response, AppError> {
+    let ticket = own_ticket(&state, &session, &id).await?;
+    let now = state.clock.now_ms();
+    // Seconds left are part of the view, so they are part of the tag.
+    let etag = format!(
+        "\"{}-{}-{}\"",
+        ticket.state_at(now).as_str(),
+        ticket.updated_at_ms,
+        expires_in_s(&ticket, now)
+    );
+    let etag_value = HeaderValue::from_str(&etag).map_err(AppError::internal)?;
+    let cache = [
+        (header::ETAG, etag_value),
+        (
+            header::CACHE_CONTROL,
+            HeaderValue::from_static("private, no-cache"),
+        ),
+    ];
+    let matches = headers
+        .get(header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.split(',').any(|t| t.trim() == etag));
+    if matches {
+        return Ok((StatusCode::NOT_MODIFIED, cache).into_response());
+    }
+    Ok((cache, ApiJson(console_view(&ticket, session.account, now))).into_response())
+}
+
+/// Cancels the ticket (closing the QR dialog). Idempotent.
+#[utoipa::path(delete, path = "/provider-sync-tickets/{id}", tag = "provider sync",
+    params(("id" = String, Path)), responses((status = 204), (status = 404, body = domain::ErrorEnvelope)))]
+async fn cancel_ticket(
+    State(state): State<AppState>,
+    session: CurrentSession,
+    Path(id): Path<String>,
+) -> Result<StatusCode, AppError> {
+    own_ticket(&state, &session, &id).await?;
+    let now = state.clock.now_ms();
+    state
+        .store
+        .transition_ticket(
+            &id,
+            &[TicketState::Pending, TicketState::Scanned],
+            TicketState::Cancelled,
+            now,
+            None,
+            None,
+        )
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// The error a phone gets for a ticket it can no longer confirm.
+fn unusable(state: TicketState) -> Option<AppError> {
+    match state {
+        TicketState::Pending | TicketState::Scanned => None,
+        TicketState::Expired => Some(AppError::new(ErrorCode::TicketExpired)),
+        TicketState::Cancelled => {
+            Some(AppError::new(ErrorCode::TicketExpired).with_reason(ErrorReason::TicketCancelled))
+        }
+        TicketState::Syncing | TicketState::Completed | TicketState::Failed => {
+            Some(AppError::new(ErrorCode::TicketUsed))
+        }
+    }
+}
+
+async fn ticket_account(state: &AppState, ticket: &TicketRecord) -> Result<Account, AppError> {
+    state
+        .store
+        .account_credentials(&ticket.account_id)
+        .await?
+        .map(|(account, _)| account)
+        .ok_or_else(|| AppError::internal("ticket of a missing account"))
+}
+
+/// What the scanning phone shows: the target account, and when and from where the code was
+/// requested. Opening it marks the ticket 已扫码.
+#[utoipa::path(get, path = "/m/provider-sync-tickets/{id}", tag = "provider sync",
+    params(("id" = String, Path)),
+    responses(
+        (status = 200, body = MobileProviderSyncTicket),
+        (status = 404, body = domain::ErrorEnvelope),
+        (status = 409, body = domain::ErrorEnvelope),
+        (status = 410, body = domain::ErrorEnvelope),
+    ))]
+async fn mobile_ticket(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<ApiJson<MobileProviderSyncTicket>, AppError> {
+    let mut ticket = state
+        .store
+        .ticket(&id)
+        .await?
+        .ok_or_else(AppError::not_found)?;
+    let now = state.clock.now_ms();
+    if let Some(error) = unusable(ticket.state_at(now)) {
+        return Err(error);
+    }
+    if ticket.state == TicketState::Pending
+        && state
+            .store
+            .transition_ticket(
+                &id,
+                &[TicketState::Pending],
+                TicketState::Scanned,
+                now,
+                None,
+                None,
+            )
+            .await?
+    {
+        ticket.state = TicketState::Scanned;
+    }
+    let account = ticket_account(&state, &ticket).await?;
+    Ok(ApiJson(mobile_view(&ticket, account, now)))
+}
+
+/// The assistant admin confirms: the providers they administer are synced into the ticket's
+/// account. Only an admin may confirm; of two racing confirmations, one wins.
+#[utoipa::path(post, path = "/m/provider-sync-tickets/{id}/confirm", tag = "provider sync",
+    params(("id" = String, Path)), request_body = ConfirmProviderSync,
+    responses(
+        (status = 200, body = MobileProviderSyncTicket),
+        (status = 403, body = domain::ErrorEnvelope),
+        (status = 409, body = domain::ErrorEnvelope),
+        (status = 410, body = domain::ErrorEnvelope),
+    ))]
+async fn confirm_ticket(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    ApiJson(request): ApiJson<ConfirmProviderSync>,
+) -> Result<ApiJson<MobileProviderSyncTicket>, AppError> {
+    let ticket = state
+        .store
+        .ticket(&id)
+        .await?
+        .ok_or_else(AppError::not_found)?;
+    if let Some(error) = unusable(ticket.state_at(state.clock.now_ms())) {
+        return Err(error);
+    }
+    let openid = request.wechat_openid.trim();
+    let user = state.upstream.wechat_user(openid).await?;
+    let providers = state.upstream.providers_administered_by(openid).await?;
+    let (Some(user), false) = (user, providers.is_empty()) else {
+        return Err(AppError::new(ErrorCode::NotMaidanAdmin));
+    };
+
+    let open = [TicketState::Pending, TicketState::Scanned];
+    let now = state.clock.now_ms();
+    let claimed = state
+        .store
+        .transition_ticket(
+            &id,
+            &open,
+            TicketState::Syncing,
+            now,
+            Some(&user.nickname),
+            None,
+        )
+        .await?;
+    if !claimed {
+        // Someone else confirmed (or it expired) between our read and our move.
+        let current = state
+            .store
+            .ticket(&id)
+            .await?
+            .ok_or_else(AppError::not_found)?;
+        return Err(
+            unusable(current.state_at(now)).unwrap_or_else(|| AppError::new(ErrorCode::TicketUsed))
+        );
+    }
+
+    let upstream: Vec<SyncedProvider> = providers
+        .into_iter()
+        .map(|p| SyncedProvider {
+            provider_id: p.provider_id,
+            name: p.name,
+        })
+        .collect();
+    let synced = state
+        .store
+        .sync_providers(&ticket.account_id, &upstream, now)
+        .await;
+    let finished = state.clock.now_ms();
+    let result = match synced {
+        Ok(result) => result,
+        Err(error) => {
+            state
+                .store
+                .transition_ticket(
+                    &id,
+                    &[TicketState::Syncing],
+                    TicketState::Failed,
+                    finished,
+                    None,
+                    None,
+                )
+                .await?;
+            return Err(error.into());
+        }
+    };
+    state
+        .store
+        .transition_ticket(
+            &id,
+            &[TicketState::Syncing],
+            TicketState::Completed,
+            finished,
+            None,
+            Some(&result),
+        )
+        .await?;
+    let ticket = state
+        .store
+        .ticket(&id)
+        .await?
+        .ok_or_else(AppError::not_found)?;
+    let account = ticket_account(&state, &ticket).await?;
+    Ok(ApiJson(mobile_view(&ticket, account, finished)))
+}
+
+/// The phone declines: the ticket is cancelled and the console says so.
+#[utoipa::path(post, path = "/m/provider-sync-tickets/{id}/cancel", tag = "provider sync",
+    params(("id" = String, Path)), responses((status = 204), (status = 404, body = domain::ErrorEnvelope)))]
+async fn mobile_cancel_ticket(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<StatusCode, AppError> {
+    let ticket = state
+        .store
+        .ticket(&id)
+        .await?
+        .ok_or_else(AppError::not_found)?;
+    let now = state.clock.now_ms();
+    if let Some(error) = unusable(ticket.state_at(now)) {
+        return Err(error);
+    }
+    state
+        .store
+        .transition_ticket(
+            &id,
+            &[TicketState::Pending, TicketState::Scanned],
+            TicketState::Cancelled,
+            now,
+            None,
+            None,
+        )
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}

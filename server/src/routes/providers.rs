@@ -1,0 +1,45 @@
+//! 服务商账户管理(新): the account's WeChat Maidan providers.
+
+use axum::extract::{Query, State};
+use domain::{
+    ErrorCode,
+    api::{AccountRole, ListQuery, Page, ProviderSummary},
+};
+use utoipa_axum::{router::OpenApiRouter, routes};
+
+use crate::{AppError, AppState, auth::CurrentSession, error::ApiJson};
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(list_providers))
+}
+
+/// Providers belong to provider accounts; sub-providers have none to manage.
+pub fn require_provider(session: &CurrentSession) -> Result<(), AppError> {
+    if session.account.role == AccountRole::Provider {
+        Ok(())
+    } else {
+        Err(AppError::new(ErrorCode::Forbidden))
+    }
+}
+
+/// The account's providers, searchable by name or provider ID, a page at a time.
+#[utoipa::path(get, path = "/providers", tag = "providers", params(ListQuery),
+    responses((status = 200, body = Page<ProviderSummary>), (status = 401, body = domain::ErrorEnvelope)))]
+async fn list_providers(
+    State(state): State<AppState>,
+    session: CurrentSession,
+    Query(query): Query<ListQuery>,
+) -> Result<ApiJson<Page<ProviderSummary>>, AppError> {
+    require_provider(&session)?;
+    let (page, page_size) = query.paging();
+    let (items, total) = state
+        .store
+        .list_providers(session.account.id.as_str(), query.search(), page, page_size)
+        .await?;
+    Ok(ApiJson(Page {
+        items,
+        total,
+        page,
+        page_size,
+    }))
+}
