@@ -3,7 +3,10 @@
 
 use domain::{
     ErrorBody, ErrorCode, ErrorEnvelope, FieldError, Lang,
-    api::{Health, LoginRequest, SessionInfo},
+    api::{
+        ConfirmProviderSync, Health, ListQuery, LoginRequest, MobileProviderSyncTicket, Page,
+        ProviderSummary, ProviderSyncTicket, SessionInfo, WechatUser,
+    },
 };
 use gloo_net::http::{Request, RequestBuilder, Response};
 use serde::de::DeserializeOwned;
@@ -118,4 +121,98 @@ pub async fn logout() -> Result<(), ApiError> {
 pub async fn health() -> Result<Health, ApiError> {
     let response = send(with_lang(Request::get(&format!("{BASE}/health"))).build()).await?;
     json(response).await
+}
+
+/// The query string of a list request.
+fn list_query(query: &ListQuery) -> String {
+    let mut parts = Vec::new();
+    if let Some(q) = query.search() {
+        parts.push(format!("q={}", String::from(js_sys::encode_uri_component(q))));
+    }
+    let (page, page_size) = query.paging();
+    parts.push(format!("page={page}&page_size={page_size}"));
+    parts.join("&")
+}
+
+/// `GET /providers`: the account's providers, a page at a time.
+pub async fn list_providers(query: &ListQuery) -> Result<Page<ProviderSummary>, ApiError> {
+    let url = format!("{BASE}/providers?{}", list_query(query));
+    json(send(with_lang(Request::get(&url)).build()).await?).await
+}
+
+/// `POST /provider-sync-tickets`: a new QR code for provider sync.
+pub async fn create_provider_sync_ticket() -> Result<ProviderSyncTicket, ApiError> {
+    let url = format!("{BASE}/provider-sync-tickets");
+    json(send(with_lang(Request::post(&url)).build()).await?).await
+}
+
+/// What a conditional poll found.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Polled<T> {
+    /// A new version, with its `ETag`.
+    Changed(T, Option<String>),
+    /// `304 Not Modified`.
+    Unchanged,
+}
+
+/// `GET /provider-sync-tickets/{id}` with `If-None-Match`.
+pub async fn poll_provider_sync_ticket(
+    id: &str,
+    etag: Option<&str>,
+) -> Result<Polled<ProviderSyncTicket>, ApiError> {
+    let mut request = with_lang(Request::get(&format!("{BASE}/provider-sync-tickets/{id}")));
+    if let Some(etag) = etag {
+        request = request.header("If-None-Match", etag);
+    }
+    let request = request.build().map_err(|e| ApiError::Network(e.to_string()))?;
+    let response = request
+        .send()
+        .await
+        .map_err(|e| ApiError::Network(e.to_string()))?;
+    match response.status() {
+        304 => Ok(Polled::Unchanged),
+        _ if response.ok() => {
+            let etag = response.headers().get("etag");
+            Ok(Polled::Changed(json(response).await?, etag))
+        }
+        _ => Err(error_of(response).await),
+    }
+}
+
+/// `DELETE /provider-sync-tickets/{id}`: cancels the QR code.
+pub async fn cancel_provider_sync_ticket(id: &str) -> Result<(), ApiError> {
+    let url = format!("{BASE}/provider-sync-tickets/{id}");
+    send(with_lang(Request::delete(&url)).build()).await?;
+    Ok(())
+}
+
+/// `GET /m/provider-sync-tickets/{id}`: the phone's view of a scanned code.
+pub async fn mobile_provider_sync_ticket(id: &str) -> Result<MobileProviderSyncTicket, ApiError> {
+    let url = format!("{BASE}/m/provider-sync-tickets/{id}");
+    json(send(with_lang(Request::get(&url)).build()).await?).await
+}
+
+/// `POST /m/provider-sync-tickets/{id}/confirm`: the admin confirms on the phone.
+pub async fn confirm_provider_sync(
+    id: &str,
+    wechat_openid: &str,
+) -> Result<MobileProviderSyncTicket, ApiError> {
+    let url = format!("{BASE}/m/provider-sync-tickets/{id}/confirm");
+    let body = ConfirmProviderSync {
+        wechat_openid: wechat_openid.to_owned(),
+    };
+    json(send(with_lang(Request::post(&url)).json(&body)).await?).await
+}
+
+/// `POST /m/provider-sync-tickets/{id}/cancel`: the phone declines.
+pub async fn decline_provider_sync(id: &str) -> Result<(), ApiError> {
+    let url = format!("{BASE}/m/provider-sync-tickets/{id}/cancel");
+    send(with_lang(Request::post(&url)).build()).await?;
+    Ok(())
+}
+
+/// `GET /sandbox/wechat-users`: the sandbox identities a phone can act as.
+pub async fn sandbox_wechat_users() -> Result<Vec<WechatUser>, ApiError> {
+    let url = format!("{BASE}/sandbox/wechat-users");
+    json(send(with_lang(Request::get(&url)).build()).await?).await
 }

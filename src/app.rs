@@ -9,7 +9,10 @@ use leptos_router::{
 use crate::{
     components::shell::Shell,
     i18n::provide_i18n,
-    pages::{login::LoginPage, not_found::NotFoundPage, overview::OverviewPage},
+    pages::{
+        login::LoginPage, mobile_provider_sync::MobileProviderSyncPage, not_found::NotFoundPage,
+        overview::OverviewPage, providers::ProvidersPage,
+    },
     state::session::provide_session,
 };
 
@@ -22,6 +25,8 @@ pub fn App() -> impl IntoView {
             <FlatRoutes fallback=NotFoundPage>
                 <Route path=path!("/login") view=LoginPage/>
                 <Route path=path!("/") view=|| view! { <Shell><OverviewPage/></Shell> }/>
+                <Route path=path!("/providers") view=|| view! { <Shell><ProvidersPage/></Shell> }/>
+                <Route path=path!("/m/provider-sync/:id") view=MobileProviderSyncPage/>
             </FlatRoutes>
         </Router>
     }

@@ -73,6 +73,65 @@ catalogue! {
     GuideStep4 => "配置子商户：重置认证密钥和签名公私钥并妥善保存。", "Configure sub-merchants: reset the authentication key and signing key pair, and keep them safe.";
     GuideStep5 => "按需修改子服务商、切换微信买单通道或开通微信买单。", "As needed: change sub-providers, switch to the WeChat Maidan channel, or open WeChat Maidan.";
 
+    NavProviders => "服务商账户管理(新)", "Providers";
+    ProvidersTitle => "服务商账户管理(新)", "Providers";
+    ProvidersSubtitle => "当前账号下已同步的微信买单服务商。", "WeChat Maidan providers synced into this account.";
+    SyncProviders => "同步买单服务商信息", "Sync Maidan providers";
+    SearchProviders => "搜索服务商名称或 ID", "Search by provider name or ID";
+    Search => "搜索", "Search";
+    ColProviderName => "服务商名称", "Provider name";
+    ColProviderId => "买单服务商 ID", "Maidan provider ID";
+    ColWechatPay => "微信支付信息", "WeChat Pay";
+    ColAlipay => "支付宝信息", "Alipay";
+    ColSyncedAt => "同步时间", "Synced at";
+    Configured => "已配置", "Configured";
+    NotConfigured => "未配置", "Not configured";
+    EmptyProvidersTitle => "还没有同步过来的服务商", "No providers synced yet";
+    EmptyProvidersBody => "单击【同步买单服务商信息】，用微信买单服务商助手管理员的微信扫码并确认，该管理员名下的所有服务商都会同步到当前账号。", "Click Sync Maidan providers, then scan the QR code with the WeChat of a WeChat Maidan provider assistant admin and confirm: every provider that admin manages lands in this account.";
+    NoMatches => "没有符合条件的服务商。", "No provider matches.";
+    PagerSummary => "共 {total} 条，第 {page}/{pages} 页", "{total} in all, page {page} of {pages}";
+    PrevPage => "上一页", "Previous";
+    NextPage => "下一页", "Next";
+    Close => "关闭", "Close";
+
+    SyncDialogTitle => "同步买单服务商信息", "Sync WeChat Maidan providers";
+    SyncTarget => "扫码确认后，服务商将同步到腾讯云账号", "After confirmation, providers land in Tencent Cloud account";
+    QrLabel => "服务商同步二维码", "Provider sync QR code";
+    ExpiresIn => "二维码 {s} 秒后过期", "Expires in {s} s";
+    QrExpired => "二维码已过期", "The QR code has expired";
+    RefreshQr => "刷新二维码", "Refresh QR code";
+    Retry => "重试", "Retry";
+    StepPending => "待扫码", "Waiting for scan";
+    StepScanned => "已扫码", "Scanned";
+    StepSyncing => "同步中", "Syncing";
+    StepCompleted => "完成", "Done";
+    StateCancelled => "二维码已在手机上取消，可刷新二维码后重新扫码。", "The code was cancelled on the phone. Refresh it to scan again.";
+    StateFailed => "同步失败，请刷新二维码后重试。", "The sync failed. Refresh the code and try again.";
+    ScannedHint => "已扫码，请在手机上确认。", "Scanned: confirm on the phone.";
+    ConnectionRetrying => "连接中断，正在重试…", "Connection lost, retrying…";
+    WarnAdminOnly => "必须使用微信买单服务商助手管理员的微信来扫码。", "Scan with the WeChat of a WeChat Maidan provider assistant admin.";
+    WarnLandsHere => "扫码确认之后，服务商信息会同步到当前登录（即弹出二维码）的腾讯云账号下。", "After confirmation, the providers are synced into the Tencent Cloud account that is signed in here (the one showing this code).";
+    WarnNoSharing => "不要随意截屏并分享该二维码给他人，也不要随意扫他人的二维码，以免发生误同步操作。", "Do not screenshot or share this code, and do not scan anyone else's, to avoid syncing into the wrong account.";
+    WarnRescan => "每次在微信买单新增了服务商，都需要重新扫码同步。", "Whenever a provider is added in WeChat Maidan, scan again to sync it.";
+    ResultTitle => "同步完成", "Sync complete";
+    ResultConfirmedBy => "确认人", "Confirmed by";
+    ResultNew => "新增", "New";
+    ResultUpdated => "更新", "Updated";
+    ResultUnchanged => "未变化", "Unchanged";
+    ResultSkipped => "跳过", "Skipped";
+
+    MobileTitle => "同步买单服务商到云支付", "Sync Maidan providers to Cloud Pay";
+    MobileTarget => "目标腾讯云账号", "Target Tencent Cloud account";
+    MobileRequested => "二维码生成时间", "Code requested at";
+    MobileRequestedIp => "生成二维码的 IP", "Requested from IP";
+    MobileWho => "以哪个微信用户身份确认", "Confirm as WeChat user";
+    MobileSandboxNote => "沙箱环境：请选择模拟扫码的微信用户。", "Sandbox: choose the WeChat user who is scanning.";
+    MobileConfirm => "确认同步", "Confirm sync";
+    MobileCancel => "取消", "Cancel";
+    MobileCancelled => "已取消，本次不会同步任何服务商。", "Cancelled: nothing will be synced.";
+    MobileDone => "同步完成，可以关闭此页面。", "Synced. You can close this page.";
+    MobileCheck => "请确认目标账号是您本人的腾讯云账号；若不认识该账号，请取消。", "Make sure the target is your own Tencent Cloud account; if you do not recognise it, cancel.";
+
     NotFoundTitle => "页面不存在", "Page not found";
     NotFoundBody => "您访问的页面不存在，请检查地址或返回首页。", "This page does not exist. Check the address or go back home.";
     BackHome => "返回首页", "Back to home";
@@ -133,6 +192,13 @@ pub fn provide_i18n() -> I18n {
 
 pub fn use_i18n() -> I18n {
     expect_context::<I18n>()
+}
+
+/// Fills `{name}` placeholders of a catalogue text.
+pub fn fill(text: &str, values: &[(&str, String)]) -> String {
+    values.iter().fold(text.to_owned(), |acc, (name, value)| {
+        acc.replace(&format!("{{{name}}}"), value)
+    })
 }
 
 /// A reactive text for views: `{tr(Key::SignIn)}`.

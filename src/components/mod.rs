@@ -1,6 +1,9 @@
 //! Pieces that pages share.
 
+pub mod dialog;
 pub mod error_note;
 pub mod field;
 pub mod language_switch;
+pub mod provider_sync_dialog;
+pub mod qr_canvas;
 pub mod shell;

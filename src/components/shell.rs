@@ -118,9 +118,18 @@ fn TopBar() -> impl IntoView {
 
 #[component]
 fn SideNav() -> impl IntoView {
+    let session = use_session();
+    let provider = move || {
+        session
+            .info()
+            .is_some_and(|s| s.account.role == AccountRole::Provider)
+    };
     view! {
         <nav class="sidenav" aria-label="main">
             <A href="/" exact=true>{tr(Key::NavOverview)}</A>
+            <Show when=provider>
+                <A href="/providers">{tr(Key::NavProviders)}</A>
+            </Show>
         </nav>
     }
 }

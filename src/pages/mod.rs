@@ -1,5 +1,7 @@
 //! One module per screen.
 
 pub mod login;
+pub mod mobile_provider_sync;
 pub mod not_found;
 pub mod overview;
+pub mod providers;

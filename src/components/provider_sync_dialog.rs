@@ -1,0 +1,291 @@
+//! 同步买单服务商信息: the QR dialog. It asks for a ticket, draws its URL, counts down, polls
+//! 待扫码 → 已扫码 → 同步中 → 完成, and shows what the sync did. Closing it cancels an open
+//! ticket.
+
+use domain::{
+
+    api::{ProviderSyncResult, ProviderSyncTicket, TicketState},
+    poll::PollOutcome,
+};
+use leptos::prelude::*;
+
+use crate::{
+    api::{self, ApiError, Polled},
+    components::{dialog::Dialog, error_note::ErrorNote, qr_canvas::QrCanvas},
+    i18n::{Key, fill, tr, use_i18n},
+    state::poll::{self, Stop, now_ms},
+};
+
+/// The address the phone opens for a ticket.
+pub fn mobile_url(ticket_id: &str) -> String {
+    let origin = web_sys::window()
+        .and_then(|w| w.location().origin().ok())
+        .unwrap_or_default();
+    format!("{origin}/m/provider-sync/{ticket_id}")
+}
+
+#[component]
+pub fn ProviderSyncDialog(
+    /// Called when the dialog closes.
+    on_close: Callback<()>,
+    /// Called when a sync completes (the list refreshes).
+    on_synced: Callback<()>,
+) -> impl IntoView {
+    let i18n = use_i18n();
+    let ticket = RwSignal::new(None::<ProviderSyncTicket>);
+    let error = RwSignal::new(None::<ApiError>);
+    let offline = RwSignal::new(false);
+    let deadline = RwSignal::new(0.0_f64);
+    let now = RwSignal::new(now_ms());
+    let poller = StoredValue::new(Stop::default());
+
+    let tick = set_interval_with_handle(move || now.set(now_ms()), std::time::Duration::from_secs(1));
+    on_cleanup(move || {
+        if let Ok(handle) = tick {
+            handle.clear();
+        }
+    });
+
+    let seconds_left = move || ((deadline.get() - now.get()) / 1000.0).ceil().max(0.0) as u64;
+    // The server's word, or expired as soon as the countdown says so.
+    let shown_state = move || {
+        ticket.get().map(|t| {
+            if t.state.is_open() && seconds_left() == 0 {
+                TicketState::Expired
+            } else {
+                t.state
+            }
+        })
+    };
+
+    let start = move || {
+        poller.get_value().stop();
+        ticket.set(None);
+        error.set(None);
+        leptos::task::spawn_local(async move {
+            match api::create_provider_sync_ticket().await {
+                Ok(created) => {
+                    deadline.set(now_ms() + created.expires_in_s as f64 * 1000.0);
+                    let id = created.id.clone();
+                    ticket.set(Some(created));
+                    let stop = Stop::default();
+                    poller.set_value(stop.clone());
+                    let etag = StoredValue::new(None::<String>);
+                    poll::spawn(stop, move || {
+                        let id = id.clone();
+                        async move {
+                            let previous = etag.get_value();
+                            match api::poll_provider_sync_ticket(&id, previous.as_deref()).await {
+                                Ok(Polled::Changed(latest, tag)) => {
+                                    offline.set(false);
+                                    etag.set_value(tag);
+                                    let state = latest.state;
+                                    deadline.set(now_ms() + latest.expires_in_s as f64 * 1000.0);
+                                    ticket.set(Some(latest));
+                                    if state == TicketState::Completed {
+                                        on_synced.run(());
+                                    }
+                                    (!state.is_final()).then_some(PollOutcome::Changed)
+                                }
+                                Ok(Polled::Unchanged) => {
+                                    offline.set(false);
+                                    Some(PollOutcome::Unchanged)
+                                }
+                                Err(ApiError::Network(_)) => {
+                                    offline.set(true);
+                                    Some(PollOutcome::Failed)
+                                }
+                                Err(e) => {
+                                    error.set(Some(e));
+                                    None
+                                }
+                            }
+                        }
+                    });
+                }
+                Err(e) => error.set(Some(e)),
+            }
+        });
+    };
+    start();
+
+    let close = Callback::new(move |()| {
+        poller.get_value().stop();
+        if let Some(t) = ticket.get_untracked()
+            && t.state.is_open()
+        {
+            leptos::task::spawn_local(async move {
+                let _ = api::cancel_provider_sync_ticket(&t.id).await;
+            });
+        }
+        on_close.run(());
+    });
+    on_cleanup(move || poller.get_value().stop());
+
+    let payload = Signal::derive(move || ticket.get().map(|t| mobile_url(&t.id)).unwrap_or_default());
+    let account = move || ticket.get().map(|t| t.account);
+
+    view! {
+        <Dialog title=Signal::derive(move || i18n.t(Key::SyncDialogTitle).to_owned()) on_close=close wide=true>
+            <ErrorNote error=error/>
+            <Show when=move || ticket.get().is_some()>
+                <div class="sync-layout">
+                    <div class="sync-qr">
+                        <div class="qr-frame" class:qr-dim=move || !matches!(shown_state(), Some(TicketState::Pending | TicketState::Scanned))>
+                            <QrCanvas payload=payload size=208 label=Signal::derive(move || i18n.t(Key::QrLabel).to_owned())/>
+                        </div>
+                        <p class="sync-countdown" data-testid="countdown">
+                            {move || match shown_state() {
+                                Some(TicketState::Pending | TicketState::Scanned) => {
+                                    fill(i18n.t(Key::ExpiresIn), &[("s", seconds_left().to_string())])
+                                }
+                                Some(TicketState::Expired) => i18n.t(Key::QrExpired).to_owned(),
+                                _ => String::new(),
+                            }}
+                        </p>
+                        <Show when=move || matches!(shown_state(), Some(TicketState::Expired | TicketState::Cancelled | TicketState::Failed))>
+                            <button type="button" class="btn btn-primary" on:click=move |_| start()>
+                                {tr(Key::RefreshQr)}
+                            </button>
+                        </Show>
+                    </div>
+                    <div class="sync-side">
+                        <p class="sync-target">
+                            {tr(Key::SyncTarget)}" "
+                            <strong data-testid="sync-target">
+                                {move || account().map(|a| format!("{} ({})", a.id, a.name))}
+                            </strong>
+                        </p>
+                        <Steps state=Signal::derive(shown_state)/>
+                        <Show when=move || offline.get()>
+                            <p class="note note-warn" role="status">{tr(Key::ConnectionRetrying)}</p>
+                        </Show>
+                        {move || match shown_state() {
+                            Some(TicketState::Scanned) => Some(view! { <p class="note note-info">{tr(Key::ScannedHint)}</p> }.into_any()),
+                            Some(TicketState::Cancelled) => Some(view! { <p class="note note-warn">{tr(Key::StateCancelled)}</p> }.into_any()),
+                            Some(TicketState::Failed) => Some(view! { <p class="note note-error">{tr(Key::StateFailed)}</p> }.into_any()),
+                            _ => None,
+                        }}
+                        {move || ticket.get().and_then(|t| t.result.map(|r| view! {
+                            <SyncResult result=r confirmed_by=t.confirmed_by.unwrap_or_default()/>
+                        }))}
+                        <ul class="warnings">
+                            <li>{tr(Key::WarnAdminOnly)}</li>
+                            <li>{tr(Key::WarnLandsHere)}</li>
+                            <li>{tr(Key::WarnNoSharing)}</li>
+                            <li>{tr(Key::WarnRescan)}</li>
+                        </ul>
+                    </div>
+                </div>
+            </Show>
+            <Show when=move || ticket.get().is_none() && error.get().is_some()>
+                <button type="button" class="btn btn-primary" on:click=move |_| start()>{tr(Key::Retry)}</button>
+            </Show>
+        </Dialog>
+    }
+}
+
+/// 待扫码 → 已扫码 → 同步中 → 完成, with the current step marked.
+#[component]
+fn Steps(state: Signal<Option<TicketState>>) -> impl IntoView {
+    let i18n = use_i18n();
+    let rank = move || match state.get() {
+        Some(TicketState::Pending) => 0,
+        Some(TicketState::Scanned) => 1,
+        Some(TicketState::Syncing) => 2,
+        Some(TicketState::Completed) => 3,
+        _ => -1,
+    };
+    let steps = [
+        Key::StepPending,
+        Key::StepScanned,
+        Key::StepSyncing,
+        Key::StepCompleted,
+    ];
+    view! {
+        <ol class="steps-bar" data-testid="sync-steps">
+            {steps
+                .into_iter()
+                .enumerate()
+                .map(|(i, key)| {
+                    let i = i as i32;
+                    view! {
+                        <li
+                            class=move || match rank() {
+                                r if r > i => "done",
+                                r if r == i => "current",
+                                _ => "",
+                            }
+                            aria-current=move || (rank() == i).then_some("step")
+                        >
+                            {move || i18n.t(key)}
+                        </li>
+                    }
+                })
+                .collect_view()}
+        </ol>
+    }
+}
+
+/// New / updated / unchanged / skipped, each skipped provider with its reason.
+#[component]
+pub fn SyncResult(result: ProviderSyncResult, confirmed_by: String) -> impl IntoView {
+    let i18n = use_i18n();
+    let ProviderSyncResult {
+        new,
+        updated,
+        unchanged,
+        skipped,
+    } = result;
+    let names = |list: &[domain::api::SyncedProvider]| {
+        list.iter()
+            .map(|p| format!("{} ({})", p.name, p.provider_id))
+            .collect::<Vec<_>>()
+            .join("、")
+    };
+    let rows = [
+        (Key::ResultNew, new.len(), names(&new), "new"),
+        (Key::ResultUpdated, updated.len(), names(&updated), "updated"),
+        (Key::ResultUnchanged, unchanged.len(), names(&unchanged), "unchanged"),
+    ];
+    view! {
+        <section class="sync-result" data-testid="sync-result">
+            <h3>{tr(Key::ResultTitle)}</h3>
+            <Show when={
+                let empty = confirmed_by.is_empty();
+                move || !empty
+            }>
+                <p class="muted">{tr(Key::ResultConfirmedBy)}": "{confirmed_by.clone()}</p>
+            </Show>
+            <dl class="result-counts">
+                {rows
+                    .into_iter()
+                    .map(|(key, count, names, id)| view! {
+                        <div class="result-row" data-kind=id>
+                            <dt>{move || i18n.t(key)}</dt>
+                            <dd><strong>{count}</strong>" "<span class="muted">{names}</span></dd>
+                        </div>
+                    })
+                    .collect_view()}
+                <div class="result-row" data-kind="skipped">
+                    <dt>{tr(Key::ResultSkipped)}</dt>
+                    <dd>
+                        <strong>{skipped.len()}</strong>
+                        <ul class="skipped">
+                            {skipped
+                                .into_iter()
+                                .map(|s| view! {
+                                    <li>
+                                        {format!("{} ({})", s.name, s.provider_id)}": "
+                                        <span class="muted">{move || s.reason.message(i18n.lang())}</span>
+                                    </li>
+                                })
+                                .collect_view()}
+                        </ul>
+                    </dd>
+                </div>
+            </dl>
+        </section>
+    }
+}
+
