@@ -6,7 +6,11 @@ use anyhow::{Context, bail};
 
 /// The most a first visit to the login page may download, brotli-compressed, in bytes
 /// (html + js + wasm + css + icon). Raise it only in a commit of its own that says why.
-pub const FIRST_VISIT_BROTLI_BYTES: u64 = 150_000;
+///
+/// 150 000 held the login page and shell. 225 000 since the provider QR sync: trunk cannot
+/// split the wasm (no lazy routes), so the providers table, the QR dialog with its encoder,
+/// the poller and the phone page all ship in the first download (+77 KB brotli, measured).
+pub const FIRST_VISIT_BROTLI_BYTES: u64 = 225_000;
 
 /// One file of the first visit.
 pub struct Asset {
