@@ -187,3 +187,43 @@ fn every_catalogue_entry_exists_in_both_languages() {
         assert!(switch || !has_chinese, "{key:?} English has Chinese");
     }
 }
+
+#[wasm_bindgen_test]
+async fn the_qr_canvas_draws_a_square_non_blank_code_of_the_asked_size() {
+    use console::components::qr_canvas::QrCanvas;
+    let root = fresh_root();
+    let url = "http://127.0.0.1:8080/m/provider-sync/5df5effbd696eceee4382c920668e03a";
+    let _app = leptos::mount::mount_to(root.clone(), move || {
+        view! { <QrCanvas payload=url.to_owned() size=200 label="QR".to_owned()/> }
+    });
+    tick().await;
+    let canvas: web_sys::HtmlCanvasElement = root
+        .query_selector("canvas.qr")
+        .unwrap()
+        .unwrap()
+        .unchecked_into();
+    assert_eq!(canvas.get_attribute("data-payload").as_deref(), Some(url));
+    let (w, h) = (canvas.width(), canvas.height());
+    assert_eq!(w, h, "square");
+    let ratio = web_sys::window().unwrap().device_pixel_ratio();
+    let css = f64::from(w) / ratio;
+    assert!((150.0..=200.0).contains(&css), "about 200 CSS px, got {css}");
+
+    let context: web_sys::CanvasRenderingContext2d = canvas
+        .get_context("2d")
+        .unwrap()
+        .unwrap()
+        .unchecked_into();
+    let pixels = context
+        .get_image_data(0.0, 0.0, f64::from(w), f64::from(h))
+        .unwrap()
+        .data();
+    let dark = pixels.chunks(4).filter(|p| p[0] < 128).count();
+    let total = pixels.len() / 4;
+    assert!(dark > total / 5 && dark < total * 3 / 5, "{dark} dark of {total}");
+    // The corner (quiet zone) is light, the finder pattern just inside it is dark.
+    assert!(pixels[0] > 128);
+    let module = w as usize / (domain::qr::QrMatrix::encode(url).unwrap().side);
+    let inside = (4 * module * w as usize + 4 * module) * 4;
+    assert!(pixels[inside] < 128);
+}

@@ -8,6 +8,7 @@
 //! - [`lang`]: the two UI languages.
 //! - [`demo`]: the sandbox's demo accounts.
 //! - [`poll`]: the schedule for polling long-running work.
+//! - [`qr`]: QR module matrices (drawn by the SPA's canvas).
 //!
 //! No I/O lives here; everything compiles for wasm32 and native alike.
 
@@ -16,6 +17,7 @@ pub mod demo;
 pub mod error;
 pub mod lang;
 pub mod poll;
+pub mod qr;
 pub mod rules;
 
 pub use error::{ErrorBody, ErrorCode, ErrorEnvelope};

@@ -193,7 +193,8 @@ fn Steps(state: Signal<Option<TicketState>>) -> impl IntoView {
         Some(TicketState::Pending) => 0,
         Some(TicketState::Scanned) => 1,
         Some(TicketState::Syncing) => 2,
-        Some(TicketState::Completed) => 3,
+        // Completed: every step is done.
+        Some(TicketState::Completed) => 4,
         _ => -1,
     };
     let steps = [

@@ -4,29 +4,11 @@
 //! assistive technology and tests can read what the code says.
 
 use leptos::{html::Canvas, prelude::*};
-use qrcode::{Color, EcLevel, QrCode};
+use domain::qr::QrMatrix;
 use wasm_bindgen::JsCast;
 
-/// Modules of white border around the code (the QR standard asks for 4).
-pub const QUIET_ZONE: usize = 4;
-
-/// The dark/light modules of `payload` with its quiet zone: `(side, modules)` row by row.
-pub fn modules(payload: &str) -> Option<(usize, Vec<bool>)> {
-    let code = QrCode::with_error_correction_level(payload.as_bytes(), EcLevel::M).ok()?;
-    let width = code.width();
-    let side = width + 2 * QUIET_ZONE;
-    let colors = code.to_colors();
-    let mut out = vec![false; side * side];
-    for y in 0..width {
-        for x in 0..width {
-            out[(y + QUIET_ZONE) * side + x + QUIET_ZONE] = colors[y * width + x] == Color::Dark;
-        }
-    }
-    Some((side, out))
-}
-
 fn draw(canvas: &web_sys::HtmlCanvasElement, payload: &str, css_px: u32) -> Option<()> {
-    let (side, dark) = modules(payload)?;
+    let QrMatrix { side, dark } = QrMatrix::encode(payload)?;
     let ratio = web_sys::window().map_or(1.0, |w| w.device_pixel_ratio()).max(1.0);
     // Whole device pixels per module keep the edges sharp.
     let module_px = ((f64::from(css_px) * ratio) / side as f64).floor().max(1.0);

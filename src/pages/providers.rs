@@ -88,11 +88,11 @@ pub fn ProvidersPage() -> impl IntoView {
                                             ("pages", pages.to_string()),
                                         ])}
                                     </span>
-                                    <button type="button" class="btn" disabled=move || page.get() <= 1
+                                    <button type="button" class="btn" disabled=move || { page.get() <= 1 }
                                         on:click=move |_| page.update(|p| *p = p.saturating_sub(1).max(1))>
                                         {tr(Key::PrevPage)}
                                     </button>
-                                    <button type="button" class="btn" disabled=move || page.get() >= pages
+                                    <button type="button" class="btn" disabled=move || { page.get() >= pages }
                                         on:click=move |_| page.update(|p| *p += 1)>
                                         {tr(Key::NextPage)}
                                     </button>
