@@ -127,7 +127,10 @@ pub async fn health() -> Result<Health, ApiError> {
 fn list_query(query: &ListQuery) -> String {
     let mut parts = Vec::new();
     if let Some(q) = query.search() {
-        parts.push(format!("q={}", String::from(js_sys::encode_uri_component(q))));
+        parts.push(format!(
+            "q={}",
+            String::from(js_sys::encode_uri_component(q))
+        ));
     }
     let (page, page_size) = query.paging();
     parts.push(format!("page={page}&page_size={page_size}"));
@@ -164,7 +167,9 @@ pub async fn poll_provider_sync_ticket(
     if let Some(etag) = etag {
         request = request.header("If-None-Match", etag);
     }
-    let request = request.build().map_err(|e| ApiError::Network(e.to_string()))?;
+    let request = request
+        .build()
+        .map_err(|e| ApiError::Network(e.to_string()))?;
     let response = request
         .send()
         .await

@@ -207,20 +207,23 @@ async fn the_qr_canvas_draws_a_square_non_blank_code_of_the_asked_size() {
     assert_eq!(w, h, "square");
     let ratio = web_sys::window().unwrap().device_pixel_ratio();
     let css = f64::from(w) / ratio;
-    assert!((150.0..=200.0).contains(&css), "about 200 CSS px, got {css}");
+    assert!(
+        (150.0..=200.0).contains(&css),
+        "about 200 CSS px, got {css}"
+    );
 
-    let context: web_sys::CanvasRenderingContext2d = canvas
-        .get_context("2d")
-        .unwrap()
-        .unwrap()
-        .unchecked_into();
+    let context: web_sys::CanvasRenderingContext2d =
+        canvas.get_context("2d").unwrap().unwrap().unchecked_into();
     let pixels = context
         .get_image_data(0.0, 0.0, f64::from(w), f64::from(h))
         .unwrap()
         .data();
     let dark = pixels.chunks(4).filter(|p| p[0] < 128).count();
     let total = pixels.len() / 4;
-    assert!(dark > total / 5 && dark < total * 3 / 5, "{dark} dark of {total}");
+    assert!(
+        dark > total / 5 && dark < total * 3 / 5,
+        "{dark} dark of {total}"
+    );
     // The corner (quiet zone) is light, the finder pattern just inside it is dark.
     assert!(pixels[0] > 128);
     let module = w as usize / (domain::qr::QrMatrix::encode(url).unwrap().side);

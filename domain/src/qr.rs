@@ -42,7 +42,11 @@ mod tests {
     fn decode(matrix: &QrMatrix, scale: usize) -> String {
         let px = matrix.side * scale;
         let mut image = rqrr::PreparedImage::prepare_from_greyscale(px, px, |x, y| {
-            if matrix.is_dark(x / scale, y / scale) { 0 } else { 255 }
+            if matrix.is_dark(x / scale, y / scale) {
+                0
+            } else {
+                255
+            }
         });
         let grids = image.detect_grids();
         assert_eq!(grids.len(), 1, "exactly one code in the picture");
@@ -58,7 +62,8 @@ mod tests {
 
     #[test]
     fn the_code_is_square_with_a_light_quiet_zone() {
-        let matrix = QrMatrix::encode("https://console.example.com/m/provider-sync/ab").expect("encodes");
+        let matrix =
+            QrMatrix::encode("https://console.example.com/m/provider-sync/ab").expect("encodes");
         assert_eq!(matrix.dark.len(), matrix.side * matrix.side);
         for i in 0..matrix.side {
             for q in 0..QUIET_ZONE {

@@ -22,6 +22,9 @@ pub struct Config {
     /// Public origin, e.g. `https://console.example.com` (enables secure cookies over HTTPS).
     #[arg(long, env = "CONSOLE_PUBLIC_ORIGIN")]
     pub public_origin: Option<String>,
+    /// How long a provider sync QR code lives, in seconds.
+    #[arg(long, env = "PROVIDER_SYNC_TICKET_TTL_S", default_value_t = 120)]
+    pub provider_sync_ticket_ttl_s: u64,
     /// Seed of the deterministic sandbox upstream.
     #[arg(long, env = "SANDBOX_SEED", default_value_t = 20_261_127)]
     pub sandbox_seed: u64,

@@ -47,6 +47,7 @@ async fn main() -> anyhow::Result<()> {
         settings: Arc::new(Settings {
             dist: Some(config.dist.clone()),
             public_origin: config.public_origin.clone(),
+            ticket_ttl: Duration::from_secs(config.provider_sync_ticket_ttl_s),
             ..Settings::default()
         }),
     };

@@ -3,7 +3,6 @@
 //! ticket.
 
 use domain::{
-
     api::{ProviderSyncResult, ProviderSyncTicket, TicketState},
     poll::PollOutcome,
 };
@@ -39,7 +38,8 @@ pub fn ProviderSyncDialog(
     let now = RwSignal::new(now_ms());
     let poller = StoredValue::new(Stop::default());
 
-    let tick = set_interval_with_handle(move || now.set(now_ms()), std::time::Duration::from_secs(1));
+    let tick =
+        set_interval_with_handle(move || now.set(now_ms()), std::time::Duration::from_secs(1));
     on_cleanup(move || {
         if let Ok(handle) = tick {
             handle.clear();
@@ -122,7 +122,8 @@ pub fn ProviderSyncDialog(
     });
     on_cleanup(move || poller.get_value().stop());
 
-    let payload = Signal::derive(move || ticket.get().map(|t| mobile_url(&t.id)).unwrap_or_default());
+    let payload =
+        Signal::derive(move || ticket.get().map(|t| mobile_url(&t.id)).unwrap_or_default());
     let account = move || ticket.get().map(|t| t.account);
 
     view! {
@@ -246,8 +247,18 @@ pub fn SyncResult(result: ProviderSyncResult, confirmed_by: String) -> impl Into
     };
     let rows = [
         (Key::ResultNew, new.len(), names(&new), "new"),
-        (Key::ResultUpdated, updated.len(), names(&updated), "updated"),
-        (Key::ResultUnchanged, unchanged.len(), names(&unchanged), "unchanged"),
+        (
+            Key::ResultUpdated,
+            updated.len(),
+            names(&updated),
+            "updated",
+        ),
+        (
+            Key::ResultUnchanged,
+            unchanged.len(),
+            names(&unchanged),
+            "unchanged",
+        ),
     ];
     view! {
         <section class="sync-result" data-testid="sync-result">
@@ -289,4 +300,3 @@ pub fn SyncResult(result: ProviderSyncResult, confirmed_by: String) -> impl Into
         </section>
     }
 }
-

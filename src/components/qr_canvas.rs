@@ -3,13 +3,15 @@
 //! The payload is also exposed as `data-payload` and in the accessible label, so that
 //! assistive technology and tests can read what the code says.
 
-use leptos::{html::Canvas, prelude::*};
 use domain::qr::QrMatrix;
+use leptos::{html::Canvas, prelude::*};
 use wasm_bindgen::JsCast;
 
 fn draw(canvas: &web_sys::HtmlCanvasElement, payload: &str, css_px: u32) -> Option<()> {
     let QrMatrix { side, dark } = QrMatrix::encode(payload)?;
-    let ratio = web_sys::window().map_or(1.0, |w| w.device_pixel_ratio()).max(1.0);
+    let ratio = web_sys::window()
+        .map_or(1.0, |w| w.device_pixel_ratio())
+        .max(1.0);
     // Whole device pixels per module keep the edges sharp.
     let module_px = ((f64::from(css_px) * ratio) / side as f64).floor().max(1.0);
     let device_px = module_px * side as f64;

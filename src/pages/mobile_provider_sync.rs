@@ -8,8 +8,7 @@ use leptos_router::hooks::use_params_map;
 use crate::{
     api::{self, ApiError},
     components::{
-        error_note::ErrorNote, language_switch::LanguageSwitch,
-        provider_sync_dialog::SyncResult,
+        error_note::ErrorNote, language_switch::LanguageSwitch, provider_sync_dialog::SyncResult,
     },
     i18n::{Key, tr},
     pages::overview::local_time,

@@ -31,8 +31,11 @@ pub fn ProvidersPage() -> impl IntoView {
         };
         async move { api::list_providers(&query).await }
     });
-    let is_provider =
-        move || session.info().is_some_and(|s| s.account.role == AccountRole::Provider);
+    let is_provider = move || {
+        session
+            .info()
+            .is_some_and(|s| s.account.role == AccountRole::Provider)
+    };
 
     let on_search = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();

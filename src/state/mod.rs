@@ -1,4 +1,4 @@
 //! Browser state logic shared between pages.
 
-pub mod session;
 pub mod poll;
+pub mod session;

@@ -104,4 +104,3 @@ where
 pub fn now_ms() -> f64 {
     js_sys::Date::now()
 }
-

@@ -17,6 +17,8 @@ use crate::{
 };
 
 const WASM: &str = "wasm32-unknown-unknown";
+/// The QR code lifetime the end-to-end server runs with (the specs read it as well).
+const E2E_TICKET_TTL_S: u64 = 20;
 
 struct Step {
     name: &'static str,
@@ -150,6 +152,8 @@ fn e2e(root: &Path) -> anyhow::Result<()> {
         )
         .env("CONSOLE_DIST", root.join("dist"))
         .env("RUST_LOG", "info,sqlx=warn")
+        // Short-lived QR codes, so that the expiry spec need not wait two minutes.
+        .env("PROVIDER_SYNC_TICKET_TTL_S", E2E_TICKET_TTL_S.to_string())
         .stdout(Stdio::from(log.try_clone()?))
         .stderr(Stdio::from(log))
         .spawn()
@@ -159,7 +163,8 @@ fn e2e(root: &Path) -> anyhow::Result<()> {
     let result = run(Command::new("npx")
         .args(["playwright", "test"])
         .current_dir(&e2e_dir)
-        .env("BASE_URL", format!("http://{addr}")));
+        .env("BASE_URL", format!("http://{addr}"))
+        .env("TICKET_TTL_S", E2E_TICKET_TTL_S.to_string()));
     drop(server);
     let _ = std::fs::remove_dir_all(&data);
     result

@@ -1,0 +1,116 @@
+// 同步买单服务商信息: the console shows a QR code, the assistant admin's phone confirms it, and
+// the providers land in the account. Two browser contexts: a desktop console and a phone.
+const { test, expect, signIn, snap } = require('./fixtures');
+
+const TTL_S = Number(process.env.TICKET_TTL_S || 120);
+const PHONE = { viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true, locale: 'zh-CN' };
+
+async function openSyncDialog(page, accountId = '100000000001') {
+  await page.goto('/login');
+  await signIn(page, accountId);
+  await page.getByRole('link', { name: '服务商账户管理(新)' }).click();
+  await page.getByRole('button', { name: '同步买单服务商信息' }).first().click();
+  const qr = page.locator('canvas.qr');
+  await expect(qr).toHaveAttribute('data-payload', /\/m\/provider-sync\/[0-9a-f]{32}$/);
+  return qr.getAttribute('data-payload');
+}
+
+async function phonePage(browser, url) {
+  const context = await browser.newContext(PHONE);
+  const phone = await context.newPage();
+  await phone.goto(url);
+  return phone;
+}
+
+test('the admin scans the code on a phone, confirms, and the providers appear', async ({ page, browser }) => {
+  await page.goto('/login');
+  await signIn(page, '100000000001');
+  await page.getByRole('link', { name: '服务商账户管理(新)' }).click();
+  await expect(page.getByTestId('providers-empty')).toContainText('还没有同步过来的服务商');
+  await snap(page, '10-providers-empty');
+
+  await page.getByTestId('providers-empty').getByRole('button', { name: '同步买单服务商信息' }).click();
+  const dialog = page.getByRole('dialog');
+  await expect(dialog.getByTestId('sync-target')).toHaveText('100000000001 (演示服务商)');
+  await expect(dialog).toContainText('必须使用微信买单服务商助手管理员的微信来扫码');
+  await expect(dialog).toContainText('不要随意截屏并分享该二维码给他人');
+  await expect(dialog).toContainText('每次在微信买单新增了服务商');
+  await expect(dialog.getByTestId('countdown')).toContainText(/二维码 \d+ 秒后过期/);
+  await expect(dialog.locator('[aria-current="step"]')).toHaveText('待扫码');
+  const url = await dialog.locator('canvas.qr').getAttribute('data-payload');
+  // The canvas really holds a code: a square with dark and light pixels.
+  const drawn = await dialog.locator('canvas.qr').evaluate((canvas) => {
+    const data = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height).data;
+    let dark = 0;
+    for (let i = 0; i < data.length; i += 4) if (data[i] < 128) dark += 1;
+    return { square: canvas.width === canvas.height, share: dark / (data.length / 4) };
+  });
+  expect(drawn.square).toBe(true);
+  expect(drawn.share).toBeGreaterThan(0.2);
+  await snap(page, '11-sync-dialog');
+
+  const phone = await phonePage(browser, url);
+  await expect(phone.getByTestId('mobile-target')).toContainText('100000000001');
+  await expect(phone.getByTestId('mobile-target')).toContainText('演示服务商');
+  await expect(phone.getByText('沙箱', { exact: true })).toBeVisible();
+  await snap(phone, '12-phone-confirm');
+
+  // The console notices the scan by polling.
+  await expect(dialog.locator('[aria-current="step"]')).toHaveText('已扫码');
+
+  await phone.getByLabel('沙箱管理员·林').check();
+  await phone.getByRole('button', { name: '确认同步' }).click();
+  await expect(phone.getByRole('status')).toContainText('同步完成');
+  await snap(phone, '13-phone-done');
+
+  const result = dialog.getByTestId('sync-result');
+  await expect(result).toBeVisible();
+  await expect(result.locator('[data-kind="new"]')).toContainText('2');
+  await expect(result.locator('[data-kind="new"]')).toContainText('杭州西湖买单服务商');
+  await expect(result.locator('[data-kind="skipped"]')).toContainText('深圳南山买单服务商');
+  await expect(result.locator('[data-kind="skipped"]')).toContainText('已同步到其他腾讯云账号');
+  await expect(result).toContainText('沙箱管理员·林');
+  await snap(page, '14-sync-result');
+
+  await dialog.getByRole('button', { name: '关闭' }).click();
+  const table = page.getByTestId('providers');
+  await expect(table).toContainText('杭州西湖买单服务商');
+  await expect(table).toContainText('苏州园区买单服务商');
+  await expect(table).not.toContainText('深圳南山买单服务商');
+  await snap(page, '15-providers-list');
+});
+
+test('a WeChat user who is not an assistant admin is told who must scan', async ({ page, browser }) => {
+  const url = await openSyncDialog(page);
+  const phone = await phonePage(browser, url);
+  await phone.getByLabel('沙箱店员·陈').check();
+  await phone.getByRole('button', { name: '确认同步' }).click();
+  await expect(phone.getByRole('alert')).toContainText('必须使用微信买单服务商助手管理员的微信扫码');
+  await expect(phone.getByRole('alert')).toContainText(/请求 ID: req_/);
+  await snap(phone, '16-phone-not-admin');
+  // The code is still open on the console.
+  await expect(page.getByRole('dialog').locator('[aria-current="step"]')).toHaveText('已扫码');
+});
+
+test('an expired code says so, cannot be used, and can be refreshed', async ({ page, browser }) => {
+  test.setTimeout((TTL_S + 30) * 1000);
+  const url = await openSyncDialog(page);
+  const dialog = page.getByRole('dialog');
+  await expect(dialog.getByTestId('countdown')).toHaveText('二维码已过期', { timeout: (TTL_S + 5) * 1000 });
+  await snap(page, '17-sync-expired');
+  const phone = await phonePage(browser, url);
+  await expect(phone.getByRole('alert')).toContainText('二维码已过期');
+
+  await dialog.getByRole('button', { name: '刷新二维码' }).click();
+  await expect(dialog.getByTestId('countdown')).toContainText(/秒后过期/);
+  const fresh = await dialog.locator('canvas.qr').getAttribute('data-payload');
+  expect(fresh).not.toBe(url);
+});
+
+test('closing the dialog cancels the code', async ({ page, browser }) => {
+  const url = await openSyncDialog(page);
+  await page.getByRole('dialog').getByRole('button', { name: '关闭' }).click();
+  await expect(page.getByRole('dialog')).toHaveCount(0);
+  const phone = await phonePage(browser, url);
+  await expect(phone.getByRole('alert')).toContainText('该二维码已取消');
+});
