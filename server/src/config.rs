@@ -31,6 +31,13 @@ pub struct Config {
     /// Sub-merchants in the sandbox, over all providers.
     #[arg(long, env = "SANDBOX_SUB_MERCHANTS", default_value_t = 3_000)]
     pub sandbox_sub_merchants: u64,
+    /// Historical transactions the sandbox has for each sub-merchant.
+    #[arg(
+        long,
+        env = "SANDBOX_TRANSACTIONS_PER_SUB_MERCHANT",
+        default_value_t = 5
+    )]
+    pub sandbox_transactions_per_sub_merchant: u32,
     /// Latency the sandbox adds to every upstream call, in milliseconds.
     #[arg(long, env = "SANDBOX_LATENCY_MS", default_value_t = 0)]
     pub sandbox_latency_ms: u64,

@@ -30,6 +30,7 @@ async fn main() -> anyhow::Result<()> {
         sub_merchants: config.sandbox_sub_merchants,
         latency: Duration::from_millis(config.sandbox_latency_ms),
         fault_rate: config.sandbox_fault_rate,
+        transactions_per_sub_merchant: config.sandbox_transactions_per_sub_merchant,
     });
     seed::demo_accounts(store.as_ref())
         .await

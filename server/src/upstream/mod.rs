@@ -22,6 +22,38 @@ pub struct UpstreamProvider {
     pub admins: Vec<String>,
 }
 
+/// A sub-merchant (子商户) of a provider, as the upstream knows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct UpstreamSubMerchant {
+    /// The WeChat Pay merchant ID (sub_mch_id), unique upstream.
+    pub merchant_id: String,
+    pub provider_id: String,
+    pub name: String,
+    /// Whether the merchant ID has opened WeChat Maidan.
+    pub maidan_opened: bool,
+}
+
+/// One page of a provider's sub-merchants, in a stable order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SubMerchantPage {
+    pub items: Vec<UpstreamSubMerchant>,
+    /// Where the next page starts; `None` after the last page.
+    pub next_cursor: Option<u64>,
+    /// How many sub-merchants the provider has in all (for progress estimates).
+    pub total: u64,
+}
+
+/// A historical payment of a sub-merchant.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct UpstreamTransaction {
+    pub id: String,
+    pub merchant_id: String,
+    /// In fen (0.01 CNY).
+    pub amount_fen: i64,
+    /// Unix milliseconds.
+    pub paid_at_ms: i64,
+}
+
 /// An upstream call that did not succeed.
 #[derive(Debug, Clone, thiserror::Error)]
 pub enum UpstreamError {
@@ -49,4 +81,18 @@ pub trait MaidanUpstream: Send + Sync + 'static {
         &self,
         openid: &str,
     ) -> Result<Vec<UpstreamProvider>, UpstreamError>;
+
+    /// A page of a provider's sub-merchants, starting at `cursor` (0 for the first page).
+    async fn sub_merchants(
+        &self,
+        provider_id: &str,
+        cursor: u64,
+        limit: u32,
+    ) -> Result<SubMerchantPage, UpstreamError>;
+
+    /// The historical transactions of one sub-merchant.
+    async fn transactions(
+        &self,
+        merchant_id: &str,
+    ) -> Result<Vec<UpstreamTransaction>, UpstreamError>;
 }

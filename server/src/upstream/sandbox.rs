@@ -8,7 +8,10 @@ use std::{sync::RwLock, time::Duration};
 
 use async_trait::async_trait;
 
-use super::{MaidanUpstream, UpstreamError, UpstreamProvider, WechatUser};
+use super::{
+    MaidanUpstream, SubMerchantPage, UpstreamError, UpstreamProvider, UpstreamSubMerchant,
+    UpstreamTransaction, WechatUser,
+};
 
 /// How the sandbox is sized and how badly it behaves.
 #[derive(Debug, Clone)]
@@ -18,6 +21,8 @@ pub struct SandboxConfig {
     pub latency: Duration,
     /// Share of calls (0.0–1.0) that fail with a transient error.
     pub fault_rate: f64,
+    /// Historical transactions of each sub-merchant.
+    pub transactions_per_sub_merchant: u32,
 }
 
 impl Default for SandboxConfig {
@@ -27,6 +32,7 @@ impl Default for SandboxConfig {
             sub_merchants: 3_000,
             latency: Duration::ZERO,
             fault_rate: 0.0,
+            transactions_per_sub_merchant: 5,
         }
     }
 }
@@ -42,6 +48,38 @@ pub const STAFF_1: &str = "o_sandbox_staff_1";
 struct World {
     users: Vec<WechatUser>,
     providers: Vec<UpstreamProvider>,
+}
+
+/// Sub-merchants of a provider that was added after start-up (sandbox control).
+const ADDED_PROVIDER_SUB_MERCHANTS: u64 = 50;
+/// The demo providers' shares of `sub_merchants`, in order.
+const SHARES: [u64; 4] = [4, 3, 2, 1];
+
+const CITIES: [&str; 8] = [
+    "杭州", "苏州", "深圳", "成都", "南京", "武汉", "西安", "厦门",
+];
+const SHOPS: [&str; 10] = [
+    "面馆",
+    "咖啡",
+    "茶饮",
+    "烘焙",
+    "便利店",
+    "花店",
+    "书店",
+    "火锅",
+    "烧烤",
+    "水果",
+];
+const BRANDS: [&str; 10] = [
+    "小林", "阿周", "老陈", "青禾", "云朵", "拾光", "半山", "禾木", "知味", "鹿角",
+];
+
+/// A deterministic 64-bit mix of the seed and some numbers.
+fn mix(seed: u64, a: u64, b: u64) -> u64 {
+    SplitMix64::new(
+        seed ^ a.wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ b.wrapping_mul(0xC2B2_AE3D_27D4_EB4F),
+    )
+    .next_u64()
 }
 
 /// The seeded sandbox upstream.
@@ -132,6 +170,44 @@ impl Sandbox {
             .unwrap_or_default()
     }
 
+    /// How many sub-merchants a provider has (its ordinal is its place in the world).
+    fn sub_merchant_count(&self, ordinal: usize) -> u64 {
+        let total = self.config.sub_merchants;
+        let weight: u64 = SHARES.iter().sum();
+        match SHARES.get(ordinal) {
+            // The last demo provider takes the rounding remainder, so the demo total is exact.
+            Some(_) if ordinal == SHARES.len() - 1 => {
+                total
+                    - SHARES[..ordinal]
+                        .iter()
+                        .map(|s| total * s / weight)
+                        .sum::<u64>()
+            }
+            Some(share) => total * share / weight,
+            None => ADDED_PROVIDER_SUB_MERCHANTS,
+        }
+    }
+
+    fn sub_merchant(&self, ordinal: usize, provider_id: &str, index: u64) -> UpstreamSubMerchant {
+        let seed = self.config.seed;
+        let r = mix(seed, ordinal as u64, index);
+        let pick =
+            |list: &[&'static str], shift: u32| list[((r >> shift) % list.len() as u64) as usize];
+        UpstreamSubMerchant {
+            // "16" + provider ordinal (2 digits) + index (6 digits): unique, 10 digits.
+            merchant_id: format!("16{:02}{:06}", ordinal % 100, index % 1_000_000),
+            provider_id: provider_id.to_owned(),
+            name: format!(
+                "{}·{}{} {:04}",
+                pick(&CITIES, 0),
+                pick(&BRANDS, 8),
+                pick(&SHOPS, 16),
+                index % 10_000
+            ),
+            maidan_opened: (r >> 32) % 10 < 7,
+        }
+    }
+
     /// Adds a provider administered by `admin` (sandbox control: "a provider was added in
     /// WeChat Maidan"). Its ID continues the sandbox's numbering.
     pub fn add_provider(&self, name: &str, admin: &str) -> Option<UpstreamProvider> {
@@ -162,6 +238,14 @@ impl Sandbox {
     }
 }
 
+fn merchant_ordinal(merchant_id: &str) -> Option<(usize, u64)> {
+    let digits = merchant_id.strip_prefix("16")?;
+    if digits.len() != 8 || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    Some((digits[..2].parse().ok()?, digits[2..].parse().ok()?))
+}
+
 #[async_trait]
 impl MaidanUpstream for Sandbox {
     fn kind(&self) -> &'static str {
@@ -186,6 +270,59 @@ impl MaidanUpstream for Sandbox {
             .providers()
             .into_iter()
             .filter(|p| p.admins.iter().any(|a| a == openid))
+            .collect())
+    }
+
+    async fn sub_merchants(
+        &self,
+        provider_id: &str,
+        cursor: u64,
+        limit: u32,
+    ) -> Result<SubMerchantPage, UpstreamError> {
+        self.behave().await?;
+        let providers = self.providers();
+        let Some(ordinal) = providers.iter().position(|p| p.provider_id == provider_id) else {
+            return Err(UpstreamError::Rejected(format!(
+                "no provider {provider_id}"
+            )));
+        };
+        let total = self.sub_merchant_count(ordinal);
+        let end = cursor.saturating_add(u64::from(limit.max(1))).min(total);
+        let items = (cursor.min(end)..end)
+            .map(|i| self.sub_merchant(ordinal, provider_id, i))
+            .collect();
+        Ok(SubMerchantPage {
+            items,
+            next_cursor: (end < total).then_some(end),
+            total,
+        })
+    }
+
+    async fn transactions(
+        &self,
+        merchant_id: &str,
+    ) -> Result<Vec<UpstreamTransaction>, UpstreamError> {
+        self.behave().await?;
+        let Some((ordinal, index)) = merchant_ordinal(merchant_id) else {
+            return Err(UpstreamError::Rejected(format!(
+                "no sub-merchant {merchant_id}"
+            )));
+        };
+        // 2026-01-01T00:00:00Z, then one payment every few hours.
+        const START_MS: i64 = 1_767_225_600_000;
+        let seed = self.config.seed;
+        Ok((0..u64::from(self.config.transactions_per_sub_merchant))
+            .map(|n| {
+                let r = mix(seed ^ 0x7472_616E, (ordinal as u64) << 32 | index, n);
+                UpstreamTransaction {
+                    id: format!("{merchant_id}{n:06}"),
+                    merchant_id: merchant_id.to_owned(),
+                    amount_fen: 100 + (r % 50_000) as i64,
+                    paid_at_ms: START_MS
+                        + (n as i64) * 3 * 3_600_000
+                        + ((r >> 20) % 3_600_000) as i64,
+                }
+            })
             .collect())
     }
 }
@@ -234,6 +371,112 @@ mod tests {
             .collect();
         assert_eq!(a, b);
         assert_ne!(a[0], a[1]);
+    }
+
+    async fn all_sub_merchants(
+        sandbox: &Sandbox,
+        provider_id: &str,
+        limit: u32,
+    ) -> Vec<UpstreamSubMerchant> {
+        let mut out = Vec::new();
+        let mut cursor = Some(0);
+        while let Some(at) = cursor {
+            let page = sandbox.sub_merchants(provider_id, at, limit).await.unwrap();
+            out.extend(page.items);
+            cursor = page.next_cursor;
+        }
+        out
+    }
+
+    #[tokio::test]
+    async fn the_sub_merchant_total_is_the_configured_size_and_pages_cover_each_once() {
+        let sandbox = Sandbox::new(SandboxConfig {
+            sub_merchants: 3_001,
+            ..SandboxConfig::default()
+        });
+        let mut ids = std::collections::BTreeSet::new();
+        let mut total = 0;
+        for provider in sandbox.providers() {
+            let all = all_sub_merchants(&sandbox, &provider.provider_id, 97).await;
+            let first = sandbox
+                .sub_merchants(&provider.provider_id, 0, 1)
+                .await
+                .unwrap();
+            assert_eq!(first.total, all.len() as u64);
+            total += all.len();
+            for m in all {
+                assert_eq!(m.merchant_id.len(), 10);
+                assert_eq!(m.provider_id, provider.provider_id);
+                assert!(ids.insert(m.merchant_id), "duplicate merchant ID");
+            }
+        }
+        assert_eq!(total, 3_001);
+    }
+
+    #[tokio::test]
+    async fn the_same_seed_gives_the_same_world_and_another_seed_another() {
+        let a = Sandbox::new(SandboxConfig::default());
+        let b = Sandbox::new(SandboxConfig::default());
+        let c = Sandbox::new(SandboxConfig {
+            seed: 7,
+            ..SandboxConfig::default()
+        });
+        let first = a.sub_merchants("1900000101", 0, 50).await.unwrap().items;
+        assert_eq!(
+            first,
+            b.sub_merchants("1900000101", 0, 50).await.unwrap().items
+        );
+        assert_ne!(
+            first,
+            c.sub_merchants("1900000101", 0, 50).await.unwrap().items
+        );
+        assert_eq!(
+            a.transactions("1600000007").await.unwrap(),
+            b.transactions("1600000007").await.unwrap()
+        );
+    }
+
+    #[tokio::test]
+    async fn a_million_sub_merchants_need_no_memory_up_front() {
+        let sandbox = Sandbox::new(SandboxConfig {
+            sub_merchants: 1_000_000,
+            ..SandboxConfig::default()
+        });
+        let last = sandbox
+            .sub_merchants("1900000201", 99_999, 10)
+            .await
+            .unwrap();
+        assert_eq!(last.total, 100_000);
+        assert_eq!(last.items.len(), 1);
+        assert_eq!(last.next_cursor, None);
+        assert_eq!(last.items[0].merchant_id, "1603099999");
+    }
+
+    #[tokio::test]
+    async fn an_added_provider_has_its_own_sub_merchants() {
+        let sandbox = Sandbox::new(SandboxConfig::default());
+        let added = sandbox
+            .add_provider("南京新街口买单服务商", ADMIN_1)
+            .unwrap();
+        let all = all_sub_merchants(&sandbox, &added.provider_id, 20).await;
+        assert_eq!(all.len(), 50);
+        assert!(all.iter().all(|m| m.merchant_id.starts_with("1604")));
+    }
+
+    #[tokio::test]
+    async fn transactions_are_deterministic_and_plausible() {
+        let sandbox = Sandbox::new(SandboxConfig {
+            transactions_per_sub_merchant: 12,
+            ..SandboxConfig::default()
+        });
+        let txs = sandbox.transactions("1601000042").await.unwrap();
+        assert_eq!(txs.len(), 12);
+        assert!(
+            txs.iter()
+                .all(|t| t.amount_fen >= 100 && t.merchant_id == "1601000042")
+        );
+        assert!(txs.windows(2).all(|w| w[0].paid_at_ms < w[1].paid_at_ms));
+        assert!(sandbox.transactions("not-a-merchant").await.is_err());
     }
 
     #[tokio::test]
