@@ -17,6 +17,15 @@ use crate::{
 };
 
 const WASM: &str = "wasm32-unknown-unknown";
+/// The packages that build and test natively.
+const NATIVE: [&str; 6] = [
+    "--package",
+    "domain",
+    "--package",
+    "server",
+    "--package",
+    "xtask",
+];
 /// The QR code lifetime the end-to-end server runs with (the specs read it as well).
 const E2E_TICKET_TTL_S: u64 = 20;
 
@@ -53,19 +62,10 @@ pub fn all(root: &Path) -> anyhow::Result<()> {
         run(cargo().args(["fmt", "--all", "--", "--check"]))
     });
     step("clippy (native)", &mut || {
-        run(cargo().args([
-            "clippy",
-            "--package",
-            "domain",
-            "--package",
-            "server",
-            "--package",
-            "xtask",
-            "--all-targets",
-            "--",
-            "-D",
-            "warnings",
-        ]))
+        run(cargo()
+            .arg("clippy")
+            .args(NATIVE)
+            .args(["--all-targets", "--", "-D", "warnings"]))
     });
     step("clippy (wasm32)", &mut || {
         // domain's own tests are native (proptest does not build for wasm32); its library is
@@ -86,15 +86,7 @@ pub fn all(root: &Path) -> anyhow::Result<()> {
             .args(deny))
     });
     step("native tests (domain, server, xtask)", &mut || {
-        run(cargo().args([
-            "test",
-            "--package",
-            "domain",
-            "--package",
-            "server",
-            "--package",
-            "xtask",
-        ]))
+        run(cargo().arg("test").args(NATIVE))
     });
     step(
         "browser component tests (wasm-bindgen-test, headless Chromium)",

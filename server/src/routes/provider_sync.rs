@@ -83,6 +83,25 @@ async fn own_ticket(
         .ok_or_else(AppError::not_found)
 }
 
+/// Any ticket by ID (the phone's side: the ID itself is the secret).
+async fn any_ticket(state: &AppState, id: &str) -> Result<TicketRecord, AppError> {
+    state
+        .store
+        .ticket(id)
+        .await?
+        .ok_or_else(AppError::not_found)
+}
+
+/// Cancels a ticket that is still open; does nothing to one that is not.
+async fn cancel_if_open(state: &AppState, id: &str, now: i64) -> Result<(), AppError> {
+    let open = [TicketState::Pending, TicketState::Scanned];
+    state
+        .store
+        .transition_ticket(id, &open, TicketState::Cancelled, now, None, None)
+        .await?;
+    Ok(())
+}
+
 /// Asks for a QR code that syncs this account's providers (待扫码).
 ///
 /// At most `tickets_per_minute` per session; more answer `RateLimited` with `Retry-After`.
@@ -188,17 +207,7 @@ async fn cancel_ticket(
 ) -> Result<StatusCode, AppError> {
     own_ticket(&state, &session, &id).await?;
     let now = state.clock.now_ms();
-    state
-        .store
-        .transition_ticket(
-            &id,
-            &[TicketState::Pending, TicketState::Scanned],
-            TicketState::Cancelled,
-            now,
-            None,
-            None,
-        )
-        .await?;
+    cancel_if_open(&state, &id, now).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -239,11 +248,7 @@ async fn mobile_ticket(
     State(state): State<AppState>,
     Path(id): Path<String>,
 ) -> Result<ApiJson<MobileProviderSyncTicket>, AppError> {
-    let mut ticket = state
-        .store
-        .ticket(&id)
-        .await?
-        .ok_or_else(AppError::not_found)?;
+    let mut ticket = any_ticket(&state, &id).await?;
     let now = state.clock.now_ms();
     if let Some(error) = unusable(ticket.state_at(now)) {
         return Err(error);
@@ -282,11 +287,7 @@ async fn confirm_ticket(
     Path(id): Path<String>,
     ApiJson(request): ApiJson<ConfirmProviderSync>,
 ) -> Result<ApiJson<MobileProviderSyncTicket>, AppError> {
-    let ticket = state
-        .store
-        .ticket(&id)
-        .await?
-        .ok_or_else(AppError::not_found)?;
+    let ticket = any_ticket(&state, &id).await?;
     if let Some(error) = unusable(ticket.state_at(state.clock.now_ms())) {
         return Err(error);
     }
@@ -312,11 +313,7 @@ async fn confirm_ticket(
         .await?;
     if !claimed {
         // Someone else confirmed (or it expired) between our read and our move.
-        let current = state
-            .store
-            .ticket(&id)
-            .await?
-            .ok_or_else(AppError::not_found)?;
+        let current = any_ticket(&state, &id).await?;
         return Err(
             unusable(current.state_at(now)).unwrap_or_else(|| AppError::new(ErrorCode::TicketUsed))
         );
@@ -362,11 +359,7 @@ async fn confirm_ticket(
             Some(&result),
         )
         .await?;
-    let ticket = state
-        .store
-        .ticket(&id)
-        .await?
-        .ok_or_else(AppError::not_found)?;
+    let ticket = any_ticket(&state, &id).await?;
     let account = ticket_account(&state, &ticket).await?;
     Ok(ApiJson(mobile_view(&ticket, account, finished)))
 }
@@ -378,25 +371,11 @@ async fn mobile_cancel_ticket(
     State(state): State<AppState>,
     Path(id): Path<String>,
 ) -> Result<StatusCode, AppError> {
-    let ticket = state
-        .store
-        .ticket(&id)
-        .await?
-        .ok_or_else(AppError::not_found)?;
+    let ticket = any_ticket(&state, &id).await?;
     let now = state.clock.now_ms();
     if let Some(error) = unusable(ticket.state_at(now)) {
         return Err(error);
     }
-    state
-        .store
-        .transition_ticket(
-            &id,
-            &[TicketState::Pending, TicketState::Scanned],
-            TicketState::Cancelled,
-            now,
-            None,
-            None,
-        )
-        .await?;
+    cancel_if_open(&state, &id, now).await?;
     Ok(StatusCode::NO_CONTENT)
 }
