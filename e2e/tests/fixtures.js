@@ -11,7 +11,8 @@ const test = base.test.extend({
     const problems = [];
     page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
     page.on('console', (message) => {
-      // A 401 from "who am I" or a refused login is the API answering, not a fault.
+      // A 401 from "who am I" or a refused login is the API answering, not a fault; a
+      // failed load is what a spec that cuts the network expects to see.
       if (message.type() === 'error' && !message.text().includes('Failed to load resource')) {
         problems.push(`console error: ${message.text()}`);
       }

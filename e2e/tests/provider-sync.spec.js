@@ -114,3 +114,17 @@ test('closing the dialog cancels the code', async ({ page, browser }) => {
   const phone = await phonePage(browser, url);
   await expect(phone.getByRole('alert')).toContainText('该二维码已取消');
 });
+
+test('a lost connection while waiting is shown and recovers by itself', async ({ page, browser }) => {
+  const url = await openSyncDialog(page);
+  const dialog = page.getByRole('dialog');
+  // The network drops for the ticket polls only.
+  await page.route('**/api/v1/provider-sync-tickets/*', (route) => route.abort('internetdisconnected'));
+  await expect(dialog.getByText('连接中断，正在重试…')).toBeVisible();
+  await snap(page, '18-sync-connection-lost');
+  const phone = await phonePage(browser, url);
+  await expect(phone.getByTestId('mobile-target')).toContainText('100000000001');
+  await page.unroute('**/api/v1/provider-sync-tickets/*');
+  await expect(dialog.getByText('连接中断，正在重试…')).toHaveCount(0, { timeout: 15_000 });
+  await expect(dialog.locator('[aria-current="step"]')).toHaveText('已扫码');
+});
