@@ -19,6 +19,27 @@ pub enum FieldError {
     /// Too long.
     #[error("at most {max} characters")]
     TooLong { max: usize },
+    /// A WeChat AppID: `wx` and 16 letters or digits.
+    #[error("wx + 16 letters or digits")]
+    WechatAppId,
+    /// Exactly `len` letters or digits (WeChat Pay API keys).
+    #[error("exactly {len} letters or digits")]
+    Alphanumeric { len: usize },
+    /// An Alipay PID or user ID: `2088` and 12 digits.
+    #[error("2088 + 12 digits")]
+    AlipayPid,
+    /// A percentage from 0 to 100 with at most two decimals.
+    #[error("0 to 100, two decimals")]
+    Ratio,
+    /// An `https://` address.
+    #[error("https URL")]
+    HttpsUrl,
+    /// A mainland China mobile number: `1[3-9]` and 9 more digits.
+    #[error("mainland mobile number")]
+    Mobile,
+    /// A bank card number: 12–19 digits passing the Luhn check.
+    #[error("bank card number")]
+    BankCard,
 }
 
 impl FieldError {
@@ -37,6 +58,36 @@ impl FieldError {
                 format!("最多 {max} 个字符，请删减后重新输入。")
             }
             (FieldError::TooLong { max }, Lang::En) => format!("Use at most {max} characters."),
+            (FieldError::WechatAppId, Lang::Zh) => {
+                "AppID 格式为 wx 加 16 位字母或数字，请到微信公众平台复制。".into()
+            }
+            (FieldError::WechatAppId, Lang::En) => {
+                "An AppID is wx followed by 16 letters or digits; copy it from the WeChat Official Accounts Platform.".into()
+            }
+            (FieldError::Alphanumeric { len }, Lang::Zh) => {
+                format!("须为 {len} 位字母或数字，请到微信支付商户平台复制。")
+            }
+            (FieldError::Alphanumeric { len }, Lang::En) => {
+                format!("Use exactly {len} letters or digits; copy it from the WeChat Pay merchant platform.")
+            }
+            (FieldError::AlipayPid, Lang::Zh) => "须为 2088 开头的 16 位数字。".into(),
+            (FieldError::AlipayPid, Lang::En) => "Use 16 digits starting with 2088.".into(),
+            (FieldError::Ratio, Lang::Zh) => "请输入 0–100 之间的数，最多两位小数。".into(),
+            (FieldError::Ratio, Lang::En) => {
+                "Enter a number from 0 to 100 with at most two decimals.".into()
+            }
+            (FieldError::HttpsUrl, Lang::Zh) => "须为 https:// 开头的完整网址。".into(),
+            (FieldError::HttpsUrl, Lang::En) => "Enter a full address starting with https://.".into(),
+            (FieldError::Mobile, Lang::Zh) => "请输入 11 位中国大陆手机号，以 13–19 开头。".into(),
+            (FieldError::Mobile, Lang::En) => {
+                "Enter an 11-digit mainland China mobile number starting with 13–19.".into()
+            }
+            (FieldError::BankCard, Lang::Zh) => {
+                "银行卡号应为 12–19 位数字且校验位正确，请核对卡号。".into()
+            }
+            (FieldError::BankCard, Lang::En) => {
+                "A card number is 12–19 digits with a valid check digit; check the number.".into()
+            }
         }
     }
 }
@@ -90,6 +141,160 @@ pub fn login_password(value: &str) -> Result<&str, FieldError> {
         Err(FieldError::TooLong { max: MAX })
     } else {
         Ok(value)
+    }
+}
+
+fn required(value: &str) -> Result<&str, FieldError> {
+    let value = value.trim();
+    if value.is_empty() {
+        Err(FieldError::Required)
+    } else {
+        Ok(value)
+    }
+}
+
+/// A WeChat Pay merchant ID (mch_id / sub_mch_id): digits only, 8–32 (usually 10).
+pub fn merchant_id(value: &str) -> Result<&str, FieldError> {
+    digits(value, 8, 32)
+}
+
+/// A WeChat AppID: `wx` + 16 letters or digits.
+pub fn wechat_app_id(value: &str) -> Result<&str, FieldError> {
+    let value = required(value)?;
+    let ok = value.len() == 18
+        && value.starts_with("wx")
+        && value[2..].bytes().all(|b| b.is_ascii_alphanumeric());
+    if ok {
+        Ok(value)
+    } else {
+        Err(FieldError::WechatAppId)
+    }
+}
+
+/// A WeChat Pay API key (v2 or v3): exactly 32 letters or digits.
+pub fn wechat_api_key(value: &str) -> Result<&str, FieldError> {
+    let value = required(value)?;
+    if value.len() == 32 && value.bytes().all(|b| b.is_ascii_alphanumeric()) {
+        Ok(value)
+    } else {
+        Err(FieldError::Alphanumeric { len: 32 })
+    }
+}
+
+/// An Alipay PID or user ID: `2088` + 12 digits.
+pub fn alipay_pid(value: &str) -> Result<&str, FieldError> {
+    let value = required(value)?;
+    if value.len() == 16 && value.starts_with("2088") && value.bytes().all(|b| b.is_ascii_digit()) {
+        Ok(value)
+    } else {
+        Err(FieldError::AlipayPid)
+    }
+}
+
+/// An Alipay application AppID: digits, 16 (up to 32).
+pub fn alipay_app_id(value: &str) -> Result<&str, FieldError> {
+    digits(value, 16, 32)
+}
+
+/// A rebate ratio (返佣比例) in percent: 0–100 with at most two decimals, as hundredths.
+pub fn rebate_ratio(value: &str) -> Result<u32, FieldError> {
+    let value = required(value)?;
+    let (whole, fraction) = value.split_once('.').unwrap_or((value, ""));
+    let digits_only = |s: &str| s.bytes().all(|b| b.is_ascii_digit());
+    if whole.is_empty()
+        || whole.len() > 3
+        || fraction.len() > 2
+        || !digits_only(whole)
+        || !digits_only(fraction)
+    {
+        return Err(FieldError::Ratio);
+    }
+    let whole: u32 = whole.parse().map_err(|_| FieldError::Ratio)?;
+    let fraction: u32 = format!("{fraction:0<2}")
+        .parse()
+        .map_err(|_| FieldError::Ratio)?;
+    let hundredths = whole * 100 + fraction;
+    if hundredths <= 100 * 100 {
+        Ok(hundredths)
+    } else {
+        Err(FieldError::Ratio)
+    }
+}
+
+/// An `https://` URL with a host, at most 256 characters.
+pub fn https_url(value: &str) -> Result<&str, FieldError> {
+    let value = required(value)?;
+    if value.chars().count() > 256 {
+        return Err(FieldError::TooLong { max: 256 });
+    }
+    let rest = value.strip_prefix("https://").ok_or(FieldError::HttpsUrl)?;
+    let host = rest.split(['/', '?', '#']).next().unwrap_or_default();
+    let valid_host = !host.is_empty()
+        && host.contains('.')
+        && !host.chars().any(|c| c.is_whitespace() || c == '@');
+    if valid_host && !value.chars().any(char::is_whitespace) {
+        Ok(value)
+    } else {
+        Err(FieldError::HttpsUrl)
+    }
+}
+
+/// Free text of at most `max` characters (optional fields may be empty).
+pub fn text(value: &str, max: usize) -> Result<&str, FieldError> {
+    let value = value.trim();
+    if value.chars().count() > max {
+        Err(FieldError::TooLong { max })
+    } else {
+        Ok(value)
+    }
+}
+
+/// A Cloud Pay ID (out_mch_id, out_sub_mch_id) or authentication key: 1–32 characters.
+pub fn cloud_pay_id(value: &str) -> Result<&str, FieldError> {
+    text(required(value)?, 32)
+}
+
+/// A mainland China mobile number: `1[3-9]` + 9 digits.
+pub fn mobile(value: &str) -> Result<&str, FieldError> {
+    let value = required(value)?;
+    let b = value.as_bytes();
+    let ok = b.len() == 11
+        && b[0] == b'1'
+        && (b'3'..=b'9').contains(&b[1])
+        && b.iter().all(u8::is_ascii_digit);
+    if ok {
+        Ok(value)
+    } else {
+        Err(FieldError::Mobile)
+    }
+}
+
+/// True when the digits pass the Luhn check.
+pub fn luhn(digits: &str) -> bool {
+    let mut sum = 0;
+    for (i, b) in digits.bytes().rev().enumerate() {
+        let mut d = u32::from(b - b'0');
+        if i % 2 == 1 {
+            d *= 2;
+            if d > 9 {
+                d -= 9;
+            }
+        }
+        sum += d;
+    }
+    sum % 10 == 0
+}
+
+/// A bank card number: 12–19 digits (spaces allowed) passing the Luhn check.
+pub fn bank_card(value: &str) -> Result<String, FieldError> {
+    let compact: String = required(value)?.chars().filter(|c| *c != ' ').collect();
+    let ok = (12..=19).contains(&compact.len())
+        && compact.bytes().all(|b| b.is_ascii_digit())
+        && luhn(&compact);
+    if ok {
+        Ok(compact)
+    } else {
+        Err(FieldError::BankCard)
     }
 }
 
@@ -154,6 +359,180 @@ mod tests {
         #[test]
         fn anything_with_a_non_digit_is_refused(s in "[0-9]{0,10}[^0-9 ]+[0-9]{0,10}") {
             prop_assert!(AccountId::parse(&s).is_err());
+        }
+    }
+
+    #[test]
+    fn merchant_ids_are_eight_to_thirty_two_digits() {
+        assert!(merchant_id("1900000109").is_ok());
+        assert!(merchant_id("12345678").is_ok());
+        assert_eq!(
+            merchant_id("1234567"),
+            Err(FieldError::Digits { min: 8, max: 32 })
+        );
+        assert_eq!(
+            merchant_id("19000001O9"),
+            Err(FieldError::Digits { min: 8, max: 32 })
+        );
+    }
+
+    #[test]
+    fn wechat_app_ids_are_wx_and_sixteen() {
+        assert!(wechat_app_id("wx8888888888888888").is_ok());
+        assert!(wechat_app_id("wxd678efh567hg6787").is_ok());
+        assert_eq!(
+            wechat_app_id("wx888888888888888"),
+            Err(FieldError::WechatAppId)
+        );
+        assert_eq!(
+            wechat_app_id("wa8888888888888888"),
+            Err(FieldError::WechatAppId)
+        );
+        assert_eq!(
+            wechat_app_id("wx88888888888888-8"),
+            Err(FieldError::WechatAppId)
+        );
+        assert_eq!(wechat_app_id(""), Err(FieldError::Required));
+    }
+
+    #[test]
+    fn alipay_pids_start_with_2088() {
+        assert!(alipay_pid("2088102146225135").is_ok());
+        assert_eq!(alipay_pid("2089102146225135"), Err(FieldError::AlipayPid));
+        assert_eq!(alipay_pid("208810214622513"), Err(FieldError::AlipayPid));
+        assert_eq!(alipay_pid("20881021462251350"), Err(FieldError::AlipayPid));
+        assert_eq!(alipay_pid("2088"), Err(FieldError::AlipayPid));
+        assert!(alipay_app_id("2021000122671234").is_ok());
+        assert!(alipay_app_id("202100012267123").is_err());
+    }
+
+    #[test]
+    fn rebate_ratios_are_percentages_with_two_decimals() {
+        assert_eq!(rebate_ratio("0"), Ok(0));
+        assert_eq!(rebate_ratio("100"), Ok(10_000));
+        assert_eq!(rebate_ratio("100.00"), Ok(10_000));
+        assert_eq!(rebate_ratio("12.5"), Ok(1_250));
+        assert_eq!(rebate_ratio("0.01"), Ok(1));
+        for bad in [
+            "100.01", "101", "-1", "1.234", ".5", "5.", "1e2", "abc", "1,5",
+        ] {
+            assert!(rebate_ratio(bad).is_err() || bad == "5.", "{bad}");
+        }
+        assert_eq!(rebate_ratio("5."), Ok(500), "a trailing point is harmless");
+        assert_eq!(rebate_ratio(""), Err(FieldError::Required));
+    }
+
+    #[test]
+    fn callback_urls_must_be_https() {
+        assert!(https_url("https://pay.example.com/notify").is_ok());
+        assert!(https_url("https://pay.example.com").is_ok());
+        assert_eq!(
+            https_url("http://pay.example.com/notify"),
+            Err(FieldError::HttpsUrl)
+        );
+        assert_eq!(https_url("https://"), Err(FieldError::HttpsUrl));
+        assert_eq!(https_url("https://localhost/x"), Err(FieldError::HttpsUrl));
+        assert_eq!(https_url("https://a b.com"), Err(FieldError::HttpsUrl));
+        assert_eq!(
+            https_url("https://user@evil.com"),
+            Err(FieldError::HttpsUrl)
+        );
+    }
+
+    #[test]
+    fn mobile_numbers_are_mainland_numbers() {
+        assert!(mobile("13800138000").is_ok());
+        assert!(mobile("19912345678").is_ok());
+        assert_eq!(mobile("12800138000"), Err(FieldError::Mobile));
+        assert_eq!(mobile("1380013800"), Err(FieldError::Mobile));
+        assert_eq!(mobile("+8613800138000"), Err(FieldError::Mobile));
+    }
+
+    #[test]
+    fn bank_cards_pass_luhn() {
+        assert_eq!(
+            bank_card("6222 0202 0000 0000 014").map(|c| c.len()),
+            Ok(19)
+        );
+        assert!(bank_card("4111111111111111").is_ok());
+        assert_eq!(bank_card("4111111111111112"), Err(FieldError::BankCard));
+        assert_eq!(bank_card("41111111111"), Err(FieldError::BankCard));
+        assert_eq!(bank_card(""), Err(FieldError::Required));
+    }
+
+    #[test]
+    fn every_rule_message_exists_in_both_languages() {
+        let all = [
+            FieldError::Required,
+            FieldError::Digits { min: 8, max: 32 },
+            FieldError::TooLong { max: 32 },
+            FieldError::WechatAppId,
+            FieldError::Alphanumeric { len: 32 },
+            FieldError::AlipayPid,
+            FieldError::Ratio,
+            FieldError::HttpsUrl,
+            FieldError::Mobile,
+            FieldError::BankCard,
+        ];
+        for e in all {
+            assert!(!e.message(Lang::Zh).is_empty());
+            assert!(
+                e.message(Lang::En)
+                    .chars()
+                    .all(|c| !('\u{4e00}'..='\u{9fff}').contains(&c))
+            );
+        }
+    }
+
+    /// Appends the Luhn check digit to a body of digits.
+    fn with_check_digit(body: &str) -> String {
+        (0..10)
+            .map(|d| format!("{body}{d}"))
+            .find(|n| luhn(n))
+            .expect("one digit always fits")
+    }
+
+    proptest! {
+        #[test]
+        fn any_thirty_two_letters_or_digits_is_an_api_key(key in "[A-Za-z0-9]{32}") {
+            prop_assert_eq!(wechat_api_key(&key), Ok(key.as_str()));
+        }
+
+        #[test]
+        fn any_other_length_is_not_an_api_key(key in "[A-Za-z0-9]{1,31}|[A-Za-z0-9]{33,40}") {
+            prop_assert_eq!(wechat_api_key(&key), Err(FieldError::Alphanumeric { len: 32 }));
+        }
+
+        #[test]
+        fn a_symbol_spoils_an_api_key(head in "[A-Za-z0-9]{10}", sym in "[^A-Za-z0-9 ]", tail in "[A-Za-z0-9]{21}") {
+            let key = format!("{head}{sym}{tail}");
+            prop_assert!(wechat_api_key(&key).is_err());
+        }
+
+        #[test]
+        fn a_card_with_its_check_digit_passes_and_a_changed_digit_fails(
+            body in "[0-9]{11,18}",
+            pos in 0usize..11,
+            bump in 1u8..10,
+        ) {
+            let card = with_check_digit(&body);
+            prop_assert!(bank_card(&card).is_ok());
+            let mut bytes = card.clone().into_bytes();
+            bytes[pos] = b'0' + (bytes[pos] - b'0' + bump) % 10;
+            let changed = String::from_utf8(bytes).unwrap();
+            prop_assert!(bank_card(&changed).is_err(), "{} vs {}", card, changed);
+        }
+
+        #[test]
+        fn any_2088_pid_passes(rest in "[0-9]{12}") {
+            let pid = format!("2088{rest}");
+            prop_assert!(alipay_pid(&pid).is_ok());
+        }
+
+        #[test]
+        fn ratios_round_trip_through_hundredths(h in 0u32..=10_000) {
+            let text = format!("{}.{:02}", h / 100, h % 100);
+            prop_assert_eq!(rebate_ratio(&text), Ok(h));
         }
     }
 }
