@@ -8,6 +8,7 @@
 //! - [`lang`]: the two UI languages.
 //! - [`demo`]: the sandbox's demo accounts.
 //! - [`poll`]: the schedule for polling long-running work.
+//! - [`provider_config`]: a provider's WeChat Pay, Alipay and basic info, and their forms.
 //! - [`qr`]: QR module matrices (drawn by the SPA's canvas).
 //!
 //! No I/O lives here; everything compiles for wasm32 and native alike.
@@ -17,6 +18,7 @@ pub mod demo;
 pub mod error;
 pub mod lang;
 pub mod poll;
+pub mod provider_config;
 pub mod qr;
 pub mod rules;
 

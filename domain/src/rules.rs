@@ -40,6 +40,9 @@ pub enum FieldError {
     /// A bank card number: 12–19 digits passing the Luhn check.
     #[error("bank card number")]
     BankCard,
+    /// An RSA 2048 key in PKCS#1 or PKCS#8 PEM, or bare base64.
+    #[error("RSA 2048 key")]
+    RsaKey,
 }
 
 impl FieldError {
@@ -87,6 +90,12 @@ impl FieldError {
             }
             (FieldError::BankCard, Lang::En) => {
                 "A card number is 12–19 digits with a valid check digit; check the number.".into()
+            }
+            (FieldError::RsaKey, Lang::Zh) => {
+                "须为 RSA 2048 密钥：PKCS#1 或 PKCS#8 PEM 格式，或不含首尾行的 base64。".into()
+            }
+            (FieldError::RsaKey, Lang::En) => {
+                "Use an RSA 2048 key: PKCS#1 or PKCS#8 PEM, or bare base64 without the header lines.".into()
             }
         }
     }
@@ -473,6 +482,7 @@ mod tests {
             FieldError::HttpsUrl,
             FieldError::Mobile,
             FieldError::BankCard,
+            FieldError::RsaKey,
         ];
         for e in all {
             assert!(!e.message(Lang::Zh).is_empty());

@@ -19,6 +19,7 @@ pub mod seed;
 pub mod static_files;
 pub mod store;
 pub mod upstream;
+pub mod vault;
 
 use std::{path::PathBuf, sync::Arc, time::Duration};
 

@@ -1,0 +1,288 @@
+//! 修改服务商信息: a provider's WeChat Pay, Alipay and basic information, and the rules each
+//! form obeys (the browser checks them as the user types; the server checks them again).
+//!
+//! Secrets (the WeChat Pay API key, the Alipay application private key) are write-only: the
+//! API shows only whether they are set, a hint and when; a blank field keeps the stored value.
+
+use serde::{Deserialize, Serialize};
+
+use crate::{FieldError, rules};
+
+/// What the console shows of a write-only secret.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct SecretStatus {
+    pub set: bool,
+    /// e.g. `…a1b2` (last 4 characters) or `SHA-256 3f2a9c01` (a fingerprint).
+    pub hint: Option<String>,
+    /// When it was last set, RFC 3339.
+    pub set_at: Option<String>,
+}
+
+/// 基本信息 (optional).
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct BasicInfo {
+    /// Display name; empty means the name synced from WeChat Maidan.
+    pub name: String,
+    pub short_name: String,
+    /// Trade-completed callback URL (https only).
+    pub callback_url: String,
+    pub ad_url: String,
+    pub company_remark: String,
+    pub provider_remark: String,
+}
+
+/// 微信支付信息 as the console shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct WechatPayInfo {
+    pub merchant_id: String,
+    pub app_id: String,
+    pub api_key: SecretStatus,
+    /// Percent, two decimals (e.g. `12.50`); empty when not set.
+    pub rebate_ratio: String,
+}
+
+/// 支付宝信息 as the console shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct AlipayInfo {
+    pub app_id: String,
+    pub pid: String,
+    pub app_private_key: SecretStatus,
+    /// The Alipay verification public key is public: shown as stored.
+    pub alipay_public_key: String,
+    pub rebate_ratio: String,
+}
+
+/// `GET /providers/{id}`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ProviderDetail {
+    pub provider_id: String,
+    /// The name synced from WeChat Maidan.
+    pub synced_name: String,
+    pub synced_at: String,
+    pub basic: BasicInfo,
+    pub wechat_pay: WechatPayInfo,
+    pub alipay: AlipayInfo,
+}
+
+/// `PUT /providers/{id}/wechat-pay`. A blank `api_key` keeps the stored key.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct UpdateWechatPay {
+    pub merchant_id: String,
+    pub app_id: String,
+    #[serde(default)]
+    pub api_key: String,
+    #[serde(default)]
+    pub rebate_ratio: String,
+}
+
+/// `PUT /providers/{id}/alipay`. A blank `app_private_key` keeps the stored key.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct UpdateAlipay {
+    pub app_id: String,
+    pub pid: String,
+    #[serde(default)]
+    pub app_private_key: String,
+    pub alipay_public_key: String,
+    #[serde(default)]
+    pub rebate_ratio: String,
+}
+
+/// Field problems of a form, by field name.
+pub type FormErrors = Vec<(&'static str, FieldError)>;
+
+fn optional_ratio(value: &str) -> Result<(), FieldError> {
+    if value.trim().is_empty() {
+        Ok(())
+    } else {
+        rules::rebate_ratio(value).map(drop)
+    }
+}
+
+/// A PEM (PKCS#1 or PKCS#8) or bare base64 key: the shape only; the server parses it fully.
+fn key_shape(value: &str) -> Result<(), FieldError> {
+    let value = value.trim();
+    if value.is_empty() {
+        return Err(FieldError::Required);
+    }
+    let body: String = value
+        .lines()
+        .filter(|l| !l.starts_with("-----"))
+        .collect::<String>()
+        .split_whitespace()
+        .collect();
+    let base64 = body
+        .bytes()
+        .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/' | b'='));
+    // An RSA 2048 public key is ~392 base64 characters; a private key ~1,600.
+    if base64 && body.len() >= 300 && value.len() <= 8_192 {
+        Ok(())
+    } else {
+        Err(FieldError::RsaKey)
+    }
+}
+
+impl UpdateWechatPay {
+    /// Every field's rule. `key_stored`: a blank API key keeps the stored one.
+    pub fn check(&self, key_stored: bool) -> FormErrors {
+        let mut errors = FormErrors::new();
+        let mut check = |name, result: Result<(), FieldError>| {
+            if let Err(e) = result {
+                errors.push((name, e));
+            }
+        };
+        check(
+            "merchant_id",
+            rules::merchant_id(&self.merchant_id).map(drop),
+        );
+        check("app_id", rules::wechat_app_id(&self.app_id).map(drop));
+        if !(self.api_key.trim().is_empty() && key_stored) {
+            check("api_key", rules::wechat_api_key(&self.api_key).map(drop));
+        }
+        check("rebate_ratio", optional_ratio(&self.rebate_ratio));
+        errors
+    }
+}
+
+impl UpdateAlipay {
+    /// Every field's rule. `key_stored`: a blank private key keeps the stored one.
+    pub fn check(&self, key_stored: bool) -> FormErrors {
+        let mut errors = FormErrors::new();
+        let mut check = |name, result: Result<(), FieldError>| {
+            if let Err(e) = result {
+                errors.push((name, e));
+            }
+        };
+        check("app_id", rules::alipay_app_id(&self.app_id).map(drop));
+        check("pid", rules::alipay_pid(&self.pid).map(drop));
+        if !(self.app_private_key.trim().is_empty() && key_stored) {
+            check("app_private_key", key_shape(&self.app_private_key));
+        }
+        check("alipay_public_key", key_shape(&self.alipay_public_key));
+        check("rebate_ratio", optional_ratio(&self.rebate_ratio));
+        errors
+    }
+}
+
+impl BasicInfo {
+    /// Every field's rule (all optional).
+    pub fn check(&self) -> FormErrors {
+        let mut errors = FormErrors::new();
+        let mut check = |name, result: Result<(), FieldError>| {
+            if let Err(e) = result {
+                errors.push((name, e));
+            }
+        };
+        check("name", rules::text(&self.name, 64).map(drop));
+        check("short_name", rules::text(&self.short_name, 32).map(drop));
+        for (name, url) in [
+            ("callback_url", &self.callback_url),
+            ("ad_url", &self.ad_url),
+        ] {
+            if !url.trim().is_empty() {
+                check(name, rules::https_url(url).map(drop));
+            }
+        }
+        check(
+            "company_remark",
+            rules::text(&self.company_remark, 256).map(drop),
+        );
+        check(
+            "provider_remark",
+            rules::text(&self.provider_remark, 256).map(drop),
+        );
+        errors
+    }
+}
+
+/// Hundredths of a percent as the form shows them: `1250` → `12.50`.
+pub fn ratio_text(hundredths: u32) -> String {
+    format!("{}.{:02}", hundredths / 100, hundredths % 100)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn wechat() -> UpdateWechatPay {
+        UpdateWechatPay {
+            merchant_id: "1900000109".into(),
+            app_id: "wxd678efh567hg6787".into(),
+            api_key: "a".repeat(32),
+            rebate_ratio: "12.5".into(),
+        }
+    }
+
+    #[test]
+    fn a_valid_wechat_form_passes() {
+        assert!(wechat().check(false).is_empty());
+    }
+
+    #[test]
+    fn a_blank_key_is_fine_only_when_one_is_stored() {
+        let form = UpdateWechatPay {
+            api_key: String::new(),
+            ..wechat()
+        };
+        assert!(form.check(true).is_empty());
+        assert_eq!(form.check(false), vec![("api_key", FieldError::Required)]);
+    }
+
+    #[test]
+    fn every_wrong_wechat_field_is_named() {
+        let form = UpdateWechatPay {
+            merchant_id: "19x".into(),
+            app_id: "wx1".into(),
+            api_key: "short".into(),
+            rebate_ratio: "101".into(),
+        };
+        let names: Vec<&str> = form.check(false).into_iter().map(|(n, _)| n).collect();
+        assert_eq!(names, ["merchant_id", "app_id", "api_key", "rebate_ratio"]);
+    }
+
+    #[test]
+    fn alipay_keys_must_look_like_keys() {
+        let key = "MIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEA".repeat(8);
+        let form = UpdateAlipay {
+            app_id: "2021000122671234".into(),
+            pid: "2088102146225135".into(),
+            app_private_key: format!(
+                "-----BEGIN PRIVATE KEY-----\n{key}\n-----END PRIVATE KEY-----"
+            ),
+            alipay_public_key: key.clone(),
+            rebate_ratio: String::new(),
+        };
+        assert!(form.check(false).is_empty());
+        let bad = UpdateAlipay {
+            alipay_public_key: "not a key".into(),
+            ..form
+        };
+        assert_eq!(
+            bad.check(true),
+            vec![("alipay_public_key", FieldError::RsaKey)]
+        );
+    }
+
+    #[test]
+    fn basic_info_is_optional_but_urls_must_be_https() {
+        assert!(BasicInfo::default().check().is_empty());
+        let info = BasicInfo {
+            callback_url: "http://example.com/notify".into(),
+            ..BasicInfo::default()
+        };
+        assert_eq!(info.check(), vec![("callback_url", FieldError::HttpsUrl)]);
+    }
+
+    #[test]
+    fn ratios_show_with_two_decimals() {
+        assert_eq!(ratio_text(1250), "12.50");
+        assert_eq!(ratio_text(0), "0.00");
+        assert_eq!(ratio_text(10_000), "100.00");
+    }
+}
