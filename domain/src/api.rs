@@ -284,3 +284,18 @@ pub struct NewSandboxProvider {
     pub name: String,
     pub admin_openid: String,
 }
+
+/// One entry of the 操作记录 (who changed what, when; never secret values).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct AuditEvent {
+    pub at: String,
+    /// The Tencent Cloud account ID that made the change.
+    pub actor: String,
+    /// e.g. `provider.wechat_pay.updated`.
+    pub action: String,
+    /// What was changed, e.g. `provider/1900000101`.
+    pub target: String,
+    /// The names of the fields that changed.
+    pub fields: Vec<String>,
+}

@@ -19,9 +19,10 @@ pub struct SecretStatus {
     pub set_at: Option<String>,
 }
 
-/// 基本信息 (optional).
+/// 基本信息 (optional: a missing field is empty).
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(default)]
 pub struct BasicInfo {
     /// Display name; empty means the name synced from WeChat Maidan.
     pub name: String,

@@ -22,6 +22,16 @@ pub struct Config {
     /// Public origin, e.g. `https://console.example.com` (enables secure cookies over HTTPS).
     #[arg(long, env = "CONSOLE_PUBLIC_ORIGIN")]
     pub public_origin: Option<String>,
+    /// The key that seals secrets at rest: created (mode 0600) on first run when missing.
+    #[arg(
+        long,
+        env = "CONSOLE_SECRET_KEY_FILE",
+        default_value = "data/secret.key"
+    )]
+    pub secret_key_file: PathBuf,
+    /// The same key as base64 (32 bytes); takes precedence over the file.
+    #[arg(long, env = "CONSOLE_SECRET_KEY", hide_env_values = true)]
+    pub secret_key: Option<String>,
     /// How long a provider sync QR code lives, in seconds.
     #[arg(long, env = "PROVIDER_SYNC_TICKET_TTL_S", default_value_t = 120)]
     pub provider_sync_ticket_ttl_s: u64,

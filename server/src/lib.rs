@@ -12,6 +12,7 @@ pub mod auth;
 pub mod clock;
 pub mod config;
 pub mod error;
+pub mod keys;
 pub mod middleware;
 pub mod openapi;
 pub mod routes;
@@ -39,6 +40,8 @@ pub struct AppState {
     pub upstream: Arc<dyn MaidanUpstream>,
     pub clock: Arc<dyn Clock>,
     pub settings: Arc<Settings>,
+    /// Seals secrets at rest.
+    pub vault: Arc<vault::Vault>,
 }
 
 /// Behaviour knobs that tests may tighten.

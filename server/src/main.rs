@@ -41,7 +41,10 @@ async fn main() -> anyhow::Result<()> {
     if !config.dist.join("index.html").is_file() {
         tracing::warn!(dist = %config.dist.display(), "no built console here; run `cargo xtask run`");
     }
+    let vault = server::vault::Vault::open(config.secret_key.as_deref(), &config.secret_key_file)
+        .context("opening the secret key")?;
     let state = AppState {
+        vault: Arc::new(vault),
         store,
         upstream: Arc::new(sandbox),
         clock: Arc::new(SystemClock),

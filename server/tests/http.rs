@@ -204,6 +204,11 @@ async fn the_openapi_document_describes_every_route() {
         ("/api/v1/m/provider-sync-tickets/{id}", "get"),
         ("/api/v1/m/provider-sync-tickets/{id}/confirm", "post"),
         ("/api/v1/m/provider-sync-tickets/{id}/cancel", "post"),
+        ("/api/v1/providers/{id}", "get"),
+        ("/api/v1/providers/{id}/basic-info", "put"),
+        ("/api/v1/providers/{id}/wechat-pay", "put"),
+        ("/api/v1/providers/{id}/alipay", "put"),
+        ("/api/v1/audit-events", "get"),
     ] {
         assert!(
             paths.get(path).and_then(|p| p.get(method)).is_some(),

@@ -1,6 +1,7 @@
 //! The JSON API under `/api/v1`, one module per area, each with its own `router()`.
 
 pub mod health;
+pub mod provider_config;
 pub mod provider_sync;
 pub mod providers;
 pub mod sandbox;
@@ -16,7 +17,8 @@ pub fn v1(state: &AppState) -> OpenApiRouter<AppState> {
         .merge(health::router())
         .merge(session::router())
         .merge(providers::router())
-        .merge(provider_sync::router());
+        .merge(provider_sync::router())
+        .merge(provider_config::router());
     if state.upstream.sandbox().is_some() {
         router = router.merge(sandbox::router());
     }

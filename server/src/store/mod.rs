@@ -5,7 +5,8 @@ mod sqlite;
 
 use async_trait::async_trait;
 use domain::api::{
-    Account, AccountRole, ProviderSummary, ProviderSyncResult, SyncedProvider, TicketState,
+    Account, AccountRole, AuditEvent, ProviderSummary, ProviderSyncResult, SyncedProvider,
+    TicketState,
 };
 
 pub use sqlite::SqliteStore;
@@ -39,6 +40,55 @@ pub struct NewSession {
     pub account_id: String,
     pub created_at_ms: i64,
     pub expires_at_ms: i64,
+}
+
+/// A section of a provider's configuration, stored as JSON.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ProviderSection {
+    Basic,
+    WechatPay,
+    Alipay,
+}
+
+impl ProviderSection {
+    pub(crate) fn column(self) -> &'static str {
+        match self {
+            ProviderSection::Basic => "basic_info",
+            ProviderSection::WechatPay => "wechat_pay",
+            ProviderSection::Alipay => "alipay",
+        }
+    }
+
+    /// The list's "configured?" column this section drives, if any.
+    pub(crate) fn configured_column(self) -> Option<&'static str> {
+        match self {
+            ProviderSection::Basic => None,
+            ProviderSection::WechatPay => Some("wechat_pay_configured"),
+            ProviderSection::Alipay => Some("alipay_configured"),
+        }
+    }
+}
+
+/// A provider of an account, with its configuration sections as stored.
+#[derive(Debug, Clone)]
+pub struct ProviderRow {
+    pub provider_id: String,
+    pub synced_name: String,
+    pub synced_at_ms: i64,
+    pub basic_info: Option<String>,
+    pub wechat_pay: Option<String>,
+    pub alipay: Option<String>,
+}
+
+/// An audit event to write with the change it records.
+#[derive(Debug, Clone)]
+pub struct NewAuditEvent {
+    pub account_id: String,
+    pub actor: String,
+    pub action: String,
+    pub target: String,
+    pub fields: Vec<String>,
+    pub at_ms: i64,
 }
 
 /// A provider sync ticket as stored.
@@ -108,6 +158,29 @@ pub trait Store: Send + Sync + 'static {
         upstream: &[SyncedProvider],
         now_ms: i64,
     ) -> Result<ProviderSyncResult>;
+
+    /// The account's provider with its configuration; `None` for another account's.
+    async fn provider(&self, account_id: &str, provider_id: &str) -> Result<Option<ProviderRow>>;
+
+    /// Replaces one configuration section and records the audit event, in one transaction.
+    /// False when the provider is not the account's.
+    async fn save_provider_section(
+        &self,
+        account_id: &str,
+        provider_id: &str,
+        section: ProviderSection,
+        json: &str,
+        configured: bool,
+        audit: &NewAuditEvent,
+    ) -> Result<bool>;
+
+    /// The account's audit events, newest first, a page at a time; and the total.
+    async fn audit_events(
+        &self,
+        account_id: &str,
+        page: u32,
+        page_size: u32,
+    ) -> Result<(Vec<AuditEvent>, u64)>;
 
     async fn create_ticket(&self, ticket: &TicketRecord) -> Result<()>;
     async fn ticket(&self, id: &str) -> Result<Option<TicketRecord>>;

@@ -5,8 +5,8 @@ use std::{path::Path, str::FromStr, time::Duration};
 use async_trait::async_trait;
 use domain::{
     api::{
-        Account, ProviderSummary, ProviderSyncResult, SkipReason, SkippedProvider, SyncedProvider,
-        TicketState,
+        Account, AuditEvent, ProviderSummary, ProviderSyncResult, SkipReason, SkippedProvider,
+        SyncedProvider, TicketState,
     },
     rules::AccountId,
 };
@@ -18,7 +18,8 @@ use sqlx::{
 };
 
 use super::{
-    NewAccount, NewSession, Result, Store, StoreError, TicketRecord, role_from_str, role_to_str,
+    NewAccount, NewAuditEvent, NewSession, ProviderRow, ProviderSection, Result, Store, StoreError,
+    TicketRecord, role_from_str, role_to_str,
 };
 use crate::clock::rfc3339;
 
@@ -269,6 +270,115 @@ impl Store for SqliteStore {
         }
         tx.commit().await?;
         Ok(result)
+    }
+
+    async fn provider(&self, account_id: &str, provider_id: &str) -> Result<Option<ProviderRow>> {
+        let row = sqlx::query(
+            "SELECT provider_id, name, synced_at, basic_info, wechat_pay, alipay
+             FROM providers WHERE provider_id = ? AND account_id = ?",
+        )
+        .bind(provider_id)
+        .bind(account_id)
+        .fetch_optional(&self.pool)
+        .await?;
+        row.map(|row| {
+            Ok(ProviderRow {
+                provider_id: row.try_get("provider_id")?,
+                synced_name: row.try_get("name")?,
+                synced_at_ms: row.try_get("synced_at")?,
+                basic_info: row.try_get("basic_info")?,
+                wechat_pay: row.try_get("wechat_pay")?,
+                alipay: row.try_get("alipay")?,
+            })
+        })
+        .transpose()
+    }
+
+    async fn save_provider_section(
+        &self,
+        account_id: &str,
+        provider_id: &str,
+        section: ProviderSection,
+        json: &str,
+        configured: bool,
+        audit: &NewAuditEvent,
+    ) -> Result<bool> {
+        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        let column = section.column();
+        let flag = section.configured_column();
+        let sql = match flag {
+            Some(flag) => format!(
+                "UPDATE providers SET {column} = ?, {flag} = ? WHERE provider_id = ? AND account_id = ?"
+            ),
+            None => format!(
+                "UPDATE providers SET {column} = ? WHERE provider_id = ? AND account_id = ?"
+            ),
+        };
+        let mut update = sqlx::query(&sql).bind(json);
+        if flag.is_some() {
+            update = update.bind(configured);
+        }
+        let done = update
+            .bind(provider_id)
+            .bind(account_id)
+            .execute(&mut *tx)
+            .await?;
+        if done.rows_affected() != 1 {
+            return Ok(false);
+        }
+        let fields = serde_json::to_string(&audit.fields)
+            .map_err(|e| StoreError::Corrupt(format!("audit fields: {e}")))?;
+        sqlx::query(
+            "INSERT INTO audit_events (account_id, actor, action, target, fields, at)
+             VALUES (?, ?, ?, ?, ?, ?)",
+        )
+        .bind(&audit.account_id)
+        .bind(&audit.actor)
+        .bind(&audit.action)
+        .bind(&audit.target)
+        .bind(fields)
+        .bind(audit.at_ms)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(true)
+    }
+
+    async fn audit_events(
+        &self,
+        account_id: &str,
+        page: u32,
+        page_size: u32,
+    ) -> Result<(Vec<AuditEvent>, u64)> {
+        let total: i64 =
+            sqlx::query_scalar("SELECT COUNT(*) FROM audit_events WHERE account_id = ?")
+                .bind(account_id)
+                .fetch_one(&self.pool)
+                .await?;
+        let rows = sqlx::query(
+            "SELECT actor, action, target, fields, at FROM audit_events
+             WHERE account_id = ? ORDER BY id DESC LIMIT ? OFFSET ?",
+        )
+        .bind(account_id)
+        .bind(i64::from(page_size))
+        .bind(i64::from(page.saturating_sub(1)) * i64::from(page_size))
+        .fetch_all(&self.pool)
+        .await?;
+        let events = rows
+            .iter()
+            .map(|row| {
+                let fields: String = row.try_get("fields")?;
+                Ok(AuditEvent {
+                    at: rfc3339(row.try_get("at")?),
+                    actor: row.try_get("actor")?,
+                    action: row.try_get("action")?,
+                    target: row.try_get("target")?,
+                    fields: serde_json::from_str(&fields)
+                        .map_err(|e| StoreError::Corrupt(format!("audit fields: {e}")))?,
+                })
+            })
+            .collect::<Result<Vec<_>>>()?;
+        Ok((events, u64::try_from(total).unwrap_or_default()))
     }
 
     async fn create_ticket(&self, t: &TicketRecord) -> Result<()> {

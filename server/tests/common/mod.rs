@@ -103,6 +103,7 @@ impl TestApp {
             store: store.clone() as Arc<dyn Store>,
             upstream: sandbox.clone(),
             clock: clock.clone(),
+            vault: Arc::new(server::vault::Vault::random().expect("vault")),
             settings: Arc::new(Settings {
                 dist: Some(dist),
                 ..settings

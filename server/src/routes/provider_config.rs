@@ -1,0 +1,389 @@
+//! 修改服务商信息: a provider's detail and its three sections, and the account's 操作记录.
+//!
+//! Secrets are sealed by the vault before they are stored, never returned, and kept when the
+//! form leaves them blank. Every change writes an audit event naming the fields, not values.
+
+use axum::extract::{Path, Query, State};
+use domain::{
+    ErrorCode,
+    api::{AuditEvent, ListQuery, Page},
+    provider_config::{
+        AlipayInfo, BasicInfo, FormErrors, ProviderDetail, SecretStatus, UpdateAlipay,
+        UpdateWechatPay, WechatPayInfo, ratio_text,
+    },
+    rules,
+};
+use serde::{Deserialize, Serialize};
+use utoipa_axum::{router::OpenApiRouter, routes};
+
+use crate::{
+    AppError, AppState,
+    auth::CurrentSession,
+    clock::rfc3339,
+    error::ApiJson,
+    keys,
+    routes::providers::require_provider,
+    store::{NewAuditEvent, ProviderRow, ProviderSection},
+};
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(provider_detail))
+        .routes(routes!(update_basic_info))
+        .routes(routes!(update_wechat_pay))
+        .routes(routes!(update_alipay))
+        .routes(routes!(audit_events))
+}
+
+/// A secret as stored: sealed, with what may be shown of it.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct SealedSecret {
+    sealed: String,
+    hint: String,
+    set_at_ms: i64,
+}
+
+impl SealedSecret {
+    fn status(this: Option<&SealedSecret>) -> SecretStatus {
+        this.map_or_else(SecretStatus::default, |s| SecretStatus {
+            set: true,
+            hint: Some(s.hint.clone()),
+            set_at: Some(rfc3339(s.set_at_ms)),
+        })
+    }
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+struct WechatPayRecord {
+    merchant_id: String,
+    app_id: String,
+    api_key: Option<SealedSecret>,
+    rebate: Option<u32>,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+struct AlipayRecord {
+    app_id: String,
+    pid: String,
+    app_private_key: Option<SealedSecret>,
+    alipay_public_key: String,
+    rebate: Option<u32>,
+}
+
+fn parse<T: Default + for<'de> Deserialize<'de>>(json: Option<&str>) -> Result<T, AppError> {
+    json.map_or_else(
+        || Ok(T::default()),
+        |j| serde_json::from_str(j).map_err(AppError::internal),
+    )
+}
+
+fn to_json<T: Serialize>(value: &T) -> Result<String, AppError> {
+    serde_json::to_string(value).map_err(AppError::internal)
+}
+
+fn form_error(errors: FormErrors) -> Result<(), AppError> {
+    let mut fields = crate::error::FieldErrors::default();
+    for (name, error) in errors {
+        fields.check::<()>(name, Err(error));
+    }
+    fields.finish()
+}
+
+fn ratio(text: &str) -> Option<u32> {
+    rules::rebate_ratio(text).ok()
+}
+
+async fn own_provider(
+    state: &AppState,
+    session: &CurrentSession,
+    provider_id: &str,
+) -> Result<ProviderRow, AppError> {
+    require_provider(session)?;
+    state
+        .store
+        .provider(session.account.id.as_str(), provider_id)
+        .await?
+        .ok_or_else(AppError::not_found)
+}
+
+fn detail(row: &ProviderRow) -> Result<ProviderDetail, AppError> {
+    let wechat: WechatPayRecord = parse(row.wechat_pay.as_deref())?;
+    let alipay: AlipayRecord = parse(row.alipay.as_deref())?;
+    Ok(ProviderDetail {
+        provider_id: row.provider_id.clone(),
+        synced_name: row.synced_name.clone(),
+        synced_at: rfc3339(row.synced_at_ms),
+        basic: parse(row.basic_info.as_deref())?,
+        wechat_pay: WechatPayInfo {
+            merchant_id: wechat.merchant_id,
+            app_id: wechat.app_id,
+            api_key: SealedSecret::status(wechat.api_key.as_ref()),
+            rebate_ratio: wechat.rebate.map(ratio_text).unwrap_or_default(),
+        },
+        alipay: AlipayInfo {
+            app_id: alipay.app_id,
+            pid: alipay.pid,
+            app_private_key: SealedSecret::status(alipay.app_private_key.as_ref()),
+            alipay_public_key: alipay.alipay_public_key,
+            rebate_ratio: alipay.rebate.map(ratio_text).unwrap_or_default(),
+        },
+    })
+}
+
+/// Saves a section and its audit event, then answers the provider's new detail.
+async fn save(
+    state: &AppState,
+    session: &CurrentSession,
+    row: &ProviderRow,
+    section: ProviderSection,
+    json: String,
+    configured: bool,
+    fields: Vec<String>,
+) -> Result<ApiJson<ProviderDetail>, AppError> {
+    let (action, account) = (
+        match section {
+            ProviderSection::Basic => "provider.basic_info.updated",
+            ProviderSection::WechatPay => "provider.wechat_pay.updated",
+            ProviderSection::Alipay => "provider.alipay.updated",
+        },
+        session.account.id.to_string(),
+    );
+    let audit = NewAuditEvent {
+        account_id: account.clone(),
+        actor: account.clone(),
+        action: action.to_owned(),
+        target: format!("provider/{}", row.provider_id),
+        fields,
+        at_ms: state.clock.now_ms(),
+    };
+    let saved = state
+        .store
+        .save_provider_section(
+            &account,
+            &row.provider_id,
+            section,
+            &json,
+            configured,
+            &audit,
+        )
+        .await?;
+    if !saved {
+        return Err(AppError::not_found());
+    }
+    let row = own_provider(state, session, &row.provider_id).await?;
+    Ok(ApiJson(detail(&row)?))
+}
+
+/// Names of the fields whose values differ.
+fn changed(pairs: &[(&str, bool)]) -> Vec<String> {
+    pairs
+        .iter()
+        .filter(|(_, differs)| *differs)
+        .map(|(name, _)| (*name).to_owned())
+        .collect()
+}
+
+/// A provider of this account with its configuration (secrets only as status).
+#[utoipa::path(get, path = "/providers/{id}", tag = "providers", params(("id" = String, Path)),
+    responses((status = 200, body = ProviderDetail), (status = 404, body = domain::ErrorEnvelope)))]
+async fn provider_detail(
+    State(state): State<AppState>,
+    session: CurrentSession,
+    Path(id): Path<String>,
+) -> Result<ApiJson<ProviderDetail>, AppError> {
+    let row = own_provider(&state, &session, &id).await?;
+    Ok(ApiJson(detail(&row)?))
+}
+
+/// 基本信息 (optional fields).
+#[utoipa::path(put, path = "/providers/{id}/basic-info", tag = "providers",
+    params(("id" = String, Path)), request_body = BasicInfo,
+    responses((status = 200, body = ProviderDetail), (status = 422, body = domain::ErrorEnvelope)))]
+async fn update_basic_info(
+    State(state): State<AppState>,
+    session: CurrentSession,
+    Path(id): Path<String>,
+    ApiJson(form): ApiJson<BasicInfo>,
+) -> Result<ApiJson<ProviderDetail>, AppError> {
+    let row = own_provider(&state, &session, &id).await?;
+    form_error(form.check())?;
+    let old: BasicInfo = parse(row.basic_info.as_deref())?;
+    let new = BasicInfo {
+        name: form.name.trim().to_owned(),
+        short_name: form.short_name.trim().to_owned(),
+        callback_url: form.callback_url.trim().to_owned(),
+        ad_url: form.ad_url.trim().to_owned(),
+        company_remark: form.company_remark.trim().to_owned(),
+        provider_remark: form.provider_remark.trim().to_owned(),
+    };
+    let fields = changed(&[
+        ("name", old.name != new.name),
+        ("short_name", old.short_name != new.short_name),
+        ("callback_url", old.callback_url != new.callback_url),
+        ("ad_url", old.ad_url != new.ad_url),
+        ("company_remark", old.company_remark != new.company_remark),
+        (
+            "provider_remark",
+            old.provider_remark != new.provider_remark,
+        ),
+    ]);
+    save(
+        &state,
+        &session,
+        &row,
+        ProviderSection::Basic,
+        to_json(&new)?,
+        true,
+        fields,
+    )
+    .await
+}
+
+/// 微信支付信息. A blank API key keeps the stored one.
+#[utoipa::path(put, path = "/providers/{id}/wechat-pay", tag = "providers",
+    params(("id" = String, Path)), request_body = UpdateWechatPay,
+    responses((status = 200, body = ProviderDetail), (status = 422, body = domain::ErrorEnvelope)))]
+async fn update_wechat_pay(
+    State(state): State<AppState>,
+    session: CurrentSession,
+    Path(id): Path<String>,
+    ApiJson(form): ApiJson<UpdateWechatPay>,
+) -> Result<ApiJson<ProviderDetail>, AppError> {
+    let row = own_provider(&state, &session, &id).await?;
+    let old: WechatPayRecord = parse(row.wechat_pay.as_deref())?;
+    form_error(form.check(old.api_key.is_some()))?;
+    let key = form.api_key.trim();
+    let api_key = if key.is_empty() {
+        old.api_key.clone()
+    } else {
+        let context = format!("provider/{}/wechat_pay/api_key", row.provider_id);
+        Some(SealedSecret {
+            sealed: state
+                .vault
+                .seal(key, &context)
+                .map_err(AppError::internal)?,
+            hint: format!("…{}", &key[key.len() - 4..]),
+            set_at_ms: state.clock.now_ms(),
+        })
+    };
+    let new = WechatPayRecord {
+        merchant_id: form.merchant_id.trim().to_owned(),
+        app_id: form.app_id.trim().to_owned(),
+        api_key,
+        rebate: ratio(&form.rebate_ratio),
+    };
+    let fields = changed(&[
+        ("merchant_id", old.merchant_id != new.merchant_id),
+        ("app_id", old.app_id != new.app_id),
+        ("api_key", !key.is_empty()),
+        ("rebate_ratio", old.rebate != new.rebate),
+    ]);
+    save(
+        &state,
+        &session,
+        &row,
+        ProviderSection::WechatPay,
+        to_json(&new)?,
+        true,
+        fields,
+    )
+    .await
+}
+
+/// 支付宝信息. Keys must be RSA 2048; a blank private key keeps the stored one.
+#[utoipa::path(put, path = "/providers/{id}/alipay", tag = "providers",
+    params(("id" = String, Path)), request_body = UpdateAlipay,
+    responses((status = 200, body = ProviderDetail), (status = 422, body = domain::ErrorEnvelope)))]
+async fn update_alipay(
+    State(state): State<AppState>,
+    session: CurrentSession,
+    Path(id): Path<String>,
+    ApiJson(form): ApiJson<UpdateAlipay>,
+) -> Result<ApiJson<ProviderDetail>, AppError> {
+    let row = own_provider(&state, &session, &id).await?;
+    let old: AlipayRecord = parse(row.alipay.as_deref())?;
+    let mut errors = form.check(old.app_private_key.is_some());
+    let key = form.app_private_key.trim();
+    let private_key = if key.is_empty() || errors.iter().any(|(n, _)| *n == "app_private_key") {
+        None
+    } else {
+        match keys::rsa_private_key(key) {
+            Ok(parsed) => Some(parsed),
+            Err(e) => {
+                errors.push(("app_private_key", e));
+                None
+            }
+        }
+    };
+    if !errors.iter().any(|(n, _)| *n == "alipay_public_key")
+        && let Err(e) = keys::rsa_public_key(&form.alipay_public_key)
+    {
+        errors.push(("alipay_public_key", e));
+    }
+    form_error(errors)?;
+    let app_private_key = match private_key {
+        None => old.app_private_key.clone(),
+        Some(parsed) => {
+            let context = format!("provider/{}/alipay/app_private_key", row.provider_id);
+            Some(SealedSecret {
+                sealed: state
+                    .vault
+                    .seal(key, &context)
+                    .map_err(AppError::internal)?,
+                hint: keys::fingerprint(&parsed),
+                set_at_ms: state.clock.now_ms(),
+            })
+        }
+    };
+    let new = AlipayRecord {
+        app_id: form.app_id.trim().to_owned(),
+        pid: form.pid.trim().to_owned(),
+        app_private_key,
+        alipay_public_key: form.alipay_public_key.trim().to_owned(),
+        rebate: ratio(&form.rebate_ratio),
+    };
+    let fields = changed(&[
+        ("app_id", old.app_id != new.app_id),
+        ("pid", old.pid != new.pid),
+        ("app_private_key", !key.is_empty()),
+        (
+            "alipay_public_key",
+            old.alipay_public_key != new.alipay_public_key,
+        ),
+        ("rebate_ratio", old.rebate != new.rebate),
+    ]);
+    save(
+        &state,
+        &session,
+        &row,
+        ProviderSection::Alipay,
+        to_json(&new)?,
+        true,
+        fields,
+    )
+    .await
+}
+
+/// 操作记录: who changed what in this account, newest first (never secret values).
+#[utoipa::path(get, path = "/audit-events", tag = "audit", params(ListQuery),
+    responses((status = 200, body = Page<AuditEvent>)))]
+async fn audit_events(
+    State(state): State<AppState>,
+    session: CurrentSession,
+    Query(query): Query<ListQuery>,
+) -> Result<ApiJson<Page<AuditEvent>>, AppError> {
+    if session.account.role != domain::api::AccountRole::Provider {
+        return Err(AppError::new(ErrorCode::Forbidden));
+    }
+    let (page, page_size) = query.paging();
+    let (items, total) = state
+        .store
+        .audit_events(session.account.id.as_str(), page, page_size)
+        .await?;
+    Ok(ApiJson(Page {
+        items,
+        total,
+        page,
+        page_size,
+    }))
+}

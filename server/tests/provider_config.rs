@@ -1,0 +1,309 @@
+//! 修改服务商信息: WeChat Pay, Alipay and basic info, with write-only secrets sealed at rest.
+
+#![allow(clippy::unwrap_used)] // a test that cannot unwrap has failed
+
+mod common;
+
+use axum::http::{Method, StatusCode};
+use common::{TestApp, TestResponse};
+use serde_json::{Value, json};
+
+const PROVIDER: &str = "100000000001";
+const HANGZHOU: &str = "1900000101";
+const API_KEY: &str = "Zq8vT3mN6pR1sW4yB7cE0fH2jK5lX9aD";
+const PRIVATE_KEY: &str = include_str!("fixtures/alipay-app-private-2048.pem");
+const PUBLIC_KEY: &str = include_str!("fixtures/alipay-public-2048.pem");
+const SMALL_KEY: &str = include_str!("fixtures/rsa-1024-pkcs1.pem");
+
+/// Signs in as the demo provider and syncs its providers; returns the cookie.
+async fn provider_with_providers(app: &TestApp) -> String {
+    let cookie = app.login_as(PROVIDER).await;
+    let ticket = app
+        .request(
+            Method::POST,
+            "/api/v1/provider-sync-tickets",
+            None,
+            Some(&cookie),
+        )
+        .await
+        .json();
+    let id = ticket["id"].as_str().unwrap();
+    let confirmed = app
+        .request(
+            Method::POST,
+            &format!("/api/v1/m/provider-sync-tickets/{id}/confirm"),
+            Some(json!({"wechat_openid": "o_sandbox_admin_1"})),
+            None,
+        )
+        .await;
+    assert_eq!(confirmed.status, StatusCode::OK);
+    cookie
+}
+
+async fn put(app: &TestApp, cookie: &str, section: &str, body: Value) -> TestResponse {
+    app.request(
+        Method::PUT,
+        &format!("/api/v1/providers/{HANGZHOU}/{section}"),
+        Some(body),
+        Some(cookie),
+    )
+    .await
+}
+
+fn wechat(api_key: &str) -> Value {
+    json!({
+        "merchant_id": "1900000109",
+        "app_id": "wxd678efh567hg6787",
+        "api_key": api_key,
+        "rebate_ratio": "12.5",
+    })
+}
+
+fn field_kinds(response: &TestResponse) -> Vec<(String, String)> {
+    let fields = response.json()["error"]["fields"].clone();
+    fields
+        .as_object()
+        .unwrap()
+        .iter()
+        .map(|(name, issue)| {
+            (
+                name.clone(),
+                issue["rule"]["kind"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn wechat_pay_info_is_saved_and_the_key_is_shown_only_masked() {
+    let app = TestApp::new().await;
+    let cookie = provider_with_providers(&app).await;
+    let before = app
+        .get(&format!("/api/v1/providers/{HANGZHOU}"), Some(&cookie))
+        .await;
+    assert_eq!(before.status, StatusCode::OK);
+    assert_eq!(before.json()["wechat_pay"]["api_key"]["set"], false);
+
+    let saved = put(&app, &cookie, "wechat-pay", wechat(API_KEY)).await;
+    assert_eq!(saved.status, StatusCode::OK, "{}", saved.text());
+    let pay = &saved.json()["wechat_pay"];
+    assert_eq!(pay["merchant_id"], "1900000109");
+    assert_eq!(pay["rebate_ratio"], "12.50");
+    assert_eq!(pay["api_key"]["set"], true);
+    assert_eq!(pay["api_key"]["hint"], "…X9aD");
+    assert!(!saved.text().contains(API_KEY));
+
+    let detail = app
+        .get(&format!("/api/v1/providers/{HANGZHOU}"), Some(&cookie))
+        .await;
+    assert!(!detail.text().contains(API_KEY));
+    let list = app.get("/api/v1/providers", Some(&cookie)).await.json();
+    let row = list["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["provider_id"] == HANGZHOU)
+        .unwrap()
+        .clone();
+    assert_eq!(row["wechat_pay_configured"], true);
+    assert_eq!(row["alipay_configured"], false);
+}
+
+#[tokio::test]
+async fn a_blank_key_keeps_the_stored_one_but_the_first_save_needs_it() {
+    let app = TestApp::new().await;
+    let cookie = provider_with_providers(&app).await;
+    let first = put(&app, &cookie, "wechat-pay", wechat("")).await;
+    assert_eq!(first.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(
+        field_kinds(&first),
+        [("api_key".to_owned(), "required".to_owned())]
+    );
+
+    put(&app, &cookie, "wechat-pay", wechat(API_KEY)).await;
+    let mut edit = wechat("");
+    edit["rebate_ratio"] = json!("");
+    let kept = put(&app, &cookie, "wechat-pay", edit).await;
+    assert_eq!(kept.status, StatusCode::OK);
+    assert_eq!(kept.json()["wechat_pay"]["api_key"]["hint"], "…X9aD");
+    assert_eq!(kept.json()["wechat_pay"]["rebate_ratio"], "");
+}
+
+#[tokio::test]
+async fn every_wrong_field_of_each_section_is_named() {
+    let app = TestApp::new().await;
+    let cookie = provider_with_providers(&app).await;
+    let wrong = put(
+        &app,
+        &cookie,
+        "wechat-pay",
+        json!({"merchant_id": "19x", "app_id": "wx1", "api_key": "short", "rebate_ratio": "100.5"}),
+    )
+    .await;
+    assert_eq!(wrong.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(
+        field_kinds(&wrong),
+        [
+            ("api_key".to_owned(), "alphanumeric".to_owned()),
+            ("app_id".to_owned(), "wechat_app_id".to_owned()),
+            ("merchant_id".to_owned(), "digits".to_owned()),
+            ("rebate_ratio".to_owned(), "ratio".to_owned()),
+        ]
+    );
+
+    let alipay = put(
+        &app,
+        &cookie,
+        "alipay",
+        json!({"app_id": "123", "pid": "2089000000000000", "app_private_key": SMALL_KEY, "alipay_public_key": "nope"}),
+    )
+    .await;
+    assert_eq!(
+        field_kinds(&alipay),
+        [
+            ("alipay_public_key".to_owned(), "rsa_key".to_owned()),
+            ("app_id".to_owned(), "digits".to_owned()),
+            ("app_private_key".to_owned(), "rsa_key".to_owned()),
+            ("pid".to_owned(), "alipay_pid".to_owned()),
+        ]
+    );
+
+    let basic = put(&app, &cookie, "basic-info", json!({"name": "", "short_name": "", "callback_url": "http://pay.example.com/notify", "ad_url": "", "company_remark": "", "provider_remark": ""})).await;
+    assert_eq!(
+        field_kinds(&basic),
+        [("callback_url".to_owned(), "https_url".to_owned())]
+    );
+}
+
+#[tokio::test]
+async fn alipay_keys_are_parsed_and_the_private_key_is_shown_by_fingerprint() {
+    let app = TestApp::new().await;
+    let cookie = provider_with_providers(&app).await;
+    let saved = put(
+        &app,
+        &cookie,
+        "alipay",
+        json!({
+            "app_id": "2021000122671234",
+            "pid": "2088102146225135",
+            "app_private_key": PRIVATE_KEY,
+            "alipay_public_key": PUBLIC_KEY,
+            "rebate_ratio": "0.3",
+        }),
+    )
+    .await;
+    assert_eq!(saved.status, StatusCode::OK, "{}", saved.text());
+    let alipay = &saved.json()["alipay"];
+    assert_eq!(alipay["app_private_key"]["set"], true);
+    assert!(
+        alipay["app_private_key"]["hint"]
+            .as_str()
+            .unwrap()
+            .starts_with("SHA-256 ")
+    );
+    assert_eq!(alipay["rebate_ratio"], "0.30");
+    let body_of_key: String = PRIVATE_KEY.lines().nth(1).unwrap().to_owned();
+    assert!(!saved.text().contains(&body_of_key));
+}
+
+#[tokio::test]
+async fn secrets_are_ciphertext_at_rest() {
+    let app = TestApp::new().await;
+    let cookie = provider_with_providers(&app).await;
+    put(&app, &cookie, "wechat-pay", wechat(API_KEY)).await;
+    put(
+        &app,
+        &cookie,
+        "alipay",
+        json!({"app_id": "2021000122671234", "pid": "2088102146225135", "app_private_key": PRIVATE_KEY, "alipay_public_key": PUBLIC_KEY}),
+    )
+    .await;
+    let stored: String =
+        sqlx::query_scalar("SELECT wechat_pay FROM providers WHERE provider_id = ?")
+            .bind(HANGZHOU)
+            .fetch_one(app.store.pool())
+            .await
+            .unwrap();
+    assert!(stored.contains("\"sealed\":\"v1:"));
+    let private_line = PRIVATE_KEY.lines().nth(1).unwrap();
+    let mut bytes = std::fs::read(&app.db_path).unwrap();
+    bytes.extend(std::fs::read(app.db_path.with_extension("db-wal")).unwrap_or_default());
+    let text = String::from_utf8_lossy(&bytes);
+    assert!(
+        !text.contains(API_KEY),
+        "the API key is in the database file"
+    );
+    assert!(
+        !text.contains(private_line),
+        "the private key is in the database file"
+    );
+}
+
+#[tokio::test]
+async fn another_accounts_provider_does_not_exist() {
+    let app = TestApp::new().await;
+    provider_with_providers(&app).await;
+    let other = app.login_as("100000000004").await;
+    let read = app
+        .get(&format!("/api/v1/providers/{HANGZHOU}"), Some(&other))
+        .await;
+    assert_eq!(read.status, StatusCode::NOT_FOUND);
+    assert_eq!(
+        put(&app, &other, "wechat-pay", wechat(API_KEY))
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        put(&app, &other, "basic-info", json!({})).await.status,
+        StatusCode::NOT_FOUND
+    );
+    let sub_provider = app.login_as("100000000002").await;
+    assert_eq!(
+        app.get(
+            &format!("/api/v1/providers/{HANGZHOU}"),
+            Some(&sub_provider)
+        )
+        .await
+        .status,
+        StatusCode::FORBIDDEN
+    );
+}
+
+#[tokio::test]
+async fn every_change_is_audited_by_field_name_without_values() {
+    let app = TestApp::new().await;
+    let cookie = provider_with_providers(&app).await;
+    put(&app, &cookie, "wechat-pay", wechat(API_KEY)).await;
+    let mut edit = wechat("");
+    edit["app_id"] = json!("wx1234567890abcdef");
+    put(&app, &cookie, "wechat-pay", edit).await;
+    put(&app, &cookie, "basic-info", json!({"name": "西湖服务商", "short_name": "西湖", "callback_url": "https://pay.example.com/notify", "ad_url": "", "company_remark": "", "provider_remark": ""})).await;
+
+    let events = app.get("/api/v1/audit-events", Some(&cookie)).await;
+    assert_eq!(events.status, StatusCode::OK);
+    let list = events.json();
+    assert_eq!(list["total"], 3);
+    let items = list["items"].as_array().unwrap();
+    assert_eq!(items[0]["action"], "provider.basic_info.updated");
+    assert_eq!(
+        items[0]["fields"],
+        json!(["name", "short_name", "callback_url"])
+    );
+    assert_eq!(items[1]["action"], "provider.wechat_pay.updated");
+    assert_eq!(items[1]["fields"], json!(["app_id"]));
+    assert_eq!(
+        items[2]["fields"],
+        json!(["merchant_id", "app_id", "api_key", "rebate_ratio"])
+    );
+    assert_eq!(items[2]["actor"], PROVIDER);
+    assert_eq!(items[2]["target"], format!("provider/{HANGZHOU}"));
+    assert!(!events.text().contains(API_KEY));
+    assert!(!events.text().contains("1900000109"));
+
+    let other = app.login_as("100000000004").await;
+    assert_eq!(
+        app.get("/api/v1/audit-events", Some(&other)).await.json()["total"],
+        0
+    );
+}
