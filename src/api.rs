@@ -4,10 +4,11 @@
 use domain::{
     ErrorBody, ErrorCode, ErrorEnvelope, FieldError, Lang,
     api::{
-        ConfirmProviderSync, Health, ListQuery, LoginRequest, MobileProviderSyncTicket, Page,
+        AuditEvent, ConfirmProviderSync, Health, ListQuery, LoginRequest, MobileProviderSyncTicket, Page,
         ProviderSummary, ProviderSyncTicket, SessionInfo, WechatUser,
     },
 };
+use domain::provider_config::{BasicInfo, ProviderDetail, UpdateAlipay, UpdateWechatPay};
 use gloo_net::http::{Request, RequestBuilder, Response};
 use serde::de::DeserializeOwned;
 
@@ -219,5 +220,44 @@ pub async fn decline_provider_sync(id: &str) -> Result<(), ApiError> {
 /// `GET /sandbox/wechat-users`: the sandbox identities a phone can act as.
 pub async fn sandbox_wechat_users() -> Result<Vec<WechatUser>, ApiError> {
     let url = format!("{BASE}/sandbox/wechat-users");
+    json(send(with_lang(Request::get(&url)).build()).await?).await
+}
+
+/// `GET /providers/{id}`: a provider with its configuration.
+pub async fn provider_detail(id: &str) -> Result<ProviderDetail, ApiError> {
+    let url = format!("{BASE}/providers/{}", String::from(js_sys::encode_uri_component(id)));
+    json(send(with_lang(Request::get(&url)).build()).await?).await
+}
+
+async fn put_section<T: serde::Serialize>(
+    id: &str,
+    section: &str,
+    body: &T,
+) -> Result<ProviderDetail, ApiError> {
+    let url = format!(
+        "{BASE}/providers/{}/{section}",
+        String::from(js_sys::encode_uri_component(id))
+    );
+    json(send(with_lang(Request::put(&url)).json(body)).await?).await
+}
+
+/// `PUT /providers/{id}/basic-info`.
+pub async fn update_basic_info(id: &str, body: &BasicInfo) -> Result<ProviderDetail, ApiError> {
+    put_section(id, "basic-info", body).await
+}
+
+/// `PUT /providers/{id}/wechat-pay`.
+pub async fn update_wechat_pay(id: &str, body: &UpdateWechatPay) -> Result<ProviderDetail, ApiError> {
+    put_section(id, "wechat-pay", body).await
+}
+
+/// `PUT /providers/{id}/alipay`.
+pub async fn update_alipay(id: &str, body: &UpdateAlipay) -> Result<ProviderDetail, ApiError> {
+    put_section(id, "alipay", body).await
+}
+
+/// `GET /audit-events`: the account's activity log.
+pub async fn audit_events(query: &ListQuery) -> Result<Page<AuditEvent>, ApiError> {
+    let url = format!("{BASE}/audit-events?{}", list_query(query));
     json(send(with_lang(Request::get(&url)).build()).await?).await
 }

@@ -11,7 +11,8 @@ use crate::{
     i18n::provide_i18n,
     pages::{
         login::LoginPage, mobile_provider_sync::MobileProviderSyncPage, not_found::NotFoundPage,
-        overview::OverviewPage, providers::ProvidersPage,
+        audit::AuditPage, overview::OverviewPage, provider_detail::ProviderDetailPage,
+        providers::ProvidersPage,
     },
     state::session::provide_session,
 };
@@ -26,6 +27,8 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/login") view=LoginPage/>
                 <Route path=path!("/") view=|| view! { <Shell><OverviewPage/></Shell> }/>
                 <Route path=path!("/providers") view=|| view! { <Shell><ProvidersPage/></Shell> }/>
+                <Route path=path!("/providers/:id") view=|| view! { <Shell><ProviderDetailPage/></Shell> }/>
+                <Route path=path!("/audit") view=|| view! { <Shell><AuditPage/></Shell> }/>
                 <Route path=path!("/m/provider-sync/:id") view=MobileProviderSyncPage/>
             </FlatRoutes>
         </Router>

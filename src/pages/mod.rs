@@ -1,7 +1,9 @@
 //! One module per screen.
 
+pub mod audit;
 pub mod login;
 pub mod mobile_provider_sync;
 pub mod not_found;
 pub mod overview;
+pub mod provider_detail;
 pub mod providers;

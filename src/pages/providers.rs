@@ -139,7 +139,7 @@ fn ProviderTable(items: Vec<ProviderSummary>) -> impl IntoView {
                     .into_iter()
                     .map(|p| view! {
                         <tr>
-                            <td>{p.name}</td>
+                            <td><a href=format!("/providers/{}", p.provider_id)>{p.name}</a></td>
                             <td><code>{p.provider_id}</code></td>
                             <td>{configured(p.wechat_pay_configured)}</td>
                             <td>{configured(p.alipay_configured)}</td>

@@ -1,0 +1,77 @@
+// 修改服务商信息: configure a synced provider's WeChat Pay and basic information.
+const { test, expect, signIn, snap } = require('./fixtures');
+
+const API_KEY = 'Zq8vT3mN6pR1sW4yB7cE0fH2jK5lX9aD';
+
+/// Syncs the demo provider's providers through the API, as the phone would.
+async function syncProviders(page) {
+  const ticket = await page.request.post('/api/v1/provider-sync-tickets');
+  const { id } = await ticket.json();
+  const confirmed = await page.request.post(`/api/v1/m/provider-sync-tickets/${id}/confirm`, {
+    data: { wechat_openid: 'o_sandbox_admin_1' },
+  });
+  expect(confirmed.ok()).toBe(true);
+}
+
+test('WeChat Pay info is checked as typed, saved, masked, and kept after a reload', async ({ page }) => {
+  await page.goto('/login');
+  await signIn(page, '100000000001');
+  await expect(page.getByTestId('account')).toBeVisible();
+  await syncProviders(page);
+
+  await page.getByRole('link', { name: '服务商账户管理(新)' }).click();
+  await page.getByRole('link', { name: '杭州西湖买单服务商' }).click();
+  await expect(page.getByTestId('provider-title')).toHaveText('杭州西湖买单服务商');
+  const wechat = page.getByTestId('section-wechat');
+  await expect(wechat).toContainText('尚未设置');
+
+  // Wrong values are named as they are typed.
+  await wechat.getByLabel('商户号').fill('19000x');
+  await wechat.getByLabel('AppID').fill('wx123');
+  await wechat.getByLabel('API 密钥').fill('short');
+  await wechat.getByLabel('返佣比例（%）').fill('100.5');
+  await expect(page.locator('#wechat-merchant_id-error')).toContainText('只能填写数字');
+  await expect(page.locator('#wechat-app_id-error')).toContainText('wx 加 16 位字母或数字');
+  await expect(page.locator('#wechat-api_key-error')).toContainText('32 位字母或数字');
+  await expect(page.locator('#wechat-rebate_ratio-error')).toContainText('0–100');
+  await snap(page, '20-provider-wechat-invalid');
+
+  await wechat.getByLabel('商户号').fill('1900000109');
+  await wechat.getByLabel('AppID').fill('wxd678efh567hg6787');
+  await wechat.getByLabel('API 密钥').fill(API_KEY);
+  await wechat.getByLabel('返佣比例（%）').fill('12.5');
+  await expect(page.locator('#wechat-api_key-error')).toHaveText('');
+  await wechat.getByRole('button', { name: '保存' }).click();
+  await expect(wechat.getByRole('status').filter({ hasText: '已保存' })).toBeVisible();
+  await expect(wechat).toContainText('已设置 …X9aD');
+  await expect(wechat.getByLabel('API 密钥')).toHaveValue('');
+  await snap(page, '21-provider-wechat-saved');
+
+  // The server's verdict lands on the field too (a callback URL that is not https).
+  const basic = page.getByTestId('section-basic');
+  await basic.getByLabel('交易完成回调地址').fill('http://pay.example.com/notify');
+  await expect(page.locator('#basic-callback_url-error')).toContainText('https://');
+  await basic.getByLabel('交易完成回调地址').fill('https://pay.example.com/notify');
+  await basic.getByLabel('服务商简称').fill('西湖');
+  await basic.getByRole('button', { name: '保存' }).click();
+  await expect(basic.getByRole('status').filter({ hasText: '已保存' })).toBeVisible();
+
+  await page.reload();
+  const reloaded = page.getByTestId('section-wechat');
+  await expect(reloaded.getByLabel('商户号')).toHaveValue('1900000109');
+  await expect(reloaded.getByLabel('返佣比例（%）')).toHaveValue('12.50');
+  await expect(reloaded).toContainText('已设置 …X9aD');
+  await expect(page.getByTestId('section-basic').getByLabel('服务商简称')).toHaveValue('西湖');
+  expect(await page.content()).not.toContain(API_KEY);
+
+  await page.getByRole('link', { name: '服务商账户管理(新)' }).click();
+  const row = page.getByRole('row', { name: /杭州西湖买单服务商/ });
+  await expect(row).toContainText('已配置');
+
+  await page.getByRole('link', { name: '操作记录' }).click();
+  const audit = page.getByTestId('audit');
+  await expect(audit).toContainText('修改服务商微信支付信息');
+  await expect(audit).toContainText('merchant_id, app_id, api_key, rebate_ratio');
+  await expect(audit).not.toContainText(API_KEY);
+  await snap(page, '22-audit-log');
+});

@@ -1,0 +1,91 @@
+//! 操作记录: who changed what in the account, newest first (field names, never values).
+
+use domain::api::ListQuery;
+use leptos::prelude::*;
+
+use crate::{
+    api,
+    components::error_note::ErrorNote,
+    i18n::{Key, fill, tr, use_i18n},
+    pages::overview::local_time,
+};
+
+fn action_key(action: &str) -> Option<Key> {
+    match action {
+        "provider.basic_info.updated" => Some(Key::ActionBasic),
+        "provider.wechat_pay.updated" => Some(Key::ActionWechat),
+        "provider.alipay.updated" => Some(Key::ActionAlipay),
+        _ => None,
+    }
+}
+
+#[component]
+pub fn AuditPage() -> impl IntoView {
+    let i18n = use_i18n();
+    let page = RwSignal::new(1_u32);
+    let events = LocalResource::new(move || {
+        let query = ListQuery {
+            q: None,
+            page: Some(page.get()),
+            page_size: Some(ListQuery::DEFAULT_PAGE_SIZE),
+        };
+        async move { api::audit_events(&query).await }
+    });
+    let error = Signal::derive(move || events.get().and_then(Result::err));
+    view! {
+        <h1 class="page-title">{tr(Key::AuditTitle)}</h1>
+        <p class="muted page-lead">{tr(Key::AuditSubtitle)}</p>
+        <section class="card">
+            <ErrorNote error=error/>
+            {move || events.get().and_then(Result::ok).map(|list| {
+                if list.items.is_empty() {
+                    return view! { <p class="empty-row">{tr(Key::AuditEmpty)}</p> }.into_any();
+                }
+                let pages = list.pages();
+                let total = list.total;
+                view! {
+                    <table class="table" data-testid="audit">
+                        <thead><tr>
+                            <th>{tr(Key::ColTime)}</th>
+                            <th>{tr(Key::ColActor)}</th>
+                            <th>{tr(Key::ColAction)}</th>
+                            <th>{tr(Key::ColTarget)}</th>
+                            <th>{tr(Key::ColFields)}</th>
+                        </tr></thead>
+                        <tbody>
+                            {list.items.into_iter().map(|e| {
+                                let action = e.action.clone();
+                                view! {
+                                    <tr>
+                                        <td>{local_time(&e.at)}</td>
+                                        <td><code>{e.actor}</code></td>
+                                        <td>{move || action_key(&action).map_or_else(|| action.clone(), |k| i18n.t(k).to_owned())}</td>
+                                        <td><code>{e.target}</code></td>
+                                        <td>{e.fields.join(", ")}</td>
+                                    </tr>
+                                }
+                            }).collect_view()}
+                        </tbody>
+                    </table>
+                    <div class="pager">
+                        <span class="muted">
+                            {move || fill(i18n.t(Key::PagerSummary), &[
+                                ("total", total.to_string()),
+                                ("page", page.get().to_string()),
+                                ("pages", pages.to_string()),
+                            ])}
+                        </span>
+                        <button type="button" class="btn" disabled=move || { page.get() <= 1 }
+                            on:click=move |_| page.update(|p| *p = p.saturating_sub(1).max(1))>
+                            {tr(Key::PrevPage)}
+                        </button>
+                        <button type="button" class="btn" disabled=move || { page.get() >= pages }
+                            on:click=move |_| page.update(|p| *p += 1)>
+                            {tr(Key::NextPage)}
+                        </button>
+                    </div>
+                }.into_any()
+            })}
+        </section>
+    }
+}

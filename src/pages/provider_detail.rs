@@ -1,0 +1,211 @@
+//! 修改服务商信息: a provider's WeChat Pay, Alipay and basic information.
+
+use domain::provider_config::{
+    BasicInfo, FormErrors, ProviderDetail, SecretStatus, UpdateAlipay, UpdateWechatPay,
+};
+use leptos::prelude::*;
+use leptos_router::hooks::use_params_map;
+
+use crate::{
+    api,
+    components::{
+        config_form::{ConfigForm, FieldKind, FieldSpec, Saving, Values, stored, value},
+        error_note::ErrorNote,
+    },
+    i18n::{Key, tr},
+    pages::overview::local_time,
+};
+
+const fn field(name: &'static str, label: Key, kind: FieldKind) -> FieldSpec {
+    FieldSpec { name, label, kind }
+}
+
+fn wechat_form(values: &Values) -> UpdateWechatPay {
+    UpdateWechatPay {
+        merchant_id: value(values, "merchant_id").to_owned(),
+        app_id: value(values, "app_id").to_owned(),
+        api_key: value(values, "api_key").to_owned(),
+        rebate_ratio: value(values, "rebate_ratio").to_owned(),
+    }
+}
+
+fn alipay_form(values: &Values) -> UpdateAlipay {
+    UpdateAlipay {
+        app_id: value(values, "app_id").to_owned(),
+        pid: value(values, "pid").to_owned(),
+        app_private_key: value(values, "app_private_key").to_owned(),
+        alipay_public_key: value(values, "alipay_public_key").to_owned(),
+        rebate_ratio: value(values, "rebate_ratio").to_owned(),
+    }
+}
+
+fn basic_form(values: &Values) -> BasicInfo {
+    BasicInfo {
+        name: value(values, "name").to_owned(),
+        short_name: value(values, "short_name").to_owned(),
+        callback_url: value(values, "callback_url").to_owned(),
+        ad_url: value(values, "ad_url").to_owned(),
+        company_remark: value(values, "company_remark").to_owned(),
+        provider_remark: value(values, "provider_remark").to_owned(),
+    }
+}
+
+fn check_wechat(values: &Values, secrets: &[(&'static str, SecretStatus)]) -> FormErrors {
+    wechat_form(values).check(stored(secrets, "api_key"))
+}
+
+fn check_alipay(values: &Values, secrets: &[(&'static str, SecretStatus)]) -> FormErrors {
+    alipay_form(values).check(stored(secrets, "app_private_key"))
+}
+
+fn check_basic(values: &Values, _: &[(&'static str, SecretStatus)]) -> FormErrors {
+    basic_form(values).check()
+}
+
+fn save_wechat(id: String, values: Values) -> Saving {
+    Box::pin(async move { api::update_wechat_pay(&id, &wechat_form(&values)).await })
+}
+
+fn save_alipay(id: String, values: Values) -> Saving {
+    Box::pin(async move { api::update_alipay(&id, &alipay_form(&values)).await })
+}
+
+fn save_basic(id: String, values: Values) -> Saving {
+    Box::pin(async move { api::update_basic_info(&id, &basic_form(&values)).await })
+}
+
+#[component]
+pub fn ProviderDetailPage() -> impl IntoView {
+    let params = use_params_map();
+    let id = move || params.with(|p| p.get("id").unwrap_or_default());
+    let detail = RwSignal::new(None::<ProviderDetail>);
+    let error = RwSignal::new(None::<api::ApiError>);
+    Effect::new(move |_| {
+        let id = id();
+        leptos::task::spawn_local(async move {
+            match api::provider_detail(&id).await {
+                Ok(d) => detail.set(Some(d)),
+                Err(e) => error.set(Some(e)),
+            }
+        });
+    });
+    let on_saved = Callback::new(move |d: ProviderDetail| detail.set(Some(d)));
+
+    let wechat_values = Signal::derive(move || {
+        detail.get().map_or_else(Values::new, |d| {
+            let w = d.wechat_pay;
+            vec![
+                ("merchant_id", w.merchant_id),
+                ("app_id", w.app_id),
+                ("api_key", String::new()),
+                ("rebate_ratio", w.rebate_ratio),
+            ]
+        })
+    });
+    let wechat_secrets = Signal::derive(move || {
+        detail.get().map_or_else(Vec::new, |d| vec![("api_key", d.wechat_pay.api_key)])
+    });
+    let alipay_values = Signal::derive(move || {
+        detail.get().map_or_else(Values::new, |d| {
+            let a = d.alipay;
+            vec![
+                ("app_id", a.app_id),
+                ("pid", a.pid),
+                ("app_private_key", String::new()),
+                ("alipay_public_key", a.alipay_public_key),
+                ("rebate_ratio", a.rebate_ratio),
+            ]
+        })
+    });
+    let alipay_secrets = Signal::derive(move || {
+        detail.get().map_or_else(Vec::new, |d| vec![("app_private_key", d.alipay.app_private_key)])
+    });
+    let basic_values = Signal::derive(move || {
+        detail.get().map_or_else(Values::new, |d| {
+            let b = d.basic;
+            vec![
+                ("name", b.name),
+                ("short_name", b.short_name),
+                ("callback_url", b.callback_url),
+                ("ad_url", b.ad_url),
+                ("company_remark", b.company_remark),
+                ("provider_remark", b.provider_remark),
+            ]
+        })
+    });
+    let no_secrets = Signal::derive(Vec::new);
+
+    view! {
+        <a class="back" href="/providers">"← "{tr(Key::BackToProviders)}</a>
+        <ErrorNote error=error/>
+        {move || detail.get().map(|d| view! {
+            <div class="page-head">
+                <div>
+                    <h1 class="page-title" data-testid="provider-title">
+                        {if d.basic.name.is_empty() { d.synced_name.clone() } else { d.basic.name.clone() }}
+                    </h1>
+                    <p class="muted">
+                        <code>{d.provider_id.clone()}</code>" · "{tr(Key::SyncedName)}": "{d.synced_name.clone()}
+                        " · "{tr(Key::ColSyncedAt)}": "{local_time(&d.synced_at)}
+                    </p>
+                </div>
+            </div>
+        })}
+        <Show when=move || detail.get().is_some()>
+            <ConfigForm
+                title=Key::WechatPaySection
+                subtitle=Some(Key::WechatPayHint)
+                id="wechat"
+                fields=vec![
+                    field("merchant_id", Key::FieldMerchantId, FieldKind::Text),
+                    field("app_id", Key::FieldAppId, FieldKind::Text),
+                    field("api_key", Key::FieldApiKey, FieldKind::Secret),
+                    field("rebate_ratio", Key::FieldRebate, FieldKind::Text),
+                ]
+                initial=wechat_values
+                secrets=wechat_secrets
+                check=check_wechat
+                save=save_wechat
+                provider_id=id()
+                on_saved=on_saved
+            />
+            <ConfigForm
+                title=Key::AlipaySection
+                subtitle=Some(Key::AlipayHint)
+                id="alipay"
+                fields=vec![
+                    field("app_id", Key::FieldAlipayAppId, FieldKind::Text),
+                    field("pid", Key::FieldPid, FieldKind::Text),
+                    field("app_private_key", Key::FieldAppPrivateKey, FieldKind::SecretMultiline),
+                    field("alipay_public_key", Key::FieldAlipayPublicKey, FieldKind::Multiline),
+                    field("rebate_ratio", Key::FieldRebate, FieldKind::Text),
+                ]
+                initial=alipay_values
+                secrets=alipay_secrets
+                check=check_alipay
+                save=save_alipay
+                provider_id=id()
+                on_saved=on_saved
+            />
+            <ConfigForm
+                title=Key::BasicSection
+                subtitle=None
+                id="basic"
+                fields=vec![
+                    field("name", Key::FieldName, FieldKind::Text),
+                    field("short_name", Key::FieldShortName, FieldKind::Text),
+                    field("callback_url", Key::FieldCallbackUrl, FieldKind::Text),
+                    field("ad_url", Key::FieldAdUrl, FieldKind::Text),
+                    field("company_remark", Key::FieldCompanyRemark, FieldKind::Multiline),
+                    field("provider_remark", Key::FieldProviderRemark, FieldKind::Multiline),
+                ]
+                initial=basic_values
+                secrets=no_secrets
+                check=check_basic
+                save=save_basic
+                provider_id=id()
+                on_saved=on_saved
+            />
+        </Show>
+    }
+}
