@@ -1,14 +1,14 @@
 //! The typed API client: one async fn per endpoint. Every non-2xx answer is decoded into the
 //! server's error envelope, so the UI can show its sentence and request id.
 
+use domain::provider_config::{BasicInfo, ProviderDetail, UpdateAlipay, UpdateWechatPay};
 use domain::{
     ErrorBody, ErrorCode, ErrorEnvelope, FieldError, Lang,
     api::{
-        AuditEvent, ConfirmProviderSync, Health, ListQuery, LoginRequest, MobileProviderSyncTicket, Page,
-        ProviderSummary, ProviderSyncTicket, SessionInfo, WechatUser,
+        AuditEvent, ConfirmProviderSync, Health, ListQuery, LoginRequest, MobileProviderSyncTicket,
+        Page, ProviderSummary, ProviderSyncTicket, SessionInfo, WechatUser,
     },
 };
-use domain::provider_config::{BasicInfo, ProviderDetail, UpdateAlipay, UpdateWechatPay};
 use gloo_net::http::{Request, RequestBuilder, Response};
 use serde::de::DeserializeOwned;
 
@@ -225,7 +225,10 @@ pub async fn sandbox_wechat_users() -> Result<Vec<WechatUser>, ApiError> {
 
 /// `GET /providers/{id}`: a provider with its configuration.
 pub async fn provider_detail(id: &str) -> Result<ProviderDetail, ApiError> {
-    let url = format!("{BASE}/providers/{}", String::from(js_sys::encode_uri_component(id)));
+    let url = format!(
+        "{BASE}/providers/{}",
+        String::from(js_sys::encode_uri_component(id))
+    );
     json(send(with_lang(Request::get(&url)).build()).await?).await
 }
 
@@ -247,7 +250,10 @@ pub async fn update_basic_info(id: &str, body: &BasicInfo) -> Result<ProviderDet
 }
 
 /// `PUT /providers/{id}/wechat-pay`.
-pub async fn update_wechat_pay(id: &str, body: &UpdateWechatPay) -> Result<ProviderDetail, ApiError> {
+pub async fn update_wechat_pay(
+    id: &str,
+    body: &UpdateWechatPay,
+) -> Result<ProviderDetail, ApiError> {
     put_section(id, "wechat-pay", body).await
 }
 

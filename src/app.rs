@@ -10,8 +10,8 @@ use crate::{
     components::shell::Shell,
     i18n::provide_i18n,
     pages::{
-        login::LoginPage, mobile_provider_sync::MobileProviderSyncPage, not_found::NotFoundPage,
-        audit::AuditPage, overview::OverviewPage, provider_detail::ProviderDetailPage,
+        audit::AuditPage, login::LoginPage, mobile_provider_sync::MobileProviderSyncPage,
+        not_found::NotFoundPage, overview::OverviewPage, provider_detail::ProviderDetailPage,
         providers::ProvidersPage,
     },
     state::session::provide_session,

@@ -17,7 +17,18 @@ pub struct SecretStatus {
     pub hint: Option<String>,
     /// When it was last set, RFC 3339.
     pub set_at: Option<String>,
+    /// For certificates: when it stops being valid, RFC 3339.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expires_at: Option<String>,
+    /// For certificates: expires within [`EXPIRY_WARNING_DAYS`].
+    #[serde(default)]
+    pub expiring_soon: bool,
 }
+
+/// A certificate that expires within this many days is flagged.
+pub const EXPIRY_WARNING_DAYS: i64 = 30;
+/// The largest API certificate accepted (a real apiclient_cert.p12 is about 3 KB).
+pub const CERTIFICATE_MAX_KB: usize = 16;
 
 /// 基本信息 (optional: a missing field is empty).
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -41,6 +52,9 @@ pub struct WechatPayInfo {
     pub merchant_id: String,
     pub app_id: String,
     pub api_key: SecretStatus,
+    /// The API certificate (PKCS#12): hint is its serial number.
+    #[serde(default)]
+    pub certificate: SecretStatus,
     /// Percent, two decimals (e.g. `12.50`); empty when not set.
     pub rebate_ratio: String,
 }
@@ -80,6 +94,12 @@ pub struct UpdateWechatPay {
     pub api_key: String,
     #[serde(default)]
     pub rebate_ratio: String,
+    /// The API certificate (apiclient_cert.p12) as base64; blank keeps the stored one.
+    #[serde(default)]
+    pub certificate_p12: String,
+    /// The certificate's password; blank means the merchant ID (WeChat Pay's default).
+    #[serde(default)]
+    pub certificate_password: String,
 }
 
 /// `PUT /providers/{id}/alipay`. A blank `app_private_key` keeps the stored key.
@@ -147,7 +167,19 @@ impl UpdateWechatPay {
             check("api_key", rules::wechat_api_key(&self.api_key).map(drop));
         }
         check("rebate_ratio", optional_ratio(&self.rebate_ratio));
+        check("certificate_p12", certificate_size(&self.certificate_p12));
         errors
+    }
+}
+
+/// A base64 file no larger than [`CERTIFICATE_MAX_KB`]; blank is fine (keeps the stored one).
+fn certificate_size(base64: &str) -> Result<(), FieldError> {
+    if base64.trim().len() / 4 * 3 > CERTIFICATE_MAX_KB * 1024 {
+        Err(FieldError::FileTooLarge {
+            max_kb: CERTIFICATE_MAX_KB,
+        })
+    } else {
+        Ok(())
     }
 }
 
@@ -217,6 +249,7 @@ mod tests {
             app_id: "wxd678efh567hg6787".into(),
             api_key: "a".repeat(32),
             rebate_ratio: "12.5".into(),
+            ..UpdateWechatPay::default()
         }
     }
 
@@ -242,9 +275,20 @@ mod tests {
             app_id: "wx1".into(),
             api_key: "short".into(),
             rebate_ratio: "101".into(),
+            certificate_p12: "A".repeat(30_000),
+            certificate_password: String::new(),
         };
         let names: Vec<&str> = form.check(false).into_iter().map(|(n, _)| n).collect();
-        assert_eq!(names, ["merchant_id", "app_id", "api_key", "rebate_ratio"]);
+        assert_eq!(
+            names,
+            [
+                "merchant_id",
+                "app_id",
+                "api_key",
+                "rebate_ratio",
+                "certificate_p12"
+            ]
+        );
     }
 
     #[test]

@@ -43,6 +43,12 @@ pub enum FieldError {
     /// An RSA 2048 key in PKCS#1 or PKCS#8 PEM, or bare base64.
     #[error("RSA 2048 key")]
     RsaKey,
+    /// A PKCS#12 certificate that cannot be opened (wrong file or password).
+    #[error("PKCS#12 certificate")]
+    Certificate,
+    /// A file over the size limit.
+    #[error("file over {max_kb} KB")]
+    FileTooLarge { max_kb: usize },
 }
 
 impl FieldError {
@@ -93,6 +99,18 @@ impl FieldError {
             }
             (FieldError::RsaKey, Lang::Zh) => {
                 "须为 RSA 2048 密钥：PKCS#1 或 PKCS#8 PEM 格式，或不含首尾行的 base64。".into()
+            }
+            (FieldError::Certificate, Lang::Zh) => {
+                "无法读取该证书：请上传微信支付商户平台下载的 apiclient_cert.p12，并确认证书密码（默认为商户号）。".into()
+            }
+            (FieldError::Certificate, Lang::En) => {
+                "This certificate cannot be read: upload the apiclient_cert.p12 from the WeChat Pay merchant platform and check its password (the merchant ID by default).".into()
+            }
+            (FieldError::FileTooLarge { max_kb }, Lang::Zh) => {
+                format!("文件过大：最大 {max_kb} KB，请检查是否选错了文件。")
+            }
+            (FieldError::FileTooLarge { max_kb }, Lang::En) => {
+                format!("The file is too large: at most {max_kb} KB. Check that it is the right file.")
             }
             (FieldError::RsaKey, Lang::En) => {
                 "Use an RSA 2048 key: PKCS#1 or PKCS#8 PEM, or bare base64 without the header lines.".into()
@@ -483,6 +501,8 @@ mod tests {
             FieldError::Mobile,
             FieldError::BankCard,
             FieldError::RsaKey,
+            FieldError::Certificate,
+            FieldError::FileTooLarge { max_kb: 16 },
         ];
         for e in all {
             assert!(!e.message(Lang::Zh).is_empty());

@@ -66,3 +66,35 @@ pub fn fingerprint(key: &impl PublicKeyParts) -> String {
     let digest = Sha256::digest(key.n().to_bytes_be());
     format!("SHA-256 {}", crate::auth::hex(&digest[..4]))
 }
+
+/// What the console shows of a WeChat Pay API certificate.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CertificateInfo {
+    /// Upper-case hex, as the WeChat Pay merchant platform shows it.
+    pub serial: String,
+    pub subject: String,
+    pub not_after_ms: i64,
+}
+
+/// Opens a PKCS#12 file (modern or legacy encryption) and reads its certificate.
+pub fn pkcs12_certificate(data: &[u8], password: &str) -> Result<CertificateInfo, FieldError> {
+    let store = p12_keystore::KeyStore::from_pkcs12(
+        data,
+        password,
+        p12_keystore::Pkcs12ImportPolicy::Relaxed,
+    )
+    .map_err(|_| FieldError::Certificate)?;
+    let (_, chain) = store.private_key_chain().ok_or(FieldError::Certificate)?;
+    let der = chain
+        .certs()
+        .first()
+        .ok_or(FieldError::Certificate)?
+        .as_der();
+    let (_, cert) =
+        x509_parser::parse_x509_certificate(der).map_err(|_| FieldError::Certificate)?;
+    Ok(CertificateInfo {
+        serial: cert.raw_serial_as_string().replace(':', "").to_uppercase(),
+        subject: cert.subject().to_string(),
+        not_after_ms: cert.validity().not_after.timestamp() * 1000,
+    })
+}

@@ -307,3 +307,82 @@ async fn every_change_is_audited_by_field_name_without_values() {
         0
     );
 }
+
+fn p12(name: &str) -> String {
+    let bytes = std::fs::read(format!(
+        "{}/tests/fixtures/{name}",
+        env!("CARGO_MANIFEST_DIR")
+    ))
+    .unwrap();
+    base64::Engine::encode(&base64::engine::general_purpose::STANDARD, bytes)
+}
+
+#[tokio::test]
+async fn the_api_certificate_is_read_with_the_merchant_id_as_default_password() {
+    let app = TestApp::new().await;
+    let cookie = provider_with_providers(&app).await;
+    let mut form = wechat(API_KEY);
+    form["certificate_p12"] = json!(p12("apiclient_cert.p12"));
+    let saved = put(&app, &cookie, "wechat-pay", form).await;
+    assert_eq!(saved.status, StatusCode::OK, "{}", saved.text());
+    let cert = &saved.json()["wechat_pay"]["certificate"];
+    assert_eq!(cert["set"], true);
+    assert_eq!(cert["hint"], "5A3C9E01");
+    assert!(
+        cert["expires_at"]
+            .as_str()
+            .unwrap()
+            .starts_with("2027-11-2")
+    );
+    assert_eq!(cert["expiring_soon"], false);
+    assert!(!saved.text().contains(&p12("apiclient_cert.p12")[..40]));
+
+    // Kept when the next save sends no file.
+    let kept = put(&app, &cookie, "wechat-pay", wechat("")).await;
+    assert_eq!(kept.json()["wechat_pay"]["certificate"]["hint"], "5A3C9E01");
+}
+
+#[tokio::test]
+async fn a_certificate_with_another_password_needs_it_and_is_flagged_near_expiry() {
+    let app = TestApp::new().await;
+    let cookie = provider_with_providers(&app).await;
+    let mut form = wechat(API_KEY);
+    form["certificate_p12"] = json!(p12("expiring-custom-password.p12"));
+    let refused = put(&app, &cookie, "wechat-pay", form.clone()).await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(
+        field_kinds(&refused),
+        [("certificate_p12".to_owned(), "certificate".to_owned())]
+    );
+
+    form["certificate_password"] = json!("custom-pass");
+    let saved = put(&app, &cookie, "wechat-pay", form).await;
+    assert_eq!(saved.status, StatusCode::OK, "{}", saved.text());
+    let cert = &saved.json()["wechat_pay"]["certificate"];
+    assert_eq!(cert["hint"], "77");
+    // The test clock starts months before this certificate ends; move to a week before.
+    let not_after = cert["expires_at"].as_str().unwrap().to_owned();
+    let end_ms =
+        time::OffsetDateTime::parse(&not_after, &time::format_description::well_known::Rfc3339)
+            .unwrap()
+            .unix_timestamp()
+            * 1000;
+    let now = server::clock::Clock::now_ms(app.clock.as_ref());
+    assert_eq!(cert["expiring_soon"], end_ms - now < 30 * 86_400_000);
+    app.clock.advance(end_ms - now - 7 * 86_400_000);
+    // Months later the old session has long expired.
+    let cookie = app.login_as(PROVIDER).await;
+    let later = app
+        .get(&format!("/api/v1/providers/{HANGZHOU}"), Some(&cookie))
+        .await;
+    assert_eq!(
+        later.json()["wechat_pay"]["certificate"]["expiring_soon"],
+        true
+    );
+
+    let garbage = put(&app, &cookie, "wechat-pay", json!({"merchant_id": "1900000109", "app_id": "wxd678efh567hg6787", "api_key": "", "certificate_p12": "bm90IGEgcDEy"})).await;
+    assert_eq!(
+        field_kinds(&garbage),
+        [("certificate_p12".to_owned(), "certificate".to_owned())]
+    );
+}

@@ -87,10 +87,14 @@ pub fn ConfigForm(
     });
     let error_of = move |name: &'static str| {
         let local = local_errors.with(|errors| {
-            errors.iter().find(|(n, _)| *n == name).map(|(_, e)| e.clone())
+            errors
+                .iter()
+                .find(|(n, _)| *n == name)
+                .map(|(_, e)| e.clone())
         });
         let typed = values.with(|v| !value(v, name).trim().is_empty());
-        let shown_local = local.filter(|e| submitted.get() || (typed && *e != FieldError::Required));
+        let shown_local =
+            local.filter(|e| submitted.get() || (typed && *e != FieldError::Required));
         shown_local.or_else(|| {
             server_fields.with(|f| f.iter().find(|(n, _)| n == name).map(|(_, e)| e.clone()))
         })
@@ -151,14 +155,19 @@ pub fn ConfigForm(
             let message = move || error_of(name).map(|e| e.message(i18n.lang()));
             let secret_note = move || {
                 matches!(kind, FieldKind::Secret | FieldKind::SecretMultiline).then(|| {
-                    let status = secrets.with(|s| {
-                        s.iter().find(|(n, _)| *n == name).map(|(_, st)| st.clone())
-                    });
+                    let status = secrets
+                        .with(|s| s.iter().find(|(n, _)| *n == name).map(|(_, st)| st.clone()));
                     match status.filter(|s| s.set) {
-                        Some(s) => fill(i18n.t(Key::SecretKept), &[
-                            ("hint", s.hint.unwrap_or_default()),
-                            ("at", s.set_at.as_deref().map(local_time).unwrap_or_default()),
-                        ]),
+                        Some(s) => fill(
+                            i18n.t(Key::SecretKept),
+                            &[
+                                ("hint", s.hint.unwrap_or_default()),
+                                (
+                                    "at",
+                                    s.set_at.as_deref().map(local_time).unwrap_or_default(),
+                                ),
+                            ],
+                        ),
                         None => i18n.t(Key::SecretNotSet).to_owned(),
                     }
                 })

@@ -103,7 +103,9 @@ pub fn ProviderDetailPage() -> impl IntoView {
         })
     });
     let wechat_secrets = Signal::derive(move || {
-        detail.get().map_or_else(Vec::new, |d| vec![("api_key", d.wechat_pay.api_key)])
+        detail
+            .get()
+            .map_or_else(Vec::new, |d| vec![("api_key", d.wechat_pay.api_key)])
     });
     let alipay_values = Signal::derive(move || {
         detail.get().map_or_else(Values::new, |d| {
@@ -118,7 +120,9 @@ pub fn ProviderDetailPage() -> impl IntoView {
         })
     });
     let alipay_secrets = Signal::derive(move || {
-        detail.get().map_or_else(Vec::new, |d| vec![("app_private_key", d.alipay.app_private_key)])
+        detail.get().map_or_else(Vec::new, |d| {
+            vec![("app_private_key", d.alipay.app_private_key)]
+        })
     });
     let basic_values = Signal::derive(move || {
         detail.get().map_or_else(Values::new, |d| {

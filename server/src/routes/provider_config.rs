@@ -8,8 +8,8 @@ use domain::{
     ErrorCode,
     api::{AuditEvent, ListQuery, Page},
     provider_config::{
-        AlipayInfo, BasicInfo, FormErrors, ProviderDetail, SecretStatus, UpdateAlipay,
-        UpdateWechatPay, WechatPayInfo, ratio_text,
+        AlipayInfo, BasicInfo, EXPIRY_WARNING_DAYS, FormErrors, ProviderDetail, SecretStatus,
+        UpdateAlipay, UpdateWechatPay, WechatPayInfo, ratio_text,
     },
     rules,
 };
@@ -49,6 +49,28 @@ impl SealedSecret {
             set: true,
             hint: Some(s.hint.clone()),
             set_at: Some(rfc3339(s.set_at_ms)),
+            ..SecretStatus::default()
+        })
+    }
+}
+
+/// The API certificate as stored: the sealed PKCS#12 and what may be shown of it.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct StoredCertificate {
+    p12: SealedSecret,
+    password: SealedSecret,
+    serial: String,
+    not_after_ms: i64,
+}
+
+impl StoredCertificate {
+    fn status(this: Option<&StoredCertificate>, now_ms: i64) -> SecretStatus {
+        this.map_or_else(SecretStatus::default, |c| SecretStatus {
+            set: true,
+            hint: Some(c.serial.clone()),
+            set_at: Some(rfc3339(c.p12.set_at_ms)),
+            expires_at: Some(rfc3339(c.not_after_ms)),
+            expiring_soon: c.not_after_ms - now_ms < EXPIRY_WARNING_DAYS * 86_400_000,
         })
     }
 }
@@ -59,6 +81,8 @@ struct WechatPayRecord {
     app_id: String,
     api_key: Option<SealedSecret>,
     rebate: Option<u32>,
+    #[serde(default)]
+    certificate: Option<StoredCertificate>,
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
@@ -106,7 +130,7 @@ async fn own_provider(
         .ok_or_else(AppError::not_found)
 }
 
-fn detail(row: &ProviderRow) -> Result<ProviderDetail, AppError> {
+fn detail(row: &ProviderRow, now_ms: i64) -> Result<ProviderDetail, AppError> {
     let wechat: WechatPayRecord = parse(row.wechat_pay.as_deref())?;
     let alipay: AlipayRecord = parse(row.alipay.as_deref())?;
     Ok(ProviderDetail {
@@ -118,6 +142,7 @@ fn detail(row: &ProviderRow) -> Result<ProviderDetail, AppError> {
             merchant_id: wechat.merchant_id,
             app_id: wechat.app_id,
             api_key: SealedSecret::status(wechat.api_key.as_ref()),
+            certificate: StoredCertificate::status(wechat.certificate.as_ref(), now_ms),
             rebate_ratio: wechat.rebate.map(ratio_text).unwrap_or_default(),
         },
         alipay: AlipayInfo {
@@ -171,7 +196,7 @@ async fn save(
         return Err(AppError::not_found());
     }
     let row = own_provider(state, session, &row.provider_id).await?;
-    Ok(ApiJson(detail(&row)?))
+    Ok(ApiJson(detail(&row, state.clock.now_ms())?))
 }
 
 /// Names of the fields whose values differ.
@@ -192,7 +217,7 @@ async fn provider_detail(
     Path(id): Path<String>,
 ) -> Result<ApiJson<ProviderDetail>, AppError> {
     let row = own_provider(&state, &session, &id).await?;
-    Ok(ApiJson(detail(&row)?))
+    Ok(ApiJson(detail(&row, state.clock.now_ms())?))
 }
 
 /// 基本信息 (optional fields).
@@ -251,7 +276,50 @@ async fn update_wechat_pay(
 ) -> Result<ApiJson<ProviderDetail>, AppError> {
     let row = own_provider(&state, &session, &id).await?;
     let old: WechatPayRecord = parse(row.wechat_pay.as_deref())?;
-    form_error(form.check(old.api_key.is_some()))?;
+    let mut errors = form.check(old.api_key.is_some());
+    let upload = form.certificate_p12.trim();
+    let certificate = if upload.is_empty() || !errors.is_empty() {
+        None
+    } else {
+        let password = match form.certificate_password.trim() {
+            "" => form.merchant_id.trim(),
+            given => given,
+        };
+        let opened = base64::Engine::decode(&base64::engine::general_purpose::STANDARD, upload)
+            .map_err(|_| domain::FieldError::Certificate)
+            .and_then(|der| keys::pkcs12_certificate(&der, password));
+        match opened {
+            Ok(info) => Some((info, password.to_owned())),
+            Err(e) => {
+                errors.push(("certificate_p12", e));
+                None
+            }
+        }
+    };
+    form_error(errors)?;
+    let now = state.clock.now_ms();
+    let certificate = match certificate {
+        None => old.certificate.clone(),
+        Some((info, password)) => {
+            let context = format!("provider/{}/wechat_pay/certificate", row.provider_id);
+            let seal = |value: &str, field: &str| -> Result<SealedSecret, AppError> {
+                Ok(SealedSecret {
+                    sealed: state
+                        .vault
+                        .seal(value, &format!("{context}/{field}"))
+                        .map_err(AppError::internal)?,
+                    hint: String::new(),
+                    set_at_ms: now,
+                })
+            };
+            Some(StoredCertificate {
+                p12: seal(upload, "p12")?,
+                password: seal(&password, "password")?,
+                serial: info.serial,
+                not_after_ms: info.not_after_ms,
+            })
+        }
+    };
     let key = form.api_key.trim();
     let api_key = if key.is_empty() {
         old.api_key.clone()
@@ -271,12 +339,14 @@ async fn update_wechat_pay(
         app_id: form.app_id.trim().to_owned(),
         api_key,
         rebate: ratio(&form.rebate_ratio),
+        certificate,
     };
     let fields = changed(&[
         ("merchant_id", old.merchant_id != new.merchant_id),
         ("app_id", old.app_id != new.app_id),
         ("api_key", !key.is_empty()),
         ("rebate_ratio", old.rebate != new.rebate),
+        ("certificate_p12", !upload.is_empty()),
     ]);
     save(
         &state,
