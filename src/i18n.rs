@@ -157,6 +157,12 @@ catalogue! {
     FieldProviderRemark => "服务商备注", "Provider remark";
     SecretKept => "已设置 {hint}（{at}）。留空则保持不变。", "Set {hint} ({at}). Leave blank to keep it.";
     SecretNotSet => "尚未设置。保存后仅显示掩码，无法再次查看。", "Not set. After saving it is only shown masked and cannot be read back.";
+    FieldCertificate => "API 证书（apiclient_cert.p12）", "API certificate (apiclient_cert.p12)";
+    FieldCertificatePassword => "证书密码（留空则为商户号）", "Certificate password (blank: the merchant ID)";
+    CertificateSet => "证书序列号 {serial}，有效期至 {until}。重新选择文件即可更换。", "Serial {serial}, valid until {until}. Choose a file to replace it.";
+    CertificateExpiring => "证书将在 30 天内到期，请尽快在微信支付商户平台更换并重新上传。", "The certificate expires within 30 days: renew it on the WeChat Pay merchant platform and upload it again.";
+    CertificateNotSet => "尚未上传。证书仅保存在服务端且加密存储。", "Not uploaded. It is kept only on the server, encrypted.";
+    FileChosen => "已选择：{name}，保存后生效。", "Chosen: {name}; it takes effect when saved.";
     Save => "保存", "Save";
     Saving => "正在保存…", "Saving…";
     Saved => "已保存", "Saved";

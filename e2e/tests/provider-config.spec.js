@@ -1,5 +1,8 @@
 // 修改服务商信息: configure a synced provider's WeChat Pay and basic information.
+const path = require('node:path');
 const { test, expect, signIn, snap } = require('./fixtures');
+
+const CERTIFICATE = path.join(__dirname, '..', '..', 'server', 'tests', 'fixtures', 'apiclient_cert.p12');
 
 const API_KEY = 'Zq8vT3mN6pR1sW4yB7cE0fH2jK5lX9aD';
 
@@ -26,7 +29,7 @@ test('WeChat Pay info is checked as typed, saved, masked, and kept after a reloa
   await expect(wechat).toContainText('尚未设置');
 
   // Wrong values are named as they are typed.
-  await wechat.getByLabel('商户号').fill('19000x');
+  await wechat.getByLabel('商户号', { exact: true }).fill('19000x');
   await wechat.getByLabel('AppID').fill('wx123');
   await wechat.getByLabel('API 密钥').fill('short');
   await wechat.getByLabel('返佣比例（%）').fill('100.5');
@@ -36,14 +39,17 @@ test('WeChat Pay info is checked as typed, saved, masked, and kept after a reloa
   await expect(page.locator('#wechat-rebate_ratio-error')).toContainText('0–100');
   await snap(page, '20-provider-wechat-invalid');
 
-  await wechat.getByLabel('商户号').fill('1900000109');
+  await wechat.getByLabel('商户号', { exact: true }).fill('1900000109');
   await wechat.getByLabel('AppID').fill('wxd678efh567hg6787');
   await wechat.getByLabel('API 密钥').fill(API_KEY);
   await wechat.getByLabel('返佣比例（%）').fill('12.5');
+  await wechat.getByLabel('API 证书（apiclient_cert.p12）').setInputFiles(CERTIFICATE);
+  await expect(wechat).toContainText('已选择：apiclient_cert.p12');
   await expect(page.locator('#wechat-api_key-error')).toHaveText('');
   await wechat.getByRole('button', { name: '保存' }).click();
   await expect(wechat.getByRole('status').filter({ hasText: '已保存' })).toBeVisible();
   await expect(wechat).toContainText('已设置 …X9aD');
+  await expect(wechat).toContainText(/证书序列号 5A3C9E01，有效期至 2027-11-2\d/);
   await expect(wechat.getByLabel('API 密钥')).toHaveValue('');
   await snap(page, '21-provider-wechat-saved');
 
@@ -58,9 +64,10 @@ test('WeChat Pay info is checked as typed, saved, masked, and kept after a reloa
 
   await page.reload();
   const reloaded = page.getByTestId('section-wechat');
-  await expect(reloaded.getByLabel('商户号')).toHaveValue('1900000109');
+  await expect(reloaded.getByLabel('商户号', { exact: true })).toHaveValue('1900000109');
   await expect(reloaded.getByLabel('返佣比例（%）')).toHaveValue('12.50');
   await expect(reloaded).toContainText('已设置 …X9aD');
+  await expect(reloaded).toContainText('证书序列号 5A3C9E01');
   await expect(page.getByTestId('section-basic').getByLabel('服务商简称')).toHaveValue('西湖');
   expect(await page.content()).not.toContain(API_KEY);
 

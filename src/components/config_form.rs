@@ -25,6 +25,26 @@ pub enum FieldKind {
     Multiline,
     /// A secret entered over several lines (a private key).
     SecretMultiline,
+    /// A masked input that is never shown back (a password for a file).
+    Password,
+    /// A file read in the browser and sent as base64 (a certificate).
+    File {
+        accept: &'static str,
+    },
+}
+
+/// Reads the first file of a file input as base64, with its name.
+async fn read_file(input: web_sys::HtmlInputElement) -> Option<(String, String)> {
+    use base64::Engine;
+    let file = input.files()?.get(0)?;
+    let buffer = wasm_bindgen_futures::JsFuture::from(file.array_buffer())
+        .await
+        .ok()?;
+    let bytes = js_sys::Uint8Array::new(&buffer).to_vec();
+    Some((
+        file.name(),
+        base64::engine::general_purpose::STANDARD.encode(bytes),
+    ))
 }
 
 /// One field of a form.
@@ -153,11 +173,18 @@ pub fn ConfigForm(
             };
             let current = move || values.with(|v| value(v, name).to_owned());
             let message = move || error_of(name).map(|e| e.message(i18n.lang()));
+            let chosen = RwSignal::new(None::<String>);
+            // A saved (or reloaded) form forgets the file that was chosen.
+            Effect::new(move |_| {
+                initial.track();
+                chosen.set(None);
+            });
             let secret_note = move || {
-                matches!(kind, FieldKind::Secret | FieldKind::SecretMultiline).then(|| {
-                    let status = secrets
-                        .with(|s| s.iter().find(|(n, _)| *n == name).map(|(_, st)| st.clone()));
-                    match status.filter(|s| s.set) {
+                let status = secrets
+                    .with(|s| s.iter().find(|(n, _)| *n == name).map(|(_, st)| st.clone()))
+                    .filter(|s| s.set);
+                match kind {
+                    FieldKind::Secret | FieldKind::SecretMultiline => Some(match status {
                         Some(s) => fill(
                             i18n.t(Key::SecretKept),
                             &[
@@ -169,8 +196,30 @@ pub fn ConfigForm(
                             ],
                         ),
                         None => i18n.t(Key::SecretNotSet).to_owned(),
-                    }
-                })
+                    }),
+                    FieldKind::File { .. } => Some(match (chosen.get(), status) {
+                        (Some(file), _) => fill(i18n.t(Key::FileChosen), &[("name", file)]),
+                        (None, Some(s)) => {
+                            let note = fill(
+                                i18n.t(Key::CertificateSet),
+                                &[
+                                    ("serial", s.hint.unwrap_or_default()),
+                                    (
+                                        "until",
+                                        s.expires_at.as_deref().map(local_time).unwrap_or_default(),
+                                    ),
+                                ],
+                            );
+                            if s.expiring_soon {
+                                format!("{note} ⚠ {}", i18n.t(Key::CertificateExpiring))
+                            } else {
+                                note
+                            }
+                        }
+                        (None, None) => i18n.t(Key::CertificateNotSet).to_owned(),
+                    }),
+                    _ => None,
+                }
             };
             let input = match kind {
                 FieldKind::Multiline | FieldKind::SecretMultiline => view! {
@@ -187,12 +236,36 @@ pub fn ConfigForm(
                     ></textarea>
                 }
                 .into_any(),
-                FieldKind::Text | FieldKind::Secret => view! {
+                FieldKind::File { accept } => view! {
                     <input
                         id=input_id.clone()
                         name=name
-                        type=if kind == FieldKind::Secret { "password" } else { "text" }
-                        autocomplete=if kind == FieldKind::Secret { "new-password" } else { "off" }
+                        type="file"
+                        accept=accept
+                        aria-invalid=move || if message().is_some() { "true" } else { "false" }
+                        aria-describedby=error_id.clone()
+                        on:change=move |ev| {
+                            let input: web_sys::HtmlInputElement = event_target(&ev);
+                            leptos::task::spawn_local(async move {
+                                let (file, content) = read_file(input).await.unwrap_or_default();
+                                chosen.set((!file.is_empty()).then_some(file));
+                                saved.set(false);
+                                server_fields.update(|f| f.retain(|(n, _)| n != name));
+                                values.update(|v| {
+                                    v.retain(|(n, _)| *n != name);
+                                    v.push((name, content));
+                                });
+                            });
+                        }
+                    />
+                }
+                .into_any(),
+                FieldKind::Text | FieldKind::Secret | FieldKind::Password => view! {
+                    <input
+                        id=input_id.clone()
+                        name=name
+                        type=if kind == FieldKind::Text { "text" } else { "password" }
+                        autocomplete=if kind == FieldKind::Text { "off" } else { "new-password" }
                         aria-invalid=move || if message().is_some() { "true" } else { "false" }
                         aria-describedby=error_id.clone()
                         prop:value=current

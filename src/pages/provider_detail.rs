@@ -26,6 +26,8 @@ fn wechat_form(values: &Values) -> UpdateWechatPay {
         app_id: value(values, "app_id").to_owned(),
         api_key: value(values, "api_key").to_owned(),
         rebate_ratio: value(values, "rebate_ratio").to_owned(),
+        certificate_p12: value(values, "certificate_p12").to_owned(),
+        certificate_password: value(values, "certificate_password").to_owned(),
     }
 }
 
@@ -99,13 +101,18 @@ pub fn ProviderDetailPage() -> impl IntoView {
                 ("app_id", w.app_id),
                 ("api_key", String::new()),
                 ("rebate_ratio", w.rebate_ratio),
+                ("certificate_p12", String::new()),
+                ("certificate_password", String::new()),
             ]
         })
     });
     let wechat_secrets = Signal::derive(move || {
-        detail
-            .get()
-            .map_or_else(Vec::new, |d| vec![("api_key", d.wechat_pay.api_key)])
+        detail.get().map_or_else(Vec::new, |d| {
+            vec![
+                ("api_key", d.wechat_pay.api_key),
+                ("certificate_p12", d.wechat_pay.certificate),
+            ]
+        })
     });
     let alipay_values = Signal::derive(move || {
         detail.get().map_or_else(Values::new, |d| {
@@ -165,6 +172,8 @@ pub fn ProviderDetailPage() -> impl IntoView {
                     field("app_id", Key::FieldAppId, FieldKind::Text),
                     field("api_key", Key::FieldApiKey, FieldKind::Secret),
                     field("rebate_ratio", Key::FieldRebate, FieldKind::Text),
+                    field("certificate_p12", Key::FieldCertificate, FieldKind::File { accept: ".p12,.pfx,application/x-pkcs12" }),
+                    field("certificate_password", Key::FieldCertificatePassword, FieldKind::Password),
                 ]
                 initial=wechat_values
                 secrets=wechat_secrets
