@@ -163,6 +163,9 @@ catalogue! {
     CertificateExpiring => "证书将在 30 天内到期，请尽快在微信支付商户平台更换并重新上传。", "The certificate expires within 30 days: renew it on the WeChat Pay merchant platform and upload it again.";
     CertificateNotSet => "尚未上传。证书仅保存在服务端且加密存储。", "Not uploaded. It is kept only on the server, encrypted.";
     FileChosen => "已选择：{name}，保存后生效。", "Chosen: {name}; it takes effect when saved.";
+    FieldLogo => "Logo（PNG/JPEG，≤200 KB）", "Logo (PNG/JPEG, ≤200 KB)";
+    FieldAdImage => "广告图片（PNG/JPEG，≤200 KB）", "Ad image (PNG/JPEG, ≤200 KB)";
+    Remove => "移除", "Remove";
     Save => "保存", "Save";
     Saving => "正在保存…", "Saving…";
     Saved => "已保存", "Saved";

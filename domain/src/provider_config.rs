@@ -43,7 +43,14 @@ pub struct BasicInfo {
     pub ad_url: String,
     pub company_remark: String,
     pub provider_remark: String,
+    /// The logo as a `data:` URL (PNG or JPEG); empty for none.
+    pub logo: String,
+    /// The ad image as a `data:` URL (PNG or JPEG); empty for none.
+    pub ad_image: String,
 }
+
+/// The largest logo or ad image accepted.
+pub const IMAGE_MAX_KB: usize = 200;
 
 /// 微信支付信息 as the console shows it.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -230,6 +237,11 @@ impl BasicInfo {
             "provider_remark",
             rules::text(&self.provider_remark, 256).map(drop),
         );
+        check("logo", rules::image_data_url(&self.logo, IMAGE_MAX_KB));
+        check(
+            "ad_image",
+            rules::image_data_url(&self.ad_image, IMAGE_MAX_KB),
+        );
         errors
     }
 }
@@ -322,6 +334,11 @@ mod tests {
             ..BasicInfo::default()
         };
         assert_eq!(info.check(), vec![("callback_url", FieldError::HttpsUrl)]);
+        let gif = BasicInfo {
+            logo: "data:image/png;base64,R0lGODlhAQABAIAAAA==".into(),
+            ..BasicInfo::default()
+        };
+        assert_eq!(gif.check(), vec![("logo", FieldError::Image)]);
     }
 
     #[test]

@@ -49,6 +49,9 @@ pub enum FieldError {
     /// A file over the size limit.
     #[error("file over {max_kb} KB")]
     FileTooLarge { max_kb: usize },
+    /// Not a PNG or JPEG image (by its content).
+    #[error("PNG or JPEG image")]
+    Image,
 }
 
 impl FieldError {
@@ -112,6 +115,8 @@ impl FieldError {
             (FieldError::FileTooLarge { max_kb }, Lang::En) => {
                 format!("The file is too large: at most {max_kb} KB. Check that it is the right file.")
             }
+            (FieldError::Image, Lang::Zh) => "须为 PNG 或 JPEG 图片，请重新选择文件。".into(),
+            (FieldError::Image, Lang::En) => "Use a PNG or JPEG image.".into(),
             (FieldError::RsaKey, Lang::En) => {
                 "Use an RSA 2048 key: PKCS#1 or PKCS#8 PEM, or bare base64 without the header lines.".into()
             }
@@ -325,6 +330,60 @@ pub fn bank_card(value: &str) -> Result<String, FieldError> {
     }
 }
 
+/// The image types the console accepts, by their first bytes.
+pub fn image_type(bytes: &[u8]) -> Option<&'static str> {
+    if bytes.starts_with(&[0x89, b'P', b'N', b'G', 0x0D, 0x0A, 0x1A, 0x0A]) {
+        Some("image/png")
+    } else if bytes.starts_with(&[0xFF, 0xD8, 0xFF]) {
+        Some("image/jpeg")
+    } else {
+        None
+    }
+}
+
+/// Decodes the first bytes of standard base64 (enough to read a file's signature).
+fn base64_prefix(text: &str, bytes: usize) -> Option<Vec<u8>> {
+    let value = |c: u8| match c {
+        b'A'..=b'Z' => Some(c - b'A'),
+        b'a'..=b'z' => Some(c - b'a' + 26),
+        b'0'..=b'9' => Some(c - b'0' + 52),
+        b'+' => Some(62),
+        b'/' => Some(63),
+        _ => None,
+    };
+    let mut out = Vec::with_capacity(bytes + 3);
+    for chunk in text.as_bytes().chunks(4).take(bytes.div_ceil(3)) {
+        if chunk.len() < 4 {
+            return None;
+        }
+        let n = chunk
+            .iter()
+            .try_fold(0_u32, |acc, c| Some(acc << 6 | u32::from(value(*c)?)))?;
+        out.extend([(n >> 16) as u8, (n >> 8) as u8, n as u8]);
+    }
+    Some(out)
+}
+
+/// An image as a `data:` URL (PNG or JPEG, checked by content) of at most `max_kb`.
+/// Empty means no image.
+pub fn image_data_url(value: &str, max_kb: usize) -> Result<(), FieldError> {
+    if value.is_empty() {
+        return Ok(());
+    }
+    let (header, data) = value.split_once(',').ok_or(FieldError::Image)?;
+    let declared = header
+        .strip_prefix("data:")
+        .and_then(|h| h.strip_suffix(";base64"))
+        .ok_or(FieldError::Image)?;
+    if data.len() / 4 * 3 > max_kb * 1024 {
+        return Err(FieldError::FileTooLarge { max_kb });
+    }
+    match base64_prefix(data, 8).as_deref().and_then(image_type) {
+        Some(actual) if actual == declared => Ok(()),
+        _ => Err(FieldError::Image),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use proptest::prelude::*;
@@ -503,6 +562,7 @@ mod tests {
             FieldError::RsaKey,
             FieldError::Certificate,
             FieldError::FileTooLarge { max_kb: 16 },
+            FieldError::Image,
         ];
         for e in all {
             assert!(!e.message(Lang::Zh).is_empty());
@@ -564,5 +624,40 @@ mod tests {
             let text = format!("{}.{:02}", h / 100, h % 100);
             prop_assert_eq!(rebate_ratio(&text), Ok(h));
         }
+    }
+
+    #[test]
+    fn images_are_checked_by_content_not_by_name() {
+        // The first 12 bytes of a PNG and of a JPEG, base64.
+        let png = "data:image/png;base64,iVBORw0KGgoAAAANSUhEUg==";
+        let jpeg = "data:image/jpeg;base64,/9j/4AAQSkZJRgABAQ==";
+        assert_eq!(image_data_url(png, 200), Ok(()));
+        assert_eq!(image_data_url(jpeg, 200), Ok(()));
+        assert_eq!(image_data_url("", 200), Ok(()));
+        // A PNG that claims to be a JPEG, a GIF, text.
+        assert_eq!(
+            image_data_url("data:image/jpeg;base64,iVBORw0KGgoAAAANSUhEUg==", 200),
+            Err(FieldError::Image)
+        );
+        assert_eq!(
+            image_data_url("data:image/gif;base64,R0lGODlhAQABAIAAAA==", 200),
+            Err(FieldError::Image)
+        );
+        assert_eq!(
+            image_data_url("data:image/png;base64,aGVsbG8gd29ybGQhIQ==", 200),
+            Err(FieldError::Image)
+        );
+        assert_eq!(
+            image_data_url("https://example.com/logo.png", 200),
+            Err(FieldError::Image)
+        );
+        let big = format!(
+            "data:image/png;base64,iVBORw0KGgo{}",
+            "A".repeat(300 * 1024)
+        );
+        assert_eq!(
+            image_data_url(&big, 200),
+            Err(FieldError::FileTooLarge { max_kb: 200 })
+        );
     }
 }

@@ -2,6 +2,7 @@
 const path = require('node:path');
 const { test, expect, signIn, snap } = require('./fixtures');
 
+const FIXTURES = path.join(__dirname, '..', 'fixtures');
 const CERTIFICATE = path.join(__dirname, '..', '..', 'server', 'tests', 'fixtures', 'apiclient_cert.p12');
 
 const API_KEY = 'Zq8vT3mN6pR1sW4yB7cE0fH2jK5lX9aD';
@@ -59,6 +60,12 @@ test('WeChat Pay info is checked as typed, saved, masked, and kept after a reloa
   await expect(page.locator('#basic-callback_url-error')).toContainText('https://');
   await basic.getByLabel('交易完成回调地址').fill('https://pay.example.com/notify');
   await basic.getByLabel('服务商简称').fill('西湖');
+  // Images are checked by content: a GIF named .png is refused, a real PNG is previewed.
+  await basic.getByLabel('Logo（PNG/JPEG，≤200 KB）').setInputFiles(path.join(FIXTURES, 'not-an-image.png'));
+  await expect(page.locator('#basic-logo-error')).toContainText('须为 PNG 或 JPEG 图片');
+  await basic.getByLabel('Logo（PNG/JPEG，≤200 KB）').setInputFiles(path.join(FIXTURES, 'logo.png'));
+  await expect(page.locator('#basic-logo-error')).toHaveText('');
+  await expect(basic.locator('img.image-preview')).toHaveAttribute('src', /^data:image\/png;base64,/);
   await basic.getByRole('button', { name: '保存' }).click();
   await expect(basic.getByRole('status').filter({ hasText: '已保存' })).toBeVisible();
 
@@ -69,6 +76,8 @@ test('WeChat Pay info is checked as typed, saved, masked, and kept after a reloa
   await expect(reloaded).toContainText('已设置 …X9aD');
   await expect(reloaded).toContainText('证书序列号 5A3C9E01');
   await expect(page.getByTestId('section-basic').getByLabel('服务商简称')).toHaveValue('西湖');
+  await expect(page.getByTestId('section-basic').locator('img.image-preview')).toBeVisible();
+  await snap(page, '23-provider-basic-saved');
   expect(await page.content()).not.toContain(API_KEY);
 
   await page.getByRole('link', { name: '服务商账户管理(新)' }).click();

@@ -386,3 +386,38 @@ async fn a_certificate_with_another_password_needs_it_and_is_flagged_near_expiry
         [("certificate_p12".to_owned(), "certificate".to_owned())]
     );
 }
+
+const PNG_1X1: &str = "data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==";
+
+#[tokio::test]
+async fn logo_and_ad_image_are_checked_by_content_and_shown_back() {
+    let app = TestApp::new().await;
+    let cookie = provider_with_providers(&app).await;
+    let saved = put(&app, &cookie, "basic-info", json!({"logo": PNG_1X1})).await;
+    assert_eq!(saved.status, StatusCode::OK, "{}", saved.text());
+    assert_eq!(saved.json()["basic"]["logo"], PNG_1X1);
+
+    let gif = put(
+        &app,
+        &cookie,
+        "basic-info",
+        json!({"ad_image": "data:image/gif;base64,R0lGODlhAQABAIAAAA=="}),
+    )
+    .await;
+    assert_eq!(
+        field_kinds(&gif),
+        [("ad_image".to_owned(), "image".to_owned())]
+    );
+    // Right signature, broken body: the server decodes the whole file.
+    let broken = put(
+        &app,
+        &cookie,
+        "basic-info",
+        json!({"ad_image": "data:image/png;base64,iVBORw0KGgo!!!!"}),
+    )
+    .await;
+    assert_eq!(
+        field_kinds(&broken),
+        [("ad_image".to_owned(), "image".to_owned())]
+    );
+}

@@ -31,20 +31,28 @@ pub enum FieldKind {
     File {
         accept: &'static str,
     },
+    /// A PNG or JPEG image, sent and shown as a `data:` URL.
+    Image,
 }
 
-/// Reads the first file of a file input as base64, with its name.
-async fn read_file(input: web_sys::HtmlInputElement) -> Option<(String, String)> {
-    use base64::Engine;
+/// Reads the first file of a file input: its name and bytes.
+async fn read_file(input: web_sys::HtmlInputElement) -> Option<(String, Vec<u8>)> {
     let file = input.files()?.get(0)?;
     let buffer = wasm_bindgen_futures::JsFuture::from(file.array_buffer())
         .await
         .ok()?;
-    let bytes = js_sys::Uint8Array::new(&buffer).to_vec();
-    Some((
-        file.name(),
-        base64::engine::general_purpose::STANDARD.encode(bytes),
-    ))
+    Some((file.name(), js_sys::Uint8Array::new(&buffer).to_vec()))
+}
+
+fn encode_base64(bytes: &[u8]) -> String {
+    use base64::Engine;
+    base64::engine::general_purpose::STANDARD.encode(bytes)
+}
+
+/// An image file as a `data:` URL, typed by its content (the rule rejects anything else).
+fn image_url(bytes: &[u8]) -> String {
+    let kind = domain::rules::image_type(bytes).unwrap_or("application/octet-stream");
+    format!("data:{kind};base64,{}", encode_base64(bytes))
 }
 
 /// One field of a form.
@@ -236,6 +244,46 @@ pub fn ConfigForm(
                     ></textarea>
                 }
                 .into_any(),
+                FieldKind::Image => {
+                    let set = move |content: String| {
+                        saved.set(false);
+                        server_fields.update(|f| f.retain(|(n, _)| n != name));
+                        values.update(|v| {
+                            v.retain(|(n, _)| *n != name);
+                            v.push((name, content));
+                        });
+                    };
+                    view! {
+                        <div class="image-field">
+                            {move || {
+                                let url = current();
+                                (!url.is_empty()).then(|| view! {
+                                    <img class="image-preview" src=url alt=move || i18n.t(label)/>
+                                    <button type="button" class="link" on:click=move |_| set(String::new())>
+                                        {tr(Key::Remove)}
+                                    </button>
+                                })
+                            }}
+                            <input
+                                id=input_id.clone()
+                                name=name
+                                type="file"
+                                accept="image/png,image/jpeg"
+                                aria-invalid=move || if message().is_some() { "true" } else { "false" }
+                                aria-describedby=error_id.clone()
+                                on:change=move |ev| {
+                                    let input: web_sys::HtmlInputElement = event_target(&ev);
+                                    leptos::task::spawn_local(async move {
+                                        if let Some((_, bytes)) = read_file(input).await {
+                                            set(image_url(&bytes));
+                                        }
+                                    });
+                                }
+                            />
+                        </div>
+                    }
+                    .into_any()
+                }
                 FieldKind::File { accept } => view! {
                     <input
                         id=input_id.clone()
@@ -247,7 +295,8 @@ pub fn ConfigForm(
                         on:change=move |ev| {
                             let input: web_sys::HtmlInputElement = event_target(&ev);
                             leptos::task::spawn_local(async move {
-                                let (file, content) = read_file(input).await.unwrap_or_default();
+                                let (file, bytes) = read_file(input).await.unwrap_or_default();
+                                let content = encode_base64(&bytes);
                                 chosen.set((!file.is_empty()).then_some(file));
                                 saved.set(false);
                                 server_fields.update(|f| f.retain(|(n, _)| n != name));

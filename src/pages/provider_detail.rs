@@ -49,6 +49,8 @@ fn basic_form(values: &Values) -> BasicInfo {
         ad_url: value(values, "ad_url").to_owned(),
         company_remark: value(values, "company_remark").to_owned(),
         provider_remark: value(values, "provider_remark").to_owned(),
+        logo: value(values, "logo").to_owned(),
+        ad_image: value(values, "ad_image").to_owned(),
     }
 }
 
@@ -141,6 +143,8 @@ pub fn ProviderDetailPage() -> impl IntoView {
                 ("ad_url", b.ad_url),
                 ("company_remark", b.company_remark),
                 ("provider_remark", b.provider_remark),
+                ("logo", b.logo),
+                ("ad_image", b.ad_image),
             ]
         })
     });
@@ -211,6 +215,8 @@ pub fn ProviderDetailPage() -> impl IntoView {
                     field("ad_url", Key::FieldAdUrl, FieldKind::Text),
                     field("company_remark", Key::FieldCompanyRemark, FieldKind::Multiline),
                     field("provider_remark", Key::FieldProviderRemark, FieldKind::Multiline),
+                    field("logo", Key::FieldLogo, FieldKind::Image),
+                    field("ad_image", Key::FieldAdImage, FieldKind::Image),
                 ]
                 initial=basic_values
                 secrets=no_secrets

@@ -233,6 +233,17 @@ async fn update_basic_info(
     let row = own_provider(&state, &session, &id).await?;
     form_error(form.check())?;
     let old: BasicInfo = parse(row.basic_info.as_deref())?;
+    // The browser checked the first bytes; decode the whole image to be sure.
+    let mut errors = FormErrors::new();
+    for (name, image) in [("logo", &form.logo), ("ad_image", &form.ad_image)] {
+        if let Some((_, data)) = image.split_once(',') {
+            let decoded = base64::Engine::decode(&base64::engine::general_purpose::STANDARD, data);
+            if !decoded.is_ok_and(|bytes| rules::image_type(&bytes).is_some()) {
+                errors.push((name, domain::FieldError::Image));
+            }
+        }
+    }
+    form_error(errors)?;
     let new = BasicInfo {
         name: form.name.trim().to_owned(),
         short_name: form.short_name.trim().to_owned(),
@@ -240,6 +251,8 @@ async fn update_basic_info(
         ad_url: form.ad_url.trim().to_owned(),
         company_remark: form.company_remark.trim().to_owned(),
         provider_remark: form.provider_remark.trim().to_owned(),
+        logo: form.logo,
+        ad_image: form.ad_image,
     };
     let fields = changed(&[
         ("name", old.name != new.name),
@@ -251,6 +264,8 @@ async fn update_basic_info(
             "provider_remark",
             old.provider_remark != new.provider_remark,
         ),
+        ("logo", old.logo != new.logo),
+        ("ad_image", old.ad_image != new.ad_image),
     ]);
     save(
         &state,
