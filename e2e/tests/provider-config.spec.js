@@ -7,25 +7,27 @@ const CERTIFICATE = path.join(__dirname, '..', '..', 'server', 'tests', 'fixture
 
 const API_KEY = 'Zq8vT3mN6pR1sW4yB7cE0fH2jK5lX9aD';
 
-/// Syncs the demo provider's providers through the API, as the phone would.
+/// Syncs the account's providers through the API, as the admin's phone would. This spec works
+/// in the other provider account (100000000004) with o_sandbox_admin_2's provider, so that the
+/// QR sync spec still finds 100000000001 empty.
 async function syncProviders(page) {
   const ticket = await page.request.post('/api/v1/provider-sync-tickets');
   const { id } = await ticket.json();
   const confirmed = await page.request.post(`/api/v1/m/provider-sync-tickets/${id}/confirm`, {
-    data: { wechat_openid: 'o_sandbox_admin_1' },
+    data: { wechat_openid: 'o_sandbox_admin_2' },
   });
   expect(confirmed.ok()).toBe(true);
 }
 
 test('WeChat Pay info is checked as typed, saved, masked, and kept after a reload', async ({ page }) => {
   await page.goto('/login');
-  await signIn(page, '100000000001');
+  await signIn(page, '100000000004');
   await expect(page.getByTestId('account')).toBeVisible();
   await syncProviders(page);
 
   await page.getByRole('link', { name: '服务商账户管理(新)' }).click();
-  await page.getByRole('link', { name: '杭州西湖买单服务商' }).click();
-  await expect(page.getByTestId('provider-title')).toHaveText('杭州西湖买单服务商');
+  await page.getByRole('link', { name: '成都锦江买单服务商' }).click();
+  await expect(page.getByTestId('provider-title')).toHaveText('成都锦江买单服务商');
   const wechat = page.getByTestId('section-wechat');
   await expect(wechat).toContainText('尚未设置');
 
@@ -81,7 +83,7 @@ test('WeChat Pay info is checked as typed, saved, masked, and kept after a reloa
   expect(await page.content()).not.toContain(API_KEY);
 
   await page.getByRole('link', { name: '服务商账户管理(新)' }).click();
-  const row = page.getByRole('row', { name: /杭州西湖买单服务商/ });
+  const row = page.getByRole('row', { name: /成都锦江买单服务商/ });
   await expect(row).toContainText('已配置');
 
   await page.getByRole('link', { name: '操作记录' }).click();
