@@ -5,6 +5,7 @@ pub mod dialog;
 pub mod error_note;
 pub mod field;
 pub mod language_switch;
+pub mod pager;
 pub mod provider_sync_dialog;
 pub mod qr_canvas;
 pub mod shell;

@@ -5,8 +5,8 @@ use leptos::prelude::*;
 
 use crate::{
     api,
-    components::error_note::ErrorNote,
-    i18n::{Key, fill, tr, use_i18n},
+    components::{error_note::ErrorNote, pager::Pager},
+    i18n::{Key, tr, use_i18n},
     pages::overview::local_time,
 };
 
@@ -67,23 +67,7 @@ pub fn AuditPage() -> impl IntoView {
                             }).collect_view()}
                         </tbody>
                     </table>
-                    <div class="pager">
-                        <span class="muted">
-                            {move || fill(i18n.t(Key::PagerSummary), &[
-                                ("total", total.to_string()),
-                                ("page", page.get().to_string()),
-                                ("pages", pages.to_string()),
-                            ])}
-                        </span>
-                        <button type="button" class="btn" disabled=move || { page.get() <= 1 }
-                            on:click=move |_| page.update(|p| *p = p.saturating_sub(1).max(1))>
-                            {tr(Key::PrevPage)}
-                        </button>
-                        <button type="button" class="btn" disabled=move || { page.get() >= pages }
-                            on:click=move |_| page.update(|p| *p += 1)>
-                            {tr(Key::NextPage)}
-                        </button>
-                    </div>
+                    <Pager page=page total=total pages=pages/>
                 }.into_any()
             })}
         </section>
