@@ -299,3 +299,162 @@ pub struct AuditEvent {
     /// The names of the fields that changed.
     pub fields: Vec<String>,
 }
+
+/// What kind of long-running work a job does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum JobKind {
+    /// 同步买单子商户: every sub-merchant of every provider of the account.
+    SubMerchantSync,
+}
+
+impl JobKind {
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            JobKind::SubMerchantSync => "sub_merchant_sync",
+        }
+    }
+
+    pub fn parse(value: &str) -> Option<JobKind> {
+        (value == "sub_merchant_sync").then_some(JobKind::SubMerchantSync)
+    }
+}
+
+/// Where a job is in its life.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum JobState {
+    Queued,
+    Running,
+    Succeeded,
+    Failed,
+    Cancelled,
+}
+
+impl JobState {
+    pub const ALL: [JobState; 5] = [
+        JobState::Queued,
+        JobState::Running,
+        JobState::Succeeded,
+        JobState::Failed,
+        JobState::Cancelled,
+    ];
+
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            JobState::Queued => "queued",
+            JobState::Running => "running",
+            JobState::Succeeded => "succeeded",
+            JobState::Failed => "failed",
+            JobState::Cancelled => "cancelled",
+        }
+    }
+
+    pub fn parse(value: &str) -> Option<JobState> {
+        JobState::ALL.into_iter().find(|s| s.as_str() == value)
+    }
+
+    /// Queued or running.
+    pub const fn is_active(self) -> bool {
+        matches!(self, JobState::Queued | JobState::Running)
+    }
+}
+
+/// What a sub-merchant sync did so far.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct JobCounts {
+    pub new: u64,
+    pub updated: u64,
+    pub unchanged: u64,
+    pub failed: u64,
+}
+
+/// A row a job could not process, with the reason.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct JobFailure {
+    pub provider_id: String,
+    pub merchant_id: String,
+    pub reason: String,
+}
+
+/// `GET /jobs/{id}`: a job's progress.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Job {
+    pub id: String,
+    pub kind: JobKind,
+    pub state: JobState,
+    pub processed: u64,
+    /// Estimated total (known once the upstream has been asked).
+    pub total: u64,
+    pub counts: JobCounts,
+    /// At most the first 100 failed rows.
+    pub failures: Vec<JobFailure>,
+    /// Rows per second since the job started.
+    pub rate_per_s: f64,
+    /// Seconds left at the current rate.
+    pub eta_s: Option<u64>,
+    pub created_at: String,
+    pub started_at: Option<String>,
+    pub finished_at: Option<String>,
+    /// Why the job failed, when it did.
+    pub error: Option<String>,
+}
+
+/// A sub-merchant (子商户) as the list shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct SubMerchantSummary {
+    pub id: i64,
+    pub merchant_id: String,
+    pub name: String,
+    pub provider_id: String,
+    pub provider_name: String,
+    pub channel: WechatChannel,
+    pub maidan_opened: bool,
+    pub sub_provider_account_id: Option<String>,
+    pub keys_set: bool,
+}
+
+/// The WeChat Pay access channel (微信支付接入渠道).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum WechatChannel {
+    /// 官方直连.
+    OfficialDirect,
+    /// 微信买单.
+    WechatMaidan,
+}
+
+impl WechatChannel {
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            WechatChannel::OfficialDirect => "official_direct",
+            WechatChannel::WechatMaidan => "wechat_maidan",
+        }
+    }
+
+    pub fn parse(value: &str) -> Option<WechatChannel> {
+        [WechatChannel::OfficialDirect, WechatChannel::WechatMaidan]
+            .into_iter()
+            .find(|c| c.as_str() == value)
+    }
+}
+
+/// Filters of `GET /sub-merchants`.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::IntoParams))]
+pub struct SubMerchantQuery {
+    pub provider_id: Option<String>,
+    /// `official_direct` or `wechat_maidan`.
+    pub channel: Option<String>,
+    /// Name or merchant ID contains this.
+    pub q: Option<String>,
+    pub page: Option<u32>,
+    pub page_size: Option<u32>,
+}

@@ -35,6 +35,9 @@ pub struct Config {
     /// How long a provider sync QR code lives, in seconds.
     #[arg(long, env = "PROVIDER_SYNC_TICKET_TTL_S", default_value_t = 120)]
     pub provider_sync_ticket_ttl_s: u64,
+    /// After a sub-merchant sync ends, seconds before the next may start.
+    #[arg(long, env = "SUB_MERCHANT_SYNC_COOLDOWN_S", default_value_t = 60)]
+    pub sub_merchant_sync_cooldown_s: u64,
     /// Seed of the deterministic sandbox upstream.
     #[arg(long, env = "SANDBOX_SEED", default_value_t = 20_261_127)]
     pub sandbox_seed: u64,

@@ -12,6 +12,7 @@ pub mod auth;
 pub mod clock;
 pub mod config;
 pub mod error;
+pub mod jobs;
 pub mod keys;
 pub mod middleware;
 pub mod openapi;
@@ -60,6 +61,8 @@ pub struct Settings {
     pub ticket_ttl: Duration,
     /// QR codes a session may request per minute.
     pub tickets_per_minute: usize,
+    /// After a sub-merchant sync ends, how long before the next may start.
+    pub sync_cooldown: Duration,
 }
 
 impl Default for Settings {
@@ -72,6 +75,7 @@ impl Default for Settings {
             login_window: Duration::from_secs(60),
             ticket_ttl: Duration::from_secs(120),
             tickets_per_minute: 10,
+            sync_cooldown: Duration::from_secs(60),
         }
     }
 }

@@ -52,10 +52,12 @@ async fn main() -> anyhow::Result<()> {
             dist: Some(config.dist.clone()),
             public_origin: config.public_origin.clone(),
             ticket_ttl: Duration::from_secs(config.provider_sync_ticket_ttl_s),
+            sync_cooldown: Duration::from_secs(config.sub_merchant_sync_cooldown_s),
             ..Settings::default()
         }),
     };
 
+    server::jobs::spawn_worker(state.clone());
     let listener = tokio::net::TcpListener::bind(config.addr)
         .await
         .with_context(|| format!("listening on {}", config.addr))?;

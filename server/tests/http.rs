@@ -209,6 +209,10 @@ async fn the_openapi_document_describes_every_route() {
         ("/api/v1/providers/{id}/wechat-pay", "put"),
         ("/api/v1/providers/{id}/alipay", "put"),
         ("/api/v1/audit-events", "get"),
+        ("/api/v1/sub-merchant-syncs", "post"),
+        ("/api/v1/jobs/{id}", "get"),
+        ("/api/v1/jobs", "get"),
+        ("/api/v1/sub-merchants", "get"),
     ] {
         assert!(
             paths.get(path).and_then(|p| p.get(method)).is_some(),

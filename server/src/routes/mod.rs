@@ -6,6 +6,7 @@ pub mod provider_sync;
 pub mod providers;
 pub mod sandbox;
 pub mod session;
+pub mod sub_merchants;
 
 use utoipa_axum::router::OpenApiRouter;
 
@@ -18,7 +19,8 @@ pub fn v1(state: &AppState) -> OpenApiRouter<AppState> {
         .merge(session::router())
         .merge(providers::router())
         .merge(provider_sync::router())
-        .merge(provider_config::router());
+        .merge(provider_config::router())
+        .merge(sub_merchants::router());
     if state.upstream.sandbox().is_some() {
         router = router.merge(sandbox::router());
     }

@@ -5,8 +5,8 @@ mod sqlite;
 
 use async_trait::async_trait;
 use domain::api::{
-    Account, AccountRole, AuditEvent, ProviderSummary, ProviderSyncResult, SyncedProvider,
-    TicketState,
+    Account, AccountRole, AuditEvent, JobCounts, JobFailure, JobKind, JobState, ProviderSummary,
+    ProviderSyncResult, SubMerchantSummary, SyncedProvider, TicketState, WechatChannel,
 };
 
 pub use sqlite::SqliteStore;
@@ -89,6 +89,63 @@ pub struct NewAuditEvent {
     pub target: String,
     pub fields: Vec<String>,
     pub at_ms: i64,
+}
+
+/// Where a sub-merchant sync stands: the next provider (by index in the account's provider
+/// list, ordered by ID) and the upstream cursor within it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+pub struct Checkpoint {
+    pub provider_index: usize,
+    pub cursor: u64,
+}
+
+/// A job as stored.
+#[derive(Debug, Clone)]
+pub struct JobRecord {
+    pub id: String,
+    pub account_id: String,
+    pub kind: JobKind,
+    pub state: JobState,
+    pub processed: u64,
+    pub total: u64,
+    pub counts: JobCounts,
+    pub failures: Vec<JobFailure>,
+    pub checkpoint: Option<Checkpoint>,
+    pub error: Option<String>,
+    pub created_at_ms: i64,
+    pub started_at_ms: Option<i64>,
+    pub finished_at_ms: Option<i64>,
+    pub updated_at_ms: i64,
+}
+
+/// A sub-merchant as the upstream reported it.
+#[derive(Debug, Clone)]
+pub struct SubMerchantRow {
+    pub merchant_id: String,
+    pub name: String,
+    pub maidan_opened: bool,
+}
+
+/// One upstream page of a sync, applied with its checkpoint in one transaction.
+#[derive(Debug, Clone)]
+pub struct SyncPage<'a> {
+    pub job_id: &'a str,
+    pub account_id: &'a str,
+    pub provider_id: &'a str,
+    pub rows: &'a [SubMerchantRow],
+    /// Rows the upstream sent that could not be taken, with the reason.
+    pub failures: Vec<JobFailure>,
+    pub next: Checkpoint,
+    pub now_ms: i64,
+    pub lease_until_ms: i64,
+}
+
+/// Filters of the sub-merchant list.
+#[derive(Debug, Clone, Default)]
+pub struct SubMerchantFilter<'a> {
+    pub provider_id: Option<&'a str>,
+    pub channel: Option<WechatChannel>,
+    pub search: Option<&'a str>,
 }
 
 /// A provider sync ticket as stored.
@@ -181,6 +238,48 @@ pub trait Store: Send + Sync + 'static {
         page: u32,
         page_size: u32,
     ) -> Result<(Vec<AuditEvent>, u64)>;
+
+    /// The account's provider IDs, in order.
+    async fn provider_ids(&self, account_id: &str) -> Result<Vec<String>>;
+
+    /// Queues a job unless one of its kind is active for the account; returns the active
+    /// job either way (the database's unique index decides between racing callers).
+    async fn start_job(
+        &self,
+        id: &str,
+        account_id: &str,
+        kind: JobKind,
+        now_ms: i64,
+    ) -> Result<JobRecord>;
+    /// When the account's last job of this kind finished, if any.
+    async fn last_finished(&self, account_id: &str, kind: JobKind) -> Result<Option<i64>>;
+    /// A job of the account; `None` for another account's.
+    async fn job(&self, account_id: &str, id: &str) -> Result<Option<JobRecord>>;
+    async fn jobs(
+        &self,
+        account_id: &str,
+        kind: Option<JobKind>,
+        state: Option<JobState>,
+    ) -> Result<Vec<JobRecord>>;
+    /// Takes the oldest queued job, or a running one whose lease ran out, and leases it.
+    async fn claim_job(&self, now_ms: i64, lease_until_ms: i64) -> Result<Option<JobRecord>>;
+    async fn set_job_total(&self, id: &str, total: u64) -> Result<()>;
+    /// Upserts a page of sub-merchants and moves the job's checkpoint, atomically.
+    async fn apply_sync_page(&self, page: &SyncPage<'_>) -> Result<()>;
+    async fn finish_job(
+        &self,
+        id: &str,
+        state: JobState,
+        error: Option<&str>,
+        now_ms: i64,
+    ) -> Result<()>;
+    async fn list_sub_merchants(
+        &self,
+        account_id: &str,
+        filter: &SubMerchantFilter<'_>,
+        page: u32,
+        page_size: u32,
+    ) -> Result<(Vec<SubMerchantSummary>, u64)>;
 
     async fn create_ticket(&self, ticket: &TicketRecord) -> Result<()>;
     async fn ticket(&self, id: &str) -> Result<Option<TicketRecord>>;

@@ -5,8 +5,9 @@ use std::{path::Path, str::FromStr, time::Duration};
 use async_trait::async_trait;
 use domain::{
     api::{
-        Account, AuditEvent, ProviderSummary, ProviderSyncResult, SkipReason, SkippedProvider,
-        SyncedProvider, TicketState,
+        Account, AuditEvent, JobCounts, JobFailure, JobKind, JobState, ProviderSummary,
+        ProviderSyncResult, SkipReason, SkippedProvider, SubMerchantSummary, SyncedProvider,
+        TicketState, WechatChannel,
     },
     rules::AccountId,
 };
@@ -18,8 +19,9 @@ use sqlx::{
 };
 
 use super::{
-    NewAccount, NewAuditEvent, NewSession, ProviderRow, ProviderSection, Result, Store, StoreError,
-    TicketRecord, role_from_str, role_to_str,
+    Checkpoint, JobRecord, NewAccount, NewAuditEvent, NewSession, ProviderRow, ProviderSection,
+    Result, Store, StoreError, SubMerchantFilter, SyncPage, TicketRecord, role_from_str,
+    role_to_str,
 };
 use crate::clock::rfc3339;
 
@@ -381,6 +383,303 @@ impl Store for SqliteStore {
         Ok((events, u64::try_from(total).unwrap_or_default()))
     }
 
+    async fn provider_ids(&self, account_id: &str) -> Result<Vec<String>> {
+        Ok(sqlx::query_scalar(
+            "SELECT provider_id FROM providers WHERE account_id = ? ORDER BY provider_id",
+        )
+        .bind(account_id)
+        .fetch_all(&self.pool)
+        .await?)
+    }
+
+    async fn start_job(
+        &self,
+        id: &str,
+        account_id: &str,
+        kind: JobKind,
+        now_ms: i64,
+    ) -> Result<JobRecord> {
+        // The partial unique index admits one queued-or-running job per account and kind.
+        sqlx::query(
+            "INSERT OR IGNORE INTO jobs (id, account_id, kind, state, created_at, updated_at)
+             VALUES (?, ?, ?, 'queued', ?, ?)",
+        )
+        .bind(id)
+        .bind(account_id)
+        .bind(kind.as_str())
+        .bind(now_ms)
+        .bind(now_ms)
+        .execute(&self.pool)
+        .await?;
+        let row = sqlx::query(&format!(
+            "SELECT {JOB_COLUMNS} FROM jobs
+             WHERE account_id = ? AND kind = ? AND state IN ('queued', 'running')"
+        ))
+        .bind(account_id)
+        .bind(kind.as_str())
+        .fetch_optional(&self.pool)
+        .await?;
+        match row {
+            Some(row) => job_from_row(&row),
+            // It finished between the insert and the read: show the one just created.
+            None => {
+                let row = sqlx::query(&format!("SELECT {JOB_COLUMNS} FROM jobs WHERE id = ?"))
+                    .bind(id)
+                    .fetch_one(&self.pool)
+                    .await?;
+                job_from_row(&row)
+            }
+        }
+    }
+
+    async fn last_finished(&self, account_id: &str, kind: JobKind) -> Result<Option<i64>> {
+        Ok(sqlx::query_scalar(
+            "SELECT MAX(finished_at) FROM jobs WHERE account_id = ? AND kind = ?",
+        )
+        .bind(account_id)
+        .bind(kind.as_str())
+        .fetch_one(&self.pool)
+        .await?)
+    }
+
+    async fn job(&self, account_id: &str, id: &str) -> Result<Option<JobRecord>> {
+        let row = sqlx::query(&format!(
+            "SELECT {JOB_COLUMNS} FROM jobs WHERE id = ? AND account_id = ?"
+        ))
+        .bind(id)
+        .bind(account_id)
+        .fetch_optional(&self.pool)
+        .await?;
+        row.as_ref().map(job_from_row).transpose()
+    }
+
+    async fn jobs(
+        &self,
+        account_id: &str,
+        kind: Option<JobKind>,
+        state: Option<JobState>,
+    ) -> Result<Vec<JobRecord>> {
+        let rows = sqlx::query(&format!(
+            "SELECT {JOB_COLUMNS} FROM jobs
+             WHERE account_id = ?1 AND (?2 IS NULL OR kind = ?2) AND (?3 IS NULL OR state = ?3)
+             ORDER BY created_at DESC LIMIT 20"
+        ))
+        .bind(account_id)
+        .bind(kind.map(JobKind::as_str))
+        .bind(state.map(JobState::as_str))
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(job_from_row).collect()
+    }
+
+    async fn claim_job(&self, now_ms: i64, lease_until_ms: i64) -> Result<Option<JobRecord>> {
+        // Look first (a read takes no write lock while the worker idles), then take it only
+        // if it is still claimable: of two workers, one wins.
+        let candidate: Option<String> = sqlx::query_scalar(
+            "SELECT id FROM jobs
+             WHERE state = 'queued' OR (state = 'running' AND lease_until < ?)
+             ORDER BY created_at LIMIT 1",
+        )
+        .bind(now_ms)
+        .fetch_optional(&self.pool)
+        .await?;
+        let Some(id) = candidate else {
+            return Ok(None);
+        };
+        let row = sqlx::query(&format!(
+            "UPDATE jobs
+             SET state = 'running', lease_until = ?1, started_at = COALESCE(started_at, ?2),
+                 updated_at = ?2
+             WHERE id = ?3 AND (state = 'queued' OR (state = 'running' AND lease_until < ?2))
+             RETURNING {JOB_COLUMNS}"
+        ))
+        .bind(lease_until_ms)
+        .bind(now_ms)
+        .bind(id)
+        .fetch_optional(&self.pool)
+        .await?;
+        row.as_ref().map(job_from_row).transpose()
+    }
+
+    async fn set_job_total(&self, id: &str, total: u64) -> Result<()> {
+        sqlx::query("UPDATE jobs SET total = ? WHERE id = ?")
+            .bind(i64::try_from(total).unwrap_or(i64::MAX))
+            .bind(id)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    async fn apply_sync_page(&self, page: &SyncPage<'_>) -> Result<()> {
+        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        let mut existing = std::collections::HashMap::new();
+        if !page.rows.is_empty() {
+            let mut query = sqlx::QueryBuilder::new(
+                "SELECT merchant_id, name, maidan_opened FROM sub_merchants WHERE provider_id = ",
+            );
+            query
+                .push_bind(page.provider_id)
+                .push(" AND merchant_id IN (");
+            let mut list = query.separated(", ");
+            for row in page.rows {
+                list.push_bind(&row.merchant_id);
+            }
+            list.push_unseparated(")");
+            for found in query.build().fetch_all(&mut *tx).await? {
+                let id: String = found.try_get("merchant_id")?;
+                let name: String = found.try_get("name")?;
+                let opened: bool = found.try_get("maidan_opened")?;
+                existing.insert(id, (name, opened));
+            }
+        }
+        let job: (String, String) =
+            sqlx::query_as("SELECT counts, failures FROM jobs WHERE id = ?")
+                .bind(page.job_id)
+                .fetch_one(&mut *tx)
+                .await?;
+        let mut counts: JobCounts = serde_json::from_str(&job.0)
+            .map_err(|e| StoreError::Corrupt(format!("job counts: {e}")))?;
+        let mut failures: Vec<JobFailure> = serde_json::from_str(&job.1)
+            .map_err(|e| StoreError::Corrupt(format!("job failures: {e}")))?;
+
+        let (new, rest): (Vec<_>, Vec<_>) = page
+            .rows
+            .iter()
+            .partition(|row| !existing.contains_key(&row.merchant_id));
+        if !new.is_empty() {
+            let mut insert = sqlx::QueryBuilder::new(
+                "INSERT INTO sub_merchants (account_id, provider_id, merchant_id, name, maidan_opened, synced_at) ",
+            );
+            insert.push_values(&new, |mut b, row| {
+                b.push_bind(page.account_id)
+                    .push_bind(page.provider_id)
+                    .push_bind(&row.merchant_id)
+                    .push_bind(&row.name)
+                    .push_bind(row.maidan_opened)
+                    .push_bind(page.now_ms);
+            });
+            insert.build().execute(&mut *tx).await?;
+        }
+        for row in rest {
+            let changed = existing
+                .get(&row.merchant_id)
+                .is_some_and(|(name, opened)| *name != row.name || *opened != row.maidan_opened);
+            if changed {
+                sqlx::query(
+                    "UPDATE sub_merchants SET name = ?, maidan_opened = ?, synced_at = ?
+                     WHERE provider_id = ? AND merchant_id = ?",
+                )
+                .bind(&row.name)
+                .bind(row.maidan_opened)
+                .bind(page.now_ms)
+                .bind(page.provider_id)
+                .bind(&row.merchant_id)
+                .execute(&mut *tx)
+                .await?;
+                counts.updated += 1;
+            } else {
+                counts.unchanged += 1;
+            }
+        }
+        counts.new += new.len() as u64;
+        counts.failed += page.failures.len() as u64;
+        let room = 100_usize.saturating_sub(failures.len());
+        failures.extend(page.failures.iter().take(room).cloned());
+        let processed = (page.rows.len() + page.failures.len()) as i64;
+        sqlx::query(
+            "UPDATE jobs SET processed = processed + ?, counts = ?, failures = ?, checkpoint = ?,
+                             lease_until = ?, updated_at = ?
+             WHERE id = ? AND state = 'running'",
+        )
+        .bind(processed)
+        .bind(to_json(&counts)?)
+        .bind(to_json(&failures)?)
+        .bind(to_json(&page.next)?)
+        .bind(page.lease_until_ms)
+        .bind(page.now_ms)
+        .bind(page.job_id)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn finish_job(
+        &self,
+        id: &str,
+        state: JobState,
+        error: Option<&str>,
+        now_ms: i64,
+    ) -> Result<()> {
+        sqlx::query(
+            "UPDATE jobs SET state = ?, error = ?, finished_at = ?, updated_at = ?, lease_until = NULL
+             WHERE id = ?",
+        )
+        .bind(state.as_str())
+        .bind(error)
+        .bind(now_ms)
+        .bind(now_ms)
+        .bind(id)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    async fn list_sub_merchants(
+        &self,
+        account_id: &str,
+        filter: &SubMerchantFilter<'_>,
+        page: u32,
+        page_size: u32,
+    ) -> Result<(Vec<SubMerchantSummary>, u64)> {
+        let pattern = filter.search.map(|q| format!("%{}%", escape_like(q)));
+        let conditions = "s.account_id = ?1 AND (?2 IS NULL OR s.provider_id = ?2)
+             AND (?3 IS NULL OR s.channel = ?3)
+             AND (?4 IS NULL OR s.name LIKE ?4 ESCAPE '\\' OR s.merchant_id LIKE ?4 ESCAPE '\\')";
+        let total: i64 = sqlx::query_scalar(&format!(
+            "SELECT COUNT(*) FROM sub_merchants s WHERE {conditions}"
+        ))
+        .bind(account_id)
+        .bind(filter.provider_id)
+        .bind(filter.channel.map(WechatChannel::as_str))
+        .bind(&pattern)
+        .fetch_one(&self.pool)
+        .await?;
+        let rows = sqlx::query(&format!(
+            "SELECT s.id, s.merchant_id, s.name, s.provider_id, p.name AS provider_name, s.channel,
+                    s.maidan_opened, s.sub_provider_account_id, s.keys_set
+             FROM sub_merchants s JOIN providers p ON p.provider_id = s.provider_id
+             WHERE {conditions} ORDER BY s.id LIMIT ?5 OFFSET ?6"
+        ))
+        .bind(account_id)
+        .bind(filter.provider_id)
+        .bind(filter.channel.map(WechatChannel::as_str))
+        .bind(&pattern)
+        .bind(i64::from(page_size))
+        .bind(i64::from(page.saturating_sub(1)) * i64::from(page_size))
+        .fetch_all(&self.pool)
+        .await?;
+        let items = rows
+            .iter()
+            .map(|row| {
+                let channel: String = row.try_get("channel")?;
+                Ok(SubMerchantSummary {
+                    id: row.try_get("id")?,
+                    merchant_id: row.try_get("merchant_id")?,
+                    name: row.try_get("name")?,
+                    provider_id: row.try_get("provider_id")?,
+                    provider_name: row.try_get("provider_name")?,
+                    channel: WechatChannel::parse(&channel)
+                        .ok_or_else(|| StoreError::Corrupt(format!("channel {channel:?}")))?,
+                    maidan_opened: row.try_get("maidan_opened")?,
+                    sub_provider_account_id: row.try_get("sub_provider_account_id")?,
+                    keys_set: row.try_get("keys_set")?,
+                })
+            })
+            .collect::<Result<Vec<_>>>()?;
+        Ok((items, u64::try_from(total).unwrap_or_default()))
+    }
+
     async fn create_ticket(&self, t: &TicketRecord) -> Result<()> {
         sqlx::query(
             "INSERT INTO provider_sync_tickets
@@ -490,4 +789,41 @@ fn escape_like(value: &str) -> String {
         out.push(c);
     }
     out
+}
+
+const JOB_COLUMNS: &str = "id, account_id, kind, state, processed, total, counts, failures, checkpoint, error, created_at, started_at, finished_at, updated_at";
+
+fn job_from_row(row: &sqlx::sqlite::SqliteRow) -> Result<JobRecord> {
+    let corrupt =
+        |what: &str, e: &dyn std::fmt::Display| StoreError::Corrupt(format!("job {what}: {e}"));
+    let kind: String = row.try_get("kind")?;
+    let state: String = row.try_get("state")?;
+    let counts: String = row.try_get("counts")?;
+    let failures: String = row.try_get("failures")?;
+    let checkpoint: Option<String> = row.try_get("checkpoint")?;
+    let processed: i64 = row.try_get("processed")?;
+    let total: i64 = row.try_get("total")?;
+    Ok(JobRecord {
+        id: row.try_get("id")?,
+        account_id: row.try_get("account_id")?,
+        kind: JobKind::parse(&kind).ok_or_else(|| corrupt("kind", &kind))?,
+        state: JobState::parse(&state).ok_or_else(|| corrupt("state", &state))?,
+        processed: u64::try_from(processed).unwrap_or_default(),
+        total: u64::try_from(total).unwrap_or_default(),
+        counts: serde_json::from_str(&counts).map_err(|e| corrupt("counts", &e))?,
+        failures: serde_json::from_str(&failures).map_err(|e| corrupt("failures", &e))?,
+        checkpoint: checkpoint
+            .map(|c| serde_json::from_str::<Checkpoint>(&c))
+            .transpose()
+            .map_err(|e| corrupt("checkpoint", &e))?,
+        error: row.try_get("error")?,
+        created_at_ms: row.try_get("created_at")?,
+        started_at_ms: row.try_get("started_at")?,
+        finished_at_ms: row.try_get("finished_at")?,
+        updated_at_ms: row.try_get("updated_at")?,
+    })
+}
+
+fn to_json<T: serde::Serialize>(value: &T) -> Result<String> {
+    serde_json::to_string(value).map_err(|e| StoreError::Corrupt(format!("encoding: {e}")))
 }

@@ -26,6 +26,7 @@ pub const ORIGIN: &str = "http://console.test";
 
 pub struct TestApp {
     pub router: Router,
+    pub state: AppState,
     pub sandbox: Arc<Sandbox>,
     pub clock: Arc<ManualClock>,
     pub store: Arc<SqliteStore>,
@@ -73,6 +74,10 @@ impl TestApp {
     }
 
     pub async fn with_settings(settings: Settings) -> TestApp {
+        TestApp::with(settings, SandboxConfig::default()).await
+    }
+
+    pub async fn with(settings: Settings, sandbox: SandboxConfig) -> TestApp {
         let dir = tempfile::tempdir().expect("tempdir");
         let db_path = dir.path().join("console.db");
         let store = Arc::new(
@@ -81,7 +86,7 @@ impl TestApp {
                 .expect("open store"),
         );
         seed::demo_accounts(store.as_ref()).await.expect("seed");
-        let sandbox = Arc::new(Sandbox::new(SandboxConfig::default()));
+        let sandbox = Arc::new(Sandbox::new(sandbox));
         seed::demo_bindings(store.as_ref(), &sandbox, 1_790_000_000_000)
             .await
             .expect("seed bindings");
@@ -110,7 +115,8 @@ impl TestApp {
             }),
         };
         TestApp {
-            router: server::app(state),
+            router: server::app(state.clone()),
+            state,
             sandbox,
             clock,
             store,

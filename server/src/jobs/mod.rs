@@ -1,0 +1,198 @@
+//! Durable jobs: stored in the database, claimed by a worker with a lease, checkpointed per
+//! upstream page in the same transaction as that page's rows, so that a crash at any point
+//! resumes from the last committed page with nothing lost or duplicated.
+
+use std::time::Duration;
+
+use domain::{
+    api::{Job, JobFailure, JobKind, JobState},
+    rules,
+};
+
+use crate::{
+    AppError, AppState,
+    clock::rfc3339,
+    store::{Checkpoint, JobRecord, SubMerchantRow, SyncPage},
+    upstream::{SubMerchantPage, UpstreamError},
+};
+
+/// How long a claimed job stays with its worker without progress.
+pub const LEASE_MS: i64 = 30_000;
+/// Sub-merchants asked of the upstream per page.
+pub const PAGE_SIZE: u32 = 500;
+/// Tries of one upstream page before the job fails.
+const ATTEMPTS: u32 = 5;
+
+/// The API view of a job at `now_ms`.
+pub fn view(job: &JobRecord, now_ms: i64) -> Job {
+    let elapsed_s = job
+        .started_at_ms
+        .map(|start| (job.finished_at_ms.unwrap_or(now_ms) - start).max(1) as f64 / 1000.0);
+    let rate = elapsed_s.map_or(0.0, |s| job.processed as f64 / s);
+    let eta_s = (job.state.is_active() && rate > 0.0 && job.total >= job.processed)
+        .then(|| ((job.total - job.processed) as f64 / rate).ceil() as u64);
+    Job {
+        id: job.id.clone(),
+        kind: job.kind,
+        state: job.state,
+        processed: job.processed,
+        total: job.total.max(job.processed),
+        counts: job.counts,
+        failures: job.failures.clone(),
+        rate_per_s: (rate * 10.0).round() / 10.0,
+        eta_s,
+        created_at: rfc3339(job.created_at_ms),
+        started_at: job.started_at_ms.map(rfc3339),
+        finished_at: job.finished_at_ms.map(rfc3339),
+        error: job.error.clone(),
+    }
+}
+
+/// Runs jobs until the process ends.
+pub fn spawn_worker(state: AppState) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        loop {
+            match run_next(&state, None).await {
+                Ok(true) => {}
+                Ok(false) => tokio::time::sleep(Duration::from_millis(250)).await,
+                Err(error) => {
+                    tracing::error!(?error, "job worker");
+                    tokio::time::sleep(Duration::from_secs(1)).await;
+                }
+            }
+        }
+    })
+}
+
+/// Claims one job and works on it. With `max_pages`, stops after that many pages as if the
+/// process had died (tests). True when a job was claimed.
+pub async fn run_next(state: &AppState, max_pages: Option<usize>) -> Result<bool, AppError> {
+    let now = state.clock.now_ms();
+    let Some(job) = state.store.claim_job(now, now + LEASE_MS).await? else {
+        return Ok(false);
+    };
+    tracing::info!(job = %job.id, kind = ?job.kind, "job claimed");
+    match job.kind {
+        JobKind::SubMerchantSync => sync_sub_merchants(state, &job, max_pages).await?,
+    }
+    Ok(true)
+}
+
+async fn page_with_retries(
+    state: &AppState,
+    provider_id: &str,
+    cursor: u64,
+    limit: u32,
+) -> Result<SubMerchantPage, UpstreamError> {
+    let mut attempt = 0;
+    loop {
+        match state
+            .upstream
+            .sub_merchants(provider_id, cursor, limit)
+            .await
+        {
+            Err(UpstreamError::Transient(reason)) if attempt + 1 < ATTEMPTS => {
+                attempt += 1;
+                tracing::info!(provider_id, cursor, attempt, %reason, "upstream retry");
+                tokio::time::sleep(Duration::from_millis(50 << attempt)).await;
+            }
+            other => return other,
+        }
+    }
+}
+
+/// 同步买单子商户: every sub-merchant of every provider of the account.
+async fn sync_sub_merchants(
+    state: &AppState,
+    job: &JobRecord,
+    max_pages: Option<usize>,
+) -> Result<(), AppError> {
+    let store = &state.store;
+    let providers = store.provider_ids(&job.account_id).await?;
+    let fail = |reason: String| async move {
+        let now = state.clock.now_ms();
+        store
+            .finish_job(&job.id, JobState::Failed, Some(&reason), now)
+            .await
+    };
+    if job.total == 0 {
+        let mut total = 0;
+        for provider in &providers {
+            match page_with_retries(state, provider, 0, 1).await {
+                Ok(page) => total += page.total,
+                Err(e) => {
+                    return Ok(fail(format!(
+                        "上游持续不可用 / upstream unavailable ({provider}): {e}"
+                    ))
+                    .await?);
+                }
+            }
+        }
+        store.set_job_total(&job.id, total).await?;
+    }
+    let mut at = job.checkpoint.unwrap_or_default();
+    let mut pages = 0;
+    while let Some(provider) = providers.get(at.provider_index) {
+        let page = match page_with_retries(state, provider, at.cursor, PAGE_SIZE).await {
+            Ok(page) => page,
+            Err(e) => {
+                tracing::warn!(job = %job.id, %provider, error = %e, "sync page failed");
+                return Ok(fail(format!(
+                    "上游持续不可用 / upstream unavailable ({provider}, {}): {e}",
+                    at.cursor
+                ))
+                .await?);
+            }
+        };
+        let mut rows = Vec::with_capacity(page.items.len());
+        let mut failures = Vec::new();
+        for item in page.items {
+            match rules::merchant_id(&item.merchant_id) {
+                Ok(_) => rows.push(SubMerchantRow {
+                    merchant_id: item.merchant_id,
+                    name: item.name,
+                    maidan_opened: item.maidan_opened,
+                }),
+                Err(e) => failures.push(JobFailure {
+                    provider_id: provider.clone(),
+                    merchant_id: item.merchant_id,
+                    reason: e.message(domain::Lang::Zh),
+                }),
+            }
+        }
+        let next = match page.next_cursor {
+            Some(cursor) => Checkpoint {
+                provider_index: at.provider_index,
+                cursor,
+            },
+            None => Checkpoint {
+                provider_index: at.provider_index + 1,
+                cursor: 0,
+            },
+        };
+        let now = state.clock.now_ms();
+        store
+            .apply_sync_page(&SyncPage {
+                job_id: &job.id,
+                account_id: &job.account_id,
+                provider_id: provider,
+                rows: &rows,
+                failures,
+                next,
+                now_ms: now,
+                lease_until_ms: now + LEASE_MS,
+            })
+            .await?;
+        at = next;
+        pages += 1;
+        if max_pages.is_some_and(|max| pages >= max) {
+            return Ok(());
+        }
+    }
+    let now = state.clock.now_ms();
+    store
+        .finish_job(&job.id, JobState::Succeeded, None, now)
+        .await?;
+    tracing::info!(job = %job.id, "sub-merchant sync done");
+    Ok(())
+}

@@ -1,0 +1,201 @@
+//! 子商户管理(新): the sub-merchant list and 同步买单子商户, a durable job whose progress is
+//! read from `/jobs/{id}`.
+
+use axum::{
+    extract::{Path, Query, State},
+    http::{HeaderMap, HeaderValue, StatusCode, header},
+    response::{IntoResponse, Response},
+};
+use domain::{
+    ErrorCode, FieldError,
+    api::{
+        Job, JobKind, JobState, ListQuery, Page, SubMerchantQuery, SubMerchantSummary,
+        WechatChannel,
+    },
+};
+use utoipa_axum::{router::OpenApiRouter, routes};
+
+use crate::{
+    AppError, AppState,
+    auth::{CurrentSession, hex},
+    error::ApiJson,
+    jobs,
+    routes::providers::require_provider,
+    store::SubMerchantFilter,
+};
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(start_sync))
+        .routes(routes!(get_job))
+        .routes(routes!(list_jobs))
+        .routes(routes!(list_sub_merchants))
+}
+
+fn accepted(job: Job) -> Result<Response, AppError> {
+    let location =
+        HeaderValue::from_str(&format!("/api/v1/jobs/{}", job.id)).map_err(AppError::internal)?;
+    Ok((
+        StatusCode::ACCEPTED,
+        [(header::LOCATION, location)],
+        ApiJson(job),
+    )
+        .into_response())
+}
+
+/// 同步买单子商户: starts the sync of every sub-merchant of every provider of the account, or
+/// returns the one already running. After a sync ends, the next may start after a cooldown.
+#[utoipa::path(post, path = "/sub-merchant-syncs", tag = "sub-merchants",
+    responses(
+        (status = 202, body = Job),
+        (status = 409, body = domain::ErrorEnvelope),
+        (status = 429, body = domain::ErrorEnvelope),
+    ))]
+async fn start_sync(
+    State(state): State<AppState>,
+    session: CurrentSession,
+) -> Result<Response, AppError> {
+    require_provider(&session)?;
+    let account = session.account.id.as_str();
+    let store = &state.store;
+    let now = state.clock.now_ms();
+    let kind = JobKind::SubMerchantSync;
+    if let Some(active) = store
+        .jobs(account, Some(kind), None)
+        .await?
+        .into_iter()
+        .find(|j| j.state.is_active())
+    {
+        return accepted(jobs::view(&active, now));
+    }
+    if store.provider_ids(account).await?.is_empty() {
+        return Err(AppError::new(ErrorCode::ProvidersNotSynced));
+    }
+    let cooldown = i64::try_from(state.settings.sync_cooldown.as_millis()).unwrap_or(i64::MAX);
+    if let Some(finished) = store.last_finished(account, kind).await?
+        && finished + cooldown > now
+    {
+        let wait = u64::try_from((finished + cooldown - now + 999) / 1000).unwrap_or(1);
+        return Err(AppError::new(ErrorCode::RateLimited).with_retry_after(wait));
+    }
+    let mut bytes = [0_u8; 12];
+    getrandom::fill(&mut bytes).map_err(AppError::internal)?;
+    let job = store
+        .start_job(&format!("job_{}", hex(&bytes)), account, kind, now)
+        .await?;
+    accepted(jobs::view(&job, now))
+}
+
+/// A job's progress: processed / total, counts, failed rows, rate and ETA. `ETag`/304.
+#[utoipa::path(get, path = "/jobs/{id}", tag = "jobs", params(("id" = String, Path)),
+    responses((status = 200, body = Job), (status = 304), (status = 404, body = domain::ErrorEnvelope)))]
+async fn get_job(
+    State(state): State<AppState>,
+    session: CurrentSession,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+) -> Result<Response, AppError> {
+    let job = state
+        .store
+        .job(session.account.id.as_str(), &id)
+        .await?
+        .ok_or_else(AppError::not_found)?;
+    let etag = format!(
+        "\"{}-{}-{}\"",
+        job.state.as_str(),
+        job.updated_at_ms,
+        job.processed
+    );
+    let cache = [
+        (
+            header::ETAG,
+            HeaderValue::from_str(&etag).map_err(AppError::internal)?,
+        ),
+        (
+            header::CACHE_CONTROL,
+            HeaderValue::from_static("private, no-cache"),
+        ),
+    ];
+    if headers
+        .get(header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.split(',').any(|t| t.trim() == etag))
+    {
+        return Ok((StatusCode::NOT_MODIFIED, cache).into_response());
+    }
+    Ok((cache, ApiJson(jobs::view(&job, state.clock.now_ms()))).into_response())
+}
+
+/// Query of `GET /jobs`.
+#[derive(Debug, serde::Deserialize, utoipa::IntoParams)]
+struct JobsQuery {
+    kind: Option<String>,
+    state: Option<String>,
+}
+
+/// The account's recent jobs, newest first (e.g. the running sync when the page is opened).
+#[utoipa::path(get, path = "/jobs", tag = "jobs", params(JobsQuery), responses((status = 200, body = Vec<Job>)))]
+async fn list_jobs(
+    State(state): State<AppState>,
+    session: CurrentSession,
+    Query(query): Query<JobsQuery>,
+) -> Result<ApiJson<Vec<Job>>, AppError> {
+    let kind = query
+        .kind
+        .as_deref()
+        .map(|k| JobKind::parse(k).ok_or(()))
+        .transpose();
+    let job_state = query
+        .state
+        .as_deref()
+        .map(|s| JobState::parse(s).ok_or(()))
+        .transpose();
+    let (Ok(kind), Ok(job_state)) = (kind, job_state) else {
+        return Err(AppError::field("kind", FieldError::Required));
+    };
+    let now = state.clock.now_ms();
+    let jobs = state
+        .store
+        .jobs(session.account.id.as_str(), kind, job_state)
+        .await?;
+    Ok(ApiJson(jobs.iter().map(|j| jobs::view(j, now)).collect()))
+}
+
+/// The account's sub-merchants, filtered by provider, channel and text, a page at a time.
+#[utoipa::path(get, path = "/sub-merchants", tag = "sub-merchants", params(SubMerchantQuery),
+    responses((status = 200, body = Page<SubMerchantSummary>)))]
+async fn list_sub_merchants(
+    State(state): State<AppState>,
+    session: CurrentSession,
+    Query(query): Query<SubMerchantQuery>,
+) -> Result<ApiJson<Page<SubMerchantSummary>>, AppError> {
+    require_provider(&session)?;
+    let channel = match query.channel.as_deref().filter(|c| !c.is_empty()) {
+        None => None,
+        Some(c) => Some(
+            WechatChannel::parse(c)
+                .ok_or_else(|| AppError::field("channel", FieldError::Required))?,
+        ),
+    };
+    let paging = ListQuery {
+        q: query.q.clone(),
+        page: query.page,
+        page_size: query.page_size,
+    };
+    let (page, page_size) = paging.paging();
+    let filter = SubMerchantFilter {
+        provider_id: query.provider_id.as_deref().filter(|p| !p.is_empty()),
+        channel,
+        search: paging.search(),
+    };
+    let (items, total) = state
+        .store
+        .list_sub_merchants(session.account.id.as_str(), &filter, page, page_size)
+        .await?;
+    Ok(ApiJson(Page {
+        items,
+        total,
+        page,
+        page_size,
+    }))
+}

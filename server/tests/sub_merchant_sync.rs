@@ -1,0 +1,304 @@
+//! 同步买单子商户: one durable job per account, harmless repeated clicks, resumable, exact.
+
+#![allow(clippy::unwrap_used)] // a test that cannot unwrap has failed
+
+mod common;
+
+use axum::http::{Method, StatusCode};
+use common::TestApp;
+use serde_json::json;
+use server::{Settings, jobs, upstream::SandboxConfig};
+
+const PROVIDER: &str = "100000000001";
+/// The sandbox splits 3000 sub-merchants 4:3:2:1; this account syncs the first two providers.
+const EXPECTED: u64 = 1_200 + 900;
+
+async fn synced_provider(app: &TestApp) -> String {
+    let cookie = app.login_as(PROVIDER).await;
+    let ticket = app
+        .request(
+            Method::POST,
+            "/api/v1/provider-sync-tickets",
+            None,
+            Some(&cookie),
+        )
+        .await
+        .json();
+    let id = ticket["id"].as_str().unwrap();
+    app.request(
+        Method::POST,
+        &format!("/api/v1/m/provider-sync-tickets/{id}/confirm"),
+        Some(json!({"wechat_openid": "o_sandbox_admin_1"})),
+        None,
+    )
+    .await;
+    cookie
+}
+
+async fn start(app: &TestApp, cookie: &str) -> common::TestResponse {
+    app.request(
+        Method::POST,
+        "/api/v1/sub-merchant-syncs",
+        None,
+        Some(cookie),
+    )
+    .await
+}
+
+async fn run_all(app: &TestApp) {
+    while jobs::run_next(&app.state, None).await.unwrap() {}
+}
+
+async fn job(app: &TestApp, cookie: &str, id: &str) -> serde_json::Value {
+    app.get(&format!("/api/v1/jobs/{id}"), Some(cookie))
+        .await
+        .json()
+}
+
+#[tokio::test]
+async fn without_synced_providers_the_sync_says_to_sync_providers_first() {
+    let app = TestApp::new().await;
+    let cookie = app.login_as(PROVIDER).await;
+    let refused = start(&app, &cookie).await;
+    assert_eq!(refused.status, StatusCode::CONFLICT);
+    assert_eq!(refused.error_code(), "ProvidersNotSynced");
+    assert!(
+        refused.json()["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("请先同步服务商")
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn fifty_clicks_at_once_start_exactly_one_job() {
+    use tower::ServiceExt;
+    let app = TestApp::new().await;
+    let cookie = synced_provider(&app).await;
+    let clicks: Vec<_> = (0..50)
+        .map(|_| {
+            let router = app.router.clone();
+            let request = axum::http::Request::post("/api/v1/sub-merchant-syncs")
+                .header("host", common::HOST)
+                .header("origin", common::ORIGIN)
+                .header("cookie", &cookie)
+                .body(axum::body::Body::empty())
+                .unwrap();
+            tokio::spawn(async move { router.oneshot(request).await.unwrap() })
+        })
+        .collect();
+    let mut ids = std::collections::BTreeSet::new();
+    for click in clicks {
+        let response = click.await.unwrap();
+        assert_eq!(response.status(), StatusCode::ACCEPTED);
+        let body = http_body_util::BodyExt::collect(response.into_body())
+            .await
+            .unwrap()
+            .to_bytes();
+        let job: serde_json::Value = serde_json::from_slice(&body).unwrap();
+        ids.insert(job["id"].as_str().unwrap().to_owned());
+    }
+    assert_eq!(ids.len(), 1, "one job for fifty clicks");
+    let jobs = app
+        .get("/api/v1/jobs?kind=sub_merchant_sync", Some(&cookie))
+        .await
+        .json();
+    assert_eq!(jobs.as_array().unwrap().len(), 1);
+}
+
+#[tokio::test]
+async fn the_job_syncs_every_sub_merchant_exactly_once_and_reports_counts() {
+    let app = TestApp::new().await;
+    let cookie = synced_provider(&app).await;
+    let id = start(&app, &cookie).await.json()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert_eq!(job(&app, &cookie, &id).await["state"], "queued");
+    run_all(&app).await;
+    let done = job(&app, &cookie, &id).await;
+    assert_eq!(done["state"], "succeeded");
+    assert_eq!(done["processed"], EXPECTED);
+    assert_eq!(done["total"], EXPECTED);
+    assert_eq!(
+        done["counts"],
+        json!({"new": EXPECTED, "updated": 0, "unchanged": 0, "failed": 0})
+    );
+    let list = app
+        .get("/api/v1/sub-merchants?page_size=5", Some(&cookie))
+        .await
+        .json();
+    assert_eq!(list["total"], EXPECTED);
+    assert_eq!(list["items"][0]["merchant_id"], "1600000000");
+    assert_eq!(list["items"][0]["provider_name"], "杭州西湖买单服务商");
+    assert_eq!(list["items"][0]["channel"], "official_direct");
+    let by_provider = app
+        .get(
+            "/api/v1/sub-merchants?provider_id=1900000102&page_size=1",
+            Some(&cookie),
+        )
+        .await
+        .json();
+    assert_eq!(by_provider["total"], 900);
+    let by_id = app
+        .get("/api/v1/sub-merchants?q=1601000042", Some(&cookie))
+        .await
+        .json();
+    assert_eq!(by_id["total"], 1);
+}
+
+#[tokio::test]
+async fn after_a_sync_the_next_waits_for_the_cooldown_and_then_changes_nothing() {
+    let app = TestApp::new().await;
+    let cookie = synced_provider(&app).await;
+    start(&app, &cookie).await;
+    run_all(&app).await;
+    app.clock.advance(20_000);
+    let early = start(&app, &cookie).await;
+    assert_eq!(early.status, StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(early.header("retry-after"), Some("40"));
+    app.clock.advance(40_000);
+    let again = start(&app, &cookie).await;
+    assert_eq!(again.status, StatusCode::ACCEPTED);
+    let id = again.json()["id"].as_str().unwrap().to_owned();
+    run_all(&app).await;
+    let second = job(&app, &cookie, &id).await;
+    assert_eq!(
+        second["counts"],
+        json!({"new": 0, "updated": 0, "unchanged": EXPECTED, "failed": 0})
+    );
+}
+
+#[tokio::test]
+async fn a_worker_that_dies_mid_job_is_replaced_and_the_result_is_exact() {
+    let app = TestApp::new().await;
+    let cookie = synced_provider(&app).await;
+    let id = start(&app, &cookie).await.json()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    // The first worker commits two pages, then dies without a word.
+    assert!(jobs::run_next(&app.state, Some(2)).await.unwrap());
+    let halfway = job(&app, &cookie, &id).await;
+    assert_eq!(halfway["state"], "running");
+    assert_eq!(halfway["processed"], 1_000);
+    assert!(halfway["eta_s"].is_u64());
+    // Its lease still holds: nobody else takes the job.
+    assert!(!jobs::run_next(&app.state, None).await.unwrap());
+    // Once the lease runs out, another worker resumes from the checkpoint.
+    app.clock.advance(jobs::LEASE_MS + 1);
+    run_all(&app).await;
+    let done = job(&app, &cookie, &id).await;
+    assert_eq!(done["state"], "succeeded");
+    assert_eq!(done["processed"], EXPECTED);
+    assert_eq!(done["counts"]["new"], EXPECTED);
+    let list = app
+        .get("/api/v1/sub-merchants?page_size=1", Some(&cookie))
+        .await
+        .json();
+    assert_eq!(list["total"], EXPECTED, "nothing lost, nothing duplicated");
+}
+
+#[tokio::test]
+async fn transient_upstream_faults_are_survived() {
+    let app = TestApp::with(
+        Settings::default(),
+        SandboxConfig {
+            fault_rate: 0.3,
+            ..SandboxConfig::default()
+        },
+    )
+    .await;
+    let cookie = synced_provider_with_retries(&app).await;
+    let id = start(&app, &cookie).await.json()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    run_all(&app).await;
+    let done = job(&app, &cookie, &id).await;
+    assert_eq!(done["state"], "succeeded", "{done}");
+    assert_eq!(done["counts"]["new"], EXPECTED);
+}
+
+/// With injected faults the provider sync itself may need a second try.
+async fn synced_provider_with_retries(app: &TestApp) -> String {
+    let cookie = app.login_as(PROVIDER).await;
+    for _ in 0..10 {
+        let ticket = app
+            .request(
+                Method::POST,
+                "/api/v1/provider-sync-tickets",
+                None,
+                Some(&cookie),
+            )
+            .await
+            .json();
+        let id = ticket["id"].as_str().unwrap();
+        let confirmed = app
+            .request(
+                Method::POST,
+                &format!("/api/v1/m/provider-sync-tickets/{id}/confirm"),
+                Some(json!({"wechat_openid": "o_sandbox_admin_1"})),
+                None,
+            )
+            .await;
+        if confirmed.status == StatusCode::OK {
+            return cookie;
+        }
+    }
+    panic!("the provider sync never got through the injected faults");
+}
+
+#[tokio::test]
+async fn a_page_that_keeps_failing_fails_the_job_readably_and_keeps_what_was_synced() {
+    let app = TestApp::with(
+        Settings::default(),
+        SandboxConfig {
+            fault_rate: 1.0,
+            ..SandboxConfig::default()
+        },
+    )
+    .await;
+    // Providers synced straight into the store: the upstream is down for everything.
+    app.state
+        .store
+        .sync_providers(
+            PROVIDER,
+            &[domain::api::SyncedProvider {
+                provider_id: "1900000101".into(),
+                name: "杭州".into(),
+            }],
+            0,
+        )
+        .await
+        .unwrap();
+    let cookie = app.login_as(PROVIDER).await;
+    let id = start(&app, &cookie).await.json()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    run_all(&app).await;
+    let failed = job(&app, &cookie, &id).await;
+    assert_eq!(failed["state"], "failed");
+    assert!(
+        failed["error"]
+            .as_str()
+            .unwrap()
+            .contains("upstream unavailable")
+    );
+}
+
+#[tokio::test]
+async fn another_account_cannot_read_or_join_the_job() {
+    let app = TestApp::new().await;
+    let cookie = synced_provider(&app).await;
+    let id = start(&app, &cookie).await.json()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let other = app.login_as("100000000004").await;
+    let read = app.get(&format!("/api/v1/jobs/{id}"), Some(&other)).await;
+    assert_eq!(read.status, StatusCode::NOT_FOUND);
+    let theirs = start(&app, &other).await;
+    assert_ne!(theirs.json()["id"], id);
+}
