@@ -5,8 +5,9 @@ use domain::provider_config::{BasicInfo, ProviderDetail, UpdateAlipay, UpdateWec
 use domain::{
     ErrorBody, ErrorCode, ErrorEnvelope, FieldError, Lang,
     api::{
-        AuditEvent, ConfirmProviderSync, Health, ListQuery, LoginRequest, MobileProviderSyncTicket,
-        Page, ProviderSummary, ProviderSyncTicket, SessionInfo, WechatUser,
+        AuditEvent, ConfirmProviderSync, Health, Job, ListQuery, LoginRequest,
+        MobileProviderSyncTicket, Page, ProviderSummary, ProviderSyncTicket, SessionInfo,
+        SubMerchantSummary, WechatUser,
     },
 };
 use gloo_net::http::{Request, RequestBuilder, Response};
@@ -164,7 +165,17 @@ pub async fn poll_provider_sync_ticket(
     id: &str,
     etag: Option<&str>,
 ) -> Result<Polled<ProviderSyncTicket>, ApiError> {
-    let mut request = with_lang(Request::get(&format!("{BASE}/provider-sync-tickets/{id}")));
+    poll(&format!("{BASE}/provider-sync-tickets/{id}"), etag).await
+}
+
+/// `GET /jobs/{id}` with `If-None-Match`.
+pub async fn poll_job(id: &str, etag: Option<&str>) -> Result<Polled<Job>, ApiError> {
+    poll(&format!("{BASE}/jobs/{id}"), etag).await
+}
+
+/// A conditional GET of a resource that changes over time.
+async fn poll<T: DeserializeOwned>(url: &str, etag: Option<&str>) -> Result<Polled<T>, ApiError> {
+    let mut request = with_lang(Request::get(url));
     if let Some(etag) = etag {
         request = request.header("If-None-Match", etag);
     }
@@ -265,5 +276,32 @@ pub async fn update_alipay(id: &str, body: &UpdateAlipay) -> Result<ProviderDeta
 /// `GET /audit-events`: the account's activity log.
 pub async fn audit_events(query: &ListQuery) -> Result<Page<AuditEvent>, ApiError> {
     let url = format!("{BASE}/audit-events?{}", list_query(query));
+    json(send(with_lang(Request::get(&url)).build()).await?).await
+}
+
+/// `POST /sub-merchant-syncs`: starts (or joins) the sub-merchant sync.
+pub async fn start_sub_merchant_sync() -> Result<Job, ApiError> {
+    json(send(with_lang(Request::post(&format!("{BASE}/sub-merchant-syncs"))).build()).await?).await
+}
+
+/// `GET /jobs?kind=sub_merchant_sync`: the account's recent syncs, newest first.
+pub async fn sub_merchant_syncs() -> Result<Vec<Job>, ApiError> {
+    let url = format!("{BASE}/jobs?kind=sub_merchant_sync");
+    json(send(with_lang(Request::get(&url)).build()).await?).await
+}
+
+/// The query string of the sub-merchant list (also the CSV export's).
+pub fn sub_merchant_query(filter: &[(&str, String)]) -> String {
+    filter
+        .iter()
+        .filter(|(_, v)| !v.is_empty())
+        .map(|(k, v)| format!("{k}={}", String::from(js_sys::encode_uri_component(v))))
+        .collect::<Vec<_>>()
+        .join("&")
+}
+
+/// `GET /sub-merchants?…`.
+pub async fn list_sub_merchants(query: &str) -> Result<Page<SubMerchantSummary>, ApiError> {
+    let url = format!("{BASE}/sub-merchants?{query}");
     json(send(with_lang(Request::get(&url)).build()).await?).await
 }

@@ -12,7 +12,7 @@ use crate::{
     pages::{
         audit::AuditPage, login::LoginPage, mobile_provider_sync::MobileProviderSyncPage,
         not_found::NotFoundPage, overview::OverviewPage, provider_detail::ProviderDetailPage,
-        providers::ProvidersPage,
+        providers::ProvidersPage, sub_merchants::SubMerchantsPage,
     },
     state::session::provide_session,
 };
@@ -29,6 +29,7 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/providers") view=|| view! { <Shell><ProvidersPage/></Shell> }/>
                 <Route path=path!("/providers/:id") view=|| view! { <Shell><ProviderDetailPage/></Shell> }/>
                 <Route path=path!("/audit") view=|| view! { <Shell><AuditPage/></Shell> }/>
+                <Route path=path!("/sub-merchants") view=|| view! { <Shell><SubMerchantsPage/></Shell> }/>
                 <Route path=path!("/m/provider-sync/:id") view=MobileProviderSyncPage/>
             </FlatRoutes>
         </Router>

@@ -213,6 +213,7 @@ async fn the_openapi_document_describes_every_route() {
         ("/api/v1/jobs/{id}", "get"),
         ("/api/v1/jobs", "get"),
         ("/api/v1/sub-merchants", "get"),
+        ("/api/v1/sub-merchants.csv", "get"),
     ] {
         assert!(
             paths.get(path).and_then(|p| p.get(method)).is_some(),

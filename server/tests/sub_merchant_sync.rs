@@ -302,3 +302,37 @@ async fn another_account_cannot_read_or_join_the_job() {
     let theirs = start(&app, &other).await;
     assert_ne!(theirs.json()["id"], id);
 }
+
+#[tokio::test]
+async fn the_filtered_list_exports_as_csv_with_a_bom() {
+    let app = TestApp::new().await;
+    let cookie = synced_provider(&app).await;
+    start(&app, &cookie).await;
+    run_all(&app).await;
+    let csv = app
+        .get(
+            "/api/v1/sub-merchants.csv?provider_id=1900000102",
+            Some(&cookie),
+        )
+        .await;
+    assert_eq!(csv.status, StatusCode::OK);
+    assert_eq!(csv.header("content-type"), Some("text/csv; charset=utf-8"));
+    assert!(
+        csv.header("content-disposition")
+            .unwrap()
+            .contains("sub-merchants.csv")
+    );
+    assert!(csv.body.starts_with(&[0xEF, 0xBB, 0xBF]), "UTF-8 BOM");
+    let text = csv.text();
+    let lines: Vec<&str> = text.lines().collect();
+    assert!(lines[0].contains("子商户名称"));
+    assert_eq!(lines.len(), 1 + 900, "header and every row across pages");
+    assert!(lines[1].contains(",1601000000,苏州园区买单服务商,1900000102,official_direct,"));
+    let other = app.login_as("100000000004").await;
+    let theirs = app.get("/api/v1/sub-merchants.csv", Some(&other)).await;
+    assert_eq!(
+        theirs.text().lines().count(),
+        1,
+        "another account sees none of them"
+    );
+}

@@ -129,6 +129,7 @@ fn SideNav() -> impl IntoView {
             <A href="/" exact=true>{tr(Key::NavOverview)}</A>
             <Show when=provider>
                 <A href="/providers">{tr(Key::NavProviders)}</A>
+                <A href="/sub-merchants">{tr(Key::NavSubMerchants)}</A>
                 <A href="/audit">{tr(Key::NavAudit)}</A>
             </Show>
         </nav>

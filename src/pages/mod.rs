@@ -7,3 +7,4 @@ pub mod not_found;
 pub mod overview;
 pub mod provider_detail;
 pub mod providers;
+pub mod sub_merchants;

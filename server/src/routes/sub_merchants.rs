@@ -30,6 +30,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(get_job))
         .routes(routes!(list_jobs))
         .routes(routes!(list_sub_merchants))
+        .routes(routes!(export_sub_merchants))
 }
 
 fn accepted(job: Job) -> Result<Response, AppError> {
@@ -161,15 +162,9 @@ async fn list_jobs(
     Ok(ApiJson(jobs.iter().map(|j| jobs::view(j, now)).collect()))
 }
 
-/// The account's sub-merchants, filtered by provider, channel and text, a page at a time.
-#[utoipa::path(get, path = "/sub-merchants", tag = "sub-merchants", params(SubMerchantQuery),
-    responses((status = 200, body = Page<SubMerchantSummary>)))]
-async fn list_sub_merchants(
-    State(state): State<AppState>,
-    session: CurrentSession,
-    Query(query): Query<SubMerchantQuery>,
-) -> Result<ApiJson<Page<SubMerchantSummary>>, AppError> {
-    require_provider(&session)?;
+fn sub_merchant_filter(
+    query: &SubMerchantQuery,
+) -> Result<(Option<WechatChannel>, ListQuery), AppError> {
     let channel = match query.channel.as_deref().filter(|c| !c.is_empty()) {
         None => None,
         Some(c) => Some(
@@ -182,6 +177,112 @@ async fn list_sub_merchants(
         page: query.page,
         page_size: query.page_size,
     };
+    Ok((channel, paging))
+}
+
+/// One CSV cell: quoted when needed, and never read as a formula by a spreadsheet.
+fn csv_cell(value: &str) -> String {
+    let value = if value.starts_with(['=', '+', '-', '@']) {
+        format!("'{value}")
+    } else {
+        value.to_owned()
+    };
+    if value.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", value.replace('"', "\"\""))
+    } else {
+        value
+    }
+}
+
+/// The filtered sub-merchant list as CSV, streamed page by page (UTF-8 with BOM, so that
+/// spreadsheet programs read the Chinese correctly).
+#[utoipa::path(get, path = "/sub-merchants.csv", tag = "sub-merchants", params(SubMerchantQuery),
+    responses((status = 200, content_type = "text/csv")))]
+async fn export_sub_merchants(
+    State(state): State<AppState>,
+    session: CurrentSession,
+    Query(query): Query<SubMerchantQuery>,
+) -> Result<Response, AppError> {
+    require_provider(&session)?;
+    let (channel, paging) = sub_merchant_filter(&query)?;
+    let account = session.account.id.to_string();
+    let provider = query.provider_id.clone().filter(|p| !p.is_empty());
+    let search = paging.search().map(str::to_owned);
+    let header = "\u{feff}子商户名称,微信支付商户号,服务商,服务商ID,微信支付渠道,已开通微信买单,子服务商账号,密钥已设置\n";
+    let pages = futures_util::stream::unfold(Some(1_u32), move |next| {
+        let (state, account, provider, search) = (
+            state.clone(),
+            account.clone(),
+            provider.clone(),
+            search.clone(),
+        );
+        async move {
+            let page = next?;
+            let filter = SubMerchantFilter {
+                provider_id: provider.as_deref(),
+                channel,
+                search: search.as_deref(),
+            };
+            const ROWS: u32 = 1_000;
+            let result = state
+                .store
+                .list_sub_merchants(&account, &filter, page, ROWS)
+                .await;
+            let (items, total) = match result {
+                Ok(found) => found,
+                Err(e) => return Some((Err(std::io::Error::other(e.to_string())), None)),
+            };
+            let mut chunk = String::new();
+            for m in &items {
+                let row = [
+                    csv_cell(&m.name),
+                    csv_cell(&m.merchant_id),
+                    csv_cell(&m.provider_name),
+                    csv_cell(&m.provider_id),
+                    m.channel.as_str().to_owned(),
+                    m.maidan_opened.to_string(),
+                    csv_cell(m.sub_provider_account_id.as_deref().unwrap_or_default()),
+                    m.keys_set.to_string(),
+                ];
+                chunk.push_str(&row.join(","));
+                chunk.push('\n');
+            }
+            let more = u64::from(page) * u64::from(ROWS) < total;
+            Some((Ok(axum::body::Bytes::from(chunk)), more.then_some(page + 1)))
+        }
+    });
+    let body = futures_util::StreamExt::chain(
+        futures_util::stream::once(
+            async move { Ok(axum::body::Bytes::from_static(header.as_bytes())) },
+        ),
+        pages,
+    );
+    Ok((
+        [
+            (
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("text/csv; charset=utf-8"),
+            ),
+            (
+                header::CONTENT_DISPOSITION,
+                HeaderValue::from_static("attachment; filename=\"sub-merchants.csv\""),
+            ),
+        ],
+        axum::body::Body::from_stream(body),
+    )
+        .into_response())
+}
+
+/// The account's sub-merchants, filtered by provider, channel and text, a page at a time.
+#[utoipa::path(get, path = "/sub-merchants", tag = "sub-merchants", params(SubMerchantQuery),
+    responses((status = 200, body = Page<SubMerchantSummary>)))]
+async fn list_sub_merchants(
+    State(state): State<AppState>,
+    session: CurrentSession,
+    Query(query): Query<SubMerchantQuery>,
+) -> Result<ApiJson<Page<SubMerchantSummary>>, AppError> {
+    require_provider(&session)?;
+    let (channel, paging) = sub_merchant_filter(&query)?;
     let (page, page_size) = paging.paging();
     let filter = SubMerchantFilter {
         provider_id: query.provider_id.as_deref().filter(|p| !p.is_empty()),
