@@ -151,6 +151,8 @@ pub enum ErrorReason {
     TicketCancelled,
     /// Too many QR codes requested in a minute.
     TooManyTickets,
+    /// A sub-merchant sync just ended; the next may start after the cooldown.
+    SyncCooldown,
 }
 
 impl ErrorReason {
@@ -171,6 +173,10 @@ impl ErrorReason {
             ErrorReason::TicketCancelled => lang.pick(
                 "该二维码已取消，请在控制台重新生成二维码后再扫码。",
                 "This QR code was cancelled. Generate a new one in the console and scan again.",
+            ),
+            ErrorReason::SyncCooldown => lang.pick(
+                "上一次子商户同步刚刚结束，无需频繁同步。",
+                "A sub-merchant sync has just finished; there is no need to sync again so soon.",
             ),
             ErrorReason::TooManyTickets => {
                 lang.pick("二维码生成过于频繁。", "QR codes were requested too often.")

@@ -157,6 +157,7 @@ async fn after_a_sync_the_next_waits_for_the_cooldown_and_then_changes_nothing()
     let early = start(&app, &cookie).await;
     assert_eq!(early.status, StatusCode::TOO_MANY_REQUESTS);
     assert_eq!(early.header("retry-after"), Some("40"));
+    assert_eq!(early.json()["error"]["reason"], "sync_cooldown");
     app.clock.advance(40_000);
     let again = start(&app, &cookie).await;
     assert_eq!(again.status, StatusCode::ACCEPTED);

@@ -255,11 +255,7 @@ fn SubMerchantTable(items: Vec<SubMerchantSummary>) -> impl IntoView {
 fn JobBanner(job: Job) -> impl IntoView {
     let i18n = use_i18n();
     let lang = i18n.lang();
-    let percent = if job.total == 0 {
-        0
-    } else {
-        job.processed * 100 / job.total
-    };
+    let percent = (job.processed * 100).checked_div(job.total).unwrap_or(0);
     let text = match job.state {
         JobState::Queued => i18n.t(Key::JobQueued).to_owned(),
         JobState::Running => fill(

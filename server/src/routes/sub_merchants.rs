@@ -77,7 +77,9 @@ async fn start_sync(
         && finished + cooldown > now
     {
         let wait = u64::try_from((finished + cooldown - now + 999) / 1000).unwrap_or(1);
-        return Err(AppError::new(ErrorCode::RateLimited).with_retry_after(wait));
+        return Err(AppError::new(ErrorCode::RateLimited)
+            .with_reason(domain::error::ErrorReason::SyncCooldown)
+            .with_retry_after(wait));
     }
     let mut bytes = [0_u8; 12];
     getrandom::fill(&mut bytes).map_err(AppError::internal)?;
