@@ -38,6 +38,9 @@ pub struct Config {
     /// After a sub-merchant sync ends, seconds before the next may start.
     #[arg(long, env = "SUB_MERCHANT_SYNC_COOLDOWN_S", default_value_t = 60)]
     pub sub_merchant_sync_cooldown_s: u64,
+    /// Seconds a job stays with a worker that makes no progress before another resumes it.
+    #[arg(long, env = "JOB_LEASE_S", default_value_t = 30)]
+    pub job_lease_s: u64,
     /// Seed of the deterministic sandbox upstream.
     #[arg(long, env = "SANDBOX_SEED", default_value_t = 20_261_127)]
     pub sandbox_seed: u64,

@@ -63,6 +63,8 @@ pub struct Settings {
     pub tickets_per_minute: usize,
     /// After a sub-merchant sync ends, how long before the next may start.
     pub sync_cooldown: Duration,
+    /// How long a job stays with a worker that makes no progress (then another resumes it).
+    pub job_lease: Duration,
 }
 
 impl Default for Settings {
@@ -76,6 +78,7 @@ impl Default for Settings {
             ticket_ttl: Duration::from_secs(120),
             tickets_per_minute: 10,
             sync_cooldown: Duration::from_secs(60),
+            job_lease: Duration::from_millis(u64::try_from(jobs::LEASE_MS).unwrap_or(30_000)),
         }
     }
 }

@@ -16,12 +16,16 @@ use crate::{
     upstream::{SubMerchantPage, UpstreamError},
 };
 
-/// How long a claimed job stays with its worker without progress.
+/// How long a claimed job stays with its worker without progress, by default.
 pub const LEASE_MS: i64 = 30_000;
 /// Sub-merchants asked of the upstream per page.
 pub const PAGE_SIZE: u32 = 500;
 /// Tries of one upstream page before the job fails.
 const ATTEMPTS: u32 = 5;
+
+fn lease_ms(state: &AppState) -> i64 {
+    i64::try_from(state.settings.job_lease.as_millis()).unwrap_or(LEASE_MS)
+}
 
 /// The API view of a job at `now_ms`.
 pub fn view(job: &JobRecord, now_ms: i64) -> Job {
@@ -68,7 +72,8 @@ pub fn spawn_worker(state: AppState) -> tokio::task::JoinHandle<()> {
 /// process had died (tests). True when a job was claimed.
 pub async fn run_next(state: &AppState, max_pages: Option<usize>) -> Result<bool, AppError> {
     let now = state.clock.now_ms();
-    let Some(job) = state.store.claim_job(now, now + LEASE_MS).await? else {
+    let lease = lease_ms(state);
+    let Some(job) = state.store.claim_job(now, now + lease).await? else {
         return Ok(false);
     };
     tracing::info!(job = %job.id, kind = ?job.kind, "job claimed");
@@ -180,7 +185,7 @@ async fn sync_sub_merchants(
                 failures,
                 next,
                 now_ms: now,
-                lease_until_ms: now + LEASE_MS,
+                lease_until_ms: now + lease_ms(state),
             })
             .await?;
         at = next;
