@@ -138,7 +138,7 @@ pub fn custom_sections(bytes: &[u8]) -> anyhow::Result<Vec<String>> {
     Ok(names)
 }
 
-/// `cargo xtask bench`: builds the console and reports its size against the budget.
+/// `cargo xtask bench`: the bundle against its budget, then the server benchmarks.
 pub fn bench(root: &Path) -> anyhow::Result<()> {
     let dist = crate::dist::build(root)?;
     let total = check(&dist)?;
@@ -146,7 +146,7 @@ pub fn bench(root: &Path) -> anyhow::Result<()> {
         "bundle: first visit {total} B brotli = {:.2} x budget ({FIRST_VISIT_BROTLI_BYTES} B)",
         total as f64 / FIRST_VISIT_BROTLI_BYTES as f64
     );
-    Ok(())
+    crate::process::run(crate::process::cargo().args(["bench", "--package", "server"]))
 }
 
 #[cfg(test)]
