@@ -179,22 +179,9 @@ async fn get_ticket(
         ticket.updated_at_ms,
         expires_in_s(&ticket, now)
     );
-    let etag_value = HeaderValue::from_str(&etag).map_err(AppError::internal)?;
-    let cache = [
-        (header::ETAG, etag_value),
-        (
-            header::CACHE_CONTROL,
-            HeaderValue::from_static("private, no-cache"),
-        ),
-    ];
-    let matches = headers
-        .get(header::IF_NONE_MATCH)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.split(',').any(|t| t.trim() == etag));
-    if matches {
-        return Ok((StatusCode::NOT_MODIFIED, cache).into_response());
-    }
-    Ok((cache, ApiJson(console_view(&ticket, session.account, now))).into_response())
+    crate::middleware::conditional(&headers, &etag, || {
+        ApiJson(console_view(&ticket, session.account, now)).into_response()
+    })
 }
 
 /// Cancels the ticket (closing the QR dialog). Idempotent.

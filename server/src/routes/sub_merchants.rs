@@ -109,24 +109,10 @@ async fn get_job(
         job.updated_at_ms,
         job.processed
     );
-    let cache = [
-        (
-            header::ETAG,
-            HeaderValue::from_str(&etag).map_err(AppError::internal)?,
-        ),
-        (
-            header::CACHE_CONTROL,
-            HeaderValue::from_static("private, no-cache"),
-        ),
-    ];
-    if headers
-        .get(header::IF_NONE_MATCH)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.split(',').any(|t| t.trim() == etag))
-    {
-        return Ok((StatusCode::NOT_MODIFIED, cache).into_response());
-    }
-    Ok((cache, ApiJson(jobs::view(&job, state.clock.now_ms()))).into_response())
+    let now = state.clock.now_ms();
+    crate::middleware::conditional(&headers, &etag, || {
+        ApiJson(jobs::view(&job, now)).into_response()
+    })
 }
 
 /// Query of `GET /jobs`.
