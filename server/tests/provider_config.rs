@@ -18,24 +18,7 @@ const SMALL_KEY: &str = include_str!("fixtures/rsa-1024-pkcs1.pem");
 /// Signs in as the demo provider and syncs its providers; returns the cookie.
 async fn provider_with_providers(app: &TestApp) -> String {
     let cookie = app.login_as(PROVIDER).await;
-    let ticket = app
-        .request(
-            Method::POST,
-            "/api/v1/provider-sync-tickets",
-            None,
-            Some(&cookie),
-        )
-        .await
-        .json();
-    let id = ticket["id"].as_str().unwrap();
-    let confirmed = app
-        .request(
-            Method::POST,
-            &format!("/api/v1/m/provider-sync-tickets/{id}/confirm"),
-            Some(json!({"wechat_openid": "o_sandbox_admin_1"})),
-            None,
-        )
-        .await;
+    let confirmed = app.scan_and_confirm(&cookie, "o_sandbox_admin_1").await;
     assert_eq!(confirmed.status, StatusCode::OK);
     cookie
 }

@@ -15,23 +15,7 @@ const EXPECTED: u64 = 1_200 + 900;
 
 async fn synced_provider(app: &TestApp) -> String {
     let cookie = app.login_as(PROVIDER).await;
-    let ticket = app
-        .request(
-            Method::POST,
-            "/api/v1/provider-sync-tickets",
-            None,
-            Some(&cookie),
-        )
-        .await
-        .json();
-    let id = ticket["id"].as_str().unwrap();
-    app.request(
-        Method::POST,
-        &format!("/api/v1/m/provider-sync-tickets/{id}/confirm"),
-        Some(json!({"wechat_openid": "o_sandbox_admin_1"})),
-        None,
-    )
-    .await;
+    app.scan_and_confirm(&cookie, "o_sandbox_admin_1").await;
     cookie
 }
 
@@ -225,24 +209,7 @@ async fn transient_upstream_faults_are_survived() {
 async fn synced_provider_with_retries(app: &TestApp) -> String {
     let cookie = app.login_as(PROVIDER).await;
     for _ in 0..10 {
-        let ticket = app
-            .request(
-                Method::POST,
-                "/api/v1/provider-sync-tickets",
-                None,
-                Some(&cookie),
-            )
-            .await
-            .json();
-        let id = ticket["id"].as_str().unwrap();
-        let confirmed = app
-            .request(
-                Method::POST,
-                &format!("/api/v1/m/provider-sync-tickets/{id}/confirm"),
-                Some(json!({"wechat_openid": "o_sandbox_admin_1"})),
-                None,
-            )
-            .await;
+        let confirmed = app.scan_and_confirm(&cookie, "o_sandbox_admin_1").await;
         if confirmed.status == StatusCode::OK {
             return cookie;
         }

@@ -184,6 +184,24 @@ impl TestApp {
             .await
     }
 
+    /// Asks for a provider sync QR code as `cookie`'s session and confirms it on the "phone"
+    /// as `openid`; returns the confirmation's answer.
+    pub async fn scan_and_confirm(&self, cookie: &str, openid: &str) -> TestResponse {
+        let ticket = self
+            .request(
+                Method::POST,
+                "/api/v1/provider-sync-tickets",
+                None,
+                Some(cookie),
+            )
+            .await
+            .json();
+        let id = ticket["id"].as_str().unwrap_or_default();
+        let body = serde_json::json!({ "wechat_openid": openid });
+        let path = format!("/api/v1/m/provider-sync-tickets/{id}/confirm");
+        self.request(Method::POST, &path, Some(body), None).await
+    }
+
     /// Signs in as a demo account and returns the session cookie.
     pub async fn login_as(&self, account_id: &str) -> String {
         let response = self.login(account_id, seed::DEMO_PASSWORD).await;
