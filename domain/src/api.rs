@@ -285,6 +285,14 @@ pub struct NewSandboxProvider {
     pub admin_openid: String,
 }
 
+/// `PUT /sandbox/latency`: how long every later upstream call waits (sandbox only).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct SandboxLatency {
+    /// Milliseconds, at most 10,000.
+    pub latency_ms: u32,
+}
+
 /// One entry of the 操作记录 (who changed what, when; never secret values).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]

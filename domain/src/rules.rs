@@ -19,6 +19,9 @@ pub enum FieldError {
     /// Too long.
     #[error("at most {max} characters")]
     TooLong { max: usize },
+    /// A number above its limit.
+    #[error("at most {max}")]
+    TooLarge { max: u64 },
     /// A WeChat AppID: `wx` and 16 letters or digits.
     #[error("wx + 16 letters or digits")]
     WechatAppId,
@@ -70,6 +73,8 @@ impl FieldError {
                 format!("最多 {max} 个字符，请删减后重新输入。")
             }
             (FieldError::TooLong { max }, Lang::En) => format!("Use at most {max} characters."),
+            (FieldError::TooLarge { max }, Lang::Zh) => format!("不能大于 {max}，请改小后重试。"),
+            (FieldError::TooLarge { max }, Lang::En) => format!("Use at most {max}."),
             (FieldError::WechatAppId, Lang::Zh) => {
                 "AppID 格式为 wx 加 16 位字母或数字，请到微信公众平台复制。".into()
             }

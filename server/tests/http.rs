@@ -7,7 +7,7 @@ mod common;
 
 use axum::{
     body::Body,
-    http::{Request, StatusCode},
+    http::{Method, Request, StatusCode},
 };
 use common::TestApp;
 use serde_json::json;
@@ -197,6 +197,7 @@ async fn the_openapi_document_describes_every_route() {
         ("/api/v1/session", "delete"),
         ("/api/v1/sandbox/wechat-users", "get"),
         ("/api/v1/sandbox/providers", "post"),
+        ("/api/v1/sandbox/latency", "put"),
         ("/api/v1/providers", "get"),
         ("/api/v1/provider-sync-tickets", "post"),
         ("/api/v1/provider-sync-tickets/{id}", "get"),
@@ -241,4 +242,36 @@ async fn sandbox_wechat_users_are_listed() {
             "o_sandbox_staff_1"
         ]
     );
+}
+
+#[tokio::test]
+async fn the_sandbox_can_be_made_slow_within_a_limit() {
+    let app = TestApp::new().await;
+    let too_slow = app
+        .request(
+            Method::PUT,
+            "/api/v1/sandbox/latency",
+            Some(json!({"latency_ms": 10_001})),
+            None,
+        )
+        .await;
+    assert_eq!(too_slow.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(
+        too_slow.json()["error"]["fields"]["latency_ms"]["rule"]["kind"],
+        "too_large"
+    );
+    let slow = app
+        .request(
+            Method::PUT,
+            "/api/v1/sandbox/latency",
+            Some(json!({"latency_ms": 80})),
+            None,
+        )
+        .await;
+    assert_eq!(slow.status, StatusCode::NO_CONTENT);
+    let started = std::time::Instant::now();
+    server::upstream::MaidanUpstream::wechat_user(app.sandbox.as_ref(), "o_sandbox_admin_1")
+        .await
+        .unwrap();
+    assert!(started.elapsed() >= std::time::Duration::from_millis(80));
 }

@@ -166,7 +166,10 @@ async fn a_worker_that_dies_mid_job_is_replaced_and_the_result_is_exact() {
     assert!(jobs::run_next(&app.state, Some(2)).await.unwrap());
     let halfway = job(&app, &cookie, &id).await;
     assert_eq!(halfway["state"], "running");
-    assert_eq!(halfway["processed"], 1_000);
+    assert_eq!(
+        halfway["processed"], 1_200,
+        "two pages: 1,000 and the provider's last 200"
+    );
     assert!(halfway["eta_s"].is_u64());
     // Its lease still holds: nobody else takes the job.
     assert!(!jobs::run_next(&app.state, None).await.unwrap());
@@ -303,4 +306,45 @@ async fn the_filtered_list_exports_as_csv_with_a_bom() {
         1,
         "another account sees none of them"
     );
+}
+
+#[tokio::test]
+async fn list_totals_follow_every_sync_that_changes_the_account() {
+    let app = TestApp::new().await;
+    let cookie = synced_provider(&app).await;
+    start(&app, &cookie).await;
+    run_all(&app).await;
+    let total = |q: &'static str| {
+        let (app, cookie) = (&app, &cookie);
+        async move {
+            app.get(&format!("/api/v1/sub-merchants?{q}"), Some(cookie))
+                .await
+                .json()["total"]
+                .as_u64()
+                .unwrap()
+        }
+    };
+    assert_eq!(total("page_size=1").await, EXPECTED);
+    let by_name = total("q=%E8%8B%8F%E5%B7%9E").await; // 苏州
+    assert!(by_name > 0 && by_name < EXPECTED, "{by_name}");
+    assert_eq!(total("q=%E8%8B%8F%E5%B7%9E&page=2").await, by_name);
+
+    // A provider is added upstream, synced, and its sub-merchants follow.
+    let added = app
+        .sandbox
+        .add_provider("苏州新增买单服务商", "o_sandbox_admin_1")
+        .unwrap();
+    app.scan_and_confirm(&cookie, "o_sandbox_admin_1").await;
+    app.clock.advance(61_000);
+    start(&app, &cookie).await;
+    run_all(&app).await;
+    assert_eq!(total("page_size=1").await, EXPECTED + 50);
+    let by_provider = app
+        .get(
+            &format!("/api/v1/sub-merchants?provider_id={}", added.provider_id),
+            Some(&cookie),
+        )
+        .await
+        .json();
+    assert_eq!(by_provider["total"], 50);
 }

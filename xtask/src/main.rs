@@ -43,8 +43,13 @@ fn dispatch() -> anyhow::Result<()> {
 }
 
 /// The workspace root (the parent of this crate).
+/// The checkout this xtask runs in. `cargo run` names the manifest directory at run time; the
+/// one compiled in may belong to another checkout sharing the target directory.
 fn project_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
+    let manifest_dir = std::env::var_os("CARGO_MANIFEST_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")));
+    manifest_dir
         .parent()
         .map_or_else(|| PathBuf::from("."), Path::to_path_buf)
 }

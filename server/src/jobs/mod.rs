@@ -19,7 +19,7 @@ use crate::{
 /// How long a claimed job stays with its worker without progress, by default.
 pub const LEASE_MS: i64 = 30_000;
 /// Sub-merchants asked of the upstream per page.
-pub const PAGE_SIZE: u32 = 500;
+pub const PAGE_SIZE: u32 = 1000;
 /// Tries of one upstream page before the job fails.
 const ATTEMPTS: u32 = 5;
 
@@ -137,8 +137,24 @@ async fn sync_sub_merchants(
     }
     let mut at = job.checkpoint.unwrap_or_default();
     let mut pages = 0;
-    while let Some(provider) = providers.get(at.provider_index) {
-        let page = match page_with_retries(state, provider, at.cursor, PAGE_SIZE).await {
+    // The next upstream page is fetched while this one is written: the upstream's latency (or
+    // the sandbox's generation) overlaps the database work instead of adding to it.
+    let fetch = |at: Checkpoint| {
+        let (state, provider) = (state.clone(), providers.get(at.provider_index).cloned());
+        provider.map(|provider| {
+            tokio::spawn(async move {
+                let page = page_with_retries(&state, &provider, at.cursor, PAGE_SIZE).await;
+                (provider, page)
+            })
+        })
+    };
+    let mut pending = fetch(at);
+    while let Some(task) = pending.take() {
+        let (provider, page) = task
+            .await
+            .map_err(|e| AppError::internal(format!("page fetch: {e}")))?;
+        let provider = &provider;
+        let page = match page {
             Ok(page) => page,
             Err(e) => {
                 tracing::warn!(job = %job.id, %provider, error = %e, "sync page failed");
@@ -175,6 +191,9 @@ async fn sync_sub_merchants(
                 cursor: 0,
             },
         };
+        if max_pages.is_none_or(|max| pages + 1 < max) {
+            pending = fetch(next);
+        }
         let now = state.clock.now_ms();
         store
             .apply_sync_page(&SyncPage {

@@ -1,6 +1,7 @@
 //! Storage behind a trait, so that handlers hold no SQL and a PostgreSQL implementation can
 //! stand beside the embedded SQLite one.
 
+mod count_cache;
 mod sqlite;
 
 use async_trait::async_trait;

@@ -88,6 +88,8 @@ pub struct Sandbox {
     config: SandboxConfig,
     world: RwLock<World>,
     calls: std::sync::atomic::AtomicU64,
+    /// Injected latency per call, changeable at run time (sandbox control).
+    latency_ms: std::sync::atomic::AtomicU64,
 }
 
 /// SplitMix64: a tiny, well-known deterministic generator, enough for sandbox data.
@@ -143,15 +145,24 @@ impl Sandbox {
                 provider("1900000201", "成都锦江买单服务商", ADMIN_2),
             ],
         };
+        let latency_ms = u64::try_from(config.latency.as_millis()).unwrap_or(u64::MAX);
         Sandbox {
             config,
             world: RwLock::new(world),
             calls: std::sync::atomic::AtomicU64::new(0),
+            latency_ms: std::sync::atomic::AtomicU64::new(latency_ms),
         }
     }
 
     pub fn config(&self) -> &SandboxConfig {
         &self.config
+    }
+
+    /// Sets the latency every later upstream call waits (sandbox control: "WeChat is slow").
+    pub fn set_latency(&self, latency: Duration) {
+        let ms = u64::try_from(latency.as_millis()).unwrap_or(u64::MAX);
+        self.latency_ms
+            .store(ms, std::sync::atomic::Ordering::Relaxed);
     }
 
     /// Every sandbox WeChat user, for the phone page's identity picker.
@@ -220,8 +231,9 @@ impl Sandbox {
 
     /// Injected latency and faults; deterministic per call number for a given seed.
     async fn behave(&self) -> Result<(), UpstreamError> {
-        if !self.config.latency.is_zero() {
-            tokio::time::sleep(self.config.latency).await;
+        let latency_ms = self.latency_ms.load(std::sync::atomic::Ordering::Relaxed);
+        if latency_ms > 0 {
+            tokio::time::sleep(Duration::from_millis(latency_ms)).await;
         }
         if self.config.fault_rate > 0.0 {
             let n = self
