@@ -44,3 +44,36 @@ test('the sync runs on the server, reports its result, and fills the list', asyn
   await expect(page.getByRole('alert')).toContainText(/上一次子商户同步刚刚结束.*请在 \d+ 秒后重试/);
   await snap(page, '31-sub-merchants-cooldown');
 });
+
+test('a slow sync shows its progress, and the banner is back after a reload', async ({ page }) => {
+  // WeChat is slow today: every upstream call of the sandbox waits 1.5 s.
+  await page.request.put('/api/v1/sandbox/latency', { data: { latency_ms: 1500 } });
+  try {
+    await page.goto('/login');
+    await signIn(page, '100000000004');
+    await page.getByRole('link', { name: '子商户管理(新)' }).click();
+    await page.getByTestId('sync-sub-merchants').click();
+    const banner = page.getByTestId('job-banner');
+    await expect(banner).toHaveAttribute('data-state', 'running');
+    await expect(banner).toContainText('同步在服务端进行：可以离开此页面');
+    // The button shows the running sync instead of starting another.
+    await expect(page.getByTestId('sync-sub-merchants')).toBeDisabled();
+
+    // The page can be left: after a reload the banner is back, still running.
+    await page.reload();
+    await expect(banner).toHaveAttribute('data-state', 'running');
+    // And it moves: rows are counted as pages land.
+    await expect
+      .poll(async () => Number(await banner.getAttribute('data-processed')), { timeout: 15_000 })
+      .toBeGreaterThan(0);
+    await snap(page, '32-sub-merchants-sync-running');
+
+    await expect(banner).toHaveAttribute('data-state', 'succeeded', { timeout: 20_000 });
+    const total = (await (await page.request.get('/api/v1/sub-merchants?page_size=1')).json()).total;
+    expect(total).toBeGreaterThan(0);
+    await expect(banner).toContainText(`子商户同步完成：新增 ${total}，`);
+    await expect(page.getByText(`共 ${total} 条`)).toBeVisible();
+  } finally {
+    await page.request.put('/api/v1/sandbox/latency', { data: { latency_ms: 0 } });
+  }
+});

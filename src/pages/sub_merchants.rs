@@ -297,7 +297,8 @@ fn JobBanner(job: Job) -> impl IntoView {
     let state = job.state.as_str();
     let failures = job.failures;
     view! {
-        <div class=class role="status" data-testid="job-banner" data-state=state>
+        <div class=class role="status" data-testid="job-banner" data-state=state
+            data-processed=job.processed.to_string()>
             <div class="job-text">{text}</div>
             {active.then(|| view! {
                 <progress max="100" value=percent.to_string()></progress>

@@ -518,7 +518,24 @@ impl Store for SqliteStore {
     async fn apply_sync_page(&self, page: &SyncPage<'_>) -> Result<()> {
         let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
         let mut existing = std::collections::HashMap::new();
-        if !page.rows.is_empty() {
+        // Which of these rows exist already? If none in the page's merchant-ID range does (a
+        // first sync, in upstream order), one index probe answers for the whole page.
+        let ids = page.rows.iter().map(|row| row.merchant_id.as_str());
+        let overlaps = match (ids.clone().min(), ids.max()) {
+            (Some(min), Some(max)) => {
+                sqlx::query_scalar::<_, bool>(
+                    "SELECT EXISTS (SELECT 1 FROM sub_merchants
+                                WHERE provider_id = ? AND merchant_id BETWEEN ? AND ?)",
+                )
+                .bind(page.provider_id)
+                .bind(min)
+                .bind(max)
+                .fetch_one(&mut *tx)
+                .await?
+            }
+            _ => false,
+        };
+        if overlaps {
             let mut query = sqlx::QueryBuilder::new(
                 "SELECT merchant_id, name, maidan_opened FROM sub_merchants WHERE provider_id = ",
             );
