@@ -205,6 +205,8 @@ catalogue! {
     NotOpened => "未开通", "Not opened";
     KeysSet => "已设置", "Set";
     KeysNotSet => "未设置", "Not set";
+    EmptyWhileSyncing => "同步进行中，子商户会在完成后出现在这里，列表自动刷新。", "The sync is running; sub-merchants appear here when it is done (the list refreshes itself).";
+    NoSubMerchantMatches => "没有符合条件的子商户，请调整筛选条件。", "No sub-merchant matches; change the filters.";
     EmptySubMerchants => "还没有子商户。单击【同步买单子商户】，当前账号下所有服务商的子商户都会同步过来。", "No sub-merchants yet. Click Sync Maidan sub-merchants to bring in every sub-merchant of every provider in this account.";
     JobProgress => "正在同步子商户：已处理 {processed} / 约 {total}（{percent}%），{rate} 条/秒，预计还需 {eta}", "Syncing sub-merchants: {processed} of about {total} ({percent}%), {rate}/s, about {eta} left";
     JobQueued => "同步任务已排队，即将开始。", "The sync is queued and will start shortly.";

@@ -62,10 +62,12 @@ test('a slow sync shows its progress, and the banner is back after a reload', as
     // The page can be left: after a reload the banner is back, still running.
     await page.reload();
     await expect(banner).toHaveAttribute('data-state', 'running');
-    // And it moves: rows are counted as pages land.
+    // And it moves: rows are counted page by page while it runs.
     await expect
       .poll(async () => Number(await banner.getAttribute('data-processed')), { timeout: 15_000 })
       .toBeGreaterThan(0);
+    await expect(banner).toHaveAttribute('data-state', 'running');
+    await expect(banner).toContainText(/已处理 \d+/);
     await snap(page, '32-sub-merchants-sync-running');
 
     await expect(banner).toHaveAttribute('data-state', 'succeeded', { timeout: 20_000 });

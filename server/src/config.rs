@@ -41,6 +41,10 @@ pub struct Config {
     /// Seconds a job stays with a worker that makes no progress before another resumes it.
     #[arg(long, env = "JOB_LEASE_S", default_value_t = 30)]
     pub job_lease_s: u64,
+    /// Sub-merchants asked of the upstream per page (and written per transaction).
+    #[arg(long, env = "SUB_MERCHANT_SYNC_PAGE_SIZE", default_value_t = 1_000,
+          value_parser = clap::value_parser!(u32).range(1..=5_000))]
+    pub sub_merchant_sync_page_size: u32,
     /// Seed of the deterministic sandbox upstream.
     #[arg(long, env = "SANDBOX_SEED", default_value_t = 20_261_127)]
     pub sandbox_seed: u64,

@@ -65,6 +65,8 @@ pub struct Settings {
     pub sync_cooldown: Duration,
     /// How long a job stays with a worker that makes no progress (then another resumes it).
     pub job_lease: Duration,
+    /// Sub-merchants asked of the upstream per page, each page one transaction.
+    pub sync_page_size: u32,
 }
 
 impl Default for Settings {
@@ -79,6 +81,7 @@ impl Default for Settings {
             tickets_per_minute: 10,
             sync_cooldown: Duration::from_secs(60),
             job_lease: Duration::from_millis(u64::try_from(jobs::LEASE_MS).unwrap_or(30_000)),
+            sync_page_size: jobs::PAGE_SIZE,
         }
     }
 }

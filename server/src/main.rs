@@ -54,6 +54,7 @@ async fn main() -> anyhow::Result<()> {
             ticket_ttl: Duration::from_secs(config.provider_sync_ticket_ttl_s),
             sync_cooldown: Duration::from_secs(config.sub_merchant_sync_cooldown_s),
             job_lease: Duration::from_secs(config.job_lease_s),
+            sync_page_size: config.sub_merchant_sync_page_size,
             ..Settings::default()
         }),
     };

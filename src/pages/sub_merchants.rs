@@ -196,7 +196,17 @@ pub fn SubMerchantsPage() -> impl IntoView {
                 let pages = list.pages();
                 let total = list.total;
                 if list.items.is_empty() {
-                    view! { <p class="empty-row">{tr(Key::EmptySubMerchants)}</p> }.into_any()
+                    let filtered = ["provider_id", "channel", "q"]
+                        .iter()
+                        .any(|name| !param(name).is_empty());
+                    let key = if filtered {
+                        Key::NoSubMerchantMatches
+                    } else if running() {
+                        Key::EmptyWhileSyncing
+                    } else {
+                        Key::EmptySubMerchants
+                    };
+                    view! { <p class="empty-row">{tr(key)}</p> }.into_any()
                 } else {
                     view! {
                         <SubMerchantTable items=list.items/>

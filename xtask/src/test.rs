@@ -146,6 +146,8 @@ fn e2e(root: &Path) -> anyhow::Result<()> {
         .env("RUST_LOG", "info,sqlx=warn")
         // Short-lived QR codes, so that the expiry spec need not wait two minutes.
         .env("PROVIDER_SYNC_TICKET_TTL_S", E2E_TICKET_TTL_S.to_string())
+        // Small sync pages, so that a slowed-down sync visibly moves page by page.
+        .env("SUB_MERCHANT_SYNC_PAGE_SIZE", "100")
         .stdout(Stdio::from(log.try_clone()?))
         .stderr(Stdio::from(log))
         .spawn()

@@ -18,7 +18,7 @@ use crate::{
 
 /// How long a claimed job stays with its worker without progress, by default.
 pub const LEASE_MS: i64 = 30_000;
-/// Sub-merchants asked of the upstream per page.
+/// Sub-merchants asked of the upstream per page, by default.
 pub const PAGE_SIZE: u32 = 1000;
 /// Tries of one upstream page before the job fails.
 const ATTEMPTS: u32 = 5;
@@ -143,7 +143,8 @@ async fn sync_sub_merchants(
         let (state, provider) = (state.clone(), providers.get(at.provider_index).cloned());
         provider.map(|provider| {
             tokio::spawn(async move {
-                let page = page_with_retries(&state, &provider, at.cursor, PAGE_SIZE).await;
+                let limit = state.settings.sync_page_size.max(1);
+                let page = page_with_retries(&state, &provider, at.cursor, limit).await;
                 (provider, page)
             })
         })
