@@ -428,6 +428,23 @@ pub struct SubMerchantSummary {
     pub keys_set: bool,
 }
 
+/// A sub-merchant's detail page: what the list shows, when it was last synced, and its
+/// change history (newest first).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct SubMerchantDetail {
+    pub sub_merchant: SubMerchantSummary,
+    pub synced_at: String,
+    pub history: Vec<AuditEvent>,
+}
+
+/// `PUT /sub-merchants/{id}/wechat-channel`: 切换渠道.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ChannelChange {
+    pub channel: WechatChannel,
+}
+
 /// The WeChat Pay access channel (微信支付接入渠道).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]

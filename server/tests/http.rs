@@ -198,6 +198,8 @@ async fn the_openapi_document_describes_every_route() {
         ("/api/v1/sandbox/wechat-users", "get"),
         ("/api/v1/sandbox/providers", "post"),
         ("/api/v1/sandbox/latency", "put"),
+        ("/api/v1/sub-merchants/{id}", "get"),
+        ("/api/v1/sub-merchants/{id}/wechat-channel", "put"),
         ("/api/v1/providers", "get"),
         ("/api/v1/provider-sync-tickets", "post"),
         ("/api/v1/provider-sync-tickets/{id}", "get"),

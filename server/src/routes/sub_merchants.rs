@@ -9,8 +9,8 @@ use axum::{
 use domain::{
     ErrorCode, FieldError,
     api::{
-        Job, JobKind, JobState, ListQuery, Page, SubMerchantQuery, SubMerchantSummary,
-        WechatChannel,
+        ChannelChange, Job, JobKind, JobState, ListQuery, Page, SubMerchantDetail,
+        SubMerchantQuery, SubMerchantSummary, WechatChannel,
     },
 };
 use utoipa_axum::{router::OpenApiRouter, routes};
@@ -18,10 +18,12 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 use crate::{
     AppError, AppState,
     auth::{CurrentSession, hex},
+    clock::rfc3339,
     error::ApiJson,
     jobs,
     routes::providers::require_provider,
-    store::SubMerchantFilter,
+    store::{NewAuditEvent, SubMerchantFilter},
+    upstream::UpstreamError,
 };
 
 pub fn router() -> OpenApiRouter<AppState> {
@@ -31,6 +33,119 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(list_jobs))
         .routes(routes!(list_sub_merchants))
         .routes(routes!(export_sub_merchants))
+        .routes(routes!(get_sub_merchant))
+        .routes(routes!(switch_channel))
+}
+
+/// Change history entries shown on a sub-merchant's page.
+const HISTORY: u32 = 50;
+
+async fn sub_merchant_detail(
+    state: &AppState,
+    account: &str,
+    id: i64,
+) -> Result<SubMerchantDetail, AppError> {
+    let (sub_merchant, synced_at) = state
+        .store
+        .sub_merchant(account, id)
+        .await?
+        .ok_or_else(AppError::not_found)?;
+    let history = state
+        .store
+        .audit_events_of(account, &format!("sub_merchant/{id}"), HISTORY)
+        .await?;
+    Ok(SubMerchantDetail {
+        sub_merchant,
+        synced_at: rfc3339(synced_at),
+        history,
+    })
+}
+
+/// A sub-merchant of the account: what the list shows, when it was synced, its history.
+#[utoipa::path(get, path = "/sub-merchants/{id}", tag = "sub-merchants",
+    params(("id" = i64, Path, description = "the sub-merchant's console ID")),
+    responses((status = 200, body = SubMerchantDetail), (status = 404, body = domain::ErrorEnvelope)))]
+async fn get_sub_merchant(
+    State(state): State<AppState>,
+    session: CurrentSession,
+    Path(id): Path<i64>,
+) -> Result<ApiJson<SubMerchantDetail>, AppError> {
+    require_provider(&session)?;
+    Ok(ApiJson(
+        sub_merchant_detail(&state, session.account.id.as_str(), id).await?,
+    ))
+}
+
+/// 切换渠道 between 官方直连 and 微信买单. Switching to 微信买单 asks WeChat whether the merchant
+/// ID has opened Maidan; if not, 409 `MaidanNotOpened` and nothing changes. Switching to the
+/// channel already set changes nothing and records nothing.
+#[utoipa::path(put, path = "/sub-merchants/{id}/wechat-channel", tag = "sub-merchants",
+    params(("id" = i64, Path, description = "the sub-merchant's console ID")),
+    request_body = ChannelChange,
+    responses(
+        (status = 200, body = SubMerchantDetail),
+        (status = 404, body = domain::ErrorEnvelope),
+        (status = 409, body = domain::ErrorEnvelope),
+    ))]
+async fn switch_channel(
+    State(state): State<AppState>,
+    session: CurrentSession,
+    Path(id): Path<i64>,
+    ApiJson(change): ApiJson<ChannelChange>,
+) -> Result<ApiJson<SubMerchantDetail>, AppError> {
+    require_provider(&session)?;
+    let account = session.account.id.to_string();
+    let (current, _) = state
+        .store
+        .sub_merchant(&account, id)
+        .await?
+        .ok_or_else(AppError::not_found)?;
+    if current.channel == change.channel {
+        return Ok(ApiJson(sub_merchant_detail(&state, &account, id).await?));
+    }
+    let opened = match change.channel {
+        WechatChannel::OfficialDirect => current.maidan_opened,
+        WechatChannel::WechatMaidan => {
+            let opened = maidan_opened(&state, &current.merchant_id).await?;
+            if !opened {
+                return Err(AppError::new(ErrorCode::MaidanNotOpened));
+            }
+            opened
+        }
+    };
+    let audit = NewAuditEvent {
+        account_id: account.clone(),
+        actor: account.clone(),
+        action: format!("sub_merchant.wechat_channel.{}", change.channel.as_str()),
+        target: format!("sub_merchant/{id}"),
+        fields: vec!["wechat_channel".to_owned()],
+        at_ms: state.clock.now_ms(),
+    };
+    let saved = state
+        .store
+        .set_sub_merchant_channel(&account, id, change.channel, opened, &audit)
+        .await?;
+    if !saved {
+        return Err(AppError::not_found());
+    }
+    Ok(ApiJson(sub_merchant_detail(&state, &account, id).await?))
+}
+
+/// Asks WeChat whether a merchant ID has opened Maidan, retrying a short outage. A merchant ID
+/// WeChat does not know has not opened it.
+async fn maidan_opened(state: &AppState, merchant_id: &str) -> Result<bool, AppError> {
+    let mut attempt = 0;
+    loop {
+        match state.upstream.maidan_opened(merchant_id).await {
+            Ok(opened) => return Ok(opened.unwrap_or(false)),
+            Err(UpstreamError::Transient(reason)) if attempt < 2 => {
+                attempt += 1;
+                tracing::info!(merchant_id, attempt, %reason, "upstream retry");
+                tokio::time::sleep(std::time::Duration::from_millis(100 << attempt)).await;
+            }
+            Err(e) => return Err(AppError::internal(format!("maidan status: {e}"))),
+        }
+    }
 }
 
 fn accepted(job: Job) -> Result<Response, AppError> {

@@ -240,6 +240,32 @@ pub trait Store: Send + Sync + 'static {
         page_size: u32,
     ) -> Result<(Vec<AuditEvent>, u64)>;
 
+    /// One of the account's sub-merchants, and when it was last synced (ms).
+    async fn sub_merchant(
+        &self,
+        account_id: &str,
+        id: i64,
+    ) -> Result<Option<(SubMerchantSummary, i64)>>;
+
+    /// 切换渠道: sets the channel (and the Maidan status just read upstream) with its audit
+    /// event, in one transaction. False when the sub-merchant is not the account's.
+    async fn set_sub_merchant_channel(
+        &self,
+        account_id: &str,
+        id: i64,
+        channel: WechatChannel,
+        maidan_opened: bool,
+        audit: &NewAuditEvent,
+    ) -> Result<bool>;
+
+    /// The newest audit events of one target of the account.
+    async fn audit_events_of(
+        &self,
+        account_id: &str,
+        target: &str,
+        limit: u32,
+    ) -> Result<Vec<AuditEvent>>;
+
     /// The account's provider IDs, in order.
     async fn provider_ids(&self, account_id: &str) -> Result<Vec<String>>;
 

@@ -333,20 +333,7 @@ impl Store for SqliteStore {
         if done.rows_affected() != 1 {
             return Ok(false);
         }
-        let fields = serde_json::to_string(&audit.fields)
-            .map_err(|e| StoreError::Corrupt(format!("audit fields: {e}")))?;
-        sqlx::query(
-            "INSERT INTO audit_events (account_id, actor, action, target, fields, at)
-             VALUES (?, ?, ?, ?, ?, ?)",
-        )
-        .bind(&audit.account_id)
-        .bind(&audit.actor)
-        .bind(&audit.action)
-        .bind(&audit.target)
-        .bind(fields)
-        .bind(audit.at_ms)
-        .execute(&mut *tx)
-        .await?;
+        insert_audit(&mut tx, audit).await?;
         tx.commit().await?;
         Ok(true)
     }
@@ -373,19 +360,74 @@ impl Store for SqliteStore {
         .await?;
         let events = rows
             .iter()
-            .map(|row| {
-                let fields: String = row.try_get("fields")?;
-                Ok(AuditEvent {
-                    at: rfc3339(row.try_get("at")?),
-                    actor: row.try_get("actor")?,
-                    action: row.try_get("action")?,
-                    target: row.try_get("target")?,
-                    fields: serde_json::from_str(&fields)
-                        .map_err(|e| StoreError::Corrupt(format!("audit fields: {e}")))?,
-                })
-            })
+            .map(audit_from_row)
             .collect::<Result<Vec<_>>>()?;
         Ok((events, u64::try_from(total).unwrap_or_default()))
+    }
+
+    async fn sub_merchant(
+        &self,
+        account_id: &str,
+        id: i64,
+    ) -> Result<Option<(SubMerchantSummary, i64)>> {
+        let row = sqlx::query(
+            "SELECT s.id, s.merchant_id, s.name, s.provider_id, p.name AS provider_name, s.channel,
+                    s.maidan_opened, s.sub_provider_account_id, s.keys_set, s.synced_at
+             FROM sub_merchants s JOIN providers p ON p.provider_id = s.provider_id
+             WHERE s.id = ? AND p.account_id = ?",
+        )
+        .bind(id)
+        .bind(account_id)
+        .fetch_optional(&self.pool)
+        .await?;
+        row.map(|row| Ok((sub_merchant_from_row(&row)?, row.try_get("synced_at")?)))
+            .transpose()
+    }
+
+    async fn set_sub_merchant_channel(
+        &self,
+        account_id: &str,
+        id: i64,
+        channel: WechatChannel,
+        maidan_opened: bool,
+        audit: &NewAuditEvent,
+    ) -> Result<bool> {
+        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        let done = sqlx::query(
+            "UPDATE sub_merchants SET channel = ?, maidan_opened = ?
+             WHERE id = ? AND provider_id IN (SELECT provider_id FROM providers WHERE account_id = ?)",
+        )
+        .bind(channel.as_str())
+        .bind(maidan_opened)
+        .bind(id)
+        .bind(account_id)
+        .execute(&mut *tx)
+        .await?;
+        if done.rows_affected() != 1 {
+            return Ok(false);
+        }
+        bump_version(&mut tx, account_id).await?;
+        insert_audit(&mut tx, audit).await?;
+        tx.commit().await?;
+        Ok(true)
+    }
+
+    async fn audit_events_of(
+        &self,
+        account_id: &str,
+        target: &str,
+        limit: u32,
+    ) -> Result<Vec<AuditEvent>> {
+        let rows = sqlx::query(
+            "SELECT actor, action, target, fields, at FROM audit_events
+             WHERE account_id = ? AND target = ? ORDER BY id DESC LIMIT ?",
+        )
+        .bind(account_id)
+        .bind(target)
+        .bind(i64::from(limit))
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(audit_from_row).collect()
     }
 
     async fn provider_ids(&self, account_id: &str) -> Result<Vec<String>> {
@@ -701,21 +743,7 @@ impl Store for SqliteStore {
         let rows = query.build().fetch_all(&self.pool).await?;
         let items = rows
             .iter()
-            .map(|row| {
-                let channel: String = row.try_get("channel")?;
-                Ok(SubMerchantSummary {
-                    id: row.try_get("id")?,
-                    merchant_id: row.try_get("merchant_id")?,
-                    name: row.try_get("name")?,
-                    provider_id: row.try_get("provider_id")?,
-                    provider_name: row.try_get("provider_name")?,
-                    channel: WechatChannel::parse(&channel)
-                        .ok_or_else(|| StoreError::Corrupt(format!("channel {channel:?}")))?,
-                    maidan_opened: row.try_get("maidan_opened")?,
-                    sub_provider_account_id: row.try_get("sub_provider_account_id")?,
-                    keys_set: row.try_get("keys_set")?,
-                })
-            })
+            .map(sub_merchant_from_row)
             .collect::<Result<Vec<_>>>()?;
         Ok((items, total))
     }
@@ -860,6 +888,52 @@ fn push_sub_merchant_conditions<'a>(
             .push_bind(pattern)
             .push(" ESCAPE '\\')");
     }
+}
+
+async fn insert_audit(tx: &mut sqlx::SqliteConnection, audit: &NewAuditEvent) -> Result<()> {
+    let fields = serde_json::to_string(&audit.fields)
+        .map_err(|e| StoreError::Corrupt(format!("audit fields: {e}")))?;
+    sqlx::query(
+        "INSERT INTO audit_events (account_id, actor, action, target, fields, at)
+         VALUES (?, ?, ?, ?, ?, ?)",
+    )
+    .bind(&audit.account_id)
+    .bind(&audit.actor)
+    .bind(&audit.action)
+    .bind(&audit.target)
+    .bind(fields)
+    .bind(audit.at_ms)
+    .execute(tx)
+    .await?;
+    Ok(())
+}
+
+fn audit_from_row(row: &sqlx::sqlite::SqliteRow) -> Result<AuditEvent> {
+    let fields: String = row.try_get("fields")?;
+    Ok(AuditEvent {
+        at: rfc3339(row.try_get("at")?),
+        actor: row.try_get("actor")?,
+        action: row.try_get("action")?,
+        target: row.try_get("target")?,
+        fields: serde_json::from_str(&fields)
+            .map_err(|e| StoreError::Corrupt(format!("audit fields: {e}")))?,
+    })
+}
+
+fn sub_merchant_from_row(row: &sqlx::sqlite::SqliteRow) -> Result<SubMerchantSummary> {
+    let channel: String = row.try_get("channel")?;
+    Ok(SubMerchantSummary {
+        id: row.try_get("id")?,
+        merchant_id: row.try_get("merchant_id")?,
+        name: row.try_get("name")?,
+        provider_id: row.try_get("provider_id")?,
+        provider_name: row.try_get("provider_name")?,
+        channel: WechatChannel::parse(&channel)
+            .ok_or_else(|| StoreError::Corrupt(format!("channel {channel:?}")))?,
+        maidan_opened: row.try_get("maidan_opened")?,
+        sub_provider_account_id: row.try_get("sub_provider_account_id")?,
+        keys_set: row.try_get("keys_set")?,
+    })
 }
 
 /// Marks the account's sub-merchants as changed (see [`CountCache`]).

@@ -90,6 +90,10 @@ pub trait MaidanUpstream: Send + Sync + 'static {
         limit: u32,
     ) -> Result<SubMerchantPage, UpstreamError>;
 
+    /// Whether a WeChat Pay merchant ID has opened WeChat Maidan; `None` when the upstream
+    /// does not know the merchant ID.
+    async fn maidan_opened(&self, merchant_id: &str) -> Result<Option<bool>, UpstreamError>;
+
     /// The historical transactions of one sub-merchant.
     async fn transactions(
         &self,

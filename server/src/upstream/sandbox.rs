@@ -48,6 +48,8 @@ pub const STAFF_1: &str = "o_sandbox_staff_1";
 struct World {
     users: Vec<WechatUser>,
     providers: Vec<UpstreamProvider>,
+    /// Merchant IDs that opened WeChat Maidan after start-up (the phone binding flow).
+    opened: std::collections::HashSet<String>,
 }
 
 /// Sub-merchants of a provider that was added after start-up (sandbox control).
@@ -144,6 +146,7 @@ impl Sandbox {
                 provider("1900000103", "深圳南山买单服务商", ADMIN_1),
                 provider("1900000201", "成都锦江买单服务商", ADMIN_2),
             ],
+            opened: std::collections::HashSet::new(),
         };
         let latency_ms = u64::try_from(config.latency.as_millis()).unwrap_or(u64::MAX);
         Sandbox {
@@ -250,6 +253,25 @@ impl Sandbox {
     }
 }
 
+impl Sandbox {
+    /// A sub-merchant by its merchant ID, as its provider's pages list it.
+    pub fn sub_merchant_by_id(&self, merchant_id: &str) -> Option<UpstreamSubMerchant> {
+        let (ordinal, index) = merchant_ordinal(merchant_id)?;
+        let provider = self.providers().into_iter().nth(ordinal)?;
+        (index < self.sub_merchant_count(ordinal))
+            .then(|| self.sub_merchant(ordinal, &provider.provider_id, index))
+    }
+
+    /// Marks a merchant ID as having opened WeChat Maidan (what the phone binding does).
+    pub fn open_maidan(&self, merchant_id: &str) -> bool {
+        self.sub_merchant_by_id(merchant_id).is_some()
+            && self
+                .world
+                .write()
+                .is_ok_and(|mut world| world.opened.insert(merchant_id.to_owned()) || true)
+    }
+}
+
 fn merchant_ordinal(merchant_id: &str) -> Option<(usize, u64)> {
     let digits = merchant_id.strip_prefix("16")?;
     if digits.len() != 8 || !digits.bytes().all(|b| b.is_ascii_digit()) {
@@ -300,14 +322,33 @@ impl MaidanUpstream for Sandbox {
         };
         let total = self.sub_merchant_count(ordinal);
         let end = cursor.saturating_add(u64::from(limit.max(1))).min(total);
+        let world = self
+            .world
+            .read()
+            .map_err(|_| UpstreamError::Transient("sandbox lock poisoned".into()))?;
         let items = (cursor.min(end)..end)
-            .map(|i| self.sub_merchant(ordinal, provider_id, i))
+            .map(|i| {
+                let mut item = self.sub_merchant(ordinal, provider_id, i);
+                item.maidan_opened |= world.opened.contains(&item.merchant_id);
+                item
+            })
             .collect();
         Ok(SubMerchantPage {
             items,
             next_cursor: (end < total).then_some(end),
             total,
         })
+    }
+
+    async fn maidan_opened(&self, merchant_id: &str) -> Result<Option<bool>, UpstreamError> {
+        self.behave().await?;
+        Ok(self.sub_merchant_by_id(merchant_id).map(|m| {
+            m.maidan_opened
+                || self
+                    .world
+                    .read()
+                    .is_ok_and(|world| world.opened.contains(merchant_id))
+        }))
     }
 
     async fn transactions(
