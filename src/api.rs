@@ -5,9 +5,9 @@ use domain::provider_config::{BasicInfo, ProviderDetail, UpdateAlipay, UpdateWec
 use domain::{
     ErrorBody, ErrorCode, ErrorEnvelope, FieldError, Lang,
     api::{
-        AuditEvent, ConfirmProviderSync, Health, Job, ListQuery, LoginRequest,
+        AuditEvent, ChannelChange, ConfirmProviderSync, Health, Job, ListQuery, LoginRequest,
         MobileProviderSyncTicket, Page, ProviderSummary, ProviderSyncTicket, SessionInfo,
-        SubMerchantSummary, WechatUser,
+        SubMerchantDetail, SubMerchantSummary, WechatChannel, WechatUser,
     },
 };
 use gloo_net::http::{Request, RequestBuilder, Response};
@@ -304,4 +304,20 @@ pub fn sub_merchant_query(filter: &[(&str, String)]) -> String {
 pub async fn list_sub_merchants(query: &str) -> Result<Page<SubMerchantSummary>, ApiError> {
     let url = format!("{BASE}/sub-merchants?{query}");
     json(send(with_lang(Request::get(&url)).build()).await?).await
+}
+
+/// `GET /sub-merchants/{id}`.
+pub async fn sub_merchant(id: i64) -> Result<SubMerchantDetail, ApiError> {
+    let url = format!("{BASE}/sub-merchants/{id}");
+    json(send(with_lang(Request::get(&url)).build()).await?).await
+}
+
+/// `PUT /sub-merchants/{id}/wechat-channel`: 切换渠道.
+pub async fn switch_channel(
+    id: i64,
+    channel: WechatChannel,
+) -> Result<SubMerchantDetail, ApiError> {
+    let url = format!("{BASE}/sub-merchants/{id}/wechat-channel");
+    let body = ChannelChange { channel };
+    json(send(with_lang(Request::put(&url)).json(&body)).await?).await
 }

@@ -12,7 +12,8 @@ use crate::{
     pages::{
         audit::AuditPage, login::LoginPage, mobile_provider_sync::MobileProviderSyncPage,
         not_found::NotFoundPage, overview::OverviewPage, provider_detail::ProviderDetailPage,
-        providers::ProvidersPage, sub_merchants::SubMerchantsPage,
+        providers::ProvidersPage, sub_merchant_detail::SubMerchantDetailPage,
+        sub_merchants::SubMerchantsPage,
     },
     state::session::provide_session,
 };
@@ -30,6 +31,7 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/providers/:id") view=|| view! { <Shell><ProviderDetailPage/></Shell> }/>
                 <Route path=path!("/audit") view=|| view! { <Shell><AuditPage/></Shell> }/>
                 <Route path=path!("/sub-merchants") view=|| view! { <Shell><SubMerchantsPage/></Shell> }/>
+                <Route path=path!("/sub-merchants/:id") view=|| view! { <Shell><SubMerchantDetailPage/></Shell> }/>
                 <Route path=path!("/m/provider-sync/:id") view=MobileProviderSyncPage/>
             </FlatRoutes>
         </Router>

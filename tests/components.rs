@@ -230,3 +230,66 @@ async fn the_qr_canvas_draws_a_square_non_blank_code_of_the_asked_size() {
     let inside = (4 * module * w as usize + 4 * module) * 4;
     assert!(pixels[inside] < 128);
 }
+
+#[wasm_bindgen_test]
+async fn switch_results_name_each_refused_row_and_link_to_opening_maidan() {
+    use console::{
+        api::ApiError,
+        components::channel_switch::{SwitchOutcome, SwitchResults},
+    };
+    use domain::{
+        ErrorBody, ErrorCode,
+        api::{SubMerchantSummary, WechatChannel},
+    };
+    let row = |id: i64, merchant_id: &str| SubMerchantSummary {
+        id,
+        merchant_id: merchant_id.to_owned(),
+        name: format!("杭州·测试店 {id}"),
+        provider_id: "1900000101".to_owned(),
+        provider_name: "杭州西湖买单服务商".to_owned(),
+        channel: WechatChannel::OfficialDirect,
+        maidan_opened: id == 1,
+        sub_provider_account_id: None,
+        keys_set: false,
+    };
+    let refused = ApiError::Api(ErrorBody {
+        code: ErrorCode::MaidanNotOpened,
+        message: String::new(),
+        reason: None,
+        fields: Default::default(),
+        retry_after_s: None,
+        request_id: "req_0123456789abcdef".to_owned(),
+    });
+    let outcomes = vec![
+        SwitchOutcome {
+            row: row(1, "1600000001"),
+            result: Ok(()),
+        },
+        SwitchOutcome {
+            row: row(2, "1600000002"),
+            result: Err(refused),
+        },
+    ];
+    let root = fresh_root();
+    let _app = leptos::mount::mount_to(root.clone(), move || {
+        view! {
+            <Harness>
+                <SwitchResults outcomes=outcomes to=WechatChannel::WechatMaidan/>
+            </Harness>
+        }
+    });
+    tick().await;
+    let text = text_of(&root, "[data-testid=switch-results]");
+    assert!(text.contains("切换结果：成功 1 个，未切换 1 个。"), "{text}");
+    assert!(text.contains("已切换为【微信买单】"), "{text}");
+    assert!(text.contains("需要先开通才能切换"), "{text}");
+    assert!(text.contains("req_0123456789abcdef"), "{text}");
+    let links = root.inner_html().matches("open-maidan-link").count();
+    assert_eq!(links, 1, "only the refused row links to 开通微信买单");
+    let href = root
+        .query_selector("[data-testid=open-maidan-link]")
+        .unwrap()
+        .unwrap()
+        .get_attribute("href");
+    assert_eq!(href.as_deref(), Some("/maidan/open?merchant_id=1600000002"));
+}

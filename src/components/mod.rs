@@ -1,5 +1,6 @@
 //! Pieces that pages share.
 
+pub mod channel_switch;
 pub mod config_form;
 pub mod dialog;
 pub mod error_note;

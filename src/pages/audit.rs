@@ -10,11 +10,13 @@ use crate::{
     pages::overview::local_time,
 };
 
-fn action_key(action: &str) -> Option<Key> {
+pub fn action_key(action: &str) -> Option<Key> {
     match action {
         "provider.basic_info.updated" => Some(Key::ActionBasic),
         "provider.wechat_pay.updated" => Some(Key::ActionWechat),
         "provider.alipay.updated" => Some(Key::ActionAlipay),
+        "sub_merchant.wechat_channel.wechat_maidan" => Some(Key::ActionChannelMaidan),
+        "sub_merchant.wechat_channel.official_direct" => Some(Key::ActionChannelDirect),
         _ => None,
     }
 }

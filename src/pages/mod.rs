@@ -7,4 +7,5 @@ pub mod not_found;
 pub mod overview;
 pub mod provider_detail;
 pub mod providers;
+pub mod sub_merchant_detail;
 pub mod sub_merchants;

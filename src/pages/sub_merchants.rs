@@ -14,7 +14,11 @@ use leptos_router::{
 
 use crate::{
     api::{self, ApiError, Polled},
-    components::{error_note::ErrorNote, pager::Pager},
+    components::{
+        channel_switch::{SwitchDialog, SwitchPlan, SwitchResults, channel_key, other},
+        error_note::ErrorNote,
+        pager::Pager,
+    },
     i18n::{Key, fill, tr, use_i18n},
     state::poll::{self, Stop},
 };
@@ -141,6 +145,30 @@ pub fn SubMerchantsPage() -> impl IntoView {
     };
     let error = Signal::derive(move || list.get().and_then(Result::err));
 
+    // 切换渠道: one row (its other channel) or the selection (a chosen channel).
+    let selected = RwSignal::new(Vec::<SubMerchantSummary>::new());
+    let plan = RwSignal::new(None::<SwitchPlan>);
+    let on_switch = Callback::new(move |row: SubMerchantSummary| {
+        let to = other(row.channel);
+        plan.set(Some(SwitchPlan {
+            rows: vec![row],
+            to,
+            outcomes: None,
+        }));
+    });
+    let switch_selected = move |to: WechatChannel| {
+        plan.set(Some(SwitchPlan {
+            rows: selected.get(),
+            to,
+            outcomes: None,
+        }));
+    };
+    let on_done = Callback::new(move |done: SwitchPlan| {
+        selected.set(Vec::new());
+        plan.set(Some(done));
+        version.update(|v| *v += 1);
+    });
+
     view! {
         <div class="page-head">
             <div>
@@ -156,6 +184,12 @@ pub fn SubMerchantsPage() -> impl IntoView {
             <p class="note note-info"><a href="/providers">{tr(Key::GoSyncProviders)}" →"</a></p>
         </Show>
         {move || job.get().map(|j| view! { <JobBanner job=j/> })}
+        {move || plan.get().map(|next| match next.outcomes {
+            Some(outcomes) => view! { <SwitchResults outcomes=outcomes to=next.to/> }.into_any(),
+            None => view! {
+                <SwitchDialog plan=next on_close=Callback::new(move |()| plan.set(None)) on_done=on_done/>
+            }.into_any(),
+        })}
         <section class="card">
             <div class="toolbar">
                 <select
@@ -166,8 +200,12 @@ pub fn SubMerchantsPage() -> impl IntoView {
                 >
                     <option value="">{tr(Key::AllProviders)}</option>
                     {move || providers.get().and_then(Result::ok).map(|list| {
-                        list.items.into_iter().map(|p| view! {
-                            <option value=p.provider_id.clone()>{p.name}</option>
+                        // Options arrive after the select's value was set: each marks itself.
+                        list.items.into_iter().map(|p| {
+                            let id = p.provider_id.clone();
+                            view! {
+                                <option value=p.provider_id selected=move || param("provider_id") == id>{p.name}</option>
+                            }
                         }).collect_view()
                     })}
                 </select>
@@ -195,6 +233,20 @@ pub fn SubMerchantsPage() -> impl IntoView {
             {move || list.get().and_then(Result::ok).map(|list| {
                 let pages = list.pages();
                 let total = list.total;
+                let bulk = (!selected.with(Vec::is_empty)).then(|| view! {
+                    <div class="bulk-bar" data-testid="bulk-bar">
+                        <span>{move || fill(i18n.t(Key::SelectedCount), &[("count", selected.with(Vec::len).to_string())])}</span>
+                        <button type="button" class="btn btn-small" on:click=move |_| switch_selected(WechatChannel::WechatMaidan)>
+                            {tr(Key::SwitchToMaidan)}
+                        </button>
+                        <button type="button" class="btn btn-small" on:click=move |_| switch_selected(WechatChannel::OfficialDirect)>
+                            {tr(Key::SwitchToDirect)}
+                        </button>
+                        <button type="button" class="btn btn-small btn-ghost" on:click=move |_| selected.set(Vec::new())>
+                            {tr(Key::ClearSelection)}
+                        </button>
+                    </div>
+                });
                 if list.items.is_empty() {
                     let filtered = ["provider_id", "channel", "q"]
                         .iter()
@@ -209,7 +261,8 @@ pub fn SubMerchantsPage() -> impl IntoView {
                     view! { <p class="empty-row">{tr(key)}</p> }.into_any()
                 } else {
                     view! {
-                        <SubMerchantTable items=list.items/>
+                        {bulk}
+                        <SubMerchantTable items=list.items selected=selected on_switch=on_switch/>
                         <Pager page=page total=total pages=pages/>
                     }.into_any()
                 }
@@ -218,23 +271,40 @@ pub fn SubMerchantsPage() -> impl IntoView {
     }
 }
 
-fn channel_key(channel: WechatChannel) -> Key {
-    match channel {
-        WechatChannel::OfficialDirect => Key::ChannelDirect,
-        WechatChannel::WechatMaidan => Key::ChannelMaidan,
-    }
-}
-
 #[component]
-fn SubMerchantTable(items: Vec<SubMerchantSummary>) -> impl IntoView {
+fn SubMerchantTable(
+    items: Vec<SubMerchantSummary>,
+    selected: RwSignal<Vec<SubMerchantSummary>>,
+    on_switch: Callback<SubMerchantSummary>,
+) -> impl IntoView {
     let badge = |yes: bool, on: Key, off: Key| {
         view! {
             <span class="badge" class:badge-ok=yes class:badge-muted=!yes>{tr(if yes { on } else { off })}</span>
         }
     };
+    let is_selected = move |id: i64| selected.with(|s| s.iter().any(|m| m.id == id));
+    let page_items = StoredValue::new(items.clone());
+    let all_selected =
+        move || page_items.with_value(|items| items.iter().all(|m| is_selected(m.id)));
+    let toggle_page = move |_| {
+        let select = !all_selected();
+        selected.update(|s| {
+            page_items.with_value(|items| {
+                for m in items {
+                    s.retain(|x| x.id != m.id);
+                    if select {
+                        s.push(m.clone());
+                    }
+                }
+            });
+        });
+    };
     view! {
         <table class="table" data-testid="sub-merchants">
             <thead><tr>
+                <th class="col-check">
+                    <input type="checkbox" aria-label=tr(Key::SelectPage) prop:checked=all_selected on:change=toggle_page/>
+                </th>
                 <th>{tr(Key::ColSubMerchantName)}</th>
                 <th>{tr(Key::ColMerchantId)}</th>
                 <th>{tr(Key::ColProvider)}</th>
@@ -242,18 +312,41 @@ fn SubMerchantTable(items: Vec<SubMerchantSummary>) -> impl IntoView {
                 <th>{tr(Key::ColMaidan)}</th>
                 <th>{tr(Key::ColSubProvider)}</th>
                 <th>{tr(Key::ColKeys)}</th>
+                <th>{tr(Key::ColActions)}</th>
             </tr></thead>
             <tbody>
-                {items.into_iter().map(|m| view! {
-                    <tr>
-                        <td>{m.name}</td>
-                        <td><code>{m.merchant_id}</code></td>
-                        <td>{m.provider_name}</td>
-                        <td>{tr(channel_key(m.channel))}</td>
-                        <td>{badge(m.maidan_opened, Key::Opened, Key::NotOpened)}</td>
-                        <td><code>{m.sub_provider_account_id.unwrap_or_default()}</code></td>
-                        <td>{badge(m.keys_set, Key::KeysSet, Key::KeysNotSet)}</td>
-                    </tr>
+                {items.into_iter().map(|m| {
+                    let id = m.id;
+                    let row = m.clone();
+                    let toggle = move |_| selected.update(|s| {
+                        if s.iter().any(|x| x.id == id) {
+                            s.retain(|x| x.id != id);
+                        } else {
+                            s.push(row.clone());
+                        }
+                    });
+                    let switch_row = m.clone();
+                    let merchant_id = m.merchant_id.clone();
+                    view! {
+                        <tr data-merchant-id=merchant_id>
+                            <td class="col-check">
+                                <input type="checkbox" aria-label=tr(Key::SelectRow) prop:checked=move || is_selected(id) on:change=toggle/>
+                            </td>
+                            <td><a href=format!("/sub-merchants/{id}")>{m.name}</a></td>
+                            <td><code>{m.merchant_id}</code></td>
+                            <td>{m.provider_name}</td>
+                            <td data-testid="channel">{tr(channel_key(m.channel))}</td>
+                            <td>{badge(m.maidan_opened, Key::Opened, Key::NotOpened)}</td>
+                            <td><code>{m.sub_provider_account_id.unwrap_or_default()}</code></td>
+                            <td>{badge(m.keys_set, Key::KeysSet, Key::KeysNotSet)}</td>
+                            <td>
+                                <button type="button" class="btn btn-small" data-testid="switch-channel"
+                                    on:click=move |_| on_switch.run(switch_row.clone())>
+                                    {tr(Key::SwitchChannel)}
+                                </button>
+                            </td>
+                        </tr>
+                    }
                 }).collect_view()}
             </tbody>
         </table>
