@@ -280,7 +280,10 @@ async fn switch_results_name_each_refused_row_and_link_to_opening_maidan() {
     });
     tick().await;
     let text = text_of(&root, "[data-testid=switch-results]");
-    assert!(text.contains("切换结果：成功 1 个，未切换 1 个。"), "{text}");
+    assert!(
+        text.contains("切换结果：成功 1 个，未切换 1 个。"),
+        "{text}"
+    );
     assert!(text.contains("已切换为【微信买单】"), "{text}");
     assert!(text.contains("需要先开通才能切换"), "{text}");
     assert!(text.contains("req_0123456789abcdef"), "{text}");

@@ -264,11 +264,14 @@ impl Sandbox {
 
     /// Marks a merchant ID as having opened WeChat Maidan (what the phone binding does).
     pub fn open_maidan(&self, merchant_id: &str) -> bool {
-        self.sub_merchant_by_id(merchant_id).is_some()
-            && self
-                .world
-                .write()
-                .is_ok_and(|mut world| world.opened.insert(merchant_id.to_owned()) || true)
+        if self.sub_merchant_by_id(merchant_id).is_none() {
+            return false;
+        }
+        let Ok(mut world) = self.world.write() else {
+            return false;
+        };
+        world.opened.insert(merchant_id.to_owned());
+        true
     }
 }
 
