@@ -315,17 +315,22 @@ pub struct AuditEvent {
 pub enum JobKind {
     /// 同步买单子商户: every sub-merchant of every provider of the account.
     SubMerchantSync,
+    /// 历史交易归属调整: a sub-merchant's transactions follow its new sub-provider.
+    Reattribution,
 }
 
 impl JobKind {
     pub const fn as_str(self) -> &'static str {
         match self {
             JobKind::SubMerchantSync => "sub_merchant_sync",
+            JobKind::Reattribution => "reattribution",
         }
     }
 
     pub fn parse(value: &str) -> Option<JobKind> {
-        (value == "sub_merchant_sync").then_some(JobKind::SubMerchantSync)
+        [JobKind::SubMerchantSync, JobKind::Reattribution]
+            .into_iter()
+            .find(|k| k.as_str() == value)
     }
 }
 
@@ -430,12 +435,98 @@ pub struct SubMerchantSummary {
 
 /// A sub-merchant's detail page: what the list shows, when it was last synced, and its
 /// change history (newest first).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct SubMerchantDetail {
     pub sub_merchant: SubMerchantSummary,
     pub synced_at: String,
     pub history: Vec<AuditEvent>,
+    /// The re-attribution of its transactions, while one is queued or running.
+    pub reattribution: Option<Job>,
+}
+
+/// `PUT /sub-merchants/{id}/sub-provider`: 修改子商户所属的子服务商.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct SubProviderChange {
+    /// The sub-provider's Tencent Cloud account ID; one of the provider's sub-providers.
+    pub account_id: String,
+}
+
+/// A sub-provider (子服务商) registered by a provider account.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct SubProvider {
+    /// Its Tencent Cloud account ID.
+    pub account_id: String,
+    pub name: String,
+    /// Percent, two decimals at most (statistics only); empty when not set.
+    #[serde(default)]
+    pub rebate_ratio: String,
+    #[serde(default)]
+    pub remark: String,
+}
+
+impl SubProvider {
+    /// Every field by its rule; the fields that break one.
+    pub fn check(&self) -> Vec<(&'static str, crate::FieldError)> {
+        let mut errors = Vec::new();
+        if let Err(e) = crate::rules::AccountId::parse(&self.account_id) {
+            errors.push(("account_id", e));
+        }
+        if let Err(e) = crate::rules::required(&self.name).and_then(|n| crate::rules::text(n, 50)) {
+            errors.push(("name", e));
+        }
+        if !self.rebate_ratio.trim().is_empty()
+            && let Err(e) = crate::rules::rebate_ratio(&self.rebate_ratio)
+        {
+            errors.push(("rebate_ratio", e));
+        }
+        if let Err(e) = crate::rules::text(&self.remark, 200) {
+            errors.push(("remark", e));
+        }
+        errors
+    }
+}
+
+/// One payment of a sub-merchant, as Cloud Pay recorded it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Transaction {
+    pub id: i64,
+    pub sub_merchant_id: i64,
+    pub merchant_id: String,
+    pub sub_merchant_name: String,
+    /// The sub-provider the payment is attributed to.
+    pub sub_provider_account_id: Option<String>,
+    /// In fen (0.01 CNY).
+    pub amount_fen: i64,
+    pub paid_at: String,
+}
+
+/// Filters of `GET /transactions`; `from`/`to` are dates (`YYYY-MM-DD`, inclusive, UTC+8).
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::IntoParams))]
+pub struct TransactionQuery {
+    pub sub_merchant_id: Option<i64>,
+    pub sub_provider_account_id: Option<String>,
+    pub from: Option<String>,
+    pub to: Option<String>,
+    pub page: Option<u32>,
+    pub page_size: Option<u32>,
+}
+
+/// A page of transactions with the totals of the whole filter.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct TransactionPage {
+    pub items: Vec<Transaction>,
+    pub total: u64,
+    pub amount_fen: i64,
+    pub page: u32,
+    pub page_size: u32,
+    /// A re-attribution that touches this filter is running: the totals are changing.
+    pub changing: bool,
 }
 
 /// `PUT /sub-merchants/{id}/wechat-channel`: 切换渠道.

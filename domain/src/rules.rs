@@ -19,6 +19,15 @@ pub enum FieldError {
     /// Too long.
     #[error("at most {max} characters")]
     TooLong { max: usize },
+    /// Not one of the provider's sub-providers.
+    #[error("not a registered sub-provider")]
+    NotRegistered,
+    /// Registered already (a sub-provider's account ID, for one).
+    #[error("already exists")]
+    AlreadyExists,
+    /// Not a calendar date `YYYY-MM-DD`.
+    #[error("date YYYY-MM-DD")]
+    Date,
     /// A number above its limit.
     #[error("at most {max}")]
     TooLarge { max: u64 },
@@ -73,6 +82,12 @@ impl FieldError {
                 format!("最多 {max} 个字符，请删减后重新输入。")
             }
             (FieldError::TooLong { max }, Lang::En) => format!("Use at most {max} characters."),
+            (FieldError::NotRegistered, Lang::Zh) => "该账号不是本服务商的子服务商，请先在【子服务商】中添加。".into(),
+            (FieldError::NotRegistered, Lang::En) => "Not one of this provider's sub-providers: add it under Sub-providers first.".into(),
+            (FieldError::AlreadyExists, Lang::Zh) => "已存在，无需重复添加；如需修改，请编辑已有的一项。".into(),
+            (FieldError::AlreadyExists, Lang::En) => "It exists already; edit it instead of adding it again.".into(),
+            (FieldError::Date, Lang::Zh) => "日期格式为 YYYY-MM-DD，例如 2026-01-31。".into(),
+            (FieldError::Date, Lang::En) => "Use a date like 2026-01-31 (YYYY-MM-DD).".into(),
             (FieldError::TooLarge { max }, Lang::Zh) => format!("不能大于 {max}，请改小后重试。"),
             (FieldError::TooLarge { max }, Lang::En) => format!("Use at most {max}."),
             (FieldError::WechatAppId, Lang::Zh) => {
@@ -181,7 +196,52 @@ pub fn login_password(value: &str) -> Result<&str, FieldError> {
     }
 }
 
-fn required(value: &str) -> Result<&str, FieldError> {
+/// A calendar date `YYYY-MM-DD` (1970–9999), as days since 1970-01-01.
+pub fn date(value: &str) -> Result<i64, FieldError> {
+    let b = value.trim().as_bytes();
+    let digits = |r: std::ops::Range<usize>| -> Option<i64> {
+        b.get(r)?.iter().try_fold(0_i64, |n, d| {
+            d.is_ascii_digit().then(|| n * 10 + i64::from(d - b'0'))
+        })
+    };
+    let parsed = (b.len() == 10 && b[4] == b'-' && b[7] == b'-')
+        .then(|| Some((digits(0..4)?, digits(5..7)?, digits(8..10)?)))
+        .flatten();
+    let (y, m, d) = parsed.ok_or(FieldError::Date)?;
+    let leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+    let days_in = [
+        31,
+        if leap { 29 } else { 28 },
+        31,
+        30,
+        31,
+        30,
+        31,
+        31,
+        30,
+        31,
+        30,
+        31,
+    ];
+    if !(1970..=9999).contains(&y)
+        || !(1..=12).contains(&m)
+        || d < 1
+        || d > days_in[(m - 1) as usize]
+    {
+        return Err(FieldError::Date);
+    }
+    // Days from civil (Howard Hinnant's algorithm).
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let mp = (m + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    Ok(era * 146_097 + doe - 719_468)
+}
+
+/// Something other than blanks, trimmed.
+pub fn required(value: &str) -> Result<&str, FieldError> {
     let value = value.trim();
     if value.is_empty() {
         Err(FieldError::Required)
@@ -664,5 +724,28 @@ mod tests {
             image_data_url(&big, 200),
             Err(FieldError::FileTooLarge { max_kb: 200 })
         );
+    }
+}
+
+#[cfg(test)]
+mod date_tests {
+    use super::*;
+
+    #[test]
+    fn dates_count_days_from_1970_and_refuse_what_is_not_a_day() {
+        assert_eq!(date("1970-01-01"), Ok(0));
+        assert_eq!(date("2026-01-01"), Ok(20_454));
+        assert_eq!(date("2024-02-29"), Ok(19_782));
+        for bad in [
+            "2023-02-29",
+            "2026-13-01",
+            "2026-1-01",
+            "26-01-01",
+            "",
+            "2026/01/01",
+            "1969-12-31",
+        ] {
+            assert_eq!(date(bad), Err(FieldError::Date), "{bad}");
+        }
     }
 }

@@ -56,5 +56,21 @@ pub async fn demo_bindings(
     if existing.is_empty() {
         store.sync_providers(OWNER, &bound, now_ms).await?;
     }
+    // The demo sub-provider accounts are 演示服务商's sub-providers.
+    const PROVIDER_ACCOUNT: &str = "100000000001";
+    for (id, name, role) in DEMO_ACCOUNTS {
+        if role != domain::api::AccountRole::SubProvider {
+            continue;
+        }
+        let sub_provider = domain::api::SubProvider {
+            account_id: id.to_owned(),
+            name: name.to_owned(),
+            rebate_ratio: String::new(),
+            remark: "沙箱演示子服务商".to_owned(),
+        };
+        store
+            .save_sub_provider(PROVIDER_ACCOUNT, &sub_provider, true, now_ms, None)
+            .await?;
+    }
     Ok(())
 }

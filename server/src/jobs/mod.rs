@@ -79,6 +79,7 @@ pub async fn run_next(state: &AppState, max_pages: Option<usize>) -> Result<bool
     tracing::info!(job = %job.id, kind = ?job.kind, "job claimed");
     match job.kind {
         JobKind::SubMerchantSync => sync_sub_merchants(state, &job, max_pages).await?,
+        JobKind::Reattribution => reattribute(state, &job, max_pages).await?,
     }
     Ok(true)
 }
@@ -104,6 +105,78 @@ async fn page_with_retries(
             other => return other,
         }
     }
+}
+
+async fn history_with_retries(
+    state: &AppState,
+    merchant_ids: &[String],
+) -> Result<Vec<crate::upstream::UpstreamTransaction>, UpstreamError> {
+    let mut attempt = 0;
+    loop {
+        match state.upstream.transactions_of(merchant_ids).await {
+            Err(UpstreamError::Transient(reason)) if attempt + 1 < ATTEMPTS => {
+                attempt += 1;
+                tracing::info!(attempt, %reason, "upstream retry (history)");
+                tokio::time::sleep(Duration::from_millis(50 << attempt)).await;
+            }
+            other => return other,
+        }
+    }
+}
+
+/// Transactions re-attributed per database transaction.
+pub const REATTRIBUTION_BATCH: u32 = 10_000;
+
+/// 历史交易归属调整: walks the sub-merchant's transactions by id, a batch per database
+/// transaction with its checkpoint, attributing each to the sub-merchant's current
+/// sub-provider.
+async fn reattribute(
+    state: &AppState,
+    job: &JobRecord,
+    max_pages: Option<usize>,
+) -> Result<(), AppError> {
+    let store = &state.store;
+    let Ok(sub_merchant_id) = job.subject.parse::<i64>() else {
+        let now = state.clock.now_ms();
+        return Ok(store
+            .finish_job(&job.id, JobState::Failed, Some("bad subject"), now)
+            .await?);
+    };
+    if job.total == 0 {
+        let total = store.count_transactions_of(sub_merchant_id).await?;
+        store.set_job_total(&job.id, total).await?;
+    }
+    let mut after = job
+        .checkpoint
+        .map_or(0, |c| i64::try_from(c.cursor).unwrap_or(i64::MAX));
+    let mut batches = 0;
+    loop {
+        let now = state.clock.now_ms();
+        let done = store
+            .reattribute_batch(
+                &job.id,
+                sub_merchant_id,
+                after,
+                REATTRIBUTION_BATCH,
+                now + lease_ms(state),
+                now,
+            )
+            .await?;
+        let Some(last) = done else {
+            break;
+        };
+        after = last;
+        batches += 1;
+        if max_pages.is_some_and(|max| batches >= max) {
+            return Ok(());
+        }
+    }
+    let now = state.clock.now_ms();
+    store
+        .finish_job(&job.id, JobState::Succeeded, None, now)
+        .await?;
+    tracing::info!(job = %job.id, sub_merchant_id, "re-attribution done");
+    Ok(())
 }
 
 /// 同步买单子商户: every sub-merchant of every provider of the account.
@@ -145,7 +218,16 @@ async fn sync_sub_merchants(
             tokio::spawn(async move {
                 let limit = state.settings.sync_page_size.max(1);
                 let page = page_with_retries(&state, &provider, at.cursor, limit).await;
-                (provider, page)
+                // Their payment history comes along (kept for sub-merchants seen the first time).
+                let history = match &page {
+                    Ok(page) => {
+                        let ids: Vec<String> =
+                            page.items.iter().map(|m| m.merchant_id.clone()).collect();
+                        history_with_retries(&state, &ids).await
+                    }
+                    Err(_) => Ok(Vec::new()),
+                };
+                (provider, page.and_then(|page| history.map(|h| (page, h))))
             })
         })
     };
@@ -155,8 +237,8 @@ async fn sync_sub_merchants(
             .await
             .map_err(|e| AppError::internal(format!("page fetch: {e}")))?;
         let provider = &provider;
-        let page = match page {
-            Ok(page) => page,
+        let (page, history) = match page {
+            Ok(fetched) => fetched,
             Err(e) => {
                 tracing::warn!(job = %job.id, %provider, error = %e, "sync page failed");
                 return Ok(fail(format!(
@@ -202,6 +284,7 @@ async fn sync_sub_merchants(
                 account_id: &job.account_id,
                 provider_id: provider,
                 rows: &rows,
+                transactions: &history,
                 failures,
                 next,
                 now_ms: now,

@@ -7,6 +7,8 @@ pub mod providers;
 pub mod sandbox;
 pub mod session;
 pub mod sub_merchants;
+pub mod sub_providers;
+pub mod transactions;
 
 use utoipa_axum::router::OpenApiRouter;
 
@@ -20,7 +22,9 @@ pub fn v1(state: &AppState) -> OpenApiRouter<AppState> {
         .merge(providers::router())
         .merge(provider_sync::router())
         .merge(provider_config::router())
-        .merge(sub_merchants::router());
+        .merge(sub_merchants::router())
+        .merge(sub_providers::router())
+        .merge(transactions::router());
     if state.upstream.sandbox().is_some() {
         router = router.merge(sandbox::router());
     }

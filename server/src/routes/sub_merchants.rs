@@ -9,8 +9,8 @@ use axum::{
 use domain::{
     ErrorCode, FieldError,
     api::{
-        ChannelChange, Job, JobKind, JobState, ListQuery, Page, SubMerchantDetail,
-        SubMerchantQuery, SubMerchantSummary, WechatChannel,
+        AccountRole, ChannelChange, Job, JobKind, JobState, ListQuery, Page, SubMerchantDetail,
+        SubMerchantQuery, SubMerchantSummary, SubProviderChange, WechatChannel,
     },
 };
 use utoipa_axum::{router::OpenApiRouter, routes};
@@ -22,7 +22,7 @@ use crate::{
     error::ApiJson,
     jobs,
     routes::providers::require_provider,
-    store::{NewAuditEvent, SubMerchantFilter},
+    store::{NewAuditEvent, SubMerchantFilter, Viewer},
     upstream::UpstreamError,
 };
 
@@ -35,6 +35,22 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(export_sub_merchants))
         .routes(routes!(get_sub_merchant))
         .routes(routes!(switch_channel))
+        .routes(routes!(change_sub_provider))
+}
+
+/// A fresh, unguessable job ID.
+fn new_job_id() -> Result<String, AppError> {
+    let mut bytes = [0_u8; 12];
+    getrandom::fill(&mut bytes).map_err(AppError::internal)?;
+    Ok(format!("job_{}", hex(&bytes)))
+}
+
+/// Whose eyes: a provider account sees its own, a sub-provider what is assigned to it.
+pub fn viewer(session: &CurrentSession) -> Viewer<'_> {
+    match session.account.role {
+        AccountRole::Provider => Viewer::Provider(session.account.id.as_str()),
+        AccountRole::SubProvider => Viewer::SubProvider(session.account.id.as_str()),
+    }
 }
 
 /// Change history entries shown on a sub-merchant's page.
@@ -42,22 +58,34 @@ const HISTORY: u32 = 50;
 
 async fn sub_merchant_detail(
     state: &AppState,
-    account: &str,
+    viewer: Viewer<'_>,
     id: i64,
 ) -> Result<SubMerchantDetail, AppError> {
     let (sub_merchant, synced_at) = state
         .store
-        .sub_merchant(account, id)
+        .sub_merchant(viewer, id)
         .await?
         .ok_or_else(AppError::not_found)?;
-    let history = state
-        .store
-        .audit_events_of(account, &format!("sub_merchant/{id}"), HISTORY)
-        .await?;
+    // The history and the jobs are the provider account's; a sub-provider reads the rest.
+    let (history, reattribution) = match viewer {
+        Viewer::Provider(account) => {
+            let history = state
+                .store
+                .audit_events_of(account, &format!("sub_merchant/{id}"), HISTORY)
+                .await?;
+            let job = state
+                .store
+                .active_job(account, JobKind::Reattribution, &id.to_string())
+                .await?;
+            (history, job.map(|j| jobs::view(&j, state.clock.now_ms())))
+        }
+        Viewer::SubProvider(_) => (Vec::new(), None),
+    };
     Ok(SubMerchantDetail {
         sub_merchant,
         synced_at: rfc3339(synced_at),
         history,
+        reattribution,
     })
 }
 
@@ -70,9 +98,8 @@ async fn get_sub_merchant(
     session: CurrentSession,
     Path(id): Path<i64>,
 ) -> Result<ApiJson<SubMerchantDetail>, AppError> {
-    require_provider(&session)?;
     Ok(ApiJson(
-        sub_merchant_detail(&state, session.account.id.as_str(), id).await?,
+        sub_merchant_detail(&state, viewer(&session), id).await?,
     ))
 }
 
@@ -97,11 +124,13 @@ async fn switch_channel(
     let account = session.account.id.to_string();
     let (current, _) = state
         .store
-        .sub_merchant(&account, id)
+        .sub_merchant(Viewer::Provider(&account), id)
         .await?
         .ok_or_else(AppError::not_found)?;
     if current.channel == change.channel {
-        return Ok(ApiJson(sub_merchant_detail(&state, &account, id).await?));
+        return Ok(ApiJson(
+            sub_merchant_detail(&state, Viewer::Provider(&account), id).await?,
+        ));
     }
     let opened = match change.channel {
         WechatChannel::OfficialDirect => current.maidan_opened,
@@ -128,7 +157,64 @@ async fn switch_channel(
     if !saved {
         return Err(AppError::not_found());
     }
-    Ok(ApiJson(sub_merchant_detail(&state, &account, id).await?))
+    Ok(ApiJson(
+        sub_merchant_detail(&state, Viewer::Provider(&account), id).await?,
+    ))
+}
+
+/// 修改子商户所属的子服务商: the sub-provider must be one of the account's; the change is
+/// immediate for the sub-merchant, and its past transactions follow in a durable job
+/// (`202` + the job). Choosing the current sub-provider again changes nothing (`200`).
+#[utoipa::path(put, path = "/sub-merchants/{id}/sub-provider", tag = "sub-merchants",
+    params(("id" = i64, Path, description = "the sub-merchant's console ID")),
+    request_body = SubProviderChange,
+    responses(
+        (status = 202, body = Job),
+        (status = 200, body = SubMerchantDetail),
+        (status = 404, body = domain::ErrorEnvelope),
+        (status = 422, body = domain::ErrorEnvelope),
+    ))]
+async fn change_sub_provider(
+    State(state): State<AppState>,
+    session: CurrentSession,
+    Path(id): Path<i64>,
+    ApiJson(change): ApiJson<SubProviderChange>,
+) -> Result<Response, AppError> {
+    require_provider(&session)?;
+    let account = session.account.id.to_string();
+    let (current, _) = state
+        .store
+        .sub_merchant(Viewer::Provider(&account), id)
+        .await?
+        .ok_or_else(AppError::not_found)?;
+    let target = domain::rules::AccountId::parse(&change.account_id)
+        .map_err(|e| AppError::field("account_id", e))?
+        .to_string();
+    let registered = state.store.sub_providers(&account).await?;
+    if !registered.iter().any(|s| s.account_id == target) {
+        return Err(AppError::new(ErrorCode::SubProviderNotFound)
+            .and_field("account_id", FieldError::NotRegistered));
+    }
+    if current.sub_provider_account_id.as_deref() == Some(target.as_str()) {
+        let detail = sub_merchant_detail(&state, Viewer::Provider(&account), id).await?;
+        return Ok(ApiJson(detail).into_response());
+    }
+    let now = state.clock.now_ms();
+    let audit = NewAuditEvent {
+        account_id: account.clone(),
+        actor: account.clone(),
+        action: "sub_merchant.sub_provider.updated".to_owned(),
+        target: format!("sub_merchant/{id}"),
+        fields: vec!["sub_provider_account_id".to_owned()],
+        at_ms: now,
+    };
+    let job_id = new_job_id()?;
+    let job = state
+        .store
+        .change_sub_provider(&account, id, &target, &job_id, &audit)
+        .await?
+        .ok_or_else(AppError::not_found)?;
+    accepted(jobs::view(&job, now))
 }
 
 /// Asks WeChat whether a merchant ID has opened Maidan, retrying a short outage. A merchant ID
@@ -196,11 +282,7 @@ async fn start_sync(
             .with_reason(domain::error::ErrorReason::SyncCooldown)
             .with_retry_after(wait));
     }
-    let mut bytes = [0_u8; 12];
-    getrandom::fill(&mut bytes).map_err(AppError::internal)?;
-    let job = store
-        .start_job(&format!("job_{}", hex(&bytes)), account, kind, now)
-        .await?;
+    let job = store.start_job(&new_job_id()?, account, kind, now).await?;
     accepted(jobs::view(&job, now))
 }
 
@@ -306,22 +388,24 @@ async fn export_sub_merchants(
     session: CurrentSession,
     Query(query): Query<SubMerchantQuery>,
 ) -> Result<Response, AppError> {
-    require_provider(&session)?;
     let (channel, paging) = sub_merchant_filter(&query)?;
     let account = session.account.id.to_string();
+    let assigned = (session.account.role == AccountRole::SubProvider).then(|| account.clone());
     let provider = query.provider_id.clone().filter(|p| !p.is_empty());
     let search = paging.search().map(str::to_owned);
     let header = "\u{feff}子商户名称,微信支付商户号,服务商,服务商ID,微信支付渠道,已开通微信买单,子服务商账号,密钥已设置\n";
     let pages = futures_util::stream::unfold(Some(1_u32), move |next| {
-        let (state, account, provider, search) = (
+        let (state, account, provider, search, assigned) = (
             state.clone(),
             account.clone(),
             provider.clone(),
             search.clone(),
+            assigned.clone(),
         );
         async move {
             let page = next?;
             let filter = SubMerchantFilter {
+                assigned_to: assigned.as_deref(),
                 provider_id: provider.as_deref(),
                 channel,
                 search: search.as_deref(),
@@ -384,10 +468,11 @@ async fn list_sub_merchants(
     session: CurrentSession,
     Query(query): Query<SubMerchantQuery>,
 ) -> Result<ApiJson<Page<SubMerchantSummary>>, AppError> {
-    require_provider(&session)?;
     let (channel, paging) = sub_merchant_filter(&query)?;
     let (page, page_size) = paging.paging();
     let filter = SubMerchantFilter {
+        assigned_to: (session.account.role == AccountRole::SubProvider)
+            .then(|| session.account.id.as_str()),
         provider_id: query.provider_id.as_deref().filter(|p| !p.is_empty()),
         channel,
         search: paging.search(),

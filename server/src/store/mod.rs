@@ -7,7 +7,8 @@ mod sqlite;
 use async_trait::async_trait;
 use domain::api::{
     Account, AccountRole, AuditEvent, JobCounts, JobFailure, JobKind, JobState, ProviderSummary,
-    ProviderSyncResult, SubMerchantSummary, SyncedProvider, TicketState, WechatChannel,
+    ProviderSyncResult, SubMerchantSummary, SubProvider, SyncedProvider, TicketState, Transaction,
+    WechatChannel,
 };
 
 pub use sqlite::SqliteStore;
@@ -92,8 +93,9 @@ pub struct NewAuditEvent {
     pub at_ms: i64,
 }
 
-/// Where a sub-merchant sync stands: the next provider (by index in the account's provider
-/// list, ordered by ID) and the upstream cursor within it.
+/// Where a job stands. A sub-merchant sync: the next provider (by index in the account's
+/// provider list, ordered by ID) and the upstream cursor within it. A re-attribution: the last
+/// transaction id done, as `cursor`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct Checkpoint {
     pub provider_index: usize,
@@ -112,6 +114,8 @@ pub struct JobRecord {
     pub counts: JobCounts,
     pub failures: Vec<JobFailure>,
     pub checkpoint: Option<Checkpoint>,
+    /// What the job is about (a re-attribution: the sub-merchant's ID); empty for a sync.
+    pub subject: String,
     pub error: Option<String>,
     pub created_at_ms: i64,
     pub started_at_ms: Option<i64>,
@@ -134,6 +138,8 @@ pub struct SyncPage<'a> {
     pub account_id: &'a str,
     pub provider_id: &'a str,
     pub rows: &'a [SubMerchantRow],
+    /// The payment history of the page's sub-merchants (kept for those seen the first time).
+    pub transactions: &'a [crate::upstream::UpstreamTransaction],
     /// Rows the upstream sent that could not be taken, with the reason.
     pub failures: Vec<JobFailure>,
     pub next: Checkpoint,
@@ -144,9 +150,28 @@ pub struct SyncPage<'a> {
 /// Filters of the sub-merchant list.
 #[derive(Debug, Clone, Default)]
 pub struct SubMerchantFilter<'a> {
+    /// A sub-provider's view: only what is assigned to it (the account is then not a scope).
+    pub assigned_to: Option<&'a str>,
     pub provider_id: Option<&'a str>,
     pub channel: Option<WechatChannel>,
     pub search: Option<&'a str>,
+}
+
+/// Whose eyes a read is for: a provider account sees all of its own; a sub-provider sees what
+/// is assigned or attributed to it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Viewer<'a> {
+    Provider(&'a str),
+    SubProvider(&'a str),
+}
+
+/// Filters of the transaction list; times in Unix milliseconds, `to_ms` exclusive.
+#[derive(Debug, Clone, Default)]
+pub struct TransactionFilter<'a> {
+    pub sub_merchant_id: Option<i64>,
+    pub sub_provider_account_id: Option<&'a str>,
+    pub from_ms: Option<i64>,
+    pub to_ms: Option<i64>,
 }
 
 /// A provider sync ticket as stored.
@@ -240,12 +265,80 @@ pub trait Store: Send + Sync + 'static {
         page_size: u32,
     ) -> Result<(Vec<AuditEvent>, u64)>;
 
-    /// One of the account's sub-merchants, and when it was last synced (ms).
+    /// A sub-merchant the viewer may see, and when it was last synced (ms).
     async fn sub_merchant(
         &self,
-        account_id: &str,
+        viewer: Viewer<'_>,
         id: i64,
     ) -> Result<Option<(SubMerchantSummary, i64)>>;
+
+    /// The account's sub-providers, by account ID.
+    async fn sub_providers(&self, account_id: &str) -> Result<Vec<SubProvider>>;
+
+    /// Adds (`create`) or changes a sub-provider with its audit event (none when the sandbox
+    /// seeds its demo data). False when it exists already (create) or does not exist (change).
+    async fn save_sub_provider(
+        &self,
+        account_id: &str,
+        sub_provider: &SubProvider,
+        create: bool,
+        now_ms: i64,
+        audit: Option<&NewAuditEvent>,
+    ) -> Result<bool>;
+
+    /// 修改子商户所属的子服务商: sets the sub-merchant's sub-provider, records the audit event
+    /// and queues the re-attribution of its transactions (or joins the one already waiting), in
+    /// one transaction. `None` when the sub-merchant is not the account's.
+    async fn change_sub_provider(
+        &self,
+        account_id: &str,
+        sub_merchant_id: i64,
+        sub_provider_account_id: &str,
+        job_id: &str,
+        audit: &NewAuditEvent,
+    ) -> Result<Option<JobRecord>>;
+
+    /// The queued or running job of a kind about a subject, the running one first.
+    async fn active_job(
+        &self,
+        account_id: &str,
+        kind: JobKind,
+        subject: &str,
+    ) -> Result<Option<JobRecord>>;
+
+    /// Transactions of a sub-merchant.
+    async fn count_transactions_of(&self, sub_merchant_id: i64) -> Result<u64>;
+
+    /// Attributes the next `batch` transactions of the sub-merchant after `after_id` to its
+    /// current sub-provider, and checkpoints the job, in one transaction. The last id done,
+    /// or `None` when there were none left.
+    async fn reattribute_batch(
+        &self,
+        job_id: &str,
+        sub_merchant_id: i64,
+        after_id: i64,
+        batch: u32,
+        lease_until_ms: i64,
+        now_ms: i64,
+    ) -> Result<Option<i64>>;
+
+    /// Stores transactions of sub-merchants of a provider (ignoring any already stored),
+    /// attributed to each sub-merchant's sub-provider at this moment.
+    async fn import_transactions(
+        &self,
+        account_id: &str,
+        provider_id: &str,
+        transactions: &[crate::upstream::UpstreamTransaction],
+    ) -> Result<()>;
+
+    /// A page of transactions the viewer may see, with the count and amount of the filter.
+    async fn list_transactions(
+        &self,
+        viewer: Viewer<'_>,
+        filter: &TransactionFilter<'_>,
+        page: u32,
+        page_size: u32,
+    ) -> Result<(Vec<Transaction>, u64, i64)>;
 
     /// 切换渠道: sets the channel (and the Maidan status just read upstream) with its audit
     /// event, in one transaction. False when the sub-merchant is not the account's.

@@ -6,8 +6,8 @@ use async_trait::async_trait;
 use domain::{
     api::{
         Account, AuditEvent, JobCounts, JobFailure, JobKind, JobState, ProviderSummary,
-        ProviderSyncResult, SkipReason, SkippedProvider, SubMerchantSummary, SyncedProvider,
-        TicketState, WechatChannel,
+        ProviderSyncResult, SkipReason, SkippedProvider, SubMerchantSummary, SubProvider,
+        SyncedProvider, TicketState, Transaction, WechatChannel,
     },
     rules::AccountId,
 };
@@ -20,7 +20,8 @@ use sqlx::{
 
 use super::{
     Checkpoint, JobRecord, NewAccount, NewAuditEvent, NewSession, ProviderRow, ProviderSection,
-    Result, Store, StoreError, SubMerchantFilter, SyncPage, TicketRecord,
+    Result, Store, StoreError, SubMerchantFilter, SyncPage, TicketRecord, TransactionFilter,
+    Viewer,
     count_cache::{CountCache, CountKey},
     role_from_str, role_to_str,
 };
@@ -367,17 +368,21 @@ impl Store for SqliteStore {
 
     async fn sub_merchant(
         &self,
-        account_id: &str,
+        viewer: Viewer<'_>,
         id: i64,
     ) -> Result<Option<(SubMerchantSummary, i64)>> {
-        let row = sqlx::query(
+        let (scope, who) = match viewer {
+            Viewer::Provider(account) => ("p.account_id = ?", account),
+            Viewer::SubProvider(account) => ("s.sub_provider_account_id = ?", account),
+        };
+        let row = sqlx::query(&format!(
             "SELECT s.id, s.merchant_id, s.name, s.provider_id, p.name AS provider_name, s.channel,
                     s.maidan_opened, s.sub_provider_account_id, s.keys_set, s.synced_at
              FROM sub_merchants s JOIN providers p ON p.provider_id = s.provider_id
-             WHERE s.id = ? AND p.account_id = ?",
-        )
+             WHERE s.id = ? AND {scope}"
+        ))
         .bind(id)
-        .bind(account_id)
+        .bind(who)
         .fetch_optional(&self.pool)
         .await?;
         row.map(|row| Ok((sub_merchant_from_row(&row)?, row.try_get("synced_at")?)))
@@ -410,6 +415,276 @@ impl Store for SqliteStore {
         insert_audit(&mut tx, audit).await?;
         tx.commit().await?;
         Ok(true)
+    }
+
+    async fn sub_providers(&self, account_id: &str) -> Result<Vec<SubProvider>> {
+        let rows = sqlx::query(
+            "SELECT sub_provider_account_id, name, rebate_ratio, remark FROM sub_providers
+             WHERE account_id = ? ORDER BY sub_provider_account_id",
+        )
+        .bind(account_id)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|row| {
+                Ok(SubProvider {
+                    account_id: row.try_get("sub_provider_account_id")?,
+                    name: row.try_get("name")?,
+                    rebate_ratio: row.try_get("rebate_ratio")?,
+                    remark: row.try_get("remark")?,
+                })
+            })
+            .collect()
+    }
+
+    async fn save_sub_provider(
+        &self,
+        account_id: &str,
+        sub_provider: &SubProvider,
+        create: bool,
+        now_ms: i64,
+        audit: Option<&NewAuditEvent>,
+    ) -> Result<bool> {
+        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        let sql = if create {
+            "INSERT OR IGNORE INTO sub_providers
+                 (name, rebate_ratio, remark, account_id, sub_provider_account_id, created_at, updated_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6)"
+        } else {
+            "UPDATE sub_providers SET name = ?1, rebate_ratio = ?2, remark = ?3, updated_at = ?6
+             WHERE account_id = ?4 AND sub_provider_account_id = ?5"
+        };
+        let done = sqlx::query(sql)
+            .bind(sub_provider.name.trim())
+            .bind(sub_provider.rebate_ratio.trim())
+            .bind(sub_provider.remark.trim())
+            .bind(account_id)
+            .bind(&sub_provider.account_id)
+            .bind(now_ms)
+            .execute(&mut *tx)
+            .await?;
+        if done.rows_affected() != 1 {
+            return Ok(false);
+        }
+        if let Some(audit) = audit {
+            insert_audit(&mut tx, audit).await?;
+        }
+        tx.commit().await?;
+        Ok(true)
+    }
+
+    async fn change_sub_provider(
+        &self,
+        account_id: &str,
+        sub_merchant_id: i64,
+        sub_provider_account_id: &str,
+        job_id: &str,
+        audit: &NewAuditEvent,
+    ) -> Result<Option<JobRecord>> {
+        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        let done = sqlx::query(
+            "UPDATE sub_merchants SET sub_provider_account_id = ?
+             WHERE id = ? AND provider_id IN (SELECT provider_id FROM providers WHERE account_id = ?)",
+        )
+        .bind(sub_provider_account_id)
+        .bind(sub_merchant_id)
+        .bind(account_id)
+        .execute(&mut *tx)
+        .await?;
+        if done.rows_affected() != 1 {
+            return Ok(None);
+        }
+        bump_version(&mut tx, account_id).await?;
+        insert_audit(&mut tx, audit).await?;
+        // A job already waiting for this sub-merchant will attribute to the owner set here:
+        // the partial unique index makes this insert join it instead.
+        let subject = sub_merchant_id.to_string();
+        sqlx::query(
+            "INSERT OR IGNORE INTO jobs (id, account_id, kind, state, subject, created_at, updated_at)
+             VALUES (?, ?, ?, 'queued', ?, ?, ?)",
+        )
+        .bind(job_id)
+        .bind(account_id)
+        .bind(JobKind::Reattribution.as_str())
+        .bind(&subject)
+        .bind(audit.at_ms)
+        .bind(audit.at_ms)
+        .execute(&mut *tx)
+        .await?;
+        let row = sqlx::query(&format!(
+            "SELECT {JOB_COLUMNS} FROM jobs
+             WHERE account_id = ? AND kind = ? AND subject = ? AND state = 'queued'"
+        ))
+        .bind(account_id)
+        .bind(JobKind::Reattribution.as_str())
+        .bind(&subject)
+        .fetch_one(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        job_from_row(&row).map(Some)
+    }
+
+    async fn active_job(
+        &self,
+        account_id: &str,
+        kind: JobKind,
+        subject: &str,
+    ) -> Result<Option<JobRecord>> {
+        let row = sqlx::query(&format!(
+            "SELECT {JOB_COLUMNS} FROM jobs
+             WHERE account_id = ? AND kind = ? AND subject = ? AND state IN ('queued', 'running')
+             ORDER BY state = 'running' DESC, created_at LIMIT 1"
+        ))
+        .bind(account_id)
+        .bind(kind.as_str())
+        .bind(subject)
+        .fetch_optional(&self.pool)
+        .await?;
+        row.as_ref().map(job_from_row).transpose()
+    }
+
+    async fn count_transactions_of(&self, sub_merchant_id: i64) -> Result<u64> {
+        let n: i64 =
+            sqlx::query_scalar("SELECT COUNT(*) FROM transactions WHERE sub_merchant_id = ?")
+                .bind(sub_merchant_id)
+                .fetch_one(&self.pool)
+                .await?;
+        Ok(u64::try_from(n).unwrap_or_default())
+    }
+
+    async fn reattribute_batch(
+        &self,
+        job_id: &str,
+        sub_merchant_id: i64,
+        after_id: i64,
+        batch: u32,
+        lease_until_ms: i64,
+        now_ms: i64,
+    ) -> Result<Option<i64>> {
+        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        // The owner is read inside the batch's own transaction: a later change is never
+        // overwritten by an earlier one, whatever order the jobs run in.
+        let last: Option<(i64, i64)> = sqlx::query_as(
+            "WITH batch AS (
+                 SELECT id FROM transactions WHERE sub_merchant_id = ?1 AND id > ?2
+                 ORDER BY id LIMIT ?3)
+             SELECT MAX(id), COUNT(*) FROM batch HAVING COUNT(*) > 0",
+        )
+        .bind(sub_merchant_id)
+        .bind(after_id)
+        .bind(i64::from(batch))
+        .fetch_optional(&mut *tx)
+        .await?;
+        let Some((last, done)) = last else {
+            return Ok(None);
+        };
+        sqlx::query(
+            "UPDATE transactions
+             SET sub_provider_account_id =
+                 (SELECT sub_provider_account_id FROM sub_merchants WHERE id = ?1)
+             WHERE sub_merchant_id = ?1 AND id > ?2 AND id <= ?3",
+        )
+        .bind(sub_merchant_id)
+        .bind(after_id)
+        .bind(last)
+        .execute(&mut *tx)
+        .await?;
+        let checkpoint = Checkpoint {
+            provider_index: 0,
+            cursor: u64::try_from(last).unwrap_or_default(),
+        };
+        sqlx::query(
+            "UPDATE jobs SET processed = processed + ?, checkpoint = ?, lease_until = ?, updated_at = ?
+             WHERE id = ? AND state = 'running'",
+        )
+        .bind(done)
+        .bind(to_json(&checkpoint)?)
+        .bind(lease_until_ms)
+        .bind(now_ms)
+        .bind(job_id)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(Some(last))
+    }
+
+    async fn import_transactions(
+        &self,
+        account_id: &str,
+        provider_id: &str,
+        transactions: &[crate::upstream::UpstreamTransaction],
+    ) -> Result<()> {
+        let mut tx = self.pool.begin().await?;
+        insert_transactions(&mut tx, account_id, provider_id, transactions).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn list_transactions(
+        &self,
+        viewer: Viewer<'_>,
+        filter: &TransactionFilter<'_>,
+        page: u32,
+        page_size: u32,
+    ) -> Result<(Vec<Transaction>, u64, i64)> {
+        fn conditions<'a>(
+            q: &mut sqlx::QueryBuilder<'a, sqlx::Sqlite>,
+            viewer: Viewer<'a>,
+            filter: &TransactionFilter<'a>,
+        ) {
+            match viewer {
+                Viewer::Provider(account) => q.push(" WHERE t.account_id = ").push_bind(account),
+                Viewer::SubProvider(account) => q
+                    .push(" WHERE t.sub_provider_account_id = ")
+                    .push_bind(account),
+            };
+            if let Some(id) = filter.sub_merchant_id {
+                q.push(" AND t.sub_merchant_id = ").push_bind(id);
+            }
+            if let Some(sp) = filter.sub_provider_account_id {
+                q.push(" AND t.sub_provider_account_id = ").push_bind(sp);
+            }
+            if let Some(from) = filter.from_ms {
+                q.push(" AND t.paid_at >= ").push_bind(from);
+            }
+            if let Some(to) = filter.to_ms {
+                q.push(" AND t.paid_at < ").push_bind(to);
+            }
+        }
+        let mut totals = sqlx::QueryBuilder::new(
+            "SELECT COUNT(*), COALESCE(SUM(t.amount_fen), 0) FROM transactions t",
+        );
+        conditions(&mut totals, viewer, filter);
+        let (count, amount): (i64, i64) = totals.build_query_as().fetch_one(&self.pool).await?;
+        let mut query = sqlx::QueryBuilder::new(
+            "SELECT t.id, t.sub_merchant_id, s.merchant_id, s.name, t.sub_provider_account_id,
+                    t.amount_fen, t.paid_at
+             FROM transactions t JOIN sub_merchants s ON s.id = t.sub_merchant_id",
+        );
+        conditions(&mut query, viewer, filter);
+        query
+            .push(" ORDER BY t.paid_at DESC, t.id DESC LIMIT ")
+            .push_bind(i64::from(page_size))
+            .push(" OFFSET ")
+            .push_bind(i64::from(page.saturating_sub(1)) * i64::from(page_size));
+        let items = query
+            .build()
+            .fetch_all(&self.pool)
+            .await?
+            .iter()
+            .map(|row| {
+                Ok(Transaction {
+                    id: row.try_get("id")?,
+                    sub_merchant_id: row.try_get("sub_merchant_id")?,
+                    merchant_id: row.try_get("merchant_id")?,
+                    sub_merchant_name: row.try_get("name")?,
+                    sub_provider_account_id: row.try_get("sub_provider_account_id")?,
+                    amount_fen: row.try_get("amount_fen")?,
+                    paid_at: rfc3339(row.try_get("paid_at")?),
+                })
+            })
+            .collect::<Result<Vec<_>>>()?;
+        Ok((items, u64::try_from(count).unwrap_or_default(), amount))
     }
 
     async fn audit_events_of(
@@ -523,9 +798,14 @@ impl Store for SqliteStore {
         // Look first (a read takes no write lock while the worker idles), then take it only
         // if it is still claimable: of two workers, one wins.
         let candidate: Option<String> = sqlx::query_scalar(
-            "SELECT id FROM jobs
-             WHERE state = 'queued' OR (state = 'running' AND lease_until < ?)
-             ORDER BY created_at LIMIT 1",
+            "SELECT id FROM jobs j
+             WHERE (j.state = 'queued' AND NOT EXISTS (
+                        SELECT 1 FROM jobs r
+                        WHERE r.state = 'running' AND r.lease_until >= ?1 AND j.subject <> ''
+                          AND r.account_id = j.account_id AND r.kind = j.kind
+                          AND r.subject = j.subject))
+                OR (j.state = 'running' AND j.lease_until < ?1)
+             ORDER BY j.created_at LIMIT 1",
         )
         .bind(now_ms)
         .fetch_optional(&self.pool)
@@ -646,6 +926,15 @@ impl Store for SqliteStore {
                 counts.unchanged += 1;
             }
         }
+        if !page.transactions.is_empty() {
+            insert_transactions(
+                &mut tx,
+                page.account_id,
+                page.provider_id,
+                page.transactions,
+            )
+            .await?;
+        }
         if !new.is_empty() || counts.updated > updated_before {
             bump_version(&mut tx, page.account_id).await?;
         }
@@ -712,7 +1001,13 @@ impl Store for SqliteStore {
             channel: filter.channel.map(WechatChannel::as_str),
             search: filter.search.map(str::to_owned),
         };
-        let total = match self.counts.get(&key, version) {
+        // A sub-provider's view is small and follows another account's version: counted.
+        let cached = filter
+            .assigned_to
+            .is_none()
+            .then(|| self.counts.get(&key, version))
+            .flatten();
+        let total = match cached {
             Some(total) => total,
             None => {
                 let mut count = sqlx::QueryBuilder::new("SELECT COUNT(*) FROM sub_merchants s");
@@ -855,12 +1150,18 @@ fn push_sub_merchant_conditions<'a>(
     account_id: &'a str,
     filter: &SubMerchantFilter<'a>,
 ) {
-    // Tenancy through the account's providers: the whole filter stays inside the
-    // (provider_id, merchant_id) index, so counting reads no rows.
-    query
-        .push(" WHERE s.provider_id IN (SELECT provider_id FROM providers WHERE account_id = ")
-        .push_bind(account_id)
-        .push(")");
+    if let Some(sub_provider) = filter.assigned_to {
+        query
+            .push(" WHERE s.sub_provider_account_id = ")
+            .push_bind(sub_provider);
+    } else {
+        // Tenancy through the account's providers: the whole filter stays inside the
+        // (provider_id, merchant_id) index, so counting reads no rows.
+        query
+            .push(" WHERE s.provider_id IN (SELECT provider_id FROM providers WHERE account_id = ")
+            .push_bind(account_id)
+            .push(")");
+    }
     if let Some(provider_id) = filter.provider_id {
         query.push(" AND s.provider_id = ").push_bind(provider_id);
     }
@@ -888,6 +1189,38 @@ fn push_sub_merchant_conditions<'a>(
             .push_bind(pattern)
             .push(" ESCAPE '\\')");
     }
+}
+
+/// Transactions of a provider's sub-merchants, attributed to each one's sub-provider now;
+/// those already stored (by upstream ID) are left as they are.
+async fn insert_transactions(
+    tx: &mut sqlx::SqliteConnection,
+    account_id: &str,
+    provider_id: &str,
+    transactions: &[crate::upstream::UpstreamTransaction],
+) -> Result<()> {
+    for chunk in transactions.chunks(500) {
+        let mut insert = sqlx::QueryBuilder::new(
+                "INSERT OR IGNORE INTO transactions
+                     (account_id, sub_merchant_id, upstream_id, sub_provider_account_id, amount_fen, paid_at)
+                 SELECT ",
+            );
+        insert
+            .push_bind(account_id)
+            .push(", s.id, v.column1, s.sub_provider_account_id, v.column2, v.column3 FROM (");
+        insert.push_values(chunk, |mut b, t| {
+            b.push_bind(&t.id)
+                .push_bind(t.amount_fen)
+                .push_bind(t.paid_at_ms)
+                .push_bind(&t.merchant_id);
+        });
+        insert
+            .push(") v JOIN sub_merchants s ON s.provider_id = ")
+            .push_bind(provider_id)
+            .push(" AND s.merchant_id = v.column4");
+        insert.build().execute(&mut *tx).await?;
+    }
+    Ok(())
 }
 
 async fn insert_audit(tx: &mut sqlx::SqliteConnection, audit: &NewAuditEvent) -> Result<()> {
@@ -959,7 +1292,7 @@ fn escape_like(value: &str) -> String {
     out
 }
 
-const JOB_COLUMNS: &str = "id, account_id, kind, state, processed, total, counts, failures, checkpoint, error, created_at, started_at, finished_at, updated_at";
+const JOB_COLUMNS: &str = "id, account_id, kind, state, processed, total, counts, failures, checkpoint, subject, error, created_at, started_at, finished_at, updated_at";
 
 fn job_from_row(row: &sqlx::sqlite::SqliteRow) -> Result<JobRecord> {
     let corrupt =
@@ -984,6 +1317,7 @@ fn job_from_row(row: &sqlx::sqlite::SqliteRow) -> Result<JobRecord> {
             .map(|c| serde_json::from_str::<Checkpoint>(&c))
             .transpose()
             .map_err(|e| corrupt("checkpoint", &e))?,
+        subject: row.try_get("subject")?,
         error: row.try_get("error")?,
         created_at_ms: row.try_get("created_at")?,
         started_at_ms: row.try_get("started_at")?,

@@ -99,4 +99,16 @@ pub trait MaidanUpstream: Send + Sync + 'static {
         &self,
         merchant_id: &str,
     ) -> Result<Vec<UpstreamTransaction>, UpstreamError>;
+
+    /// The historical transactions of several sub-merchants, in one call.
+    async fn transactions_of(
+        &self,
+        merchant_ids: &[String],
+    ) -> Result<Vec<UpstreamTransaction>, UpstreamError> {
+        let mut all = Vec::new();
+        for id in merchant_ids {
+            all.extend(self.transactions(id).await?);
+        }
+        Ok(all)
+    }
 }

@@ -262,6 +262,31 @@ impl Sandbox {
             .then(|| self.sub_merchant(ordinal, &provider.provider_id, index))
     }
 
+    /// A sub-merchant's deterministic payment history.
+    fn history(&self, merchant_id: &str) -> Result<Vec<UpstreamTransaction>, UpstreamError> {
+        let Some((ordinal, index)) = merchant_ordinal(merchant_id) else {
+            return Err(UpstreamError::Rejected(format!(
+                "no sub-merchant {merchant_id}"
+            )));
+        };
+        // 2026-01-01T00:00:00Z, then one payment every few hours.
+        const START_MS: i64 = 1_767_225_600_000;
+        let seed = self.config.seed;
+        Ok((0..u64::from(self.config.transactions_per_sub_merchant))
+            .map(|n| {
+                let r = mix(seed ^ 0x7472_616E, (ordinal as u64) << 32 | index, n);
+                UpstreamTransaction {
+                    id: format!("{merchant_id}{n:06}"),
+                    merchant_id: merchant_id.to_owned(),
+                    amount_fen: 100 + (r % 50_000) as i64,
+                    paid_at_ms: START_MS
+                        + (n as i64) * 3 * 3_600_000
+                        + ((r >> 20) % 3_600_000) as i64,
+                }
+            })
+            .collect())
+    }
+
     /// Marks a merchant ID as having opened WeChat Maidan (what the phone binding does).
     pub fn open_maidan(&self, merchant_id: &str) -> bool {
         if self.sub_merchant_by_id(merchant_id).is_none() {
@@ -359,27 +384,19 @@ impl MaidanUpstream for Sandbox {
         merchant_id: &str,
     ) -> Result<Vec<UpstreamTransaction>, UpstreamError> {
         self.behave().await?;
-        let Some((ordinal, index)) = merchant_ordinal(merchant_id) else {
-            return Err(UpstreamError::Rejected(format!(
-                "no sub-merchant {merchant_id}"
-            )));
-        };
-        // 2026-01-01T00:00:00Z, then one payment every few hours.
-        const START_MS: i64 = 1_767_225_600_000;
-        let seed = self.config.seed;
-        Ok((0..u64::from(self.config.transactions_per_sub_merchant))
-            .map(|n| {
-                let r = mix(seed ^ 0x7472_616E, (ordinal as u64) << 32 | index, n);
-                UpstreamTransaction {
-                    id: format!("{merchant_id}{n:06}"),
-                    merchant_id: merchant_id.to_owned(),
-                    amount_fen: 100 + (r % 50_000) as i64,
-                    paid_at_ms: START_MS
-                        + (n as i64) * 3 * 3_600_000
-                        + ((r >> 20) % 3_600_000) as i64,
-                }
-            })
-            .collect())
+        self.history(merchant_id)
+    }
+
+    async fn transactions_of(
+        &self,
+        merchant_ids: &[String],
+    ) -> Result<Vec<UpstreamTransaction>, UpstreamError> {
+        self.behave().await?;
+        let mut all = Vec::new();
+        for id in merchant_ids {
+            all.extend(self.history(id)?);
+        }
+        Ok(all)
     }
 }
 

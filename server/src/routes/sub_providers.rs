@@ -1,0 +1,137 @@
+//! 子服务商: the partners a provider account registers; a sub-merchant can only be moved to
+//! one of them. Every change is audited.
+
+use axum::{
+    extract::{Path, State},
+    http::StatusCode,
+};
+use domain::{FieldError, api::SubProvider};
+use utoipa_axum::{router::OpenApiRouter, routes};
+
+use crate::{
+    AppError, AppState,
+    auth::CurrentSession,
+    error::{ApiJson, FieldErrors},
+    routes::providers::require_provider,
+    store::NewAuditEvent,
+};
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list_sub_providers, add_sub_provider))
+        .routes(routes!(update_sub_provider))
+}
+
+fn checked(sub_provider: &SubProvider) -> Result<SubProvider, AppError> {
+    let mut errors = FieldErrors::default();
+    for (field, error) in sub_provider.check() {
+        errors.check::<()>(field, Err(error));
+    }
+    errors.finish()?;
+    Ok(SubProvider {
+        account_id: sub_provider.account_id.trim().to_owned(),
+        name: sub_provider.name.trim().to_owned(),
+        rebate_ratio: sub_provider.rebate_ratio.trim().to_owned(),
+        remark: sub_provider.remark.trim().to_owned(),
+    })
+}
+
+fn audit(state: &AppState, session: &CurrentSession, action: &str, id: &str) -> NewAuditEvent {
+    let account = session.account.id.to_string();
+    NewAuditEvent {
+        account_id: account.clone(),
+        actor: account,
+        action: action.to_owned(),
+        target: format!("sub_provider/{id}"),
+        fields: ["name", "rebate_ratio", "remark"]
+            .map(str::to_owned)
+            .to_vec(),
+        at_ms: state.clock.now_ms(),
+    }
+}
+
+/// The account's sub-providers.
+#[utoipa::path(get, path = "/sub-providers", tag = "sub-providers",
+    responses((status = 200, body = Vec<SubProvider>)))]
+async fn list_sub_providers(
+    State(state): State<AppState>,
+    session: CurrentSession,
+) -> Result<ApiJson<Vec<SubProvider>>, AppError> {
+    require_provider(&session)?;
+    Ok(ApiJson(
+        state
+            .store
+            .sub_providers(session.account.id.as_str())
+            .await?,
+    ))
+}
+
+/// Registers a sub-provider by its Tencent Cloud account ID.
+#[utoipa::path(post, path = "/sub-providers", tag = "sub-providers", request_body = SubProvider,
+    responses((status = 201, body = SubProvider), (status = 422, body = domain::ErrorEnvelope)))]
+async fn add_sub_provider(
+    State(state): State<AppState>,
+    session: CurrentSession,
+    ApiJson(request): ApiJson<SubProvider>,
+) -> Result<(StatusCode, ApiJson<SubProvider>), AppError> {
+    require_provider(&session)?;
+    let sub_provider = checked(&request)?;
+    let event = audit(
+        &state,
+        &session,
+        "sub_provider.created",
+        &sub_provider.account_id,
+    );
+    let created = state
+        .store
+        .save_sub_provider(
+            session.account.id.as_str(),
+            &sub_provider,
+            true,
+            event.at_ms,
+            Some(&event),
+        )
+        .await?;
+    if !created {
+        return Err(AppError::field("account_id", FieldError::AlreadyExists));
+    }
+    Ok((StatusCode::CREATED, ApiJson(sub_provider)))
+}
+
+/// Changes a sub-provider's name, rebate ratio or remark (its account ID is its identity).
+#[utoipa::path(put, path = "/sub-providers/{account_id}", tag = "sub-providers",
+    params(("account_id" = String, Path, description = "the sub-provider's Tencent Cloud account ID")),
+    request_body = SubProvider,
+    responses((status = 200, body = SubProvider), (status = 404, body = domain::ErrorEnvelope)))]
+async fn update_sub_provider(
+    State(state): State<AppState>,
+    session: CurrentSession,
+    Path(account_id): Path<String>,
+    ApiJson(request): ApiJson<SubProvider>,
+) -> Result<ApiJson<SubProvider>, AppError> {
+    require_provider(&session)?;
+    let sub_provider = checked(&SubProvider {
+        account_id,
+        ..request
+    })?;
+    let event = audit(
+        &state,
+        &session,
+        "sub_provider.updated",
+        &sub_provider.account_id,
+    );
+    let updated = state
+        .store
+        .save_sub_provider(
+            session.account.id.as_str(),
+            &sub_provider,
+            false,
+            event.at_ms,
+            Some(&event),
+        )
+        .await?;
+    if !updated {
+        return Err(AppError::not_found());
+    }
+    Ok(ApiJson(sub_provider))
+}
