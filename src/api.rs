@@ -7,7 +7,8 @@ use domain::{
     api::{
         AuditEvent, ChannelChange, ConfirmProviderSync, Health, Job, ListQuery, LoginRequest,
         MobileProviderSyncTicket, Page, ProviderSummary, ProviderSyncTicket, SessionInfo,
-        SubMerchantDetail, SubMerchantSummary, WechatChannel, WechatUser,
+        SubMerchantDetail, SubMerchantSummary, SubProvider, SubProviderChange, TransactionPage,
+        WechatChannel, WechatUser,
     },
 };
 use gloo_net::http::{Request, RequestBuilder, Response};
@@ -320,4 +321,43 @@ pub async fn switch_channel(
     let url = format!("{BASE}/sub-merchants/{id}/wechat-channel");
     let body = ChannelChange { channel };
     json(send(with_lang(Request::put(&url)).json(&body)).await?).await
+}
+
+/// `PUT /sub-merchants/{id}/sub-provider`: the re-attribution job it started, or `None` when
+/// the sub-provider was already this one.
+pub async fn change_sub_provider(id: i64, account_id: &str) -> Result<Option<Job>, ApiError> {
+    let url = format!("{BASE}/sub-merchants/{id}/sub-provider");
+    let body = SubProviderChange {
+        account_id: account_id.to_owned(),
+    };
+    let response = send(with_lang(Request::put(&url)).json(&body)).await?;
+    if response.status() == 202 {
+        json(response).await.map(Some)
+    } else {
+        Ok(None)
+    }
+}
+
+/// `GET /sub-providers`.
+pub async fn sub_providers() -> Result<Vec<SubProvider>, ApiError> {
+    json(send(with_lang(Request::get(&format!("{BASE}/sub-providers"))).build()).await?).await
+}
+
+/// `POST /sub-providers` (`create`) or `PUT /sub-providers/{account_id}`.
+pub async fn save_sub_provider(body: &SubProvider, create: bool) -> Result<SubProvider, ApiError> {
+    let request = if create {
+        Request::post(&format!("{BASE}/sub-providers"))
+    } else {
+        Request::put(&format!(
+            "{BASE}/sub-providers/{}",
+            String::from(js_sys::encode_uri_component(&body.account_id))
+        ))
+    };
+    json(send(with_lang(request).json(body)).await?).await
+}
+
+/// `GET /transactions?…` (the query string as the page keeps it).
+pub async fn transactions(query: &str) -> Result<TransactionPage, ApiError> {
+    let url = format!("{BASE}/transactions?{query}");
+    json(send(with_lang(Request::get(&url)).build()).await?).await
 }

@@ -13,7 +13,8 @@ use crate::{
         audit::AuditPage, login::LoginPage, mobile_provider_sync::MobileProviderSyncPage,
         not_found::NotFoundPage, overview::OverviewPage, provider_detail::ProviderDetailPage,
         providers::ProvidersPage, sub_merchant_detail::SubMerchantDetailPage,
-        sub_merchants::SubMerchantsPage,
+        sub_merchants::SubMerchantsPage, sub_providers::SubProvidersPage,
+        transactions::TransactionsPage,
     },
     state::session::provide_session,
 };
@@ -32,6 +33,8 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/audit") view=|| view! { <Shell><AuditPage/></Shell> }/>
                 <Route path=path!("/sub-merchants") view=|| view! { <Shell><SubMerchantsPage/></Shell> }/>
                 <Route path=path!("/sub-merchants/:id") view=|| view! { <Shell><SubMerchantDetailPage/></Shell> }/>
+                <Route path=path!("/sub-providers") view=|| view! { <Shell><SubProvidersPage/></Shell> }/>
+                <Route path=path!("/transactions") view=|| view! { <Shell><TransactionsPage/></Shell> }/>
                 <Route path=path!("/m/provider-sync/:id") view=MobileProviderSyncPage/>
             </FlatRoutes>
         </Router>

@@ -32,4 +32,22 @@ async function snap(page, name) {
   await page.screenshot({ path: path.join(ARTIFACTS, `${name}.png`), fullPage: true });
 }
 
-module.exports = { test, expect: base.expect, signIn, snap, DEMO_PASSWORD };
+/// The signed-in provider account with its providers and sub-merchants synced (by the
+/// sub-merchant spec when the whole suite runs; here when a spec runs alone).
+async function ensureSynced(page) {
+  const list = await (await page.request.get('/api/v1/sub-merchants?page_size=1')).json();
+  if (list.total > 0) return;
+  const ticket = await (await page.request.post('/api/v1/provider-sync-tickets')).json();
+  await page.request.post(`/api/v1/m/provider-sync-tickets/${ticket.id}/confirm`, {
+    data: { wechat_openid: 'o_sandbox_admin_1' },
+  });
+  const job = await (await page.request.post('/api/v1/sub-merchant-syncs')).json();
+  await base
+    .expect(async () => {
+      const state = (await (await page.request.get(`/api/v1/jobs/${job.id}`)).json()).state;
+      base.expect(state).toBe('succeeded');
+    })
+    .toPass({ timeout: 30_000 });
+}
+
+module.exports = { test, expect: base.expect, signIn, snap, ensureSynced, DEMO_PASSWORD };

@@ -46,8 +46,8 @@ test('the sync runs on the server, reports its result, and fills the list', asyn
 });
 
 test('a slow sync shows its progress, and the banner is back after a reload', async ({ page }) => {
-  // WeChat is slow today: every upstream call of the sandbox waits 1.5 s.
-  await page.request.put('/api/v1/sandbox/latency', { data: { latency_ms: 1500 } });
+  // WeChat is slow today: every upstream call of the sandbox waits 0.7 s.
+  await page.request.put('/api/v1/sandbox/latency', { data: { latency_ms: 700 } });
   try {
     await page.goto('/login');
     await signIn(page, '100000000004');

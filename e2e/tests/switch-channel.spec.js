@@ -1,26 +1,9 @@
 // 云支付子商户切换微信买单通道: method 1 (【切换渠道】 in the list, also for several rows at
 // once), method 2 (edit 基本信息 on the detail page), and the refusal when the merchant ID has
 // not opened WeChat Maidan, with its way out.
-const { test, expect, signIn, snap } = require('./fixtures');
+const { test, expect, signIn, snap, ensureSynced } = require('./fixtures');
 
 const ACCOUNT = '100000000001';
-
-/// Account 100000000001 with its providers and sub-merchants synced (done by the sub-merchant
-/// spec when the whole suite runs; done here when this spec runs alone).
-async function ensureSynced(page) {
-  const list = await (await page.request.get('/api/v1/sub-merchants?page_size=1')).json();
-  if (list.total > 0) return;
-  const ticket = await (await page.request.post('/api/v1/provider-sync-tickets')).json();
-  await page.request.post(`/api/v1/m/provider-sync-tickets/${ticket.id}/confirm`, {
-    data: { wechat_openid: 'o_sandbox_admin_1' },
-  });
-  const job = await (await page.request.post('/api/v1/sub-merchant-syncs')).json();
-  await expect
-    .poll(async () => (await (await page.request.get(`/api/v1/jobs/${job.id}`)).json()).state, {
-      timeout: 30_000,
-    })
-    .toBe('succeeded');
-}
 
 /// Sub-merchants of the first provider still on 官方直连, opened or not.
 async function direct(page, opened, count = 1) {

@@ -129,7 +129,13 @@ fn SideNav() -> impl IntoView {
             <A href="/" exact=true>{tr(Key::NavOverview)}</A>
             <Show when=provider>
                 <A href="/providers">{tr(Key::NavProviders)}</A>
-                <A href="/sub-merchants">{tr(Key::NavSubMerchants)}</A>
+            </Show>
+            <A href="/sub-merchants">{tr(Key::NavSubMerchants)}</A>
+            <Show when=provider>
+                <A href="/sub-providers">{tr(Key::NavSubProviders)}</A>
+            </Show>
+            <A href="/transactions">{tr(Key::NavTransactions)}</A>
+            <Show when=provider>
                 <A href="/audit">{tr(Key::NavAudit)}</A>
             </Show>
         </nav>

@@ -17,6 +17,9 @@ pub fn action_key(action: &str) -> Option<Key> {
         "provider.alipay.updated" => Some(Key::ActionAlipay),
         "sub_merchant.wechat_channel.wechat_maidan" => Some(Key::ActionChannelMaidan),
         "sub_merchant.wechat_channel.official_direct" => Some(Key::ActionChannelDirect),
+        "sub_merchant.sub_provider.updated" => Some(Key::ActionSubMerchantSubProvider),
+        "sub_provider.created" => Some(Key::ActionSubProviderCreated),
+        "sub_provider.updated" => Some(Key::ActionSubProviderUpdated),
         _ => None,
     }
 }

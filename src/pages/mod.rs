@@ -9,3 +9,5 @@ pub mod provider_detail;
 pub mod providers;
 pub mod sub_merchant_detail;
 pub mod sub_merchants;
+pub mod sub_providers;
+pub mod transactions;

@@ -3,7 +3,8 @@
 
 use domain::{
     ErrorCode,
-    api::{SubMerchantDetail, WechatChannel},
+    api::{AccountRole, Job, JobState, SubMerchantDetail, WechatChannel},
+    rules::AccountId,
 };
 use leptos::prelude::*;
 use leptos_router::hooks::use_params_map;
@@ -14,8 +15,9 @@ use crate::{
         channel_switch::{MaidanLink, channel_key},
         error_note::ErrorNote,
     },
-    i18n::{Key, tr, use_i18n},
+    i18n::{Key, fill, tr, use_i18n},
     pages::{audit::action_key, overview::local_time},
+    state::{poll, session::use_session},
 };
 
 #[component]
@@ -24,7 +26,7 @@ pub fn SubMerchantDetailPage() -> impl IntoView {
     let id = move || params.with(|p| p.get("id").and_then(|id| id.parse::<i64>().ok()));
     let detail = RwSignal::new(None::<SubMerchantDetail>);
     let load_error = RwSignal::new(None::<ApiError>);
-    Effect::new(move |_| {
+    let reload = move || {
         let Some(id) = id() else {
             return;
         };
@@ -34,7 +36,12 @@ pub fn SubMerchantDetailPage() -> impl IntoView {
                 Err(e) => load_error.set(Some(e)),
             }
         });
-    });
+    };
+    Effect::new(move |_| reload());
+    let session = use_session();
+    let provider = session
+        .info()
+        .is_some_and(|s| s.account.role == AccountRole::Provider);
     view! {
         <p><a href="/sub-merchants">{tr(Key::BackToSubMerchants)}</a></p>
         <ErrorNote error=load_error/>
@@ -47,7 +54,10 @@ pub fn SubMerchantDetailPage() -> impl IntoView {
                         <p class="muted">{tr(Key::SubMerchantTitle)}" · "<code>{d.sub_merchant.merchant_id.clone()}</code></p>
                     </div>
                 </div>
-                <BasicInfoCard detail=d.clone() on_saved=Callback::new(move |next| detail.set(Some(next)))/>
+                {d.reattribution.clone().map(|job| view! {
+                    <ReattributionCard job=job sub_merchant_id=d.sub_merchant.id/>
+                })}
+                <BasicInfoCard detail=d.clone() editable=provider on_saved=Callback::new(move |()| reload())/>
                 <KeysCard keys_set=d.sub_merchant.keys_set/>
                 <HistoryCard detail=d/>
             }
@@ -58,7 +68,8 @@ pub fn SubMerchantDetailPage() -> impl IntoView {
 #[component]
 fn BasicInfoCard(
     detail: SubMerchantDetail,
-    on_saved: Callback<SubMerchantDetail>,
+    editable: bool,
+    on_saved: Callback<()>,
 ) -> impl IntoView {
     let i18n = use_i18n();
     let m = detail.sub_merchant;
@@ -67,6 +78,22 @@ fn BasicInfoCard(
     let saving = RwSignal::new(false);
     let error = RwSignal::new(None::<ApiError>);
     let (id, merchant_id, current) = (m.id, m.merchant_id.clone(), m.channel);
+    let current_sub = StoredValue::new(m.sub_provider_account_id.clone().unwrap_or_default());
+    let sub_provider = RwSignal::new(current_sub.get_value());
+    let sub_error = Signal::derive(move || {
+        let value = sub_provider.get();
+        (!value.trim().is_empty())
+            .then(|| AccountId::parse(&value).err())
+            .flatten()
+            .or_else(|| error.get().and_then(|e| e.field("account_id").cloned()))
+    });
+    let registered = LocalResource::new(move || async move {
+        if editing.get() {
+            api::sub_providers().await.unwrap_or_default()
+        } else {
+            Vec::new()
+        }
+    });
     let not_opened = move || {
         error
             .get()
@@ -74,17 +101,25 @@ fn BasicInfoCard(
     };
     let save = move |_| {
         let to = channel.get();
-        if to == current {
-            editing.set(false);
+        let sub = sub_provider.get().trim().to_owned();
+        let sub_changed = !sub.is_empty() && current_sub.with_value(|c| *c != sub);
+        if sub_changed && AccountId::parse(&sub).is_err() {
             return;
         }
         saving.set(true);
         error.set(None);
         leptos::task::spawn_local(async move {
-            match api::switch_channel(id, to).await {
-                Ok(next) => {
+            let mut outcome = Ok(());
+            if to != current {
+                outcome = api::switch_channel(id, to).await.map(|_| ());
+            }
+            if outcome.is_ok() && sub_changed {
+                outcome = api::change_sub_provider(id, &sub).await.map(|_| ());
+            }
+            match outcome {
+                Ok(()) => {
                     editing.set(false);
-                    on_saved.run(next);
+                    on_saved.run(());
                 }
                 Err(e) => error.set(Some(e)),
             }
@@ -99,7 +134,7 @@ fn BasicInfoCard(
         <section class="card" data-testid="basic-info">
             <header class="config-head">
                 <h2>{tr(Key::SubMerchantBasic)}</h2>
-                <Show when=move || !editing.get()>
+                <Show when=move || editable && !editing.get()>
                     <button type="button" class="btn btn-small" on:click=move |_| editing.set(true) data-testid="edit-basic">
                         {tr(Key::Edit)}
                     </button>
@@ -109,10 +144,29 @@ fn BasicInfoCard(
                 {row(Key::FieldSubMerchantName, view! { {m.name.clone()} }.into_any())}
                 {row(Key::ColMerchantId, view! { <code>{m.merchant_id.clone()}</code> }.into_any())}
                 {row(Key::ColProvider, view! { {m.provider_name.clone()}" "<code>{m.provider_id.clone()}</code> }.into_any())}
-                {row(Key::FieldSubProvider, match m.sub_provider_account_id.clone() {
-                    Some(account) => view! { <code>{account}</code> }.into_any(),
-                    None => view! { <span class="muted">{tr(Key::NoSubProvider)}</span> }.into_any(),
-                })}
+                {row(Key::FieldSubProvider, view! {
+                    <Show when=move || editing.get() fallback={
+                        let shown = m.sub_provider_account_id.clone();
+                        move || match shown.clone() {
+                            Some(account) => view! { <code data-testid="sub-provider">{account}</code> }.into_any(),
+                            None => view! { <span class="muted" data-testid="sub-provider">{tr(Key::NoSubProvider)}</span> }.into_any(),
+                        }
+                    }>
+                        <div class="field">
+                            <input class="input" list="registered-sub-providers" inputmode="numeric"
+                                aria-label=move || i18n.t(Key::FieldSubProvider)
+                                aria-invalid=move || if sub_error.get().is_some() { "true" } else { "false" }
+                                prop:value=move || sub_provider.get()
+                                on:input=move |ev| sub_provider.set(event_target_value(&ev))/>
+                            <datalist id="registered-sub-providers">
+                                {move || registered.get().unwrap_or_default().into_iter().map(|s| view! {
+                                    <option value=s.account_id>{s.name}</option>
+                                }).collect_view()}
+                            </datalist>
+                            <p class="field-error" role="status">{move || sub_error.get().map(|e| e.message(i18n.lang()))}</p>
+                        </div>
+                    </Show>
+                }.into_any())}
                 {row(Key::FieldChannel, view! {
                     <Show when=move || editing.get() fallback=move || view! { <span data-testid="channel">{tr(channel_key(current))}</span> }>
                         <select class="input select" aria-label=move || i18n.t(Key::FieldChannel)
@@ -140,7 +194,8 @@ fn BasicInfoCard(
             </Show>
             <Show when=move || editing.get()>
                 <div class="form-actions">
-                    <button type="button" class="btn" on:click=move |_| { editing.set(false); channel.set(current); error.set(None); }>
+                    <button type="button" class="btn" on:click=move |_| { editing.set(false); channel.set(current);
+                        sub_provider.set(current_sub.get_value()); error.set(None); }>
                         {tr(Key::Cancel)}
                     </button>
                     <button type="button" class="btn btn-primary" on:click=save disabled=saving data-testid="save-basic">
@@ -197,5 +252,52 @@ fn HistoryCard(detail: SubMerchantDetail) -> impl IntoView {
                 }.into_any()
             }}
         </section>
+    }
+}
+
+/// 历史交易归属调整中: the re-attribution of this sub-merchant's past transactions, followed
+/// until it ends; then where to see the result.
+#[component]
+fn ReattributionCard(job: Job, sub_merchant_id: i64) -> impl IntoView {
+    let i18n = use_i18n();
+    let current = RwSignal::new(Some(job.clone()));
+    if job.state.is_active() {
+        let stop = poll::follow_job(job.id, current, || {});
+        on_cleanup(move || stop.stop());
+    }
+    let transactions = format!("/transactions?sub_merchant_id={sub_merchant_id}");
+    move || {
+        current.get().map(|job| {
+            let percent = (job.processed * 100).checked_div(job.total).unwrap_or(0);
+            let (class, text) = match job.state {
+                JobState::Succeeded => ("note note-ok", i18n.t(Key::ReattributionDone).to_owned()),
+                JobState::Failed | JobState::Cancelled => (
+                    "note note-error",
+                    fill(
+                        i18n.t(Key::ReattributionFailed),
+                        &[("error", job.error.clone().unwrap_or_default())],
+                    ),
+                ),
+                _ => (
+                    "note note-info",
+                    fill(
+                        i18n.t(Key::ReattributionRunning),
+                        &[
+                            ("processed", job.processed.to_string()),
+                            ("total", job.total.to_string()),
+                        ],
+                    ),
+                ),
+            };
+            view! {
+                <div class=class role="status" data-testid="reattribution" data-state=job.state.as_str()>
+                    <div>{text}</div>
+                    {job.state.is_active().then(|| view! {
+                        <progress max="100" value=percent.to_string()></progress>
+                    })}
+                    <a href=transactions.clone()>{tr(Key::SeeTransactions)}</a>
+                </div>
+            }
+        })
     }
 }

@@ -3,8 +3,7 @@
 
 use domain::{
     ErrorCode,
-    api::{Job, JobState, ListQuery, SubMerchantSummary, WechatChannel},
-    poll::PollOutcome,
+    api::{AccountRole, Job, JobState, ListQuery, SubMerchantSummary, WechatChannel},
 };
 use leptos::prelude::*;
 use leptos_router::{
@@ -13,14 +12,17 @@ use leptos_router::{
 };
 
 use crate::{
-    api::{self, ApiError, Polled},
+    api::{self, ApiError},
     components::{
         channel_switch::{SwitchDialog, SwitchPlan, SwitchResults, channel_key, other},
         error_note::ErrorNote,
         pager::Pager,
     },
     i18n::{Key, fill, tr, use_i18n},
-    state::poll::{self, Stop},
+    state::{
+        poll::{self, Stop},
+        session::use_session,
+    },
 };
 
 const FILTERS: [&str; 4] = ["provider_id", "channel", "q", "page"];
@@ -83,33 +85,19 @@ pub fn SubMerchantsPage() -> impl IntoView {
     on_cleanup(move || poller.get_value().stop());
     let follow = move |id: String| {
         poller.get_value().stop();
-        let stop = Stop::default();
-        poller.set_value(stop.clone());
-        let etag = StoredValue::new(None::<String>);
-        poll::spawn(stop, move || {
-            let id = id.clone();
-            async move {
-                match api::poll_job(&id, etag.get_value().as_deref()).await {
-                    Ok(Polled::Changed(latest, tag)) => {
-                        etag.set_value(tag);
-                        let done = !latest.state.is_active();
-                        job.set(Some(latest));
-                        if done {
-                            version.update(|v| *v += 1);
-                            None
-                        } else {
-                            Some(PollOutcome::Changed)
-                        }
-                    }
-                    Ok(Polled::Unchanged) => Some(PollOutcome::Unchanged),
-                    Err(ApiError::Network(_)) => Some(PollOutcome::Failed),
-                    Err(_) => None,
-                }
-            }
-        });
+        poller.set_value(poll::follow_job(id, job, move || {
+            version.update(|v| *v += 1)
+        }));
     };
+    // A sub-provider account reads its own sub-merchants; only a provider changes anything.
+    let editable = use_session()
+        .info()
+        .is_some_and(|s| s.account.role == AccountRole::Provider);
     // Coming back while a sync runs shows its banner again.
     leptos::task::spawn_local(async move {
+        if !editable {
+            return;
+        }
         if let Ok(jobs) = api::sub_merchant_syncs().await
             && let Some(active) = jobs.into_iter().find(|j| j.state.is_active())
         {
@@ -175,9 +163,11 @@ pub fn SubMerchantsPage() -> impl IntoView {
                 <h1 class="page-title">{tr(Key::SubMerchantsTitle)}</h1>
                 <p class="muted">{tr(Key::SubMerchantsSubtitle)}</p>
             </div>
-            <button type="button" class="btn btn-primary" disabled=running on:click=start data-testid="sync-sub-merchants">
-                {move || i18n.t(if running() { Key::SyncRunning } else { Key::SyncSubMerchants })}
-            </button>
+            {editable.then(|| view! {
+                <button type="button" class="btn btn-primary" disabled=running on:click=start data-testid="sync-sub-merchants">
+                    {move || i18n.t(if running() { Key::SyncRunning } else { Key::SyncSubMerchants })}
+                </button>
+            })}
         </div>
         <ErrorNote error=start_error/>
         <Show when=providers_missing>
@@ -262,7 +252,7 @@ pub fn SubMerchantsPage() -> impl IntoView {
                 } else {
                     view! {
                         {bulk}
-                        <SubMerchantTable items=list.items selected=selected on_switch=on_switch/>
+                        <SubMerchantTable items=list.items selected=selected on_switch=on_switch editable=editable/>
                         <Pager page=page total=total pages=pages/>
                     }.into_any()
                 }
@@ -276,6 +266,7 @@ fn SubMerchantTable(
     items: Vec<SubMerchantSummary>,
     selected: RwSignal<Vec<SubMerchantSummary>>,
     on_switch: Callback<SubMerchantSummary>,
+    editable: bool,
 ) -> impl IntoView {
     let badge = |yes: bool, on: Key, off: Key| {
         view! {
@@ -302,9 +293,11 @@ fn SubMerchantTable(
     view! {
         <table class="table" data-testid="sub-merchants">
             <thead><tr>
-                <th class="col-check">
-                    <input type="checkbox" aria-label=tr(Key::SelectPage) prop:checked=all_selected on:change=toggle_page/>
-                </th>
+                {editable.then(|| view! {
+                    <th class="col-check">
+                        <input type="checkbox" aria-label=tr(Key::SelectPage) prop:checked=all_selected on:change=toggle_page/>
+                    </th>
+                })}
                 <th>{tr(Key::ColSubMerchantName)}</th>
                 <th>{tr(Key::ColMerchantId)}</th>
                 <th>{tr(Key::ColProvider)}</th>
@@ -312,7 +305,7 @@ fn SubMerchantTable(
                 <th>{tr(Key::ColMaidan)}</th>
                 <th>{tr(Key::ColSubProvider)}</th>
                 <th>{tr(Key::ColKeys)}</th>
-                <th>{tr(Key::ColActions)}</th>
+                {editable.then(|| view! { <th>{tr(Key::ColActions)}</th> })}
             </tr></thead>
             <tbody>
                 {items.into_iter().map(|m| {
@@ -329,9 +322,11 @@ fn SubMerchantTable(
                     let merchant_id = m.merchant_id.clone();
                     view! {
                         <tr data-merchant-id=merchant_id>
-                            <td class="col-check">
-                                <input type="checkbox" aria-label=tr(Key::SelectRow) prop:checked=move || is_selected(id) on:change=toggle/>
-                            </td>
+                            {editable.then(|| view! {
+                                <td class="col-check">
+                                    <input type="checkbox" aria-label=tr(Key::SelectRow) prop:checked=move || is_selected(id) on:change=toggle/>
+                                </td>
+                            })}
                             <td><a href=format!("/sub-merchants/{id}")>{m.name}</a></td>
                             <td><code>{m.merchant_id}</code></td>
                             <td>{m.provider_name}</td>
@@ -339,12 +334,14 @@ fn SubMerchantTable(
                             <td>{badge(m.maidan_opened, Key::Opened, Key::NotOpened)}</td>
                             <td><code>{m.sub_provider_account_id.unwrap_or_default()}</code></td>
                             <td>{badge(m.keys_set, Key::KeysSet, Key::KeysNotSet)}</td>
-                            <td>
-                                <button type="button" class="btn btn-small" data-testid="switch-channel"
-                                    on:click=move |_| on_switch.run(switch_row.clone())>
-                                    {tr(Key::SwitchChannel)}
-                                </button>
-                            </td>
+                            {editable.then(|| view! {
+                                <td>
+                                    <button type="button" class="btn btn-small" data-testid="switch-channel"
+                                        on:click=move |_| on_switch.run(switch_row.clone())>
+                                        {tr(Key::SwitchChannel)}
+                                    </button>
+                                </td>
+                            })}
                         </tr>
                     }
                 }).collect_view()}

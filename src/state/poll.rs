@@ -6,9 +6,15 @@ use std::sync::{
     atomic::{AtomicBool, Ordering},
 };
 
-use domain::poll::{PollOutcome, PollSchedule, PollStep};
+use domain::{
+    api::Job,
+    poll::{PollOutcome, PollSchedule, PollStep},
+};
+use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
+
+use crate::api::{self, ApiError, Polled};
 
 /// Resolves after `ms` milliseconds.
 pub async fn sleep(ms: u32) {
@@ -103,4 +109,37 @@ where
 /// `Date.now()`.
 pub fn now_ms() -> f64 {
     js_sys::Date::now()
+}
+
+/// Follows a job until it ends: each new version lands in `job` (ETag-conditional reads on
+/// the poll schedule); `done` runs once when it has ended. Returns the handle that stops it.
+pub fn follow_job(
+    id: String,
+    job: RwSignal<Option<Job>>,
+    done: impl Fn() + Clone + 'static,
+) -> Stop {
+    let stop = Stop::default();
+    let etag = StoredValue::new(None::<String>);
+    spawn(stop.clone(), move || {
+        let (id, done) = (id.clone(), done.clone());
+        async move {
+            match api::poll_job(&id, etag.get_value().as_deref()).await {
+                Ok(Polled::Changed(latest, tag)) => {
+                    etag.set_value(tag);
+                    let ended = !latest.state.is_active();
+                    job.set(Some(latest));
+                    if ended {
+                        done();
+                        None
+                    } else {
+                        Some(PollOutcome::Changed)
+                    }
+                }
+                Ok(Polled::Unchanged) => Some(PollOutcome::Unchanged),
+                Err(ApiError::Network(_)) => Some(PollOutcome::Failed),
+                Err(_) => None,
+            }
+        }
+    });
+    stop
 }

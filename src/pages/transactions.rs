@@ -1,0 +1,141 @@
+//! 交易查询: transactions filtered by sub-merchant, sub-provider account and dates (kept in the
+//! URL), with the count and amount of the whole filter. While a re-attribution touching the
+//! filter runs, a banner says so and the totals are marked as changing.
+
+use leptos::prelude::*;
+use leptos_router::{
+    NavigateOptions,
+    hooks::{use_navigate, use_query_map},
+};
+
+use crate::{
+    api,
+    components::{error_note::ErrorNote, pager::Pager},
+    i18n::{Key, fill, tr, use_i18n},
+    pages::overview::local_time,
+};
+
+const FILTERS: [&str; 5] = [
+    "sub_merchant_id",
+    "sub_provider_account_id",
+    "from",
+    "to",
+    "page",
+];
+
+/// Fen as yuan with two decimals.
+pub fn yuan(fen: i64) -> String {
+    let sign = if fen < 0 { "-" } else { "" };
+    format!("{sign}¥{}.{:02}", fen.abs() / 100, fen.abs() % 100)
+}
+
+#[component]
+pub fn TransactionsPage() -> impl IntoView {
+    let i18n = use_i18n();
+    let query = use_query_map();
+    let navigate = use_navigate();
+    let param = move |name: &str| query.with(|q| q.get(name).unwrap_or_default());
+    let filter =
+        move || -> Vec<(&'static str, String)> { FILTERS.iter().map(|k| (*k, param(k))).collect() };
+    let page = RwSignal::new(1_u32);
+    Effect::new(move |_| page.set(param("page").parse().unwrap_or(1).max(1)));
+    let set = move |name: &'static str, value: String| {
+        let mut next = filter();
+        for (k, v) in &mut next {
+            if *k == name {
+                v.clone_from(&value);
+            } else if *k == "page" {
+                v.clear();
+            }
+        }
+        navigate(
+            &format!("/transactions?{}", api::sub_merchant_query(&next)),
+            NavigateOptions::default(),
+        );
+    };
+    let set_page = set.clone();
+    Effect::new(move |previous: Option<u32>| {
+        let current = page.get();
+        if previous.is_some_and(|p| p != current) {
+            set_page("page", current.to_string());
+        }
+        current
+    });
+    let list = LocalResource::new(move || {
+        let q = api::sub_merchant_query(&filter());
+        async move { api::transactions(&q).await }
+    });
+    let error = Signal::derive(move || list.get().and_then(Result::err));
+    let input = move |name: &'static str, label: Key, kind: &'static str| {
+        let set = set.clone();
+        view! {
+            <label class="filter">
+                <span class="muted">{tr(label)}</span>
+                <input class="input" type=kind aria-label=move || i18n.t(label)
+                    prop:value=move || param(name)
+                    on:change=move |ev| set(name, event_target_value(&ev))/>
+            </label>
+        }
+    };
+    view! {
+        <div class="page-head">
+            <div>
+                <h1 class="page-title">{tr(Key::TransactionsTitle)}</h1>
+                <p class="muted">{tr(Key::TransactionsSubtitle)}</p>
+            </div>
+        </div>
+        <section class="card">
+            <div class="toolbar toolbar-wrap">
+                {input("sub_merchant_id", Key::FilterSubMerchantId, "text")}
+                {input("sub_provider_account_id", Key::FieldSubProvider, "text")}
+                {input("from", Key::FilterFrom, "date")}
+                {input("to", Key::FilterTo, "date")}
+            </div>
+            <ErrorNote error=error/>
+            {move || list.get().and_then(Result::ok).map(|result| {
+                let pages = (result.total.div_ceil(u64::from(result.page_size.max(1)))).max(1);
+                let pages = u32::try_from(pages).unwrap_or(u32::MAX);
+                let changing = result.changing;
+                view! {
+                    {changing.then(|| view! {
+                        <p class="note note-info" role="status" data-testid="totals-changing">{tr(Key::TotalsChanging)}</p>
+                    })}
+                    <p class="totals" data-testid="totals" data-changing=changing.to_string()>
+                        {move || fill(i18n.t(Key::TransactionTotals), &[
+                            ("count", result.total.to_string()),
+                            ("amount", yuan(result.amount_fen)),
+                        ])}
+                        {changing.then(|| view! { <span class="badge badge-muted">{tr(Key::Changing)}</span> })}
+                    </p>
+                    {if result.items.is_empty() {
+                        view! { <p class="empty-row">{tr(Key::NoTransactions)}</p> }.into_any()
+                    } else {
+                        view! {
+                            <table class="table" data-testid="transactions">
+                                <thead><tr>
+                                    <th>{tr(Key::ColPaidAt)}</th>
+                                    <th>{tr(Key::ColSubMerchantName)}</th>
+                                    <th>{tr(Key::ColMerchantId)}</th>
+                                    <th>{tr(Key::ColSubProvider)}</th>
+                                    <th class="num">{tr(Key::ColAmount)}</th>
+                                </tr></thead>
+                                <tbody>
+                                    {result.items.into_iter().map(|t| view! {
+                                        <tr>
+                                            <td>{local_time(&t.paid_at)}</td>
+                                            <td><a href=format!("/sub-merchants/{}", t.sub_merchant_id)>{t.sub_merchant_name}</a></td>
+                                            <td><code>{t.merchant_id}</code></td>
+                                            <td><code>{t.sub_provider_account_id.unwrap_or_default()}</code></td>
+                                            <td class="num">{yuan(t.amount_fen)}</td>
+                                        </tr>
+                                    }).collect_view()}
+                                </tbody>
+                            </table>
+                            <Pager page=page total=result.total pages=pages/>
+                        }.into_any()
+                    }}
+                }
+            })}
+        </section>
+    }
+}
