@@ -23,8 +23,10 @@ const RUNS: usize = 5;
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let dir = tempfile::tempdir()?;
+    // Sub-merchants only: their payment histories are the re-attribution's benchmark.
     let sandbox = Arc::new(Sandbox::new(SandboxConfig {
         sub_merchants: SUB_MERCHANTS,
+        transactions_per_sub_merchant: 0,
         ..SandboxConfig::default()
     }));
 
@@ -69,6 +71,114 @@ async fn main() -> anyhow::Result<()> {
         return Ok(());
     }
     latency(state.expect("a run"), "job_bench").await?;
+    reattribution(&dir.path().join("reattribution.db")).await?;
+    Ok(())
+}
+
+/// Transactions of the sub-merchant that changes sub-provider.
+const REATTRIBUTED: usize = 1_000_000;
+
+/// 修改子商户所属的子服务商 over 1,000,000 transactions: the job's wall time, and the
+/// transaction list's latency while it runs beside the same measurement idle.
+async fn reattribution(path: &std::path::Path) -> anyhow::Result<()> {
+    use server::{store::NewAuditEvent, upstream::UpstreamTransaction};
+    let sandbox = Arc::new(Sandbox::new(SandboxConfig {
+        sub_merchants: 100,
+        transactions_per_sub_merchant: 20,
+        ..SandboxConfig::default()
+    }));
+    let (_, state) = console_sync(path, &sandbox).await?;
+    let store = state.store.clone();
+    let (page, _) = store
+        .list_sub_merchants(ACCOUNT, &Default::default(), 1, 2)
+        .await?;
+    let (moved, other) = (&page[0], &page[1]);
+    // A sub-merchant with a long history: 1,000,000 payments.
+    let history: Vec<UpstreamTransaction> = (0..REATTRIBUTED)
+        .map(|n| UpstreamTransaction {
+            id: format!("bench{n:08}"),
+            merchant_id: moved.merchant_id.clone(),
+            amount_fen: 100 + (n % 5_000) as i64,
+            paid_at_ms: 1_767_225_600_000 + n as i64 * 60_000,
+        })
+        .collect();
+    for chunk in history.chunks(50_000) {
+        store
+            .import_transactions(ACCOUNT, &moved.provider_id, chunk)
+            .await?;
+    }
+    assert_eq!(
+        store.count_transactions_of(moved.id).await?,
+        REATTRIBUTED as u64
+    );
+
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let addr = listener.local_addr()?;
+    let app_state = state.clone();
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, server::app(app_state)).await;
+    });
+    let cookie = login(addr).await?;
+    // Another sub-merchant's transactions, as a page of the console would read them.
+    let path = format!(
+        "/api/v1/transactions?sub_merchant_id={}&page_size=20",
+        other.id
+    );
+    let (rate, seconds) = (500, 5);
+    let idle = fixed_rate(addr, &cookie, &path, rate, seconds).await;
+
+    let audit = NewAuditEvent {
+        account_id: ACCOUNT.to_owned(),
+        actor: ACCOUNT.to_owned(),
+        action: "sub_merchant.sub_provider.updated".to_owned(),
+        target: format!("sub_merchant/{}", moved.id),
+        fields: vec!["sub_provider_account_id".to_owned()],
+        at_ms: 0,
+    };
+    store
+        .change_sub_provider(ACCOUNT, moved.id, "100000000002", "job_move", &audit)
+        .await?;
+    let started = Instant::now();
+    let load = tokio::spawn({
+        let (cookie, path) = (cookie.clone(), path.clone());
+        async move { fixed_rate(addr, &cookie, &path, rate, seconds).await }
+    });
+    while jobs::run_next(&state, None)
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?
+    {}
+    let job_s = started.elapsed().as_secs_f64();
+    let during = load.await?;
+    let (count, _) = store
+        .list_transactions(
+            server::store::Viewer::SubProvider("100000000002"),
+            &Default::default(),
+            1,
+            1,
+        )
+        .await
+        .map(|(_, count, amount)| (count, amount))?;
+    assert_eq!(
+        count,
+        REATTRIBUTED as u64 + 20,
+        "every transaction moved, none lost"
+    );
+
+    let (idle_p99, during_p99) = (percentile(&idle, 0.99), percentile(&during, 0.99));
+    println!("re-attribution of {REATTRIBUTED} transactions (SQLite):");
+    println!(
+        "  job              {job_s:>7.2} s  {:>9.0} rows/s  (target <= 10 s)",
+        REATTRIBUTED as f64 / job_s
+    );
+    println!(
+        "  transaction list idle     p50 {:>6.2} ms  p99 {idle_p99:>6.2} ms  ({rate}/s for {seconds} s)",
+        percentile(&idle, 0.5)
+    );
+    println!(
+        "  transaction list during   p50 {:>6.2} ms  p99 {during_p99:>6.2} ms  ({:.1} x idle p99; target <= 3x and <= 20 ms)",
+        percentile(&during, 0.5),
+        during_p99 / idle_p99
+    );
     Ok(())
 }
 
@@ -145,7 +255,7 @@ async fn console_sync(
     let (_, total) = store
         .list_sub_merchants(ACCOUNT, &Default::default(), 1, 1)
         .await?;
-    assert_eq!(total, SUB_MERCHANTS);
+    assert_eq!(total, sandbox.config().sub_merchants);
     Ok((seconds, state))
 }
 
@@ -202,22 +312,9 @@ pub async fn latency(state: AppState, job_id: &str) -> anyhow::Result<()> {
     tokio::spawn(async move {
         let _ = axum::serve(listener, server::app(state)).await;
     });
-    let body = format!("{{\"account_id\":\"{ACCOUNT}\",\"password\":\"sandbox-demo\"}}");
-    let login = format!(
-        "POST /api/v1/session HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
-        body.len()
-    );
-    let mut stream = tokio::net::TcpStream::connect(addr).await?;
-    tokio::io::AsyncWriteExt::write_all(&mut stream, login.as_bytes()).await?;
-    let mut response = String::new();
-    tokio::io::AsyncReadExt::read_to_string(&mut stream, &mut response).await?;
-    let cookie = response
-        .lines()
-        .find_map(|l| l.strip_prefix("set-cookie: "))
-        .and_then(|c| c.split(';').next())
-        .ok_or_else(|| anyhow::anyhow!("no session cookie: {response}"))?
-        .to_owned();
+    let cookie = login(addr).await?;
     let (rate, seconds) = (2_000, 20);
+
     println!("latency at {rate} requests/s for {seconds} s each (16 keep-alive connections):");
     let baseline = fixed_rate(addr, &cookie, "/api/v1/health", rate, seconds).await;
     let base_p99 = percentile(&baseline, 0.99);
@@ -287,4 +384,24 @@ async fn read_response<R: tokio::io::AsyncBufRead + Unpin>(reader: &mut R) {
     }
     let mut body = vec![0; length];
     reader.read_exact(&mut body).await.expect("body");
+}
+
+/// Signs in as the demo provider over HTTP; the session cookie.
+async fn login(addr: std::net::SocketAddr) -> anyhow::Result<String> {
+    let body = format!("{{\"account_id\":\"{ACCOUNT}\",\"password\":\"sandbox-demo\"}}");
+    let login = format!(
+        "POST /api/v1/session HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    );
+    let mut stream = tokio::net::TcpStream::connect(addr).await?;
+    tokio::io::AsyncWriteExt::write_all(&mut stream, login.as_bytes()).await?;
+    let mut response = String::new();
+    tokio::io::AsyncReadExt::read_to_string(&mut stream, &mut response).await?;
+    let cookie = response
+        .lines()
+        .find_map(|l| l.strip_prefix("set-cookie: "))
+        .and_then(|c| c.split(';').next())
+        .ok_or_else(|| anyhow::anyhow!("no session cookie: {response}"))?
+        .to_owned();
+    Ok(cookie)
 }

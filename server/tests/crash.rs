@@ -1,6 +1,7 @@
-//! The real server binary is killed (SIGKILL) in the middle of a sub-merchant sync, then
-//! started again on the same database: the job resumes from its checkpoint and the final set
-//! of sub-merchants is exactly the upstream's.
+//! The real server binary is killed (SIGKILL) in the middle of a durable job, then started
+//! again on the same database: the job resumes from its checkpoint and ends exact. A
+//! sub-merchant sync ends with exactly the upstream's sub-merchants; a re-attribution with
+//! every transaction of the sub-merchant moved, none lost.
 
 #![allow(clippy::unwrap_used)] // a test that cannot unwrap has failed
 
@@ -29,14 +30,20 @@ impl Drop for Server {
     }
 }
 
-fn start(db: &Path, addr: &str) -> Server {
+/// The sandbox of the sync test: 40,000 sub-merchants, no history, a slow upstream.
+const SYNC_SANDBOX: [(&str, &str); 3] = [
+    ("SANDBOX_SUB_MERCHANTS", "40000"),
+    ("SANDBOX_TRANSACTIONS_PER_SUB_MERCHANT", "0"),
+    ("SANDBOX_LATENCY_MS", "15"),
+];
+
+fn start(db: &Path, addr: &str, sandbox: &[(&str, &str)]) -> Server {
     let child = Command::new(env!("CARGO_BIN_EXE_cloud-pay-console"))
         .env("CONSOLE_ADDR", addr)
         .env("DATABASE_URL", format!("sqlite://{}", db.display()))
         .env("CONSOLE_DIST", db.with_file_name("no-dist"))
         .env("CONSOLE_SECRET_KEY_FILE", db.with_file_name("secret.key"))
-        .env("SANDBOX_SUB_MERCHANTS", "40000")
-        .env("SANDBOX_LATENCY_MS", "15")
+        .envs(sandbox.iter().copied())
         .env("JOB_LEASE_S", "2")
         .env("RUST_LOG", "warn")
         .stdout(Stdio::null())
@@ -126,24 +133,9 @@ fn a_sync_killed_mid_job_resumes_after_a_restart_and_ends_exact() {
         .port();
     let addr = format!("127.0.0.1:{port}");
 
-    let mut server = start(&db, &addr);
+    let mut server = start(&db, &addr, &SYNC_SANDBOX);
     let cookie = login(&server);
-    let (_, _, ticket) = call(
-        &server,
-        "POST",
-        "/api/v1/provider-sync-tickets",
-        None,
-        Some(&cookie),
-    );
-    let ticket = ticket["id"].as_str().unwrap().to_owned();
-    let (status, _, _) = call(
-        &server,
-        "POST",
-        &format!("/api/v1/m/provider-sync-tickets/{ticket}/confirm"),
-        Some(json!({"wechat_openid": "o_sandbox_admin_1"})),
-        None,
-    );
-    assert_eq!(status, 200);
+    sync_providers(&server, &cookie);
     let (status, _, job) = call(
         &server,
         "POST",
@@ -166,7 +158,7 @@ fn a_sync_killed_mid_job_resumes_after_a_restart_and_ends_exact() {
     server.child.wait().unwrap();
     assert!(processed < EXPECTED, "killed mid-job");
 
-    let server = start(&db, &addr);
+    let server = start(&db, &addr, &SYNC_SANDBOX);
     let cookie = login(&server);
     let mut job = Value::Null;
     wait_for("the resumed job", Duration::from_secs(120), || {
@@ -183,4 +175,138 @@ fn a_sync_killed_mid_job_resumes_after_a_restart_and_ends_exact() {
         Some(&cookie),
     );
     assert_eq!(list["total"], EXPECTED, "nothing lost, nothing duplicated");
+}
+
+/// Scans and confirms a provider sync code for the demo account (the phone's answer sent
+/// directly).
+fn sync_providers(server: &Server, cookie: &str) {
+    let (_, _, ticket) = call(
+        server,
+        "POST",
+        "/api/v1/provider-sync-tickets",
+        None,
+        Some(cookie),
+    );
+    let ticket = ticket["id"].as_str().unwrap().to_owned();
+    let (status, _, _) = call(
+        server,
+        "POST",
+        &format!("/api/v1/m/provider-sync-tickets/{ticket}/confirm"),
+        Some(json!({"wechat_openid": "o_sandbox_admin_1"})),
+        None,
+    );
+    assert_eq!(status, 200);
+}
+
+/// Four sub-merchants split over the four providers, each with a long payment history.
+const HISTORY_SANDBOX: [(&str, &str); 3] = [
+    ("SANDBOX_SUB_MERCHANTS", "4"),
+    ("SANDBOX_TRANSACTIONS_PER_SUB_MERCHANT", "400000"),
+    ("SANDBOX_LATENCY_MS", "0"),
+];
+const HISTORY: u64 = 400_000;
+
+#[test]
+fn a_re_attribution_killed_mid_job_resumes_and_moves_every_transaction_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("console.db");
+    let port = TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let addr = format!("127.0.0.1:{port}");
+
+    let mut server = start(&db, &addr, &HISTORY_SANDBOX);
+    let cookie = login(&server);
+    sync_providers(&server, &cookie);
+    let (_, _, sync) = call(
+        &server,
+        "POST",
+        "/api/v1/sub-merchant-syncs",
+        None,
+        Some(&cookie),
+    );
+    let sync_path = format!("/api/v1/jobs/{}", sync["id"].as_str().unwrap());
+    wait_for("the sync", Duration::from_secs(120), || {
+        call(&server, "GET", &sync_path, None, Some(&cookie)).2["state"] == "succeeded"
+    });
+    let all = call(
+        &server,
+        "GET",
+        "/api/v1/transactions?page_size=1",
+        None,
+        Some(&cookie),
+    )
+    .2;
+    let (count, amount) = (all["total"].clone(), all["amount_fen"].clone());
+    let first = call(
+        &server,
+        "GET",
+        "/api/v1/sub-merchants?page_size=1",
+        None,
+        Some(&cookie),
+    )
+    .2;
+    let id = first["items"][0]["id"].as_i64().unwrap();
+    let mine = call(
+        &server,
+        "GET",
+        &format!("/api/v1/transactions?sub_merchant_id={id}&page_size=1"),
+        None,
+        Some(&cookie),
+    )
+    .2;
+    assert_eq!(mine["total"], HISTORY);
+
+    let (status, _, job) = call(
+        &server,
+        "PUT",
+        &format!("/api/v1/sub-merchants/{id}/sub-provider"),
+        Some(json!({"account_id": "100000000002"})),
+        Some(&cookie),
+    );
+    assert_eq!(status, 202);
+    let job_path = format!("/api/v1/jobs/{}", job["id"].as_str().unwrap());
+    let mut processed = 0;
+    wait_for("progress", Duration::from_secs(60), || {
+        processed = call(&server, "GET", &job_path, None, Some(&cookie)).2["processed"]
+            .as_u64()
+            .unwrap_or(0);
+        processed > 0
+    });
+    server.child.kill().unwrap(); // SIGKILL mid-job
+    server.child.wait().unwrap();
+    assert!(processed < HISTORY, "killed mid-job ({processed})");
+
+    let server = start(&db, &addr, &HISTORY_SANDBOX);
+    let cookie = login(&server);
+    let mut job = Value::Null;
+    wait_for("the resumed job", Duration::from_secs(120), || {
+        job = call(&server, "GET", &job_path, None, Some(&cookie)).2;
+        job["state"] == "succeeded"
+    });
+    assert_eq!(job["processed"], HISTORY, "each batch counted once");
+    let moved = call(
+        &server,
+        "GET",
+        "/api/v1/transactions?sub_provider_account_id=100000000002&page_size=1",
+        None,
+        Some(&cookie),
+    )
+    .2;
+    assert_eq!(moved["total"], mine["total"]);
+    assert_eq!(moved["amount_fen"], mine["amount_fen"]);
+    let after = call(
+        &server,
+        "GET",
+        "/api/v1/transactions?page_size=1",
+        None,
+        Some(&cookie),
+    )
+    .2;
+    assert_eq!(
+        (after["total"].clone(), after["amount_fen"].clone()),
+        (count, amount)
+    );
 }
