@@ -24,9 +24,35 @@ pub struct CountKey {
 #[derive(Debug, Default)]
 pub struct CountCache {
     entries: Mutex<HashMap<CountKey, (i64, u64)>>,
+    /// Held while a missing total is counted: requests that miss together wait for the first
+    /// count instead of each scanning the same rows (a herd on a cold filter).
+    counting: tokio::sync::Mutex<()>,
 }
 
 impl CountCache {
+    /// The total of `key` at `version`, counted by `count` only if nobody has (or is doing so).
+    pub async fn get_or_count<E, F, Fut>(
+        &self,
+        key: CountKey,
+        version: i64,
+        count: F,
+    ) -> Result<u64, E>
+    where
+        F: FnOnce() -> Fut,
+        Fut: std::future::Future<Output = Result<u64, E>>,
+    {
+        if let Some(total) = self.get(&key, version) {
+            return Ok(total);
+        }
+        let _one_at_a_time = self.counting.lock().await;
+        if let Some(total) = self.get(&key, version) {
+            return Ok(total);
+        }
+        let total = count().await?;
+        self.put(key, version, total);
+        Ok(total)
+    }
+
     /// The total counted for `key` at `version`, if any.
     pub fn get(&self, key: &CountKey, version: i64) -> Option<u64> {
         let entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
@@ -64,6 +90,31 @@ mod tests {
         assert_eq!(cache.get(&key("苏"), 7), Some(2491));
         assert_eq!(cache.get(&key("苏"), 8), None);
         assert_eq!(cache.get(&key("杭"), 7), None);
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn requests_missing_together_count_once() {
+        use std::sync::atomic::{AtomicU32, Ordering};
+        let cache = std::sync::Arc::new(CountCache::default());
+        let counted = std::sync::Arc::new(AtomicU32::new(0));
+        let herd: Vec<_> = (0..16)
+            .map(|_| {
+                let (cache, counted) = (cache.clone(), counted.clone());
+                tokio::spawn(async move {
+                    cache
+                        .get_or_count(key("苏"), 3, || async {
+                            counted.fetch_add(1, Ordering::SeqCst);
+                            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+                            Ok::<_, ()>(2491)
+                        })
+                        .await
+                })
+            })
+            .collect();
+        for request in herd {
+            assert_eq!(request.await.unwrap(), Ok(2491));
+        }
+        assert_eq!(counted.load(Ordering::SeqCst), 1);
     }
 
     #[test]

@@ -1002,21 +1002,16 @@ impl Store for SqliteStore {
             search: filter.search.map(str::to_owned),
         };
         // A sub-provider's view is small and follows another account's version: counted.
-        let cached = filter
-            .assigned_to
-            .is_none()
-            .then(|| self.counts.get(&key, version))
-            .flatten();
-        let total = match cached {
-            Some(total) => total,
-            None => {
-                let mut count = sqlx::QueryBuilder::new("SELECT COUNT(*) FROM sub_merchants s");
-                push_sub_merchant_conditions(&mut count, account_id, filter);
-                let total: i64 = count.build_query_scalar().fetch_one(&self.pool).await?;
-                let total = u64::try_from(total).unwrap_or_default();
-                self.counts.put(key, version, total);
-                total
-            }
+        let count = || async {
+            let mut count = sqlx::QueryBuilder::new("SELECT COUNT(*) FROM sub_merchants s");
+            push_sub_merchant_conditions(&mut count, account_id, filter);
+            let total: i64 = count.build_query_scalar().fetch_one(&self.pool).await?;
+            Ok::<_, StoreError>(u64::try_from(total).unwrap_or_default())
+        };
+        let total = if filter.assigned_to.is_some() {
+            count().await?
+        } else {
+            self.counts.get_or_count(key, version, count).await?
         };
         // The page is picked in the order of the index (provider, merchant ID), with no sort
         // however many rows match; only its rows are joined to their provider names.
