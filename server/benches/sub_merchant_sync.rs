@@ -23,6 +23,9 @@ const RUNS: usize = 5;
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let dir = tempfile::tempdir()?;
+    if std::env::args().any(|a| a == "--reattribution-only") {
+        return reattribution(&dir.path().join("reattribution.db")).await;
+    }
     // Sub-merchants only: their payment histories are the re-attribution's benchmark.
     let sandbox = Arc::new(Sandbox::new(SandboxConfig {
         sub_merchants: SUB_MERCHANTS,
