@@ -285,6 +285,84 @@ pub struct NewSandboxProvider {
     pub admin_openid: String,
 }
 
+/// `POST /m/maidan/sms-codes`: send an SMS code to the mobile, for binding a merchant ID.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct MaidanSmsRequest {
+    pub merchant_id: String,
+    pub mobile: String,
+}
+
+/// A code was sent.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct MaidanSmsSent {
+    /// Seconds before another code may be asked for.
+    pub cooldown_s: u64,
+    /// Seconds the code stays valid.
+    pub expires_in_s: u64,
+    /// The code itself, only from the sandbox (shown in its 沙箱 banner).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sandbox_code: Option<String>,
+}
+
+/// `POST /m/maidan/bindings`: 已有商户号？立即绑定 — open WeChat Maidan for a merchant ID.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct MaidanBinding {
+    pub merchant_id: String,
+    pub mobile: String,
+    pub bank_card: String,
+    pub code: String,
+}
+
+impl MaidanBinding {
+    /// Every field by its rule (what the phone checks as the user types).
+    pub fn check(&self) -> Vec<(&'static str, crate::FieldError)> {
+        let mut errors = Vec::new();
+        if let Err(e) = crate::rules::merchant_id(&self.merchant_id) {
+            errors.push(("merchant_id", e));
+        }
+        if let Err(e) = crate::rules::mobile(&self.mobile) {
+            errors.push(("mobile", e));
+        }
+        if let Err(e) = crate::rules::bank_card(&self.bank_card) {
+            errors.push(("bank_card", e));
+        }
+        if let Err(e) = crate::rules::sms_code(&self.code) {
+            errors.push(("code", e));
+        }
+        errors
+    }
+}
+
+/// The merchant ID has opened WeChat Maidan.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct MaidanBound {
+    pub merchant_id: String,
+    pub maidan_opened: bool,
+}
+
+/// `GET /sandbox/merchants/{merchant_id}`: what the sandbox registered for a merchant ID.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct SandboxMerchant {
+    pub merchant_id: String,
+    pub name: String,
+    pub mobile: String,
+    pub bank_card: String,
+    pub maidan_opened: bool,
+}
+
+/// `GET /sandbox/sms-codes/{mobile}`: the latest code texted there.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct SandboxSmsCode {
+    pub mobile: String,
+    pub code: String,
+}
+
 /// `PUT /sandbox/latency`: how long every later upstream call waits (sandbox only).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]

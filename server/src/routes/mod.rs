@@ -1,6 +1,7 @@
 //! The JSON API under `/api/v1`, one module per area, each with its own `router()`.
 
 pub mod health;
+pub mod maidan;
 pub mod provider_config;
 pub mod provider_sync;
 pub mod providers;
@@ -24,7 +25,8 @@ pub fn v1(state: &AppState) -> OpenApiRouter<AppState> {
         .merge(provider_config::router())
         .merge(sub_merchants::router())
         .merge(sub_providers::router())
-        .merge(transactions::router());
+        .merge(transactions::router())
+        .merge(maidan::router());
     if state.upstream.sandbox().is_some() {
         router = router.merge(sandbox::router());
     }

@@ -1,7 +1,12 @@
 //! Sandbox-only controls; mounted only when the upstream is the sandbox.
 
-use axum::{extract::State, http::StatusCode};
-use domain::api::{NewSandboxProvider, SandboxLatency, SyncedProvider};
+use axum::{
+    extract::{Path, State},
+    http::StatusCode,
+};
+use domain::api::{
+    NewSandboxProvider, SandboxLatency, SandboxMerchant, SandboxSmsCode, SyncedProvider,
+};
 use utoipa_axum::{router::OpenApiRouter, routes};
 
 use crate::{AppError, AppState, error::ApiJson, upstream::WechatUser};
@@ -11,6 +16,54 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(wechat_users))
         .routes(routes!(add_provider))
         .routes(routes!(set_latency))
+        .routes(routes!(merchant))
+        .routes(routes!(latest_code))
+}
+
+/// A sandbox merchant ID's registered contact mobile and settlement card, for testers filling
+/// the phone binding form (沙箱).
+#[utoipa::path(get, path = "/sandbox/merchants/{merchant_id}", tag = "sandbox",
+    params(("merchant_id" = String, Path, description = "a sandbox WeChat Pay merchant ID")),
+    responses((status = 200, body = SandboxMerchant), (status = 404, body = domain::ErrorEnvelope)))]
+async fn merchant(
+    State(state): State<AppState>,
+    Path(merchant_id): Path<String>,
+) -> Result<ApiJson<SandboxMerchant>, AppError> {
+    let sandbox = state.upstream.sandbox().ok_or_else(AppError::not_found)?;
+    let found = sandbox
+        .sub_merchant_by_id(&merchant_id)
+        .ok_or_else(AppError::not_found)?;
+    let (mobile, bank_card) = sandbox
+        .merchant_contact(&merchant_id)
+        .ok_or_else(AppError::not_found)?;
+    let opened = state
+        .upstream
+        .maidan_opened(&merchant_id)
+        .await
+        .map_err(AppError::internal)?
+        .unwrap_or(false);
+    Ok(ApiJson(SandboxMerchant {
+        merchant_id,
+        name: found.name,
+        mobile,
+        bank_card,
+        maidan_opened: opened,
+    }))
+}
+
+/// The latest binding code texted to a mobile (沙箱; tests read it here).
+#[utoipa::path(get, path = "/sandbox/sms-codes/{mobile}", tag = "sandbox",
+    params(("mobile" = String, Path, description = "the mobile the code was texted to")),
+    responses((status = 200, body = SandboxSmsCode), (status = 404, body = domain::ErrorEnvelope)))]
+async fn latest_code(
+    State(state): State<AppState>,
+    Path(mobile): Path<String>,
+) -> Result<ApiJson<SandboxSmsCode>, AppError> {
+    let sandbox = state.upstream.sandbox().ok_or_else(AppError::not_found)?;
+    let code = sandbox
+        .latest_code(&mobile)
+        .ok_or_else(AppError::not_found)?;
+    Ok(ApiJson(SandboxSmsCode { mobile, code }))
 }
 
 /// The longest latency the sandbox accepts, so a demo cannot be made to hang.

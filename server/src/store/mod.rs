@@ -272,6 +272,9 @@ pub trait Store: Send + Sync + 'static {
         id: i64,
     ) -> Result<Option<(SubMerchantSummary, i64)>>;
 
+    /// A merchant ID opened WeChat Maidan: every sub-merchant with it says so.
+    async fn mark_maidan_opened(&self, merchant_id: &str) -> Result<()>;
+
     /// The account's sub-providers, by account ID.
     async fn sub_providers(&self, account_id: &str) -> Result<Vec<SubProvider>>;
 

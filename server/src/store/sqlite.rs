@@ -417,6 +417,22 @@ impl Store for SqliteStore {
         Ok(true)
     }
 
+    async fn mark_maidan_opened(&self, merchant_id: &str) -> Result<()> {
+        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        let accounts: Vec<String> = sqlx::query_scalar(
+            "UPDATE sub_merchants SET maidan_opened = 1
+             WHERE merchant_id = ? AND maidan_opened = 0 RETURNING account_id",
+        )
+        .bind(merchant_id)
+        .fetch_all(&mut *tx)
+        .await?;
+        for account in accounts {
+            bump_version(&mut tx, &account).await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
     async fn sub_providers(&self, account_id: &str) -> Result<Vec<SubProvider>> {
         let rows = sqlx::query(
             "SELECT sub_provider_account_id, name, rebate_ratio, remark FROM sub_providers

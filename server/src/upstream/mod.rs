@@ -64,6 +64,28 @@ pub enum UpstreamError {
     Rejected(String),
 }
 
+/// Why WeChat would not send a binding code or bind a merchant ID.
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum BindingError {
+    /// A field of the request is refused (unknown merchant ID, a mismatch, a wrong code).
+    #[error("{0}: {1}")]
+    Field(&'static str, domain::FieldError),
+    /// A code was sent to this mobile a moment ago: seconds to wait.
+    #[error("wait {0} s")]
+    Cooldown(u64),
+    #[error(transparent)]
+    Upstream(#[from] UpstreamError),
+}
+
+/// A binding code went out.
+#[derive(Debug, Clone)]
+pub struct CodeSent {
+    pub cooldown_s: u64,
+    pub expires_in_s: u64,
+    /// The code itself, when the upstream is the sandbox.
+    pub sandbox_code: Option<String>,
+}
+
 #[async_trait]
 pub trait MaidanUpstream: Send + Sync + 'static {
     /// `"sandbox"` or the name of a production upstream.
@@ -93,6 +115,18 @@ pub trait MaidanUpstream: Send + Sync + 'static {
     /// Whether a WeChat Pay merchant ID has opened WeChat Maidan; `None` when the upstream
     /// does not know the merchant ID.
     async fn maidan_opened(&self, merchant_id: &str) -> Result<Option<bool>, UpstreamError>;
+
+    /// 获取验证码: WeChat texts a code to the mobile, to bind the merchant ID.
+    async fn send_binding_code(
+        &self,
+        merchant_id: &str,
+        mobile: &str,
+    ) -> Result<CodeSent, BindingError>;
+
+    /// 已有商户号？立即绑定: opens WeChat Maidan for an existing merchant ID, given its
+    /// registered mobile, its settlement card and the code texted to the mobile.
+    async fn bind_merchant(&self, binding: &domain::api::MaidanBinding)
+    -> Result<(), BindingError>;
 
     /// The historical transactions of one sub-merchant.
     async fn transactions(

@@ -8,10 +8,29 @@ use std::{sync::RwLock, time::Duration};
 
 use async_trait::async_trait;
 
+use domain::{FieldError, api::MaidanBinding};
+
 use super::{
-    MaidanUpstream, SubMerchantPage, UpstreamError, UpstreamProvider, UpstreamSubMerchant,
-    UpstreamTransaction, WechatUser,
+    BindingError, CodeSent, MaidanUpstream, SubMerchantPage, UpstreamError, UpstreamProvider,
+    UpstreamSubMerchant, UpstreamTransaction, WechatUser,
 };
+use crate::clock::{Clock, SystemClock};
+
+/// A binding code may be asked for again after this long (per mobile).
+pub const CODE_COOLDOWN_S: u64 = 60;
+/// A binding code lives this long.
+pub const CODE_LIFETIME_S: u64 = 300;
+/// Wrong tries that use a binding code up.
+pub const CODE_TRIES: u32 = 5;
+
+/// A binding code the sandbox "texted".
+#[derive(Debug, Clone)]
+struct SentCode {
+    merchant_id: String,
+    code: String,
+    sent_at_ms: i64,
+    wrong: u32,
+}
 
 /// How the sandbox is sized and how badly it behaves.
 #[derive(Debug, Clone)]
@@ -50,6 +69,8 @@ struct World {
     providers: Vec<UpstreamProvider>,
     /// Merchant IDs that opened WeChat Maidan after start-up (the phone binding flow).
     opened: std::collections::HashSet<String>,
+    /// The latest binding code per mobile.
+    codes: std::collections::HashMap<String, SentCode>,
 }
 
 /// Sub-merchants of a provider that was added after start-up (sandbox control).
@@ -92,6 +113,8 @@ pub struct Sandbox {
     calls: std::sync::atomic::AtomicU64,
     /// Injected latency per call, changeable at run time (sandbox control).
     latency_ms: std::sync::atomic::AtomicU64,
+    /// Time for binding codes (a test's manual clock).
+    clock: std::sync::Arc<dyn Clock>,
 }
 
 /// SplitMix64: a tiny, well-known deterministic generator, enough for sandbox data.
@@ -147,6 +170,7 @@ impl Sandbox {
                 provider("1900000201", "成都锦江买单服务商", ADMIN_2),
             ],
             opened: std::collections::HashSet::new(),
+            codes: std::collections::HashMap::new(),
         };
         let latency_ms = u64::try_from(config.latency.as_millis()).unwrap_or(u64::MAX);
         Sandbox {
@@ -154,7 +178,39 @@ impl Sandbox {
             world: RwLock::new(world),
             calls: std::sync::atomic::AtomicU64::new(0),
             latency_ms: std::sync::atomic::AtomicU64::new(latency_ms),
+            clock: std::sync::Arc::new(SystemClock),
         }
+    }
+
+    /// The same sandbox, telling time by `clock`.
+    #[must_use]
+    pub fn with_clock(mut self, clock: std::sync::Arc<dyn Clock>) -> Sandbox {
+        self.clock = clock;
+        self
+    }
+
+    /// The contact mobile and settlement card registered with a merchant ID (what the phone
+    /// binding must match), deterministic per seed.
+    pub fn merchant_contact(&self, merchant_id: &str) -> Option<(String, String)> {
+        let (ordinal, index) = merchant_ordinal(merchant_id)?;
+        self.sub_merchant_by_id(merchant_id)?;
+        let r = mix(self.config.seed ^ 0x636F_6E74, ordinal as u64, index);
+        let mobile = format!("1{}{:09}", 3 + r % 7, (r >> 8) % 1_000_000_000);
+        let body = format!("6222{:011}", (r >> 20) % 100_000_000_000);
+        let check = (0..=9)
+            .find(|d| domain::rules::luhn(&format!("{body}{d}")))
+            .unwrap_or(0);
+        Some((mobile, format!("{body}{check}")))
+    }
+
+    /// The latest binding code texted to a mobile (sandbox control, for tests).
+    pub fn latest_code(&self, mobile: &str) -> Option<String> {
+        self.world
+            .read()
+            .ok()?
+            .codes
+            .get(mobile)
+            .map(|c| c.code.clone())
     }
 
     pub fn config(&self) -> &SandboxConfig {
@@ -368,6 +424,109 @@ impl MaidanUpstream for Sandbox {
         })
     }
 
+    async fn send_binding_code(
+        &self,
+        merchant_id: &str,
+        mobile: &str,
+    ) -> Result<CodeSent, BindingError> {
+        self.behave().await?;
+        if self.sub_merchant_by_id(merchant_id).is_none() {
+            return Err(BindingError::Field(
+                "merchant_id",
+                FieldError::UnknownMerchant,
+            ));
+        }
+        let now = self.clock.now_ms();
+        let mut world = self
+            .world
+            .write()
+            .map_err(|_| UpstreamError::Transient("sandbox lock poisoned".into()))?;
+        if let Some(sent) = world.codes.get(mobile) {
+            let waited_s = u64::try_from((now - sent.sent_at_ms) / 1000).unwrap_or(0);
+            if waited_s < CODE_COOLDOWN_S {
+                return Err(BindingError::Cooldown(CODE_COOLDOWN_S - waited_s));
+            }
+        }
+        let mut bytes = [0_u8; 4];
+        getrandom::fill(&mut bytes).map_err(|e| UpstreamError::Transient(e.to_string()))?;
+        let code = format!("{:06}", u32::from_le_bytes(bytes) % 1_000_000);
+        world.codes.insert(
+            mobile.to_owned(),
+            SentCode {
+                merchant_id: merchant_id.to_owned(),
+                code: code.clone(),
+                sent_at_ms: now,
+                wrong: 0,
+            },
+        );
+        Ok(CodeSent {
+            cooldown_s: CODE_COOLDOWN_S,
+            expires_in_s: CODE_LIFETIME_S,
+            sandbox_code: Some(code),
+        })
+    }
+
+    async fn bind_merchant(&self, binding: &MaidanBinding) -> Result<(), BindingError> {
+        self.behave().await?;
+        let merchant_id = binding.merchant_id.trim();
+        let Some((mobile, card)) = self.merchant_contact(merchant_id) else {
+            return Err(BindingError::Field(
+                "merchant_id",
+                FieldError::UnknownMerchant,
+            ));
+        };
+        if binding.mobile.trim() != mobile {
+            return Err(BindingError::Field("mobile", FieldError::MobileMismatch));
+        }
+        let entered_card: String = binding
+            .bank_card
+            .chars()
+            .filter(char::is_ascii_digit)
+            .collect();
+        if entered_card != card {
+            return Err(BindingError::Field(
+                "bank_card",
+                FieldError::BankCardMismatch,
+            ));
+        }
+        let now = self.clock.now_ms();
+        let mut world = self
+            .world
+            .write()
+            .map_err(|_| UpstreamError::Transient("sandbox lock poisoned".into()))?;
+        let lifetime_ms = i64::try_from(CODE_LIFETIME_S * 1000).unwrap_or(i64::MAX);
+        let valid = world.codes.get(&mobile).is_some_and(|sent| {
+            sent.merchant_id == merchant_id
+                && now - sent.sent_at_ms <= lifetime_ms
+                && sent.wrong < CODE_TRIES
+        });
+        if !valid {
+            return Err(BindingError::Field("code", FieldError::CodeExpired));
+        }
+        let sent = world
+            .codes
+            .get_mut(&mobile)
+            .ok_or(BindingError::Field("code", FieldError::CodeExpired))?;
+        if sent.code != binding.code.trim() {
+            sent.wrong += 1;
+            return Err(BindingError::Field(
+                "code",
+                if sent.wrong >= CODE_TRIES {
+                    FieldError::CodeExpired
+                } else {
+                    FieldError::WrongCode {
+                        left: CODE_TRIES - sent.wrong,
+                    }
+                },
+            ));
+        }
+        // Used once: the code is spent, and the merchant ID has opened Maidan. The cooldown
+        // still holds for the mobile, so the entry stays with no tries left.
+        sent.wrong = CODE_TRIES;
+        world.opened.insert(merchant_id.to_owned());
+        Ok(())
+    }
+
     async fn maidan_opened(&self, merchant_id: &str) -> Result<Option<bool>, UpstreamError> {
         self.behave().await?;
         Ok(self.sub_merchant_by_id(merchant_id).map(|m| {
@@ -534,6 +693,18 @@ mod tests {
         let all = all_sub_merchants(&sandbox, &added.provider_id, 20).await;
         assert_eq!(all.len(), 50);
         assert!(all.iter().all(|m| m.merchant_id.starts_with("1604")));
+    }
+
+    #[test]
+    fn every_merchant_has_a_valid_registered_mobile_and_card() {
+        let sandbox = Sandbox::new(SandboxConfig::default());
+        for merchant_id in ["1600000000", "1600000005", "1601000042", "1603000299"] {
+            let (mobile, card) = sandbox.merchant_contact(merchant_id).unwrap();
+            assert!(domain::rules::mobile(&mobile).is_ok(), "{mobile}");
+            assert!(domain::rules::bank_card(&card).is_ok(), "{card}");
+            assert_eq!(sandbox.merchant_contact(merchant_id), Some((mobile, card)));
+        }
+        assert_eq!(sandbox.merchant_contact("1699999999"), None);
     }
 
     #[tokio::test]

@@ -86,7 +86,8 @@ impl TestApp {
                 .expect("open store"),
         );
         seed::demo_accounts(store.as_ref()).await.expect("seed");
-        let sandbox = Arc::new(Sandbox::new(sandbox));
+        let clock = Arc::new(ManualClock::new(1_790_000_000_000));
+        let sandbox = Arc::new(Sandbox::new(sandbox).with_clock(clock.clone()));
         seed::demo_bindings(store.as_ref(), &sandbox, 1_790_000_000_000)
             .await
             .expect("seed bindings");
@@ -103,7 +104,6 @@ impl TestApp {
             [0x0b, 0x04, 0x80],
         )
         .expect("br");
-        let clock = Arc::new(ManualClock::new(1_790_000_000_000));
         let state = AppState {
             store: store.clone() as Arc<dyn Store>,
             upstream: sandbox.clone(),

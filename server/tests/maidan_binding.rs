@@ -1,0 +1,290 @@
+//! 开通微信买单 from a phone (已有商户号？立即绑定): SMS code cooldown, lifetime and tries; each
+//! mismatch on its own field; success opens Maidan upstream and in the console, after which the
+//! refused channel switch goes through.
+
+#![allow(clippy::unwrap_used)] // a test that cannot unwrap has failed
+
+mod common;
+
+use axum::http::{Method, StatusCode};
+use common::{TestApp, TestResponse};
+use serde_json::{Value, json};
+use server::jobs;
+
+/// A sandbox sub-merchant that has not opened WeChat Maidan.
+const MERCHANT: &str = "1600000005";
+
+async fn record(app: &TestApp, merchant_id: &str) -> Value {
+    app.get(&format!("/api/v1/sandbox/merchants/{merchant_id}"), None)
+        .await
+        .json()
+}
+
+async fn send(app: &TestApp, merchant_id: &str, mobile: &str) -> TestResponse {
+    app.request(
+        Method::POST,
+        "/api/v1/m/maidan/sms-codes",
+        Some(json!({"merchant_id": merchant_id, "mobile": mobile})),
+        None,
+    )
+    .await
+}
+
+async fn bind(app: &TestApp, body: Value) -> TestResponse {
+    app.request(Method::POST, "/api/v1/m/maidan/bindings", Some(body), None)
+        .await
+}
+
+fn rule(response: &TestResponse, field: &str) -> String {
+    response.json()["error"]["fields"][field]["rule"]["kind"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned()
+}
+
+#[tokio::test]
+async fn a_code_is_sent_once_a_minute_and_the_sandbox_shows_it() {
+    let app = TestApp::new().await;
+    let merchant = record(&app, MERCHANT).await;
+    assert_eq!(merchant["maidan_opened"], false);
+    let mobile = merchant["mobile"].as_str().unwrap();
+
+    let bad = send(&app, "16x", "12345").await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(rule(&bad, "merchant_id"), "digits");
+    assert_eq!(rule(&bad, "mobile"), "mobile");
+    let unknown = send(&app, "1699999999", mobile).await;
+    assert_eq!(rule(&unknown, "merchant_id"), "unknown_merchant");
+
+    let sent = send(&app, MERCHANT, mobile).await;
+    assert_eq!(sent.status, StatusCode::CREATED);
+    let code = sent.json()["sandbox_code"].as_str().unwrap().to_owned();
+    assert_eq!(code.len(), 6);
+    let read = app
+        .get(&format!("/api/v1/sandbox/sms-codes/{mobile}"), None)
+        .await
+        .json();
+    assert_eq!(read["code"], code.as_str());
+
+    app.clock.advance(20_000);
+    let again = send(&app, MERCHANT, mobile).await;
+    assert_eq!(again.status, StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(again.header("retry-after"), Some("40"));
+    app.clock.advance(40_000);
+    assert_eq!(
+        send(&app, MERCHANT, mobile).await.status,
+        StatusCode::CREATED
+    );
+}
+
+#[tokio::test]
+async fn each_mismatch_and_each_bad_code_is_named_on_its_field() {
+    let app = TestApp::new().await;
+    let merchant = record(&app, MERCHANT).await;
+    let (mobile, card) = (
+        merchant["mobile"].as_str().unwrap().to_owned(),
+        merchant["bank_card"].as_str().unwrap().to_owned(),
+    );
+    let code = send(&app, MERCHANT, &mobile).await.json()["sandbox_code"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let body = |mobile: &str, card: &str, code: &str| json!({"merchant_id": MERCHANT, "mobile": mobile, "bank_card": card, "code": code});
+
+    let malformed = bind(&app, body("12", "4111111111111112", "12a")).await;
+    assert_eq!(rule(&malformed, "mobile"), "mobile");
+    assert_eq!(rule(&malformed, "bank_card"), "bank_card");
+    assert_eq!(rule(&malformed, "code"), "sms_code");
+    let other_mobile = if mobile == "13800000000" {
+        "13900000000"
+    } else {
+        "13800000000"
+    };
+    assert_eq!(
+        rule(
+            &bind(&app, body(other_mobile, &card, &code)).await,
+            "mobile"
+        ),
+        "mobile_mismatch"
+    );
+    assert_eq!(
+        rule(
+            &bind(&app, body(&mobile, "4111111111111111", &code)).await,
+            "bank_card"
+        ),
+        "bank_card_mismatch"
+    );
+    let wrong = if code == "000000" { "000001" } else { "000000" };
+    let first = bind(&app, body(&mobile, &card, wrong)).await;
+    assert_eq!(rule(&first, "code"), "wrong_code");
+    assert_eq!(first.json()["error"]["fields"]["code"]["rule"]["left"], 4);
+    for _ in 0..3 {
+        bind(&app, body(&mobile, &card, wrong)).await;
+    }
+    let fifth = bind(&app, body(&mobile, &card, wrong)).await;
+    assert_eq!(
+        rule(&fifth, "code"),
+        "code_expired",
+        "five wrong tries use it up"
+    );
+    let right_too_late = bind(&app, body(&mobile, &card, &code)).await;
+    assert_eq!(rule(&right_too_late, "code"), "code_expired");
+
+    // A new code, left for more than five minutes, has expired.
+    app.clock.advance(61_000);
+    let fresh = send(&app, MERCHANT, &mobile).await.json()["sandbox_code"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    app.clock.advance(301_000);
+    assert_eq!(
+        rule(&bind(&app, body(&mobile, &card, &fresh)).await, "code"),
+        "code_expired"
+    );
+    assert_eq!(record(&app, MERCHANT).await["maidan_opened"], false);
+}
+
+#[tokio::test]
+async fn a_bound_merchant_id_has_opened_maidan_and_its_switch_goes_through() {
+    let app = TestApp::new().await;
+    let cookie = app.login_as("100000000001").await;
+    app.scan_and_confirm(&cookie, "o_sandbox_admin_1").await;
+    app.request(
+        Method::POST,
+        "/api/v1/sub-merchant-syncs",
+        None,
+        Some(&cookie),
+    )
+    .await;
+    while jobs::run_next(&app.state, None).await.unwrap() {}
+    let row = app
+        .get(
+            &format!("/api/v1/sub-merchants?q={MERCHANT}"),
+            Some(&cookie),
+        )
+        .await
+        .json()["items"][0]
+        .clone();
+    assert_eq!(row["maidan_opened"], false);
+    let switch = format!("/api/v1/sub-merchants/{}/wechat-channel", row["id"]);
+    let refused = app
+        .request(
+            Method::PUT,
+            &switch,
+            Some(json!({"channel": "wechat_maidan"})),
+            Some(&cookie),
+        )
+        .await;
+    assert_eq!(refused.error_code(), "MaidanNotOpened");
+
+    let merchant = record(&app, MERCHANT).await;
+    let mobile = merchant["mobile"].as_str().unwrap();
+    let code = send(&app, MERCHANT, mobile).await.json()["sandbox_code"].clone();
+    let bound = bind(
+        &app,
+        json!({"merchant_id": MERCHANT, "mobile": mobile, "bank_card": merchant["bank_card"], "code": code}),
+    )
+    .await;
+    assert_eq!(bound.status, StatusCode::CREATED);
+    assert_eq!(bound.json()["maidan_opened"], true);
+    assert_eq!(record(&app, MERCHANT).await["maidan_opened"], true);
+    let listed = app
+        .get(
+            &format!("/api/v1/sub-merchants?q={MERCHANT}"),
+            Some(&cookie),
+        )
+        .await
+        .json();
+    assert_eq!(
+        listed["items"][0]["maidan_opened"], true,
+        "the list follows"
+    );
+    let switched = app
+        .request(
+            Method::PUT,
+            &switch,
+            Some(json!({"channel": "wechat_maidan"})),
+            Some(&cookie),
+        )
+        .await;
+    assert_eq!(switched.status, StatusCode::OK);
+}
+
+/// An upstream that is not the sandbox: the sandbox's controls are not there.
+#[derive(Debug)]
+struct Production;
+
+#[async_trait::async_trait]
+impl server::upstream::MaidanUpstream for Production {
+    fn kind(&self) -> &'static str {
+        "wechat"
+    }
+    async fn wechat_user(
+        &self,
+        _: &str,
+    ) -> Result<Option<server::upstream::WechatUser>, server::upstream::UpstreamError> {
+        Ok(None)
+    }
+    async fn providers_administered_by(
+        &self,
+        _: &str,
+    ) -> Result<Vec<server::upstream::UpstreamProvider>, server::upstream::UpstreamError> {
+        Ok(Vec::new())
+    }
+    async fn sub_merchants(
+        &self,
+        _: &str,
+        _: u64,
+        _: u32,
+    ) -> Result<server::upstream::SubMerchantPage, server::upstream::UpstreamError> {
+        Err(server::upstream::UpstreamError::Rejected("none".into()))
+    }
+    async fn maidan_opened(
+        &self,
+        _: &str,
+    ) -> Result<Option<bool>, server::upstream::UpstreamError> {
+        Ok(None)
+    }
+    async fn send_binding_code(
+        &self,
+        _: &str,
+        _: &str,
+    ) -> Result<server::upstream::CodeSent, server::upstream::BindingError> {
+        Err(server::upstream::UpstreamError::Rejected("none".into()).into())
+    }
+    async fn bind_merchant(
+        &self,
+        _: &domain::api::MaidanBinding,
+    ) -> Result<(), server::upstream::BindingError> {
+        Err(server::upstream::UpstreamError::Rejected("none".into()).into())
+    }
+    async fn transactions(
+        &self,
+        _: &str,
+    ) -> Result<Vec<server::upstream::UpstreamTransaction>, server::upstream::UpstreamError> {
+        Ok(Vec::new())
+    }
+}
+
+#[tokio::test]
+async fn the_sandbox_controls_are_absent_when_the_upstream_is_not_the_sandbox() {
+    use tower::ServiceExt;
+    let app = TestApp::new().await;
+    let state = server::AppState {
+        upstream: std::sync::Arc::new(Production),
+        ..app.state.clone()
+    };
+    let router = server::app(state);
+    for path in [
+        "/api/v1/sandbox/sms-codes/13800000000",
+        "/api/v1/sandbox/merchants/1600000005",
+        "/api/v1/sandbox/wechat-users",
+    ] {
+        let request = axum::http::Request::get(path)
+            .header("host", common::HOST)
+            .body(axum::body::Body::empty())
+            .unwrap();
+        let response = router.clone().oneshot(request).await.unwrap();
+        assert_eq!(response.status(), StatusCode::NOT_FOUND, "{path}");
+    }
+}
