@@ -6,9 +6,10 @@ use domain::{
     ErrorBody, ErrorCode, ErrorEnvelope, FieldError, Lang,
     api::{
         AuditEvent, ChannelChange, ConfirmProviderSync, Health, Job, ListQuery, LoginRequest,
-        MobileProviderSyncTicket, Page, ProviderSummary, ProviderSyncTicket, SessionInfo,
-        SubMerchantDetail, SubMerchantSummary, SubProvider, SubProviderChange, TransactionPage,
-        WechatChannel, WechatUser,
+        MaidanBinding, MaidanBound, MaidanSmsRequest, MaidanSmsSent, MobileProviderSyncTicket,
+        Page, ProviderSummary, ProviderSyncTicket, SessionInfo, SubMerchantDetail,
+        SubMerchantSummary, SubProvider, SubProviderChange, TransactionPage, WechatChannel,
+        WechatUser,
     },
 };
 use gloo_net::http::{Request, RequestBuilder, Response};
@@ -45,6 +46,14 @@ impl ApiError {
                     "Connection lost. Check your network and try again.",
                 )
                 .to_owned(),
+        }
+    }
+
+    /// Seconds the server asked to wait (`RateLimited`).
+    pub fn retry_after_s(&self) -> Option<u64> {
+        match self {
+            ApiError::Api(body) => body.retry_after_s,
+            ApiError::Network(_) => None,
         }
     }
 
@@ -360,4 +369,16 @@ pub async fn save_sub_provider(body: &SubProvider, create: bool) -> Result<SubPr
 pub async fn transactions(query: &str) -> Result<TransactionPage, ApiError> {
     let url = format!("{BASE}/transactions?{query}");
     json(send(with_lang(Request::get(&url)).build()).await?).await
+}
+
+/// `POST /m/maidan/sms-codes`: 获取验证码.
+pub async fn send_maidan_code(body: &MaidanSmsRequest) -> Result<MaidanSmsSent, ApiError> {
+    let url = format!("{BASE}/m/maidan/sms-codes");
+    json(send(with_lang(Request::post(&url)).json(body)).await?).await
+}
+
+/// `POST /m/maidan/bindings`: 已有商户号？立即绑定.
+pub async fn bind_maidan(body: &MaidanBinding) -> Result<MaidanBound, ApiError> {
+    let url = format!("{BASE}/m/maidan/bindings");
+    json(send(with_lang(Request::post(&url)).json(body)).await?).await
 }

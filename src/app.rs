@@ -10,8 +10,9 @@ use crate::{
     components::shell::Shell,
     i18n::provide_i18n,
     pages::{
-        audit::AuditPage, login::LoginPage, mobile_provider_sync::MobileProviderSyncPage,
-        not_found::NotFoundPage, overview::OverviewPage, provider_detail::ProviderDetailPage,
+        audit::AuditPage, login::LoginPage, mobile_maidan::MobileMaidanPage,
+        mobile_provider_sync::MobileProviderSyncPage, not_found::NotFoundPage,
+        open_maidan::OpenMaidanPage, overview::OverviewPage, provider_detail::ProviderDetailPage,
         providers::ProvidersPage, sub_merchant_detail::SubMerchantDetailPage,
         sub_merchants::SubMerchantsPage, sub_providers::SubProvidersPage,
         transactions::TransactionsPage,
@@ -36,6 +37,8 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/sub-providers") view=|| view! { <Shell><SubProvidersPage/></Shell> }/>
                 <Route path=path!("/transactions") view=|| view! { <Shell><TransactionsPage/></Shell> }/>
                 <Route path=path!("/m/provider-sync/:id") view=MobileProviderSyncPage/>
+                <Route path=path!("/m/maidan") view=MobileMaidanPage/>
+                <Route path=path!("/maidan/open") view=|| view! { <Shell><OpenMaidanPage/></Shell> }/>
             </FlatRoutes>
         </Router>
     }

@@ -136,6 +136,7 @@ fn SideNav() -> impl IntoView {
             </Show>
             <A href="/transactions">{tr(Key::NavTransactions)}</A>
             <Show when=provider>
+                <A href="/maidan/open">{tr(Key::NavOpenMaidan)}</A>
                 <A href="/audit">{tr(Key::NavAudit)}</A>
             </Show>
         </nav>

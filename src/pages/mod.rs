@@ -2,8 +2,10 @@
 
 pub mod audit;
 pub mod login;
+pub mod mobile_maidan;
 pub mod mobile_provider_sync;
 pub mod not_found;
+pub mod open_maidan;
 pub mod overview;
 pub mod provider_detail;
 pub mod providers;

@@ -1,0 +1,87 @@
+//! 开通微信买单 (console): when it is needed, a QR code that opens the phone binding page for
+//! the merchant ID (prefilled when coming from a refused channel switch), and the PC route.
+
+use domain::rules;
+use leptos::prelude::*;
+use leptos_router::hooks::use_query_map;
+
+use crate::{
+    components::qr_canvas::QrCanvas,
+    i18n::{Key, tr, use_i18n},
+};
+
+/// WeChat's help page: 微信买单功能开通方法 (the PC route).
+const PC_HELP: &str = "http://kf.qq.com/faq/140225MveaUz160801AFvmyQ.html";
+
+/// The phone page for a merchant ID.
+pub fn phone_url(merchant_id: &str) -> String {
+    let origin = web_sys::window()
+        .and_then(|w| w.location().origin().ok())
+        .unwrap_or_default();
+    let query = if merchant_id.is_empty() {
+        String::new()
+    } else {
+        format!(
+            "?merchant_id={}",
+            String::from(js_sys::encode_uri_component(merchant_id))
+        )
+    };
+    format!("{origin}/m/maidan{query}")
+}
+
+#[component]
+pub fn OpenMaidanPage() -> impl IntoView {
+    let i18n = use_i18n();
+    let query = use_query_map();
+    let merchant_id =
+        RwSignal::new(query.with_untracked(|q| q.get("merchant_id").unwrap_or_default()));
+    let error = move || {
+        let value = merchant_id.get();
+        (!value.is_empty())
+            .then(|| rules::merchant_id(&value).err())
+            .flatten()
+            .map(|e| e.message(i18n.lang()))
+    };
+    let payload = Signal::derive(move || {
+        let value = merchant_id.get();
+        phone_url(if rules::merchant_id(&value).is_ok() {
+            value.trim()
+        } else {
+            ""
+        })
+    });
+    view! {
+        <div class="page-head">
+            <div>
+                <h1 class="page-title">{tr(Key::OpenMaidanTitle)}</h1>
+                <p class="muted">{tr(Key::OpenMaidanWhen)}</p>
+            </div>
+        </div>
+        <section class="card open-maidan">
+            <div class="open-maidan-qr">
+                <QrCanvas payload=payload size=200 label=Signal::derive(move || i18n.t(Key::OpenMaidanTitle).to_owned())/>
+                <a class="muted" href=move || payload.get() data-testid="phone-link">{tr(Key::OpenOnThisDevice)}</a>
+            </div>
+            <div>
+                <h2>{tr(Key::OpenMaidanPhone)}</h2>
+                <ol class="steps">
+                    <li>{tr(Key::OpenMaidanStep1)}</li>
+                    <li>{tr(Key::OpenMaidanStep2)}</li>
+                    <li>{tr(Key::OpenMaidanStep3)}</li>
+                </ol>
+                <div class="field" class:field-invalid=move || error().is_some()>
+                    <label for="merchant_id">{tr(Key::ColMerchantId)}</label>
+                    <input id="merchant_id" class="input" inputmode="numeric"
+                        prop:value=move || merchant_id.get()
+                        on:input=move |ev| merchant_id.set(event_target_value(&ev))/>
+                    <p class="field-error" role="status">{error}</p>
+                </div>
+                <h2>{tr(Key::OpenMaidanPc)}</h2>
+                <p>
+                    <a href=PC_HELP target="_blank" rel="noopener noreferrer external">{tr(Key::OpenMaidanPcLink)}</a>
+                </p>
+                <p class="muted">{tr(Key::OpenMaidanAfter)}</p>
+            </div>
+        </section>
+    }
+}
