@@ -268,7 +268,7 @@ catalogue! {
     OpenMaidanWhen => "子商户的微信支付商户号要先开通微信买单，才能切换到微信买单渠道。商家已有商户号时，可在手机上扫码绑定开通。", "A sub-merchant's WeChat Pay merchant ID must open WeChat Maidan before it can switch to the Maidan channel. With an existing merchant ID, bind it on a phone.";
     OpenMaidanPhone => "在手机上开通", "On a phone";
     OpenMaidanStep1 => "用微信扫描左侧二维码，进入微信买单注册页面。", "Scan the code with WeChat to open the WeChat Maidan registration page.";
-    OpenMaidanStep2 => "单击【已有商户号？立即绑定】。", "Tap 已有商户号？立即绑定 (I have a merchant ID).";
+    OpenMaidanStep2 => "单击【已有商户号？立即绑定】。", "Tap “Have a merchant ID? Bind it”.";
     OpenMaidanStep3 => "按指引填写手机号、银行卡号并完成短信验证。", "Enter the mobile and bank card, then verify by SMS.";
     OpenMaidanPc => "在电脑上开通", "On a computer";
     OpenMaidanPcLink => "微信买单功能开通方法（微信客服帮助）", "How to open WeChat Maidan (WeChat help)";

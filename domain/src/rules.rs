@@ -705,6 +705,22 @@ mod tests {
         }
 
         #[test]
+        fn any_mainland_mobile_passes_and_other_shapes_fail(
+            second in "[3-9]",
+            rest in "[0-9]{9}",
+            bad_second in "[0-2]",
+            short in "[0-9]{1,10}",
+        ) {
+            let good = format!("1{second}{rest}");
+            prop_assert_eq!(mobile(&good), Ok(good.as_str()));
+            let bad = format!("1{bad_second}{rest}");
+            prop_assert_eq!(mobile(&bad), Err(FieldError::Mobile));
+            prop_assert!(mobile(&short).is_err());
+            let long = format!("{good}0");
+            prop_assert!(mobile(&long).is_err());
+        }
+
+        #[test]
         fn a_card_with_its_check_digit_passes_and_a_changed_digit_fails(
             body in "[0-9]{11,18}",
             pos in 0usize..11,
