@@ -9,7 +9,6 @@ mod common;
 use axum::http::{Method, StatusCode};
 use common::{TestApp, TestResponse};
 use serde_json::{Value, json};
-use server::jobs;
 
 /// A sandbox sub-merchant that has not opened WeChat Maidan.
 const MERCHANT: &str = "1600000005";
@@ -147,16 +146,7 @@ async fn each_mismatch_and_each_bad_code_is_named_on_its_field() {
 #[tokio::test]
 async fn a_bound_merchant_id_has_opened_maidan_and_its_switch_goes_through() {
     let app = TestApp::new().await;
-    let cookie = app.login_as("100000000001").await;
-    app.scan_and_confirm(&cookie, "o_sandbox_admin_1").await;
-    app.request(
-        Method::POST,
-        "/api/v1/sub-merchant-syncs",
-        None,
-        Some(&cookie),
-    )
-    .await;
-    while jobs::run_next(&app.state, None).await.unwrap() {}
+    let cookie = app.synced_demo_provider().await;
     let row = app
         .get(
             &format!("/api/v1/sub-merchants?q={MERCHANT}"),

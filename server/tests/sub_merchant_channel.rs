@@ -8,23 +8,12 @@ mod common;
 use axum::http::{Method, StatusCode};
 use common::{TestApp, TestResponse};
 use serde_json::{Value, json};
-use server::jobs;
 
 const PROVIDER: &str = "100000000001";
 
 /// Account 100000000001 with its providers and their 2,100 sub-merchants synced.
 async fn synced(app: &TestApp) -> String {
-    let cookie = app.login_as(PROVIDER).await;
-    app.scan_and_confirm(&cookie, "o_sandbox_admin_1").await;
-    app.request(
-        Method::POST,
-        "/api/v1/sub-merchant-syncs",
-        None,
-        Some(&cookie),
-    )
-    .await;
-    while jobs::run_next(&app.state, None).await.unwrap() {}
-    cookie
+    app.synced_demo_provider().await
 }
 
 async fn first_page(app: &TestApp, cookie: &str) -> Vec<Value> {

@@ -16,17 +16,7 @@ const SUB_A: &str = "100000000002";
 const SUB_B: &str = "100000000003";
 
 async fn synced(app: &TestApp) -> String {
-    let cookie = app.login_as(PROVIDER).await;
-    app.scan_and_confirm(&cookie, "o_sandbox_admin_1").await;
-    app.request(
-        Method::POST,
-        "/api/v1/sub-merchant-syncs",
-        None,
-        Some(&cookie),
-    )
-    .await;
-    run_all(app).await;
-    cookie
+    app.synced_demo_provider().await
 }
 
 async fn run_all(app: &TestApp) {

@@ -202,6 +202,25 @@ impl TestApp {
         self.request(Method::POST, &path, Some(body), None).await
     }
 
+    /// Signs in as 演示服务商 (`100000000001`), syncs its providers and all their
+    /// sub-merchants (the job run to its end), and returns the session cookie.
+    pub async fn synced_demo_provider(&self) -> String {
+        let cookie = self.login_as("100000000001").await;
+        self.scan_and_confirm(&cookie, "o_sandbox_admin_1").await;
+        self.request(
+            Method::POST,
+            "/api/v1/sub-merchant-syncs",
+            None,
+            Some(&cookie),
+        )
+        .await;
+        while server::jobs::run_next(&self.state, None)
+            .await
+            .expect("job")
+        {}
+        cookie
+    }
+
     /// Signs in as a demo account and returns the session cookie.
     pub async fn login_as(&self, account_id: &str) -> String {
         let response = self.login(account_id, seed::DEMO_PASSWORD).await;
