@@ -6,10 +6,6 @@ use domain::{
     api::{AccountRole, Job, JobState, ListQuery, SubMerchantSummary, WechatChannel},
 };
 use leptos::prelude::*;
-use leptos_router::{
-    NavigateOptions,
-    hooks::{use_navigate, use_query_map},
-};
 
 use crate::{
     api::{self, ApiError},
@@ -19,6 +15,7 @@ use crate::{
         pager::Pager,
     },
     i18n::{Key, fill, tr, use_i18n},
+    state::url_filters::use_url_filters,
     state::{
         poll::{self, Stop},
         session::use_session,
@@ -30,44 +27,19 @@ const FILTERS: [&str; 4] = ["provider_id", "channel", "q", "page"];
 #[component]
 pub fn SubMerchantsPage() -> impl IntoView {
     let i18n = use_i18n();
-    let query = use_query_map();
-    let navigate = use_navigate();
-    let param = move |name: &str| query.with(|q| q.get(name).unwrap_or_default());
-    let filter =
-        move || -> Vec<(&'static str, String)> { FILTERS.iter().map(|k| (*k, param(k))).collect() };
-    let page = RwSignal::new(1_u32);
-    Effect::new(move |_| page.set(param("page").parse().unwrap_or(1).max(1)));
-
-    // Changing a filter rewrites the URL, so a view can be shared and survives a reload.
-    let set_filter = move |name: &'static str, value: String| {
-        let mut next = filter();
-        for (k, v) in &mut next {
-            if *k == name {
-                *v = value.clone();
-            }
-            if *k == "page" && name != "page" {
-                v.clear();
-            }
-        }
-        navigate(
-            &format!("/sub-merchants?{}", api::sub_merchant_query(&next)),
-            NavigateOptions::default(),
-        );
-    };
-    let set_page = set_filter.clone();
-    let (by_provider, by_channel, by_text) = (set_filter.clone(), set_filter.clone(), set_filter);
-    Effect::new(move |previous: Option<u32>| {
-        let current = page.get();
-        if previous.is_some_and(|p| p != current) {
-            set_page("page", current.to_string());
-        }
-        current
-    });
+    let filters = use_url_filters("/sub-merchants", &FILTERS);
+    let param = move |name: &str| filters.param(name);
+    let page = filters.page;
+    let (by_provider, by_channel, by_text) = (
+        move |n, v| filters.set(n, v),
+        move |n, v| filters.set(n, v),
+        move |n, v| filters.set(n, v),
+    );
 
     let version = RwSignal::new(0_u32);
     let list = LocalResource::new(move || {
         version.track();
-        let q = api::sub_merchant_query(&filter());
+        let q = filters.query_string();
         async move { api::list_sub_merchants(&q).await }
     });
     let providers = LocalResource::new(|| async {
@@ -125,12 +97,7 @@ pub fn SubMerchantsPage() -> impl IntoView {
             .get()
             .is_some_and(|e| e.code() == Some(ErrorCode::ProvidersNotSynced))
     };
-    let export = move || {
-        format!(
-            "/api/v1/sub-merchants.csv?{}",
-            api::sub_merchant_query(&filter())
-        )
-    };
+    let export = move || format!("/api/v1/sub-merchants.csv?{}", filters.query_string());
     let error = Signal::derive(move || list.get().and_then(Result::err));
 
     // 切换渠道: one row (its other channel) or the selection (a chosen channel).

@@ -3,16 +3,13 @@
 //! filter runs, a banner says so and the totals are marked as changing.
 
 use leptos::prelude::*;
-use leptos_router::{
-    NavigateOptions,
-    hooks::{use_navigate, use_query_map},
-};
 
 use crate::{
     api,
     components::{error_note::ErrorNote, pager::Pager},
     i18n::{Key, fill, tr, use_i18n},
     pages::overview::local_time,
+    state::url_filters::use_url_filters,
 };
 
 const FILTERS: [&str; 5] = [
@@ -32,42 +29,16 @@ pub fn yuan(fen: i64) -> String {
 #[component]
 pub fn TransactionsPage() -> impl IntoView {
     let i18n = use_i18n();
-    let query = use_query_map();
-    let navigate = use_navigate();
-    let param = move |name: &str| query.with(|q| q.get(name).unwrap_or_default());
-    let filter =
-        move || -> Vec<(&'static str, String)> { FILTERS.iter().map(|k| (*k, param(k))).collect() };
-    let page = RwSignal::new(1_u32);
-    Effect::new(move |_| page.set(param("page").parse().unwrap_or(1).max(1)));
-    let set = move |name: &'static str, value: String| {
-        let mut next = filter();
-        for (k, v) in &mut next {
-            if *k == name {
-                v.clone_from(&value);
-            } else if *k == "page" {
-                v.clear();
-            }
-        }
-        navigate(
-            &format!("/transactions?{}", api::sub_merchant_query(&next)),
-            NavigateOptions::default(),
-        );
-    };
-    let set_page = set.clone();
-    Effect::new(move |previous: Option<u32>| {
-        let current = page.get();
-        if previous.is_some_and(|p| p != current) {
-            set_page("page", current.to_string());
-        }
-        current
-    });
+    let filters = use_url_filters("/transactions", &FILTERS);
+    let param = move |name: &str| filters.param(name);
+    let page = filters.page;
+    let set = move |name: &'static str, value: String| filters.set(name, value);
     let list = LocalResource::new(move || {
-        let q = api::sub_merchant_query(&filter());
+        let q = filters.query_string();
         async move { api::transactions(&q).await }
     });
     let error = Signal::derive(move || list.get().and_then(Result::err));
     let input = move |name: &'static str, label: Key, kind: &'static str| {
-        let set = set.clone();
         view! {
             <label class="filter">
                 <span class="muted">{tr(label)}</span>

@@ -2,3 +2,4 @@
 
 pub mod poll;
 pub mod session;
+pub mod url_filters;
