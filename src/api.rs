@@ -300,8 +300,8 @@ pub async fn sub_merchant_syncs() -> Result<Vec<Job>, ApiError> {
     json(send(with_lang(Request::get(&url)).build()).await?).await
 }
 
-/// The query string of the sub-merchant list (also the CSV export's).
-pub fn sub_merchant_query(filter: &[(&str, String)]) -> String {
+/// The query string of a filtered list (the set filters only).
+pub fn filter_query(filter: &[(&str, String)]) -> String {
     filter
         .iter()
         .filter(|(_, v)| !v.is_empty())

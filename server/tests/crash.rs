@@ -114,6 +114,16 @@ fn login(server: &Server) -> String {
         .to_owned()
 }
 
+/// A fresh directory for the database, and a free loopback address for the server.
+fn workspace() -> (tempfile::TempDir, String) {
+    let port = TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    (tempfile::tempdir().unwrap(), format!("127.0.0.1:{port}"))
+}
+
 fn wait_for(what: &str, timeout: Duration, mut done: impl FnMut() -> bool) {
     let deadline = Instant::now() + timeout;
     while !done() {
@@ -124,14 +134,8 @@ fn wait_for(what: &str, timeout: Duration, mut done: impl FnMut() -> bool) {
 
 #[test]
 fn a_sync_killed_mid_job_resumes_after_a_restart_and_ends_exact() {
-    let dir = tempfile::tempdir().unwrap();
+    let (dir, addr) = workspace();
     let db = dir.path().join("console.db");
-    let port = TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let addr = format!("127.0.0.1:{port}");
 
     let mut server = start(&db, &addr, &SYNC_SANDBOX);
     let cookie = login(&server);
@@ -208,14 +212,8 @@ const HISTORY: u64 = 400_000;
 
 #[test]
 fn a_re_attribution_killed_mid_job_resumes_and_moves_every_transaction_once() {
-    let dir = tempfile::tempdir().unwrap();
+    let (dir, addr) = workspace();
     let db = dir.path().join("console.db");
-    let port = TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let addr = format!("127.0.0.1:{port}");
 
     let mut server = start(&db, &addr, &HISTORY_SANDBOX);
     let cookie = login(&server);

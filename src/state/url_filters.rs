@@ -36,7 +36,7 @@ impl UrlFilters {
 
     /// The query string of the current filters (also for the API).
     pub fn query_string(&self) -> String {
-        api::sub_merchant_query(&self.all())
+        api::filter_query(&self.all())
     }
 
     /// Sets one filter by rewriting the URL.
@@ -49,7 +49,7 @@ impl UrlFilters {
                 v.clear();
             }
         }
-        let url = format!("{}?{}", self.path, api::sub_merchant_query(&next));
+        let url = format!("{}?{}", self.path, api::filter_query(&next));
         self.navigate.with_value(|go| go(&url));
     }
 }

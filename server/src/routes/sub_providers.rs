@@ -36,18 +36,34 @@ fn checked(sub_provider: &SubProvider) -> Result<SubProvider, AppError> {
     })
 }
 
-fn audit(state: &AppState, session: &CurrentSession, action: &str, id: &str) -> NewAuditEvent {
+/// Adds (`create`) or changes a sub-provider with its audit event; false when it exists
+/// already (add) or does not (change).
+async fn save(
+    state: &AppState,
+    session: &CurrentSession,
+    sub_provider: &SubProvider,
+    create: bool,
+) -> Result<bool, AppError> {
     let account = session.account.id.to_string();
-    NewAuditEvent {
+    let action = if create {
+        "sub_provider.created"
+    } else {
+        "sub_provider.updated"
+    };
+    let event = NewAuditEvent {
         account_id: account.clone(),
-        actor: account,
+        actor: account.clone(),
         action: action.to_owned(),
-        target: format!("sub_provider/{id}"),
+        target: format!("sub_provider/{}", sub_provider.account_id),
         fields: ["name", "rebate_ratio", "remark"]
             .map(str::to_owned)
             .to_vec(),
         at_ms: state.clock.now_ms(),
-    }
+    };
+    Ok(state
+        .store
+        .save_sub_provider(&account, sub_provider, create, event.at_ms, Some(&event))
+        .await?)
 }
 
 /// The account's sub-providers.
@@ -76,22 +92,7 @@ async fn add_sub_provider(
 ) -> Result<(StatusCode, ApiJson<SubProvider>), AppError> {
     require_provider(&session)?;
     let sub_provider = checked(&request)?;
-    let event = audit(
-        &state,
-        &session,
-        "sub_provider.created",
-        &sub_provider.account_id,
-    );
-    let created = state
-        .store
-        .save_sub_provider(
-            session.account.id.as_str(),
-            &sub_provider,
-            true,
-            event.at_ms,
-            Some(&event),
-        )
-        .await?;
+    let created = save(&state, &session, &sub_provider, true).await?;
     if !created {
         return Err(AppError::field("account_id", FieldError::AlreadyExists));
     }
@@ -114,22 +115,7 @@ async fn update_sub_provider(
         account_id,
         ..request
     })?;
-    let event = audit(
-        &state,
-        &session,
-        "sub_provider.updated",
-        &sub_provider.account_id,
-    );
-    let updated = state
-        .store
-        .save_sub_provider(
-            session.account.id.as_str(),
-            &sub_provider,
-            false,
-            event.at_ms,
-            Some(&event),
-        )
-        .await?;
+    let updated = save(&state, &session, &sub_provider, false).await?;
     if !updated {
         return Err(AppError::not_found());
     }

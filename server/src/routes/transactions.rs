@@ -66,17 +66,27 @@ async fn list_transactions(
     // A running re-attribution moves transactions between sub-providers: the totals of a
     // filter on its sub-merchant, on a sub-provider, or on everything are changing.
     let changing = match who {
-        Viewer::Provider(account) => {
-            let mut active = state
+        // Asked by state, not read off the recent history: a job may wait behind newer ones.
+        Viewer::Provider(account) => match query.sub_merchant_id {
+            Some(id) => state
                 .store
-                .jobs(account, Some(JobKind::Reattribution), None)
-                .await?;
-            active.retain(|j| matches!(j.state, JobState::Queued | JobState::Running));
-            match query.sub_merchant_id {
-                Some(id) => active.iter().any(|j| j.subject == id.to_string()),
-                None => !active.is_empty(),
+                .active_job(account, JobKind::Reattribution, &id.to_string())
+                .await?
+                .is_some(),
+            None => {
+                let kind = Some(JobKind::Reattribution);
+                !state
+                    .store
+                    .jobs(account, kind, Some(JobState::Running))
+                    .await?
+                    .is_empty()
+                    || !state
+                        .store
+                        .jobs(account, kind, Some(JobState::Queued))
+                        .await?
+                        .is_empty()
             }
-        }
+        },
         Viewer::SubProvider(_) => false,
     };
     Ok(ApiJson(TransactionPage {
