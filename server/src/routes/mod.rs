@@ -1,5 +1,6 @@
 //! The JSON API under `/api/v1`, one module per area, each with its own `router()`.
 
+pub mod alipay_authorization;
 pub mod health;
 pub mod maidan;
 pub mod provider_config;
@@ -7,6 +8,7 @@ pub mod provider_sync;
 pub mod providers;
 pub mod sandbox;
 pub mod session;
+pub mod sub_merchant_keys;
 pub mod sub_merchants;
 pub mod sub_providers;
 pub mod transactions;
@@ -24,6 +26,8 @@ pub fn v1(state: &AppState) -> OpenApiRouter<AppState> {
         .merge(provider_sync::router())
         .merge(provider_config::router())
         .merge(sub_merchants::router())
+        .merge(sub_merchant_keys::router())
+        .merge(alipay_authorization::router())
         .merge(sub_providers::router())
         .merge(transactions::router())
         .merge(maidan::router());

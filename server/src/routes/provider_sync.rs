@@ -27,7 +27,7 @@ use crate::{
     error::ApiJson,
     middleware::ClientIp,
     routes::providers::require_provider,
-    store::TicketRecord,
+    store::{TicketKind, TicketRecord},
 };
 
 pub fn router() -> OpenApiRouter<AppState> {
@@ -39,7 +39,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(mobile_cancel_ticket))
 }
 
-fn expires_in_s(ticket: &TicketRecord, now_ms: i64) -> u64 {
+pub(crate) fn expires_in_s(ticket: &TicketRecord, now_ms: i64) -> u64 {
     u64::try_from((ticket.expires_at_ms - now_ms).max(0) / 1000).unwrap_or_default()
 }
 
@@ -70,30 +70,35 @@ fn mobile_view(ticket: &TicketRecord, account: Account, now_ms: i64) -> MobilePr
 }
 
 /// A ticket of this session, or 404 (another session's ticket does not exist for it).
-async fn own_ticket(
+pub(crate) async fn own_ticket(
     state: &AppState,
     session: &CurrentSession,
+    kind: TicketKind,
     id: &str,
 ) -> Result<TicketRecord, AppError> {
     state
         .store
-        .ticket(id)
+        .ticket(kind, id)
         .await?
         .filter(|t| t.session_hash == session.token_hash)
         .ok_or_else(AppError::not_found)
 }
 
-/// Any ticket by ID (the phone's side: the ID itself is the secret).
-async fn any_ticket(state: &AppState, id: &str) -> Result<TicketRecord, AppError> {
+/// Any ticket of a kind by ID (the phone's side: the ID itself is the secret).
+pub(crate) async fn any_ticket(
+    state: &AppState,
+    kind: TicketKind,
+    id: &str,
+) -> Result<TicketRecord, AppError> {
     state
         .store
-        .ticket(id)
+        .ticket(kind, id)
         .await?
         .ok_or_else(AppError::not_found)
 }
 
 /// Cancels a ticket that is still open; does nothing to one that is not.
-async fn cancel_if_open(state: &AppState, id: &str, now: i64) -> Result<(), AppError> {
+pub(crate) async fn cancel_if_open(state: &AppState, id: &str, now: i64) -> Result<(), AppError> {
     let open = [TicketState::Pending, TicketState::Scanned];
     state
         .store
@@ -116,6 +121,42 @@ async fn create_ticket(
     ClientIp(ip): ClientIp,
 ) -> Result<Response, AppError> {
     require_provider(&session)?;
+    let ticket = issue_ticket(
+        &state,
+        &session,
+        ip,
+        TicketKind::ProviderSync,
+        String::new(),
+    )
+    .await?;
+    let location = format!("/api/v1/provider-sync-tickets/{}", ticket.id);
+    let view = console_view(&ticket, session.account, ticket.created_at_ms);
+    created(&location, view)
+}
+
+/// `201 Created` with the new resource's `Location`.
+pub(crate) fn created<T: serde::Serialize>(location: &str, body: T) -> Result<Response, AppError> {
+    Ok((
+        StatusCode::CREATED,
+        [(
+            header::LOCATION,
+            HeaderValue::from_str(location).map_err(AppError::internal)?,
+        )],
+        ApiJson(body),
+    )
+        .into_response())
+}
+
+/// A new QR ticket of this session: ≥ 128 random bits, [`crate::Settings::ticket_ttl`] to
+/// live. At most `tickets_per_minute` per session, of every kind together; more answer
+/// `RateLimited` with `Retry-After`.
+pub(crate) async fn issue_ticket(
+    state: &AppState,
+    session: &CurrentSession,
+    ip: String,
+    kind: TicketKind,
+    subject: String,
+) -> Result<TicketRecord, AppError> {
     let settings = &state.settings;
     let now = state.clock.now_ms();
     let recent = state
@@ -134,6 +175,8 @@ async fn create_ticket(
     let ttl_ms = i64::try_from(settings.ticket_ttl.as_millis()).unwrap_or(i64::MAX);
     let ticket = TicketRecord {
         id: hex(&bytes),
+        kind,
+        subject,
         account_id: session.account.id.to_string(),
         session_hash: session.token_hash.clone(),
         state: TicketState::Pending,
@@ -145,17 +188,7 @@ async fn create_ticket(
         result: None,
     };
     state.store.create_ticket(&ticket).await?;
-    let location = format!("/api/v1/provider-sync-tickets/{}", ticket.id);
-    let view = console_view(&ticket, session.account, now);
-    Ok((
-        StatusCode::CREATED,
-        [(
-            header::LOCATION,
-            HeaderValue::from_str(&location).map_err(AppError::internal)?,
-        )],
-        ApiJson(view),
-    )
-        .into_response())
+    Ok(ticket)
 }
 
 /// The ticket's progress for the console that created it: 待扫码 → 已扫码 → 同步中 → 完成.
@@ -170,7 +203,7 @@ async fn get_ticket(
     Path(id): Path<String>,
     headers: HeaderMap,
 ) -> Result<Response, AppError> {
-    let ticket = own_ticket(&state, &session, &id).await?;
+    let ticket = own_ticket(&state, &session, TicketKind::ProviderSync, &id).await?;
     let now = state.clock.now_ms();
     // Seconds left are part of the view, so they are part of the tag.
     let etag = format!(
@@ -192,14 +225,14 @@ async fn cancel_ticket(
     session: CurrentSession,
     Path(id): Path<String>,
 ) -> Result<StatusCode, AppError> {
-    own_ticket(&state, &session, &id).await?;
+    own_ticket(&state, &session, TicketKind::ProviderSync, &id).await?;
     let now = state.clock.now_ms();
     cancel_if_open(&state, &id, now).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
 /// The error a phone gets for a ticket it can no longer confirm.
-fn unusable(state: TicketState) -> Option<AppError> {
+pub(crate) fn unusable(state: TicketState) -> Option<AppError> {
     match state {
         TicketState::Pending | TicketState::Scanned => None,
         TicketState::Expired => Some(AppError::new(ErrorCode::TicketExpired)),
@@ -210,6 +243,36 @@ fn unusable(state: TicketState) -> Option<AppError> {
             Some(AppError::new(ErrorCode::TicketUsed))
         }
     }
+}
+
+/// The phone opened a ticket's page: an open ticket becomes 已扫码; one that can no longer be
+/// confirmed answers why.
+pub(crate) async fn scanned(
+    state: &AppState,
+    kind: TicketKind,
+    id: &str,
+    now: i64,
+) -> Result<TicketRecord, AppError> {
+    let mut ticket = any_ticket(state, kind, id).await?;
+    if let Some(error) = unusable(ticket.state_at(now)) {
+        return Err(error);
+    }
+    if ticket.state == TicketState::Pending
+        && state
+            .store
+            .transition_ticket(
+                id,
+                &[TicketState::Pending],
+                TicketState::Scanned,
+                now,
+                None,
+                None,
+            )
+            .await?
+    {
+        ticket.state = TicketState::Scanned;
+    }
+    Ok(ticket)
 }
 
 async fn ticket_account(state: &AppState, ticket: &TicketRecord) -> Result<Account, AppError> {
@@ -235,26 +298,8 @@ async fn mobile_ticket(
     State(state): State<AppState>,
     Path(id): Path<String>,
 ) -> Result<ApiJson<MobileProviderSyncTicket>, AppError> {
-    let mut ticket = any_ticket(&state, &id).await?;
     let now = state.clock.now_ms();
-    if let Some(error) = unusable(ticket.state_at(now)) {
-        return Err(error);
-    }
-    if ticket.state == TicketState::Pending
-        && state
-            .store
-            .transition_ticket(
-                &id,
-                &[TicketState::Pending],
-                TicketState::Scanned,
-                now,
-                None,
-                None,
-            )
-            .await?
-    {
-        ticket.state = TicketState::Scanned;
-    }
+    let ticket = scanned(&state, TicketKind::ProviderSync, &id, now).await?;
     let account = ticket_account(&state, &ticket).await?;
     Ok(ApiJson(mobile_view(&ticket, account, now)))
 }
@@ -274,7 +319,7 @@ async fn confirm_ticket(
     Path(id): Path<String>,
     ApiJson(request): ApiJson<ConfirmProviderSync>,
 ) -> Result<ApiJson<MobileProviderSyncTicket>, AppError> {
-    let ticket = any_ticket(&state, &id).await?;
+    let ticket = any_ticket(&state, TicketKind::ProviderSync, &id).await?;
     if let Some(error) = unusable(ticket.state_at(state.clock.now_ms())) {
         return Err(error);
     }
@@ -300,7 +345,7 @@ async fn confirm_ticket(
         .await?;
     if !claimed {
         // Someone else confirmed (or it expired) between our read and our move.
-        let current = any_ticket(&state, &id).await?;
+        let current = any_ticket(&state, TicketKind::ProviderSync, &id).await?;
         return Err(
             unusable(current.state_at(now)).unwrap_or_else(|| AppError::new(ErrorCode::TicketUsed))
         );
@@ -346,7 +391,7 @@ async fn confirm_ticket(
             Some(&result),
         )
         .await?;
-    let ticket = any_ticket(&state, &id).await?;
+    let ticket = any_ticket(&state, TicketKind::ProviderSync, &id).await?;
     let account = ticket_account(&state, &ticket).await?;
     Ok(ApiJson(mobile_view(&ticket, account, finished)))
 }
@@ -358,11 +403,17 @@ async fn mobile_cancel_ticket(
     State(state): State<AppState>,
     Path(id): Path<String>,
 ) -> Result<StatusCode, AppError> {
-    let ticket = any_ticket(&state, &id).await?;
+    declined(&state, TicketKind::ProviderSync, &id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// The phone declined: an open ticket is cancelled; one that can no longer be confirmed
+/// answers why.
+pub(crate) async fn declined(state: &AppState, kind: TicketKind, id: &str) -> Result<(), AppError> {
+    let ticket = any_ticket(state, kind, id).await?;
     let now = state.clock.now_ms();
     if let Some(error) = unusable(ticket.state_at(now)) {
         return Err(error);
     }
-    cancel_if_open(&state, &id, now).await?;
-    Ok(StatusCode::NO_CONTENT)
+    cancel_if_open(state, id, now).await
 }

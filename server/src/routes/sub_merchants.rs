@@ -81,11 +81,22 @@ async fn sub_merchant_detail(
         }
         Viewer::SubProvider(_) => (Vec::new(), None),
     };
+    let credentials = state.store.sub_merchant_credentials(id).await?;
     Ok(SubMerchantDetail {
         sub_merchant,
         synced_at: rfc3339(synced_at),
         history,
         reattribution,
+        keys: credentials
+            .keys
+            .as_ref()
+            .map(crate::routes::sub_merchant_keys::keys_view),
+        alipay: credentials
+            .alipay
+            .map(|(user_id, at_ms)| domain::api::AlipayAuthorized {
+                user_id,
+                authorized_at: rfc3339(at_ms),
+            }),
     })
 }
 

@@ -147,6 +147,27 @@ pub struct SyncPage<'a> {
     pub lease_until_ms: i64,
 }
 
+/// A sub-merchant's keys as stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredKeys {
+    /// Sealed by the vault; opened only to check a device's request.
+    pub authentication_key_sealed: String,
+    pub authentication_key_last4: String,
+    /// SubjectPublicKeyInfo, base64 DER.
+    pub signing_public_key: String,
+    pub public_key_sha256: String,
+    pub reset_at_ms: i64,
+    pub reset_by: String,
+}
+
+/// What a sub-merchant holds beyond its list row.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SubMerchantCredentials {
+    pub keys: Option<StoredKeys>,
+    /// The Alipay user ID that authorized, and when (ms).
+    pub alipay: Option<(String, i64)>,
+}
+
 /// Filters of the sub-merchant list.
 #[derive(Debug, Clone, Default)]
 pub struct SubMerchantFilter<'a> {
@@ -174,10 +195,31 @@ pub struct TransactionFilter<'a> {
     pub to_ms: Option<i64>,
 }
 
-/// A provider sync ticket as stored.
+/// What a QR ticket is for. A ticket is found only under its own kind.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TicketKind {
+    /// 同步买单服务商信息.
+    ProviderSync,
+    /// 支付宝子商户授权; the subject is the sub-merchant's console ID.
+    AlipayAuthorization,
+}
+
+impl TicketKind {
+    pub(crate) const fn as_str(self) -> &'static str {
+        match self {
+            TicketKind::ProviderSync => "provider_sync",
+            TicketKind::AlipayAuthorization => "alipay_authorization",
+        }
+    }
+}
+
+/// A QR ticket as stored.
 #[derive(Debug, Clone)]
 pub struct TicketRecord {
     pub id: String,
+    pub kind: TicketKind,
+    /// What the ticket is about, if anything beyond its account.
+    pub subject: String,
     pub account_id: String,
     pub session_hash: String,
     /// As stored: `Pending`/`Scanned` past `expires_at` are expired (see [`Self::state_at`]).
@@ -343,6 +385,32 @@ pub trait Store: Send + Sync + 'static {
         page_size: u32,
     ) -> Result<(Vec<Transaction>, u64, i64)>;
 
+    /// A sub-merchant's keys (as stored: the authentication key sealed) and its Alipay
+    /// authorization (user ID, when, ms). Tenancy is the caller's: read the sub-merchant first.
+    async fn sub_merchant_credentials(&self, id: i64) -> Result<SubMerchantCredentials>;
+
+    /// 重置认证密钥和签名公私钥: replaces the sub-merchant's keys, marks them set and records
+    /// the audit event, in one transaction. False when the sub-merchant is not the account's.
+    async fn reset_sub_merchant_keys(
+        &self,
+        account_id: &str,
+        id: i64,
+        keys: &StoredKeys,
+        audit: &NewAuditEvent,
+    ) -> Result<bool>;
+
+    /// Completes an open, unexpired Alipay authorization ticket and records the Alipay user ID
+    /// on its sub-merchant with the audit event, in one transaction. False when the ticket was
+    /// no longer open (of two racing confirmations, one wins).
+    async fn complete_alipay_authorization(
+        &self,
+        ticket: &TicketRecord,
+        sub_merchant_id: i64,
+        user_id: &str,
+        now_ms: i64,
+        audit: &NewAuditEvent,
+    ) -> Result<bool>;
+
     /// 切换渠道: sets the channel (and the Maidan status just read upstream) with its audit
     /// event, in one transaction. False when the sub-merchant is not the account's.
     async fn set_sub_merchant_channel(
@@ -405,7 +473,8 @@ pub trait Store: Send + Sync + 'static {
     ) -> Result<(Vec<SubMerchantSummary>, u64)>;
 
     async fn create_ticket(&self, ticket: &TicketRecord) -> Result<()>;
-    async fn ticket(&self, id: &str) -> Result<Option<TicketRecord>>;
+    /// A ticket of that kind (another kind's ticket is not found).
+    async fn ticket(&self, kind: TicketKind, id: &str) -> Result<Option<TicketRecord>>;
     /// Creation times of the session's tickets after `since_ms` (rate limiting).
     async fn tickets_created_since(&self, session_hash: &str, since_ms: i64) -> Result<Vec<i64>>;
     /// Moves a ticket to `to` only if it is in one of `from` and (for open states) not yet

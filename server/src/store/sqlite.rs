@@ -20,8 +20,8 @@ use sqlx::{
 
 use super::{
     Checkpoint, JobRecord, NewAccount, NewAuditEvent, NewSession, ProviderRow, ProviderSection,
-    Result, Store, StoreError, SubMerchantFilter, SyncPage, TicketRecord, TransactionFilter,
-    Viewer,
+    Result, Store, StoreError, StoredKeys, SubMerchantCredentials, SubMerchantFilter, SyncPage,
+    TicketKind, TicketRecord, TransactionFilter, Viewer,
     count_cache::{CountCache, CountKey},
     role_from_str, role_to_str,
 };
@@ -412,6 +412,123 @@ impl Store for SqliteStore {
             return Ok(false);
         }
         bump_version(&mut tx, account_id).await?;
+        insert_audit(&mut tx, audit).await?;
+        tx.commit().await?;
+        Ok(true)
+    }
+
+    async fn sub_merchant_credentials(&self, id: i64) -> Result<SubMerchantCredentials> {
+        let keys = sqlx::query(
+            "SELECT authentication_key, authentication_key_last4, signing_public_key,
+                    public_key_sha256, reset_at, reset_by
+             FROM sub_merchant_keys WHERE sub_merchant_id = ?",
+        )
+        .bind(id)
+        .fetch_optional(&self.pool)
+        .await?
+        .map(|row| -> Result<StoredKeys> {
+            Ok(StoredKeys {
+                authentication_key_sealed: row.try_get("authentication_key")?,
+                authentication_key_last4: row.try_get("authentication_key_last4")?,
+                signing_public_key: row.try_get("signing_public_key")?,
+                public_key_sha256: row.try_get("public_key_sha256")?,
+                reset_at_ms: row.try_get("reset_at")?,
+                reset_by: row.try_get("reset_by")?,
+            })
+        })
+        .transpose()?;
+        let alipay: Option<(Option<String>, Option<i64>)> = sqlx::query_as(
+            "SELECT alipay_user_id, alipay_authorized_at FROM sub_merchants WHERE id = ?",
+        )
+        .bind(id)
+        .fetch_optional(&self.pool)
+        .await?;
+        let alipay = match alipay {
+            Some((Some(user_id), Some(at_ms))) => Some((user_id, at_ms)),
+            _ => None,
+        };
+        Ok(SubMerchantCredentials { keys, alipay })
+    }
+
+    async fn reset_sub_merchant_keys(
+        &self,
+        account_id: &str,
+        id: i64,
+        keys: &StoredKeys,
+        audit: &NewAuditEvent,
+    ) -> Result<bool> {
+        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        let done = sqlx::query(
+            "UPDATE sub_merchants SET keys_set = 1
+             WHERE id = ? AND provider_id IN (SELECT provider_id FROM providers WHERE account_id = ?)",
+        )
+        .bind(id)
+        .bind(account_id)
+        .execute(&mut *tx)
+        .await?;
+        if done.rows_affected() != 1 {
+            return Ok(false);
+        }
+        sqlx::query(
+            "INSERT INTO sub_merchant_keys
+               (sub_merchant_id, authentication_key, authentication_key_last4, signing_public_key,
+                public_key_sha256, reset_at, reset_by)
+             VALUES (?, ?, ?, ?, ?, ?, ?)
+             ON CONFLICT (sub_merchant_id) DO UPDATE SET
+               authentication_key = excluded.authentication_key,
+               authentication_key_last4 = excluded.authentication_key_last4,
+               signing_public_key = excluded.signing_public_key,
+               public_key_sha256 = excluded.public_key_sha256,
+               reset_at = excluded.reset_at,
+               reset_by = excluded.reset_by",
+        )
+        .bind(id)
+        .bind(&keys.authentication_key_sealed)
+        .bind(&keys.authentication_key_last4)
+        .bind(&keys.signing_public_key)
+        .bind(&keys.public_key_sha256)
+        .bind(keys.reset_at_ms)
+        .bind(&keys.reset_by)
+        .execute(&mut *tx)
+        .await?;
+        insert_audit(&mut tx, audit).await?;
+        tx.commit().await?;
+        Ok(true)
+    }
+
+    async fn complete_alipay_authorization(
+        &self,
+        ticket: &TicketRecord,
+        sub_merchant_id: i64,
+        user_id: &str,
+        now_ms: i64,
+        audit: &NewAuditEvent,
+    ) -> Result<bool> {
+        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        let claimed = sqlx::query(
+            "UPDATE qr_tickets SET state = 'completed', updated_at = ?, confirmed_by = ?
+             WHERE id = ? AND kind = 'alipay_authorization'
+               AND state IN ('pending', 'scanned') AND expires_at > ?",
+        )
+        .bind(now_ms)
+        .bind(user_id)
+        .bind(&ticket.id)
+        .bind(now_ms)
+        .execute(&mut *tx)
+        .await?;
+        if claimed.rows_affected() != 1 {
+            return Ok(false);
+        }
+        sqlx::query(
+            "UPDATE sub_merchants SET alipay_user_id = ?, alipay_authorized_at = ?
+             WHERE id = ? AND provider_id IN (SELECT provider_id FROM providers WHERE account_id = ?)",
+        )
+        .bind(user_id)
+        .bind(now_ms)
+        .bind(sub_merchant_id)
+        .bind(&ticket.account_id)
+        .execute(&mut *tx)
+        .await?;
         insert_audit(&mut tx, audit).await?;
         tx.commit().await?;
         Ok(true)
@@ -1064,11 +1181,14 @@ impl Store for SqliteStore {
 
     async fn create_ticket(&self, t: &TicketRecord) -> Result<()> {
         sqlx::query(
-            "INSERT INTO provider_sync_tickets
-               (id, account_id, session_hash, state, requested_ip, created_at, expires_at, updated_at)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO qr_tickets
+               (id, kind, subject, account_id, session_hash, state, requested_ip, created_at,
+                expires_at, updated_at)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         )
         .bind(&t.id)
+        .bind(t.kind.as_str())
+        .bind(&t.subject)
         .bind(&t.account_id)
         .bind(&t.session_hash)
         .bind(t.state.as_str())
@@ -1081,13 +1201,14 @@ impl Store for SqliteStore {
         Ok(())
     }
 
-    async fn ticket(&self, id: &str) -> Result<Option<TicketRecord>> {
+    async fn ticket(&self, kind: TicketKind, id: &str) -> Result<Option<TicketRecord>> {
         let row = sqlx::query(
-            "SELECT id, account_id, session_hash, state, requested_ip, created_at, expires_at,
-                    updated_at, confirmed_by, result
-             FROM provider_sync_tickets WHERE id = ?",
+            "SELECT id, subject, account_id, session_hash, state, requested_ip, created_at,
+                    expires_at, updated_at, confirmed_by, result
+             FROM qr_tickets WHERE id = ? AND kind = ?",
         )
         .bind(id)
+        .bind(kind.as_str())
         .fetch_optional(&self.pool)
         .await?;
         let Some(row) = row else {
@@ -1097,6 +1218,8 @@ impl Store for SqliteStore {
         let result: Option<String> = row.try_get("result")?;
         Ok(Some(TicketRecord {
             id: row.try_get("id")?,
+            kind,
+            subject: row.try_get("subject")?,
             account_id: row.try_get("account_id")?,
             session_hash: row.try_get("session_hash")?,
             state: TicketState::parse(&state)
@@ -1115,7 +1238,7 @@ impl Store for SqliteStore {
 
     async fn tickets_created_since(&self, session_hash: &str, since_ms: i64) -> Result<Vec<i64>> {
         Ok(sqlx::query_scalar(
-            "SELECT created_at FROM provider_sync_tickets
+            "SELECT created_at FROM qr_tickets
              WHERE session_hash = ? AND created_at > ? ORDER BY created_at",
         )
         .bind(session_hash)
@@ -1143,7 +1266,7 @@ impl Store for SqliteStore {
             .transpose()
             .map_err(|e| StoreError::Corrupt(format!("ticket result: {e}")))?;
         let done = sqlx::query(&format!(
-            "UPDATE provider_sync_tickets
+            "UPDATE qr_tickets
              SET state = ?, updated_at = ?, confirmed_by = COALESCE(?, confirmed_by),
                  result = COALESCE(?, result)
              WHERE id = ? AND state IN ({from_list})

@@ -1,0 +1,256 @@
+//! 支付宝子商户授权 (optional): the console shows a QR code for a sub-merchant; the merchant's
+//! phone opens `/m/alipay-authorizations/{id}`, signs in to Alipay (the sandbox asks which
+//! Alipay account) and confirms; the sub-merchant then records that Alipay user ID. Tickets
+//! are QR tickets like the provider-sync ones: random, short-lived, single use, readable and
+//! cancellable only by the session that asked.
+
+use axum::{
+    extract::{Path, State},
+    http::{HeaderMap, StatusCode},
+    response::{IntoResponse, Response},
+};
+use domain::{
+    ErrorCode,
+    api::{
+        AlipayAuthorizationTicket, AlipayAuthorized, ConfirmAlipayAuthorization,
+        MobileAlipayAuthorization, TicketState,
+    },
+};
+use utoipa_axum::{router::OpenApiRouter, routes};
+
+use crate::{
+    AppError, AppState,
+    auth::CurrentSession,
+    clock::rfc3339,
+    error::ApiJson,
+    middleware::ClientIp,
+    routes::{
+        provider_sync::{
+            any_ticket, cancel_if_open, created, declined, expires_in_s, issue_ticket, own_ticket,
+            scanned, unusable,
+        },
+        providers::require_provider,
+    },
+    store::{NewAuditEvent, TicketKind, TicketRecord, Viewer},
+};
+
+const KIND: TicketKind = TicketKind::AlipayAuthorization;
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(create_authorization))
+        .routes(routes!(get_authorization, cancel_authorization))
+        .routes(routes!(mobile_authorization))
+        .routes(routes!(confirm_authorization))
+        .routes(routes!(mobile_cancel_authorization))
+}
+
+fn authorized(ticket: &TicketRecord) -> Option<AlipayAuthorized> {
+    (ticket.state == TicketState::Completed)
+        .then(|| ticket.confirmed_by.clone())
+        .flatten()
+        .map(|user_id| AlipayAuthorized {
+            user_id,
+            authorized_at: rfc3339(ticket.updated_at_ms),
+        })
+}
+
+fn console_view(
+    ticket: &TicketRecord,
+    sub_merchant_id: i64,
+    now_ms: i64,
+) -> AlipayAuthorizationTicket {
+    AlipayAuthorizationTicket {
+        id: ticket.id.clone(),
+        state: ticket.state_at(now_ms),
+        sub_merchant_id,
+        expires_at: rfc3339(ticket.expires_at_ms),
+        expires_in_s: expires_in_s(ticket, now_ms),
+        authorized: authorized(ticket),
+    }
+}
+
+/// The session's ticket for this sub-merchant, or 404.
+async fn own(
+    state: &AppState,
+    session: &CurrentSession,
+    sub_merchant_id: i64,
+    id: &str,
+) -> Result<TicketRecord, AppError> {
+    let ticket = own_ticket(state, session, KIND, id).await?;
+    if ticket.subject == sub_merchant_id.to_string() {
+        Ok(ticket)
+    } else {
+        Err(AppError::not_found())
+    }
+}
+
+/// The sub-merchant a ticket is about.
+fn subject(ticket: &TicketRecord) -> Result<i64, AppError> {
+    ticket
+        .subject
+        .parse()
+        .map_err(|_| AppError::internal("Alipay authorization ticket without a sub-merchant"))
+}
+
+/// Asks for a QR code with which the sub-merchant authorizes Alipay collection (待扫码).
+#[utoipa::path(post, path = "/sub-merchants/{id}/alipay-authorizations", tag = "sub-merchants",
+    params(("id" = i64, Path, description = "the sub-merchant's console ID")),
+    responses(
+        (status = 201, body = AlipayAuthorizationTicket),
+        (status = 404, body = domain::ErrorEnvelope),
+        (status = 429, body = domain::ErrorEnvelope),
+    ))]
+async fn create_authorization(
+    State(state): State<AppState>,
+    session: CurrentSession,
+    Path(id): Path<i64>,
+    ClientIp(ip): ClientIp,
+) -> Result<Response, AppError> {
+    require_provider(&session)?;
+    state
+        .store
+        .sub_merchant(Viewer::Provider(session.account.id.as_str()), id)
+        .await?
+        .ok_or_else(AppError::not_found)?;
+    let ticket = issue_ticket(&state, &session, ip, KIND, id.to_string()).await?;
+    let location = format!(
+        "/api/v1/sub-merchants/{id}/alipay-authorizations/{}",
+        ticket.id
+    );
+    created(&location, console_view(&ticket, id, ticket.created_at_ms))
+}
+
+/// The authorization's progress for the console that asked: 待扫码 → 已扫码 → 已授权.
+/// Answers `304` when `If-None-Match` carries the current `ETag`.
+#[utoipa::path(get, path = "/sub-merchants/{id}/alipay-authorizations/{ticket}", tag = "sub-merchants",
+    params(("id" = i64, Path), ("ticket" = String, Path)),
+    responses((status = 200, body = AlipayAuthorizationTicket), (status = 304), (status = 404, body = domain::ErrorEnvelope)))]
+async fn get_authorization(
+    State(state): State<AppState>,
+    session: CurrentSession,
+    Path((id, ticket)): Path<(i64, String)>,
+    headers: HeaderMap,
+) -> Result<Response, AppError> {
+    let ticket = own(&state, &session, id, &ticket).await?;
+    let now = state.clock.now_ms();
+    let etag = format!(
+        "\"{}-{}-{}\"",
+        ticket.state_at(now).as_str(),
+        ticket.updated_at_ms,
+        expires_in_s(&ticket, now)
+    );
+    crate::middleware::conditional(&headers, &etag, || {
+        ApiJson(console_view(&ticket, id, now)).into_response()
+    })
+}
+
+/// Cancels the code (closing the dialog). Idempotent.
+#[utoipa::path(delete, path = "/sub-merchants/{id}/alipay-authorizations/{ticket}", tag = "sub-merchants",
+    params(("id" = i64, Path), ("ticket" = String, Path)),
+    responses((status = 204), (status = 404, body = domain::ErrorEnvelope)))]
+async fn cancel_authorization(
+    State(state): State<AppState>,
+    session: CurrentSession,
+    Path((id, ticket)): Path<(i64, String)>,
+) -> Result<StatusCode, AppError> {
+    own(&state, &session, id, &ticket).await?;
+    cancel_if_open(&state, &ticket, state.clock.now_ms()).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+async fn mobile_view(
+    state: &AppState,
+    ticket: &TicketRecord,
+    now: i64,
+) -> Result<MobileAlipayAuthorization, AppError> {
+    let (sub_merchant, _) = state
+        .store
+        .sub_merchant(Viewer::Provider(&ticket.account_id), subject(ticket)?)
+        .await?
+        .ok_or_else(AppError::not_found)?;
+    Ok(MobileAlipayAuthorization {
+        id: ticket.id.clone(),
+        state: ticket.state_at(now),
+        sub_merchant_name: sub_merchant.name,
+        merchant_id: sub_merchant.merchant_id,
+        provider_name: sub_merchant.provider_name,
+        expires_in_s: expires_in_s(ticket, now),
+        authorized: authorized(ticket),
+    })
+}
+
+/// What the phone shows: which sub-merchant authorizes, for which provider. Opening it marks
+/// the code 已扫码.
+#[utoipa::path(get, path = "/m/alipay-authorizations/{id}", tag = "sub-merchants",
+    params(("id" = String, Path)),
+    responses(
+        (status = 200, body = MobileAlipayAuthorization),
+        (status = 404, body = domain::ErrorEnvelope),
+        (status = 409, body = domain::ErrorEnvelope),
+        (status = 410, body = domain::ErrorEnvelope),
+    ))]
+async fn mobile_authorization(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<ApiJson<MobileAlipayAuthorization>, AppError> {
+    let now = state.clock.now_ms();
+    let ticket = scanned(&state, KIND, &id, now).await?;
+    Ok(ApiJson(mobile_view(&state, &ticket, now).await?))
+}
+
+/// The merchant authorizes with their Alipay account (`2088` + 12 digits). Single use: of two
+/// racing confirmations, one wins; an expired or cancelled code answers 410.
+#[utoipa::path(post, path = "/m/alipay-authorizations/{id}/confirm", tag = "sub-merchants",
+    params(("id" = String, Path)), request_body = ConfirmAlipayAuthorization,
+    responses(
+        (status = 200, body = MobileAlipayAuthorization),
+        (status = 409, body = domain::ErrorEnvelope),
+        (status = 410, body = domain::ErrorEnvelope),
+        (status = 422, body = domain::ErrorEnvelope),
+    ))]
+async fn confirm_authorization(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    ApiJson(request): ApiJson<ConfirmAlipayAuthorization>,
+) -> Result<ApiJson<MobileAlipayAuthorization>, AppError> {
+    let ticket = any_ticket(&state, KIND, &id).await?;
+    let now = state.clock.now_ms();
+    if let Some(error) = unusable(ticket.state_at(now)) {
+        return Err(error);
+    }
+    let user_id = domain::rules::alipay_pid(&request.alipay_user_id)
+        .map_err(|e| AppError::field("alipay_user_id", e))?
+        .to_owned();
+    let sub_merchant_id = subject(&ticket)?;
+    let audit = NewAuditEvent {
+        account_id: ticket.account_id.clone(),
+        actor: user_id.clone(),
+        action: "sub_merchant.alipay.authorized".to_owned(),
+        target: format!("sub_merchant/{sub_merchant_id}"),
+        fields: vec!["alipay_user_id".to_owned()],
+        at_ms: now,
+    };
+    let done = state
+        .store
+        .complete_alipay_authorization(&ticket, sub_merchant_id, &user_id, now, &audit)
+        .await?;
+    let current = any_ticket(&state, KIND, &id).await?;
+    if !done {
+        return Err(
+            unusable(current.state_at(now)).unwrap_or_else(|| AppError::new(ErrorCode::TicketUsed))
+        );
+    }
+    Ok(ApiJson(mobile_view(&state, &current, now).await?))
+}
+
+/// The merchant declines on the phone: the code is cancelled and the console says so.
+#[utoipa::path(post, path = "/m/alipay-authorizations/{id}/cancel", tag = "sub-merchants",
+    params(("id" = String, Path)), responses((status = 204), (status = 404, body = domain::ErrorEnvelope)))]
+async fn mobile_cancel_authorization(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<StatusCode, AppError> {
+    declined(&state, KIND, &id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}

@@ -1,0 +1,110 @@
+//! 重置认证密钥和签名公私钥: a sub-merchant's keys. The browser makes the RSASSA-PSS key pair
+//! and sends only the public key; the server makes the authentication key, keeps it sealed,
+//! and returns it once.
+
+use axum::{
+    extract::{Path, State},
+    http::{HeaderValue, header},
+    response::Response,
+};
+use domain::api::{KeyReset, KeyResetIssued, SubMerchantKeys};
+use utoipa_axum::{router::OpenApiRouter, routes};
+
+use crate::{
+    AppError, AppState,
+    auth::CurrentSession,
+    clock::rfc3339,
+    keys,
+    routes::{provider_sync::created, providers::require_provider},
+    store::{NewAuditEvent, StoredKeys, Viewer},
+};
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(reset_keys))
+}
+
+/// Where a sub-merchant's sealed authentication key belongs: a sealed value moved to another
+/// sub-merchant does not open.
+pub fn authentication_key_context(sub_merchant_id: i64) -> String {
+    format!("sub_merchant/{sub_merchant_id}/authentication_key")
+}
+
+/// What may be shown of stored keys.
+pub fn keys_view(stored: &StoredKeys) -> SubMerchantKeys {
+    SubMerchantKeys {
+        public_key_sha256: stored.public_key_sha256.clone(),
+        authentication_key_last4: stored.authentication_key_last4.clone(),
+        reset_at: rfc3339(stored.reset_at_ms),
+        reset_by: stored.reset_by.clone(),
+    }
+}
+
+/// Replaces the sub-merchant's authentication key and signing public key at once: devices using
+/// the old keys stop working. The new authentication key is in this answer only.
+#[utoipa::path(post, path = "/sub-merchants/{id}/key-resets", tag = "sub-merchants",
+    params(("id" = i64, Path, description = "the sub-merchant's console ID")),
+    request_body = KeyReset,
+    responses(
+        (status = 201, body = KeyResetIssued, description = "sent once, `Cache-Control: no-store`"),
+        (status = 404, body = domain::ErrorEnvelope),
+        (status = 422, body = domain::ErrorEnvelope, description = "not an RSA 2048 SPKI public key"),
+    ))]
+async fn reset_keys(
+    State(state): State<AppState>,
+    session: CurrentSession,
+    Path(id): Path<i64>,
+    crate::error::ApiJson(reset): crate::error::ApiJson<KeyReset>,
+) -> Result<Response, AppError> {
+    require_provider(&session)?;
+    let account = session.account.id.to_string();
+    state
+        .store
+        .sub_merchant(Viewer::Provider(&account), id)
+        .await?
+        .ok_or_else(AppError::not_found)?;
+    let (_, der) = keys::signing_public_key(&reset.signing_public_key)
+        .map_err(|e| AppError::field("signing_public_key", e))?;
+    let authentication_key = keys::authentication_key().map_err(AppError::internal)?;
+    let now = state.clock.now_ms();
+    let stored = StoredKeys {
+        authentication_key_sealed: state
+            .vault
+            .seal(&authentication_key, &authentication_key_context(id))
+            .map_err(AppError::internal)?,
+        authentication_key_last4: authentication_key[authentication_key.len() - 4..].to_owned(),
+        signing_public_key: base64::Engine::encode(
+            &base64::engine::general_purpose::STANDARD,
+            &der,
+        ),
+        public_key_sha256: keys::sha256_hex(&der),
+        reset_at_ms: now,
+        reset_by: account.clone(),
+    };
+    let audit = NewAuditEvent {
+        account_id: account.clone(),
+        actor: account.clone(),
+        action: "sub_merchant.keys.reset".to_owned(),
+        target: format!("sub_merchant/{id}"),
+        fields: vec![
+            "authentication_key".to_owned(),
+            "signing_public_key".to_owned(),
+        ],
+        at_ms: now,
+    };
+    if !state
+        .store
+        .reset_sub_merchant_keys(&account, id, &stored, &audit)
+        .await?
+    {
+        return Err(AppError::not_found());
+    }
+    let issued = KeyResetIssued {
+        authentication_key,
+        keys: keys_view(&stored),
+    };
+    let mut response = created(&format!("/api/v1/sub-merchants/{id}"), issued)?;
+    response
+        .headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    Ok(response)
+}

@@ -1,0 +1,244 @@
+//! 支付宝子商户授权: a QR code for one sub-merchant, opened on the merchant's phone, confirmed
+//! with an Alipay user ID; single use, short-lived, bound to the session that asked, and
+//! invisible to other tenants.
+
+#![allow(clippy::unwrap_used)] // a test that cannot unwrap has failed
+
+mod common;
+
+use axum::http::{Method, StatusCode};
+use common::{TestApp, TestResponse};
+use serde_json::{Value, json};
+
+const ALIPAY_USER: &str = "2088102177846610";
+
+async fn first_sub_merchant(app: &TestApp, cookie: &str) -> Value {
+    app.get("/api/v1/sub-merchants?page_size=1", Some(cookie))
+        .await
+        .json()["items"][0]
+        .clone()
+}
+
+async fn ask(app: &TestApp, cookie: &str, id: i64) -> TestResponse {
+    app.request(
+        Method::POST,
+        &format!("/api/v1/sub-merchants/{id}/alipay-authorizations"),
+        None,
+        Some(cookie),
+    )
+    .await
+}
+
+async fn new_code(app: &TestApp, cookie: &str, id: i64) -> String {
+    let created = ask(app, cookie, id).await;
+    assert_eq!(created.status, StatusCode::CREATED, "{}", created.text());
+    let location = created.header("location").unwrap().to_owned();
+    let ticket = created.json()["id"].as_str().unwrap().to_owned();
+    assert_eq!(
+        location,
+        format!("/api/v1/sub-merchants/{id}/alipay-authorizations/{ticket}")
+    );
+    ticket
+}
+
+async fn poll(app: &TestApp, cookie: &str, id: i64, ticket: &str) -> TestResponse {
+    app.get(
+        &format!("/api/v1/sub-merchants/{id}/alipay-authorizations/{ticket}"),
+        Some(cookie),
+    )
+    .await
+}
+
+async fn open_on_phone(app: &TestApp, ticket: &str) -> TestResponse {
+    app.get(&format!("/api/v1/m/alipay-authorizations/{ticket}"), None)
+        .await
+}
+
+async fn confirm(app: &TestApp, ticket: &str, user_id: &str) -> TestResponse {
+    app.request(
+        Method::POST,
+        &format!("/api/v1/m/alipay-authorizations/{ticket}/confirm"),
+        Some(json!({ "alipay_user_id": user_id })),
+        None,
+    )
+    .await
+}
+
+#[tokio::test]
+async fn the_merchant_scans_authorizes_and_the_sub_merchant_shows_it() {
+    let app = TestApp::new().await;
+    let cookie = app.synced_demo_provider().await;
+    let merchant = first_sub_merchant(&app, &cookie).await;
+    let id = merchant["id"].as_i64().unwrap();
+    let ticket = new_code(&app, &cookie, id).await;
+    assert_eq!(
+        poll(&app, &cookie, id, &ticket).await.json()["state"],
+        "pending"
+    );
+
+    let phone = open_on_phone(&app, &ticket).await;
+    assert_eq!(phone.status, StatusCode::OK, "{}", phone.text());
+    let shown = phone.json();
+    assert_eq!(shown["state"], "scanned");
+    assert_eq!(shown["sub_merchant_name"], merchant["name"]);
+    assert_eq!(shown["merchant_id"], merchant["merchant_id"]);
+    assert_eq!(
+        poll(&app, &cookie, id, &ticket).await.json()["state"],
+        "scanned"
+    );
+
+    // The Alipay user ID is checked by the same rule as everywhere: 2088 + 12 digits.
+    let wrong = confirm(&app, &ticket, "2077102177846610").await;
+    assert_eq!(wrong.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(
+        wrong.json()["error"]["fields"]["alipay_user_id"]["rule"]["kind"],
+        "alipay_pid"
+    );
+
+    app.clock.advance(5_000);
+    let done = confirm(&app, &ticket, ALIPAY_USER).await;
+    assert_eq!(done.status, StatusCode::OK, "{}", done.text());
+    assert_eq!(done.json()["state"], "completed");
+    assert_eq!(done.json()["authorized"]["user_id"], ALIPAY_USER);
+
+    let console = poll(&app, &cookie, id, &ticket).await.json();
+    assert_eq!(console["state"], "completed");
+    assert_eq!(console["authorized"]["user_id"], ALIPAY_USER);
+    let detail = app
+        .get(&format!("/api/v1/sub-merchants/{id}"), Some(&cookie))
+        .await
+        .json();
+    assert_eq!(detail["alipay"]["user_id"], ALIPAY_USER);
+    assert_eq!(
+        detail["alipay"]["authorized_at"],
+        console["authorized"]["authorized_at"]
+    );
+    assert_eq!(
+        detail["history"][0]["action"],
+        "sub_merchant.alipay.authorized"
+    );
+    assert_eq!(detail["history"][0]["actor"], ALIPAY_USER);
+
+    // Single use.
+    let again = confirm(&app, &ticket, "2088000000000001").await;
+    assert_eq!(again.error_code(), "TicketUsed");
+    assert_eq!(
+        open_on_phone(&app, &ticket).await.error_code(),
+        "TicketUsed"
+    );
+}
+
+#[tokio::test]
+async fn an_expired_or_cancelled_code_cannot_be_confirmed() {
+    let app = TestApp::new().await;
+    let cookie = app.synced_demo_provider().await;
+    let id = first_sub_merchant(&app, &cookie).await["id"]
+        .as_i64()
+        .unwrap();
+
+    let expiring = new_code(&app, &cookie, id).await;
+    let ttl = app.state.settings.ticket_ttl.as_millis() as i64;
+    app.clock.advance(ttl);
+    assert_eq!(
+        poll(&app, &cookie, id, &expiring).await.json()["state"],
+        "expired"
+    );
+    let late = confirm(&app, &expiring, ALIPAY_USER).await;
+    assert_eq!(late.status, StatusCode::GONE);
+    assert_eq!(late.error_code(), "TicketExpired");
+
+    // Closing the dialog cancels the code.
+    let closed = new_code(&app, &cookie, id).await;
+    let cancelled = app
+        .request(
+            Method::DELETE,
+            &format!("/api/v1/sub-merchants/{id}/alipay-authorizations/{closed}"),
+            None,
+            Some(&cookie),
+        )
+        .await;
+    assert_eq!(cancelled.status, StatusCode::NO_CONTENT);
+    assert_eq!(
+        confirm(&app, &closed, ALIPAY_USER).await.error_code(),
+        "TicketExpired"
+    );
+
+    // Declining on the phone cancels it too, and the console sees it.
+    let declined = new_code(&app, &cookie, id).await;
+    open_on_phone(&app, &declined).await;
+    let answer = app
+        .request(
+            Method::POST,
+            &format!("/api/v1/m/alipay-authorizations/{declined}/cancel"),
+            None,
+            None,
+        )
+        .await;
+    assert_eq!(answer.status, StatusCode::NO_CONTENT);
+    assert_eq!(
+        poll(&app, &cookie, id, &declined).await.json()["state"],
+        "cancelled"
+    );
+
+    let detail = app
+        .get(&format!("/api/v1/sub-merchants/{id}"), Some(&cookie))
+        .await
+        .json();
+    assert!(detail["alipay"].is_null());
+}
+
+#[tokio::test]
+async fn a_code_belongs_to_its_session_and_sub_merchant_and_kind() {
+    let app = TestApp::new().await;
+    let cookie = app.synced_demo_provider().await;
+    let id = first_sub_merchant(&app, &cookie).await["id"]
+        .as_i64()
+        .unwrap();
+    let ticket = new_code(&app, &cookie, id).await;
+
+    // Another session of the same account, another account, another sub-merchant: 404.
+    let second = app.login_as("100000000001").await;
+    assert_eq!(
+        poll(&app, &second, id, &ticket).await.status,
+        StatusCode::NOT_FOUND
+    );
+    let other = app.login_as("100000000004").await;
+    assert_eq!(
+        poll(&app, &other, id, &ticket).await.status,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(ask(&app, &other, id).await.status, StatusCode::NOT_FOUND);
+    assert_eq!(
+        poll(&app, &cookie, id + 1, &ticket).await.status,
+        StatusCode::NOT_FOUND
+    );
+    // A provider-sync ticket is not an Alipay authorization, nor the other way round.
+    assert_eq!(
+        app.get(&format!("/api/v1/m/provider-sync-tickets/{ticket}"), None)
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
+    let provider_ticket = app
+        .request(
+            Method::POST,
+            "/api/v1/provider-sync-tickets",
+            None,
+            Some(&cookie),
+        )
+        .await
+        .json()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert_eq!(
+        confirm(&app, &provider_ticket, ALIPAY_USER).await.status,
+        StatusCode::NOT_FOUND
+    );
+    // A sub-provider cannot ask for one.
+    let sub_provider = app.login_as("100000000002").await;
+    assert_eq!(
+        ask(&app, &sub_provider, id).await.status,
+        StatusCode::FORBIDDEN
+    );
+}

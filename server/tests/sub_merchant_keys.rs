@@ -1,0 +1,254 @@
+//! 重置认证密钥和签名公私钥: the authentication key is returned once and kept sealed; only an
+//! RSA 2048 SubjectPublicKeyInfo is accepted; a device's RSASSA-PSS signature made with the
+//! matching private key verifies with the stored key; other tenants see nothing.
+
+#![allow(clippy::unwrap_used)] // a test that cannot unwrap has failed
+
+mod common;
+
+use axum::http::{Method, StatusCode};
+use base64::Engine;
+use common::{TestApp, TestResponse};
+use rsa::{
+    RsaPrivateKey, RsaPublicKey,
+    pkcs1::{DecodeRsaPrivateKey, EncodeRsaPublicKey},
+    pkcs8::{DecodePrivateKey, EncodePublicKey, LineEnding},
+    pss::BlindedSigningKey,
+    signature::{RandomizedSigner, SignatureEncoding},
+};
+use serde_json::{Value, json};
+use server::keys;
+use sha2::Sha256;
+
+/// A device's private key (what the browser would have made and the merchant saved).
+const DEVICE_KEY: &str = include_str!("fixtures/alipay-app-private-2048.pem");
+const SMALL_KEY: &str = include_str!("fixtures/rsa-1024-pkcs1.pem");
+
+fn device_key() -> RsaPrivateKey {
+    RsaPrivateKey::from_pkcs8_pem(DEVICE_KEY).unwrap()
+}
+
+fn spki_base64(key: &RsaPublicKey) -> String {
+    base64::engine::general_purpose::STANDARD.encode(key.to_public_key_der().unwrap().as_bytes())
+}
+
+async fn first_sub_merchant(app: &TestApp, cookie: &str) -> i64 {
+    app.get("/api/v1/sub-merchants?page_size=1", Some(cookie))
+        .await
+        .json()["items"][0]["id"]
+        .as_i64()
+        .unwrap()
+}
+
+async fn reset(app: &TestApp, cookie: &str, id: i64, public_key: &str) -> TestResponse {
+    app.request(
+        Method::POST,
+        &format!("/api/v1/sub-merchants/{id}/key-resets"),
+        Some(json!({ "signing_public_key": public_key })),
+        Some(cookie),
+    )
+    .await
+}
+
+async fn detail(app: &TestApp, cookie: &str, id: i64) -> Value {
+    app.get(&format!("/api/v1/sub-merchants/{id}"), Some(cookie))
+        .await
+        .json()
+}
+
+#[tokio::test]
+async fn a_reset_returns_the_authentication_key_once_and_the_page_shows_only_fingerprints() {
+    let app = TestApp::new().await;
+    let cookie = app.synced_demo_provider().await;
+    let id = first_sub_merchant(&app, &cookie).await;
+    assert!(detail(&app, &cookie, id).await["keys"].is_null());
+    let public = device_key().to_public_key();
+
+    let issued = reset(&app, &cookie, id, &spki_base64(&public)).await;
+    assert_eq!(issued.status, StatusCode::CREATED, "{}", issued.text());
+    assert_eq!(issued.header("cache-control"), Some("no-store"));
+    let body = issued.json();
+    let key = body["authentication_key"].as_str().unwrap().to_owned();
+    assert_eq!(key.len(), 32);
+    assert!(key.bytes().all(|b| b.is_ascii_alphanumeric()), "{key}");
+    let der = public.to_public_key_der().unwrap();
+    assert_eq!(
+        body["keys"]["public_key_sha256"],
+        keys::sha256_hex(der.as_bytes())
+    );
+    assert_eq!(body["keys"]["authentication_key_last4"], key[28..]);
+
+    let shown = detail(&app, &cookie, id).await;
+    assert_eq!(shown["sub_merchant"]["keys_set"], true);
+    assert_eq!(shown["keys"], body["keys"]);
+    assert_eq!(shown["history"][0]["action"], "sub_merchant.keys.reset");
+    assert_eq!(
+        shown["history"][0]["fields"],
+        json!(["authentication_key", "signing_public_key"])
+    );
+    // No answer after the reset carries the key: not the detail, not the list, not the export,
+    // not the activity log.
+    for path in [
+        format!("/api/v1/sub-merchants/{id}"),
+        "/api/v1/sub-merchants?page_size=100".to_owned(),
+        "/api/v1/sub-merchants.csv".to_owned(),
+        "/api/v1/audit-events".to_owned(),
+    ] {
+        let answer = app.get(&path, Some(&cookie)).await;
+        assert_eq!(answer.status, StatusCode::OK, "{path}");
+        assert!(!answer.text().contains(&key), "{path} shows the key");
+    }
+    let row = app
+        .get("/api/v1/sub-merchants?page_size=100", Some(&cookie))
+        .await
+        .json()["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["id"] == id)
+        .cloned()
+        .unwrap();
+    assert_eq!(row["keys_set"], true);
+
+    // A second reset makes a different key and replaces the first.
+    let again = reset(&app, &cookie, id, &spki_base64(&public)).await.json();
+    assert_ne!(again["authentication_key"], key.as_str());
+    let history = detail(&app, &cookie, id).await["history"].clone();
+    assert_eq!(history.as_array().unwrap().len(), 2);
+}
+
+#[tokio::test]
+async fn the_stored_authentication_key_is_ciphertext() {
+    let app = TestApp::new().await;
+    let cookie = app.synced_demo_provider().await;
+    let id = first_sub_merchant(&app, &cookie).await;
+    let public = device_key().to_public_key();
+    let key = reset(&app, &cookie, id, &spki_base64(&public)).await.json()["authentication_key"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+
+    let sealed: String = sqlx::query_scalar(
+        "SELECT authentication_key FROM sub_merchant_keys WHERE sub_merchant_id = ?",
+    )
+    .bind(id)
+    .fetch_one(app.store.pool())
+    .await
+    .unwrap();
+    assert!(sealed.starts_with("v1:"), "{sealed}");
+    let mut bytes = std::fs::read(&app.db_path).unwrap();
+    bytes.extend(std::fs::read(app.db_path.with_extension("db-wal")).unwrap_or_default());
+    assert!(
+        !String::from_utf8_lossy(&bytes).contains(&key),
+        "the authentication key is in the database file"
+    );
+    // The vault opens it, for this sub-merchant only.
+    let context = server::routes::sub_merchant_keys::authentication_key_context(id);
+    assert_eq!(app.state.vault.open_sealed(&sealed, &context).unwrap(), key);
+    let elsewhere = server::routes::sub_merchant_keys::authentication_key_context(id + 1);
+    assert!(app.state.vault.open_sealed(&sealed, &elsewhere).is_err());
+}
+
+#[tokio::test]
+async fn only_an_rsa_2048_subject_public_key_info_is_accepted() {
+    let app = TestApp::new().await;
+    let cookie = app.synced_demo_provider().await;
+    let id = first_sub_merchant(&app, &cookie).await;
+    let public = device_key().to_public_key();
+    let small = RsaPrivateKey::from_pkcs1_pem(SMALL_KEY)
+        .unwrap()
+        .to_public_key();
+    let empty = reset(&app, &cookie, id, " ").await;
+    assert_eq!(empty.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(
+        empty.json()["error"]["fields"]["signing_public_key"]["rule"]["kind"],
+        "required"
+    );
+    let refused = [
+        "not a key".to_owned(),
+        // PKCS#1 is a public key, but not SPKI.
+        public.to_pkcs1_pem(LineEnding::LF).unwrap(),
+        // A private key must never be sent.
+        DEVICE_KEY.to_owned(),
+        spki_base64(&small),
+    ];
+    for text in refused {
+        let answer = reset(&app, &cookie, id, &text).await;
+        assert_eq!(answer.status, StatusCode::UNPROCESSABLE_ENTITY, "{text}");
+        assert_eq!(answer.error_code(), "Validation");
+        assert_eq!(
+            answer.json()["error"]["fields"]["signing_public_key"]["rule"]["kind"],
+            "rsa_key"
+        );
+    }
+    assert!(detail(&app, &cookie, id).await["keys"].is_null());
+    // PEM is as good as bare base64.
+    let pem = public.to_public_key_pem(LineEnding::LF).unwrap();
+    assert_eq!(
+        reset(&app, &cookie, id, &pem).await.status,
+        StatusCode::CREATED
+    );
+}
+
+#[tokio::test]
+async fn a_device_signature_made_with_the_private_key_verifies_with_the_stored_public_key() {
+    let app = TestApp::new().await;
+    let cookie = app.synced_demo_provider().await;
+    let id = first_sub_merchant(&app, &cookie).await;
+    let private = device_key();
+    reset(&app, &cookie, id, &spki_base64(&private.to_public_key())).await;
+    let stored: String = sqlx::query_scalar(
+        "SELECT signing_public_key FROM sub_merchant_keys WHERE sub_merchant_id = ?",
+    )
+    .bind(id)
+    .fetch_one(app.store.pool())
+    .await
+    .unwrap();
+
+    let request = br#"{"out_trade_no":"R20261127001","refund_fee":100}"#;
+    let signer = BlindedSigningKey::<Sha256>::new_with_salt_len(private, keys::PSS_SALT_LEN);
+    let signature = signer
+        .sign_with_rng(&mut rand_core::OsRng, request)
+        .to_vec();
+    assert!(keys::verify_device_signature(&stored, request, &signature));
+    // A changed request, a changed signature, or another key does not verify.
+    assert!(!keys::verify_device_signature(
+        &stored,
+        br#"{"out_trade_no":"R20261127001","refund_fee":900}"#,
+        &signature
+    ));
+    let mut forged = signature.clone();
+    forged[10] ^= 1;
+    assert!(!keys::verify_device_signature(&stored, request, &forged));
+    let wrong_salt = BlindedSigningKey::<Sha256>::new_with_salt_len(device_key(), 20)
+        .sign_with_rng(&mut rand_core::OsRng, request)
+        .to_vec();
+    assert!(!keys::verify_device_signature(
+        &stored,
+        request,
+        &wrong_salt
+    ));
+}
+
+#[tokio::test]
+async fn other_accounts_cannot_reset_or_see_a_sub_merchants_keys() {
+    let app = TestApp::new().await;
+    let cookie = app.synced_demo_provider().await;
+    let id = first_sub_merchant(&app, &cookie).await;
+    let public = spki_base64(&device_key().to_public_key());
+
+    let other = app.login_as("100000000004").await;
+    let refused = reset(&app, &other, id, &public).await;
+    assert_eq!(refused.status, StatusCode::NOT_FOUND);
+    assert!(detail(&app, &cookie, id).await["keys"].is_null());
+    // A sub-provider reads, but never resets.
+    let sub_provider = app.login_as("100000000002").await;
+    assert_eq!(
+        reset(&app, &sub_provider, id, &public).await.status,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        reset(&app, &cookie, 9_999_999, &public).await.status,
+        StatusCode::NOT_FOUND
+    );
+}
