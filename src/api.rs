@@ -5,11 +5,12 @@ use domain::provider_config::{BasicInfo, ProviderDetail, UpdateAlipay, UpdateWec
 use domain::{
     ErrorBody, ErrorCode, ErrorEnvelope, FieldError, Lang,
     api::{
-        AuditEvent, ChannelChange, ConfirmProviderSync, Health, Job, ListQuery, LoginRequest,
-        MaidanBinding, MaidanBound, MaidanSmsRequest, MaidanSmsSent, MobileProviderSyncTicket,
-        Page, ProviderSummary, ProviderSyncTicket, SessionInfo, SubMerchantDetail,
-        SubMerchantSummary, SubProvider, SubProviderChange, TransactionPage, WechatChannel,
-        WechatUser,
+        AlipayAuthorizationTicket, AuditEvent, ChannelChange, ConfirmAlipayAuthorization,
+        ConfirmProviderSync, Health, Job, KeyReset, KeyResetIssued, ListQuery, LoginRequest,
+        MaidanBinding, MaidanBound, MaidanSmsRequest, MaidanSmsSent, MobileAlipayAuthorization,
+        MobileProviderSyncTicket, Page, ProviderSummary, ProviderSyncTicket, SessionInfo,
+        SubMerchantDetail, SubMerchantSummary, SubProvider, SubProviderChange, TransactionPage,
+        WechatChannel, WechatUser,
     },
 };
 use gloo_net::http::{Request, RequestBuilder, Response};
@@ -381,4 +382,68 @@ pub async fn send_maidan_code(body: &MaidanSmsRequest) -> Result<MaidanSmsSent, 
 pub async fn bind_maidan(body: &MaidanBinding) -> Result<MaidanBound, ApiError> {
     let url = format!("{BASE}/m/maidan/bindings");
     json(send(with_lang(Request::post(&url)).json(body)).await?).await
+}
+
+/// `POST /sub-merchants/{id}/key-resets`: sends the public key made in this browser; the
+/// answer holds the new authentication key, this once.
+pub async fn reset_keys(id: i64, signing_public_key: String) -> Result<KeyResetIssued, ApiError> {
+    let url = format!("{BASE}/sub-merchants/{id}/key-resets");
+    let body = KeyReset { signing_public_key };
+    json(send(with_lang(Request::post(&url)).json(&body)).await?).await
+}
+
+fn alipay_authorization_url(sub_merchant_id: i64, ticket: &str) -> String {
+    format!("{BASE}/sub-merchants/{sub_merchant_id}/alipay-authorizations/{ticket}")
+}
+
+/// `POST /sub-merchants/{id}/alipay-authorizations`: a new 支付宝授权 QR code.
+pub async fn create_alipay_authorization(
+    sub_merchant_id: i64,
+) -> Result<AlipayAuthorizationTicket, ApiError> {
+    let url = format!("{BASE}/sub-merchants/{sub_merchant_id}/alipay-authorizations");
+    json(send(with_lang(Request::post(&url)).build()).await?).await
+}
+
+/// `GET /sub-merchants/{id}/alipay-authorizations/{ticket}` with `If-None-Match`.
+pub async fn poll_alipay_authorization(
+    sub_merchant_id: i64,
+    ticket: &str,
+    etag: Option<&str>,
+) -> Result<Polled<AlipayAuthorizationTicket>, ApiError> {
+    poll(&alipay_authorization_url(sub_merchant_id, ticket), etag).await
+}
+
+/// `DELETE /sub-merchants/{id}/alipay-authorizations/{ticket}`: the dialog closed.
+pub async fn cancel_alipay_authorization(
+    sub_merchant_id: i64,
+    ticket: &str,
+) -> Result<(), ApiError> {
+    let url = alipay_authorization_url(sub_merchant_id, ticket);
+    send(with_lang(Request::delete(&url)).build()).await?;
+    Ok(())
+}
+
+/// `GET /m/alipay-authorizations/{id}`: the phone's view.
+pub async fn mobile_alipay_authorization(id: &str) -> Result<MobileAlipayAuthorization, ApiError> {
+    let url = format!("{BASE}/m/alipay-authorizations/{id}");
+    json(send(with_lang(Request::get(&url)).build()).await?).await
+}
+
+/// `POST /m/alipay-authorizations/{id}/confirm`: 确认授权.
+pub async fn confirm_alipay_authorization(
+    id: &str,
+    alipay_user_id: &str,
+) -> Result<MobileAlipayAuthorization, ApiError> {
+    let url = format!("{BASE}/m/alipay-authorizations/{id}/confirm");
+    let body = ConfirmAlipayAuthorization {
+        alipay_user_id: alipay_user_id.to_owned(),
+    };
+    json(send(with_lang(Request::post(&url)).json(&body)).await?).await
+}
+
+/// `POST /m/alipay-authorizations/{id}/cancel`: the merchant declines.
+pub async fn decline_alipay_authorization(id: &str) -> Result<(), ApiError> {
+    let url = format!("{BASE}/m/alipay-authorizations/{id}/cancel");
+    send(with_lang(Request::post(&url)).build()).await?;
+    Ok(())
 }

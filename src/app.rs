@@ -10,12 +10,12 @@ use crate::{
     components::shell::Shell,
     i18n::provide_i18n,
     pages::{
-        audit::AuditPage, login::LoginPage, mobile_maidan::MobileMaidanPage,
-        mobile_provider_sync::MobileProviderSyncPage, not_found::NotFoundPage,
-        open_maidan::OpenMaidanPage, overview::OverviewPage, provider_detail::ProviderDetailPage,
-        providers::ProvidersPage, sub_merchant_detail::SubMerchantDetailPage,
-        sub_merchants::SubMerchantsPage, sub_providers::SubProvidersPage,
-        transactions::TransactionsPage,
+        audit::AuditPage, login::LoginPage, mobile_alipay::MobileAlipayPage,
+        mobile_maidan::MobileMaidanPage, mobile_provider_sync::MobileProviderSyncPage,
+        not_found::NotFoundPage, open_maidan::OpenMaidanPage, overview::OverviewPage,
+        provider_detail::ProviderDetailPage, providers::ProvidersPage,
+        sub_merchant_detail::SubMerchantDetailPage, sub_merchants::SubMerchantsPage,
+        sub_providers::SubProvidersPage, transactions::TransactionsPage,
     },
     state::session::provide_session,
 };
@@ -38,6 +38,7 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/transactions") view=|| view! { <Shell><TransactionsPage/></Shell> }/>
                 <Route path=path!("/m/provider-sync/:id") view=MobileProviderSyncPage/>
                 <Route path=path!("/m/maidan") view=MobileMaidanPage/>
+                <Route path=path!("/m/alipay-authorizations/:id") view=MobileAlipayPage/>
                 <Route path=path!("/maidan/open") view=|| view! { <Shell><OpenMaidanPage/></Shell> }/>
             </FlatRoutes>
         </Router>

@@ -4,6 +4,7 @@
 //! - [`api`]: the typed API client, one async fn per endpoint.
 //! - [`i18n`]: every visible string, in Chinese (default) and English.
 //! - [`state`]: browser state logic (the signed-in session).
+//! - [`crypto`]: key pairs made in the browser (WebCrypto).
 //! - [`components`]: the console shell and reusable pieces (fields, error notes).
 //! - [`pages`]: one module per screen.
 //!
@@ -12,6 +13,7 @@
 pub mod api;
 pub mod app;
 pub mod components;
+pub mod crypto;
 pub mod i18n;
 pub mod pages;
 pub mod state;

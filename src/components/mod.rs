@@ -1,10 +1,12 @@
 //! Pieces that pages share.
 
+pub mod alipay_dialog;
 pub mod channel_switch;
 pub mod config_form;
 pub mod dialog;
 pub mod error_note;
 pub mod field;
+pub mod key_reset_dialog;
 pub mod language_switch;
 pub mod pager;
 pub mod provider_sync_dialog;

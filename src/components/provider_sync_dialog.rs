@@ -2,25 +2,21 @@
 //! 待扫码 → 已扫码 → 同步中 → 完成, and shows what the sync did. Closing it cancels an open
 //! ticket.
 
-use domain::{
-    api::{ProviderSyncResult, ProviderSyncTicket, TicketState},
-    poll::PollOutcome,
-};
+use std::rc::Rc;
+
+use domain::api::{ProviderSyncResult, ProviderSyncTicket, TicketState};
 use leptos::prelude::*;
 
 use crate::{
-    api::{self, ApiError, Polled},
+    api,
     components::{dialog::Dialog, error_note::ErrorNote, qr_canvas::QrCanvas},
     i18n::{Key, fill, tr, use_i18n},
-    state::poll::{self, Stop, now_ms},
+    state::qr_ticket::{QrTicketView, TicketApi, page_url, use_qr_ticket},
 };
 
 /// The address the phone opens for a ticket.
 pub fn mobile_url(ticket_id: &str) -> String {
-    let origin = web_sys::window()
-        .and_then(|w| w.location().origin().ok())
-        .unwrap_or_default();
-    format!("{origin}/m/provider-sync/{ticket_id}")
+    page_url(&format!("/m/provider-sync/{ticket_id}"))
 }
 
 #[component]
@@ -31,96 +27,36 @@ pub fn ProviderSyncDialog(
     on_synced: Callback<()>,
 ) -> impl IntoView {
     let i18n = use_i18n();
-    let ticket = RwSignal::new(None::<ProviderSyncTicket>);
-    let error = RwSignal::new(None::<ApiError>);
-    let offline = RwSignal::new(false);
-    let deadline = RwSignal::new(0.0_f64);
-    let now = RwSignal::new(now_ms());
-    let poller = StoredValue::new(Stop::default());
-
-    let tick =
-        set_interval_with_handle(move || now.set(now_ms()), std::time::Duration::from_secs(1));
-    on_cleanup(move || {
-        if let Ok(handle) = tick {
-            handle.clear();
-        }
-    });
-
-    let seconds_left = move || ((deadline.get() - now.get()) / 1000.0).ceil().max(0.0) as u64;
-    // The server's word, or expired as soon as the countdown says so.
-    let shown_state = move || {
-        ticket.get().map(|t| {
-            if t.state.is_open() && seconds_left() == 0 {
-                TicketState::Expired
-            } else {
-                t.state
-            }
-        })
+    let api = TicketApi {
+        create: Rc::new(|| Box::pin(api::create_provider_sync_ticket())),
+        poll: Rc::new(|id, etag| {
+            Box::pin(async move { api::poll_provider_sync_ticket(&id, etag.as_deref()).await })
+        }),
+        cancel: Rc::new(|id| Box::pin(async move { api::cancel_provider_sync_ticket(&id).await })),
     };
-
-    let start = move || {
-        poller.get_value().stop();
-        ticket.set(None);
-        error.set(None);
-        leptos::task::spawn_local(async move {
-            match api::create_provider_sync_ticket().await {
-                Ok(created) => {
-                    deadline.set(now_ms() + created.expires_in_s as f64 * 1000.0);
-                    let id = created.id.clone();
-                    ticket.set(Some(created));
-                    let stop = Stop::default();
-                    poller.set_value(stop.clone());
-                    let etag = StoredValue::new(None::<String>);
-                    poll::spawn(stop, move || {
-                        let id = id.clone();
-                        async move {
-                            let previous = etag.get_value();
-                            match api::poll_provider_sync_ticket(&id, previous.as_deref()).await {
-                                Ok(Polled::Changed(latest, tag)) => {
-                                    offline.set(false);
-                                    etag.set_value(tag);
-                                    let state = latest.state;
-                                    deadline.set(now_ms() + latest.expires_in_s as f64 * 1000.0);
-                                    ticket.set(Some(latest));
-                                    if state == TicketState::Completed {
-                                        on_synced.run(());
-                                    }
-                                    (!state.is_final()).then_some(PollOutcome::Changed)
-                                }
-                                Ok(Polled::Unchanged) => {
-                                    offline.set(false);
-                                    Some(PollOutcome::Unchanged)
-                                }
-                                Err(ApiError::Network(_)) => {
-                                    offline.set(true);
-                                    Some(PollOutcome::Failed)
-                                }
-                                Err(e) => {
-                                    error.set(Some(e));
-                                    None
-                                }
-                            }
-                        }
-                    });
-                }
-                Err(e) => error.set(Some(e)),
+    let QrTicketView {
+        ticket,
+        error,
+        offline,
+        state: shown_state,
+        seconds_left,
+        start,
+        close,
+    } = use_qr_ticket(
+        api,
+        Callback::new(move |t: ProviderSyncTicket| {
+            if t.state == TicketState::Completed {
+                on_synced.run(());
             }
-        });
-    };
-    start();
-
+        }),
+    );
+    let start = move || start.run(());
+    let shown_state = move || shown_state.get();
+    let seconds_left = move || seconds_left.get();
     let close = Callback::new(move |()| {
-        poller.get_value().stop();
-        if let Some(t) = ticket.get_untracked()
-            && t.state.is_open()
-        {
-            leptos::task::spawn_local(async move {
-                let _ = api::cancel_provider_sync_ticket(&t.id).await;
-            });
-        }
+        close.run(());
         on_close.run(());
     });
-    on_cleanup(move || poller.get_value().stop());
 
     let payload =
         Signal::derive(move || ticket.get().map(|t| mobile_url(&t.id)).unwrap_or_default());

@@ -18,6 +18,8 @@ pub fn action_key(action: &str) -> Option<Key> {
         "sub_merchant.wechat_channel.wechat_maidan" => Some(Key::ActionChannelMaidan),
         "sub_merchant.wechat_channel.official_direct" => Some(Key::ActionChannelDirect),
         "sub_merchant.sub_provider.updated" => Some(Key::ActionSubMerchantSubProvider),
+        "sub_merchant.keys.reset" => Some(Key::ActionKeysReset),
+        "sub_merchant.alipay.authorized" => Some(Key::ActionAlipayAuthorized),
         "sub_provider.created" => Some(Key::ActionSubProviderCreated),
         "sub_provider.updated" => Some(Key::ActionSubProviderUpdated),
         _ => None,

@@ -2,6 +2,7 @@
 
 pub mod audit;
 pub mod login;
+pub mod mobile_alipay;
 pub mod mobile_maidan;
 pub mod mobile_provider_sync;
 pub mod not_found;

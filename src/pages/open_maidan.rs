@@ -15,9 +15,6 @@ const PC_HELP: &str = "http://kf.qq.com/faq/140225MveaUz160801AFvmyQ.html";
 
 /// The phone page for a merchant ID.
 pub fn phone_url(merchant_id: &str) -> String {
-    let origin = web_sys::window()
-        .and_then(|w| w.location().origin().ok())
-        .unwrap_or_default();
     let query = if merchant_id.is_empty() {
         String::new()
     } else {
@@ -26,7 +23,7 @@ pub fn phone_url(merchant_id: &str) -> String {
             String::from(js_sys::encode_uri_component(merchant_id))
         )
     };
-    format!("{origin}/m/maidan{query}")
+    crate::state::qr_ticket::page_url(&format!("/m/maidan{query}"))
 }
 
 #[component]

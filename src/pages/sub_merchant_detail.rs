@@ -12,8 +12,10 @@ use leptos_router::hooks::use_params_map;
 use crate::{
     api::{self, ApiError},
     components::{
+        alipay_dialog::AlipayDialog,
         channel_switch::{MaidanLink, channel_key},
         error_note::ErrorNote,
+        key_reset_dialog::KeyResetDialog,
     },
     i18n::{Key, fill, tr, use_i18n},
     pages::{audit::action_key, overview::local_time},
@@ -58,7 +60,8 @@ pub fn SubMerchantDetailPage() -> impl IntoView {
                     <ReattributionCard job=job sub_merchant_id=d.sub_merchant.id/>
                 })}
                 <BasicInfoCard detail=d.clone() editable=provider on_saved=Callback::new(move |()| reload())/>
-                <KeysCard keys_set=d.sub_merchant.keys_set/>
+                <KeysCard detail=d.clone() editable=provider on_reset=Callback::new(move |()| reload())/>
+                <AlipayCard detail=d.clone() editable=provider on_authorized=Callback::new(move |()| reload())/>
                 <HistoryCard detail=d/>
             }
         })}
@@ -207,14 +210,97 @@ fn BasicInfoCard(
     }
 }
 
+/// 认证密钥和签名公私钥: fingerprints and when they were reset, never the keys.
 #[component]
-fn KeysCard(keys_set: bool) -> impl IntoView {
+fn KeysCard(detail: SubMerchantDetail, editable: bool, on_reset: Callback<()>) -> impl IntoView {
+    let resetting = RwSignal::new(false);
+    let sub_merchant = detail.sub_merchant;
+    let keys_set = sub_merchant.keys_set;
+    let facts = detail.keys.map(|keys| {
+        view! {
+            <dl class="kv-list" data-testid="key-facts">
+                <div class="kv"><dt>{tr(Key::KeyFingerprint)}</dt><dd><code class="fingerprint" data-testid="fingerprint">{keys.public_key_sha256}</code></dd></div>
+                <div class="kv"><dt>{tr(Key::KeyAuthLast4)}</dt><dd><code data-testid="auth-last4">{format!("···· {}", keys.authentication_key_last4)}</code></dd></div>
+                <div class="kv"><dt>{tr(Key::KeyResetAt)}</dt><dd data-testid="reset-at">{local_time(&keys.reset_at)}</dd></div>
+                <div class="kv"><dt>{tr(Key::KeyResetBy)}</dt><dd><code>{keys.reset_by}</code></dd></div>
+            </dl>
+        }
+    });
+    let empty = facts.is_none();
     view! {
-        <section class="card">
-            <header class="config-head"><h2>{tr(Key::KeysTitle)}</h2></header>
-            <span class="badge" class:badge-ok=keys_set class:badge-muted=!keys_set>
-                {tr(if keys_set { Key::KeysSet } else { Key::KeysNotSet })}
-            </span>
+        <section class="card" data-testid="keys">
+            <header class="config-head">
+                <h2>{tr(Key::KeysTitle)}" "
+                    <span class="badge" class:badge-ok=keys_set class:badge-muted=!keys_set data-testid="keys-badge">
+                        {tr(if keys_set { Key::KeysSet } else { Key::KeysNotSet })}
+                    </span>
+                </h2>
+                <Show when=move || editable>
+                    <button type="button" class="btn btn-small" data-testid="reset-keys" on:click=move |_| resetting.set(true)>
+                        {tr(Key::KeyReset)}
+                    </button>
+                </Show>
+            </header>
+            {facts}
+            <Show when=move || empty>
+                <p class="muted">{tr(Key::KeysNone)}</p>
+            </Show>
+            <Show when=move || resetting.get()>
+                <KeyResetDialog sub_merchant=sub_merchant.clone() on_close=Callback::new(move |reset: bool| {
+                    resetting.set(false);
+                    if reset {
+                        on_reset.run(());
+                    }
+                })/>
+            </Show>
+        </section>
+    }
+}
+
+/// 支付宝子商户授权 (optional): 已授权 with the user ID and date, or the way to authorize.
+#[component]
+fn AlipayCard(
+    detail: SubMerchantDetail,
+    editable: bool,
+    on_authorized: Callback<()>,
+) -> impl IntoView {
+    let authorizing = RwSignal::new(false);
+    let id = detail.sub_merchant.id;
+    let authorized = detail.alipay.is_some();
+    let facts = detail.alipay.map(|a| {
+        view! {
+            <dl class="kv-list">
+                <div class="kv"><dt>{tr(Key::AlipayUserId)}</dt><dd><code data-testid="alipay-user-id">{a.user_id}</code></dd></div>
+                <div class="kv"><dt>{tr(Key::AlipayAuthorizedAt)}</dt><dd data-testid="alipay-authorized-at">{local_time(&a.authorized_at)}</dd></div>
+            </dl>
+        }
+    });
+    view! {
+        <section class="card" data-testid="alipay">
+            <header class="config-head">
+                <h2>{tr(Key::AlipayTitle)}" "
+                    <span class="badge" class:badge-ok=authorized class:badge-muted=!authorized data-testid="alipay-badge">
+                        {tr(if authorized { Key::AlipayAuthorized } else { Key::AlipayNotAuthorized })}
+                    </span>
+                </h2>
+                <Show when=move || editable>
+                    <button type="button" class="btn btn-small" data-testid="authorize-alipay" on:click=move |_| authorizing.set(true)>
+                        {tr(if authorized { Key::AlipayReauthorize } else { Key::AlipayAuthorize })}
+                    </button>
+                </Show>
+            </header>
+            {facts}
+            <Show when=move || !authorized>
+                <p class="muted">{tr(Key::AlipayWhy)}</p>
+            </Show>
+            <Show when=move || authorizing.get()>
+                <AlipayDialog sub_merchant_id=id on_close=Callback::new(move |done: bool| {
+                    authorizing.set(false);
+                    if done {
+                        on_authorized.run(());
+                    }
+                })/>
+            </Show>
         </section>
     }
 }

@@ -1,0 +1,261 @@
+//! 重置认证密钥和签名公私钥: confirm by typing the merchant ID; the browser makes the signing
+//! key pair and sends only the public key; the authentication key and the private key are then
+//! shown once, with copy buttons and a key file, and the dialog stays until 我已保存 is ticked.
+
+use domain::api::{KeyResetIssued, SubMerchantSummary};
+use leptos::{ev, prelude::*};
+use wasm_bindgen::JsCast;
+use wasm_bindgen_futures::JsFuture;
+
+use crate::{
+    api::{self, ApiError},
+    components::{dialog::Dialog, error_note::ErrorNote},
+    crypto,
+    i18n::{Key, fill, tr, use_i18n},
+    pages::overview::local_time,
+};
+
+/// The secrets, while the dialog shows them. Dropped with the dialog.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Issued {
+    authentication_key: String,
+    private_key_pem: String,
+    issued: KeyResetIssued,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Step {
+    Confirm,
+    Working,
+    Shown(Box<Issued>),
+}
+
+/// A file name from the sub-merchant's name and merchant ID, safe on every system.
+pub fn key_file_name(name: &str, merchant_id: &str) -> String {
+    let name: String = name
+        .chars()
+        .map(|c| {
+            if c.is_control() || r#"\/:*?"<>|"#.contains(c) {
+                '_'
+            } else {
+                c
+            }
+        })
+        .collect();
+    format!("{}-{merchant_id}-keys.txt", name.trim())
+}
+
+/// Saves `contents` as a text file named `name` (a download, made in the page).
+fn download_text(name: &str, contents: &str) -> Option<()> {
+    let parts = js_sys::Array::of1(&contents.into());
+    let options = web_sys::BlobPropertyBag::new();
+    options.set_type("text/plain;charset=utf-8");
+    let blob = web_sys::Blob::new_with_str_sequence_and_options(&parts, &options).ok()?;
+    let url = web_sys::Url::create_object_url_with_blob(&blob).ok()?;
+    let document = web_sys::window()?.document()?;
+    let link: web_sys::HtmlAnchorElement = document.create_element("a").ok()?.dyn_into().ok()?;
+    link.set_href(&url);
+    link.set_download(name);
+    link.click();
+    web_sys::Url::revoke_object_url(&url).ok()
+}
+
+/// A copy button with its outcome next to it.
+#[component]
+fn CopyButton(text: String, #[prop(into)] test_id: String) -> impl IntoView {
+    let outcome = RwSignal::new(None::<bool>);
+    let text = StoredValue::new(text);
+    let copy = move |_| {
+        let Some(clipboard) = web_sys::window().map(|w| w.navigator().clipboard()) else {
+            outcome.set(Some(false));
+            return;
+        };
+        let promise = clipboard.write_text(&text.get_value());
+        leptos::task::spawn_local(async move {
+            outcome.set(Some(JsFuture::from(promise).await.is_ok()));
+        });
+    };
+    view! {
+        <button type="button" class="btn btn-small" on:click=copy data-testid=test_id>{tr(Key::Copy)}</button>
+        {move || outcome.get().map(|ok| view! {
+            <span class=if ok { "copy-ok" } else { "field-error" } role="status">
+                {tr(if ok { Key::Copied } else { Key::CopyFailed })}
+            </span>
+        })}
+    }
+}
+
+#[component]
+pub fn KeyResetDialog(
+    sub_merchant: SubMerchantSummary,
+    /// Called when the dialog closes; `true` when keys were reset.
+    on_close: Callback<bool>,
+) -> impl IntoView {
+    let i18n = use_i18n();
+    let step = RwSignal::new(Step::Confirm);
+    let typed = RwSignal::new(String::new());
+    let saved = RwSignal::new(false);
+    let nagged = RwSignal::new(false);
+    let error = RwSignal::new(None::<ApiError>);
+    let crypto_error = RwSignal::new(None::<String>);
+    let SubMerchantSummary {
+        id,
+        name,
+        merchant_id,
+        ..
+    } = sub_merchant;
+    let expected = StoredValue::new(merchant_id.clone());
+    let matches = move || expected.with_value(|m| typed.get().trim() == m);
+    let mismatch = move || {
+        let value = typed.get();
+        let value = value.trim();
+        !value.is_empty() && expected.with_value(|m| !m.starts_with(value))
+    };
+    let shown = move || matches!(step.get(), Step::Shown(_));
+
+    // Leaving the page while the secrets are on screen and not yet saved asks first.
+    let guard = window_event_listener(ev::beforeunload, move |event| {
+        if shown() && !saved.get_untracked() {
+            event.prevent_default();
+        }
+    });
+    on_cleanup(move || guard.remove());
+
+    let reset = move |_| {
+        if !matches() {
+            return;
+        }
+        step.set(Step::Working);
+        error.set(None);
+        crypto_error.set(None);
+        leptos::task::spawn_local(async move {
+            let keys = match crypto::generate_signing_keys().await {
+                Ok(keys) => keys,
+                Err(e) => {
+                    crypto_error.set(Some(e.0));
+                    step.set(Step::Confirm);
+                    return;
+                }
+            };
+            match api::reset_keys(id, keys.public_key_spki).await {
+                Ok(issued) => step.set(Step::Shown(Box::new(Issued {
+                    authentication_key: issued.authentication_key.clone(),
+                    private_key_pem: keys.private_key_pem,
+                    issued,
+                }))),
+                Err(e) => {
+                    error.set(Some(e));
+                    step.set(Step::Confirm);
+                }
+            }
+        });
+    };
+    let close = Callback::new(move |()| match step.get_untracked() {
+        Step::Shown(_) if !saved.get_untracked() => nagged.set(true),
+        Step::Shown(_) => on_close.run(true),
+        Step::Working => {}
+        Step::Confirm => on_close.run(false),
+    });
+
+    let file_name = key_file_name(&name, &merchant_id);
+    let file = StoredValue::new((file_name, name.clone(), merchant_id.clone()));
+    let download = move |secrets: &Issued| {
+        let (file_name, name, merchant_id) = file.get_value();
+        let keys = &secrets.issued.keys;
+        let contents = format!(
+            "{title}\n\n{sub}: {name} ({merchant_id})\n{reset_at}: {at}\n\n{auth}:\n{auth_key}\n\n{fp}:\n{sha}\n\n{private}:\n{pem}\n{keep}\n",
+            title = i18n.t(Key::KeyFileTitle),
+            sub = i18n.t(Key::ColSubMerchantName),
+            reset_at = i18n.t(Key::KeyResetAt),
+            at = keys.reset_at,
+            auth = i18n.t(Key::FieldAuthKey),
+            auth_key = secrets.authentication_key,
+            fp = i18n.t(Key::KeyFingerprint),
+            sha = keys.public_key_sha256,
+            private = i18n.t(Key::FieldPrivateKey),
+            pem = secrets.private_key_pem,
+            keep = i18n.t(Key::KeyFileKeep),
+        );
+        download_text(&file_name, &contents);
+    };
+
+    view! {
+        <Dialog title=Signal::derive(move || i18n.t(Key::KeyReset).to_owned()) on_close=close wide=true>
+            <div data-testid="key-reset">
+            {move || match step.get() {
+                Step::Confirm | Step::Working => view! {
+                    <p class="note note-warn">{tr(Key::KeyResetWarn)}</p>
+                    <p class="muted">{tr(Key::KeyResetHow)}</p>
+                    <div class="field" class:field-invalid=mismatch>
+                        <label for="confirm-merchant-id">
+                            {move || fill(i18n.t(Key::KeyResetTypeId), &[("merchant_id", expected.get_value())])}
+                        </label>
+                        <input id="confirm-merchant-id" class="input" inputmode="numeric" autocomplete="off"
+                            prop:value=move || typed.get()
+                            on:input=move |ev| typed.set(event_target_value(&ev))/>
+                        <p class="field-error" role="status">{move || mismatch().then(|| i18n.t(Key::KeyResetMismatch))}</p>
+                    </div>
+                    <ErrorNote error=error/>
+                    {move || crypto_error.get().map(|detail| view! {
+                        <p class="note note-error" role="alert">{fill(i18n.t(Key::KeyGenFailed), &[("detail", detail)])}</p>
+                    })}
+                    <div class="form-actions">
+                        <button type="button" class="btn" on:click=move |_| close.run(())>{tr(Key::Cancel)}</button>
+                        <button type="button" class="btn btn-danger" data-testid="confirm-reset"
+                            disabled=move || !matches() || step.get() == Step::Working
+                            on:click=reset>
+                            {move || i18n.t(if step.get() == Step::Working { Key::Generating } else { Key::ConfirmReset })}
+                        </button>
+                    </div>
+                }.into_any(),
+                Step::Shown(secrets) => {
+                    let secrets = *secrets;
+                    let keys = secrets.issued.keys.clone();
+                    let for_download = secrets.clone();
+                    view! {
+                        <p class="note note-warn" role="status">{tr(Key::KeysIssued)}</p>
+                        <div class="secret">
+                            <div class="secret-head">
+                                <h3>{tr(Key::FieldAuthKey)}</h3>
+                                <CopyButton text=secrets.authentication_key.clone() test_id="copy-auth-key"/>
+                            </div>
+                            <code class="secret-value" data-testid="auth-key">{secrets.authentication_key.clone()}</code>
+                        </div>
+                        <div class="secret">
+                            <div class="secret-head">
+                                <h3>{tr(Key::FieldPrivateKey)}</h3>
+                                <CopyButton text=secrets.private_key_pem.clone() test_id="copy-private-key"/>
+                            </div>
+                            <textarea class="input secret-pem" readonly rows="8" spellcheck="false"
+                                data-testid="private-key" prop:value=secrets.private_key_pem.clone()></textarea>
+                        </div>
+                        <dl class="kv-list">
+                            <div class="kv"><dt>{tr(Key::KeyFingerprint)}</dt><dd><code class="fingerprint" data-testid="issued-fingerprint">{keys.public_key_sha256.clone()}</code></dd></div>
+                            <div class="kv"><dt>{tr(Key::KeyResetAt)}</dt><dd>{local_time(&keys.reset_at)}</dd></div>
+                        </dl>
+                        <div class="form-actions form-actions-split">
+                            <button type="button" class="btn" data-testid="download-keys" on:click=move |_| download(&for_download)>
+                                {tr(Key::DownloadKeys)}
+                            </button>
+                            <label class="choice">
+                                <input type="checkbox" data-testid="saved"
+                                    prop:checked=move || saved.get()
+                                    on:change=move |ev| { saved.set(event_target_checked(&ev)); nagged.set(false); }/>
+                                <span>{tr(Key::SavedKeys)}</span>
+                            </label>
+                            <button type="button" class="btn btn-primary" data-testid="keys-done"
+                                disabled=move || !saved.get()
+                                on:click=move |_| close.run(())>
+                                {tr(Key::Done)}
+                            </button>
+                        </div>
+                        <Show when=move || nagged.get()>
+                            <p class="note note-error" role="alert" data-testid="save-first">{tr(Key::SaveFirst)}</p>
+                        </Show>
+                    }.into_any()
+                }
+            }}
+            </div>
+        </Dialog>
+    }
+}
