@@ -1,6 +1,7 @@
 // 修改子商户信息: 重置认证密钥和签名公私钥 (the private key is made in the browser and never
 // sent; both secrets are shown once, with copy and a key file, behind 我已保存) and the
-// optional 支付宝子商户授权 by QR code on a phone.
+// optional 支付宝子商户授权 by QR code on a phone. (Named to run after sub-merchants.spec.js,
+// which starts from an account with no sub-merchants yet.)
 const fs = require('node:fs');
 const { test, expect, signIn, snap, ensureSynced } = require('./fixtures');
 
