@@ -20,6 +20,8 @@ use crate::{
     state::session::provide_session,
 };
 
+/// The console: every page behind sign-in. The server sends a visitor without a session to
+/// the public entry's login page before this bundle is fetched.
 #[component]
 pub fn App() -> impl IntoView {
     provide_i18n();
@@ -27,7 +29,6 @@ pub fn App() -> impl IntoView {
     view! {
         <Router>
             <FlatRoutes fallback=NotFoundPage>
-                <Route path=path!("/login") view=LoginPage/>
                 <Route path=path!("/") view=|| view! { <Shell><OverviewPage/></Shell> }/>
                 <Route path=path!("/providers") view=|| view! { <Shell><ProvidersPage/></Shell> }/>
                 <Route path=path!("/providers/:id") view=|| view! { <Shell><ProviderDetailPage/></Shell> }/>
@@ -36,11 +37,48 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/sub-merchants/:id") view=|| view! { <Shell><SubMerchantDetailPage/></Shell> }/>
                 <Route path=path!("/sub-providers") view=|| view! { <Shell><SubProvidersPage/></Shell> }/>
                 <Route path=path!("/transactions") view=|| view! { <Shell><TransactionsPage/></Shell> }/>
-                <Route path=path!("/m/provider-sync/:id") view=MobileProviderSyncPage/>
-                <Route path=path!("/m/maidan") view=MobileMaidanPage/>
-                <Route path=path!("/m/alipay-authorizations/:id") view=MobileAlipayPage/>
                 <Route path=path!("/maidan/open") view=|| view! { <Shell><OpenMaidanPage/></Shell> }/>
             </FlatRoutes>
         </Router>
+    }
+}
+
+/// The login page, a bundle of its own: it is what a first visit downloads.
+#[component]
+pub fn LoginApp() -> impl IntoView {
+    provide_i18n();
+    view! {
+        <Router>
+            <FlatRoutes fallback=NotFoundPage>
+                <Route path=path!("/login") view=LoginPage/>
+            </FlatRoutes>
+        </Router>
+    }
+}
+
+/// The pages a phone opens from a QR code, a bundle of their own: nobody signs in there.
+#[component]
+pub fn PhoneApp() -> impl IntoView {
+    provide_i18n();
+    view! {
+        <Router>
+            <FlatRoutes fallback=NotFoundPage>
+                <Route path=path!("/m/provider-sync/:id") view=MobileProviderSyncPage/>
+                <Route path=path!("/m/maidan") view=MobileMaidanPage/>
+                <Route path=path!("/m/alipay-authorizations/:id") view=MobileAlipayPage/>
+            </FlatRoutes>
+        </Router>
+    }
+}
+
+/// Goes to a page of another entry (console ↔ login): a full page load, since the router of
+/// one bundle does not know the other's pages.
+pub fn go_to(path: &str, replace: bool) {
+    if let Some(location) = web_sys::window().map(|w| w.location()) {
+        let _ = if replace {
+            location.replace(path)
+        } else {
+            location.assign(path)
+        };
     }
 }

@@ -22,3 +22,13 @@ pub mod state;
 pub fn mount() {
     leptos::mount::mount_to_body(app::App);
 }
+
+/// Mounts the login page on `<body>`.
+pub fn mount_login() {
+    leptos::mount::mount_to_body(app::LoginApp);
+}
+
+/// Mounts the phone pages on `<body>`.
+pub fn mount_phone() {
+    leptos::mount::mount_to_body(app::PhoneApp);
+}

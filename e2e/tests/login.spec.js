@@ -80,6 +80,31 @@ test('a deep link survives signing in', async ({ page }) => {
 });
 
 test('an unknown address shows a way back', async ({ page }) => {
+  // Signed out, the server sends every console address to the login page first.
   await page.goto('/no-such-page');
+  await expect(page).toHaveURL(/\/login\?next=%2Fno-such-page$/);
+  await signIn(page, '100000000004');
   await expect(page.getByRole('heading', { name: '页面不存在' })).toBeVisible();
+  // A phone page that does not exist says so too, and its way back leads to the console.
+  await page.goto('/m/no-such-page');
+  await expect(page.getByRole('heading', { name: '页面不存在' })).toBeVisible();
+  await page.getByRole('link', { name: '返回首页' }).click();
+  await expect(page.getByTestId('account')).toContainText('100000000004');
+});
+
+test('the login page downloads only the login bundle, and the console only after signing in', async ({ page }) => {
+  const scripts = [];
+  page.on('request', (request) => {
+    if (/\.(js|wasm)$/.test(new URL(request.url()).pathname)) scripts.push(new URL(request.url()).pathname);
+  });
+  await page.goto('/providers');
+  await expect(page).toHaveURL(/\/login\?next=%2Fproviders$/);
+  await expect(page.getByRole('button', { name: '登录', exact: true })).toBeVisible();
+  expect(scripts.length).toBeGreaterThan(0);
+  expect(scripts.every((path) => path.startsWith('/login/')), scripts.join(', ')).toBe(true);
+  scripts.length = 0;
+  await signIn(page, '100000000001');
+  await expect(page.getByTestId('account')).toBeVisible();
+  await expect(page).toHaveURL(/\/providers$/);
+  expect(scripts.some((path) => /^\/console-[0-9a-f]+_bg\.wasm$/.test(path)), scripts.join(', ')).toBe(true);
 });

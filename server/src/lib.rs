@@ -98,7 +98,7 @@ impl Settings {
 /// The whole HTTP application.
 pub fn app(state: AppState) -> Router {
     let api = openapi::api_router(&state);
-    let static_files = static_files::router(state.settings.dist.as_deref());
+    let static_files = static_files::router(&state);
     Router::new()
         .merge(api)
         .merge(static_files)

@@ -1,32 +1,103 @@
-//! The built SPA: hashed assets cached forever, `index.html` revalidated, client routes
-//! answered with `index.html` (precompressed `.br`/`.gz` served when the browser accepts them).
+//! The built SPA, as three entries, each a page with its own bundle: the login page
+//! (`dist/login/`), the pages a phone opens from a QR code (`/m/...`, `dist/phone/`) and the
+//! console (every other page, `dist/index.html`). A visitor without a live session asking for
+//! a console page is sent to the login page before the console's bundle is fetched. Hashed assets are cached forever, pages revalidated, and
+//! precompressed `.br`/`.gz` served when the browser accepts them.
 
 use std::path::Path;
 
 use axum::{
     Router,
-    extract::Request,
+    extract::{OptionalFromRequestParts, Request, State},
     http::{HeaderValue, header},
     middleware::Next,
-    response::Response,
+    response::{IntoResponse, Redirect, Response},
+    routing::get_service,
 };
 use tower_http::services::{ServeDir, ServeFile};
 
+use crate::{AppState, auth::CurrentSession};
+
+fn page(file: &Path) -> ServeFile {
+    ServeFile::new(file).precompressed_br().precompressed_gzip()
+}
+
 /// Serves `dist`, or nothing when there is no build (API-only tests).
-pub fn router(dist: Option<&Path>) -> Router {
-    let Some(dist) = dist else {
+pub fn router(state: &AppState) -> Router {
+    let Some(dist) = state.settings.dist.as_deref() else {
         return Router::new();
     };
-    let index = ServeFile::new(dist.join("index.html"))
-        .precompressed_br()
-        .precompressed_gzip();
+    let console = dist.join("index.html");
+    // A build without an entry serves the console page in its place.
+    let entry = |name: &str| {
+        Some(dist.join(name).join("index.html"))
+            .filter(|p| p.exists())
+            .unwrap_or_else(|| console.clone())
+    };
     let files = ServeDir::new(dist)
         .precompressed_br()
         .precompressed_gzip()
-        .fallback(index);
+        .fallback(get_service(page(&console)).with_state(()));
     Router::new()
+        .route_service("/login", page(&entry("login")))
+        .route_service("/m/{*rest}", page(&entry("phone")))
         .fallback_service(files)
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            signed_in_or_login,
+        ))
         .layer(axum::middleware::from_fn(cache_control))
+}
+
+/// The login page that comes back to `path_and_query` afterwards.
+pub fn login_url(path_and_query: &str) -> String {
+    if path_and_query.is_empty() || path_and_query == "/" {
+        "/login".to_owned()
+    } else {
+        let mut next = String::new();
+        for byte in path_and_query.bytes() {
+            // What `encodeURIComponent` leaves alone, so that both sides write the same URL.
+            if byte.is_ascii_alphanumeric() || b"-_.!~*'()".contains(&byte) {
+                next.push(char::from(byte));
+            } else {
+                next.push_str(&format!("%{byte:02X}"));
+            }
+        }
+        format!("/login?next={next}")
+    }
+}
+
+/// A console page (a path that names no file and is not public) needs a live session: without
+/// one, `303` to the login page.
+async fn signed_in_or_login(
+    State(state): State<AppState>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let path = request.uri().path();
+    let console_page = !(path == "/login"
+        || path.starts_with("/m/")
+        || path.starts_with("/api/")
+        || path
+            .rsplit('/')
+            .next()
+            .is_some_and(|name| name.contains('.')));
+    if !console_page {
+        return next.run(request).await;
+    }
+    let (mut parts, body) = request.into_parts();
+    let session = <CurrentSession as OptionalFromRequestParts<AppState>>::from_request_parts(
+        &mut parts, &state,
+    )
+    .await;
+    match session {
+        Ok(Some(_)) => next.run(Request::from_parts(parts, body)).await,
+        Ok(None) => {
+            let here = parts.uri.path_and_query().map_or("/", |p| p.as_str());
+            Redirect::to(&login_url(here)).into_response()
+        }
+        Err(error) => error.into_response(),
+    }
 }
 
 async fn cache_control(request: Request, next: Next) -> Response {

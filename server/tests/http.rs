@@ -76,10 +76,52 @@ async fn an_unknown_api_path_answers_the_json_404_envelope() {
 }
 
 #[tokio::test]
-async fn a_client_route_is_answered_with_the_console_page() {
+async fn the_login_and_phone_pages_are_entries_of_their_own() {
     let app = TestApp::new().await;
-    for path in ["/", "/login", "/providers", "/m/provider-sync/abc"] {
+    for (path, title) in [
+        ("/login", "sign in"),
+        ("/login?next=%2Fproviders", "sign in"),
+        ("/m/provider-sync/abc", "phone"),
+        ("/m/maidan?merchant_id=1601000001", "phone"),
+        ("/m/alipay-authorizations/abc", "phone"),
+    ] {
         let response = app.get(path, None).await;
+        assert_eq!(response.status, StatusCode::OK, "{path}");
+        assert!(
+            response
+                .text()
+                .contains(&format!("<title>Cloud Pay Console · {title}</title>")),
+            "{path}: {}",
+            response.text()
+        );
+        assert_eq!(response.header("cache-control"), Some("no-cache"), "{path}");
+    }
+}
+
+#[tokio::test]
+async fn a_console_page_without_a_session_goes_to_the_login_page_first() {
+    let app = TestApp::new().await;
+    for (path, login) in [
+        ("/", "/login"),
+        ("/providers", "/login?next=%2Fproviders"),
+        (
+            "/sub-merchants?channel=wechat_maidan&q=苏",
+            "/login?next=%2Fsub-merchants%3Fchannel%3Dwechat_maidan%26q%3D%E8%8B%8F",
+        ),
+    ] {
+        let response = app.get(path, None).await;
+        assert_eq!(response.status, StatusCode::SEE_OTHER, "{path}");
+        assert_eq!(response.header("location"), Some(login), "{path}");
+    }
+    // An expired or unknown session is no session.
+    let stale = app
+        .get("/providers", Some("console_session=not-a-token"))
+        .await;
+    assert_eq!(stale.status, StatusCode::SEE_OTHER);
+
+    let cookie = app.login_as("100000000001").await;
+    for path in ["/", "/providers", "/sub-merchants/1"] {
+        let response = app.get(path, Some(&cookie)).await;
         assert_eq!(response.status, StatusCode::OK, "{path}");
         assert!(
             response.text().contains("<title>Cloud Pay Console</title>"),
@@ -87,6 +129,9 @@ async fn a_client_route_is_answered_with_the_console_page() {
         );
         assert_eq!(response.header("cache-control"), Some("no-cache"), "{path}");
     }
+    // Files are files, signed in or not.
+    let asset = app.get("/console-0123456789abcdef.js", None).await;
+    assert_eq!(asset.status, StatusCode::OK);
 }
 
 #[tokio::test]

@@ -3,14 +3,11 @@
 
 use domain::api::AccountRole;
 use leptos::prelude::*;
-use leptos_router::{
-    NavigateOptions,
-    components::A,
-    hooks::{use_location, use_navigate},
-};
+use leptos_router::{components::A, hooks::use_location};
 
 use crate::{
     api,
+    app::go_to,
     components::language_switch::LanguageSwitch,
     i18n::{Key, tr, use_i18n},
     state::session::use_session,
@@ -33,9 +30,9 @@ pub fn login_url(path: &str) -> String {
 pub fn Shell(children: ChildrenFn) -> impl IntoView {
     let session = use_session();
     let location = use_location();
-    let navigate = use_navigate();
     // Tracks only the session: reading the location untracked keeps the redirect itself
-    // from triggering another one.
+    // from triggering another one. (The server redirects a visitor it knows is signed out; this
+    // catches a session that ends while the page is open, and static hosting.)
     Effect::new(move |_| {
         if session.checked() && session.info().is_none() {
             let search = location.search.get_untracked();
@@ -44,13 +41,7 @@ pub fn Shell(children: ChildrenFn) -> impl IntoView {
             } else {
                 format!("{}?{search}", location.pathname.get_untracked())
             };
-            navigate(
-                &login_url(&here),
-                NavigateOptions {
-                    replace: true,
-                    ..NavigateOptions::default()
-                },
-            );
+            go_to(&login_url(&here), true);
         }
     });
     view! {
@@ -73,12 +64,11 @@ pub fn Shell(children: ChildrenFn) -> impl IntoView {
 fn TopBar() -> impl IntoView {
     let session = use_session();
     let i18n = use_i18n();
-    let navigate = use_navigate();
     let sign_out = Action::new_local(|_: &()| api::logout());
     Effect::new(move |_| {
         if sign_out.value().get().is_some() {
             session.signed_out();
-            navigate("/login", NavigateOptions::default());
+            go_to("/login", false);
         }
     });
     let account = move || session.info().map(|s| s.account);

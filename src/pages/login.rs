@@ -7,10 +7,7 @@ use domain::{
     rules::{self, AccountId},
 };
 use leptos::prelude::*;
-use leptos_router::{
-    NavigateOptions,
-    hooks::{use_navigate, use_query_map},
-};
+use leptos_router::hooks::use_query_map;
 
 use crate::{
     api::{self, ApiError},
@@ -18,7 +15,6 @@ use crate::{
         error_note::ErrorNote, field::TextField, language_switch::LanguageSwitch, shell::role_key,
     },
     i18n::{Key, tr, use_i18n},
-    state::session::use_session,
 };
 
 /// Where to go after signing in: the `next` query if it is a path of this site.
@@ -30,8 +26,6 @@ fn safe_next(next: Option<String>) -> String {
 #[component]
 pub fn LoginPage() -> impl IntoView {
     let i18n = use_i18n();
-    let session = use_session();
-    let navigate = use_navigate();
     let query = use_query_map();
 
     let account_id = RwSignal::new(String::new());
@@ -77,10 +71,10 @@ pub fn LoginPage() -> impl IntoView {
             return;
         };
         match result {
-            Ok(info) => {
-                session.signed_in(info);
+            Ok(_) => {
                 let next = safe_next(query.with_untracked(|q| q.get("next")));
-                navigate(&next, NavigateOptions::default());
+                // The console is the other entry: a full page load.
+                crate::app::go_to(&next, false);
             }
             Err(error) => {
                 server_fields.set((

@@ -10,7 +10,7 @@ pub fn NotFoundPage() -> impl IntoView {
         <div class="empty-state">
             <h1>{tr(Key::NotFoundTitle)}</h1>
             <p class="muted">{tr(Key::NotFoundBody)}</p>
-            <a class="btn btn-primary" href="/">{tr(Key::BackHome)}</a>
+            <a class="btn btn-primary" href="/" rel="external">{tr(Key::BackHome)}</a>
         </div>
     }
 }

@@ -57,7 +57,7 @@ pub fn OpenMaidanPage() -> impl IntoView {
         <section class="card open-maidan">
             <div class="open-maidan-qr">
                 <QrCanvas payload=payload size=200 label=Signal::derive(move || i18n.t(Key::OpenMaidanTitle).to_owned())/>
-                <a class="muted" href=move || payload.get() data-testid="phone-link">{tr(Key::OpenOnThisDevice)}</a>
+                <a class="muted" href=move || payload.get() rel="external" data-testid="phone-link">{tr(Key::OpenOnThisDevice)}</a>
             </div>
             <div>
                 <h2>{tr(Key::OpenMaidanPhone)}</h2>

@@ -1,6 +1,7 @@
-//! `cargo xtask dist`: the SPA as static files a CDN can serve.
+//! `cargo xtask dist`: the SPA as static files a CDN can serve, in three entries: the console
+//! (`dist/index.html`), the login page (`dist/login/`) and the phone pages (`dist/phone/`).
 //!
-//! trunk builds it (release, wasm-opt -Oz, hashed names); then trunk's inline loader script
+//! trunk builds each (release, wasm-opt -Oz, hashed names); then trunk's inline loader script
 //! moves into a hashed file (the CSP allows no inline script), and every text asset gets
 //! `.br` and `.gz` siblings.
 
@@ -29,6 +30,10 @@ const INPUTS: [&str; 10] = [
 ];
 const STAMP: &str = ".build-stamp";
 
+/// The bundles beside the console, each from `src/bin/<name>.html` into `dist/<name>/`: the
+/// login page (a first visit downloads only it) and the pages a phone opens from a QR code.
+pub const ENTRIES: [&str; 2] = ["login", "phone"];
+
 /// Builds `dist/` (unless it is newer than every input) and returns its path.
 pub fn build(root: &Path) -> anyhow::Result<PathBuf> {
     let dist = root.join("dist");
@@ -44,12 +49,28 @@ pub fn build(root: &Path) -> anyhow::Result<PathBuf> {
     let path = tools::ensure_build_tools(root)?;
     // trunk builds offline (it must never download tools), so fetch crates first.
     run(crate::process::cargo().args(["fetch", "--target", "wasm32-unknown-unknown"]))?;
+    // The console first: trunk empties its own dist folder, and the other entries live inside.
     run(Command::new("trunk")
         .args(["build", "--release"])
         .env("PATH", &path)
         .current_dir(root))?;
-    externalize_loader(&dist)?;
-    precompress(&dist)?;
+    let mut folders = vec![(dist.clone(), "/".to_owned())];
+    for entry in ENTRIES {
+        let folder = dist.join(entry);
+        let url = format!("/{entry}/");
+        run(Command::new("trunk")
+            .arg("build")
+            .arg(format!("src/bin/{entry}.html"))
+            .args(["--release", "true", "--public-url", &url, "--dist"])
+            .arg(&folder)
+            .env("PATH", &path)
+            .current_dir(root))?;
+        folders.push((folder, url));
+    }
+    for (folder, url) in &folders {
+        externalize_loader(folder, url)?;
+        precompress(folder)?;
+    }
     std::fs::write(&stamp, "").context("writing the build stamp")?;
     Ok(dist)
 }
@@ -69,8 +90,9 @@ fn newest(path: &Path) -> Option<std::time::SystemTime> {
         .max()
 }
 
-/// Moves inline `<script type="module">` blocks of index.html into hashed files.
-fn externalize_loader(dist: &Path) -> anyhow::Result<()> {
+/// Moves inline `<script type="module">` blocks of index.html into hashed files, served from
+/// `url` (the folder's public URL).
+fn externalize_loader(dist: &Path, url: &str) -> anyhow::Result<()> {
     let index_path = dist.join("index.html");
     let mut html = std::fs::read_to_string(&index_path).context("reading dist/index.html")?;
     const OPEN: &str = "<script type=\"module\">";
@@ -83,7 +105,7 @@ fn externalize_loader(dist: &Path) -> anyhow::Result<()> {
         let name = format!("boot-{:016x}.js", fnv1a(script.as_bytes()));
         std::fs::write(dist.join(&name), format!("{script}\n"))
             .with_context(|| format!("writing {name}"))?;
-        let tag = format!("<script type=\"module\" src=\"/{name}\"></script>");
+        let tag = format!("<script type=\"module\" src=\"{url}{name}\"></script>");
         html.replace_range(start..body_start + len + "</script>".len(), &tag);
     }
     if html.contains("<script>") || html.contains(" style=\"") {

@@ -98,6 +98,14 @@ impl TestApp {
             "<!doctype html><title>Cloud Pay Console</title>",
         )
         .expect("index");
+        for (entry, title) in [("login", "sign in"), ("phone", "phone")] {
+            std::fs::create_dir_all(dist.join(entry)).expect("entry folder");
+            std::fs::write(
+                dist.join(entry).join("index.html"),
+                format!("<!doctype html><title>Cloud Pay Console · {title}</title>"),
+            )
+            .expect("entry page");
+        }
         std::fs::write(dist.join("console-0123456789abcdef.js"), "export {}").expect("js");
         std::fs::write(
             dist.join("console-0123456789abcdef.js.br"),

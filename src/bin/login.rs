@@ -1,0 +1,5 @@
+//! Entry point of the login bundle (`/login`).
+
+fn main() {
+    console::mount_login();
+}
