@@ -6,6 +6,7 @@ const fs = require('node:fs');
 const { test, expect, signIn, snap, ensureSynced } = require('./fixtures');
 
 const ACCOUNT = '100000000001';
+const TTL_S = Number(process.env.TICKET_TTL_S || 120);
 const PHONE = { viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true, locale: 'zh-CN' };
 
 /// A sub-merchant whose keys were never reset (and whose Alipay is not authorized).
@@ -199,4 +200,27 @@ test('支付宝授权 cancelled on the phone, or by closing the dialog', async (
   await expect(phone.getByRole('alert')).toContainText('取消');
   await expect(page.getByTestId('alipay-badge')).toHaveText('未授权');
   await phoneContext.close();
+});
+
+test('支付宝授权: an expired code says so, cannot be used, and can be refreshed', async ({ page, browser }) => {
+  test.setTimeout((TTL_S + 30) * 1000);
+  const merchant = await untouched(page, 3);
+  await page.goto(`/sub-merchants/${merchant.id}`);
+  await page.getByTestId('authorize-alipay').click();
+  const dialog = page.getByRole('dialog');
+  const qr = dialog.locator('canvas.qr');
+  const url = await qr.getAttribute('data-payload');
+  await expect(dialog.getByTestId('countdown')).toHaveText('二维码已过期', { timeout: (TTL_S + 5) * 1000 });
+  await expect(dialog.locator('.qr-frame')).toHaveClass(/qr-dim/);
+
+  const phoneContext = await browser.newContext(PHONE);
+  const phone = await phoneContext.newPage();
+  await phone.goto(url);
+  await expect(phone.getByRole('alert')).toContainText('二维码已过期');
+  await expect(phone.getByTestId('alipay-confirm')).toHaveCount(0);
+  await phoneContext.close();
+
+  await dialog.getByRole('button', { name: '刷新二维码' }).click();
+  await expect(qr).not.toHaveAttribute('data-payload', url);
+  await expect(dialog.getByTestId('countdown')).toContainText(/二维码 \d+ 秒后过期/);
 });
