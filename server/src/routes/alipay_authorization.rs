@@ -29,7 +29,7 @@ use crate::{
             any_ticket, cancel_if_open, created, declined, expires_in_s, issue_ticket, own_ticket,
             scanned, unusable,
         },
-        providers::require_provider,
+        sub_merchants::changeable_sub_merchant,
     },
     store::{NewAuditEvent, TicketKind, TicketRecord, Viewer},
 };
@@ -107,12 +107,7 @@ async fn create_authorization(
     Path(id): Path<i64>,
     ClientIp(ip): ClientIp,
 ) -> Result<Response, AppError> {
-    require_provider(&session)?;
-    state
-        .store
-        .sub_merchant(Viewer::Provider(session.account.id.as_str()), id)
-        .await?
-        .ok_or_else(AppError::not_found)?;
+    changeable_sub_merchant(&state, &session, id).await?;
     let ticket = issue_ticket(&state, &session, ip, KIND, id.to_string()).await?;
     let location = format!(
         "/api/v1/sub-merchants/{id}/alipay-authorizations/{}",

@@ -15,8 +15,8 @@ use crate::{
     auth::CurrentSession,
     clock::rfc3339,
     keys,
-    routes::{provider_sync::created, providers::require_provider},
-    store::{NewAuditEvent, StoredKeys, Viewer},
+    routes::{provider_sync::created, sub_merchants::changeable_sub_merchant},
+    store::{NewAuditEvent, StoredKeys},
 };
 
 pub fn router() -> OpenApiRouter<AppState> {
@@ -55,13 +55,8 @@ async fn reset_keys(
     Path(id): Path<i64>,
     crate::error::ApiJson(reset): crate::error::ApiJson<KeyReset>,
 ) -> Result<Response, AppError> {
-    require_provider(&session)?;
+    changeable_sub_merchant(&state, &session, id).await?;
     let account = session.account.id.to_string();
-    state
-        .store
-        .sub_merchant(Viewer::Provider(&account), id)
-        .await?
-        .ok_or_else(AppError::not_found)?;
     let (_, der) = keys::signing_public_key(&reset.signing_public_key)
         .map_err(|e| AppError::field("signing_public_key", e))?;
     let authentication_key = keys::authentication_key().map_err(AppError::internal)?;

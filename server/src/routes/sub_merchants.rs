@@ -53,6 +53,22 @@ pub fn viewer(session: &CurrentSession) -> Viewer<'_> {
     }
 }
 
+/// A sub-merchant a provider session may change: 403 for a sub-provider, 404 for another
+/// account's (or none).
+pub async fn changeable_sub_merchant(
+    state: &AppState,
+    session: &CurrentSession,
+    id: i64,
+) -> Result<SubMerchantSummary, AppError> {
+    require_provider(session)?;
+    let (sub_merchant, _) = state
+        .store
+        .sub_merchant(Viewer::Provider(session.account.id.as_str()), id)
+        .await?
+        .ok_or_else(AppError::not_found)?;
+    Ok(sub_merchant)
+}
+
 /// Change history entries shown on a sub-merchant's page.
 const HISTORY: u32 = 50;
 
@@ -131,13 +147,8 @@ async fn switch_channel(
     Path(id): Path<i64>,
     ApiJson(change): ApiJson<ChannelChange>,
 ) -> Result<ApiJson<SubMerchantDetail>, AppError> {
-    require_provider(&session)?;
+    let current = changeable_sub_merchant(&state, &session, id).await?;
     let account = session.account.id.to_string();
-    let (current, _) = state
-        .store
-        .sub_merchant(Viewer::Provider(&account), id)
-        .await?
-        .ok_or_else(AppError::not_found)?;
     if current.channel == change.channel {
         return Ok(ApiJson(
             sub_merchant_detail(&state, Viewer::Provider(&account), id).await?,
@@ -191,13 +202,8 @@ async fn change_sub_provider(
     Path(id): Path<i64>,
     ApiJson(change): ApiJson<SubProviderChange>,
 ) -> Result<Response, AppError> {
-    require_provider(&session)?;
+    let current = changeable_sub_merchant(&state, &session, id).await?;
     let account = session.account.id.to_string();
-    let (current, _) = state
-        .store
-        .sub_merchant(Viewer::Provider(&account), id)
-        .await?
-        .ok_or_else(AppError::not_found)?;
     let target = domain::rules::AccountId::parse(&change.account_id)
         .map_err(|e| AppError::field("account_id", e))?
         .to_string();
