@@ -244,6 +244,7 @@ catalogue! {
     KeyResetMismatch => "与该子商户的商户号不一致。", "This is not the sub-merchant's merchant ID.";
     ConfirmReset => "确认重置", "Reset keys";
     Generating => "正在生成密钥…", "Making the keys…";
+    KeyMismatch => "服务器保存的公钥与本浏览器生成的不一致，本次生成的私钥不可用。请重新重置，如仍出现请联系管理员。", "The server kept a public key other than the one made here, so this private key cannot be used. Reset again; if it happens again, contact your administrator.";
     KeyGenFailed => "此浏览器无法生成密钥（需要通过 HTTPS 访问控制台，并使用较新的浏览器）：{detail}", "This browser could not make the keys (the console must be opened over HTTPS, in a recent browser): {detail}";
     KeysIssued => "请立即保存以下密钥。关闭此窗口后将无法再次查看，只能重新重置。", "Save these keys now. Once this window closes they cannot be shown again; only a new reset helps.";
     FieldAuthKey => "认证密钥", "Authentication key";

@@ -224,3 +224,22 @@ test('支付宝授权: an expired code says so, cannot be used, and can be refre
   await expect(qr).not.toHaveAttribute('data-payload', url);
   await expect(dialog.getByTestId('countdown')).toContainText(/二维码 \d+ 秒后过期/);
 });
+
+test('an answer naming another public key is caught: no secret is shown', async ({ page }) => {
+  const merchant = await untouched(page, 4);
+  // Something between the browser and the server swaps the key it kept.
+  await page.route('**/key-resets', async (route) => {
+    const response = await route.fetch();
+    const json = await response.json();
+    json.keys.public_key_sha256 = '0'.repeat(64);
+    await route.fulfill({ response, json });
+  });
+  await page.goto(`/sub-merchants/${merchant.id}`);
+  await page.getByTestId('reset-keys').click();
+  const dialog = page.getByRole('dialog');
+  await dialog.getByLabel(`请输入子商户的微信支付商户号 ${merchant.merchant_id} 以确认`).fill(merchant.merchant_id);
+  await dialog.getByTestId('confirm-reset').click();
+  await expect(dialog.getByRole('alert')).toContainText('服务器保存的公钥与本浏览器生成的不一致', { timeout: 20_000 });
+  await expect(dialog.getByTestId('auth-key')).toHaveCount(0);
+  await expect(dialog.getByTestId('private-key')).toHaveCount(0);
+});

@@ -15,12 +15,12 @@ use crate::{
     pages::overview::local_time,
 };
 
-/// The secrets, while the dialog shows them. Dropped with the dialog.
+/// The secrets, while the dialog shows them: the server's answer (with the authentication
+/// key) and the private key made here. Dropped with the dialog.
 #[derive(Debug, Clone, PartialEq, Eq)]
 struct Issued {
-    authentication_key: String,
-    private_key_pem: String,
     issued: KeyResetIssued,
+    private_key_pem: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -97,7 +97,8 @@ pub fn KeyResetDialog(
     let saved = RwSignal::new(false);
     let nagged = RwSignal::new(false);
     let error = RwSignal::new(None::<ApiError>);
-    let crypto_error = RwSignal::new(None::<String>);
+    // Trouble on this side of the wire: the sentence's key, and the browser's detail.
+    let local_error = RwSignal::new(None::<(Key, String)>);
     let SubMerchantSummary {
         id,
         name,
@@ -127,19 +128,24 @@ pub fn KeyResetDialog(
         }
         step.set(Step::Working);
         error.set(None);
-        crypto_error.set(None);
+        local_error.set(None);
         leptos::task::spawn_local(async move {
             let keys = match crypto::generate_signing_keys().await {
                 Ok(keys) => keys,
                 Err(e) => {
-                    crypto_error.set(Some(e.0));
+                    local_error.set(Some((Key::KeyGenFailed, e.0)));
                     step.set(Step::Confirm);
                     return;
                 }
             };
             match api::reset_keys(id, keys.public_key_spki).await {
+                // The server must keep exactly the public key made here, or the private key
+                // would sign for nothing.
+                Ok(issued) if issued.keys.public_key_sha256 != keys.public_key_sha256 => {
+                    local_error.set(Some((Key::KeyMismatch, String::new())));
+                    step.set(Step::Confirm);
+                }
                 Ok(issued) => step.set(Step::Shown(Box::new(Issued {
-                    authentication_key: issued.authentication_key.clone(),
                     private_key_pem: keys.private_key_pem,
                     issued,
                 }))),
@@ -169,7 +175,7 @@ pub fn KeyResetDialog(
             reset_at = i18n.t(Key::KeyResetAt),
             at = keys.reset_at,
             auth = i18n.t(Key::FieldAuthKey),
-            auth_key = secrets.authentication_key,
+            auth_key = secrets.issued.authentication_key,
             fp = i18n.t(Key::KeyFingerprint),
             sha = keys.public_key_sha256,
             private = i18n.t(Key::FieldPrivateKey),
@@ -196,8 +202,8 @@ pub fn KeyResetDialog(
                         <p class="field-error" role="status">{move || mismatch().then(|| i18n.t(Key::KeyResetMismatch))}</p>
                     </div>
                     <ErrorNote error=error/>
-                    {move || crypto_error.get().map(|detail| view! {
-                        <p class="note note-error" role="alert">{fill(i18n.t(Key::KeyGenFailed), &[("detail", detail)])}</p>
+                    {move || local_error.get().map(|(key, detail)| view! {
+                        <p class="note note-error" role="alert">{fill(i18n.t(key), &[("detail", detail)])}</p>
                     })}
                     <div class="form-actions">
                         <button type="button" class="btn" on:click=move |_| close.run(())>{tr(Key::Cancel)}</button>
@@ -217,9 +223,9 @@ pub fn KeyResetDialog(
                         <div class="secret">
                             <div class="secret-head">
                                 <h3>{tr(Key::FieldAuthKey)}</h3>
-                                <CopyButton text=secrets.authentication_key.clone() test_id="copy-auth-key"/>
+                                <CopyButton text=secrets.issued.authentication_key.clone() test_id="copy-auth-key"/>
                             </div>
-                            <code class="secret-value" data-testid="auth-key">{secrets.authentication_key.clone()}</code>
+                            <code class="secret-value" data-testid="auth-key">{secrets.issued.authentication_key.clone()}</code>
                         </div>
                         <div class="secret">
                             <div class="secret-head">
