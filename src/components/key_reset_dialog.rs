@@ -112,11 +112,10 @@ pub fn KeyResetDialog(
         let value = value.trim();
         !value.is_empty() && expected.with_value(|m| !m.starts_with(value))
     };
-    let shown = move || matches!(step.get(), Step::Shown(_));
 
     // Leaving the page while the secrets are on screen and not yet saved asks first.
     let guard = window_event_listener(ev::beforeunload, move |event| {
-        if shown() && !saved.get_untracked() {
+        if matches!(step.get_untracked(), Step::Shown(_)) && !saved.get_untracked() {
             event.prevent_default();
         }
     });
