@@ -8,16 +8,9 @@ mod common;
 
 use axum::http::{Method, StatusCode};
 use common::{TestApp, TestResponse};
-use serde_json::{Value, json};
+use serde_json::json;
 
 const ALIPAY_USER: &str = "2088102177846610";
-
-async fn first_sub_merchant(app: &TestApp, cookie: &str) -> Value {
-    app.get("/api/v1/sub-merchants?page_size=1", Some(cookie))
-        .await
-        .json()["items"][0]
-        .clone()
-}
 
 async fn ask(app: &TestApp, cookie: &str, id: i64) -> TestResponse {
     app.request(
@@ -68,7 +61,7 @@ async fn confirm(app: &TestApp, ticket: &str, user_id: &str) -> TestResponse {
 async fn the_merchant_scans_authorizes_and_the_sub_merchant_shows_it() {
     let app = TestApp::new().await;
     let cookie = app.synced_demo_provider().await;
-    let merchant = first_sub_merchant(&app, &cookie).await;
+    let merchant = app.first_sub_merchant(&cookie).await;
     let id = merchant["id"].as_i64().unwrap();
     let ticket = new_code(&app, &cookie, id).await;
     assert_eq!(
@@ -132,9 +125,7 @@ async fn the_merchant_scans_authorizes_and_the_sub_merchant_shows_it() {
 async fn an_expired_or_cancelled_code_cannot_be_confirmed() {
     let app = TestApp::new().await;
     let cookie = app.synced_demo_provider().await;
-    let id = first_sub_merchant(&app, &cookie).await["id"]
-        .as_i64()
-        .unwrap();
+    let id = app.first_sub_merchant_id(&cookie).await;
 
     let expiring = new_code(&app, &cookie, id).await;
     let ttl = app.state.settings.ticket_ttl.as_millis() as i64;
@@ -191,9 +182,7 @@ async fn an_expired_or_cancelled_code_cannot_be_confirmed() {
 async fn a_code_belongs_to_its_session_and_sub_merchant_and_kind() {
     let app = TestApp::new().await;
     let cookie = app.synced_demo_provider().await;
-    let id = first_sub_merchant(&app, &cookie).await["id"]
-        .as_i64()
-        .unwrap();
+    let id = app.first_sub_merchant_id(&cookie).await;
     let ticket = new_code(&app, &cookie, id).await;
 
     // Another session of the same account, another account, another sub-merchant: 404.

@@ -32,14 +32,6 @@ fn spki_base64(key: &RsaPublicKey) -> String {
     base64::engine::general_purpose::STANDARD.encode(key.to_public_key_der().unwrap().as_bytes())
 }
 
-async fn first_sub_merchant(app: &TestApp, cookie: &str) -> i64 {
-    app.get("/api/v1/sub-merchants?page_size=1", Some(cookie))
-        .await
-        .json()["items"][0]["id"]
-        .as_i64()
-        .unwrap()
-}
-
 async fn reset(app: &TestApp, cookie: &str, id: i64, public_key: &str) -> TestResponse {
     app.request(
         Method::POST,
@@ -60,7 +52,7 @@ async fn detail(app: &TestApp, cookie: &str, id: i64) -> Value {
 async fn a_reset_returns_the_authentication_key_once_and_the_page_shows_only_fingerprints() {
     let app = TestApp::new().await;
     let cookie = app.synced_demo_provider().await;
-    let id = first_sub_merchant(&app, &cookie).await;
+    let id = app.first_sub_merchant_id(&cookie).await;
     assert!(detail(&app, &cookie, id).await["keys"].is_null());
     let public = device_key().to_public_key();
 
@@ -121,7 +113,7 @@ async fn a_reset_returns_the_authentication_key_once_and_the_page_shows_only_fin
 async fn the_stored_authentication_key_is_ciphertext() {
     let app = TestApp::new().await;
     let cookie = app.synced_demo_provider().await;
-    let id = first_sub_merchant(&app, &cookie).await;
+    let id = app.first_sub_merchant_id(&cookie).await;
     let public = device_key().to_public_key();
     let key = reset(&app, &cookie, id, &spki_base64(&public)).await.json()["authentication_key"]
         .as_str()
@@ -153,7 +145,7 @@ async fn the_stored_authentication_key_is_ciphertext() {
 async fn only_an_rsa_2048_subject_public_key_info_is_accepted() {
     let app = TestApp::new().await;
     let cookie = app.synced_demo_provider().await;
-    let id = first_sub_merchant(&app, &cookie).await;
+    let id = app.first_sub_merchant_id(&cookie).await;
     let public = device_key().to_public_key();
     let small = RsaPrivateKey::from_pkcs1_pem(SMALL_KEY)
         .unwrap()
@@ -194,7 +186,7 @@ async fn only_an_rsa_2048_subject_public_key_info_is_accepted() {
 async fn a_device_signature_made_with_the_private_key_verifies_with_the_stored_public_key() {
     let app = TestApp::new().await;
     let cookie = app.synced_demo_provider().await;
-    let id = first_sub_merchant(&app, &cookie).await;
+    let id = app.first_sub_merchant_id(&cookie).await;
     let private = device_key();
     reset(&app, &cookie, id, &spki_base64(&private.to_public_key())).await;
     let stored: String = sqlx::query_scalar(
@@ -234,7 +226,7 @@ async fn a_device_signature_made_with_the_private_key_verifies_with_the_stored_p
 async fn other_accounts_cannot_reset_or_see_a_sub_merchants_keys() {
     let app = TestApp::new().await;
     let cookie = app.synced_demo_provider().await;
-    let id = first_sub_merchant(&app, &cookie).await;
+    let id = app.first_sub_merchant_id(&cookie).await;
     let public = spki_base64(&device_key().to_public_key());
 
     let other = app.login_as("100000000004").await;

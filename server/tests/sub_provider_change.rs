@@ -23,14 +23,6 @@ async fn run_all(app: &TestApp) {
     while jobs::run_next(&app.state, None).await.unwrap() {}
 }
 
-async fn first_sub_merchant(app: &TestApp, cookie: &str) -> i64 {
-    app.get("/api/v1/sub-merchants?page_size=1", Some(cookie))
-        .await
-        .json()["items"][0]["id"]
-        .as_i64()
-        .unwrap()
-}
-
 async fn move_to(app: &TestApp, cookie: &str, id: i64, account: &str) -> TestResponse {
     app.request(
         Method::PUT,
@@ -125,7 +117,7 @@ async fn sub_providers_are_registered_checked_and_edited_by_the_provider_only() 
 async fn moving_a_sub_merchant_re_attributes_its_history_exactly() {
     let app = TestApp::new().await;
     let cookie = synced(&app).await;
-    let id = first_sub_merchant(&app, &cookie).await;
+    let id = app.first_sub_merchant_id(&cookie).await;
     let all = totals(&app, &cookie, "").await;
     let mine = totals(&app, &cookie, &format!("sub_merchant_id={id}")).await;
     assert_eq!(mine.0, 5, "the sandbox's history of one sub-merchant");
@@ -194,7 +186,7 @@ async fn moving_a_sub_merchant_re_attributes_its_history_exactly() {
 async fn two_changes_in_a_row_end_with_the_last_one_chosen() {
     let app = TestApp::new().await;
     let cookie = synced(&app).await;
-    let id = first_sub_merchant(&app, &cookie).await;
+    let id = app.first_sub_merchant_id(&cookie).await;
     let mine = totals(&app, &cookie, &format!("sub_merchant_id={id}")).await;
 
     // Two changes before any worker ran: the second joins the waiting job.
@@ -236,7 +228,7 @@ async fn two_changes_in_a_row_end_with_the_last_one_chosen() {
 async fn sub_providers_see_only_what_is_theirs_and_change_nothing() {
     let app = TestApp::new().await;
     let cookie = synced(&app).await;
-    let id = first_sub_merchant(&app, &cookie).await;
+    let id = app.first_sub_merchant_id(&cookie).await;
     let detail = format!("/api/v1/sub-merchants/{id}");
     let sub = app.login_as(SUB_A).await;
     let other_sub = app.login_as(SUB_B).await;

@@ -229,6 +229,21 @@ impl TestApp {
         cookie
     }
 
+    /// The first sub-merchant of the list `cookie`'s session sees, as the list shows it.
+    pub async fn first_sub_merchant(&self, cookie: &str) -> Value {
+        self.get("/api/v1/sub-merchants?page_size=1", Some(cookie))
+            .await
+            .json()["items"][0]
+            .clone()
+    }
+
+    /// The console ID of [`Self::first_sub_merchant`].
+    pub async fn first_sub_merchant_id(&self, cookie: &str) -> i64 {
+        self.first_sub_merchant(cookie).await["id"]
+            .as_i64()
+            .expect("a sub-merchant")
+    }
+
     /// Signs in as a demo account and returns the session cookie.
     pub async fn login_as(&self, account_id: &str) -> String {
         let response = self.login(account_id, seed::DEMO_PASSWORD).await;
