@@ -5,12 +5,11 @@ use domain::provider_config::{BasicInfo, ProviderDetail, UpdateAlipay, UpdateWec
 use domain::{
     ErrorBody, ErrorCode, ErrorEnvelope, FieldError, Lang,
     api::{
-        AlipayAuthorizationTicket, AuditEvent, ChannelChange, ConfirmAlipayAuthorization,
-        ConfirmProviderSync, Health, Job, KeyReset, KeyResetIssued, ListQuery, LoginRequest,
-        MaidanBinding, MaidanBound, MaidanSmsRequest, MaidanSmsSent, MobileAlipayAuthorization,
-        MobileProviderSyncTicket, Page, ProviderSummary, ProviderSyncTicket, SessionInfo,
-        SubMerchantDetail, SubMerchantSummary, SubProvider, SubProviderChange, TransactionPage,
-        WechatChannel, WechatUser,
+        AlipayAuthorizationTicket, AuditEvent, ChannelChange, Health, Job, KeyReset,
+        KeyResetIssued, ListQuery, LoginRequest, MaidanBinding, MaidanBound, MaidanSmsRequest,
+        MaidanSmsSent, MobileAlipayAuthorization, MobileProviderSyncTicket, Page, ProviderSummary,
+        ProviderSyncTicket, SessionInfo, SubMerchantDetail, SubMerchantSummary, SubProvider,
+        SubProviderChange, TransactionPage, WechatChannel,
     },
 };
 use gloo_net::http::{Request, RequestBuilder, Response};
@@ -221,15 +220,10 @@ pub async fn mobile_provider_sync_ticket(id: &str) -> Result<MobileProviderSyncT
 }
 
 /// `POST /m/provider-sync-tickets/{id}/confirm`: the admin confirms on the phone.
-pub async fn confirm_provider_sync(
-    id: &str,
-    wechat_openid: &str,
-) -> Result<MobileProviderSyncTicket, ApiError> {
+/// The identity is the one WeChat reported for this phone browser, never sent by the page.
+pub async fn confirm_provider_sync(id: &str) -> Result<MobileProviderSyncTicket, ApiError> {
     let url = format!("{BASE}/m/provider-sync-tickets/{id}/confirm");
-    let body = ConfirmProviderSync {
-        wechat_openid: wechat_openid.to_owned(),
-    };
-    json(send(with_lang(Request::post(&url)).json(&body)).await?).await
+    json(send(with_lang(Request::post(&url)).build()).await?).await
 }
 
 /// `POST /m/provider-sync-tickets/{id}/cancel`: the phone declines.
@@ -237,12 +231,6 @@ pub async fn decline_provider_sync(id: &str) -> Result<(), ApiError> {
     let url = format!("{BASE}/m/provider-sync-tickets/{id}/cancel");
     send(with_lang(Request::post(&url)).build()).await?;
     Ok(())
-}
-
-/// `GET /sandbox/wechat-users`: the sandbox identities a phone can act as.
-pub async fn sandbox_wechat_users() -> Result<Vec<WechatUser>, ApiError> {
-    let url = format!("{BASE}/sandbox/wechat-users");
-    json(send(with_lang(Request::get(&url)).build()).await?).await
 }
 
 /// `GET /providers/{id}`: a provider with its configuration.
@@ -430,15 +418,10 @@ pub async fn mobile_alipay_authorization(id: &str) -> Result<MobileAlipayAuthori
 }
 
 /// `POST /m/alipay-authorizations/{id}/confirm`: 确认授权.
-pub async fn confirm_alipay_authorization(
-    id: &str,
-    alipay_user_id: &str,
-) -> Result<MobileAlipayAuthorization, ApiError> {
+/// The Alipay account is the one Alipay reported for this phone browser.
+pub async fn confirm_alipay_authorization(id: &str) -> Result<MobileAlipayAuthorization, ApiError> {
     let url = format!("{BASE}/m/alipay-authorizations/{id}/confirm");
-    let body = ConfirmAlipayAuthorization {
-        alipay_user_id: alipay_user_id.to_owned(),
-    };
-    json(send(with_lang(Request::post(&url)).json(&body)).await?).await
+    json(send(with_lang(Request::post(&url)).build()).await?).await
 }
 
 /// `POST /m/alipay-authorizations/{id}/cancel`: the merchant declines.

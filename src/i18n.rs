@@ -124,9 +124,10 @@ catalogue! {
     MobileTarget => "目标腾讯云账号", "Target Tencent Cloud account";
     MobileRequested => "二维码生成时间", "Code requested at";
     MobileRequestedIp => "生成二维码的 IP", "Requested from IP";
-    MobileWho => "以哪个微信用户身份确认", "Confirm as WeChat user";
-    MobileSandboxNote => "沙箱环境：请选择模拟扫码的微信用户。", "Sandbox: choose the WeChat user who is scanning.";
-    MobileConfirm => "确认同步", "Confirm sync";
+    MobileWho => "确认人（微信）", "Confirming as (WeChat)";
+    MobileSigningIn => "正在前往微信授权登录…", "Going to WeChat to sign in…";
+    MobileSignInAgain => "重新授权登录", "Sign in again";
+    MobileConfirm => "确认", "Confirm";
     MobileCancel => "取消", "Cancel";
     MobileCancelled => "已取消，本次不会同步任何服务商。", "Cancelled: nothing will be synced.";
     MobileDone => "同步完成，可以关闭此页面。", "Synced. You can close this page.";
@@ -273,9 +274,8 @@ catalogue! {
     AlipayCancelled => "子商户在手机上取消了授权，可刷新二维码后重新扫码。", "The merchant cancelled on the phone. Refresh the code to scan again.";
     MobileAlipayTitle => "支付宝 · 子商户授权", "Alipay · Sub-merchant authorization";
     MobileAlipayAsk => "服务商「{provider}」请求代子商户「{name}」（商户号 {merchant_id}）收取支付宝付款。", "Provider {provider} asks to collect Alipay payments for {name} (merchant ID {merchant_id}).";
-    MobileAlipayAccount => "支付宝用户 ID", "Alipay user ID";
-    MobileAlipayLogin => "登录支付宝", "Sign in to Alipay";
-    MobileAlipaySandbox => "沙箱中不登录支付宝：请填写要授权的支付宝用户 ID（2088 开头的 16 位数字）。", "The sandbox does not sign in to Alipay: enter the Alipay user ID that authorizes (16 digits starting with 2088).";
+    MobileAlipayWho => "授权的支付宝账号", "Authorizing Alipay account";
+    MobileAlipaySigningIn => "正在前往支付宝授权…", "Going to Alipay to authorize…";
     MobileAlipayConfirm => "确认授权", "Authorize";
     MobileAlipayDone => "授权成功，可以回到电脑上查看。", "Authorized. You can go back to the computer.";
     MobileAlipayCancelled => "已取消，本次不会授权。", "Cancelled: nothing was authorized.";

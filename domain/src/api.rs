@@ -260,13 +260,19 @@ pub struct MobileProviderSyncTicket {
     pub expires_at: String,
     pub expires_in_s: u64,
     pub result: Option<ProviderSyncResult>,
+    /// Who signed in with WeChat on this phone browser for this code; `None` on any other
+    /// browser, and before the sign-in (the page then starts WeChat OAuth).
+    pub signed_in_as: Option<PhoneIdentity>,
 }
 
-/// `POST /m/provider-sync-tickets/{id}/confirm`.
+/// Who signed in on the phone, as WeChat or Alipay reported it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-pub struct ConfirmProviderSync {
-    pub wechat_openid: String,
+pub struct PhoneIdentity {
+    /// The WeChat openid or the Alipay user ID (`2088` + 12 digits).
+    pub id: String,
+    /// The WeChat nickname or the Alipay account's name.
+    pub name: String,
 }
 
 /// A sandbox WeChat user (沙箱 identity) for the phone page.
@@ -591,14 +597,9 @@ pub struct MobileAlipayAuthorization {
     pub provider_name: String,
     pub expires_in_s: u64,
     pub authorized: Option<AlipayAuthorized>,
-}
-
-/// `POST /m/alipay-authorizations/{id}/confirm`: the Alipay account that authorizes (in the
-/// sandbox, the account the phone is signed in with).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-pub struct ConfirmAlipayAuthorization {
-    pub alipay_user_id: String,
+    /// The Alipay account that authorized the provider's app on this phone browser; `None` on
+    /// any other browser, and before (the page then starts Alipay's app authorization).
+    pub signed_in_as: Option<PhoneIdentity>,
 }
 
 /// `PUT /sub-merchants/{id}/sub-provider`: 修改子商户所属的子服务商.

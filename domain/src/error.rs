@@ -153,6 +153,14 @@ pub enum ErrorReason {
     TooManyTickets,
     /// A sub-merchant sync just ended; the next may start after the cooldown.
     SyncCooldown,
+    /// The phone confirms before signing in with WeChat or Alipay on this browser.
+    PhoneSignInRequired,
+    /// A sign-in came back with a state that is unknown, spent, expired or another browser's.
+    PhoneSignInInvalid,
+    /// Another phone signed in for this QR code first.
+    OtherPhone,
+    /// WeChat or Alipay refused the sign-in code, or could not be reached.
+    PhoneSignInRefused,
 }
 
 impl ErrorReason {
@@ -181,6 +189,22 @@ impl ErrorReason {
             ErrorReason::TooManyTickets => {
                 lang.pick("二维码生成过于频繁。", "QR codes were requested too often.")
             }
+            ErrorReason::PhoneSignInRequired => lang.pick(
+                "请先在这部手机上完成授权登录，再确认。",
+                "Sign in on this phone first, then confirm.",
+            ),
+            ErrorReason::PhoneSignInInvalid => lang.pick(
+                "授权登录已失效或已使用过，请重新扫描控制台上的二维码。",
+                "This sign-in has expired or was already used. Scan the QR code in the console again.",
+            ),
+            ErrorReason::OtherPhone => lang.pick(
+                "该二维码已在另一部手机上授权，请在那部手机上确认，或在控制台重新生成二维码。",
+                "Another phone has signed in for this QR code. Confirm on that phone, or generate a new code in the console.",
+            ),
+            ErrorReason::PhoneSignInRefused => lang.pick(
+                "授权登录未成功，请重新授权。",
+                "The sign-in did not succeed. Sign in again.",
+            ),
             ErrorReason::MalformedRequest => lang.pick(
                 "请求格式不正确，无法处理。请刷新页面后重试。",
                 "The request is not in the expected format. Reload the page and try again.",

@@ -32,15 +32,39 @@ async function snap(page, name) {
   await page.screenshot({ path: path.join(ARTIFACTS, `${name}.png`), fullPage: true });
 }
 
+/// The admin's phone as a script, for specs about something else: it signs in through the
+/// sandbox's WeChat page as `openid` (the console's OAuth start, the authorize page with
+/// `sandbox_user`, the callback) and confirms the provider-sync code. A phone of its own: its
+/// cookies are not the console's.
+async function phoneConfirmsProviderSync(ticketId, openid) {
+  const phone = await base.request.newContext({ baseURL: process.env.BASE_URL || 'http://127.0.0.1:8080' });
+  try {
+    const start = await phone.get(`/api/v1/m/wechat-oauth/start?ticket=${ticketId}`, { maxRedirects: 0 });
+    base.expect(start.status()).toBe(302);
+    const authorize = start.headers()['location'].split('#')[0];
+    const back = await phone.get(`${authorize}&sandbox_user=${openid}`);
+    base.expect(back.ok()).toBe(true);
+    const confirmed = await phone.post(`/api/v1/m/provider-sync-tickets/${ticketId}/confirm`);
+    base.expect(confirmed.ok(), await confirmed.text()).toBe(true);
+    return await confirmed.json();
+  } finally {
+    await phone.dispose();
+  }
+}
+
+/// On a phone sent to the sandbox's WeChat or Alipay sign-in page: pick who is signing in.
+async function signInOnPhone(phone, heading, who) {
+  await base.expect(phone.getByRole('heading')).toContainText(heading);
+  await phone.getByRole('link', { name: who }).click();
+}
+
 /// The signed-in provider account with its providers and sub-merchants synced (by the
 /// sub-merchant spec when the whole suite runs; here when a spec runs alone).
 async function ensureSynced(page) {
   const list = await (await page.request.get('/api/v1/sub-merchants?page_size=1')).json();
   if (list.total > 0) return;
   const ticket = await (await page.request.post('/api/v1/provider-sync-tickets')).json();
-  await page.request.post(`/api/v1/m/provider-sync-tickets/${ticket.id}/confirm`, {
-    data: { wechat_openid: 'o_sandbox_admin_1' },
-  });
+  await phoneConfirmsProviderSync(ticket.id, 'o_sandbox_admin_1');
   const job = await (await page.request.post('/api/v1/sub-merchant-syncs')).json();
   await base
     .expect(async () => {
@@ -50,4 +74,13 @@ async function ensureSynced(page) {
     .toPass({ timeout: 30_000 });
 }
 
-module.exports = { test, expect: base.expect, signIn, snap, ensureSynced, DEMO_PASSWORD };
+module.exports = {
+  test,
+  expect: base.expect,
+  signIn,
+  snap,
+  ensureSynced,
+  phoneConfirmsProviderSync,
+  signInOnPhone,
+  DEMO_PASSWORD,
+};

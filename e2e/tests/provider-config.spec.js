@@ -1,6 +1,6 @@
 // 修改服务商信息: configure a synced provider's WeChat Pay and basic information.
 const path = require('node:path');
-const { test, expect, signIn, snap } = require('./fixtures');
+const { test, expect, signIn, snap, phoneConfirmsProviderSync } = require('./fixtures');
 
 const FIXTURES = path.join(__dirname, '..', 'fixtures');
 const CERTIFICATE = path.join(__dirname, '..', '..', 'server', 'tests', 'fixtures', 'apiclient_cert.p12');
@@ -13,10 +13,7 @@ const API_KEY = 'Zq8vT3mN6pR1sW4yB7cE0fH2jK5lX9aD';
 async function syncProviders(page) {
   const ticket = await page.request.post('/api/v1/provider-sync-tickets');
   const { id } = await ticket.json();
-  const confirmed = await page.request.post(`/api/v1/m/provider-sync-tickets/${id}/confirm`, {
-    data: { wechat_openid: 'o_sandbox_admin_2' },
-  });
-  expect(confirmed.ok()).toBe(true);
+  await phoneConfirmsProviderSync(id, 'o_sandbox_admin_2');
 }
 
 test('WeChat Pay info is checked as typed, saved, masked, and kept after a reload', async ({ page }) => {

@@ -1,6 +1,8 @@
 // 同步买单服务商信息: the console shows a QR code, the assistant admin's phone confirms it, and
 // the providers land in the account. Two browser contexts: a desktop console and a phone.
-const { test, expect, signIn, snap } = require('./fixtures');
+const { test, expect, signIn, snap, signInOnPhone } = require('./fixtures');
+
+const WECHAT = '微信授权登录';
 
 const TTL_S = Number(process.env.TICKET_TTL_S || 120);
 const PHONE = { viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true, locale: 'zh-CN' };
@@ -49,17 +51,25 @@ test('the admin scans the code on a phone, confirms, and the providers appear', 
   expect(drawn.share).toBeGreaterThan(0.2);
   await snap(page, '11-sync-dialog');
 
+  // The phone has no WeChat identity for this code: it goes to WeChat's authorize page (the
+  // sandbox's, marked 沙箱). Opening the code is not scanning it.
   const phone = await phonePage(browser, url);
+  await expect(phone.getByRole('heading')).toContainText(WECHAT);
+  await expect(phone.getByText('沙箱 Sandbox')).toBeVisible();
+  await snap(phone, '12-phone-wechat-sign-in');
+  await expect(dialog.locator('[aria-current="step"]')).toHaveText('待扫码');
+
+  await signInOnPhone(phone, WECHAT, /沙箱管理员·林/);
   await expect(phone.getByTestId('mobile-target')).toContainText('100000000001');
   await expect(phone.getByTestId('mobile-target')).toContainText('演示服务商');
-  await expect(phone.getByText('沙箱', { exact: true })).toBeVisible();
+  await expect(phone.getByTestId('signed-in-as')).toContainText('沙箱管理员·林');
+  await expect(phone.getByTestId('signed-in-as')).toContainText('o_sandbox_admin_1');
   await snap(phone, '12-phone-confirm');
 
-  // The console notices the scan by polling.
+  // The console notices the sign-in by polling.
   await expect(dialog.locator('[aria-current="step"]')).toHaveText('已扫码');
 
-  await phone.getByLabel('沙箱管理员·林').check();
-  await phone.getByRole('button', { name: '确认同步' }).click();
+  await phone.getByRole('button', { name: '确认', exact: true }).click();
   await expect(phone.getByRole('status')).toContainText('同步完成');
   await snap(phone, '13-phone-done');
 
@@ -83,8 +93,8 @@ test('the admin scans the code on a phone, confirms, and the providers appear', 
 test('a WeChat user who is not an assistant admin is told who must scan', async ({ page, browser }) => {
   const url = await openSyncDialog(page);
   const phone = await phonePage(browser, url);
-  await phone.getByLabel('沙箱店员·陈').check();
-  await phone.getByRole('button', { name: '确认同步' }).click();
+  await signInOnPhone(phone, WECHAT, /沙箱店员·陈/);
+  await phone.getByRole('button', { name: '确认', exact: true }).click();
   await expect(phone.getByRole('alert')).toContainText('必须使用微信买单服务商助手管理员的微信扫码');
   await expect(phone.getByRole('alert')).toContainText(/请求 ID: req_/);
   await snap(phone, '16-phone-not-admin');
@@ -123,6 +133,7 @@ test('a lost connection while waiting is shown and recovers by itself', async ({
   await expect(dialog.getByText('连接中断，正在重试…')).toBeVisible();
   await snap(page, '18-sync-connection-lost');
   const phone = await phonePage(browser, url);
+  await signInOnPhone(phone, WECHAT, /沙箱管理员·林/);
   await expect(phone.getByTestId('mobile-target')).toContainText('100000000001');
   await page.unroute('**/api/v1/provider-sync-tickets/*');
   await expect(dialog.getByText('连接中断，正在重试…')).toHaveCount(0, { timeout: 15_000 });

@@ -1,16 +1,14 @@
 // 同步买单子商户: one click starts a durable server-side sync; the banner reports it and the list
 // refreshes; clicking again during the cooldown says when the next sync can start.
-const { test, expect, signIn, snap } = require('./fixtures');
+const { test, expect, signIn, snap, phoneConfirmsProviderSync } = require('./fixtures');
 
 test('the sync runs on the server, reports its result, and fills the list', async ({ page }) => {
   await page.goto('/login');
   await signIn(page, '100000000001');
   await expect(page.getByTestId('account')).toBeVisible();
-  // Providers first (the QR flow has its own spec; here the phone's answer is sent directly).
+  // Providers first (the QR flow has its own spec; here the phone is a script).
   const ticket = await (await page.request.post('/api/v1/provider-sync-tickets')).json();
-  await page.request.post(`/api/v1/m/provider-sync-tickets/${ticket.id}/confirm`, {
-    data: { wechat_openid: 'o_sandbox_admin_1' },
-  });
+  await phoneConfirmsProviderSync(ticket.id, 'o_sandbox_admin_1');
 
   await page.getByRole('link', { name: '子商户管理(新)' }).click();
   await expect(page.getByText('还没有子商户')).toBeVisible();

@@ -3,10 +3,11 @@
 // optional 支付宝子商户授权 by QR code on a phone. (Named to run after sub-merchants.spec.js,
 // which starts from an account with no sub-merchants yet.)
 const fs = require('node:fs');
-const { test, expect, signIn, snap, ensureSynced } = require('./fixtures');
+const { test, expect, signIn, snap, ensureSynced, signInOnPhone } = require('./fixtures');
 
 const ACCOUNT = '100000000001';
 const TTL_S = Number(process.env.TICKET_TTL_S || 120);
+const ALIPAY = '支付宝授权';
 const PHONE = { viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true, locale: 'zh-CN' };
 
 /// A sub-merchant whose keys were never reset (and whose Alipay is not authorized).
@@ -146,27 +147,25 @@ test('支付宝授权: the merchant scans on a phone and authorizes; the page sh
 
   const phoneContext = await browser.newContext(PHONE);
   const phone = await phoneContext.newPage();
+  // The phone goes to Alipay's app authorization (the sandbox's page) and comes back signed in.
   await phone.goto(url);
+  await expect(phone.getByRole('heading')).toContainText(ALIPAY);
+  await snap(phone, '75-phone-alipay-sign-in');
+  await expect(dialog.getByTestId('alipay-state')).toHaveAttribute('data-state', 'pending');
+  await signInOnPhone(phone, ALIPAY, /沙箱商户·林/);
   await expect(phone.getByTestId('alipay-ask')).toContainText(merchant.name);
   await expect(phone.getByTestId('alipay-ask')).toContainText(merchant.merchant_id);
+  await expect(phone.getByTestId('signed-in-as')).toHaveText('2088000000000011');
   await expect(dialog.getByTestId('alipay-state')).toHaveAttribute('data-state', 'scanned');
   await expect(dialog).toContainText('已扫码，等待子商户在手机上确认授权');
-
-  // The same rule as everywhere, inline as the merchant types.
-  const field = phone.getByLabel('支付宝用户 ID');
-  await field.fill('2077');
-  await expect(phone.locator('#alipay_user_id-error')).toContainText('2088');
-  await snap(phone, '75-phone-alipay-invalid');
-  await field.fill('2088102177846610');
-  await expect(phone.locator('#alipay_user_id-error')).toHaveText('');
   await phone.getByTestId('alipay-confirm').click();
   await expect(phone.getByTestId('alipay-done')).toHaveText('授权成功，可以回到电脑上查看。');
   await snap(phone, '76-phone-alipay-done');
 
-  await expect(dialog).toContainText('授权成功：支付宝用户 2088102177846610。');
+  await expect(dialog).toContainText('授权成功：支付宝用户 2088000000000011。');
   await dialog.getByRole('button', { name: '完成' }).click();
   await expect(card.getByTestId('alipay-badge')).toHaveText('已授权');
-  await expect(card.getByTestId('alipay-user-id')).toHaveText('2088102177846610');
+  await expect(card.getByTestId('alipay-user-id')).toHaveText('2088000000000011');
   await expect(card.getByTestId('alipay-authorized-at')).toHaveText(/^\d{4}-\d{2}-\d{2} \d{2}:\d{2}/);
   await snap(page, '77-alipay-authorized');
 
@@ -185,6 +184,7 @@ test('支付宝授权 cancelled on the phone, or by closing the dialog', async (
   const phoneContext = await browser.newContext(PHONE);
   const phone = await phoneContext.newPage();
   await phone.goto(url);
+  await signInOnPhone(phone, ALIPAY, /沙箱商户·周/);
   await phone.getByRole('button', { name: '取消' }).click();
   await expect(phone.getByText('已取消，本次不会授权。')).toBeVisible();
   await expect(dialog.getByTestId('alipay-state')).toHaveAttribute('data-state', 'cancelled');

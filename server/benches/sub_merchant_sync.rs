@@ -247,6 +247,9 @@ async fn console_sync(
         clock: Arc::new(SystemClock),
         settings: Arc::new(Settings::default()),
         vault: Arc::new(Vault::random()?),
+        // The bench signs no phone in: the identity providers are never reached.
+        identity: Arc::new(unreachable_identity()?),
+        sandbox_oauth: None,
     };
     store
         .start_job("job_bench", ACCOUNT, JobKind::SubMerchantSync, 0)
@@ -409,4 +412,25 @@ async fn login(addr: std::net::SocketAddr) -> anyhow::Result<String> {
         .ok_or_else(|| anyhow::anyhow!("no session cookie: {response}"))?
         .to_owned();
     Ok(cookie)
+}
+
+/// Identity providers at an address nothing listens on (the bench signs no phone in).
+fn unreachable_identity() -> anyhow::Result<server::oauth::IdentityProviders> {
+    let key = server::oauth::read_private_key(
+        &std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/fixtures/alipay-app-private-2048.pem"),
+    )
+    .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let nowhere = "http://127.0.0.1:9".to_owned();
+    server::oauth::IdentityProviders::new(server::oauth::OAuthConfig {
+        wechat_app_id: "wxbench0000000000001".to_owned(),
+        wechat_app_secret: String::new(),
+        wechat_oauth_url: nowhere.clone(),
+        wechat_api_url: nowhere.clone(),
+        alipay_app_id: "2021000000000000".to_owned(),
+        alipay_private_key: Arc::new(key),
+        alipay_oauth_url: nowhere.clone(),
+        alipay_gateway_url: nowhere,
+    })
+    .map_err(|e| anyhow::anyhow!("{e}"))
 }

@@ -2,6 +2,69 @@
 
 use std::{net::SocketAddr, path::PathBuf};
 
+/// What else the binary can do besides serving the console.
+#[derive(Debug, Clone, clap::Subcommand)]
+pub enum Command {
+    /// Serve the WeChat Maidan sandbox as its own HTTP service: the signed `/maidan/v1/`
+    /// protocol, WeChat's and Alipay's sign-in endpoints and `/sandbox/...` controls. Reads
+    /// UPSTREAM_SECRET, WECHAT_APP_ID, WECHAT_APP_SECRET, ALIPAY_APP_ID,
+    /// ALIPAY_APP_PRIVATE_KEY_FILE and the SANDBOX_* sizes.
+    SandboxUpstream {
+        #[arg(long, default_value = "127.0.0.1:8090")]
+        addr: SocketAddr,
+    },
+}
+
+/// The settings production mode cannot start without, checked.
+#[derive(Debug, Clone)]
+pub struct Production {
+    pub public_origin: String,
+    pub upstream_url: String,
+    pub upstream_app_id: String,
+    pub upstream_secret: String,
+    pub wechat_app_id: String,
+    pub wechat_app_secret: String,
+    pub alipay_app_id: String,
+    pub alipay_app_private_key_file: PathBuf,
+}
+
+/// A setting production mode needs is missing or unusable: one line naming it.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SettingError {
+    #[error("{0} is required (or start with --sandbox / CONSOLE_SANDBOX=1)")]
+    Missing(&'static str),
+    #[error(
+        "{0} must be an https origin such as https://console.example.com (http only for a loopback host)"
+    )]
+    NotHttps(&'static str),
+}
+
+fn required(value: &Option<String>, name: &'static str) -> Result<String, SettingError> {
+    value
+        .as_deref()
+        .map(str::trim)
+        .filter(|v| !v.is_empty())
+        .map(str::to_owned)
+        .ok_or(SettingError::Missing(name))
+}
+
+/// `https://…`, or `http://` to a loopback host (a console tried out on one machine).
+pub fn secure_origin(origin: &str) -> bool {
+    let Ok(url) = url::Url::parse(origin) else {
+        return false;
+    };
+    match url.scheme() {
+        "https" => true,
+        "http" => match url.host() {
+            Some(url::Host::Domain(d)) => d == "localhost",
+            Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+            Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+            None => false,
+        },
+        _ => false,
+    }
+}
+
 /// `cloud-pay-console [FLAGS]`; every flag can also come from its environment variable.
 #[derive(Debug, Clone, clap::Parser)]
 #[command(
@@ -10,6 +73,12 @@ use std::{net::SocketAddr, path::PathBuf};
     about = "Cloud Pay Console API server"
 )]
 pub struct Config {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+    /// Run with the in-process WeChat Maidan sandbox, its demo accounts and controls. Without
+    /// it the console is in production mode and needs the upstream and identity settings.
+    #[arg(long, env = "CONSOLE_SANDBOX", value_parser = clap::builder::FalseyValueParser::new())]
+    pub sandbox: bool,
     /// Address to listen on.
     #[arg(long, env = "CONSOLE_ADDR", default_value = "127.0.0.1:8080")]
     pub addr: SocketAddr,
@@ -45,6 +114,40 @@ pub struct Config {
     #[arg(long, env = "SUB_MERCHANT_SYNC_PAGE_SIZE", default_value_t = 1_000,
           value_parser = clap::value_parser!(u32).range(1..=5_000))]
     pub sub_merchant_sync_page_size: u32,
+    /// The WeChat Maidan upstream's base URL (production mode).
+    #[arg(long, env = "UPSTREAM_URL")]
+    pub upstream_url: Option<String>,
+    /// The console's app ID with the upstream.
+    #[arg(long, env = "UPSTREAM_APP_ID")]
+    pub upstream_app_id: Option<String>,
+    /// The secret upstream requests are signed with (HMAC-SHA256).
+    #[arg(long, env = "UPSTREAM_SECRET", hide_env_values = true)]
+    pub upstream_secret: Option<String>,
+    /// WeChat official account AppID the phones sign in with (WeChat OAuth, `snsapi_base`).
+    #[arg(long, env = "WECHAT_APP_ID")]
+    pub wechat_app_id: Option<String>,
+    /// Its AppSecret (exchanges sign-in codes for openids).
+    #[arg(long, env = "WECHAT_APP_SECRET", hide_env_values = true)]
+    pub wechat_app_secret: Option<String>,
+    /// Where phones sign in with WeChat (the sandbox: its own pages on this console).
+    #[arg(long, env = "WECHAT_OAUTH_URL")]
+    pub wechat_oauth_url: Option<String>,
+    /// Where sign-in codes are exchanged.
+    #[arg(long, env = "WECHAT_API_URL")]
+    pub wechat_api_url: Option<String>,
+    /// The provider's Alipay application (app authorization of sub-merchants).
+    #[arg(long, env = "ALIPAY_APP_ID")]
+    pub alipay_app_id: Option<String>,
+    /// Its RSA 2048 private key (PEM), which signs gateway calls (RSA2). The sandbox creates
+    /// `data/alipay-app-private.pem` (mode 0600) when none is given.
+    #[arg(long, env = "ALIPAY_APP_PRIVATE_KEY_FILE")]
+    pub alipay_app_private_key_file: Option<PathBuf>,
+    /// Where merchants authorize the app.
+    #[arg(long, env = "ALIPAY_OAUTH_URL")]
+    pub alipay_oauth_url: Option<String>,
+    /// Alipay's open platform gateway.
+    #[arg(long, env = "ALIPAY_GATEWAY_URL")]
+    pub alipay_gateway_url: Option<String>,
     /// Seed of the deterministic sandbox upstream.
     #[arg(long, env = "SANDBOX_SEED", default_value_t = 20_261_127)]
     pub sandbox_seed: u64,
@@ -64,4 +167,58 @@ pub struct Config {
     /// Share of upstream calls (0.0–1.0) that fail transiently.
     #[arg(long, env = "SANDBOX_FAULT_RATE", default_value_t = 0.0)]
     pub sandbox_fault_rate: f64,
+}
+
+impl Config {
+    /// Production mode's settings, or the first that is missing (in the order of the docs).
+    pub fn production(&self) -> Result<Production, SettingError> {
+        let public_origin = required(&self.public_origin, "CONSOLE_PUBLIC_ORIGIN")?;
+        if !secure_origin(&public_origin) {
+            return Err(SettingError::NotHttps("CONSOLE_PUBLIC_ORIGIN"));
+        }
+        Ok(Production {
+            public_origin,
+            upstream_url: required(&self.upstream_url, "UPSTREAM_URL")?,
+            upstream_app_id: required(&self.upstream_app_id, "UPSTREAM_APP_ID")?,
+            upstream_secret: required(&self.upstream_secret, "UPSTREAM_SECRET")?,
+            wechat_app_id: required(&self.wechat_app_id, "WECHAT_APP_ID")?,
+            wechat_app_secret: required(&self.wechat_app_secret, "WECHAT_APP_SECRET")?,
+            alipay_app_id: required(&self.alipay_app_id, "ALIPAY_APP_ID")?,
+            alipay_app_private_key_file: self
+                .alipay_app_private_key_file
+                .clone()
+                .ok_or(SettingError::Missing("ALIPAY_APP_PRIVATE_KEY_FILE"))?,
+        })
+    }
+
+    /// What `sandbox-upstream` needs: the upstream secret and the identity apps it plays.
+    pub fn sandbox_upstream(
+        &self,
+    ) -> Result<(String, String, String, String, PathBuf), SettingError> {
+        Ok((
+            required(&self.upstream_secret, "UPSTREAM_SECRET")?,
+            required(&self.wechat_app_id, "WECHAT_APP_ID")?,
+            required(&self.wechat_app_secret, "WECHAT_APP_SECRET")?,
+            required(&self.alipay_app_id, "ALIPAY_APP_ID")?,
+            self.alipay_app_private_key_file
+                .clone()
+                .ok_or(SettingError::Missing("ALIPAY_APP_PRIVATE_KEY_FILE"))?,
+        ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_https_or_loopback_origins_are_secure() {
+        assert!(secure_origin("https://console.example.com"));
+        assert!(secure_origin("http://127.0.0.1:8080"));
+        assert!(secure_origin("http://localhost:8080"));
+        assert!(secure_origin("http://[::1]:8080"));
+        assert!(!secure_origin("http://console.example.com"));
+        assert!(!secure_origin("console.example.com"));
+        assert!(!secure_origin("ftp://127.0.0.1"));
+    }
 }

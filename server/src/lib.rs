@@ -15,7 +15,9 @@ pub mod error;
 pub mod jobs;
 pub mod keys;
 pub mod middleware;
+pub mod oauth;
 pub mod openapi;
+pub mod phone;
 pub mod routes;
 pub mod seed;
 pub mod static_files;
@@ -43,6 +45,11 @@ pub struct AppState {
     pub settings: Arc<Settings>,
     /// Seals secrets at rest.
     pub vault: Arc<vault::Vault>,
+    /// WeChat OAuth and Alipay app authorization: who is on the phone.
+    pub identity: Arc<oauth::IdentityProviders>,
+    /// The sandbox's WeChat and Alipay sign-in pages, served under `/sandbox-upstream` when
+    /// the console runs with the in-process sandbox.
+    pub sandbox_oauth: Option<upstream::sandbox_oauth::SandboxOAuth>,
 }
 
 /// Behaviour knobs that tests may tighten.
@@ -99,9 +106,14 @@ impl Settings {
 pub fn app(state: AppState) -> Router {
     let api = openapi::api_router(&state);
     let static_files = static_files::router(&state);
-    Router::new()
-        .merge(api)
-        .merge(static_files)
+    let mut router = Router::new().merge(api).merge(static_files);
+    if let Some(sandbox) = state.sandbox_oauth.clone() {
+        router = router.nest(
+            upstream::sandbox_oauth::MOUNT,
+            upstream::sandbox_oauth::router(sandbox),
+        );
+    }
+    router
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             middleware::reject_cross_origin,

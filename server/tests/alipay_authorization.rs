@@ -1,16 +1,17 @@
-//! 支付宝子商户授权: a QR code for one sub-merchant, opened on the merchant's phone, confirmed
-//! with an Alipay user ID; single use, short-lived, bound to the session that asked, and
-//! invisible to other tenants.
+//! 支付宝子商户授权: a QR code for one sub-merchant, opened on the merchant's phone, where the
+//! merchant authorizes the provider's Alipay application (the sandbox's Alipay pages) and
+//! confirms; single use, short-lived, bound to the session that asked, and invisible to other
+//! tenants.
 
 #![allow(clippy::unwrap_used)] // a test that cannot unwrap has failed
 
 mod common;
 
 use axum::http::{Method, StatusCode};
-use common::{TestApp, TestResponse};
-use serde_json::json;
+use common::{SignInWith, TestApp, TestResponse};
 
-const ALIPAY_USER: &str = "2088102177846610";
+/// A sandbox Alipay account.
+const ALIPAY_USER: &str = "2088000000000011";
 
 async fn ask(app: &TestApp, cookie: &str, id: i64) -> TestResponse {
     app.request(
@@ -47,12 +48,21 @@ async fn open_on_phone(app: &TestApp, ticket: &str) -> TestResponse {
         .await
 }
 
+/// The merchant authorizes in Alipay as `user_id` on a phone (when the code still lets it) and
+/// confirms there.
 async fn confirm(app: &TestApp, ticket: &str, user_id: &str) -> TestResponse {
+    let phone = app
+        .signed_in_phone(SignInWith::Alipay, ticket, user_id)
+        .await;
+    confirm_on(app, ticket, phone.as_deref()).await
+}
+
+async fn confirm_on(app: &TestApp, ticket: &str, phone: Option<&str>) -> TestResponse {
     app.request(
         Method::POST,
         &format!("/api/v1/m/alipay-authorizations/{ticket}/confirm"),
-        Some(json!({ "alipay_user_id": user_id })),
         None,
+        phone,
     )
     .await
 }
@@ -72,24 +82,42 @@ async fn the_merchant_scans_authorizes_and_the_sub_merchant_shows_it() {
     let phone = open_on_phone(&app, &ticket).await;
     assert_eq!(phone.status, StatusCode::OK, "{}", phone.text());
     let shown = phone.json();
-    assert_eq!(shown["state"], "scanned");
+    assert_eq!(
+        shown["state"], "pending",
+        "opening the page changes nothing"
+    );
     assert_eq!(shown["sub_merchant_name"], merchant["name"]);
     assert_eq!(shown["merchant_id"], merchant["merchant_id"]);
+    assert!(shown["signed_in_as"].is_null());
+
+    // The merchant authorizes the provider's app in Alipay on the phone.
+    let merchant_phone = app
+        .signed_in_phone(SignInWith::Alipay, &ticket, ALIPAY_USER)
+        .await
+        .unwrap();
     assert_eq!(
         poll(&app, &cookie, id, &ticket).await.json()["state"],
         "scanned"
     );
+    let shown = app
+        .get(
+            &format!("/api/v1/m/alipay-authorizations/{ticket}"),
+            Some(&merchant_phone),
+        )
+        .await
+        .json();
+    assert_eq!(shown["signed_in_as"]["id"], ALIPAY_USER);
 
-    // The Alipay user ID is checked by the same rule as everywhere: 2088 + 12 digits.
-    let wrong = confirm(&app, &ticket, "2077102177846610").await;
-    assert_eq!(wrong.status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert_eq!(
-        wrong.json()["error"]["fields"]["alipay_user_id"]["rule"]["kind"],
-        "alipay_pid"
-    );
-
+    // What the phone claims is not read: the account is the one Alipay reported.
     app.clock.advance(5_000);
-    let done = confirm(&app, &ticket, ALIPAY_USER).await;
+    let done = app
+        .request(
+            Method::POST,
+            &format!("/api/v1/m/alipay-authorizations/{ticket}/confirm"),
+            Some(serde_json::json!({"alipay_user_id": "2088000000000022"})),
+            Some(&merchant_phone),
+        )
+        .await;
     assert_eq!(done.status, StatusCode::OK, "{}", done.text());
     assert_eq!(done.json()["state"], "completed");
     assert_eq!(done.json()["authorized"]["user_id"], ALIPAY_USER);
@@ -111,9 +139,24 @@ async fn the_merchant_scans_authorizes_and_the_sub_merchant_shows_it() {
         "sub_merchant.alipay.authorized"
     );
     assert_eq!(detail["history"][0]["actor"], ALIPAY_USER);
+    // The app auth token is kept sealed for this sub-merchant, never shown.
+    let sealed: Option<String> =
+        sqlx::query_scalar("SELECT alipay_app_auth_token FROM sub_merchants WHERE id = ?")
+            .bind(id)
+            .fetch_one(app.store.pool())
+            .await
+            .unwrap();
+    let sealed = sealed.unwrap();
+    let token = app
+        .state
+        .vault
+        .open_sealed(&sealed, &format!("sub_merchant/{id}/alipay_app_auth_token"))
+        .unwrap();
+    assert!(token.starts_with("sandbox"));
+    assert!(!detail.to_string().contains(&token));
 
     // Single use.
-    let again = confirm(&app, &ticket, "2088000000000001").await;
+    let again = confirm(&app, &ticket, "2088000000000022").await;
     assert_eq!(again.error_code(), "TicketUsed");
     assert_eq!(
         open_on_phone(&app, &ticket).await.error_code(),

@@ -39,6 +39,7 @@ const SYNC_SANDBOX: [(&str, &str); 3] = [
 
 fn start(db: &Path, addr: &str, sandbox: &[(&str, &str)]) -> Server {
     let child = Command::new(env!("CARGO_BIN_EXE_cloud-pay-console"))
+        .env("CONSOLE_SANDBOX", "1")
         .env("CONSOLE_ADDR", addr)
         .env("DATABASE_URL", format!("sqlite://{}", db.display()))
         .env("CONSOLE_DIST", db.with_file_name("no-dist"))
@@ -181,8 +182,15 @@ fn a_sync_killed_mid_job_resumes_after_a_restart_and_ends_exact() {
     assert_eq!(list["total"], EXPECTED, "nothing lost, nothing duplicated");
 }
 
-/// Scans and confirms a provider sync code for the demo account (the phone's answer sent
-/// directly).
+/// A header of a response head (hyper writes names in lower case).
+fn header<'a>(head: &'a str, name: &str) -> &'a str {
+    head.lines()
+        .find_map(|l| l.strip_prefix(&format!("{name}: ")))
+        .unwrap_or_else(|| panic!("no {name} in {head}"))
+}
+
+/// Scans and confirms a provider sync code for the demo account: the phone signs in through
+/// the sandbox's WeChat pages (as `o_sandbox_admin_1`), then confirms.
 fn sync_providers(server: &Server, cookie: &str) {
     let (_, _, ticket) = call(
         server,
@@ -192,12 +200,28 @@ fn sync_providers(server: &Server, cookie: &str) {
         Some(cookie),
     );
     let ticket = ticket["id"].as_str().unwrap().to_owned();
+    let path = format!("/api/v1/m/wechat-oauth/start?ticket={ticket}");
+    let (status, head, _) = call(server, "GET", &path, None, None);
+    assert_eq!(status, 302, "{head}");
+    let phone = header(&head, "set-cookie")
+        .split(';')
+        .next()
+        .unwrap()
+        .to_owned();
+    let authorize = header(&head, "location").split('#').next().unwrap();
+    let path = format!("{authorize}&sandbox_user=o_sandbox_admin_1");
+    let (status, head, _) = call(server, "GET", &path, None, None);
+    assert_eq!(status, 303, "{head}");
+    let origin = format!("http://{}", server.addr);
+    let back = header(&head, "location").strip_prefix(&origin).unwrap();
+    let (status, head, _) = call(server, "GET", back, None, Some(&phone));
+    assert_eq!(status, 303, "{head}");
     let (status, _, _) = call(
         server,
         "POST",
         &format!("/api/v1/m/provider-sync-tickets/{ticket}/confirm"),
-        Some(json!({"wechat_openid": "o_sandbox_admin_1"})),
         None,
+        Some(&phone),
     );
     assert_eq!(status, 200);
 }

@@ -5,7 +5,7 @@
 mod common;
 
 use axum::http::{Method, StatusCode};
-use common::{TestApp, TestResponse};
+use common::{SignInWith, TestApp, TestResponse};
 use serde_json::{Value, json};
 
 const PROVIDER: &str = "100000000001";
@@ -35,12 +35,18 @@ async fn scan(app: &TestApp, id: &str) -> TestResponse {
         .await
 }
 
+/// A phone signs in with WeChat as `openid` (when the code still lets it) and confirms.
 async fn confirm(app: &TestApp, id: &str, openid: &str) -> TestResponse {
+    let phone = app.signed_in_phone(SignInWith::Wechat, id, openid).await;
+    confirm_on(app, id, phone.as_deref()).await
+}
+
+async fn confirm_on(app: &TestApp, id: &str, phone: Option<&str>) -> TestResponse {
     app.request(
         Method::POST,
         &format!("/api/v1/m/provider-sync-tickets/{id}/confirm"),
-        Some(json!({"wechat_openid": openid})),
         None,
+        phone,
     )
     .await
 }
@@ -80,14 +86,34 @@ async fn the_admin_scans_confirms_and_the_providers_land_in_the_account() {
     assert_eq!(ticket["expires_in_s"], 120);
 
     // The phone opens the page: it names the target account and where the code came from.
+    // Reading it changes nothing; nobody has signed in yet.
     let phone = scan(&app, id).await;
     assert_eq!(phone.status, StatusCode::OK);
     assert_eq!(phone.json()["account"]["id"], PROVIDER);
     assert_eq!(phone.json()["account"]["name"], "演示服务商");
     assert_eq!(phone.json()["requested_ip"], "unknown");
-    assert_eq!(poll(&app, &cookie, id).await.json()["state"], "scanned");
+    assert!(phone.json()["signed_in_as"].is_null());
+    assert_eq!(poll(&app, &cookie, id).await.json()["state"], "pending");
 
-    let confirmed = confirm(&app, id, ADMIN_1).await;
+    // The admin signs in with WeChat on the phone: the code is 已扫码 and the phone (only
+    // that one) shows who is confirming.
+    let admin_phone = app
+        .signed_in_phone(SignInWith::Wechat, id, ADMIN_1)
+        .await
+        .unwrap();
+    assert_eq!(poll(&app, &cookie, id).await.json()["state"], "scanned");
+    let seen = app
+        .get(
+            &format!("/api/v1/m/provider-sync-tickets/{id}"),
+            Some(&admin_phone),
+        )
+        .await
+        .json();
+    assert_eq!(seen["signed_in_as"]["id"], ADMIN_1);
+    assert_eq!(seen["signed_in_as"]["name"], "沙箱管理员·林");
+    assert!(scan(&app, id).await.json()["signed_in_as"].is_null());
+
+    let confirmed = confirm_on(&app, id, Some(&admin_phone)).await;
     assert_eq!(confirmed.status, StatusCode::OK, "{}", confirmed.text());
     let result = &confirmed.json()["result"];
     assert_eq!(ids(&result["new"]), ["1900000101", "1900000102"]);
@@ -159,7 +185,14 @@ async fn of_two_racing_confirmations_exactly_one_wins() {
     let app = TestApp::new().await;
     let cookie = app.login_as(PROVIDER).await;
     let id = new_ticket(&app, &cookie).await;
-    let (a, b) = tokio::join!(confirm(&app, &id, ADMIN_1), confirm(&app, &id, ADMIN_1));
+    let phone = app
+        .signed_in_phone(SignInWith::Wechat, &id, ADMIN_1)
+        .await
+        .unwrap();
+    let (a, b) = tokio::join!(
+        confirm_on(&app, &id, Some(&phone)),
+        confirm_on(&app, &id, Some(&phone))
+    );
     let mut statuses = [a.status.as_u16(), b.status.as_u16()];
     statuses.sort_unstable();
     assert_eq!(statuses, [200, 409]);
@@ -201,20 +234,30 @@ async fn a_non_admin_is_told_to_ask_an_admin_and_the_code_stays_usable() {
     let app = TestApp::new().await;
     let cookie = app.login_as(PROVIDER).await;
     let id = new_ticket(&app, &cookie).await;
-    scan(&app, &id).await;
-    for stranger in [STAFF, "o_nobody_at_all"] {
-        let refused = confirm(&app, &id, stranger).await;
-        assert_eq!(refused.status, StatusCode::FORBIDDEN);
-        assert_eq!(refused.error_code(), "NotMaidanAdmin");
-        assert!(
-            refused.json()["error"]["message"]
-                .as_str()
-                .unwrap()
-                .contains("必须使用微信买单服务商助手管理员的微信扫码")
-        );
-    }
+    // A WeChat user who administers nothing signs in on their phone and confirms.
+    let staff_phone = app
+        .signed_in_phone(SignInWith::Wechat, &id, STAFF)
+        .await
+        .unwrap();
+    let refused = confirm_on(&app, &id, Some(&staff_phone)).await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN);
+    assert_eq!(refused.error_code(), "NotMaidanAdmin");
+    assert!(
+        refused.json()["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("必须使用微信买单服务商助手管理员的微信扫码")
+    );
     assert_eq!(poll(&app, &cookie, &id).await.json()["state"], "scanned");
-    assert_eq!(confirm(&app, &id, ADMIN_1).await.status, StatusCode::OK);
+    // The admin then signs in on that phone and confirms.
+    let again = app
+        .phone_sign_in(SignInWith::Wechat, &id, ADMIN_1, Some(&staff_phone))
+        .await;
+    assert_eq!(again.answer.status, StatusCode::SEE_OTHER);
+    assert_eq!(
+        confirm_on(&app, &id, Some(&staff_phone)).await.status,
+        StatusCode::OK
+    );
 }
 
 #[tokio::test]
@@ -284,7 +327,7 @@ async fn polling_an_unchanged_ticket_answers_304() {
     let again = app.send(request).await;
     assert_eq!(again.status, StatusCode::NOT_MODIFIED);
     assert!(again.body.is_empty());
-    scan(&app, &id).await;
+    app.signed_in_phone(SignInWith::Wechat, &id, ADMIN_1).await;
     let request = axum::http::Request::get(format!("/api/v1/provider-sync-tickets/{id}"))
         .header("cookie", &cookie)
         .header("if-none-match", &etag)

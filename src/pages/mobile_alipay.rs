@@ -1,56 +1,50 @@
 //! The phone page a 支付宝授权 QR code opens: which provider asks to collect for which
-//! sub-merchant; the merchant signs in to Alipay (in the sandbox: enters the Alipay user ID)
-//! and authorizes, or cancels.
+//! sub-merchant. The merchant authorizes the provider's app in Alipay (a phone that has not
+//! done so for this code is sent there first and comes back here), then confirms or cancels.
 
-use domain::{
-    api::{MobileAlipayAuthorization, TicketState},
-    rules,
-};
+use domain::api::{MobileAlipayAuthorization, TicketState};
 use leptos::prelude::*;
-use leptos_router::hooks::use_params_map;
+use leptos_router::hooks::{use_params_map, use_query_map};
 
 use crate::{
-    api::{self, ApiError},
-    components::{error_note::ErrorNote, field::TextField, language_switch::LanguageSwitch},
+    api,
+    components::{error_note::ErrorNote, language_switch::LanguageSwitch},
     i18n::{Key, fill, tr, use_i18n},
     pages::overview::local_time,
+    state::phone_sign_in::{self, SignInWith},
 };
 
 #[component]
 pub fn MobileAlipayPage() -> impl IntoView {
     let i18n = use_i18n();
     let params = use_params_map();
+    let query = use_query_map();
     let id = move || params.with(|p| p.get("id").unwrap_or_default());
     let request = RwSignal::new(None::<MobileAlipayAuthorization>);
-    let error = RwSignal::new(None::<ApiError>);
-    let user_id = RwSignal::new(String::new());
+    let sign_in_error = phone_sign_in::came_back_with(&query.get_untracked());
+    let error = RwSignal::new(sign_in_error.clone());
     let busy = RwSignal::new(false);
     let declined = RwSignal::new(false);
+    let signing_in = RwSignal::new(false);
 
     leptos::task::spawn_local(async move {
         match api::mobile_alipay_authorization(&id()).await {
-            Ok(r) => request.set(Some(r)),
+            Ok(r) => {
+                if r.state.is_open() && r.signed_in_as.is_none() && sign_in_error.is_none() {
+                    signing_in.set(true);
+                    phone_sign_in::start(SignInWith::Alipay, &r.id);
+                }
+                request.set(Some(r));
+            }
             Err(e) => error.set(Some(e)),
         }
     });
 
-    let user_error = Signal::derive(move || {
-        rules::alipay_pid(&user_id.get())
-            .err()
-            .or_else(|| error.get().and_then(|e| e.field("alipay_user_id").cloned()))
-    });
-    let attempted = RwSignal::new(false);
-    let show_error = Signal::derive(move || attempted.get() || !user_id.get().is_empty());
     let confirm = move |_| {
-        attempted.set(true);
-        if rules::alipay_pid(&user_id.get_untracked()).is_err() {
-            return;
-        }
         busy.set(true);
         error.set(None);
-        let value = user_id.get_untracked().trim().to_owned();
         leptos::task::spawn_local(async move {
-            match api::confirm_alipay_authorization(&id(), &value).await {
+            match api::confirm_alipay_authorization(&id()).await {
                 Ok(r) => request.set(Some(r)),
                 Err(e) => error.set(Some(e)),
             }
@@ -67,10 +61,8 @@ pub fn MobileAlipayPage() -> impl IntoView {
             busy.set(false);
         });
     };
-    // A field error is shown under the field; every other error above.
-    let page_error =
-        Signal::derive(move || error.get().filter(|e| e.field("alipay_user_id").is_none()));
     let open = move || request.get().is_some_and(|r| r.state.is_open()) && !declined.get();
+    let signed_in = move || request.get().and_then(|r| r.signed_in_as);
 
     view! {
         <div class="mobile mobile-alipay">
@@ -80,7 +72,7 @@ pub fn MobileAlipayPage() -> impl IntoView {
                 <LanguageSwitch/>
             </header>
             <main class="mobile-body">
-                <ErrorNote error=page_error/>
+                <ErrorNote error=error/>
                 {move || request.get().map(|r| view! {
                     <section class="card">
                         <p data-testid="alipay-ask">
@@ -92,16 +84,26 @@ pub fn MobileAlipayPage() -> impl IntoView {
                         </p>
                     </section>
                 })}
-                <Show when=open>
-                    <fieldset class="card identity">
-                        <legend>
-                            <span class="badge badge-sandbox">{tr(Key::Sandbox)}</span>" "
-                            {tr(Key::MobileAlipayLogin)}
-                        </legend>
-                        <p class="muted">{tr(Key::MobileAlipaySandbox)}</p>
-                        <TextField name="alipay_user_id" label=Key::MobileAlipayAccount value=user_id
-                            error=user_error show_error=show_error input_mode="numeric"/>
-                    </fieldset>
+                <Show when=move || open() && signing_in.get()>
+                    <p class="note note-info" role="status">{tr(Key::MobileAlipaySigningIn)}</p>
+                </Show>
+                <Show when=move || open() && !signing_in.get() && signed_in().is_none()>
+                    <div class="mobile-actions">
+                        <a class="btn btn-primary btn-block" data-testid="sign-in-again"
+                            href=move || phone_sign_in::start_url(SignInWith::Alipay, &id())>
+                            {tr(Key::MobileSignInAgain)}
+                        </a>
+                    </div>
+                </Show>
+                <Show when=move || open() && signed_in().is_some()>
+                    <section class="card">
+                        <dl class="facts">
+                            <dt>{tr(Key::MobileAlipayWho)}</dt>
+                            <dd data-testid="signed-in-as">
+                                {move || signed_in().map(|who| view! { <code>{who.id}</code> })}
+                            </dd>
+                        </dl>
+                    </section>
                     <div class="mobile-actions">
                         <button type="button" class="btn btn-primary btn-block" data-testid="alipay-confirm"
                             disabled=move || busy.get() on:click=confirm>

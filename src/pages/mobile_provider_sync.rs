@@ -1,49 +1,54 @@
 //! The phone page a scanned provider-sync QR code opens: it names the target account and
-//! where the code came from, and the assistant admin confirms or cancels.
+//! where the code came from. Who is confirming comes from WeChat: a phone that has not signed
+//! in for this code is sent through WeChat OAuth first and comes back here; then the assistant
+//! admin confirms or cancels.
 
-use domain::api::{MobileProviderSyncTicket, TicketState, WechatUser};
+use domain::api::{MobileProviderSyncTicket, TicketState};
 use leptos::prelude::*;
-use leptos_router::hooks::use_params_map;
+use leptos_router::hooks::{use_params_map, use_query_map};
 
 use crate::{
-    api::{self, ApiError},
+    api,
     components::{
         error_note::ErrorNote, language_switch::LanguageSwitch, provider_sync_dialog::SyncResult,
     },
     i18n::{Key, tr},
     pages::overview::local_time,
+    state::phone_sign_in::{self, SignInWith},
 };
 
 #[component]
 pub fn MobileProviderSyncPage() -> impl IntoView {
     let params = use_params_map();
+    let query = use_query_map();
     let id = move || params.with(|p| p.get("id").unwrap_or_default());
     let ticket = RwSignal::new(None::<MobileProviderSyncTicket>);
-    let error = RwSignal::new(None::<ApiError>);
-    let users = RwSignal::new(Vec::<WechatUser>::new());
-    let chosen = RwSignal::new(String::new());
+    let sign_in_error = phone_sign_in::came_back_with(&query.get_untracked());
+    let error = RwSignal::new(sign_in_error.clone());
     let busy = RwSignal::new(false);
     let declined = RwSignal::new(false);
+    let signing_in = RwSignal::new(false);
 
     leptos::task::spawn_local(async move {
         match api::mobile_provider_sync_ticket(&id()).await {
-            Ok(t) => ticket.set(Some(t)),
-            Err(e) => error.set(Some(e)),
-        }
-        if let Ok(list) = api::sandbox_wechat_users().await {
-            if let Some(first) = list.first() {
-                chosen.set(first.openid.clone());
+            Ok(t) => {
+                // Nobody signed in on this phone yet: WeChat first (unless it just failed,
+                // which the page says, with a way to try again).
+                if t.state.is_open() && t.signed_in_as.is_none() && sign_in_error.is_none() {
+                    signing_in.set(true);
+                    phone_sign_in::start(SignInWith::Wechat, &t.id);
+                }
+                ticket.set(Some(t));
             }
-            users.set(list);
+            Err(e) => error.set(Some(e)),
         }
     });
 
     let confirm = move |_| {
         busy.set(true);
         error.set(None);
-        let openid = chosen.get_untracked();
         leptos::task::spawn_local(async move {
-            match api::confirm_provider_sync(&id(), &openid).await {
+            match api::confirm_provider_sync(&id()).await {
                 Ok(t) => ticket.set(Some(t)),
                 Err(e) => error.set(Some(e)),
             }
@@ -62,6 +67,7 @@ pub fn MobileProviderSyncPage() -> impl IntoView {
     };
 
     let open = move || ticket.get().is_some_and(|t| t.state.is_open()) && !declined.get();
+    let signed_in = move || ticket.get().and_then(|t| t.signed_in_as);
     view! {
         <div class="mobile">
             <header class="mobile-bar">
@@ -87,35 +93,32 @@ pub fn MobileProviderSyncPage() -> impl IntoView {
                         </dl>
                     </section>
                 })}
-                <Show when=open>
-                    <p class="note note-info">{tr(Key::MobileCheck)}</p>
-                    <fieldset class="card identity">
-                        <legend>
-                            <span class="badge badge-sandbox">{tr(Key::Sandbox)}</span>" "
-                            {tr(Key::MobileWho)}
-                        </legend>
-                        <p class="muted">{tr(Key::MobileSandboxNote)}</p>
-                        {move || users.get().into_iter().map(|u| {
-                            let openid = u.openid.clone();
-                            let value = u.openid.clone();
-                            let pick = u.openid.clone();
-                            view! {
-                                <label class="choice">
-                                    <input
-                                        type="radio"
-                                        name="wechat_user"
-                                        value=value
-                                        prop:checked=move || chosen.get() == openid
-                                        on:change=move |_| chosen.set(pick.clone())
-                                    />
-                                    <span>{u.nickname.clone()}</span>
-                                    <code class="muted">{u.openid.clone()}</code>
-                                </label>
-                            }
-                        }).collect_view()}
-                    </fieldset>
+                <Show when=move || open() && signing_in.get()>
+                    <p class="note note-info" role="status">{tr(Key::MobileSigningIn)}</p>
+                </Show>
+                <Show when=move || open() && !signing_in.get() && signed_in().is_none()>
                     <div class="mobile-actions">
-                        <button type="button" class="btn btn-primary btn-block" disabled=move || busy.get() on:click=confirm>
+                        <a class="btn btn-primary btn-block" data-testid="sign-in-again"
+                            href=move || phone_sign_in::start_url(SignInWith::Wechat, &id())>
+                            {tr(Key::MobileSignInAgain)}
+                        </a>
+                    </div>
+                </Show>
+                <Show when=move || open() && signed_in().is_some()>
+                    <p class="note note-info">{tr(Key::MobileCheck)}</p>
+                    <section class="card">
+                        <dl class="facts">
+                            <dt>{tr(Key::MobileWho)}</dt>
+                            <dd data-testid="signed-in-as">
+                                {move || signed_in().map(|who| view! {
+                                    <strong>{who.name}</strong>" "<code class="muted">{who.id}</code>
+                                })}
+                            </dd>
+                        </dl>
+                    </section>
+                    <div class="mobile-actions">
+                        <button type="button" class="btn btn-primary btn-block" data-testid="mobile-confirm"
+                            disabled=move || busy.get() on:click=confirm>
                             {tr(Key::MobileConfirm)}
                         </button>
                         <button type="button" class="btn btn-block" disabled=move || busy.get() on:click=decline>

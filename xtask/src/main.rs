@@ -54,12 +54,13 @@ fn project_root() -> PathBuf {
         .map_or_else(|| PathBuf::from("."), Path::to_path_buf)
 }
 
-/// Builds the SPA and the server, then becomes the server.
+/// Builds the SPA and the server, then becomes the server, with the in-process sandbox (the
+/// README's first command needs nothing else).
 fn run(root: &Path, server_args: &[String]) -> anyhow::Result<()> {
     dist::build(root)?;
     let binary = process::build_server(root)?;
     let mut command = std::process::Command::new(binary);
-    command.args(server_args);
+    command.arg("--sandbox").args(server_args);
     if std::env::var_os("CONSOLE_DIST").is_none() {
         command.env("CONSOLE_DIST", root.join("dist"));
     }

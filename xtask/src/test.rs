@@ -137,6 +137,7 @@ fn e2e(root: &Path) -> anyhow::Result<()> {
     let addr = format!("127.0.0.1:{port}");
     let log = std::fs::File::create(artifacts.join("server.log"))?;
     let server = Command::new(&binary)
+        .env("CONSOLE_SANDBOX", "1")
         .env("CONSOLE_ADDR", &addr)
         .env(
             "DATABASE_URL",

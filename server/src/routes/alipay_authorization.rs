@@ -1,6 +1,7 @@
 //! 支付宝子商户授权 (optional): the console shows a QR code for a sub-merchant; the merchant's
-//! phone opens `/m/alipay-authorizations/{id}`, signs in to Alipay (the sandbox asks which
-//! Alipay account) and confirms; the sub-merchant then records that Alipay user ID. Tickets
+//! phone opens `/m/alipay-authorizations/{id}`, authorizes the provider's app in Alipay
+//! ([`crate::routes::phone_sign_in`]) and confirms; the sub-merchant then records that Alipay
+//! user ID and the app auth token, sealed. Tickets
 //! are QR tickets like the provider-sync ones: random, short-lived, single use, readable and
 //! cancellable only by the session that asked.
 
@@ -12,9 +13,10 @@ use axum::{
 use domain::{
     ErrorCode,
     api::{
-        AlipayAuthorizationTicket, AlipayAuthorized, ConfirmAlipayAuthorization,
-        MobileAlipayAuthorization, TicketState,
+        AlipayAuthorizationTicket, AlipayAuthorized, MobileAlipayAuthorization, PhoneIdentity,
+        TicketState,
     },
+    error::ErrorReason,
 };
 use utoipa_axum::{router::OpenApiRouter, routes};
 
@@ -24,14 +26,15 @@ use crate::{
     clock::rfc3339,
     error::ApiJson,
     middleware::ClientIp,
+    routes::phone_sign_in::ticket_grant_context,
     routes::{
         provider_sync::{
             any_ticket, cancel_if_open, created, declined, expires_in_s, issue_ticket, own_ticket,
-            scanned, unusable,
+            readable, unusable,
         },
         sub_merchants::changeable_sub_merchant,
     },
-    store::{NewAuditEvent, TicketKind, TicketRecord, Viewer},
+    store::{NewAuditEvent, PhoneSignIn, TicketKind, TicketRecord, Viewer},
 };
 
 const KIND: TicketKind = TicketKind::AlipayAuthorization;
@@ -158,6 +161,7 @@ async fn mobile_view(
     state: &AppState,
     ticket: &TicketRecord,
     now: i64,
+    signed_in: Option<&PhoneSignIn>,
 ) -> Result<MobileAlipayAuthorization, AppError> {
     let (sub_merchant, _) = state
         .store
@@ -172,11 +176,16 @@ async fn mobile_view(
         provider_name: sub_merchant.provider_name,
         expires_in_s: expires_in_s(ticket, now),
         authorized: authorized(ticket),
+        signed_in_as: signed_in.map(|p| PhoneIdentity {
+            id: p.identity.clone(),
+            name: p.name.clone(),
+        }),
     })
 }
 
-/// What the phone shows: which sub-merchant authorizes, for which provider. Opening it marks
-/// the code 已扫码.
+/// What the phone shows: which sub-merchant authorizes, for which provider, and which Alipay
+/// account authorized on this browser (none yet: the page then starts Alipay's app
+/// authorization). Reading changes nothing.
 #[utoipa::path(get, path = "/m/alipay-authorizations/{id}", tag = "sub-merchants",
     params(("id" = String, Path)),
     responses(
@@ -188,47 +197,82 @@ async fn mobile_view(
 async fn mobile_authorization(
     State(state): State<AppState>,
     Path(id): Path<String>,
+    headers: HeaderMap,
 ) -> Result<ApiJson<MobileAlipayAuthorization>, AppError> {
     let now = state.clock.now_ms();
-    let ticket = scanned(&state, KIND, &id, now).await?;
-    Ok(ApiJson(mobile_view(&state, &ticket, now).await?))
+    let ticket = readable(&state, KIND, &id, now).await?;
+    let signed_in = crate::phone::signed_in(&ticket, &headers, &state.settings);
+    Ok(ApiJson(mobile_view(&state, &ticket, now, signed_in).await?))
 }
 
-/// The merchant authorizes with their Alipay account (`2088` + 12 digits). Single use: of two
-/// racing confirmations, one wins; an expired or cancelled code answers 410.
+/// The merchant confirms on the phone that authorized the provider's app in Alipay: the
+/// sub-merchant records that Alipay user ID and the app auth token (sealed). The account is the
+/// one Alipay's gateway reported, never one the request names; another browser is refused.
+/// Single use: of two racing confirmations, one wins; an expired or cancelled code answers 410.
 #[utoipa::path(post, path = "/m/alipay-authorizations/{id}/confirm", tag = "sub-merchants",
-    params(("id" = String, Path)), request_body = ConfirmAlipayAuthorization,
+    params(("id" = String, Path)),
     responses(
         (status = 200, body = MobileAlipayAuthorization),
+        (status = 403, body = domain::ErrorEnvelope),
+        (status = 404, body = domain::ErrorEnvelope),
         (status = 409, body = domain::ErrorEnvelope),
         (status = 410, body = domain::ErrorEnvelope),
-        (status = 422, body = domain::ErrorEnvelope),
     ))]
 async fn confirm_authorization(
     State(state): State<AppState>,
     Path(id): Path<String>,
-    ApiJson(request): ApiJson<ConfirmAlipayAuthorization>,
+    headers: HeaderMap,
 ) -> Result<ApiJson<MobileAlipayAuthorization>, AppError> {
     let ticket = any_ticket(&state, KIND, &id).await?;
     let now = state.clock.now_ms();
     if let Some(error) = unusable(ticket.state_at(now)) {
         return Err(error);
     }
-    let user_id = domain::rules::alipay_pid(&request.alipay_user_id)
-        .map_err(|e| AppError::field("alipay_user_id", e))?
-        .to_owned();
+    let sign_in = crate::phone::signed_in(&ticket, &headers, &state.settings)
+        .cloned()
+        .ok_or_else(|| {
+            AppError::new(ErrorCode::Forbidden).with_reason(ErrorReason::PhoneSignInRequired)
+        })?;
+    let user_id = sign_in.identity.clone();
     let sub_merchant_id = subject(&ticket)?;
+    let token = sign_in
+        .sealed_grant
+        .as_deref()
+        .ok_or_else(|| AppError::internal("Alipay sign-in without a grant"))
+        .and_then(|sealed| {
+            state
+                .vault
+                .open_sealed(sealed, &ticket_grant_context(&ticket.id))
+                .map_err(AppError::internal)
+        })?;
+    let sealed_token = state
+        .vault
+        .seal(
+            &token,
+            &format!("sub_merchant/{sub_merchant_id}/alipay_app_auth_token"),
+        )
+        .map_err(AppError::internal)?;
     let audit = NewAuditEvent {
         account_id: ticket.account_id.clone(),
         actor: user_id.clone(),
         action: "sub_merchant.alipay.authorized".to_owned(),
         target: format!("sub_merchant/{sub_merchant_id}"),
-        fields: vec!["alipay_user_id".to_owned()],
+        fields: vec![
+            "alipay_user_id".to_owned(),
+            "alipay_app_auth_token".to_owned(),
+        ],
         at_ms: now,
     };
     let done = state
         .store
-        .complete_alipay_authorization(&ticket, sub_merchant_id, &user_id, now, &audit)
+        .complete_alipay_authorization(
+            &ticket,
+            sub_merchant_id,
+            &user_id,
+            &sealed_token,
+            now,
+            &audit,
+        )
         .await?;
     let current = any_ticket(&state, KIND, &id).await?;
     if !done {
@@ -236,7 +280,9 @@ async fn confirm_authorization(
             unusable(current.state_at(now)).unwrap_or_else(|| AppError::new(ErrorCode::TicketUsed))
         );
     }
-    Ok(ApiJson(mobile_view(&state, &current, now).await?))
+    Ok(ApiJson(
+        mobile_view(&state, &current, now, Some(&sign_in)).await?,
+    ))
 }
 
 /// The merchant declines on the phone: the code is cancelled and the console says so.

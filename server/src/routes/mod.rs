@@ -3,6 +3,7 @@
 pub mod alipay_authorization;
 pub mod health;
 pub mod maidan;
+pub mod phone_sign_in;
 pub mod provider_config;
 pub mod provider_sync;
 pub mod providers;
@@ -30,7 +31,8 @@ pub fn v1(state: &AppState) -> OpenApiRouter<AppState> {
         .merge(alipay_authorization::router())
         .merge(sub_providers::router())
         .merge(transactions::router())
-        .merge(maidan::router());
+        .merge(maidan::router())
+        .merge(phone_sign_in::router());
     if state.upstream.sandbox().is_some() {
         router = router.merge(sandbox::router());
     }

@@ -13,7 +13,7 @@ use axum::{
 use domain::{
     ErrorCode,
     api::{
-        Account, ConfirmProviderSync, MobileProviderSyncTicket, ProviderSyncTicket, SyncedProvider,
+        Account, MobileProviderSyncTicket, PhoneIdentity, ProviderSyncTicket, SyncedProvider,
         TicketState,
     },
     error::ErrorReason,
@@ -27,7 +27,7 @@ use crate::{
     error::ApiJson,
     middleware::ClientIp,
     routes::providers::require_provider,
-    store::{TicketKind, TicketRecord},
+    store::{PhoneSignIn, TicketKind, TicketRecord},
 };
 
 pub fn router() -> OpenApiRouter<AppState> {
@@ -56,7 +56,12 @@ fn console_view(ticket: &TicketRecord, account: Account, now_ms: i64) -> Provide
     }
 }
 
-fn mobile_view(ticket: &TicketRecord, account: Account, now_ms: i64) -> MobileProviderSyncTicket {
+fn mobile_view(
+    ticket: &TicketRecord,
+    account: Account,
+    now_ms: i64,
+    signed_in: Option<&PhoneSignIn>,
+) -> MobileProviderSyncTicket {
     MobileProviderSyncTicket {
         id: ticket.id.clone(),
         state: ticket.state_at(now_ms),
@@ -66,6 +71,10 @@ fn mobile_view(ticket: &TicketRecord, account: Account, now_ms: i64) -> MobilePr
         expires_at: rfc3339(ticket.expires_at_ms),
         expires_in_s: expires_in_s(ticket, now_ms),
         result: ticket.result.clone(),
+        signed_in_as: signed_in.map(|p| PhoneIdentity {
+            id: p.identity.clone(),
+            name: p.name.clone(),
+        }),
     }
 }
 
@@ -186,6 +195,7 @@ pub(crate) async fn issue_ticket(
         updated_at_ms: now,
         confirmed_by: None,
         result: None,
+        phone: None,
     };
     state.store.create_ticket(&ticket).await?;
     Ok(ticket)
@@ -245,34 +255,19 @@ pub(crate) fn unusable(state: TicketState) -> Option<AppError> {
     }
 }
 
-/// The phone opened a ticket's page: an open ticket becomes 已扫码; one that can no longer be
-/// confirmed answers why.
-pub(crate) async fn scanned(
+/// The phone's read of a ticket: one that can no longer be confirmed answers why. Reading
+/// changes nothing (a link preview must not mark a code scanned; the sign-in does that).
+pub(crate) async fn readable(
     state: &AppState,
     kind: TicketKind,
     id: &str,
     now: i64,
 ) -> Result<TicketRecord, AppError> {
-    let mut ticket = any_ticket(state, kind, id).await?;
-    if let Some(error) = unusable(ticket.state_at(now)) {
-        return Err(error);
+    let ticket = any_ticket(state, kind, id).await?;
+    match unusable(ticket.state_at(now)) {
+        Some(error) => Err(error),
+        None => Ok(ticket),
     }
-    if ticket.state == TicketState::Pending
-        && state
-            .store
-            .transition_ticket(
-                id,
-                &[TicketState::Pending],
-                TicketState::Scanned,
-                now,
-                None,
-                None,
-            )
-            .await?
-    {
-        ticket.state = TicketState::Scanned;
-    }
-    Ok(ticket)
 }
 
 async fn ticket_account(state: &AppState, ticket: &TicketRecord) -> Result<Account, AppError> {
@@ -284,8 +279,9 @@ async fn ticket_account(state: &AppState, ticket: &TicketRecord) -> Result<Accou
         .ok_or_else(|| AppError::internal("ticket of a missing account"))
 }
 
-/// What the scanning phone shows: the target account, and when and from where the code was
-/// requested. Opening it marks the ticket 已扫码.
+/// What the scanning phone shows: the target account, when and from where the code was
+/// requested, and who signed in with WeChat on this browser (nobody yet: the page then starts
+/// WeChat OAuth). Reading changes nothing.
 #[utoipa::path(get, path = "/m/provider-sync-tickets/{id}", tag = "provider sync",
     params(("id" = String, Path)),
     responses(
@@ -297,33 +293,43 @@ async fn ticket_account(state: &AppState, ticket: &TicketRecord) -> Result<Accou
 async fn mobile_ticket(
     State(state): State<AppState>,
     Path(id): Path<String>,
+    headers: HeaderMap,
 ) -> Result<ApiJson<MobileProviderSyncTicket>, AppError> {
     let now = state.clock.now_ms();
-    let ticket = scanned(&state, TicketKind::ProviderSync, &id, now).await?;
+    let ticket = readable(&state, TicketKind::ProviderSync, &id, now).await?;
     let account = ticket_account(&state, &ticket).await?;
-    Ok(ApiJson(mobile_view(&ticket, account, now)))
+    let signed_in = crate::phone::signed_in(&ticket, &headers, &state.settings);
+    Ok(ApiJson(mobile_view(&ticket, account, now, signed_in)))
 }
 
-/// The assistant admin confirms: the providers they administer are synced into the ticket's
-/// account. Only an admin may confirm; of two racing confirmations, one wins.
+/// The assistant admin confirms on the phone that signed in with WeChat for this code: the
+/// providers they administer are synced into the ticket's account. The identity is the one
+/// WeChat reported to the callback, never one the request names; another browser is refused.
+/// Only an admin may confirm; of two racing confirmations, one wins.
 #[utoipa::path(post, path = "/m/provider-sync-tickets/{id}/confirm", tag = "provider sync",
-    params(("id" = String, Path)), request_body = ConfirmProviderSync,
+    params(("id" = String, Path)),
     responses(
         (status = 200, body = MobileProviderSyncTicket),
         (status = 403, body = domain::ErrorEnvelope),
+        (status = 404, body = domain::ErrorEnvelope),
         (status = 409, body = domain::ErrorEnvelope),
         (status = 410, body = domain::ErrorEnvelope),
     ))]
 async fn confirm_ticket(
     State(state): State<AppState>,
     Path(id): Path<String>,
-    ApiJson(request): ApiJson<ConfirmProviderSync>,
+    headers: HeaderMap,
 ) -> Result<ApiJson<MobileProviderSyncTicket>, AppError> {
     let ticket = any_ticket(&state, TicketKind::ProviderSync, &id).await?;
     if let Some(error) = unusable(ticket.state_at(state.clock.now_ms())) {
         return Err(error);
     }
-    let openid = request.wechat_openid.trim();
+    let sign_in = crate::phone::signed_in(&ticket, &headers, &state.settings)
+        .cloned()
+        .ok_or_else(|| {
+            AppError::new(ErrorCode::Forbidden).with_reason(ErrorReason::PhoneSignInRequired)
+        })?;
+    let openid = sign_in.identity.as_str();
     let user = state.upstream.wechat_user(openid).await?;
     let providers = state.upstream.providers_administered_by(openid).await?;
     let (Some(user), false) = (user, providers.is_empty()) else {
@@ -393,7 +399,12 @@ async fn confirm_ticket(
         .await?;
     let ticket = any_ticket(&state, TicketKind::ProviderSync, &id).await?;
     let account = ticket_account(&state, &ticket).await?;
-    Ok(ApiJson(mobile_view(&ticket, account, finished)))
+    Ok(ApiJson(mobile_view(
+        &ticket,
+        account,
+        finished,
+        Some(&sign_in),
+    )))
 }
 
 /// The phone declines: the ticket is cancelled and the console says so.

@@ -230,6 +230,52 @@ pub struct TicketRecord {
     pub updated_at_ms: i64,
     pub confirmed_by: Option<String>,
     pub result: Option<ProviderSyncResult>,
+    /// Who signed in on the phone that scanned it, through the identity provider.
+    pub phone: Option<PhoneSignIn>,
+}
+
+/// A sign-in on the scanning phone, recorded on its ticket by the OAuth callback.
+#[derive(Clone, PartialEq, Eq)]
+pub struct PhoneSignIn {
+    /// SHA-256 of the phone browser's cookie: only that browser may confirm.
+    pub browser_hash: String,
+    /// The WeChat openid or the Alipay user ID.
+    pub identity: String,
+    /// The WeChat nickname or the Alipay account's name, for the pages.
+    pub name: String,
+    /// For Alipay: the app auth token, sealed for this ticket.
+    pub sealed_grant: Option<String>,
+}
+
+impl std::fmt::Debug for PhoneSignIn {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PhoneSignIn")
+            .field("identity", &self.identity)
+            .field("name", &self.name)
+            .finish_non_exhaustive()
+    }
+}
+
+/// A sign-in under way: the random `state` sent through WeChat or Alipay, bound to one ticket
+/// and one phone browser.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OAuthState {
+    pub state_hash: String,
+    pub ticket_id: String,
+    pub browser_hash: String,
+    pub created_at_ms: i64,
+    pub expires_at_ms: i64,
+}
+
+/// What recording a phone's sign-in on its ticket did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PhoneSignInOutcome {
+    /// Recorded; the ticket is 已扫码.
+    Recorded,
+    /// Another phone browser signed in for this ticket first.
+    OtherPhone,
+    /// The ticket is no longer open (expired, cancelled or used).
+    Closed,
 }
 
 impl TicketRecord {
@@ -407,6 +453,7 @@ pub trait Store: Send + Sync + 'static {
         ticket: &TicketRecord,
         sub_merchant_id: i64,
         user_id: &str,
+        sealed_app_auth_token: &str,
         now_ms: i64,
         audit: &NewAuditEvent,
     ) -> Result<bool>;
@@ -477,6 +524,19 @@ pub trait Store: Send + Sync + 'static {
     async fn ticket(&self, kind: TicketKind, id: &str) -> Result<Option<TicketRecord>>;
     /// Creation times of the session's tickets after `since_ms` (rate limiting).
     async fn tickets_created_since(&self, session_hash: &str, since_ms: i64) -> Result<Vec<i64>>;
+    /// Starts a phone sign-in.
+    async fn create_oauth_state(&self, state: &OAuthState) -> Result<()>;
+    /// Spends a sign-in state: its record when it existed, was not spent before and has not
+    /// expired at `now_ms`. Atomic: a replayed callback finds nothing.
+    async fn take_oauth_state(&self, state_hash: &str, now_ms: i64) -> Result<Option<OAuthState>>;
+    /// Records who signed in on the phone on an open ticket (which becomes 已扫码), unless
+    /// another phone browser signed in for it first.
+    async fn record_phone_sign_in(
+        &self,
+        ticket_id: &str,
+        sign_in: &PhoneSignIn,
+        now_ms: i64,
+    ) -> Result<PhoneSignInOutcome>;
     /// Moves a ticket to `to` only if it is in one of `from` and (for open states) not yet
     /// expired at `now_ms`; true when this call made the move. Atomic: of two racing calls,
     /// one wins.

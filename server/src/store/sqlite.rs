@@ -19,9 +19,10 @@ use sqlx::{
 };
 
 use super::{
-    Checkpoint, JobRecord, NewAccount, NewAuditEvent, NewSession, ProviderRow, ProviderSection,
-    Result, Store, StoreError, StoredKeys, SubMerchantCredentials, SubMerchantFilter, SyncPage,
-    TicketKind, TicketRecord, TransactionFilter, Viewer,
+    Checkpoint, JobRecord, NewAccount, NewAuditEvent, NewSession, OAuthState, PhoneSignIn,
+    PhoneSignInOutcome, ProviderRow, ProviderSection, Result, Store, StoreError, StoredKeys,
+    SubMerchantCredentials, SubMerchantFilter, SyncPage, TicketKind, TicketRecord,
+    TransactionFilter, Viewer,
     count_cache::{CountCache, CountKey},
     role_from_str, role_to_str,
 };
@@ -501,6 +502,7 @@ impl Store for SqliteStore {
         ticket: &TicketRecord,
         sub_merchant_id: i64,
         user_id: &str,
+        sealed_app_auth_token: &str,
         now_ms: i64,
         audit: &NewAuditEvent,
     ) -> Result<bool> {
@@ -520,11 +522,13 @@ impl Store for SqliteStore {
             return Ok(false);
         }
         sqlx::query(
-            "UPDATE sub_merchants SET alipay_user_id = ?, alipay_authorized_at = ?
+            "UPDATE sub_merchants
+             SET alipay_user_id = ?, alipay_authorized_at = ?, alipay_app_auth_token = ?
              WHERE id = ? AND provider_id IN (SELECT provider_id FROM providers WHERE account_id = ?)",
         )
         .bind(user_id)
         .bind(now_ms)
+        .bind(sealed_app_auth_token)
         .bind(sub_merchant_id)
         .bind(&ticket.account_id)
         .execute(&mut *tx)
@@ -1204,7 +1208,8 @@ impl Store for SqliteStore {
     async fn ticket(&self, kind: TicketKind, id: &str) -> Result<Option<TicketRecord>> {
         let row = sqlx::query(
             "SELECT id, subject, account_id, session_hash, state, requested_ip, created_at,
-                    expires_at, updated_at, confirmed_by, result
+                    expires_at, updated_at, confirmed_by, result, phone_browser_hash,
+                    phone_identity, phone_name, phone_grant
              FROM qr_tickets WHERE id = ? AND kind = ?",
         )
         .bind(id)
@@ -1216,7 +1221,22 @@ impl Store for SqliteStore {
         };
         let state: String = row.try_get("state")?;
         let result: Option<String> = row.try_get("result")?;
+        let browser_hash: Option<String> = row.try_get("phone_browser_hash")?;
+        let phone = match browser_hash {
+            Some(browser_hash) => Some(PhoneSignIn {
+                browser_hash,
+                identity: row
+                    .try_get::<Option<String>, _>("phone_identity")?
+                    .unwrap_or_default(),
+                name: row
+                    .try_get::<Option<String>, _>("phone_name")?
+                    .unwrap_or_default(),
+                sealed_grant: row.try_get("phone_grant")?,
+            }),
+            None => None,
+        };
         Ok(Some(TicketRecord {
+            phone,
             id: row.try_get("id")?,
             kind,
             subject: row.try_get("subject")?,
@@ -1245,6 +1265,91 @@ impl Store for SqliteStore {
         .bind(since_ms)
         .fetch_all(&self.pool)
         .await?)
+    }
+
+    async fn create_oauth_state(&self, state: &OAuthState) -> Result<()> {
+        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        // Spent and expired states are kept a day, for the log's sake, then forgotten.
+        sqlx::query("DELETE FROM oauth_states WHERE expires_at < ?")
+            .bind(state.created_at_ms - 86_400_000)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query(
+            "INSERT INTO oauth_states (state_hash, ticket_id, browser_hash, created_at, expires_at)
+             VALUES (?, ?, ?, ?, ?)",
+        )
+        .bind(&state.state_hash)
+        .bind(&state.ticket_id)
+        .bind(&state.browser_hash)
+        .bind(state.created_at_ms)
+        .bind(state.expires_at_ms)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn take_oauth_state(&self, state_hash: &str, now_ms: i64) -> Result<Option<OAuthState>> {
+        let row = sqlx::query(
+            "UPDATE oauth_states SET used_at = ?
+             WHERE state_hash = ? AND used_at IS NULL AND expires_at > ?
+             RETURNING state_hash, ticket_id, browser_hash, created_at, expires_at",
+        )
+        .bind(now_ms)
+        .bind(state_hash)
+        .bind(now_ms)
+        .fetch_optional(&self.pool)
+        .await?;
+        row.map(|row| {
+            Ok(OAuthState {
+                state_hash: row.try_get("state_hash")?,
+                ticket_id: row.try_get("ticket_id")?,
+                browser_hash: row.try_get("browser_hash")?,
+                created_at_ms: row.try_get("created_at")?,
+                expires_at_ms: row.try_get("expires_at")?,
+            })
+        })
+        .transpose()
+    }
+
+    async fn record_phone_sign_in(
+        &self,
+        ticket_id: &str,
+        sign_in: &PhoneSignIn,
+        now_ms: i64,
+    ) -> Result<PhoneSignInOutcome> {
+        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        let current: Option<(String, i64, Option<String>)> = sqlx::query_as(
+            "SELECT state, expires_at, phone_browser_hash FROM qr_tickets WHERE id = ?",
+        )
+        .bind(ticket_id)
+        .fetch_optional(&mut *tx)
+        .await?;
+        let Some((state, expires_at, browser)) = current else {
+            return Ok(PhoneSignInOutcome::Closed);
+        };
+        if !matches!(state.as_str(), "pending" | "scanned") || expires_at <= now_ms {
+            return Ok(PhoneSignInOutcome::Closed);
+        }
+        if browser.is_some_and(|b| b != sign_in.browser_hash) {
+            return Ok(PhoneSignInOutcome::OtherPhone);
+        }
+        sqlx::query(
+            "UPDATE qr_tickets
+             SET state = 'scanned', updated_at = ?, phone_browser_hash = ?, phone_identity = ?,
+                 phone_name = ?, phone_grant = ?
+             WHERE id = ?",
+        )
+        .bind(now_ms)
+        .bind(&sign_in.browser_hash)
+        .bind(&sign_in.identity)
+        .bind(&sign_in.name)
+        .bind(&sign_in.sealed_grant)
+        .bind(ticket_id)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(PhoneSignInOutcome::Recorded)
     }
 
     async fn transition_ticket(

@@ -1,19 +1,24 @@
 //! The WeChat Maidan service-provider assistant (微信买单服务商助手), as the console sees it.
 //!
-//! The real service cannot be reached from here, so the server talks to it through
-//! [`MaidanUpstream`]; [`sandbox::Sandbox`] is the deterministic, seeded implementation that
-//! ships and is the embedded default.
+//! The server talks to it through [`MaidanUpstream`]: [`http::HttpUpstream`] speaks the signed
+//! `/maidan/v1/` protocol ([`protocol`]) to `UPSTREAM_URL` in production; [`sandbox::Sandbox`]
+//! is the deterministic, seeded world that runs in process with `--sandbox`, or as a service of
+//! its own ([`sandbox_server`]) that the HTTP client can talk to.
 
+pub mod http;
+pub mod protocol;
 pub mod sandbox;
+pub mod sandbox_oauth;
+pub mod sandbox_server;
 
 use async_trait::async_trait;
 pub use domain::api::WechatUser;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 pub use sandbox::{Sandbox, SandboxConfig};
 
 /// A WeChat Maidan provider (买单服务商) as the upstream knows it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct UpstreamProvider {
     /// The Maidan provider ID.
     pub provider_id: String,
@@ -23,7 +28,7 @@ pub struct UpstreamProvider {
 }
 
 /// A sub-merchant (子商户) of a provider, as the upstream knows it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct UpstreamSubMerchant {
     /// The WeChat Pay merchant ID (sub_mch_id), unique upstream.
     pub merchant_id: String,
@@ -44,7 +49,7 @@ pub struct SubMerchantPage {
 }
 
 /// A historical payment of a sub-merchant.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct UpstreamTransaction {
     pub id: String,
     pub merchant_id: String,

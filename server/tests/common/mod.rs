@@ -22,12 +22,161 @@ use server::{
 use tower::ServiceExt;
 
 pub const HOST: &str = "console.test";
+/// The sandbox's WeChat official account and Alipay application in tests.
+pub const WECHAT_APP_ID: &str = "wxtest00000000000001";
+pub const WECHAT_APP_SECRET: &str = "test-wechat-secret";
+pub const ALIPAY_APP_ID: &str = "2021000000000042";
+
+/// The console's Alipay application key in tests.
+pub fn alipay_app_key() -> rsa::RsaPrivateKey {
+    server::oauth::read_private_key(
+        &std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/fixtures/alipay-app-private-2048.pem"),
+    )
+    .expect("fixture key")
+}
+
+/// The console's app ID and secret with the upstream, when it is reached over HTTP.
+pub const UPSTREAM_APP_ID: &str = "console-test";
+pub const UPSTREAM_SECRET: &str = "test-upstream-secret-0123456789";
+
+/// `cloud-pay-console sandbox-upstream` as its own process on a free port, stopped on drop.
+pub struct SandboxProcess {
+    child: std::process::Child,
+    pub base: String,
+}
+
+impl Drop for SandboxProcess {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl SandboxProcess {
+    /// Starts it with the tests' secret, apps and key, and waits until it answers.
+    pub async fn start(extra_env: &[(&str, &str)]) -> SandboxProcess {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .expect("free port")
+            .port();
+        let key = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/fixtures/alipay-app-private-2048.pem");
+        let child = std::process::Command::new(env!("CARGO_BIN_EXE_cloud-pay-console"))
+            .args(["sandbox-upstream", "--addr", &format!("127.0.0.1:{port}")])
+            .env_clear()
+            .env("UPSTREAM_APP_ID", UPSTREAM_APP_ID)
+            .env("UPSTREAM_SECRET", UPSTREAM_SECRET)
+            .env("WECHAT_APP_ID", WECHAT_APP_ID)
+            .env("WECHAT_APP_SECRET", WECHAT_APP_SECRET)
+            .env("ALIPAY_APP_ID", ALIPAY_APP_ID)
+            .env("ALIPAY_APP_PRIVATE_KEY_FILE", key)
+            .env("RUST_LOG", "warn")
+            .envs(extra_env.iter().copied())
+            .stdout(std::process::Stdio::null())
+            .spawn()
+            .expect("start sandbox-upstream");
+        let process = SandboxProcess {
+            child,
+            base: format!("http://127.0.0.1:{port}"),
+        };
+        let http = reqwest::Client::new();
+        for _ in 0..300 {
+            if http
+                .get(format!("{}/sandbox/wechat-users", process.base))
+                .send()
+                .await
+                .is_ok_and(|r| r.status().is_success())
+            {
+                return process;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+        panic!("sandbox-upstream did not start");
+    }
+
+    /// The console's client for its `/maidan/v1/` protocol.
+    pub fn upstream(&self) -> server::upstream::http::HttpUpstream {
+        server::upstream::http::HttpUpstream::new(
+            server::upstream::http::HttpUpstreamConfig::new(
+                &self.base,
+                UPSTREAM_APP_ID,
+                UPSTREAM_SECRET,
+            ),
+            Arc::new(server::clock::SystemClock),
+        )
+        .expect("client")
+    }
+}
+
+fn identity_at(base: &str) -> server::oauth::IdentityProviders {
+    server::oauth::IdentityProviders::new(server::oauth::OAuthConfig {
+        wechat_app_id: WECHAT_APP_ID.to_owned(),
+        wechat_app_secret: WECHAT_APP_SECRET.to_owned(),
+        wechat_oauth_url: base.to_owned(),
+        wechat_api_url: base.to_owned(),
+        alipay_app_id: ALIPAY_APP_ID.to_owned(),
+        alipay_private_key: Arc::new(alipay_app_key()),
+        alipay_oauth_url: base.to_owned(),
+        alipay_gateway_url: format!("{base}/gateway.do"),
+    })
+    .expect("client")
+}
+
+/// The sandbox's sign-in services on a real socket, and the console's client for them.
+async fn sandbox_identity(sandbox: &Arc<Sandbox>) -> (server::oauth::IdentityProviders, String) {
+    let key = alipay_app_key();
+    let oauth = server::upstream::sandbox_oauth::SandboxOAuth {
+        sandbox: sandbox.clone(),
+        wechat_app_id: WECHAT_APP_ID.to_owned(),
+        wechat_app_secret: WECHAT_APP_SECRET.to_owned(),
+        alipay_app_id: ALIPAY_APP_ID.to_owned(),
+        alipay_public_key: key.to_public_key(),
+    };
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let base = format!("http://{}", listener.local_addr().expect("addr"));
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, server::upstream::sandbox_oauth::router(oauth)).await;
+    });
+    (identity_at(&base), base)
+}
+
+/// The identity providers a phone signs in with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SignInWith {
+    Wechat,
+    Alipay,
+}
+
+impl SignInWith {
+    fn slug(self) -> &'static str {
+        match self {
+            SignInWith::Wechat => "wechat",
+            SignInWith::Alipay => "alipay",
+        }
+    }
+}
+
+/// What a phone's sign-in went through: the start, the provider's page, the callback.
+pub struct PhoneSignIn {
+    /// The phone browser's cookie (`name=value`).
+    pub cookie: String,
+    /// The callback path and query the provider sent the phone to.
+    pub callback: String,
+    /// The console's answer to the callback.
+    pub answer: TestResponse,
+}
 pub const ORIGIN: &str = "http://console.test";
 
 pub struct TestApp {
     pub router: Router,
     pub state: AppState,
     pub sandbox: Arc<Sandbox>,
+    /// Where the sandbox's WeChat and Alipay sign-in services listen (a real socket: the
+    /// console exchanges codes with them over HTTP).
+    pub sign_in_base: String,
     pub clock: Arc<ManualClock>,
     pub store: Arc<SqliteStore>,
     pub db_path: PathBuf,
@@ -69,6 +218,17 @@ impl TestResponse {
 }
 
 impl TestApp {
+    /// The console against `sandbox-upstream` as its own process: the upstream over the signed
+    /// HTTP protocol, the phones signing in at its WeChat and Alipay pages.
+    pub async fn over_http(process: &SandboxProcess) -> TestApp {
+        let mut app = TestApp::new().await;
+        app.state.upstream = Arc::new(process.upstream());
+        app.state.identity = Arc::new(identity_at(&process.base));
+        app.sign_in_base = process.base.clone();
+        app.router = server::app(app.state.clone());
+        app
+    }
+
     pub async fn new() -> TestApp {
         TestApp::with_settings(Settings::default()).await
     }
@@ -112,11 +272,14 @@ impl TestApp {
             [0x0b, 0x04, 0x80],
         )
         .expect("br");
+        let (identity, sign_in_base) = sandbox_identity(&sandbox).await;
         let state = AppState {
             store: store.clone() as Arc<dyn Store>,
             upstream: sandbox.clone(),
             clock: clock.clone(),
             vault: Arc::new(server::vault::Vault::random().expect("vault")),
+            identity: Arc::new(identity),
+            sandbox_oauth: None,
             settings: Arc::new(Settings {
                 dist: Some(dist),
                 ..settings
@@ -126,6 +289,7 @@ impl TestApp {
             router: server::app(state.clone()),
             state,
             sandbox,
+            sign_in_base,
             clock,
             store,
             db_path,
@@ -205,9 +369,107 @@ impl TestApp {
             .await
             .json();
         let id = ticket["id"].as_str().unwrap_or_default();
-        let body = serde_json::json!({ "wechat_openid": openid });
+        let phone = self
+            .phone_sign_in(SignInWith::Wechat, id, openid, None)
+            .await;
         let path = format!("/api/v1/m/provider-sync-tickets/{id}/confirm");
-        self.request(Method::POST, &path, Some(body), None).await
+        self.request(Method::POST, &path, None, Some(&phone.cookie))
+            .await
+    }
+
+    /// The phone side of a sign-in, as a browser would go through it: `…/start?ticket=` on the
+    /// console (with the phone's cookie, if it has one), the sandbox's authorize page with
+    /// `sandbox_user` picked, then the callback on the console.
+    pub async fn phone_sign_in(
+        &self,
+        with: SignInWith,
+        ticket: &str,
+        user: &str,
+        phone_cookie: Option<&str>,
+    ) -> PhoneSignIn {
+        let callback = self
+            .phone_sign_in_callback(with, ticket, user, phone_cookie)
+            .await;
+        let cookie = callback.0;
+        let answer = self.get(&callback.1, Some(&cookie)).await;
+        PhoneSignIn {
+            cookie,
+            callback: callback.1,
+            answer,
+        }
+    }
+
+    /// A phone that signed in as `user` for the ticket, when the ticket still lets a phone
+    /// sign in (its cookie); `None` when the start sends the phone back to the page instead.
+    pub async fn signed_in_phone(
+        &self,
+        with: SignInWith,
+        ticket: &str,
+        user: &str,
+    ) -> Option<String> {
+        let start = self
+            .get(
+                &format!("/api/v1/m/{}-oauth/start?ticket={ticket}", with.slug()),
+                None,
+            )
+            .await;
+        if start.status != StatusCode::FOUND {
+            return None;
+        }
+        let phone = self.phone_sign_in(with, ticket, user, None).await;
+        assert_eq!(phone.answer.status, StatusCode::SEE_OTHER);
+        let back = phone.answer.header("location").unwrap_or_default();
+        assert!(!back.contains("sign_in_error"), "{back}");
+        Some(phone.cookie)
+    }
+
+    /// The start and the provider's page only: the phone cookie and the callback to visit.
+    pub async fn phone_sign_in_callback(
+        &self,
+        with: SignInWith,
+        ticket: &str,
+        user: &str,
+        phone_cookie: Option<&str>,
+    ) -> (String, String) {
+        let start = self
+            .get(
+                &format!("/api/v1/m/{}-oauth/start?ticket={ticket}", with.slug()),
+                phone_cookie,
+            )
+            .await;
+        assert_eq!(start.status, StatusCode::FOUND, "{}", start.text());
+        let cookie = match phone_cookie {
+            Some(cookie) => cookie.to_owned(),
+            None => start.cookie().expect("phone cookie"),
+        };
+        let authorize = start.header("location").expect("location");
+        let authorize = authorize.split('#').next().unwrap_or_default();
+        assert!(authorize.starts_with(&self.sign_in_base), "{authorize}");
+        let http = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .expect("client");
+        let back = http
+            .get(format!("{authorize}&sandbox_user={user}"))
+            .send()
+            .await
+            .expect("sandbox sign-in page");
+        assert_eq!(
+            back.status().as_u16(),
+            303,
+            "the sandbox sends the phone back"
+        );
+        let location = back
+            .headers()
+            .get("location")
+            .and_then(|v| v.to_str().ok())
+            .expect("redirect")
+            .to_owned();
+        let callback = location
+            .strip_prefix(ORIGIN)
+            .unwrap_or_else(|| panic!("back to the console: {location}"))
+            .to_owned();
+        (cookie, callback)
     }
 
     /// Signs in as 演示服务商 (`100000000001`), syncs its providers and all their

@@ -1,0 +1,355 @@
+//! Who is on the phone: WeChat OAuth (`snsapi_base`) and Alipay app authorization, spoken over
+//! HTTP exactly as the real services expect. The sandbox serves the same endpoints
+//! ([`crate::upstream::sandbox_oauth`]), so the console runs this code in both modes.
+//!
+//! - WeChat: the phone goes to `{oauth}/connect/oauth2/authorize?appid&redirect_uri&
+//!   response_type=code&scope=snsapi_base&state#wechat_redirect`, comes back with `code`, which
+//!   `{api}/sns/oauth2/access_token?appid&secret&code&grant_type=authorization_code` turns into
+//!   the openid.
+//! - Alipay: the phone goes to `{oauth}/oauth2/appToAppAuth.htm?app_id&redirect_uri&state`,
+//!   comes back with `app_auth_code`, which the gateway method `alipay.open.auth.token.app`
+//!   (RSA2-signed form post) turns into the user ID and the app auth token.
+
+use std::{sync::Arc, time::Duration};
+
+use rsa::{
+    RsaPrivateKey,
+    pkcs1v15::SigningKey,
+    signature::{SignatureEncoding, Signer},
+};
+use serde::Deserialize;
+use sha2::Sha256;
+
+/// Where the identity providers are and who the console is to them.
+#[derive(Clone)]
+pub struct OAuthConfig {
+    pub wechat_app_id: String,
+    pub wechat_app_secret: String,
+    /// Where phones are sent to sign in (`https://open.weixin.qq.com`); may be a path on the
+    /// console itself (the in-process sandbox).
+    pub wechat_oauth_url: String,
+    /// Where the server exchanges codes (`https://api.weixin.qq.com`).
+    pub wechat_api_url: String,
+    pub alipay_app_id: String,
+    /// The application's RSA 2048 private key: signs gateway calls (RSA2).
+    pub alipay_private_key: Arc<RsaPrivateKey>,
+    pub alipay_oauth_url: String,
+    pub alipay_gateway_url: String,
+}
+
+impl std::fmt::Debug for OAuthConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("OAuthConfig")
+            .field("wechat_app_id", &self.wechat_app_id)
+            .field("wechat_oauth_url", &self.wechat_oauth_url)
+            .field("wechat_api_url", &self.wechat_api_url)
+            .field("alipay_app_id", &self.alipay_app_id)
+            .field("alipay_oauth_url", &self.alipay_oauth_url)
+            .field("alipay_gateway_url", &self.alipay_gateway_url)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Why a sign-in could not be completed.
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum OAuthError {
+    /// The provider refused the code (unknown, used, expired, or issued to another app).
+    #[error("the identity provider refused the code: {0}")]
+    Refused(String),
+    /// The provider could not be reached or answered nonsense.
+    #[error("the identity provider is unavailable: {0}")]
+    Unavailable(String),
+}
+
+/// What an Alipay app authorization grants.
+#[derive(Clone, PartialEq, Eq)]
+pub struct AlipayGrant {
+    /// The authorizing Alipay user (`2088` + 12 digits).
+    pub user_id: String,
+    /// Lets the provider's app act for the merchant; sealed at rest.
+    pub app_auth_token: String,
+}
+
+impl std::fmt::Debug for AlipayGrant {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AlipayGrant")
+            .field("user_id", &self.user_id)
+            .field("app_auth_token", &"[redacted]")
+            .finish()
+    }
+}
+
+/// The HTTP client for both identity providers.
+#[derive(Debug, Clone)]
+pub struct IdentityProviders {
+    config: OAuthConfig,
+    http: reqwest::Client,
+}
+
+/// `application/x-www-form-urlencoded` of some pairs, in order.
+fn form(pairs: &[(&str, &str)]) -> String {
+    let mut out = url::form_urlencoded::Serializer::new(String::new());
+    for (k, v) in pairs {
+        out.append_pair(k, v);
+    }
+    out.finish()
+}
+
+/// The text Alipay signs: every parameter but `sign`, sorted by name, `k=v` joined by `&`,
+/// unencoded, empty values left out.
+pub fn alipay_signing_text(params: &[(String, String)]) -> String {
+    let mut sorted: Vec<&(String, String)> = params
+        .iter()
+        .filter(|(k, v)| k != "sign" && !v.is_empty())
+        .collect();
+    sorted.sort_by(|a, b| a.0.cmp(&b.0));
+    sorted
+        .iter()
+        .map(|(k, v)| format!("{k}={v}"))
+        .collect::<Vec<_>>()
+        .join("&")
+}
+
+/// RSA2: SHA256withRSA (PKCS#1 v1.5) over [`alipay_signing_text`], base64.
+pub fn alipay_sign(key: &RsaPrivateKey, params: &[(String, String)]) -> String {
+    use base64::Engine;
+    let signer = SigningKey::<Sha256>::new(key.clone());
+    let signature = signer.sign(alipay_signing_text(params).as_bytes());
+    base64::engine::general_purpose::STANDARD.encode(signature.to_bytes())
+}
+
+#[derive(Deserialize)]
+struct WechatTokenAnswer {
+    openid: Option<String>,
+    errcode: Option<i64>,
+    errmsg: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct AlipayTokenAnswer {
+    alipay_open_auth_token_app_response: AlipayTokenResponse,
+}
+
+#[derive(Deserialize)]
+struct AlipayTokenResponse {
+    code: String,
+    msg: Option<String>,
+    sub_code: Option<String>,
+    sub_msg: Option<String>,
+    /// The current answer lists the tokens; older answers put one token's fields here.
+    #[serde(default)]
+    tokens: Vec<AlipayToken>,
+    user_id: Option<String>,
+    app_auth_token: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct AlipayToken {
+    user_id: String,
+    app_auth_token: String,
+}
+
+impl IdentityProviders {
+    pub fn new(config: OAuthConfig) -> Result<IdentityProviders, OAuthError> {
+        let http = reqwest::Client::builder()
+            .connect_timeout(Duration::from_secs(3))
+            .timeout(Duration::from_secs(10))
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .map_err(|e| OAuthError::Unavailable(e.to_string()))?;
+        Ok(IdentityProviders { config, http })
+    }
+
+    pub fn config(&self) -> &OAuthConfig {
+        &self.config
+    }
+
+    /// Where to send the phone to sign in with WeChat.
+    pub fn wechat_authorize_url(&self, redirect_uri: &str, state: &str) -> String {
+        let query = form(&[
+            ("appid", &self.config.wechat_app_id),
+            ("redirect_uri", redirect_uri),
+            ("response_type", "code"),
+            ("scope", "snsapi_base"),
+            ("state", state),
+        ]);
+        format!(
+            "{}/connect/oauth2/authorize?{query}#wechat_redirect",
+            self.config.wechat_oauth_url.trim_end_matches('/')
+        )
+    }
+
+    /// The openid of the WeChat user a `code` was issued for (single use, minutes to live).
+    pub async fn wechat_openid(&self, code: &str) -> Result<String, OAuthError> {
+        let query = form(&[
+            ("appid", &self.config.wechat_app_id),
+            ("secret", &self.config.wechat_app_secret),
+            ("code", code),
+            ("grant_type", "authorization_code"),
+        ]);
+        let url = format!(
+            "{}/sns/oauth2/access_token?{query}",
+            self.config.wechat_api_url.trim_end_matches('/')
+        );
+        let answer: WechatTokenAnswer = self
+            .http
+            .get(url)
+            .send()
+            .await
+            .and_then(reqwest::Response::error_for_status)
+            .map_err(|e| OAuthError::Unavailable(e.without_url().to_string()))?
+            .json()
+            .await
+            .map_err(|e| OAuthError::Unavailable(e.without_url().to_string()))?;
+        match (answer.openid, answer.errcode) {
+            (Some(openid), None | Some(0)) if !openid.is_empty() => Ok(openid),
+            (_, errcode) => Err(OAuthError::Refused(format!(
+                "errcode {} {}",
+                errcode.unwrap_or_default(),
+                answer.errmsg.unwrap_or_default()
+            ))),
+        }
+    }
+
+    /// Where to send the phone to authorize the provider's Alipay application.
+    pub fn alipay_authorize_url(&self, redirect_uri: &str, state: &str) -> String {
+        let query = form(&[
+            ("app_id", &self.config.alipay_app_id),
+            ("redirect_uri", redirect_uri),
+            ("state", state),
+        ]);
+        format!(
+            "{}/oauth2/appToAppAuth.htm?{query}",
+            self.config.alipay_oauth_url.trim_end_matches('/')
+        )
+    }
+
+    /// Exchanges an `app_auth_code` at the gateway (`alipay.open.auth.token.app`).
+    pub async fn alipay_grant(&self, code: &str, now_ms: i64) -> Result<AlipayGrant, OAuthError> {
+        let biz = serde_json::json!({"grant_type": "authorization_code", "code": code});
+        let mut params: Vec<(String, String)> = [
+            ("app_id", self.config.alipay_app_id.as_str()),
+            ("method", "alipay.open.auth.token.app"),
+            ("format", "JSON"),
+            ("charset", "utf-8"),
+            ("sign_type", "RSA2"),
+            ("timestamp", &alipay_timestamp(now_ms)),
+            ("version", "1.0"),
+            ("biz_content", &biz.to_string()),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_owned(), v.to_owned()))
+        .collect();
+        let sign = alipay_sign(&self.config.alipay_private_key, &params);
+        params.push(("sign".to_owned(), sign));
+        let body = {
+            let mut out = url::form_urlencoded::Serializer::new(String::new());
+            out.extend_pairs(params.iter());
+            out.finish()
+        };
+        let answer: AlipayTokenAnswer = self
+            .http
+            .post(&self.config.alipay_gateway_url)
+            .header(
+                reqwest::header::CONTENT_TYPE,
+                "application/x-www-form-urlencoded;charset=utf-8",
+            )
+            .body(body)
+            .send()
+            .await
+            .and_then(reqwest::Response::error_for_status)
+            .map_err(|e| OAuthError::Unavailable(e.without_url().to_string()))?
+            .json()
+            .await
+            .map_err(|e| OAuthError::Unavailable(e.without_url().to_string()))?;
+        let response = answer.alipay_open_auth_token_app_response;
+        if response.code != "10000" {
+            return Err(OAuthError::Refused(format!(
+                "{} {} {} {}",
+                response.code,
+                response.msg.unwrap_or_default(),
+                response.sub_code.unwrap_or_default(),
+                response.sub_msg.unwrap_or_default()
+            )));
+        }
+        let single =
+            response
+                .user_id
+                .zip(response.app_auth_token)
+                .map(|(user_id, app_auth_token)| AlipayToken {
+                    user_id,
+                    app_auth_token,
+                });
+        let token = response
+            .tokens
+            .into_iter()
+            .next()
+            .or(single)
+            .ok_or_else(|| OAuthError::Unavailable("no token in the answer".to_owned()))?;
+        if domain::rules::alipay_pid(&token.user_id).is_err() || token.app_auth_token.is_empty() {
+            return Err(OAuthError::Unavailable(
+                "the answer names no Alipay user".to_owned(),
+            ));
+        }
+        Ok(AlipayGrant {
+            user_id: token.user_id,
+            app_auth_token: token.app_auth_token,
+        })
+    }
+}
+
+/// Reads an RSA private key (PKCS#8 or PKCS#1 PEM).
+pub fn read_private_key(path: &std::path::Path) -> Result<RsaPrivateKey, String> {
+    let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    crate::keys::rsa_private_key(&text)
+        .map_err(|_| format!("{}: not an RSA private key in PEM", path.display()))
+}
+
+/// The key at `path`, or a new RSA 2048 key written there (mode 0600) when there is none: the
+/// sandbox's application key, made once per data directory.
+pub fn private_key_or_new(path: &std::path::Path) -> Result<RsaPrivateKey, String> {
+    use rsa::pkcs8::{EncodePrivateKey, LineEnding};
+    if path.exists() {
+        return read_private_key(path);
+    }
+    let key = RsaPrivateKey::new(&mut argon2::password_hash::rand_core::OsRng, 2048)
+        .map_err(|e| e.to_string())?;
+    let pem = key
+        .to_pkcs8_pem(LineEnding::LF)
+        .map_err(|e| e.to_string())?;
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir).map_err(|e| e.to_string())?;
+    }
+    crate::vault::write_private(path, &pem).map_err(|e| format!("{}: {e}", path.display()))?;
+    Ok(key)
+}
+
+/// Alipay's `timestamp`: `yyyy-MM-dd HH:mm:ss` in China Standard Time (UTC+8).
+pub fn alipay_timestamp(now_ms: i64) -> String {
+    let format = time::macros::format_description!("[year]-[month]-[day] [hour]:[minute]:[second]");
+    time::OffsetDateTime::from_unix_timestamp(now_ms.div_euclid(1000))
+        .ok()
+        .and_then(|t| t.checked_to_offset(time::macros::offset!(+8)))
+        .and_then(|t| t.format(&format).ok())
+        .unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_signing_text_is_sorted_and_leaves_out_sign_and_empty_values() {
+        let params: Vec<(String, String)> = [("b", "2"), ("sign", "x"), ("a", "1"), ("c", "")]
+            .into_iter()
+            .map(|(k, v)| (k.to_owned(), v.to_owned()))
+            .collect();
+        assert_eq!(alipay_signing_text(&params), "a=1&b=2");
+    }
+
+    #[test]
+    fn alipay_timestamps_are_in_china_standard_time() {
+        // 2026-11-30T00:00:00Z
+        assert_eq!(alipay_timestamp(1_795_996_800_000), "2026-11-30 08:00:00");
+    }
+}

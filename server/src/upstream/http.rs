@@ -1,0 +1,364 @@
+//! The upstream over HTTP: [`MaidanUpstream`] against `UPSTREAM_URL`, speaking the signed
+//! `/maidan/v1/` protocol ([`super::protocol`]). Connect and request timeouts; idempotent
+//! calls are retried with jittered backoff on timeouts, refused connections and 5xx; every
+//! failure is either transient (worth retrying later) or rejected (the upstream said no).
+
+use std::time::Duration;
+
+use async_trait::async_trait;
+use serde::{Serialize, de::DeserializeOwned};
+
+use super::{
+    BindingError, CodeSent, MaidanUpstream, SubMerchantPage, UpstreamError, UpstreamProvider,
+    UpstreamTransaction, WechatUser,
+    protocol::{
+        self, BindingCodeBody, BindingCodeRequest, MerchantBody, PREFIX, ProvidersBody,
+        SubMerchantPageBody, TransactionsBody, TransactionsQuery, WireError, WireErrorBody,
+    },
+};
+use crate::clock::Clock;
+
+/// Where the upstream is and who the console is to it.
+#[derive(Clone)]
+pub struct HttpUpstreamConfig {
+    pub base_url: String,
+    pub app_id: String,
+    pub secret: String,
+    pub connect_timeout: Duration,
+    pub request_timeout: Duration,
+    /// Tries of an idempotent call (the first included).
+    pub attempts: u32,
+    /// The first retry waits up to this long; each later one up to twice the last.
+    pub backoff: Duration,
+}
+
+impl std::fmt::Debug for HttpUpstreamConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("HttpUpstreamConfig")
+            .field("base_url", &self.base_url)
+            .field("app_id", &self.app_id)
+            .field("secret", &"[redacted]")
+            .finish_non_exhaustive()
+    }
+}
+
+impl HttpUpstreamConfig {
+    /// Production defaults: 3 s to connect, 15 s per request, 3 tries from 200 ms.
+    pub fn new(base_url: &str, app_id: &str, secret: &str) -> HttpUpstreamConfig {
+        HttpUpstreamConfig {
+            base_url: base_url.trim_end_matches('/').to_owned(),
+            app_id: app_id.to_owned(),
+            secret: secret.to_owned(),
+            connect_timeout: Duration::from_secs(3),
+            request_timeout: Duration::from_secs(15),
+            attempts: 3,
+            backoff: Duration::from_millis(200),
+        }
+    }
+}
+
+/// The WeChat Maidan upstream over HTTP.
+#[derive(Debug)]
+pub struct HttpUpstream {
+    config: HttpUpstreamConfig,
+    http: reqwest::Client,
+    clock: std::sync::Arc<dyn Clock>,
+}
+
+/// Why one call failed.
+enum CallError {
+    /// No answer, a timeout, or a 5xx: another try may succeed.
+    Transient(String),
+    /// The upstream answered with an error.
+    Answered(WireError),
+}
+
+impl From<CallError> for UpstreamError {
+    fn from(error: CallError) -> Self {
+        match error {
+            CallError::Transient(why) => UpstreamError::Transient(why),
+            CallError::Answered(WireError::Unavailable { message }) => {
+                UpstreamError::Transient(message)
+            }
+            CallError::Answered(other) => UpstreamError::Rejected(format!("{other:?}")),
+        }
+    }
+}
+
+/// The binding flow's field names, as `'static` (what [`BindingError::Field`] carries).
+fn field_name(name: &str) -> &'static str {
+    match name {
+        "merchant_id" => "merchant_id",
+        "mobile" => "mobile",
+        "bank_card" => "bank_card",
+        _ => "code",
+    }
+}
+
+impl From<CallError> for BindingError {
+    fn from(error: CallError) -> Self {
+        match error {
+            CallError::Answered(WireError::Field { field, rule }) => {
+                BindingError::Field(field_name(&field), rule)
+            }
+            CallError::Answered(WireError::Cooldown { retry_after_s }) => {
+                BindingError::Cooldown(retry_after_s)
+            }
+            other => BindingError::Upstream(other.into()),
+        }
+    }
+}
+
+/// A path segment, percent-encoded.
+fn segment(value: &str) -> String {
+    url::form_urlencoded::byte_serialize(value.as_bytes()).collect()
+}
+
+impl HttpUpstream {
+    pub fn new(
+        config: HttpUpstreamConfig,
+        clock: std::sync::Arc<dyn Clock>,
+    ) -> Result<HttpUpstream, UpstreamError> {
+        let http = reqwest::Client::builder()
+            .connect_timeout(config.connect_timeout)
+            .timeout(config.request_timeout)
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .map_err(|e| UpstreamError::Transient(e.to_string()))?;
+        Ok(HttpUpstream {
+            config,
+            http,
+            clock,
+        })
+    }
+
+    /// One signed request; the answer's JSON, or why not.
+    async fn once<T: DeserializeOwned>(
+        &self,
+        method: reqwest::Method,
+        path_and_query: &str,
+        body: &[u8],
+    ) -> Result<T, CallError> {
+        let timestamp = (self.clock.now_ms() / 1000).to_string();
+        let mut nonce = [0_u8; 16];
+        getrandom::fill(&mut nonce).map_err(|e| CallError::Transient(e.to_string()))?;
+        let nonce = crate::auth::hex(&nonce);
+        let text =
+            protocol::string_to_sign(method.as_str(), path_and_query, &timestamp, &nonce, body);
+        let response = self
+            .http
+            .request(method, format!("{}{path_and_query}", self.config.base_url))
+            .header(protocol::APP_ID, &self.config.app_id)
+            .header(protocol::TIMESTAMP, &timestamp)
+            .header(protocol::NONCE, &nonce)
+            .header(
+                protocol::SIGNATURE,
+                protocol::sign(&self.config.secret, &text),
+            )
+            .header(reqwest::header::CONTENT_TYPE, "application/json")
+            .body(body.to_vec())
+            .send()
+            .await
+            .map_err(|e| CallError::Transient(e.without_url().to_string()))?;
+        let status = response.status();
+        let bytes = response
+            .bytes()
+            .await
+            .map_err(|e| CallError::Transient(e.without_url().to_string()))?;
+        if status.is_success() {
+            return serde_json::from_slice(&bytes).map_err(|e| {
+                CallError::Answered(WireError::BadRequest {
+                    message: format!("unreadable answer: {e}"),
+                })
+            });
+        }
+        match serde_json::from_slice::<WireErrorBody>(&bytes) {
+            Ok(body) if !status.is_server_error() => Err(CallError::Answered(body.error)),
+            _ if status.is_server_error() => Err(CallError::Transient(format!("HTTP {status}"))),
+            _ => Err(CallError::Answered(WireError::BadRequest {
+                message: format!("HTTP {status}"),
+            })),
+        }
+    }
+
+    /// A call, retried with jittered exponential backoff when it is idempotent and the failure
+    /// transient.
+    async fn call<T: DeserializeOwned>(
+        &self,
+        method: reqwest::Method,
+        path_and_query: &str,
+        body: Option<&impl Serialize>,
+        idempotent: bool,
+    ) -> Result<T, CallError> {
+        let body = match body {
+            Some(body) => {
+                serde_json::to_vec(body).map_err(|e| CallError::Transient(e.to_string()))?
+            }
+            None => Vec::new(),
+        };
+        let attempts = if idempotent {
+            self.config.attempts.max(1)
+        } else {
+            1
+        };
+        let mut ceiling = self.config.backoff;
+        let mut attempt = 1;
+        loop {
+            match self.once(method.clone(), path_and_query, &body).await {
+                Err(CallError::Transient(why)) if attempt < attempts => {
+                    tracing::warn!(path = %path_and_query, attempt, %why, "upstream call failed; retrying");
+                    tokio::time::sleep(jitter(ceiling)).await;
+                    ceiling = ceiling.saturating_mul(2);
+                    attempt += 1;
+                }
+                other => return other,
+            }
+        }
+    }
+
+    async fn get<T: DeserializeOwned>(&self, path_and_query: &str) -> Result<T, CallError> {
+        self.call(reqwest::Method::GET, path_and_query, None::<&()>, true)
+            .await
+    }
+}
+
+/// A random wait in `0..=ceiling` ("full jitter"), so that retrying clients spread out.
+fn jitter(ceiling: Duration) -> Duration {
+    let mut bytes = [0_u8; 8];
+    if getrandom::fill(&mut bytes).is_err() {
+        return ceiling / 2;
+    }
+    let share = (u64::from_le_bytes(bytes) >> 11) as f64 / (1_u64 << 53) as f64;
+    ceiling.mul_f64(share)
+}
+
+#[async_trait]
+impl MaidanUpstream for HttpUpstream {
+    fn kind(&self) -> &'static str {
+        "http"
+    }
+
+    async fn wechat_user(&self, openid: &str) -> Result<Option<WechatUser>, UpstreamError> {
+        match self
+            .get::<WechatUser>(&format!("{PREFIX}/wechat-users/{}", segment(openid)))
+            .await
+        {
+            Ok(user) => Ok(Some(user)),
+            Err(CallError::Answered(WireError::NotFound { .. })) => Ok(None),
+            Err(other) => Err(other.into()),
+        }
+    }
+
+    async fn providers_administered_by(
+        &self,
+        openid: &str,
+    ) -> Result<Vec<UpstreamProvider>, UpstreamError> {
+        match self
+            .get::<ProvidersBody>(&format!(
+                "{PREFIX}/wechat-users/{}/providers",
+                segment(openid)
+            ))
+            .await
+        {
+            Ok(body) => Ok(body.items),
+            Err(CallError::Answered(WireError::NotFound { .. })) => Ok(Vec::new()),
+            Err(other) => Err(other.into()),
+        }
+    }
+
+    async fn sub_merchants(
+        &self,
+        provider_id: &str,
+        cursor: u64,
+        limit: u32,
+    ) -> Result<SubMerchantPage, UpstreamError> {
+        let body: SubMerchantPageBody = self
+            .get(&format!(
+                "{PREFIX}/providers/{}/sub-merchants?cursor={cursor}&limit={limit}",
+                segment(provider_id)
+            ))
+            .await?;
+        Ok(SubMerchantPage {
+            items: body.items,
+            next_cursor: body.next_cursor,
+            total: body.total,
+        })
+    }
+
+    async fn maidan_opened(&self, merchant_id: &str) -> Result<Option<bool>, UpstreamError> {
+        match self
+            .get::<MerchantBody>(&format!("{PREFIX}/merchants/{}", segment(merchant_id)))
+            .await
+        {
+            Ok(body) => Ok(Some(body.maidan_opened)),
+            Err(CallError::Answered(WireError::NotFound { .. })) => Ok(None),
+            Err(other) => Err(other.into()),
+        }
+    }
+
+    async fn send_binding_code(
+        &self,
+        merchant_id: &str,
+        mobile: &str,
+    ) -> Result<CodeSent, BindingError> {
+        // Not retried: a second try could text a second code.
+        let body: BindingCodeBody = self
+            .call(
+                reqwest::Method::POST,
+                &format!("{PREFIX}/merchants/{}/binding-codes", segment(merchant_id)),
+                Some(&BindingCodeRequest {
+                    mobile: mobile.to_owned(),
+                }),
+                false,
+            )
+            .await?;
+        Ok(CodeSent {
+            cooldown_s: body.cooldown_s,
+            expires_in_s: body.expires_in_s,
+            sandbox_code: None,
+        })
+    }
+
+    async fn bind_merchant(
+        &self,
+        binding: &domain::api::MaidanBinding,
+    ) -> Result<(), BindingError> {
+        let _: serde_json::Value = self
+            .call(
+                reqwest::Method::POST,
+                &format!(
+                    "{PREFIX}/merchants/{}/bindings",
+                    segment(binding.merchant_id.trim())
+                ),
+                Some(binding),
+                false,
+            )
+            .await?;
+        Ok(())
+    }
+
+    async fn transactions(
+        &self,
+        merchant_id: &str,
+    ) -> Result<Vec<UpstreamTransaction>, UpstreamError> {
+        self.transactions_of(&[merchant_id.to_owned()]).await
+    }
+
+    async fn transactions_of(
+        &self,
+        merchant_ids: &[String],
+    ) -> Result<Vec<UpstreamTransaction>, UpstreamError> {
+        // A query, not a change: safe to retry.
+        let body: TransactionsBody = self
+            .call(
+                reqwest::Method::POST,
+                &format!("{PREFIX}/transactions/query"),
+                Some(&TransactionsQuery {
+                    merchant_ids: merchant_ids.to_vec(),
+                }),
+                true,
+            )
+            .await?;
+        Ok(body.items)
+    }
+}

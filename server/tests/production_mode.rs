@@ -1,0 +1,215 @@
+//! Production mode: without `--sandbox` the console refuses to start until every setting it
+//! needs is given, and once started nothing of the sandbox exists in it — no demo login, no
+//! sandbox route or page, no sandbox code in an answer — while it talks to the upstream and
+//! the identity providers over HTTP.
+
+#![allow(clippy::unwrap_used)] // a test that cannot unwrap has failed
+
+mod common;
+
+use std::process::{Command, Stdio};
+
+use common::{
+    ALIPAY_APP_ID, SandboxProcess, UPSTREAM_APP_ID, UPSTREAM_SECRET, WECHAT_APP_ID,
+    WECHAT_APP_SECRET,
+};
+
+const REQUIRED: [&str; 8] = [
+    "CONSOLE_PUBLIC_ORIGIN",
+    "UPSTREAM_URL",
+    "UPSTREAM_APP_ID",
+    "UPSTREAM_SECRET",
+    "WECHAT_APP_ID",
+    "WECHAT_APP_SECRET",
+    "ALIPAY_APP_ID",
+    "ALIPAY_APP_PRIVATE_KEY_FILE",
+];
+
+fn key_file() -> String {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/alipay-app-private-2048.pem")
+        .display()
+        .to_string()
+}
+
+/// A full production environment, the upstream and the identity providers at `upstream`.
+fn environment(upstream: &str, addr: &str, dir: &std::path::Path) -> Vec<(&'static str, String)> {
+    vec![
+        ("CONSOLE_PUBLIC_ORIGIN", format!("http://{addr}")),
+        ("UPSTREAM_URL", upstream.to_owned()),
+        ("UPSTREAM_APP_ID", UPSTREAM_APP_ID.to_owned()),
+        ("UPSTREAM_SECRET", UPSTREAM_SECRET.to_owned()),
+        ("WECHAT_APP_ID", WECHAT_APP_ID.to_owned()),
+        ("WECHAT_APP_SECRET", WECHAT_APP_SECRET.to_owned()),
+        ("ALIPAY_APP_ID", ALIPAY_APP_ID.to_owned()),
+        ("ALIPAY_APP_PRIVATE_KEY_FILE", key_file()),
+        ("WECHAT_OAUTH_URL", upstream.to_owned()),
+        ("WECHAT_API_URL", upstream.to_owned()),
+        ("ALIPAY_OAUTH_URL", upstream.to_owned()),
+        ("ALIPAY_GATEWAY_URL", format!("{upstream}/gateway.do")),
+        ("CONSOLE_ADDR", addr.to_owned()),
+        (
+            "DATABASE_URL",
+            format!("sqlite://{}", dir.join("console.db").display()),
+        ),
+        (
+            "CONSOLE_SECRET_KEY_FILE",
+            dir.join("secret.key").display().to_string(),
+        ),
+        ("CONSOLE_DIST", dir.join("no-dist").display().to_string()),
+        ("RUST_LOG", "warn".to_owned()),
+    ]
+}
+
+fn console(env: &[(&'static str, String)]) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_cloud-pay-console"));
+    command
+        .env_clear()
+        .envs(env.iter().map(|(k, v)| (*k, v.as_str())))
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    command
+}
+
+#[test]
+fn each_missing_setting_is_named_and_the_start_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let full = environment("http://127.0.0.1:9", "127.0.0.1:0", dir.path());
+    for missing in REQUIRED {
+        let env: Vec<_> = full
+            .iter()
+            .filter(|(k, _)| *k != missing)
+            .cloned()
+            .collect();
+        let out = console(&env).output().unwrap();
+        assert_eq!(out.status.code(), Some(2), "without {missing}");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        let lines: Vec<&str> = stderr.lines().collect();
+        assert_eq!(lines.len(), 1, "one line: {stderr}");
+        assert!(lines[0].contains(missing), "{missing}: {stderr}");
+    }
+    // A public origin over plain http to a host that is not this machine is refused too.
+    let mut env = full.clone();
+    env[0].1 = "http://console.example.com".to_owned();
+    let out = console(&env).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("CONSOLE_PUBLIC_ORIGIN"));
+    // An unreadable key file is named as well.
+    let mut env = full;
+    env.retain(|(k, _)| *k != "ALIPAY_APP_PRIVATE_KEY_FILE");
+    env.push(("ALIPAY_APP_PRIVATE_KEY_FILE", "/nonexistent.pem".to_owned()));
+    let out = console(&env).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("ALIPAY_APP_PRIVATE_KEY_FILE"));
+}
+
+struct Running(std::process::Child);
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+#[tokio::test]
+async fn in_production_nothing_of_the_sandbox_exists() {
+    let upstream = SandboxProcess::start(&[]).await;
+    let dir = tempfile::tempdir().unwrap();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let addr = format!("127.0.0.1:{port}");
+    let env = environment(&upstream.base, &addr, dir.path());
+    let mut command = console(&env);
+    command.stdout(Stdio::null()).stderr(Stdio::null());
+    let _console = Running(command.spawn().unwrap());
+    let base = format!("http://{addr}");
+    let http = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let mut health = None;
+    for _ in 0..300 {
+        if let Ok(answer) = http.get(format!("{base}/api/v1/health")).send().await {
+            health = Some(answer.json::<serde_json::Value>().await.unwrap());
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    let health = health.expect("the console started");
+    assert_eq!(health["upstream"], "http");
+
+    // No demo login.
+    let login = http
+        .post(format!("{base}/api/v1/session"))
+        .header("origin", &base)
+        .json(&serde_json::json!({"account_id": "100000000001", "password": "sandbox-demo"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(login.status().as_u16(), 401);
+
+    // No sandbox route or page.
+    for path in [
+        "/api/v1/sandbox/wechat-users",
+        "/api/v1/sandbox/sms-codes/13800000000",
+        "/api/v1/sandbox/merchants/1600000005",
+    ] {
+        let answer = http.get(format!("{base}{path}")).send().await.unwrap();
+        assert_eq!(answer.status().as_u16(), 404, "{path}");
+    }
+    // The sandbox's WeChat page is not served: the path is just a console page, behind sign-in.
+    let page = http
+        .get(format!(
+            "{base}/sandbox-upstream/connect/oauth2/authorize?appid=x"
+        ))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(page.status().as_u16(), 303);
+    assert!(
+        page.headers()["location"]
+            .to_str()
+            .unwrap()
+            .starts_with("/login")
+    );
+    let openapi = http
+        .get(format!("{base}/api/openapi.json"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(!openapi.contains("/sandbox/"));
+
+    // A binding code goes out through the upstream, and its answer carries no code.
+    let sent = http
+        .post(format!("{base}/api/v1/m/maidan/sms-codes"))
+        .header("origin", &base)
+        .json(&serde_json::json!({"merchant_id": "1600000005", "mobile": "13800000000"}))
+        .send()
+        .await
+        .unwrap();
+    let status = sent.status().as_u16();
+    let body: serde_json::Value = sent.json().await.unwrap();
+    assert_eq!(status, 201, "{body}");
+    assert!(
+        body.get("sandbox_code")
+            .is_none_or(serde_json::Value::is_null),
+        "{body}"
+    );
+
+    // The phone's WeChat sign-in starts at the configured WeChat, with the public origin.
+    let start = http
+        .get(format!(
+            "{base}/api/v1/m/wechat-oauth/start?ticket=00000000000000000000000000000000"
+        ))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(start.status().as_u16(), 404, "an unknown code");
+}
