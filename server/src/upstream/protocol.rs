@@ -66,7 +66,7 @@ pub fn verify(secret: &str, text: &str, signature: &str) -> bool {
 }
 
 fn from_hex(text: &str) -> Option<Vec<u8>> {
-    if text.len() % 2 != 0 {
+    if !text.len().is_multiple_of(2) {
         return None;
     }
     (0..text.len())
