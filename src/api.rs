@@ -213,6 +213,16 @@ pub async fn cancel_provider_sync_ticket(id: &str) -> Result<(), ApiError> {
     Ok(())
 }
 
+/// `PUT /session/password`: 修改密码; the account's other sessions end.
+pub async fn change_password(current: &str, new: &str) -> Result<(), ApiError> {
+    let body = domain::api::PasswordChange {
+        current_password: current.to_owned(),
+        new_password: new.to_owned(),
+    };
+    send(with_lang(Request::put(&format!("{BASE}/session/password"))).json(&body)).await?;
+    Ok(())
+}
+
 /// `GET /m/provider-sync-tickets/{id}`: the phone's view of a scanned code.
 pub async fn mobile_provider_sync_ticket(id: &str) -> Result<MobileProviderSyncTicket, ApiError> {
     let url = format!("{BASE}/m/provider-sync-tickets/{id}");

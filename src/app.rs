@@ -10,12 +10,13 @@ use crate::{
     components::shell::Shell,
     i18n::provide_i18n,
     pages::{
-        audit::AuditPage, login::LoginPage, mobile_alipay::MobileAlipayPage,
-        mobile_maidan::MobileMaidanPage, mobile_provider_sync::MobileProviderSyncPage,
-        not_found::NotFoundPage, open_maidan::OpenMaidanPage, overview::OverviewPage,
-        provider_detail::ProviderDetailPage, providers::ProvidersPage,
-        sub_merchant_detail::SubMerchantDetailPage, sub_merchants::SubMerchantsPage,
-        sub_providers::SubProvidersPage, transactions::TransactionsPage,
+        audit::AuditPage, change_password::ChangePasswordPage, login::LoginPage,
+        mobile_alipay::MobileAlipayPage, mobile_maidan::MobileMaidanPage,
+        mobile_provider_sync::MobileProviderSyncPage, not_found::NotFoundPage,
+        open_maidan::OpenMaidanPage, overview::OverviewPage, provider_detail::ProviderDetailPage,
+        providers::ProvidersPage, sub_merchant_detail::SubMerchantDetailPage,
+        sub_merchants::SubMerchantsPage, sub_providers::SubProvidersPage,
+        transactions::TransactionsPage,
     },
     state::session::provide_session,
 };
@@ -33,6 +34,7 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/providers") view=|| view! { <Shell><ProvidersPage/></Shell> }/>
                 <Route path=path!("/providers/:id") view=|| view! { <Shell><ProviderDetailPage/></Shell> }/>
                 <Route path=path!("/audit") view=|| view! { <Shell><AuditPage/></Shell> }/>
+                <Route path=path!("/account/password") view=|| view! { <Shell><ChangePasswordPage/></Shell> }/>
                 <Route path=path!("/sub-merchants") view=|| view! { <Shell><SubMerchantsPage/></Shell> }/>
                 <Route path=path!("/sub-merchants/:id") view=|| view! { <Shell><SubMerchantDetailPage/></Shell> }/>
                 <Route path=path!("/sub-providers") view=|| view! { <Shell><SubProvidersPage/></Shell> }/>

@@ -281,6 +281,14 @@ catalogue! {
     MobileAlipayCancelled => "已取消，本次不会授权。", "Cancelled: nothing was authorized.";
     ActionKeysReset => "重置认证密钥和签名公私钥", "Reset the authentication key and signing key pair";
     ActionAlipayAuthorized => "支付宝子商户授权", "Authorized Alipay";
+    ActionPasswordChanged => "修改密码", "Changed the password";
+    ChangePassword => "修改密码", "Change password";
+    ChangePasswordTitle => "修改密码", "Change password";
+    ChangePasswordSubtitle => "修改后，此账号在其他设备上的登录会立即退出，当前页面保持登录。", "Afterwards this account is signed out everywhere else at once; this page stays signed in.";
+    FieldCurrentPassword => "当前密码", "Current password";
+    FieldNewPassword => "新密码（12–128 个字符）", "New password (12–128 characters)";
+    FieldNewPasswordAgain => "再次输入新密码", "New password again";
+    PasswordChanged => "密码已修改，其他设备上的登录已退出。", "Password changed. Other devices have been signed out.";
     HistoryTitle => "变更记录", "Change history";
     HistoryEmpty => "还没有变更记录。", "No changes yet.";
     ActionChannelMaidan => "切换渠道为微信买单", "Switched channel to WeChat Maidan";

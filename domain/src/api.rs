@@ -12,6 +12,16 @@ pub struct LoginRequest {
     pub password: String,
 }
 
+/// `PUT /session/password`: 修改密码. The new password is typed twice in the page; only the
+/// first travels.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct PasswordChange {
+    pub current_password: String,
+    /// 12–128 characters.
+    pub new_password: String,
+}
+
 /// What a console account is to Cloud Pay.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]

@@ -19,6 +19,15 @@ pub enum FieldError {
     /// Too long.
     #[error("at most {max} characters")]
     TooLong { max: usize },
+    /// Too short.
+    #[error("at least {min} characters")]
+    TooShort { min: usize },
+    /// Not the account's current password.
+    #[error("wrong current password")]
+    WrongPassword,
+    /// The second entry differs from the first.
+    #[error("entries differ")]
+    Mismatch,
     /// A WeChat Pay merchant ID that WeChat does not know.
     #[error("unknown merchant ID")]
     UnknownMerchant,
@@ -100,6 +109,12 @@ impl FieldError {
                 format!("最多 {max} 个字符，请删减后重新输入。")
             }
             (FieldError::TooLong { max }, Lang::En) => format!("Use at most {max} characters."),
+            (FieldError::TooShort { min }, Lang::Zh) => format!("至少需要 {min} 个字符，请再长一些。"),
+            (FieldError::TooShort { min }, Lang::En) => format!("Use at least {min} characters."),
+            (FieldError::WrongPassword, Lang::Zh) => "当前密码不正确，请重新输入。".into(),
+            (FieldError::WrongPassword, Lang::En) => "The current password is wrong; enter it again.".into(),
+            (FieldError::Mismatch, Lang::Zh) => "两次输入的新密码不一致，请重新输入。".into(),
+            (FieldError::Mismatch, Lang::En) => "The two new passwords differ; enter them again.".into(),
             (FieldError::UnknownMerchant, Lang::Zh) => "微信支付查不到这个商户号，请核对后重新输入。".into(),
             (FieldError::UnknownMerchant, Lang::En) => "WeChat Pay does not know this merchant ID. Check it and enter it again.".into(),
             (FieldError::MobileMismatch, Lang::Zh) => "手机号与该商户号登记的联系人手机号不一致，请填写登记时的手机号。".into(),
@@ -223,6 +238,36 @@ pub fn login_password(value: &str) -> Result<&str, FieldError> {
         Err(FieldError::TooLong { max: MAX })
     } else {
         Ok(value)
+    }
+}
+
+/// The shortest and longest password an account may be given.
+pub const PASSWORD_MIN: usize = 12;
+pub const PASSWORD_MAX: usize = 128;
+
+/// A new password for an account (修改密码, `accounts add` and `set-password`): 12–128
+/// characters.
+pub fn new_password(value: &str) -> Result<&str, FieldError> {
+    let length = value.chars().count();
+    if value.is_empty() {
+        Err(FieldError::Required)
+    } else if length < PASSWORD_MIN {
+        Err(FieldError::TooShort { min: PASSWORD_MIN })
+    } else if length > PASSWORD_MAX {
+        Err(FieldError::TooLong { max: PASSWORD_MAX })
+    } else {
+        Ok(value)
+    }
+}
+
+/// The new password typed a second time.
+pub fn same_password<'a>(first: &str, second: &'a str) -> Result<&'a str, FieldError> {
+    if second.is_empty() {
+        Err(FieldError::Required)
+    } else if first == second {
+        Ok(second)
+    } else {
+        Err(FieldError::Mismatch)
     }
 }
 
@@ -534,6 +579,29 @@ mod tests {
     #[test]
     fn passwords_are_required_and_bounded() {
         assert_eq!(login_password(""), Err(FieldError::Required));
+        assert_eq!(new_password(""), Err(FieldError::Required));
+        assert_eq!(
+            new_password("eleven-char"),
+            Err(FieldError::TooShort { min: 12 })
+        );
+        assert!(new_password("twelve-chars").is_ok());
+        assert!(
+            new_password("十二个汉字的密码也可以用的").is_ok(),
+            "counted in characters"
+        );
+        assert_eq!(
+            new_password(&"x".repeat(129)),
+            Err(FieldError::TooLong { max: 128 })
+        );
+        assert_eq!(
+            same_password("a-new-password", ""),
+            Err(FieldError::Required)
+        );
+        assert_eq!(
+            same_password("a-new-password", "a-new-passwort"),
+            Err(FieldError::Mismatch)
+        );
+        assert!(same_password("a-new-password", "a-new-password").is_ok());
         assert!(login_password("sandbox-demo").is_ok());
         assert_eq!(
             login_password(&"x".repeat(129)),

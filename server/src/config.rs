@@ -13,6 +13,11 @@ pub enum Command {
         #[arg(long, default_value = "127.0.0.1:8090")]
         addr: SocketAddr,
     },
+    /// Manage console accounts in the database (`DATABASE_URL`).
+    Accounts {
+        #[command(subcommand)]
+        action: crate::accounts::AccountsCommand,
+    },
 }
 
 /// The settings production mode cannot start without, checked.

@@ -8,6 +8,7 @@
 //! Cross-cutting behaviour (request ids, error envelopes, CSRF, security headers) lives in
 //! [`middleware`].
 
+pub mod accounts;
 pub mod auth;
 pub mod clock;
 pub mod config;

@@ -28,13 +28,32 @@ async fn main() -> anyhow::Result<()> {
         .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stdout()))
         .init();
     let config = Config::parse();
-    match config.command {
-        Some(Command::SandboxUpstream { addr }) => sandbox_upstream(&config, addr).await,
+    match &config.command {
+        Some(Command::SandboxUpstream { addr }) => sandbox_upstream(&config, *addr).await,
+        Some(Command::Accounts { action }) => accounts(&config, action.clone()).await,
         None if config.sandbox => console(&config, None).await,
         None => match config.production() {
             Ok(production) => console(&config, Some(production)).await,
             Err(missing) => refuse(&missing),
         },
+    }
+}
+
+/// `cloud-pay-console accounts …`: one line on failure, exit status 2 for bad input, 1 else.
+async fn accounts(
+    config: &Config,
+    action: server::accounts::AccountsCommand,
+) -> anyhow::Result<()> {
+    let store = store::connect(&config.database_url)
+        .await
+        .with_context(|| format!("opening the database {}", config.database_url))?;
+    let mut out = std::io::stdout();
+    match server::accounts::run(store.as_ref(), action, SystemClock.now_ms(), &mut out).await {
+        Ok(()) => Ok(()),
+        Err(error) => {
+            eprintln!("cloud-pay-console accounts: {error}");
+            std::process::exit(error.exit_status())
+        }
     }
 }
 

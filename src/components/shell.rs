@@ -93,6 +93,9 @@ fn TopBar() -> impl IntoView {
                 </span>
             </div>
             <LanguageSwitch/>
+            <A href="/account/password" attr:class="btn btn-ghost" attr:data-testid="change-password-link">
+                {tr(Key::ChangePassword)}
+            </A>
             <button
                 type="button"
                 class="btn btn-ghost"

@@ -22,6 +22,7 @@ pub fn action_key(action: &str) -> Option<Key> {
         "sub_merchant.alipay.authorized" => Some(Key::ActionAlipayAuthorized),
         "sub_provider.created" => Some(Key::ActionSubProviderCreated),
         "sub_provider.updated" => Some(Key::ActionSubProviderUpdated),
+        "account.password.changed" => Some(Key::ActionPasswordChanged),
         _ => None,
     }
 }

@@ -1,6 +1,7 @@
 //! One module per screen.
 
 pub mod audit;
+pub mod change_password;
 pub mod login;
 pub mod mobile_alipay;
 pub mod mobile_maidan;

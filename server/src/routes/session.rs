@@ -7,7 +7,7 @@ use axum::{
 };
 use domain::{
     ErrorCode,
-    api::{LoginRequest, SessionInfo},
+    api::{LoginRequest, PasswordChange, SessionInfo},
     error::ErrorReason,
     rules::{self, AccountId},
 };
@@ -18,11 +18,13 @@ use crate::{
     auth::{self, CurrentSession},
     clock::rfc3339,
     error::{ApiJson, FieldErrors},
-    store::NewSession,
+    store::{NewAuditEvent, NewSession},
 };
 
 pub fn router() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new().routes(routes!(login, current, logout))
+    OpenApiRouter::new()
+        .routes(routes!(login, current, logout))
+        .routes(routes!(change_password))
 }
 
 /// A hash verified for unknown accounts, so that their answer takes as long as a wrong
@@ -64,17 +66,8 @@ async fn login(
 
     let settings = &state.settings;
     let now = state.clock.now_ms();
-    let window_ms = i64::try_from(settings.login_window.as_millis()).unwrap_or(i64::MAX);
-    let locked = |failures: &[i64]| -> Option<AppError> {
-        let max = settings.login_max_failures;
-        (failures.len() >= max).then(|| {
-            let unlocks_at = failures[failures.len() - max] + window_ms;
-            let wait_s = u64::try_from((unlocks_at - now + 999) / 1000).unwrap_or(1);
-            AppError::new(ErrorCode::RateLimited)
-                .with_reason(ErrorReason::TooManyLoginAttempts)
-                .with_retry_after(wait_s)
-        })
-    };
+    let window_ms = window_ms(settings);
+    let locked = |failures: &[i64]| lock(settings, failures, now);
 
     let failures = state
         .store
@@ -135,6 +128,93 @@ async fn login(
         ApiJson(body),
     )
         .into_response())
+}
+
+fn window_ms(settings: &crate::Settings) -> i64 {
+    i64::try_from(settings.login_window.as_millis()).unwrap_or(i64::MAX)
+}
+
+/// `RateLimited` with the wait when the account has had too many wrong passwords lately.
+fn lock(settings: &crate::Settings, failures: &[i64], now: i64) -> Option<AppError> {
+    let max = settings.login_max_failures;
+    (failures.len() >= max).then(|| {
+        let unlocks_at = failures[failures.len() - max] + window_ms(settings);
+        let wait_s = u64::try_from((unlocks_at - now + 999) / 1000).unwrap_or(1);
+        AppError::new(ErrorCode::RateLimited)
+            .with_reason(ErrorReason::TooManyLoginAttempts)
+            .with_retry_after(wait_s)
+    })
+}
+
+/// 修改密码: the current password and a new one (12–128 characters). The account's other
+/// sessions end at once; this one stays. A wrong current password counts as a wrong login.
+#[utoipa::path(put, path = "/session/password", tag = "session", request_body = PasswordChange,
+    responses(
+        (status = 204),
+        (status = 401, body = domain::ErrorEnvelope),
+        (status = 422, body = domain::ErrorEnvelope),
+        (status = 429, body = domain::ErrorEnvelope),
+    ))]
+async fn change_password(
+    State(state): State<AppState>,
+    session: CurrentSession,
+    ApiJson(request): ApiJson<PasswordChange>,
+) -> Result<StatusCode, AppError> {
+    let mut errors = FieldErrors::default();
+    errors.check(
+        "current_password",
+        rules::login_password(&request.current_password),
+    );
+    errors.check("new_password", rules::new_password(&request.new_password));
+    errors.finish()?;
+
+    let settings = &state.settings;
+    let now = state.clock.now_ms();
+    let id = session.account.id.to_string();
+    let failures = state
+        .store
+        .login_failures_since(&id, now - window_ms(settings))
+        .await?;
+    if let Some(error) = lock(settings, &failures, now) {
+        return Err(error);
+    }
+    let (_, stored) = state
+        .store
+        .account_credentials(&id)
+        .await?
+        .ok_or_else(|| AppError::new(ErrorCode::Unauthenticated))?;
+    let current = request.current_password;
+    let verified = tokio::task::spawn_blocking(move || auth::verify_password(&current, &stored))
+        .await
+        .map_err(AppError::internal)?;
+    if !verified {
+        state
+            .store
+            .record_login_failure(&id, now, now - window_ms(settings))
+            .await?;
+        let mut failures = failures;
+        failures.push(now);
+        return Err(lock(settings, &failures, now).unwrap_or_else(|| {
+            AppError::field("current_password", domain::FieldError::WrongPassword)
+        }));
+    }
+    let new = request.new_password;
+    let hash = tokio::task::spawn_blocking(move || auth::hash_password(&new))
+        .await
+        .map_err(AppError::internal)??;
+    let audit = NewAuditEvent {
+        account_id: id.clone(),
+        actor: id.clone(),
+        action: crate::accounts::PASSWORD_CHANGED.to_owned(),
+        target: format!("account/{id}"),
+        fields: vec!["password".to_owned()],
+        at_ms: now,
+    };
+    state
+        .store
+        .set_password(&id, &hash, Some(&session.token_hash), &audit)
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
 }
 
 /// The signed-in account; `401 Unauthenticated` when there is none.

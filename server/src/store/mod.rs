@@ -35,6 +35,23 @@ pub struct NewAccount {
     pub password_hash: String,
 }
 
+/// An account as `accounts list` shows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AccountListing {
+    pub account: Account,
+    pub created_at_ms: i64,
+    pub disabled_at_ms: Option<i64>,
+}
+
+/// What changing an account's password or status did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AccountChange {
+    /// Done; this many other sessions of the account were ended.
+    Done { sessions_ended: u64 },
+    /// No such account.
+    NoAccount,
+}
+
 /// A session to store: only the token's hash is kept.
 #[derive(Debug, Clone)]
 pub struct NewSession {
@@ -295,6 +312,19 @@ pub trait Store: Send + Sync + 'static {
     async fn insert_account_if_missing(&self, account: &NewAccount) -> Result<bool>;
     /// The account and its password hash.
     async fn account_credentials(&self, id: &str) -> Result<Option<(Account, String)>>;
+    /// Every account, disabled ones included, by ID.
+    async fn list_accounts(&self) -> Result<Vec<AccountListing>>;
+    /// Sets an account's password hash, ends its sessions except `keep` (the session that
+    /// changed it, if any) and records the audit event, in one transaction.
+    async fn set_password(
+        &self,
+        id: &str,
+        password_hash: &str,
+        keep: Option<&str>,
+        audit: &NewAuditEvent,
+    ) -> Result<AccountChange>;
+    /// Disables an account and ends all its sessions, in one transaction.
+    async fn disable_account(&self, id: &str, now_ms: i64) -> Result<AccountChange>;
 
     async fn create_session(&self, session: &NewSession) -> Result<()>;
     /// The live session's account and expiry; expired sessions are not returned.

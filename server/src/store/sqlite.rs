@@ -19,10 +19,10 @@ use sqlx::{
 };
 
 use super::{
-    Checkpoint, JobRecord, NewAccount, NewAuditEvent, NewSession, OAuthState, PhoneSignIn,
-    PhoneSignInOutcome, ProviderRow, ProviderSection, Result, Store, StoreError, StoredKeys,
-    SubMerchantCredentials, SubMerchantFilter, SyncPage, TicketKind, TicketRecord,
-    TransactionFilter, Viewer,
+    AccountChange, AccountListing, Checkpoint, JobRecord, NewAccount, NewAuditEvent, NewSession,
+    OAuthState, PhoneSignIn, PhoneSignInOutcome, ProviderRow, ProviderSection, Result, Store,
+    StoreError, StoredKeys, SubMerchantCredentials, SubMerchantFilter, SyncPage, TicketKind,
+    TicketRecord, TransactionFilter, Viewer,
     count_cache::{CountCache, CountKey},
     role_from_str, role_to_str,
 };
@@ -93,12 +93,81 @@ impl Store for SqliteStore {
     }
 
     async fn account_credentials(&self, id: &str) -> Result<Option<(Account, String)>> {
-        let row = sqlx::query("SELECT id, name, role, password_hash FROM accounts WHERE id = ?")
-            .bind(id)
-            .fetch_optional(&self.pool)
-            .await?;
+        let row = sqlx::query(
+            "SELECT id, name, role, password_hash FROM accounts
+             WHERE id = ? AND disabled_at IS NULL",
+        )
+        .bind(id)
+        .fetch_optional(&self.pool)
+        .await?;
         row.map(|row| Ok((account_from_row(&row)?, row.try_get("password_hash")?)))
             .transpose()
+    }
+
+    async fn list_accounts(&self) -> Result<Vec<AccountListing>> {
+        let rows =
+            sqlx::query("SELECT id, name, role, created_at, disabled_at FROM accounts ORDER BY id")
+                .fetch_all(&self.pool)
+                .await?;
+        rows.iter()
+            .map(|row| {
+                Ok(AccountListing {
+                    account: account_from_row(row)?,
+                    created_at_ms: row.try_get("created_at")?,
+                    disabled_at_ms: row.try_get("disabled_at")?,
+                })
+            })
+            .collect()
+    }
+
+    async fn set_password(
+        &self,
+        id: &str,
+        password_hash: &str,
+        keep: Option<&str>,
+        audit: &NewAuditEvent,
+    ) -> Result<AccountChange> {
+        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        let updated = sqlx::query("UPDATE accounts SET password_hash = ? WHERE id = ?")
+            .bind(password_hash)
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+        if updated.rows_affected() == 0 {
+            return Ok(AccountChange::NoAccount);
+        }
+        let ended =
+            sqlx::query("DELETE FROM sessions WHERE account_id = ? AND token_hash IS NOT ?")
+                .bind(id)
+                .bind(keep)
+                .execute(&mut *tx)
+                .await?;
+        insert_audit(&mut tx, audit).await?;
+        tx.commit().await?;
+        Ok(AccountChange::Done {
+            sessions_ended: ended.rows_affected(),
+        })
+    }
+
+    async fn disable_account(&self, id: &str, now_ms: i64) -> Result<AccountChange> {
+        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        let updated =
+            sqlx::query("UPDATE accounts SET disabled_at = COALESCE(disabled_at, ?) WHERE id = ?")
+                .bind(now_ms)
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
+        if updated.rows_affected() == 0 {
+            return Ok(AccountChange::NoAccount);
+        }
+        let ended = sqlx::query("DELETE FROM sessions WHERE account_id = ?")
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(AccountChange::Done {
+            sessions_ended: ended.rows_affected(),
+        })
     }
 
     async fn create_session(&self, s: &NewSession) -> Result<()> {
@@ -125,7 +194,7 @@ impl Store for SqliteStore {
         let row = sqlx::query(
             "SELECT a.id, a.name, a.role, s.expires_at
              FROM sessions s JOIN accounts a ON a.id = s.account_id
-             WHERE s.token_hash = ? AND s.expires_at > ?",
+             WHERE s.token_hash = ? AND s.expires_at > ? AND a.disabled_at IS NULL",
         )
         .bind(token_hash)
         .bind(now_ms)
