@@ -727,6 +727,14 @@ impl WechatChannel {
             .into_iter()
             .find(|c| c.as_str() == value)
     }
+
+    /// The channel as a person reads it (官方直连 / 微信买单).
+    pub const fn label(self, lang: crate::Lang) -> &'static str {
+        match self {
+            WechatChannel::OfficialDirect => lang.pick("官方直连", "Official direct"),
+            WechatChannel::WechatMaidan => lang.pick("微信买单", "WeChat Maidan"),
+        }
+    }
 }
 
 /// Filters of `GET /sub-merchants`.

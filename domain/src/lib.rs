@@ -6,6 +6,7 @@
 //!   and authoritatively by the server.
 //! - [`api`]: request and response types of the JSON API.
 //! - [`lang`]: the two UI languages.
+//! - [`navigation`]: where a browser may be sent after signing in.
 //! - [`demo`]: the sandbox's demo accounts.
 //! - [`poll`]: the schedule for polling long-running work.
 //! - [`provider_config`]: a provider's WeChat Pay, Alipay and basic info, and their forms.
@@ -17,6 +18,7 @@ pub mod api;
 pub mod demo;
 pub mod error;
 pub mod lang;
+pub mod navigation;
 pub mod poll;
 pub mod provider_config;
 pub mod qr;

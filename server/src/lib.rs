@@ -120,5 +120,8 @@ pub fn app(state: AppState) -> Router {
             middleware::reject_cross_origin,
         ))
         .layer(axum::middleware::from_fn(middleware::request_context))
-        .layer(axum::middleware::from_fn(middleware::add_security_headers))
+        .layer(axum::middleware::from_fn_with_state(
+            state,
+            middleware::add_security_headers,
+        ))
 }

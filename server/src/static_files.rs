@@ -14,6 +14,7 @@ use axum::{
     response::{IntoResponse, Redirect, Response},
     routing::get_service,
 };
+use tower::ServiceExt;
 use tower_http::services::{ServeDir, ServeFile};
 
 use crate::{AppState, auth::CurrentSession};
@@ -34,10 +35,26 @@ pub fn router(state: &AppState) -> Router {
             .filter(|p| p.exists())
             .unwrap_or_else(|| console.clone())
     };
+    let console_page = page(&console);
+    let missing = move |request: Request| {
+        let console_page = console_page.clone();
+        async move {
+            // Only a page navigation falls back to the console's page; a missing file is 404.
+            if is_page_navigation(&request) {
+                get_service(console_page)
+                    .with_state(())
+                    .oneshot(request)
+                    .await
+                    .into_response()
+            } else {
+                axum::http::StatusCode::NOT_FOUND.into_response()
+            }
+        }
+    };
     let files = ServeDir::new(dist)
         .precompressed_br()
         .precompressed_gzip()
-        .fallback(get_service(page(&console)).with_state(()));
+        .fallback(axum::handler::HandlerWithoutStateExt::into_service(missing));
     Router::new()
         .route_service("/login", page(&entry("login")))
         .route_service("/m/{*rest}", page(&entry("phone")))
@@ -51,7 +68,7 @@ pub fn router(state: &AppState) -> Router {
 
 /// The login page that comes back to `path_and_query` afterwards.
 pub fn login_url(path_and_query: &str) -> String {
-    if path_and_query.is_empty() || path_and_query == "/" {
+    if domain::navigation::safe_next(path_and_query).is_none_or(|p| p == "/") {
         "/login".to_owned()
     } else {
         let mut next = String::new();
@@ -118,11 +135,37 @@ async fn cache_control(request: Request, next: Next) -> Response {
     response
 }
 
-/// True for names with a content hash, such as `console-0123456789abcdef_bg.wasm`.
+/// Whether a request for a path that names no file is a page the browser navigates to (then
+/// the console's page answers): its last segment has no file extension, and the browser does not
+/// say it wants a script, a style, an image or data.
+fn is_page_navigation(request: &Request) -> bool {
+    let path = request.uri().path();
+    let named_file = path
+        .rsplit('/')
+        .next()
+        .is_some_and(|name| name.contains('.'));
+    let destination = request
+        .headers()
+        .get("sec-fetch-dest")
+        .and_then(|v| v.to_str().ok());
+    !named_file
+        && destination.is_none_or(|d| matches!(d, "document" | "iframe" | "empty"))
+        && !path.starts_with("/api/")
+}
+
+/// True for names trunk gave a content hash, such as `console-0123456789abcdef_bg.wasm`: the
+/// part after the last `-`, up to the first `.` or `_`, is a 64-bit hash in hex, written without
+/// leading zeros (so 1 to 16 digits).
 pub fn is_hashed_asset(path: &str) -> bool {
     let name = path.rsplit('/').next().unwrap_or_default();
-    name.split(['-', '.', '_'])
-        .any(|part| part.len() >= 16 && part.bytes().all(|b| b.is_ascii_hexdigit()))
+    let Some((_, tail)) = name.rsplit_once('-') else {
+        return false;
+    };
+    let Some(end) = tail.find(['.', '_']) else {
+        return false;
+    };
+    let hash = &tail[..end];
+    (1..=16).contains(&hash.len()) && hash.bytes().all(|b| b.is_ascii_hexdigit())
 }
 
 #[cfg(test)]
@@ -133,7 +176,11 @@ mod tests {
     fn hashed_names_are_recognised() {
         assert!(is_hashed_asset("/console-0d5c1e7a9b2f4c31_bg.wasm"));
         assert!(is_hashed_asset("/main-0d5c1e7a9b2f4c31.css"));
+        // A hash with a leading zero is written with 15 digits.
+        assert!(is_hashed_asset("/console-d5c1e7a9b2f4c31_bg.wasm"));
+        assert!(is_hashed_asset("/login/login-c545658d268f05f.js"));
         assert!(!is_hashed_asset("/index.html"));
+        assert!(!is_hashed_asset("/alipay-app-key.pem"));
         assert!(!is_hashed_asset("/providers"));
         assert!(!is_hashed_asset("/favicon.svg"));
     }

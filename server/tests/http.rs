@@ -12,7 +12,7 @@ use axum::{
 use common::TestApp;
 use serde_json::json;
 
-const CSP: &str = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; frame-ancestors 'none'";
+const CSP: &str = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
 
 fn assert_security_headers(response: &common::TestResponse, what: &str) {
     assert_eq!(
@@ -31,7 +31,92 @@ fn assert_security_headers(response: &common::TestResponse, what: &str) {
         "{what}"
     );
     assert_eq!(response.header("x-frame-options"), Some("DENY"), "{what}");
+    assert_eq!(
+        response.header("cross-origin-opener-policy"),
+        Some("same-origin"),
+        "{what}"
+    );
     assert!(response.header("x-request-id").is_some(), "{what}");
+}
+
+#[tokio::test]
+async fn hsts_is_sent_only_when_the_console_is_served_over_https() {
+    let plain = TestApp::new().await;
+    for path in ["/api/v1/health", "/login"] {
+        assert_eq!(
+            plain
+                .get(path, None)
+                .await
+                .header("strict-transport-security"),
+            None
+        );
+    }
+    let https = TestApp::with_settings(server::Settings {
+        public_origin: Some("https://console.example.com".into()),
+        ..server::Settings::default()
+    })
+    .await;
+    for path in ["/api/v1/health", "/login", "/api/v1/nothing-here"] {
+        assert_eq!(
+            https
+                .get(path, None)
+                .await
+                .header("strict-transport-security"),
+            Some("max-age=63072000; includeSubDomains"),
+            "{path}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_missing_asset_is_404_and_only_page_navigations_get_a_page() {
+    let app = TestApp::new().await;
+    let cookie = app.login_as("100000000001").await;
+    for path in [
+        "/console-0123456789abcdef_bg.wasm",
+        "/console-123456789abcdef.js",
+        "/favicon.ico",
+        "/login/login-0000.js",
+    ] {
+        for cookie in [None, Some(cookie.as_str())] {
+            let missing = app.get(path, cookie).await;
+            assert_eq!(missing.status, StatusCode::NOT_FOUND, "{path}");
+            assert!(!missing.text().contains("<title>"), "{path}");
+        }
+    }
+    // A script asking for a page-like path gets no HTML either.
+    let request = Request::get("/providers")
+        .header("cookie", &cookie)
+        .header("sec-fetch-dest", "script")
+        .body(Body::empty())
+        .unwrap();
+    assert_eq!(app.send(request).await.status, StatusCode::NOT_FOUND);
+    let request = Request::get("/providers")
+        .header("cookie", &cookie)
+        .header("sec-fetch-dest", "document")
+        .body(Body::empty())
+        .unwrap();
+    assert_eq!(app.send(request).await.status, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn the_login_redirect_never_points_off_site() {
+    let app = TestApp::new().await;
+    for path in ["//evil.example", "//evil.example/x", "/%09/evil.example"] {
+        let response = app.get(path, None).await;
+        if response.status == StatusCode::SEE_OTHER {
+            let location = response.header("location").unwrap();
+            assert!(
+                location == "/login"
+                    || location.starts_with("/login?next=%2F")
+                        && !location.starts_with("/login?next=%2F%2F"),
+                "{path} -> {location}"
+            );
+        }
+    }
+    let response = app.get("//evil.example/x", None).await;
+    assert_eq!(response.status, StatusCode::SEE_OTHER, "{}", response.text());
+    assert_eq!(response.header("location"), Some("/login"));
 }
 
 #[tokio::test]

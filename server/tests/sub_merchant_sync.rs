@@ -298,7 +298,23 @@ async fn the_filtered_list_exports_as_csv_with_a_bom() {
     let lines: Vec<&str> = text.lines().collect();
     assert!(lines[0].contains("子商户名称"));
     assert_eq!(lines.len(), 1 + 900, "header and every row across pages");
-    assert!(lines[1].contains(",1601000000,苏州园区买单服务商,1900000102,official_direct,"));
+    assert!(
+        lines[1].contains(",1601000000,苏州园区买单服务商,1900000102,官方直连,"),
+        "{}",
+        lines[1]
+    );
+    assert!(lines[1].ends_with(",否") || lines[1].ends_with(",是"));
+    // In English: the header and the words, no Chinese but the names.
+    let request = axum::http::Request::get("/api/v1/sub-merchants.csv?provider_id=1900000102")
+        .header("cookie", &cookie)
+        .header("accept-language", "en-US,en;q=0.9")
+        .body(axum::body::Body::empty())
+        .unwrap();
+    let english = app.send(request).await.text();
+    let lines: Vec<&str> = english.lines().collect();
+    assert!(lines[0].starts_with("\u{feff}Sub-merchant,WeChat Pay merchant ID,"));
+    assert!(lines[1].contains(",Official direct,"), "{}", lines[1]);
+    assert!(lines[1].ends_with(",no") || lines[1].ends_with(",yes"));
     let other = app.login_as("100000000004").await;
     let theirs = app.get("/api/v1/sub-merchants.csv", Some(&other)).await;
     assert_eq!(

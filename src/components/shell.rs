@@ -15,7 +15,8 @@ use crate::{
 
 /// The login URL that returns to `path` afterwards.
 pub fn login_url(path: &str) -> String {
-    if path.is_empty() || path == "/" || path.starts_with("/login") {
+    let safe = domain::navigation::safe_next(path);
+    if safe.is_none_or(|p| p == "/" || p.starts_with("/login")) {
         "/login".to_owned()
     } else {
         format!(

@@ -19,7 +19,7 @@ use crate::{
 
 /// Where to go after signing in: the `next` query if it is a path of this site.
 fn safe_next(next: Option<String>) -> String {
-    next.filter(|n| n.starts_with('/') && !n.starts_with("//"))
+    next.filter(|n| domain::navigation::safe_next(n).is_some())
         .unwrap_or_else(|| "/".to_owned())
 }
 

@@ -382,9 +382,10 @@ fn sub_merchant_filter(
     Ok((channel, paging))
 }
 
-/// One CSV cell: quoted when needed, and never read as a formula by a spreadsheet.
+/// One CSV cell: quoted when needed, and never read as a formula by a spreadsheet (a cell that
+/// starts with `=`, `+`, `-`, `@`, a tab or a carriage return gets a leading `'`).
 fn csv_cell(value: &str) -> String {
-    let value = if value.starts_with(['=', '+', '-', '@']) {
+    let value = if value.starts_with(['=', '+', '-', '@', '\t', '\r']) {
         format!("'{value}")
     } else {
         value.to_owned()
@@ -404,13 +405,25 @@ async fn export_sub_merchants(
     State(state): State<AppState>,
     session: CurrentSession,
     Query(query): Query<SubMerchantQuery>,
+    axum::Extension(lang): axum::Extension<domain::Lang>,
 ) -> Result<Response, AppError> {
     let (channel, paging) = sub_merchant_filter(&query)?;
     let account = session.account.id.to_string();
     let assigned = (session.account.role == AccountRole::SubProvider).then(|| account.clone());
     let provider = query.provider_id.clone().filter(|p| !p.is_empty());
     let search = paging.search().map(str::to_owned);
-    let header = "\u{feff}子商户名称,微信支付商户号,服务商,服务商ID,微信支付渠道,已开通微信买单,子服务商账号,密钥已设置\n";
+    // The header and the words in the requester's language (Accept-Language).
+    let header = lang.pick(
+        "\u{feff}子商户名称,微信支付商户号,服务商,服务商ID,微信支付渠道,已开通微信买单,子服务商账号,密钥已设置\n",
+        "\u{feff}Sub-merchant,WeChat Pay merchant ID,Provider,Provider ID,WeChat Pay channel,WeChat Maidan opened,Sub-provider account,Keys set\n",
+    );
+    let yes_no = move |value: bool| {
+        if value {
+            lang.pick("是", "yes")
+        } else {
+            lang.pick("否", "no")
+        }
+    };
     let pages = futures_util::stream::unfold(Some(1_u32), move |next| {
         let (state, account, provider, search, assigned) = (
             state.clone(),
@@ -443,10 +456,10 @@ async fn export_sub_merchants(
                     csv_cell(&m.merchant_id),
                     csv_cell(&m.provider_name),
                     csv_cell(&m.provider_id),
-                    m.channel.as_str().to_owned(),
-                    m.maidan_opened.to_string(),
+                    m.channel.label(lang).to_owned(),
+                    yes_no(m.maidan_opened).to_owned(),
                     csv_cell(m.sub_provider_account_id.as_deref().unwrap_or_default()),
-                    m.keys_set.to_string(),
+                    yes_no(m.keys_set).to_owned(),
                 ];
                 chunk.push_str(&row.join(","));
                 chunk.push('\n');
@@ -504,4 +517,22 @@ async fn list_sub_merchants(
         page,
         page_size,
     }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::csv_cell;
+
+    #[test]
+    fn cells_a_spreadsheet_would_run_are_neutralised_and_quoted_cells_escaped() {
+        for formula in ["=1+1", "+1", "-1", "@SUM(A1)", "\tx", "\rx"] {
+            assert!(
+                csv_cell(formula).trim_start_matches('"').starts_with('\''),
+                "{formula:?}"
+            );
+        }
+        assert_eq!(csv_cell("杭州·小林面馆"), "杭州·小林面馆");
+        assert_eq!(csv_cell("a,\"b\""), "\"a,\"\"b\"\"\"");
+        assert_eq!(csv_cell("=x,y"), "\"'=x,y\"");
+    }
 }
