@@ -161,6 +161,10 @@ pub enum ErrorReason {
     OtherPhone,
     /// WeChat or Alipay refused the sign-in code, or could not be reached.
     PhoneSignInRefused,
+    /// Too many requests from this address in a minute.
+    TooManyRequests,
+    /// Too many sign-ins are being checked at once.
+    SignInBusy,
 }
 
 impl ErrorReason {
@@ -200,6 +204,14 @@ impl ErrorReason {
             ErrorReason::OtherPhone => lang.pick(
                 "该二维码已在另一部手机上授权，请在那部手机上确认，或在控制台重新生成二维码。",
                 "Another phone has signed in for this QR code. Confirm on that phone, or generate a new code in the console.",
+            ),
+            ErrorReason::TooManyRequests => lang.pick(
+                "请求过于频繁，请稍后再试。",
+                "Too many requests from this address.",
+            ),
+            ErrorReason::SignInBusy => lang.pick(
+                "登录请求较多，请稍后再试。",
+                "Many sign-ins are being checked right now.",
             ),
             ErrorReason::PhoneSignInRefused => lang.pick(
                 "授权登录未成功，请重新授权。",

@@ -5,8 +5,8 @@
 //! session.
 
 use argon2::{
-    Argon2, PasswordHash, PasswordHasher, PasswordVerifier,
-    password_hash::{SaltString, rand_core::OsRng},
+    Algorithm, Argon2, Block, Params, PasswordHash, Version,
+    password_hash::{Output, ParamsString, SaltString, rand_core::OsRng},
 };
 use axum::{
     extract::FromRequestParts,
@@ -34,22 +34,166 @@ pub fn sha256_hex(value: &str) -> String {
     hex(&Sha256::digest(value.as_bytes()))
 }
 
-/// An argon2id hash in PHC format. CPU-heavy: call from `spawn_blocking`.
-pub fn hash_password(password: &str) -> Result<String, AppError> {
-    let salt = SaltString::generate(&mut OsRng);
-    Argon2::default()
-        .hash_password(password.as_bytes(), &salt)
-        .map(|h| h.to_string())
-        .map_err(AppError::internal)
+thread_local! {
+    /// Argon2's working memory (19 MiB with the default parameters), kept by the thread that
+    /// hashes and used again for its next hash: a fresh buffer per hash is not reliably given
+    /// back to the system by the allocator, and a server's memory would grow with every sign-in.
+    static ARGON2_MEMORY: std::cell::RefCell<Vec<Block>> = const { std::cell::RefCell::new(Vec::new()) };
 }
 
-/// Checks a password against a stored hash. CPU-heavy: call from `spawn_blocking`.
-pub fn verify_password(password: &str, stored: &str) -> bool {
-    PasswordHash::new(stored).is_ok_and(|hash| {
-        Argon2::default()
-            .verify_password(password.as_bytes(), &hash)
-            .is_ok()
+/// Argon2 of `password` and `salt` into `out`, in this thread's reusable working memory.
+fn argon2_into(
+    argon2: &Argon2<'_>,
+    blocks: usize,
+    password: &[u8],
+    salt: &[u8],
+    out: &mut [u8],
+) -> Result<(), argon2::Error> {
+    ARGON2_MEMORY.with(|memory| {
+        let mut memory = memory.borrow_mut();
+        if memory.len() < blocks {
+            memory.resize(blocks, Block::default());
+        }
+        argon2.hash_password_into_with_memory(password, salt, out, &mut memory[..blocks])
     })
+}
+
+/// An argon2id hash in PHC format (default parameters). CPU-heavy: call on a hashing thread
+/// ([`hash_password_bounded`]) or `spawn_blocking`.
+pub fn hash_password(password: &str) -> Result<String, AppError> {
+    let salt = SaltString::generate(&mut OsRng);
+    let params = Params::default();
+    let argon2 = Argon2::new(Algorithm::Argon2id, Version::V0x13, params.clone());
+    let mut salt_bytes = [0_u8; 64];
+    let salt_bytes = salt
+        .as_salt()
+        .decode_b64(&mut salt_bytes)
+        .map_err(AppError::internal)?;
+    let mut out = [0_u8; Params::DEFAULT_OUTPUT_LEN];
+    argon2_into(
+        &argon2,
+        params.block_count(),
+        password.as_bytes(),
+        salt_bytes,
+        &mut out,
+    )
+    .map_err(AppError::internal)?;
+    let hash = PasswordHash {
+        algorithm: Algorithm::Argon2id.ident(),
+        version: Some(Version::V0x13.into()),
+        params: ParamsString::try_from(&params).map_err(AppError::internal)?,
+        salt: Some(salt.as_salt()),
+        hash: Some(Output::new(&out).map_err(AppError::internal)?),
+    };
+    Ok(hash.to_string())
+}
+
+/// Checks a password against a stored PHC hash, in constant time. CPU-heavy: call on a
+/// hashing thread ([`verify_password_bounded`]) or `spawn_blocking`.
+pub fn verify_password(password: &str, stored: &str) -> bool {
+    let Ok(hash) = PasswordHash::new(stored) else {
+        return false;
+    };
+    let (Some(expected), Some(salt)) = (hash.hash, hash.salt) else {
+        return false;
+    };
+    let (Ok(algorithm), Ok(params)) =
+        (Algorithm::try_from(hash.algorithm), Params::try_from(&hash))
+    else {
+        return false;
+    };
+    let version = match hash.version.map(Version::try_from).transpose() {
+        Ok(version) => version.unwrap_or_default(),
+        Err(_) => return false,
+    };
+    let mut salt_bytes = [0_u8; 64];
+    let Ok(salt_bytes) = salt.decode_b64(&mut salt_bytes) else {
+        return false;
+    };
+    let mut out = vec![0_u8; expected.len()];
+    let argon2 = Argon2::new(algorithm, version, params.clone());
+    argon2_into(
+        &argon2,
+        params.block_count(),
+        password.as_bytes(),
+        salt_bytes,
+        &mut out,
+    )
+    .is_ok()
+        && Output::new(&out).is_ok_and(|computed| computed == expected)
+}
+
+/// At most this many passwords are hashed or verified at once, each on one of as many threads
+/// of its own: argon2 takes about 19 MiB and a core's worth of time per hash, and the allocator
+/// keeps a freed buffer with the thread that used it, so bounding the threads bounds the memory.
+/// A burst of sign-ins waits its turn.
+pub const HASHING_CONCURRENCY: usize = 4;
+static HASHING: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(HASHING_CONCURRENCY);
+/// How long a sign-in waits for its turn before it is asked to come back.
+const HASHING_WAIT: std::time::Duration = std::time::Duration::from_secs(10);
+
+type HashingJob = Box<dyn FnOnce() + Send>;
+
+/// The hashing threads, started on first use.
+static HASHING_THREADS: std::sync::LazyLock<Option<std::sync::mpsc::Sender<HashingJob>>> =
+    std::sync::LazyLock::new(|| {
+        let (jobs, queue) = std::sync::mpsc::channel::<HashingJob>();
+        let queue = std::sync::Arc::new(std::sync::Mutex::new(queue));
+        for n in 0..HASHING_CONCURRENCY {
+            let queue = queue.clone();
+            let started = std::thread::Builder::new()
+                .name(format!("password-hashing-{n}"))
+                .spawn(move || {
+                    loop {
+                        let job = match queue.lock() {
+                            Ok(queue) => queue.recv(),
+                            Err(_) => return,
+                        };
+                        match job {
+                            Ok(job) => job(),
+                            Err(_) => return,
+                        }
+                    }
+                });
+            if started.is_err() {
+                return None;
+            }
+        }
+        Some(jobs)
+    });
+
+/// Runs `work` on a hashing thread when a turn is free (waiting at most [`HASHING_WAIT`]).
+async fn on_hashing_thread<T: Send + 'static>(
+    work: impl FnOnce() -> T + Send + 'static,
+) -> Result<T, AppError> {
+    let _turn = match tokio::time::timeout(HASHING_WAIT, HASHING.acquire()).await {
+        Ok(Ok(permit)) => permit,
+        Ok(Err(closed)) => return Err(AppError::internal(closed)),
+        Err(_) => {
+            return Err(AppError::new(ErrorCode::RateLimited)
+                .with_reason(domain::error::ErrorReason::SignInBusy)
+                .with_retry_after(1));
+        }
+    };
+    let (done, result) = tokio::sync::oneshot::channel();
+    HASHING_THREADS
+        .as_ref()
+        .ok_or_else(|| AppError::internal("no password hashing threads"))?
+        .send(Box::new(move || {
+            let _ = done.send(work());
+        }))
+        .map_err(AppError::internal)?;
+    result.await.map_err(AppError::internal)
+}
+
+/// [`verify_password`] on a hashing thread, at most [`HASHING_CONCURRENCY`] at once.
+pub async fn verify_password_bounded(password: String, stored: String) -> Result<bool, AppError> {
+    on_hashing_thread(move || verify_password(&password, &stored)).await
+}
+
+/// [`hash_password`] on a hashing thread, at most [`HASHING_CONCURRENCY`] at once.
+pub async fn hash_password_bounded(password: String) -> Result<String, AppError> {
+    on_hashing_thread(move || hash_password(&password)).await?
 }
 
 /// A fresh random token (URL-safe base64 of 32 bytes) and the hash to store for it.
@@ -157,6 +301,25 @@ mod tests {
         assert!(verify_password("sandbox-demo", &hash));
         assert!(!verify_password("sandbox-dem0", &hash));
         assert!(!verify_password("sandbox-demo", "not a hash"));
+    }
+
+    #[test]
+    fn hashes_are_standard_phc_strings_both_ways() {
+        use argon2::{PasswordHasher, PasswordVerifier};
+        let theirs = Argon2::default()
+            .hash_password(b"sandbox-demo", &SaltString::generate(&mut OsRng))
+            .unwrap()
+            .to_string();
+        assert!(verify_password("sandbox-demo", &theirs));
+        assert!(!verify_password("sandbox-dem0", &theirs));
+        let ours = hash_password("sandbox-demo").unwrap();
+        let parsed = PasswordHash::new(&ours).unwrap();
+        assert!(
+            Argon2::default()
+                .verify_password(b"sandbox-demo", &parsed)
+                .is_ok()
+        );
+        assert!(ours.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"));
     }
 
     #[test]

@@ -42,6 +42,8 @@ pub enum SettingError {
         "{0} must be an https origin such as https://console.example.com (http only for a loopback host)"
     )]
     NotHttps(&'static str),
+    #[error("{0} is not a comma-separated list of networks such as 10.0.0.0/8, 192.168.1.7")]
+    Invalid(&'static str),
 }
 
 fn required(value: &Option<String>, name: &'static str) -> Result<String, SettingError> {
@@ -96,6 +98,9 @@ pub struct Config {
     /// Public origin, e.g. `https://console.example.com` (enables secure cookies over HTTPS).
     #[arg(long, env = "CONSOLE_PUBLIC_ORIGIN")]
     pub public_origin: Option<String>,
+    /// Proxies (CIDRs or addresses, comma-separated) whose `X-Forwarded-For` names the client.
+    #[arg(long, env = "CONSOLE_TRUSTED_PROXIES")]
+    pub trusted_proxies: Option<String>,
     /// The key that seals secrets at rest: created (mode 0600) on first run when missing.
     #[arg(
         long,
@@ -174,6 +179,20 @@ pub struct Config {
     pub sandbox_fault_rate: f64,
 }
 
+/// `10.0.0.0/8, 192.168.1.7` as networks (an address is a network of one).
+pub fn parse_networks(text: &str) -> Result<Vec<ipnet::IpNet>, SettingError> {
+    text.split(',')
+        .map(str::trim)
+        .filter(|entry| !entry.is_empty())
+        .map(|entry| {
+            entry
+                .parse::<ipnet::IpNet>()
+                .or_else(|_| entry.parse::<std::net::IpAddr>().map(ipnet::IpNet::from))
+                .map_err(|_| SettingError::Invalid("CONSOLE_TRUSTED_PROXIES"))
+        })
+        .collect()
+}
+
 impl Config {
     /// Production mode's settings, or the first that is missing (in the order of the docs).
     pub fn production(&self) -> Result<Production, SettingError> {
@@ -225,5 +244,17 @@ mod tests {
         assert!(!secure_origin("http://console.example.com"));
         assert!(!secure_origin("console.example.com"));
         assert!(!secure_origin("ftp://127.0.0.1"));
+    }
+
+    #[test]
+    fn trusted_proxies_are_networks_or_addresses() {
+        let nets = parse_networks("10.0.0.0/8, 192.168.1.7,::1").unwrap();
+        assert_eq!(nets.len(), 3);
+        assert!(nets[1].contains(&"192.168.1.7".parse::<std::net::IpAddr>().unwrap()));
+        assert!(parse_networks("").unwrap().is_empty());
+        assert_eq!(
+            parse_networks("10.0.0.0/8, nonsense"),
+            Err(SettingError::Invalid("CONSOLE_TRUSTED_PROXIES"))
+        );
     }
 }

@@ -19,6 +19,7 @@ pub mod middleware;
 pub mod oauth;
 pub mod openapi;
 pub mod phone;
+pub mod rate_limit;
 pub mod routes;
 pub mod seed;
 pub mod static_files;
@@ -62,9 +63,17 @@ pub struct Settings {
     /// When set, only it may send state-changing requests, and `https` turns on secure cookies.
     pub public_origin: Option<String>,
     pub session_ttl: Duration,
-    /// Wrong passwords allowed per account within [`Settings::login_window`].
+    /// Wrong passwords allowed per (account, client address) within [`Settings::login_window`].
     pub login_max_failures: usize,
     pub login_window: Duration,
+    /// Wrong passwords per account from anywhere within an hour that slow every sign-in to it.
+    pub login_account_ceiling: u64,
+    /// Requests per client address and minute to `POST /session`.
+    pub login_requests_per_minute: u32,
+    /// Requests per client address and minute to the phone routes (`/api/v1/m/*`).
+    pub phone_requests_per_minute: u32,
+    /// Proxies whose `X-Forwarded-For` is believed (`CONSOLE_TRUSTED_PROXIES`).
+    pub trusted_proxies: Vec<ipnet::IpNet>,
     /// How long a provider sync QR code lives.
     pub ticket_ttl: Duration,
     /// QR codes a session may request per minute.
@@ -85,6 +94,10 @@ impl Default for Settings {
             session_ttl: Duration::from_secs(8 * 3600),
             login_max_failures: 5,
             login_window: Duration::from_secs(60),
+            login_account_ceiling: 100,
+            login_requests_per_minute: 60,
+            phone_requests_per_minute: 300,
+            trusted_proxies: Vec::new(),
             ticket_ttl: Duration::from_secs(120),
             tickets_per_minute: 10,
             sync_cooldown: Duration::from_secs(60),
@@ -116,10 +129,20 @@ pub fn app(state: AppState) -> Router {
     }
     router
         .layer(axum::middleware::from_fn_with_state(
+            (
+                std::sync::Arc::new(rate_limit::IpLimits::default()),
+                state.clone(),
+            ),
+            rate_limit::limit,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             middleware::reject_cross_origin,
         ))
-        .layer(axum::middleware::from_fn(middleware::request_context))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            middleware::request_context,
+        ))
         .layer(axum::middleware::from_fn_with_state(
             state,
             middleware::add_security_headers,

@@ -76,6 +76,11 @@ fn sandbox_world(config: &Config) -> Arc<Sandbox> {
 /// The console: with the in-process sandbox (`production` is `None`), or in production mode
 /// against the upstream over HTTP and the real identity providers.
 async fn console(config: &Config, production: Option<Production>) -> anyhow::Result<()> {
+    let trusted_proxies =
+        match server::config::parse_networks(config.trusted_proxies.as_deref().unwrap_or("")) {
+            Ok(networks) => networks,
+            Err(invalid) => return refuse(&invalid),
+        };
     let store = store::connect(&config.database_url)
         .await
         .with_context(|| format!("opening the database {}", config.database_url))?;
@@ -156,6 +161,7 @@ async fn console(config: &Config, production: Option<Production>) -> anyhow::Res
             sync_cooldown: Duration::from_secs(config.sub_merchant_sync_cooldown_s),
             job_lease: Duration::from_secs(config.job_lease_s),
             sync_page_size: config.sub_merchant_sync_page_size,
+            trusted_proxies,
             ..Settings::default()
         }),
     };

@@ -27,7 +27,9 @@ impl RequestId {
     }
 }
 
-/// The client's address as the server saw it (`unknown` in tests without a socket).
+/// The client's address: the peer's, or — only when the peer is a trusted proxy
+/// (`CONSOLE_TRUSTED_PROXIES`) — the right-most address in `X-Forwarded-For` that is not a
+/// trusted proxy itself. `unknown` in tests without a socket.
 #[derive(Debug, Clone)]
 pub struct ClientIp(pub String);
 
@@ -38,12 +40,42 @@ impl<S: Send + Sync> axum::extract::FromRequestParts<S> for ClientIp {
         parts: &mut axum::http::request::Parts,
         _state: &S,
     ) -> Result<Self, Self::Rejection> {
-        let ip = parts
+        Ok(parts
             .extensions
-            .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
-            .map_or_else(|| "unknown".to_owned(), |info| info.0.ip().to_string());
-        Ok(ClientIp(ip))
+            .get::<ClientIp>()
+            .cloned()
+            .unwrap_or_else(|| ClientIp("unknown".to_owned())))
     }
+}
+
+/// The client's address of a request (see [`ClientIp`]).
+pub fn client_ip(request: &Request, trusted: &[ipnet::IpNet]) -> String {
+    let Some(peer) = request
+        .extensions()
+        .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+        .map(|info| info.0.ip())
+    else {
+        return "unknown".to_owned();
+    };
+    let is_trusted = |ip: &std::net::IpAddr| trusted.iter().any(|net| net.contains(ip));
+    if !is_trusted(&peer) {
+        return peer.to_string();
+    }
+    let forwarded: Vec<std::net::IpAddr> = request
+        .headers()
+        .get_all("x-forwarded-for")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .map_while(|entry| entry.trim().parse().ok())
+        .collect();
+    forwarded
+        .iter()
+        .rev()
+        .find(|ip| !is_trusted(ip))
+        .or_else(|| forwarded.first())
+        .unwrap_or(&peer)
+        .to_string()
 }
 
 /// The language of the request's `Accept-Language` (Chinese unless English comes first).
@@ -55,16 +87,22 @@ pub fn request_lang(headers: &HeaderMap) -> Lang {
         .unwrap_or_default()
 }
 
-/// Gives each request an id and a language, renders [`AppError`]s as the JSON envelope, and
-/// writes one log line per request.
-pub async fn request_context(mut request: Request, next: Next) -> Response {
+/// Gives each request an id, a language and its client's address, renders [`AppError`]s as the
+/// JSON envelope, and writes one log line per request.
+pub async fn request_context(
+    State(state): State<AppState>,
+    mut request: Request,
+    next: Next,
+) -> Response {
     let started = Instant::now();
     let id = RequestId::generate();
     let lang = request_lang(request.headers());
     let method = request.method().clone();
     let path = request.uri().path().to_owned();
+    let client = client_ip(&request, &state.settings.trusted_proxies);
     request.extensions_mut().insert(id.clone());
     request.extensions_mut().insert(lang);
+    request.extensions_mut().insert(ClientIp(client.clone()));
 
     let mut response = next.run(request).await;
 
@@ -82,6 +120,7 @@ pub async fn request_context(mut request: Request, next: Next) -> Response {
         request_id = %id.0,
         %method,
         %path,
+        %client,
         status = response.status().as_u16(),
         ms = started.elapsed().as_millis() as u64,
         "request"

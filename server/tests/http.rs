@@ -115,7 +115,12 @@ async fn the_login_redirect_never_points_off_site() {
         }
     }
     let response = app.get("//evil.example/x", None).await;
-    assert_eq!(response.status, StatusCode::SEE_OTHER, "{}", response.text());
+    assert_eq!(
+        response.status,
+        StatusCode::SEE_OTHER,
+        "{}",
+        response.text()
+    );
     assert_eq!(response.header("location"), Some("/login"));
 }
 

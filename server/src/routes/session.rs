@@ -18,7 +18,8 @@ use crate::{
     auth::{self, CurrentSession},
     clock::rfc3339,
     error::{ApiJson, FieldErrors},
-    store::{NewAuditEvent, NewSession},
+    middleware::ClientIp,
+    store::{AttemptAdmission, AttemptLimits, LoginAttempt, NewAuditEvent, NewSession},
 };
 
 pub fn router() -> OpenApiRouter<AppState> {
@@ -54,6 +55,7 @@ fn session_info(state: &AppState, session: &CurrentSession) -> SessionInfo {
     ))]
 async fn login(
     State(state): State<AppState>,
+    ClientIp(ip): ClientIp,
     ApiJson(request): ApiJson<LoginRequest>,
 ) -> Result<Response, AppError> {
     let mut errors = FieldErrors::default();
@@ -66,45 +68,19 @@ async fn login(
 
     let settings = &state.settings;
     let now = state.clock.now_ms();
-    let window_ms = window_ms(settings);
-    let locked = |failures: &[i64]| lock(settings, failures, now);
+    let id = account_id.as_str();
+    admit(&state, id, &ip, now).await?;
 
-    let failures = state
-        .store
-        .login_failures_since(account_id.as_str(), now - window_ms)
-        .await?;
-    if let Some(error) = locked(&failures) {
-        return Err(error);
-    }
-
-    let found = state.store.account_credentials(account_id.as_str()).await?;
+    let found = state.store.account_credentials(id).await?;
     let hash = found
         .as_ref()
         .map_or_else(|| NO_ACCOUNT_HASH.clone(), |(_, hash)| hash.clone());
-    let password = request.password;
-    let verified = tokio::task::spawn_blocking(move || auth::verify_password(&password, &hash))
-        .await
-        .map_err(AppError::internal)?;
-
+    let verified = auth::verify_password_bounded(request.password, hash).await?;
     let account = match found {
         Some((account, _)) if verified => account,
-        _ => {
-            state
-                .store
-                .record_login_failure(account_id.as_str(), now, now - window_ms)
-                .await?;
-            let mut failures = failures;
-            failures.push(now);
-            return Err(locked(&failures).unwrap_or_else(|| {
-                AppError::new(ErrorCode::Unauthenticated).with_reason(ErrorReason::WrongCredentials)
-            }));
-        }
+        _ => return Err(wrong_password(&state, id, &ip, now).await?),
     };
-
-    state
-        .store
-        .clear_login_failures(account_id.as_str())
-        .await?;
+    state.store.forgive_login_attempts(id, &ip).await?;
     let (token, token_hash) = auth::new_token()?;
     let ttl_ms = i64::try_from(settings.session_ttl.as_millis()).unwrap_or(i64::MAX);
     let session = NewSession {
@@ -134,15 +110,66 @@ fn window_ms(settings: &crate::Settings) -> i64 {
     i64::try_from(settings.login_window.as_millis()).unwrap_or(i64::MAX)
 }
 
-/// `RateLimited` with the wait when the account has had too many wrong passwords lately.
-fn lock(settings: &crate::Settings, failures: &[i64], now: i64) -> Option<AppError> {
-    let max = settings.login_max_failures;
-    (failures.len() >= max).then(|| {
-        let unlocks_at = failures[failures.len() - max] + window_ms(settings);
-        let wait_s = u64::try_from((unlocks_at - now + 999) / 1000).unwrap_or(1);
-        AppError::new(ErrorCode::RateLimited)
-            .with_reason(ErrorReason::TooManyLoginAttempts)
-            .with_retry_after(wait_s)
+/// `RateLimited` with the wait, for a pair with `failures` in the window (oldest first).
+fn locked(settings: &crate::Settings, failures: &[i64], now: i64) -> AppError {
+    let max = settings.login_max_failures.max(1);
+    let oldest = failures
+        .len()
+        .checked_sub(max)
+        .and_then(|i| failures.get(i))
+        .copied()
+        .unwrap_or(now);
+    let wait_s = u64::try_from((oldest + window_ms(settings) - now + 999) / 1000).unwrap_or(1);
+    AppError::new(ErrorCode::RateLimited)
+        .with_reason(ErrorReason::TooManyLoginAttempts)
+        .with_retry_after(wait_s)
+}
+
+/// Records the attempt before its password is checked, or refuses it: the (account, address)
+/// pair is locked after `login_max_failures` in the window; the account slows everyone after
+/// `login_account_ceiling` failures in an hour.
+async fn admit(state: &AppState, account_id: &str, ip: &str, now: i64) -> Result<(), AppError> {
+    let settings = &state.settings;
+    let limits = AttemptLimits {
+        pair_max: settings.login_max_failures,
+        pair_since_ms: now - window_ms(settings),
+        account_max: settings.login_account_ceiling,
+        account_since_ms: now - 3_600_000,
+    };
+    let attempt = LoginAttempt {
+        account_id,
+        ip,
+        at_ms: now,
+    };
+    match state.store.admit_login_attempt(&attempt, &limits).await? {
+        AttemptAdmission::Admitted => Ok(()),
+        AttemptAdmission::PairLocked { failures } => Err(locked(settings, &failures, now)),
+        AttemptAdmission::AccountCeiling => {
+            tracing::warn!(account = %account_id, %ip, "sign-in failures of the account over the hourly ceiling");
+            Err(AppError::new(ErrorCode::RateLimited)
+                .with_reason(ErrorReason::TooManyLoginAttempts)
+                .with_retry_after(60))
+        }
+    }
+}
+
+/// The answer to a wrong password (its attempt stays recorded as a failure): the lock when this
+/// one completes it, else `WrongCredentials`.
+async fn wrong_password(
+    state: &AppState,
+    account_id: &str,
+    ip: &str,
+    now: i64,
+) -> Result<AppError, AppError> {
+    let settings = &state.settings;
+    let failures = state
+        .store
+        .login_failures(account_id, ip, now - window_ms(settings))
+        .await?;
+    Ok(if failures.len() >= settings.login_max_failures {
+        locked(settings, &failures, now)
+    } else {
+        AppError::new(ErrorCode::Unauthenticated).with_reason(ErrorReason::WrongCredentials)
     })
 }
 
@@ -158,6 +185,7 @@ fn lock(settings: &crate::Settings, failures: &[i64], now: i64) -> Option<AppErr
 async fn change_password(
     State(state): State<AppState>,
     session: CurrentSession,
+    ClientIp(ip): ClientIp,
     ApiJson(request): ApiJson<PasswordChange>,
 ) -> Result<StatusCode, AppError> {
     let mut errors = FieldErrors::default();
@@ -168,40 +196,24 @@ async fn change_password(
     errors.check("new_password", rules::new_password(&request.new_password));
     errors.finish()?;
 
-    let settings = &state.settings;
     let now = state.clock.now_ms();
     let id = session.account.id.to_string();
-    let failures = state
-        .store
-        .login_failures_since(&id, now - window_ms(settings))
-        .await?;
-    if let Some(error) = lock(settings, &failures, now) {
-        return Err(error);
-    }
+    admit(&state, &id, &ip, now).await?;
     let (_, stored) = state
         .store
         .account_credentials(&id)
         .await?
         .ok_or_else(|| AppError::new(ErrorCode::Unauthenticated))?;
-    let current = request.current_password;
-    let verified = tokio::task::spawn_blocking(move || auth::verify_password(&current, &stored))
-        .await
-        .map_err(AppError::internal)?;
-    if !verified {
-        state
-            .store
-            .record_login_failure(&id, now, now - window_ms(settings))
-            .await?;
-        let mut failures = failures;
-        failures.push(now);
-        return Err(lock(settings, &failures, now).unwrap_or_else(|| {
+    if !auth::verify_password_bounded(request.current_password, stored).await? {
+        let error = wrong_password(&state, &id, &ip, now).await?;
+        return Err(if error.code == ErrorCode::RateLimited {
+            error
+        } else {
             AppError::field("current_password", domain::FieldError::WrongPassword)
-        }));
+        });
     }
-    let new = request.new_password;
-    let hash = tokio::task::spawn_blocking(move || auth::hash_password(&new))
-        .await
-        .map_err(AppError::internal)??;
+    state.store.forgive_login_attempts(&id, &ip).await?;
+    let hash = auth::hash_password_bounded(request.new_password).await?;
     let audit = NewAuditEvent {
         account_id: id.clone(),
         actor: id.clone(),

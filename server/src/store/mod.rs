@@ -35,6 +35,36 @@ pub struct NewAccount {
     pub password_hash: String,
 }
 
+/// A sign-in attempt: which account, from which client address, when.
+#[derive(Debug, Clone, Copy)]
+pub struct LoginAttempt<'a> {
+    pub account_id: &'a str,
+    pub ip: &'a str,
+    pub at_ms: i64,
+}
+
+/// How many failures lock a sign-in.
+#[derive(Debug, Clone, Copy)]
+pub struct AttemptLimits {
+    /// Failures of one (account, address) pair since `pair_since_ms` that lock that pair.
+    pub pair_max: usize,
+    pub pair_since_ms: i64,
+    /// Failures of the account from anywhere since `account_since_ms` that slow everyone.
+    pub account_max: u64,
+    pub account_since_ms: i64,
+}
+
+/// Whether an attempt may be judged.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AttemptAdmission {
+    /// Recorded; judge it.
+    Admitted,
+    /// The pair is locked; the times of its failures in the window, oldest first.
+    PairLocked { failures: Vec<i64> },
+    /// The account has had too many failures from everywhere lately.
+    AccountCeiling,
+}
+
 /// An account as `accounts list` shows it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AccountListing {
@@ -332,15 +362,18 @@ pub trait Store: Send + Sync + 'static {
     async fn delete_session(&self, token_hash: &str) -> Result<()>;
 
     /// Records a wrong password and forgets failures older than `forget_before_ms`.
-    async fn record_login_failure(
+    /// Counts a sign-in attempt before it is judged: it is recorded (as a failure, until
+    /// [`Store::forgive_login_attempts`]) unless the (account, address) pair or the account
+    /// is over its limit. Atomic: N parallel attempts admit at most the allowance.
+    async fn admit_login_attempt(
         &self,
-        account_id: &str,
-        at_ms: i64,
-        forget_before_ms: i64,
-    ) -> Result<()>;
-    /// Times of wrong passwords after `since_ms`, oldest first.
-    async fn login_failures_since(&self, account_id: &str, since_ms: i64) -> Result<Vec<i64>>;
-    async fn clear_login_failures(&self, account_id: &str) -> Result<()>;
+        attempt: &LoginAttempt<'_>,
+        limits: &AttemptLimits,
+    ) -> Result<AttemptAdmission>;
+    /// The (account, address) pair's failures since `since_ms`, oldest first.
+    async fn login_failures(&self, account_id: &str, ip: &str, since_ms: i64) -> Result<Vec<i64>>;
+    /// The attempt succeeded: the pair's failures are forgotten.
+    async fn forgive_login_attempts(&self, account_id: &str, ip: &str) -> Result<()>;
 
     /// The account's providers whose name or ID contains `search`, by name; and the total.
     async fn list_providers(

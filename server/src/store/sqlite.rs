@@ -19,10 +19,11 @@ use sqlx::{
 };
 
 use super::{
-    AccountChange, AccountListing, Checkpoint, JobRecord, NewAccount, NewAuditEvent, NewSession,
-    OAuthState, PhoneSignIn, PhoneSignInOutcome, ProviderRow, ProviderSection, Result, Store,
-    StoreError, StoredKeys, SubMerchantCredentials, SubMerchantFilter, SyncPage, TicketKind,
-    TicketRecord, TransactionFilter, Viewer,
+    AccountChange, AccountListing, AttemptAdmission, AttemptLimits, Checkpoint, JobRecord,
+    LoginAttempt, NewAccount, NewAuditEvent, NewSession, OAuthState, PhoneSignIn,
+    PhoneSignInOutcome, ProviderRow, ProviderSection, Result, Store, StoreError, StoredKeys,
+    SubMerchantCredentials, SubMerchantFilter, SyncPage, TicketKind, TicketRecord,
+    TransactionFilter, Viewer,
     count_cache::{CountCache, CountKey},
     role_from_str, role_to_str,
 };
@@ -212,40 +213,62 @@ impl Store for SqliteStore {
         Ok(())
     }
 
-    async fn record_login_failure(
+    async fn admit_login_attempt(
         &self,
-        account_id: &str,
-        at_ms: i64,
-        forget_before_ms: i64,
-    ) -> Result<()> {
-        let mut tx = self.pool.begin().await?;
-        sqlx::query("DELETE FROM login_failures WHERE at < ?")
-            .bind(forget_before_ms)
+        attempt: &LoginAttempt<'_>,
+        limits: &AttemptLimits,
+    ) -> Result<AttemptAdmission> {
+        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        sqlx::query("DELETE FROM login_failures WHERE at <= ?")
+            .bind(limits.account_since_ms.min(limits.pair_since_ms))
             .execute(&mut *tx)
             .await?;
-        sqlx::query("INSERT INTO login_failures (account_id, at) VALUES (?, ?)")
-            .bind(account_id)
-            .bind(at_ms)
+        let pair: Vec<i64> = sqlx::query_scalar(
+            "SELECT at FROM login_failures WHERE account_id = ? AND ip = ? AND at > ? ORDER BY at",
+        )
+        .bind(attempt.account_id)
+        .bind(attempt.ip)
+        .bind(limits.pair_since_ms)
+        .fetch_all(&mut *tx)
+        .await?;
+        if pair.len() >= limits.pair_max {
+            return Ok(AttemptAdmission::PairLocked { failures: pair });
+        }
+        let account: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM login_failures WHERE account_id = ? AND at > ?",
+        )
+        .bind(attempt.account_id)
+        .bind(limits.account_since_ms)
+        .fetch_one(&mut *tx)
+        .await?;
+        if u64::try_from(account).unwrap_or(u64::MAX) >= limits.account_max {
+            return Ok(AttemptAdmission::AccountCeiling);
+        }
+        sqlx::query("INSERT INTO login_failures (account_id, ip, at) VALUES (?, ?, ?)")
+            .bind(attempt.account_id)
+            .bind(attempt.ip)
+            .bind(attempt.at_ms)
             .execute(&mut *tx)
             .await?;
         tx.commit().await?;
-        Ok(())
+        Ok(AttemptAdmission::Admitted)
     }
 
-    async fn login_failures_since(&self, account_id: &str, since_ms: i64) -> Result<Vec<i64>> {
-        let rows = sqlx::query_scalar(
-            "SELECT at FROM login_failures WHERE account_id = ? AND at > ? ORDER BY at",
+    async fn login_failures(&self, account_id: &str, ip: &str, since_ms: i64) -> Result<Vec<i64>> {
+        Ok(sqlx::query_scalar(
+            "SELECT at FROM login_failures WHERE account_id = ? AND ip = ? AND at > ? ORDER BY at",
         )
         .bind(account_id)
+        .bind(ip)
         .bind(since_ms)
         .fetch_all(&self.pool)
-        .await?;
-        Ok(rows)
+        .await?)
     }
 
-    async fn clear_login_failures(&self, account_id: &str) -> Result<()> {
-        sqlx::query("DELETE FROM login_failures WHERE account_id = ?")
+    async fn forgive_login_attempts(&self, account_id: &str, ip: &str) -> Result<()> {
+        sqlx::query("DELETE FROM login_failures WHERE account_id = ? AND ip = ?")
             .bind(account_id)
+            .bind(ip)
             .execute(&self.pool)
             .await?;
         Ok(())
