@@ -129,6 +129,12 @@ pub async fn logout() -> Result<(), ApiError> {
     Ok(())
 }
 
+/// `DELETE /sessions`: 退出所有设备 — every session of the account ends, this one too.
+pub async fn sign_out_everywhere() -> Result<(), ApiError> {
+    send(with_lang(Request::delete(&format!("{BASE}/sessions"))).build()).await?;
+    Ok(())
+}
+
 /// `GET /health`: liveness and which upstream the server talks to.
 pub async fn health() -> Result<Health, ApiError> {
     let response = send(with_lang(Request::get(&format!("{BASE}/health"))).build()).await?;

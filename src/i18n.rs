@@ -289,6 +289,8 @@ catalogue! {
     FieldNewPassword => "新密码（12–128 个字符）", "New password (12–128 characters)";
     FieldNewPasswordAgain => "再次输入新密码", "New password again";
     PasswordChanged => "密码已修改，其他设备上的登录已退出。", "Password changed. Other devices have been signed out.";
+    SignOutEverywhere => "退出所有设备", "Sign out everywhere";
+    SignOutEverywhereHint => "此账号在所有设备（包括本设备）上的登录都会立即退出。设备丢失或在他人电脑上忘记退出时使用。", "Ends this account's sessions on every device, this one included. Use it when a device is lost or was left signed in.";
     HistoryTitle => "变更记录", "Change history";
     HistoryEmpty => "还没有变更记录。", "No changes yet.";
     ActionChannelMaidan => "切换渠道为微信买单", "Switched channel to WeChat Maidan";

@@ -165,6 +165,8 @@ pub enum ErrorReason {
     TooManyRequests,
     /// Too many sign-ins are being checked at once.
     SignInBusy,
+    /// Too many SMS codes for this merchant ID or from this address in an hour.
+    TooManyCodes,
 }
 
 impl ErrorReason {
@@ -208,6 +210,10 @@ impl ErrorReason {
             ErrorReason::TooManyRequests => lang.pick(
                 "请求过于频繁，请稍后再试。",
                 "Too many requests from this address.",
+            ),
+            ErrorReason::TooManyCodes => lang.pick(
+                "验证码获取次数过多（每个商户号、每个网络每小时最多 5 次）。",
+                "Too many codes were asked for (at most 5 an hour per merchant ID and per network).",
             ),
             ErrorReason::SignInBusy => lang.pick(
                 "登录请求较多，请稍后再试。",

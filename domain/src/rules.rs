@@ -28,6 +28,10 @@ pub enum FieldError {
     /// The second entry differs from the first.
     #[error("entries differ")]
     Mismatch,
+    /// The mobile, the bank card or the SMS code does not match what is registered (one answer
+    /// for all three, so that none is confirmed on its own); `left` tries remain.
+    #[error("mobile, card or code does not match")]
+    BindingMismatch { left: u32 },
     /// A WeChat Pay merchant ID that WeChat does not know.
     #[error("unknown merchant ID")]
     UnknownMerchant,
@@ -113,6 +117,8 @@ impl FieldError {
             (FieldError::TooShort { min }, Lang::En) => format!("Use at least {min} characters."),
             (FieldError::WrongPassword, Lang::Zh) => "当前密码不正确，请重新输入。".into(),
             (FieldError::WrongPassword, Lang::En) => "The current password is wrong; enter it again.".into(),
+            (FieldError::BindingMismatch { left }, Lang::Zh) => format!("信息不匹配：手机号、银行卡号或验证码与该商户号登记的不一致，请核对后重新输入（还可以再试 {left} 次）。"),
+            (FieldError::BindingMismatch { left }, Lang::En) => format!("The details do not match: the mobile, the bank card or the code differs from what is registered with the merchant ID. Check them and try again ({left} more tries)."),
             (FieldError::Mismatch, Lang::Zh) => "两次输入的新密码不一致，请重新输入。".into(),
             (FieldError::Mismatch, Lang::En) => "The two new passwords differ; enter them again.".into(),
             (FieldError::UnknownMerchant, Lang::Zh) => "微信支付查不到这个商户号，请核对后重新输入。".into(),

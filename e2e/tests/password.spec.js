@@ -62,3 +62,22 @@ test('修改密码 signs the other devices out and the new password signs in', a
   await changePassword(page, NEW, DEMO_PASSWORD);
   await expect(page.getByTestId('password-changed')).toBeVisible();
 });
+
+test('退出所有设备 ends the sessions on every device, this one too', async ({ page, browser }) => {
+  const otherContext = await browser.newContext();
+  const other = await otherContext.newPage();
+  await other.goto('/login');
+  await signIn(other, ACCOUNT);
+  await expect(other.getByTestId('account')).toBeVisible();
+
+  await page.goto('/login');
+  await signIn(page, ACCOUNT);
+  await page.getByTestId('change-password-link').click();
+  await expect(page.getByText('此账号在所有设备（包括本设备）上的登录都会立即退出')).toBeVisible();
+  await snap(page, '92-sign-out-everywhere');
+  await page.getByTestId('sign-out-everywhere').click();
+  await expect(page).toHaveURL(/\/login/);
+  await other.goto('/sub-merchants');
+  await expect(other).toHaveURL(/\/login/);
+  await otherContext.close();
+});

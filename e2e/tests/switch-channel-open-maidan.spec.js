@@ -55,7 +55,8 @@ test('switch refused → open Maidan on the phone → switch succeeds', async ({
   const wrong = code === '000000' ? '000001' : '000000';
   await mobile.getByLabel('短信验证码').fill(wrong);
   await mobile.getByTestId('bind').click();
-  await expect(mobile.getByTestId('maidan-form')).toContainText('验证码不正确，还可以再试 4 次');
+  await expect(mobile.getByTestId('maidan-form')).toContainText('信息不匹配');
+  await expect(mobile.getByTestId('maidan-form')).toContainText('还可以再试 4 次');
   await snap(mobile, '62-maidan-phone-wrong-code');
   await mobile.getByLabel('短信验证码').fill(code);
   await mobile.getByTestId('bind').click();

@@ -263,7 +263,11 @@ impl FromRequestParts<AppState> for CurrentSession {
         let token_hash = sha256_hex(token);
         let (account, expires_at_ms) = state
             .store
-            .session(&token_hash, state.clock.now_ms())
+            .session(
+                &token_hash,
+                state.clock.now_ms(),
+                i64::try_from(state.settings.session_idle.as_millis()).unwrap_or(i64::MAX),
+            )
             .await?
             .ok_or_else(|| AppError::new(ErrorCode::Unauthenticated))?;
         Ok(CurrentSession {

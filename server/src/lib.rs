@@ -62,7 +62,10 @@ pub struct Settings {
     /// The origin the console is served from, e.g. `https://console.example.com`.
     /// When set, only it may send state-changing requests, and `https` turns on secure cookies.
     pub public_origin: Option<String>,
+    /// A session ends this long after signing in, however active.
     pub session_ttl: Duration,
+    /// A session ends after this long without a request (sliding).
+    pub session_idle: Duration,
     /// Wrong passwords allowed per (account, client address) within [`Settings::login_window`].
     pub login_max_failures: usize,
     pub login_window: Duration,
@@ -72,6 +75,8 @@ pub struct Settings {
     pub login_requests_per_minute: u32,
     /// Requests per client address and minute to the phone routes (`/api/v1/m/*`).
     pub phone_requests_per_minute: u32,
+    /// 获取验证码 requests per merchant ID, and per client address, in an hour.
+    pub binding_codes_per_hour: usize,
     /// Proxies whose `X-Forwarded-For` is believed (`CONSOLE_TRUSTED_PROXIES`).
     pub trusted_proxies: Vec<ipnet::IpNet>,
     /// How long a provider sync QR code lives.
@@ -92,12 +97,14 @@ impl Default for Settings {
             dist: None,
             public_origin: None,
             session_ttl: Duration::from_secs(8 * 3600),
+            session_idle: Duration::from_secs(30 * 60),
             login_max_failures: 5,
             login_window: Duration::from_secs(60),
             login_account_ceiling: 100,
             login_requests_per_minute: 60,
             phone_requests_per_minute: 300,
             trusted_proxies: Vec::new(),
+            binding_codes_per_hour: 5,
             ticket_ttl: Duration::from_secs(120),
             tickets_per_minute: 10,
             sync_cooldown: Duration::from_secs(60),

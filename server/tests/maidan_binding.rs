@@ -1,6 +1,6 @@
-//! 开通微信买单 from a phone (已有商户号？立即绑定): SMS code cooldown, lifetime and tries; each
-//! mismatch on its own field; success opens Maidan upstream and in the console, after which the
-//! refused channel switch goes through.
+//! 开通微信买单 from a phone (已有商户号？立即绑定): SMS code cooldown, lifetime, tries and hourly
+//! limits; a mismatch of the mobile, the card or the code is one answer, counted; success opens
+//! Maidan upstream and in the console, after which the refused channel switch goes through.
 
 #![allow(clippy::unwrap_used)] // a test that cannot unwrap has failed
 
@@ -77,7 +77,7 @@ async fn a_code_is_sent_once_a_minute_and_the_sandbox_shows_it() {
 }
 
 #[tokio::test]
-async fn each_mismatch_and_each_bad_code_is_named_on_its_field() {
+async fn a_wrong_mobile_card_or_code_is_one_answer_and_uses_up_a_try() {
     let app = TestApp::new().await;
     let merchant = record(&app, MERCHANT).await;
     let (mobile, card) = (
@@ -99,27 +99,50 @@ async fn each_mismatch_and_each_bad_code_is_named_on_its_field() {
     } else {
         "13800000000"
     };
+    // The error without its request id: what an outsider learns.
+    let answer = |response: &TestResponse| {
+        let mut error = response.json()["error"].clone();
+        error["request_id"] = Value::Null;
+        error
+    };
+    let wrong_mobile = bind(&app, body(other_mobile, &card, &code)).await;
+    assert_eq!(rule(&wrong_mobile, "code"), "binding_mismatch");
     assert_eq!(
-        rule(
-            &bind(&app, body(other_mobile, &card, &code)).await,
-            "mobile"
-        ),
-        "mobile_mismatch"
+        wrong_mobile.json()["error"]["fields"]["code"]["rule"]["left"],
+        4
     );
+    assert!(
+        wrong_mobile.json()["error"]["fields"]["code"]["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("信息不匹配")
+    );
+    assert!(
+        wrong_mobile.json()["error"]["fields"]
+            .get("mobile")
+            .is_none()
+    );
+    let wrong_card = bind(&app, body(&mobile, "4111111111111111", &code)).await;
     assert_eq!(
-        rule(
-            &bind(&app, body(&mobile, "4111111111111111", &code)).await,
-            "bank_card"
-        ),
-        "bank_card_mismatch"
+        wrong_card.json()["error"]["fields"]["code"]["rule"]["left"],
+        3
     );
     let wrong = if code == "000000" { "000001" } else { "000000" };
-    let first = bind(&app, body(&mobile, &card, wrong)).await;
-    assert_eq!(rule(&first, "code"), "wrong_code");
-    assert_eq!(first.json()["error"]["fields"]["code"]["rule"]["left"], 4);
-    for _ in 0..3 {
-        bind(&app, body(&mobile, &card, wrong)).await;
-    }
+    let wrong_code = bind(&app, body(&mobile, &card, wrong)).await;
+    assert_eq!(
+        wrong_code.json()["error"]["fields"]["code"]["rule"]["left"],
+        2
+    );
+    // The same answer whichever was wrong, but for the tries left.
+    let same = |mut error: Value| {
+        error["fields"]["code"]["rule"]["left"] = Value::Null;
+        error["fields"]["code"]["message"] = Value::Null;
+        error
+    };
+    assert_eq!(same(answer(&wrong_mobile)), same(answer(&wrong_card)));
+    assert_eq!(same(answer(&wrong_card)), same(answer(&wrong_code)));
+    assert_eq!(wrong_mobile.status, wrong_code.status);
+    bind(&app, body(&mobile, &card, wrong)).await;
     let fifth = bind(&app, body(&mobile, &card, wrong)).await;
     assert_eq!(
         rule(&fifth, "code"),
@@ -141,6 +164,46 @@ async fn each_mismatch_and_each_bad_code_is_named_on_its_field() {
         "code_expired"
     );
     assert_eq!(record(&app, MERCHANT).await["maidan_opened"], false);
+}
+
+#[tokio::test]
+async fn codes_are_limited_to_five_an_hour_per_merchant_id_and_per_address() {
+    let app = TestApp::new().await;
+    let mobile = record(&app, MERCHANT).await["mobile"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    for _ in 0..5 {
+        assert_eq!(
+            send(&app, MERCHANT, &mobile).await.status,
+            StatusCode::CREATED
+        );
+        app.clock.advance(61_000);
+    }
+    let sixth = send(&app, MERCHANT, &mobile).await;
+    assert_eq!(sixth.status, StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(sixth.json()["error"]["reason"], "too_many_codes");
+    let wait: i64 = sixth.header("retry-after").unwrap().parse().unwrap();
+    assert_eq!(
+        wait,
+        3_600 - 5 * 61,
+        "until the first of the five is an hour old"
+    );
+    // The address is limited too: another merchant ID from it is refused.
+    let other = "1600000006";
+    let other_mobile = record(&app, other).await["mobile"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert_eq!(
+        send(&app, other, &other_mobile).await.status,
+        StatusCode::TOO_MANY_REQUESTS
+    );
+    app.clock.advance(wait * 1000);
+    assert_eq!(
+        send(&app, MERCHANT, &mobile).await.status,
+        StatusCode::CREATED
+    );
 }
 
 #[tokio::test]

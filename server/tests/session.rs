@@ -176,17 +176,76 @@ async fn signing_out_ends_the_session() {
 }
 
 #[tokio::test]
-async fn a_session_expires_after_its_lifetime() {
+async fn a_session_in_use_ends_eight_hours_after_signing_in() {
     let app = TestApp::new().await;
     let cookie = app.login_as(PROVIDER).await;
-    app.clock.advance(8 * 3600 * 1000 - 1);
+    // In use every 20 minutes, it lives until its eighth hour…
+    for _ in 0..23 {
+        app.clock.advance(20 * 60 * 1000);
+        assert_eq!(
+            app.get("/api/v1/session", Some(&cookie)).await.status,
+            StatusCode::OK
+        );
+    }
+    app.clock.advance(20 * 60 * 1000 - 1);
     assert_eq!(
         app.get("/api/v1/session", Some(&cookie)).await.status,
         StatusCode::OK
     );
+    // …and not a moment longer.
     app.clock.advance(1);
     let expired = app.get("/api/v1/session", Some(&cookie)).await;
     assert_eq!(expired.status, StatusCode::UNAUTHORIZED);
+}
+
+#[tokio::test]
+async fn a_session_left_idle_for_thirty_minutes_ends() {
+    let app = TestApp::new().await;
+    let cookie = app.login_as(PROVIDER).await;
+    app.clock.advance(29 * 60 * 1000);
+    assert_eq!(
+        app.get("/api/v1/session", Some(&cookie)).await.status,
+        StatusCode::OK
+    );
+    // The idle time counts from the last request, not from signing in.
+    app.clock.advance(29 * 60 * 1000);
+    assert_eq!(
+        app.get("/api/v1/session", Some(&cookie)).await.status,
+        StatusCode::OK
+    );
+    app.clock.advance(30 * 60 * 1000);
+    assert_eq!(
+        app.get("/api/v1/session", Some(&cookie)).await.status,
+        StatusCode::UNAUTHORIZED
+    );
+}
+
+#[tokio::test]
+async fn signing_out_everywhere_ends_every_session_of_the_account() {
+    let app = TestApp::new().await;
+    let here = app.login_as(PROVIDER).await;
+    let elsewhere = app.login_as(PROVIDER).await;
+    let someone_else = app.login_as("100000000004").await;
+    let answer = app
+        .request(
+            axum::http::Method::DELETE,
+            "/api/v1/sessions",
+            None,
+            Some(&here),
+        )
+        .await;
+    assert_eq!(answer.status, StatusCode::NO_CONTENT);
+    assert!(answer.header("set-cookie").unwrap().contains("Max-Age=0"));
+    for cookie in [&here, &elsewhere] {
+        assert_eq!(
+            app.get("/api/v1/session", Some(cookie)).await.status,
+            StatusCode::UNAUTHORIZED
+        );
+    }
+    assert_eq!(
+        app.get("/api/v1/session", Some(&someone_else)).await.status,
+        StatusCode::OK
+    );
 }
 
 #[tokio::test]

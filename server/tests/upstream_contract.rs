@@ -122,8 +122,8 @@ async fn the_binding_flow_keeps_its_field_errors_and_cooldown_over_http() {
     assert!(matches!(
         remote.bind_merchant(&binding).await,
         Err(BindingError::Field(
-            "mobile",
-            domain::FieldError::MobileMismatch
+            "code",
+            domain::FieldError::BindingMismatch { left: 4 }
         ))
     ));
     let binding = domain::api::MaidanBinding { mobile, ..binding };

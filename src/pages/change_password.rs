@@ -1,14 +1,16 @@
 //! 修改密码: the current password, then the new one twice. Each field is checked as it is
 //! typed by the rule the server applies again; afterwards the account's other sessions have
-//! ended, and this one goes on.
+//! ended, and this one goes on. Below it, 退出所有设备 ends every session, this one too.
 
 use domain::rules;
 use leptos::prelude::*;
 
 use crate::{
     api::{self, ApiError},
+    app::go_to,
     components::{error_note::ErrorNote, field::TextField},
     i18n::{Key, tr},
+    state::session::use_session,
 };
 
 #[component]
@@ -112,6 +114,41 @@ pub fn ChangePasswordPage() -> impl IntoView {
                     </button>
                 </div>
             </form>
+        </section>
+        <SignOutEverywhere/>
+    }
+}
+
+/// 退出所有设备: for a device lost or left signed in somewhere.
+#[component]
+fn SignOutEverywhere() -> impl IntoView {
+    let session = use_session();
+    let error = RwSignal::new(None::<ApiError>);
+    let busy = RwSignal::new(false);
+    let sign_out = move |_| {
+        busy.set(true);
+        leptos::task::spawn_local(async move {
+            match api::sign_out_everywhere().await {
+                Ok(()) => {
+                    session.signed_out();
+                    go_to("/login", false);
+                }
+                Err(e) => error.set(Some(e)),
+            }
+            busy.set(false);
+        });
+    };
+    view! {
+        <section class="card narrow">
+            <h2>{tr(Key::SignOutEverywhere)}</h2>
+            <p class="muted">{tr(Key::SignOutEverywhereHint)}</p>
+            <ErrorNote error=error/>
+            <div class="form-actions">
+                <button type="button" class="btn" data-testid="sign-out-everywhere"
+                    disabled=move || busy.get() on:click=sign_out>
+                    {tr(Key::SignOutEverywhere)}
+                </button>
+            </div>
         </section>
     }
 }

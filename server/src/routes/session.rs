@@ -26,6 +26,7 @@ pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(login, current, logout))
         .routes(routes!(change_password))
+        .routes(routes!(sign_out_everywhere))
 }
 
 /// A hash verified for unknown accounts, so that their answer takes as long as a wrong
@@ -227,6 +228,28 @@ async fn change_password(
         .set_password(&id, &hash, Some(&session.token_hash), &audit)
         .await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// 退出所有设备: ends every session of the account, this one included, and clears the cookie.
+#[utoipa::path(delete, path = "/sessions", tag = "session",
+    responses((status = 204), (status = 401, body = domain::ErrorEnvelope)))]
+async fn sign_out_everywhere(
+    State(state): State<AppState>,
+    session: CurrentSession,
+) -> Result<Response, AppError> {
+    let ended = state
+        .store
+        .end_sessions(session.account.id.as_str())
+        .await?;
+    tracing::info!(account = %session.account.id, ended, "signed out everywhere");
+    Ok((
+        StatusCode::NO_CONTENT,
+        [(
+            header::SET_COOKIE,
+            auth::session_cookie(&state.settings, None),
+        )],
+    )
+        .into_response())
 }
 
 /// The signed-in account; `401 Unauthenticated` when there is none.

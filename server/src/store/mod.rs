@@ -357,11 +357,18 @@ pub trait Store: Send + Sync + 'static {
     async fn disable_account(&self, id: &str, now_ms: i64) -> Result<AccountChange>;
 
     async fn create_session(&self, session: &NewSession) -> Result<()>;
-    /// The live session's account and expiry; expired sessions are not returned.
-    async fn session(&self, token_hash: &str, now_ms: i64) -> Result<Option<(Account, i64)>>;
+    /// The live session's account and expiry, and it is seen now (the idle timeout slides);
+    /// a session past its expiry or unseen for `idle_ms` is not returned.
+    async fn session(
+        &self,
+        token_hash: &str,
+        now_ms: i64,
+        idle_ms: i64,
+    ) -> Result<Option<(Account, i64)>>;
     async fn delete_session(&self, token_hash: &str) -> Result<()>;
+    /// 退出所有设备: ends every session of the account; how many.
+    async fn end_sessions(&self, account_id: &str) -> Result<u64>;
 
-    /// Records a wrong password and forgets failures older than `forget_before_ms`.
     /// Counts a sign-in attempt before it is judged: it is recorded (as a failure, until
     /// [`Store::forgive_login_attempts`]) unless the (account, address) pair or the account
     /// is over its limit. Atomic: N parallel attempts admit at most the allowance.
@@ -372,6 +379,17 @@ pub trait Store: Send + Sync + 'static {
     ) -> Result<AttemptAdmission>;
     /// The (account, address) pair's failures since `since_ms`, oldest first.
     async fn login_failures(&self, account_id: &str, ip: &str, since_ms: i64) -> Result<Vec<i64>>;
+    /// Counts a 获取验证码 request before the code goes out: recorded, unless the merchant ID or
+    /// the address already had `max` since `since_ms`; then the milliseconds until the oldest
+    /// of those leaves the window. Atomic, like [`Store::admit_login_attempt`].
+    async fn admit_binding_code(
+        &self,
+        merchant_id: &str,
+        ip: &str,
+        now_ms: i64,
+        since_ms: i64,
+        max: usize,
+    ) -> Result<Option<i64>>;
     /// The attempt succeeded: the pair's failures are forgotten.
     async fn forgive_login_attempts(&self, account_id: &str, ip: &str) -> Result<()>;
 

@@ -179,30 +179,58 @@ impl Store for SqliteStore {
             .execute(&mut *tx)
             .await?;
         sqlx::query(
-            "INSERT INTO sessions (token_hash, account_id, created_at, expires_at) VALUES (?, ?, ?, ?)",
+            "INSERT INTO sessions (token_hash, account_id, created_at, expires_at, last_seen_at)
+             VALUES (?, ?, ?, ?, ?)",
         )
         .bind(&s.token_hash)
         .bind(&s.account_id)
         .bind(s.created_at_ms)
         .bind(s.expires_at_ms)
+        .bind(s.created_at_ms)
         .execute(&mut *tx)
         .await?;
         tx.commit().await?;
         Ok(())
     }
 
-    async fn session(&self, token_hash: &str, now_ms: i64) -> Result<Option<(Account, i64)>> {
+    async fn session(
+        &self,
+        token_hash: &str,
+        now_ms: i64,
+        idle_ms: i64,
+    ) -> Result<Option<(Account, i64)>> {
         let row = sqlx::query(
-            "SELECT a.id, a.name, a.role, s.expires_at
+            "SELECT a.id, a.name, a.role, s.expires_at, s.last_seen_at
              FROM sessions s JOIN accounts a ON a.id = s.account_id
-             WHERE s.token_hash = ? AND s.expires_at > ? AND a.disabled_at IS NULL",
+             WHERE s.token_hash = ? AND s.expires_at > ? AND s.last_seen_at > ?
+               AND a.disabled_at IS NULL",
         )
         .bind(token_hash)
         .bind(now_ms)
+        .bind(now_ms - idle_ms)
         .fetch_optional(&self.pool)
         .await?;
-        row.map(|row| Ok((account_from_row(&row)?, row.try_get("expires_at")?)))
-            .transpose()
+        let Some(row) = row else {
+            return Ok(None);
+        };
+        // Seen now; written at most once a minute, so that reads stay reads.
+        let last_seen: i64 = row.try_get("last_seen_at")?;
+        if now_ms - last_seen >= 60_000 {
+            sqlx::query("UPDATE sessions SET last_seen_at = ? WHERE token_hash = ?")
+                .bind(now_ms)
+                .bind(token_hash)
+                .execute(&self.pool)
+                .await?;
+        }
+        Ok(Some((account_from_row(&row)?, row.try_get("expires_at")?)))
+    }
+
+    async fn end_sessions(&self, account_id: &str) -> Result<u64> {
+        Ok(sqlx::query("DELETE FROM sessions WHERE account_id = ?")
+            .bind(account_id)
+            .execute(&self.pool)
+            .await?
+            .rows_affected())
     }
 
     async fn delete_session(&self, token_hash: &str) -> Result<()> {
@@ -263,6 +291,42 @@ impl Store for SqliteStore {
         .bind(since_ms)
         .fetch_all(&self.pool)
         .await?)
+    }
+
+    async fn admit_binding_code(
+        &self,
+        merchant_id: &str,
+        ip: &str,
+        now_ms: i64,
+        since_ms: i64,
+        max: usize,
+    ) -> Result<Option<i64>> {
+        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        sqlx::query("DELETE FROM binding_code_sends WHERE at <= ?")
+            .bind(since_ms)
+            .execute(&mut *tx)
+            .await?;
+        for (column, value) in [("merchant_id", merchant_id), ("ip", ip)] {
+            let sent: Vec<i64> = sqlx::query_scalar(&format!(
+                "SELECT at FROM binding_code_sends WHERE {column} = ? AND at > ? ORDER BY at"
+            ))
+            .bind(value)
+            .bind(since_ms)
+            .fetch_all(&mut *tx)
+            .await?;
+            if sent.len() >= max {
+                let oldest = sent.get(sent.len() - max).copied().unwrap_or(now_ms);
+                return Ok(Some(oldest - since_ms));
+            }
+        }
+        sqlx::query("INSERT INTO binding_code_sends (merchant_id, ip, at) VALUES (?, ?, ?)")
+            .bind(merchant_id)
+            .bind(ip)
+            .bind(now_ms)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(None)
     }
 
     async fn forgive_login_attempts(&self, account_id: &str, ip: &str) -> Result<()> {

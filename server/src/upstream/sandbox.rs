@@ -566,46 +566,44 @@ impl MaidanUpstream for Sandbox {
                 FieldError::UnknownMerchant,
             ));
         };
-        if binding.mobile.trim() != mobile {
-            return Err(BindingError::Field("mobile", FieldError::MobileMismatch));
-        }
-        let entered_card: String = binding
-            .bank_card
-            .chars()
-            .filter(char::is_ascii_digit)
-            .collect();
-        if entered_card != card {
-            return Err(BindingError::Field(
-                "bank_card",
-                FieldError::BankCardMismatch,
-            ));
-        }
         let now = self.clock.now_ms();
         let mut world = self
             .world
             .write()
             .map_err(|_| UpstreamError::Transient("sandbox lock poisoned".into()))?;
         let lifetime_ms = i64::try_from(CODE_LIFETIME_S * 1000).unwrap_or(i64::MAX);
-        let valid = world.codes.get(&mobile).is_some_and(|sent| {
-            sent.merchant_id == merchant_id
-                && now - sent.sent_at_ms <= lifetime_ms
-                && sent.wrong < CODE_TRIES
-        });
-        if !valid {
+        // The latest code texted for this merchant ID, to whichever mobile was typed.
+        let latest = world
+            .codes
+            .iter_mut()
+            .filter(|(_, sent)| sent.merchant_id == merchant_id)
+            .max_by_key(|(_, sent)| sent.sent_at_ms);
+        let Some((sent_to, sent)) = latest else {
+            return Err(BindingError::Field("code", FieldError::CodeExpired));
+        };
+        if now - sent.sent_at_ms > lifetime_ms || sent.wrong >= CODE_TRIES {
             return Err(BindingError::Field("code", FieldError::CodeExpired));
         }
-        let sent = world
-            .codes
-            .get_mut(&mobile)
-            .ok_or(BindingError::Field("code", FieldError::CodeExpired))?;
-        if sent.code != binding.code.trim() {
+        let entered_card: String = binding
+            .bank_card
+            .chars()
+            .filter(char::is_ascii_digit)
+            .collect();
+        let entered_mobile = binding.mobile.trim();
+        // All three are compared before answering, and a mismatch of any is one answer that
+        // uses up a try: the registered mobile and card are never confirmed on their own.
+        let matches = (entered_mobile == mobile)
+            & (sent_to.as_str() == entered_mobile)
+            & (entered_card == card)
+            & (sent.code == binding.code.trim());
+        if !matches {
             sent.wrong += 1;
             return Err(BindingError::Field(
                 "code",
                 if sent.wrong >= CODE_TRIES {
                     FieldError::CodeExpired
                 } else {
-                    FieldError::WrongCode {
+                    FieldError::BindingMismatch {
                         left: CODE_TRIES - sent.wrong,
                     }
                 },
