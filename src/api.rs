@@ -222,8 +222,8 @@ pub async fn cancel_provider_sync_ticket(id: &str) -> Result<(), ApiError> {
 /// `PUT /session/password`: 修改密码; the account's other sessions end.
 pub async fn change_password(current: &str, new: &str) -> Result<(), ApiError> {
     let body = domain::api::PasswordChange {
-        current_password: current.to_owned(),
-        new_password: new.to_owned(),
+        current_password: current.into(),
+        new_password: new.into(),
     };
     send(with_lang(Request::put(&format!("{BASE}/session/password"))).json(&body)).await?;
     Ok(())

@@ -9,7 +9,7 @@ use crate::rules::AccountId;
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct LoginRequest {
     pub account_id: String,
-    pub password: String,
+    pub password: crate::Secret,
 }
 
 /// `PUT /session/password`: 修改密码. The new password is typed twice in the page; only the
@@ -17,9 +17,9 @@ pub struct LoginRequest {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PasswordChange {
-    pub current_password: String,
+    pub current_password: crate::Secret,
     /// 12–128 characters.
-    pub new_password: String,
+    pub new_password: crate::Secret,
 }
 
 /// What a console account is to Cloud Pay.
@@ -569,7 +569,7 @@ pub struct SubMerchantKeys {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct KeyResetIssued {
     /// 32 letters and digits; no later answer carries it again.
-    pub authentication_key: String,
+    pub authentication_key: crate::Secret,
     pub keys: SubMerchantKeys,
 }
 

@@ -11,6 +11,7 @@
 //! - [`poll`]: the schedule for polling long-running work.
 //! - [`provider_config`]: a provider's WeChat Pay, Alipay and basic info, and their forms.
 //! - [`qr`]: QR module matrices (drawn by the SPA's canvas).
+//! - [`secret`]: a string whose `Debug` prints `[redacted]`.
 //!
 //! No I/O lives here; everything compiles for wasm32 and native alike.
 
@@ -23,7 +24,9 @@ pub mod poll;
 pub mod provider_config;
 pub mod qr;
 pub mod rules;
+pub mod secret;
 
 pub use error::{ErrorBody, ErrorCode, ErrorEnvelope};
 pub use lang::Lang;
 pub use rules::FieldError;
+pub use secret::Secret;

@@ -91,8 +91,9 @@ pub struct ProviderDetail {
     pub alipay: AlipayInfo,
 }
 
-/// `PUT /providers/{id}/wechat-pay`. A blank `api_key` keeps the stored key.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+/// `PUT /providers/{id}/wechat-pay`. A blank `api_key` keeps the stored key. Its `Debug`
+/// prints no secret.
+#[derive(Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct UpdateWechatPay {
     pub merchant_id: String,
@@ -109,8 +110,9 @@ pub struct UpdateWechatPay {
     pub certificate_password: String,
 }
 
-/// `PUT /providers/{id}/alipay`. A blank `app_private_key` keeps the stored key.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+/// `PUT /providers/{id}/alipay`. A blank `app_private_key` keeps the stored key. Its `Debug`
+/// prints no secret.
+#[derive(Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct UpdateAlipay {
     pub app_id: String,
@@ -346,5 +348,63 @@ mod tests {
         assert_eq!(ratio_text(1250), "12.50");
         assert_eq!(ratio_text(0), "0.00");
         assert_eq!(ratio_text(10_000), "100.00");
+    }
+}
+
+/// What `Debug` shows of a secret field: whether one was given, never its value.
+fn redacted(value: &str) -> &'static str {
+    if value.is_empty() { "" } else { "[redacted]" }
+}
+
+impl std::fmt::Debug for UpdateWechatPay {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("UpdateWechatPay")
+            .field("merchant_id", &self.merchant_id)
+            .field("app_id", &self.app_id)
+            .field("api_key", &redacted(&self.api_key))
+            .field("rebate_ratio", &self.rebate_ratio)
+            .field("certificate_p12", &redacted(&self.certificate_p12))
+            .field(
+                "certificate_password",
+                &redacted(&self.certificate_password),
+            )
+            .finish()
+    }
+}
+
+impl std::fmt::Debug for UpdateAlipay {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("UpdateAlipay")
+            .field("app_id", &self.app_id)
+            .field("pid", &self.pid)
+            .field("app_private_key", &redacted(&self.app_private_key))
+            .field("alipay_public_key", &self.alipay_public_key)
+            .field("rebate_ratio", &self.rebate_ratio)
+            .finish_non_exhaustive()
+    }
+}
+
+#[cfg(test)]
+mod debug_tests {
+    use super::*;
+
+    #[test]
+    fn secrets_of_the_forms_are_never_printed() {
+        let wechat = UpdateWechatPay {
+            api_key: "Zq8vT3mN6pR1sW4yB7cE0fH2jK5lX9aD".into(),
+            certificate_password: "p12-password".into(),
+            ..UpdateWechatPay::default()
+        };
+        let shown = format!("{wechat:?}");
+        assert!(
+            !shown.contains("Zq8vT3") && !shown.contains("p12-password"),
+            "{shown}"
+        );
+        assert!(shown.contains("[redacted]"));
+        let alipay = UpdateAlipay {
+            app_private_key: "-----BEGIN PRIVATE KEY-----MIIE".into(),
+            ..UpdateAlipay::default()
+        };
+        assert!(!format!("{alipay:?}").contains("MIIE"));
     }
 }

@@ -5,8 +5,11 @@ test('the console page is served with a strict policy and loads without inline s
   const response = await page.goto('/login');
   const headers = response.headers();
   expect(headers['content-security-policy']).toBe(
-    "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; frame-ancestors 'none'",
+    "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'",
   );
+  expect(headers['cross-origin-opener-policy']).toBe('same-origin');
+  // Served over plain http here: no HSTS (it is sent only when the public origin is https).
+  expect(headers['strict-transport-security']).toBeUndefined();
   expect(headers['x-content-type-options']).toBe('nosniff');
   expect(headers['referrer-policy']).toBe('same-origin');
   expect(headers['cache-control']).toBe('no-cache');

@@ -187,13 +187,16 @@ async fn on_hashing_thread<T: Send + 'static>(
 }
 
 /// [`verify_password`] on a hashing thread, at most [`HASHING_CONCURRENCY`] at once.
-pub async fn verify_password_bounded(password: String, stored: String) -> Result<bool, AppError> {
-    on_hashing_thread(move || verify_password(&password, &stored)).await
+pub async fn verify_password_bounded(
+    password: domain::Secret,
+    stored: String,
+) -> Result<bool, AppError> {
+    on_hashing_thread(move || verify_password(password.expose(), &stored)).await
 }
 
 /// [`hash_password`] on a hashing thread, at most [`HASHING_CONCURRENCY`] at once.
-pub async fn hash_password_bounded(password: String) -> Result<String, AppError> {
-    on_hashing_thread(move || hash_password(&password)).await?
+pub async fn hash_password_bounded(password: domain::Secret) -> Result<String, AppError> {
+    on_hashing_thread(move || hash_password(password.expose())).await?
 }
 
 /// A fresh random token (URL-safe base64 of 32 bytes) and the hash to store for it.

@@ -2,6 +2,8 @@
 
 use std::{net::SocketAddr, path::PathBuf};
 
+use domain::Secret;
+
 /// What else the binary can do besides serving the console.
 #[derive(Debug, Clone, clap::Subcommand)]
 pub enum Command {
@@ -26,9 +28,9 @@ pub struct Production {
     pub public_origin: String,
     pub upstream_url: String,
     pub upstream_app_id: String,
-    pub upstream_secret: String,
+    pub upstream_secret: Secret,
     pub wechat_app_id: String,
-    pub wechat_app_secret: String,
+    pub wechat_app_secret: Secret,
     pub alipay_app_id: String,
     pub alipay_app_private_key_file: PathBuf,
 }
@@ -52,6 +54,14 @@ fn required(value: &Option<String>, name: &'static str) -> Result<String, Settin
         .map(str::trim)
         .filter(|v| !v.is_empty())
         .map(str::to_owned)
+        .ok_or(SettingError::Missing(name))
+}
+
+fn required_secret(value: &Option<Secret>, name: &'static str) -> Result<Secret, SettingError> {
+    value
+        .as_ref()
+        .filter(|v| !v.expose().trim().is_empty())
+        .cloned()
         .ok_or(SettingError::Missing(name))
 }
 
@@ -110,7 +120,7 @@ pub struct Config {
     pub secret_key_file: PathBuf,
     /// The same key as base64 (32 bytes); takes precedence over the file.
     #[arg(long, env = "CONSOLE_SECRET_KEY", hide_env_values = true)]
-    pub secret_key: Option<String>,
+    pub secret_key: Option<Secret>,
     /// How long a provider sync QR code lives, in seconds.
     #[arg(long, env = "PROVIDER_SYNC_TICKET_TTL_S", default_value_t = 120)]
     pub provider_sync_ticket_ttl_s: u64,
@@ -132,13 +142,13 @@ pub struct Config {
     pub upstream_app_id: Option<String>,
     /// The secret upstream requests are signed with (HMAC-SHA256).
     #[arg(long, env = "UPSTREAM_SECRET", hide_env_values = true)]
-    pub upstream_secret: Option<String>,
+    pub upstream_secret: Option<Secret>,
     /// WeChat official account AppID the phones sign in with (WeChat OAuth, `snsapi_base`).
     #[arg(long, env = "WECHAT_APP_ID")]
     pub wechat_app_id: Option<String>,
     /// Its AppSecret (exchanges sign-in codes for openids).
     #[arg(long, env = "WECHAT_APP_SECRET", hide_env_values = true)]
-    pub wechat_app_secret: Option<String>,
+    pub wechat_app_secret: Option<Secret>,
     /// Where phones sign in with WeChat (the sandbox: its own pages on this console).
     #[arg(long, env = "WECHAT_OAUTH_URL")]
     pub wechat_oauth_url: Option<String>,
@@ -204,9 +214,9 @@ impl Config {
             public_origin,
             upstream_url: required(&self.upstream_url, "UPSTREAM_URL")?,
             upstream_app_id: required(&self.upstream_app_id, "UPSTREAM_APP_ID")?,
-            upstream_secret: required(&self.upstream_secret, "UPSTREAM_SECRET")?,
+            upstream_secret: required_secret(&self.upstream_secret, "UPSTREAM_SECRET")?,
             wechat_app_id: required(&self.wechat_app_id, "WECHAT_APP_ID")?,
-            wechat_app_secret: required(&self.wechat_app_secret, "WECHAT_APP_SECRET")?,
+            wechat_app_secret: required_secret(&self.wechat_app_secret, "WECHAT_APP_SECRET")?,
             alipay_app_id: required(&self.alipay_app_id, "ALIPAY_APP_ID")?,
             alipay_app_private_key_file: self
                 .alipay_app_private_key_file
@@ -218,11 +228,11 @@ impl Config {
     /// What `sandbox-upstream` needs: the upstream secret and the identity apps it plays.
     pub fn sandbox_upstream(
         &self,
-    ) -> Result<(String, String, String, String, PathBuf), SettingError> {
+    ) -> Result<(Secret, String, Secret, String, PathBuf), SettingError> {
         Ok((
-            required(&self.upstream_secret, "UPSTREAM_SECRET")?,
+            required_secret(&self.upstream_secret, "UPSTREAM_SECRET")?,
             required(&self.wechat_app_id, "WECHAT_APP_ID")?,
-            required(&self.wechat_app_secret, "WECHAT_APP_SECRET")?,
+            required_secret(&self.wechat_app_secret, "WECHAT_APP_SECRET")?,
             required(&self.alipay_app_id, "ALIPAY_APP_ID")?,
             self.alipay_app_private_key_file
                 .clone()
@@ -244,6 +254,25 @@ mod tests {
         assert!(!secure_origin("http://console.example.com"));
         assert!(!secure_origin("console.example.com"));
         assert!(!secure_origin("ftp://127.0.0.1"));
+    }
+
+    #[test]
+    fn settings_print_no_secret() {
+        use clap::Parser;
+        let config = Config::parse_from([
+            "cloud-pay-console",
+            "--upstream-secret",
+            "the-upstream-secret",
+            "--wechat-app-secret",
+            "the-wechat-secret",
+            "--secret-key",
+            "c2VjcmV0LWtleS1vZi0zMi1ieXRlcy0wMTIzNDU2Nzg5",
+        ]);
+        let shown = format!("{config:?}");
+        for secret in ["the-upstream-secret", "the-wechat-secret", "c2VjcmV0"] {
+            assert!(!shown.contains(secret), "{shown}");
+        }
+        assert!(shown.contains("[redacted]"));
     }
 
     #[test]

@@ -134,7 +134,24 @@ pub fn app(state: AppState) -> Router {
             upstream::sandbox_oauth::router(sandbox),
         );
     }
-    router
+    with_layers(
+        router.route_layer(axum::middleware::from_fn(middleware::record_route)),
+        state,
+    )
+}
+
+/// What every request passes through, around `routes`: security headers, the request's id,
+/// language and client address with the error envelope and the log line, per-address limits,
+/// CSRF protection, and a handler's panic turned into the `Internal` envelope.
+pub fn with_layers(routes: Router, state: AppState) -> Router {
+    routes
+        .layer(tower_http::catch_panic::CatchPanicLayer::custom(
+            |_: Box<dyn std::any::Any + Send>| {
+                axum::response::IntoResponse::into_response(AppError::internal(
+                    "a handler panicked",
+                ))
+            },
+        ))
         .layer(axum::middleware::from_fn_with_state(
             (
                 std::sync::Arc::new(rate_limit::IpLimits::default()),

@@ -87,8 +87,11 @@ async fn console(config: &Config, production: Option<Production>) -> anyhow::Res
     if !config.dist.join("index.html").is_file() {
         tracing::warn!(dist = %config.dist.display(), "no built console here; run `cargo xtask run`");
     }
-    let vault = server::vault::Vault::open(config.secret_key.as_deref(), &config.secret_key_file)
-        .context("opening the secret key")?;
+    let vault = server::vault::Vault::open(
+        config.secret_key.as_ref().map(domain::Secret::expose),
+        &config.secret_key_file,
+    )
+    .context("opening the secret key")?;
     let listener = tokio::net::TcpListener::bind(config.addr)
         .await
         .with_context(|| format!("listening on {}", config.addr))?;
@@ -118,7 +121,7 @@ async fn console(config: &Config, production: Option<Production>) -> anyhow::Res
                     HttpUpstreamConfig::new(
                         &p.upstream_url,
                         &p.upstream_app_id,
-                        &p.upstream_secret,
+                        p.upstream_secret.expose(),
                     ),
                     clock.clone(),
                 )
@@ -129,7 +132,7 @@ async fn console(config: &Config, production: Option<Production>) -> anyhow::Res
                 };
                 let oauth = OAuthConfig {
                     wechat_app_id: p.wechat_app_id.clone(),
-                    wechat_app_secret: p.wechat_app_secret.clone(),
+                    wechat_app_secret: p.wechat_app_secret.expose().to_owned(),
                     wechat_oauth_url: or_default(&config.wechat_oauth_url, WECHAT_OAUTH_URL),
                     wechat_api_url: or_default(&config.wechat_api_url, WECHAT_API_URL),
                     alipay_app_id: p.alipay_app_id.clone(),
@@ -205,11 +208,11 @@ async fn sandbox_upstream(config: &Config, addr: std::net::SocketAddr) -> anyhow
     let service = sandbox_server::router(SandboxServer {
         sandbox: sandbox.clone(),
         app_id: config.upstream_app_id.clone(),
-        secret,
+        secret: secret.into_inner(),
         oauth: SandboxOAuth {
             sandbox,
             wechat_app_id,
-            wechat_app_secret,
+            wechat_app_secret: wechat_app_secret.into_inner(),
             alipay_app_id,
             alipay_public_key: key.to_public_key(),
         },
@@ -267,7 +270,7 @@ fn sandbox_identity(
     let key = server::oauth::private_key_or_new(&key_file)
         .map_err(|e| anyhow::anyhow!("the Alipay application key: {e}"))?;
     let secret = match &config.wechat_app_secret {
-        Some(secret) => secret.clone(),
+        Some(secret) => secret.expose().to_owned(),
         None => {
             let mut bytes = [0_u8; 16];
             getrandom::fill(&mut bytes).map_err(|e| anyhow::anyhow!("{e}"))?;

@@ -87,6 +87,24 @@ pub fn request_lang(headers: &HeaderMap) -> Lang {
         .unwrap_or_default()
 }
 
+/// The route a request matched, as written (`/api/v1/m/provider-sync-tickets/{id}`): what the
+/// log names instead of the path, which may carry a ticket ID or a mobile number.
+#[derive(Debug, Clone)]
+pub struct RouteTemplate(pub String);
+
+/// Puts the matched route's template on the response, for the log line.
+pub async fn record_route(request: Request, next: Next) -> Response {
+    let template = request
+        .extensions()
+        .get::<axum::extract::MatchedPath>()
+        .map(|m| m.as_str().to_owned());
+    let mut response = next.run(request).await;
+    if let Some(template) = template {
+        response.extensions_mut().insert(RouteTemplate(template));
+    }
+    response
+}
+
 /// Gives each request an id, a language and its client's address, renders [`AppError`]s as the
 /// JSON envelope, and writes one log line per request.
 pub async fn request_context(
@@ -98,13 +116,20 @@ pub async fn request_context(
     let id = RequestId::generate();
     let lang = request_lang(request.headers());
     let method = request.method().clone();
-    let path = request.uri().path().to_owned();
+    let api = request.uri().path().starts_with("/api/");
     let client = client_ip(&request, &state.settings.trusted_proxies);
     request.extensions_mut().insert(id.clone());
     request.extensions_mut().insert(lang);
     request.extensions_mut().insert(ClientIp(client.clone()));
 
     let mut response = next.run(request).await;
+    // The route's template, never the raw path (it may carry a ticket ID or a mobile); a path
+    // that matched no route is named by its kind only.
+    let route = match response.extensions().get::<RouteTemplate>() {
+        Some(template) => template.0.clone(),
+        None if api => "(no such API route)".to_owned(),
+        None => "(static file)".to_owned(),
+    };
 
     if let Some(error) = response.extensions_mut().remove::<AppError>() {
         response = render_error(&error, lang, &id);
@@ -113,13 +138,13 @@ pub async fn request_context(
     if let Ok(value) = HeaderValue::from_str(&id.0) {
         headers.insert("x-request-id", value);
     }
-    if path.starts_with("/api/") && !headers.contains_key(header::CACHE_CONTROL) {
+    if api && !headers.contains_key(header::CACHE_CONTROL) {
         headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     }
     tracing::info!(
         request_id = %id.0,
         %method,
-        %path,
+        %route,
         %client,
         status = response.status().as_u16(),
         ms = started.elapsed().as_millis() as u64,

@@ -318,7 +318,7 @@ pub fn private_key_or_new(path: &std::path::Path) -> Result<RsaPrivateKey, Strin
         .to_pkcs8_pem(LineEnding::LF)
         .map_err(|e| e.to_string())?;
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir).map_err(|e| e.to_string())?;
+        crate::vault::create_private_dir(dir).map_err(|e| e.to_string())?;
     }
     crate::vault::write_private(path, &pem).map_err(|e| format!("{}: {e}", path.display()))?;
     Ok(key)

@@ -24,6 +24,8 @@ pub enum VaultError {
     },
     #[error("a stored secret does not open with this key")]
     Tampered,
+    #[error("the key file {0} can be read by other users: make it private (chmod 600)")]
+    Exposed(String),
     #[error("no randomness available: {0}")]
     Random(String),
 }
@@ -76,12 +78,17 @@ impl Vault {
             source,
         };
         match std::fs::read_to_string(path) {
-            Ok(text) => Ok(Vault::from_key(&decode(&text)?)),
+            Ok(text) => {
+                if readable_by_others(path).map_err(io)? {
+                    return Err(VaultError::Exposed(path.display().to_string()));
+                }
+                Ok(Vault::from_key(&decode(&text)?))
+            }
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
                 let mut key = [0_u8; 32];
                 getrandom::fill(&mut key).map_err(|e| VaultError::Random(e.to_string()))?;
                 if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-                    std::fs::create_dir_all(dir).map_err(io)?;
+                    create_private_dir(dir).map_err(io)?;
                 }
                 write_private(path, &b64().encode(key)).map_err(io)?;
                 Ok(Vault::from_key(&key))
@@ -131,6 +138,45 @@ impl Vault {
     }
 }
 
+/// Whether a file's mode lets its group or other users read or write it.
+#[cfg(unix)]
+fn readable_by_others(path: &Path) -> std::io::Result<bool> {
+    use std::os::unix::fs::PermissionsExt;
+    Ok(std::fs::metadata(path)?.permissions().mode() & 0o077 != 0)
+}
+
+#[cfg(not(unix))]
+fn readable_by_others(_path: &Path) -> std::io::Result<bool> {
+    Ok(false)
+}
+
+/// Creates a directory (and its parents) that only its owner can enter (0700).
+#[cfg(unix)]
+pub fn create_private_dir(dir: &Path) -> std::io::Result<()> {
+    use std::os::unix::fs::DirBuilderExt;
+    std::fs::DirBuilder::new()
+        .recursive(true)
+        .mode(0o700)
+        .create(dir)
+}
+
+#[cfg(not(unix))]
+pub fn create_private_dir(dir: &Path) -> std::io::Result<()> {
+    std::fs::create_dir_all(dir)
+}
+
+/// Makes a file readable and writable by its owner only (0600).
+#[cfg(unix)]
+pub fn make_private(path: &Path) -> std::io::Result<()> {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))
+}
+
+#[cfg(not(unix))]
+pub fn make_private(_path: &Path) -> std::io::Result<()> {
+    Ok(())
+}
+
 #[cfg(unix)]
 pub(crate) fn write_private(path: &Path, text: &str) -> std::io::Result<()> {
     use std::{io::Write, os::unix::fs::OpenOptionsExt};
@@ -150,6 +196,24 @@ pub(crate) fn write_private(path: &Path, text: &str) -> std::io::Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[cfg(unix)]
+    #[test]
+    fn a_key_file_others_can_read_is_refused_and_a_new_one_is_private() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("data").join("secret.key");
+        Vault::open(None, &path).unwrap();
+        let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode(&path), 0o600);
+        assert_eq!(mode(path.parent().unwrap()), 0o700);
+        Vault::open(None, &path).unwrap();
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
+        assert!(matches!(
+            Vault::open(None, &path),
+            Err(VaultError::Exposed(_))
+        ));
+    }
 
     #[test]
     fn a_secret_round_trips_only_in_its_own_place() {

@@ -40,6 +40,49 @@ fn assert_security_headers(response: &common::TestResponse, what: &str) {
 }
 
 #[tokio::test]
+async fn a_handler_that_panics_answers_the_internal_envelope_and_the_server_goes_on() {
+    use tower::ServiceExt;
+    let app = TestApp::new().await;
+    let routes = axum::Router::new().route(
+        "/api/v1/test-panic",
+        axum::routing::get(|| async {
+            let items: Vec<u8> = Vec::new();
+            // An index out of bounds, as a bug would make it.
+            items[3].to_string()
+        }),
+    );
+    let router = server::with_layers(routes, app.state.clone());
+    for _ in 0..2 {
+        let response = router
+            .clone()
+            .oneshot(
+                Request::get("/api/v1/test-panic")
+                    .body(Body::empty())
+                    .unwrap(),
+            )
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::INTERNAL_SERVER_ERROR);
+        let body = http_body_util::BodyExt::collect(response.into_body())
+            .await
+            .unwrap()
+            .to_bytes();
+        let body: serde_json::Value = serde_json::from_slice(&body).unwrap();
+        assert_eq!(body["error"]["code"], "Internal");
+        assert!(
+            body["error"]["request_id"]
+                .as_str()
+                .unwrap()
+                .starts_with("req_")
+        );
+        assert!(
+            !body.to_string().contains("index out of bounds"),
+            "no details leak"
+        );
+    }
+}
+
+#[tokio::test]
 async fn hsts_is_sent_only_when_the_console_is_served_over_https() {
     let plain = TestApp::new().await;
     for path in ["/api/v1/health", "/login"] {

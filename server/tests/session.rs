@@ -258,3 +258,24 @@ async fn a_forged_cookie_opens_nothing() {
     let none = app.get("/api/v1/session", None).await;
     assert_eq!(none.status, StatusCode::UNAUTHORIZED);
 }
+
+#[cfg(unix)]
+#[tokio::test]
+async fn the_database_files_are_readable_by_their_owner_only() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("data").join("console.db");
+    let store = server::store::SqliteStore::open(&format!("sqlite://{}", db.display()))
+        .await
+        .unwrap();
+    drop(store);
+    let mode = |p: &std::path::Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode(db.parent().unwrap()), 0o700, "data/");
+    assert_eq!(mode(&db), 0o600);
+    for suffix in ["-wal", "-shm"] {
+        let side = db.with_file_name(format!("console.db{suffix}"));
+        if side.exists() {
+            assert_eq!(mode(&side), 0o600, "{suffix}");
+        }
+    }
+}

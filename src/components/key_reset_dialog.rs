@@ -174,7 +174,7 @@ pub fn KeyResetDialog(
             reset_at = i18n.t(Key::KeyResetAt),
             at = keys.reset_at,
             auth = i18n.t(Key::FieldAuthKey),
-            auth_key = secrets.issued.authentication_key,
+            auth_key = secrets.issued.authentication_key.expose(),
             fp = i18n.t(Key::KeyFingerprint),
             sha = keys.public_key_sha256,
             private = i18n.t(Key::FieldPrivateKey),
@@ -222,9 +222,9 @@ pub fn KeyResetDialog(
                         <div class="secret">
                             <div class="secret-head">
                                 <h3>{tr(Key::FieldAuthKey)}</h3>
-                                <CopyButton text=secrets.issued.authentication_key.clone() test_id="copy-auth-key"/>
+                                <CopyButton text=secrets.issued.authentication_key.expose().to_owned() test_id="copy-auth-key"/>
                             </div>
-                            <code class="secret-value" data-testid="auth-key">{secrets.issued.authentication_key.clone()}</code>
+                            <code class="secret-value" data-testid="auth-key">{secrets.issued.authentication_key.expose().to_owned()}</code>
                         </div>
                         <div class="secret">
                             <div class="secret-head">

@@ -95,7 +95,7 @@ pub fn LoginPage() -> impl IntoView {
         }
         login.dispatch(LoginRequest {
             account_id: account_id.get_untracked().trim().to_owned(),
-            password: password.get_untracked(),
+            password: password.get_untracked().into(),
         });
     };
 

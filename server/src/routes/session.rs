@@ -61,7 +61,7 @@ async fn login(
 ) -> Result<Response, AppError> {
     let mut errors = FieldErrors::default();
     let account_id = errors.check("account_id", AccountId::parse(&request.account_id));
-    errors.check("password", rules::login_password(&request.password));
+    errors.check("password", rules::login_password(request.password.expose()));
     errors.finish()?;
     let Some(account_id) = account_id else {
         return Err(AppError::new(ErrorCode::Validation));
@@ -192,9 +192,12 @@ async fn change_password(
     let mut errors = FieldErrors::default();
     errors.check(
         "current_password",
-        rules::login_password(&request.current_password),
+        rules::login_password(request.current_password.expose()),
     );
-    errors.check("new_password", rules::new_password(&request.new_password));
+    errors.check(
+        "new_password",
+        rules::new_password(request.new_password.expose()),
+    );
     errors.finish()?;
 
     let now = state.clock.now_ms();

@@ -94,7 +94,7 @@ async fn reset_keys(
         return Err(AppError::not_found());
     }
     let issued = KeyResetIssued {
-        authentication_key,
+        authentication_key: authentication_key.into(),
         keys: keys_view(&stored),
     };
     let mut response = created(&format!("/api/v1/sub-merchants/{id}"), issued)?;

@@ -48,13 +48,25 @@ impl SqliteStore {
         if let Some(dir) = Path::new(options.get_filename()).parent()
             && !dir.as_os_str().is_empty()
         {
-            std::fs::create_dir_all(dir).map_err(|e| StoreError::Database(sqlx::Error::Io(e)))?;
+            crate::vault::create_private_dir(dir)
+                .map_err(|e| StoreError::Database(sqlx::Error::Io(e)))?;
         }
+        let file = options.get_filename().to_owned();
         let pool = SqlitePoolOptions::new()
             .max_connections(8)
             .connect_with(options)
             .await?;
         sqlx::migrate!("./migrations/sqlite").run(&pool).await?;
+        // The database holds sealed secrets and hashes: only its owner may read it (SQLite
+        // gives its -wal and -shm files the database's mode).
+        for suffix in ["", "-wal", "-shm"] {
+            let mut path = file.clone().into_os_string();
+            path.push(suffix);
+            if Path::new(&path).exists() {
+                crate::vault::make_private(Path::new(&path))
+                    .map_err(|e| StoreError::Database(sqlx::Error::Io(e)))?;
+            }
+        }
         Ok(SqliteStore {
             pool,
             counts: std::sync::Arc::default(),
