@@ -235,9 +235,8 @@ pub fn session_cookie(settings: &Settings, token: Option<&str>) -> HeaderValue {
     HeaderValue::from_str(&value).unwrap_or_else(|_| HeaderValue::from_static(""))
 }
 
-/// The session token the request carries, if any.
-pub fn session_token<'a>(headers: &'a HeaderMap, settings: &Settings) -> Option<&'a str> {
-    let name = cookie_name(settings);
+/// The value of the cookie `name` the request carries, if any and not empty.
+pub fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
     headers
         .get_all(header::COOKIE)
         .iter()
@@ -247,6 +246,11 @@ pub fn session_token<'a>(headers: &'a HeaderMap, settings: &Settings) -> Option<
         .find(|(k, _)| *k == name)
         .map(|(_, v)| v)
         .filter(|v| !v.is_empty())
+}
+
+/// The session token the request carries, if any.
+pub fn session_token<'a>(headers: &'a HeaderMap, settings: &Settings) -> Option<&'a str> {
+    cookie(headers, cookie_name(settings))
 }
 
 /// The signed-in account of a request; rejects with `Unauthenticated` when there is none.

@@ -5,7 +5,7 @@
 //! The cookie is `SameSite=Lax`, not `Strict`: it must come back on the top-level redirect
 //! from WeChat's or Alipay's pages to the callback.
 
-use axum::http::{HeaderMap, HeaderValue, header};
+use axum::http::{HeaderMap, HeaderValue};
 
 use crate::{
     AppError, Settings,
@@ -26,16 +26,7 @@ pub fn cookie_name(settings: &Settings) -> &'static str {
 }
 
 fn token<'a>(headers: &'a HeaderMap, settings: &Settings) -> Option<&'a str> {
-    let name = cookie_name(settings);
-    headers
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(k, _)| *k == name)
-        .map(|(_, v)| v)
-        .filter(|v| v.len() >= 32)
+    crate::auth::cookie(headers, cookie_name(settings)).filter(|v| v.len() >= 32)
 }
 
 /// The hash of this request's phone browser, if it has the cookie.

@@ -12,7 +12,7 @@ use std::{
 };
 
 use axum::http::{Method, StatusCode};
-use common::TestApp;
+use common::{ConsoleProcess, TestApp};
 use serde_json::json;
 
 const ID: &str = "200000000001";
@@ -43,64 +43,27 @@ fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
 }
 
+/// The console on the accounts' database, with a client.
 struct Console {
-    child: std::process::Child,
-    base: String,
+    process: ConsoleProcess,
     http: reqwest::Client,
-}
-
-impl Drop for Console {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
 }
 
 impl Console {
     async fn start(db: &std::path::Path) -> Console {
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
-        let child = Command::new(env!("CARGO_BIN_EXE_cloud-pay-console"))
-            .env_clear()
-            .env("CONSOLE_SANDBOX", "1")
-            .env("CONSOLE_ADDR", format!("127.0.0.1:{port}"))
-            .env("DATABASE_URL", format!("sqlite://{}", db.display()))
-            .env("CONSOLE_DIST", db.with_file_name("no-dist"))
-            .env("CONSOLE_SECRET_KEY_FILE", db.with_file_name("secret.key"))
-            .env("RUST_LOG", "warn")
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        let console = Console {
-            child,
-            base: format!("http://127.0.0.1:{port}"),
+        let dir = db.parent().unwrap();
+        Console {
+            process: ConsoleProcess::start(dir, &[], Stdio::null()).await,
             http: reqwest::Client::new(),
-        };
-        for _ in 0..300 {
-            if console
-                .http
-                .get(format!("{}/api/v1/health", console.base))
-                .send()
-                .await
-                .is_ok()
-            {
-                return console;
-            }
-            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
         }
-        panic!("the console did not start");
     }
 
     /// Signs in; the session cookie, or the status.
     async fn login(&self, password: &str) -> Result<String, u16> {
         let answer = self
             .http
-            .post(format!("{}/api/v1/session", self.base))
-            .header("origin", &self.base)
+            .post(format!("{}/api/v1/session", self.process.base))
+            .header("origin", &self.process.base)
             .json(&json!({"account_id": ID, "password": password}))
             .send()
             .await
@@ -115,7 +78,7 @@ impl Console {
 
     async fn who(&self, cookie: &str) -> u16 {
         self.http
-            .get(format!("{}/api/v1/session", self.base))
+            .get(format!("{}/api/v1/session", self.process.base))
             .header("cookie", cookie)
             .send()
             .await

@@ -3,47 +3,18 @@
 
 #![allow(clippy::unwrap_used)] // a test that cannot unwrap has failed
 
-use std::{
-    io::Read,
-    process::{Command, Stdio},
-};
+mod common;
+
+use std::{io::Read, process::Stdio};
+
+use common::ConsoleProcess;
 
 #[tokio::test]
 async fn request_logs_name_the_route_not_the_ticket_or_the_mobile() {
     let dir = tempfile::tempdir().unwrap();
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let base = format!("http://127.0.0.1:{port}");
-    let mut server = Command::new(env!("CARGO_BIN_EXE_cloud-pay-console"))
-        .env_clear()
-        .env("CONSOLE_SANDBOX", "1")
-        .env("CONSOLE_ADDR", format!("127.0.0.1:{port}"))
-        .env(
-            "DATABASE_URL",
-            format!("sqlite://{}", dir.path().join("c.db").display()),
-        )
-        .env("CONSOLE_DIST", dir.path().join("no-dist"))
-        .env("CONSOLE_SECRET_KEY_FILE", dir.path().join("secret.key"))
-        .env("RUST_LOG", "info")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
+    let mut console =
+        ConsoleProcess::start(dir.path(), &[("RUST_LOG", "info")], Stdio::piped()).await;
     let http = reqwest::Client::new();
-    for _ in 0..300 {
-        if http
-            .get(format!("{base}/api/v1/health"))
-            .send()
-            .await
-            .is_ok()
-        {
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-    }
     let ticket = "0123456789abcdef0123456789abcdef";
     let mobile = "13912345678";
     for path in [
@@ -52,12 +23,16 @@ async fn request_logs_name_the_route_not_the_ticket_or_the_mobile() {
         format!("/api/v1/sandbox/sms-codes/{mobile}"),
         format!("/api/v1/no-such-route/{mobile}"),
     ] {
-        http.get(format!("{base}{path}")).send().await.unwrap();
+        http.get(format!("{}{path}", console.base))
+            .send()
+            .await
+            .unwrap();
     }
-    let _ = server.kill();
-    let _ = server.wait();
+    let _ = console.child.kill();
+    let _ = console.child.wait();
     let mut log = String::new();
-    server
+    console
+        .child
         .stdout
         .take()
         .unwrap()

@@ -15,19 +15,6 @@ const ADMIN_1: &str = "o_sandbox_admin_1";
 const ADMIN_2: &str = "o_sandbox_admin_2";
 const STAFF: &str = "o_sandbox_staff_1";
 
-async fn new_ticket(app: &TestApp, cookie: &str) -> String {
-    let created = app
-        .request(
-            Method::POST,
-            "/api/v1/provider-sync-tickets",
-            None,
-            Some(cookie),
-        )
-        .await;
-    assert_eq!(created.status, StatusCode::CREATED, "{}", created.text());
-    created.json()["id"].as_str().unwrap().to_owned()
-}
-
 async fn confirm(
     app: &TestApp,
     id: &str,
@@ -75,7 +62,7 @@ fn sent_back(answer: &TestResponse) -> (String, std::collections::HashMap<String
 async fn an_identity_named_in_the_body_is_never_believed() {
     let app = TestApp::new().await;
     let cookie = app.login_as(PROVIDER).await;
-    let id = new_ticket(&app, &cookie).await;
+    let id = app.provider_sync_ticket(&cookie).await;
 
     // What the outsider did: name another company's admin with curl.
     let claimed = confirm(&app, &id, Some(json!({"wechat_openid": ADMIN_2})), None).await;
@@ -108,7 +95,7 @@ async fn an_identity_named_in_the_body_is_never_believed() {
 async fn opening_the_page_is_not_scanning_the_code() {
     let app = TestApp::new().await;
     let cookie = app.login_as(PROVIDER).await;
-    let id = new_ticket(&app, &cookie).await;
+    let id = app.provider_sync_ticket(&cookie).await;
     for _ in 0..3 {
         let preview = app
             .get(&format!("/api/v1/m/provider-sync-tickets/{id}"), None)
@@ -122,7 +109,7 @@ async fn opening_the_page_is_not_scanning_the_code() {
 async fn the_start_sends_the_phone_to_wechat_with_a_fresh_state_and_an_httponly_cookie() {
     let app = TestApp::new().await;
     let cookie = app.login_as(PROVIDER).await;
-    let id = new_ticket(&app, &cookie).await;
+    let id = app.provider_sync_ticket(&cookie).await;
     let start = app
         .get(&format!("/api/v1/m/wechat-oauth/start?ticket={id}"), None)
         .await;
@@ -180,7 +167,7 @@ async fn the_start_sends_the_phone_to_wechat_with_a_fresh_state_and_an_httponly_
 async fn a_replayed_callback_is_refused() {
     let app = TestApp::new().await;
     let cookie = app.login_as(PROVIDER).await;
-    let id = new_ticket(&app, &cookie).await;
+    let id = app.provider_sync_ticket(&cookie).await;
     let phone = app
         .phone_sign_in(SignInWith::Wechat, &id, ADMIN_1, None)
         .await;
@@ -204,7 +191,7 @@ async fn a_replayed_callback_is_refused() {
 async fn a_callback_in_another_browser_is_refused() {
     let app = TestApp::new().await;
     let cookie = app.login_as(PROVIDER).await;
-    let id = new_ticket(&app, &cookie).await;
+    let id = app.provider_sync_ticket(&cookie).await;
     // The outsider starts the sign-in on their own phone and sends the callback link to the
     // admin's phone (which has a cookie of its own, or none).
     let (_, callback) = app
@@ -228,8 +215,8 @@ async fn a_callback_in_another_browser_is_refused() {
 async fn a_sign_in_for_one_code_does_not_confirm_another() {
     let app = TestApp::new().await;
     let cookie = app.login_as(PROVIDER).await;
-    let first = new_ticket(&app, &cookie).await;
-    let second = new_ticket(&app, &cookie).await;
+    let first = app.provider_sync_ticket(&cookie).await;
+    let second = app.provider_sync_ticket(&cookie).await;
     let phone = app
         .signed_in_phone(SignInWith::Wechat, &first, ADMIN_1)
         .await
@@ -244,7 +231,7 @@ async fn a_sign_in_for_one_code_does_not_confirm_another() {
 async fn only_the_phone_that_signed_in_can_confirm_and_no_other_phone_can_take_over() {
     let app = TestApp::new().await;
     let cookie = app.login_as(PROVIDER).await;
-    let id = new_ticket(&app, &cookie).await;
+    let id = app.provider_sync_ticket(&cookie).await;
     let admin = app
         .signed_in_phone(SignInWith::Wechat, &id, ADMIN_1)
         .await
@@ -277,7 +264,7 @@ async fn only_the_phone_that_signed_in_can_confirm_and_no_other_phone_can_take_o
 async fn a_sign_in_left_too_long_expires_with_its_code() {
     let app = TestApp::new().await;
     let cookie = app.login_as(PROVIDER).await;
-    let id = new_ticket(&app, &cookie).await;
+    let id = app.provider_sync_ticket(&cookie).await;
     let (phone, callback) = app
         .phone_sign_in_callback(SignInWith::Wechat, &id, ADMIN_1, None)
         .await;
@@ -299,7 +286,7 @@ async fn a_sign_in_left_too_long_expires_with_its_code() {
 async fn a_forged_or_missing_code_is_refused_by_wechat() {
     let app = TestApp::new().await;
     let cookie = app.login_as(PROVIDER).await;
-    let id = new_ticket(&app, &cookie).await;
+    let id = app.provider_sync_ticket(&cookie).await;
     let (phone, callback) = app
         .phone_sign_in_callback(SignInWith::Wechat, &id, ADMIN_1, None)
         .await;

@@ -12,19 +12,6 @@ const PROVIDER: &str = "100000000001";
 const ADMIN_1: &str = "o_sandbox_admin_1";
 const STAFF: &str = "o_sandbox_staff_1";
 
-async fn new_ticket(app: &TestApp, cookie: &str) -> String {
-    let created = app
-        .request(
-            Method::POST,
-            "/api/v1/provider-sync-tickets",
-            None,
-            Some(cookie),
-        )
-        .await;
-    assert_eq!(created.status, StatusCode::CREATED, "{}", created.text());
-    created.json()["id"].as_str().unwrap().to_owned()
-}
-
 async fn poll(app: &TestApp, cookie: &str, id: &str) -> TestResponse {
     app.get(&format!("/api/v1/provider-sync-tickets/{id}"), Some(cookie))
         .await
@@ -135,7 +122,7 @@ async fn the_admin_scans_confirms_and_the_providers_land_in_the_account() {
 async fn a_provider_bound_to_another_account_is_never_moved() {
     let app = TestApp::new().await;
     let cookie = app.login_as(PROVIDER).await;
-    let id = new_ticket(&app, &cookie).await;
+    let id = app.provider_sync_ticket(&cookie).await;
     confirm(&app, &id, ADMIN_1).await;
     let other = app.login_as("100000000004").await;
     let list = app.get("/api/v1/providers", Some(&other)).await.json();
@@ -146,7 +133,7 @@ async fn a_provider_bound_to_another_account_is_never_moved() {
 async fn an_expired_code_cannot_be_scanned_or_confirmed() {
     let app = TestApp::new().await;
     let cookie = app.login_as(PROVIDER).await;
-    let id = new_ticket(&app, &cookie).await;
+    let id = app.provider_sync_ticket(&cookie).await;
     app.clock.advance(119_000);
     assert_eq!(poll(&app, &cookie, &id).await.json()["expires_in_s"], 1);
     app.clock.advance(1_000);
@@ -167,7 +154,7 @@ async fn an_expired_code_cannot_be_scanned_or_confirmed() {
 async fn a_used_code_cannot_be_replayed() {
     let app = TestApp::new().await;
     let cookie = app.login_as(PROVIDER).await;
-    let id = new_ticket(&app, &cookie).await;
+    let id = app.provider_sync_ticket(&cookie).await;
     assert_eq!(confirm(&app, &id, ADMIN_1).await.status, StatusCode::OK);
     let replay = confirm(&app, &id, "o_sandbox_admin_2").await;
     assert_eq!(replay.status, StatusCode::CONFLICT);
@@ -184,7 +171,7 @@ async fn a_used_code_cannot_be_replayed() {
 async fn of_two_racing_confirmations_exactly_one_wins() {
     let app = TestApp::new().await;
     let cookie = app.login_as(PROVIDER).await;
-    let id = new_ticket(&app, &cookie).await;
+    let id = app.provider_sync_ticket(&cookie).await;
     let phone = app
         .signed_in_phone(SignInWith::Wechat, &id, ADMIN_1)
         .await
@@ -208,7 +195,7 @@ async fn of_two_racing_confirmations_exactly_one_wins() {
 async fn only_the_session_that_asked_for_the_code_can_read_or_cancel_it() {
     let app = TestApp::new().await;
     let cookie = app.login_as(PROVIDER).await;
-    let id = new_ticket(&app, &cookie).await;
+    let id = app.provider_sync_ticket(&cookie).await;
     let same_account_other_session = app.login_as(PROVIDER).await;
     let other_account = app.login_as("100000000004").await;
     for other in [&same_account_other_session, &other_account] {
@@ -233,7 +220,7 @@ async fn only_the_session_that_asked_for_the_code_can_read_or_cancel_it() {
 async fn a_non_admin_is_told_to_ask_an_admin_and_the_code_stays_usable() {
     let app = TestApp::new().await;
     let cookie = app.login_as(PROVIDER).await;
-    let id = new_ticket(&app, &cookie).await;
+    let id = app.provider_sync_ticket(&cookie).await;
     // A WeChat user who administers nothing signs in on their phone and confirms.
     let staff_phone = app
         .signed_in_phone(SignInWith::Wechat, &id, STAFF)
@@ -265,7 +252,7 @@ async fn more_than_ten_codes_a_minute_are_refused_with_the_wait() {
     let app = TestApp::new().await;
     let cookie = app.login_as(PROVIDER).await;
     for _ in 0..10 {
-        new_ticket(&app, &cookie).await;
+        app.provider_sync_ticket(&cookie).await;
         app.clock.advance(1_000);
     }
     let refused = app
@@ -279,14 +266,14 @@ async fn more_than_ten_codes_a_minute_are_refused_with_the_wait() {
     assert_eq!(refused.status, StatusCode::TOO_MANY_REQUESTS);
     assert_eq!(refused.header("retry-after"), Some("50"));
     app.clock.advance(50_000);
-    new_ticket(&app, &cookie).await;
+    app.provider_sync_ticket(&cookie).await;
 }
 
 #[tokio::test]
 async fn a_rescan_after_a_provider_is_added_upstream_adds_just_that_one() {
     let app = TestApp::new().await;
     let cookie = app.login_as(PROVIDER).await;
-    let first = new_ticket(&app, &cookie).await;
+    let first = app.provider_sync_ticket(&cookie).await;
     confirm(&app, &first, ADMIN_1).await;
 
     let added = app
@@ -300,7 +287,7 @@ async fn a_rescan_after_a_provider_is_added_upstream_adds_just_that_one() {
     assert_eq!(added.status, StatusCode::CREATED);
     let new_id = added.json()["provider_id"].as_str().unwrap().to_owned();
 
-    let second = new_ticket(&app, &cookie).await;
+    let second = app.provider_sync_ticket(&cookie).await;
     let result = confirm(&app, &second, ADMIN_1).await.json()["result"].clone();
     assert_eq!(ids(&result["new"]), [new_id.as_str()]);
     assert_eq!(ids(&result["unchanged"]), ["1900000101", "1900000102"]);
@@ -316,7 +303,7 @@ async fn a_rescan_after_a_provider_is_added_upstream_adds_just_that_one() {
 async fn polling_an_unchanged_ticket_answers_304() {
     let app = TestApp::new().await;
     let cookie = app.login_as(PROVIDER).await;
-    let id = new_ticket(&app, &cookie).await;
+    let id = app.provider_sync_ticket(&cookie).await;
     let first = poll(&app, &cookie, &id).await;
     let etag = first.header("etag").unwrap().to_owned();
     let request = axum::http::Request::get(format!("/api/v1/provider-sync-tickets/{id}"))
@@ -342,7 +329,7 @@ async fn polling_an_unchanged_ticket_answers_304() {
 async fn closing_the_dialog_cancels_the_code_and_the_phone_says_so() {
     let app = TestApp::new().await;
     let cookie = app.login_as(PROVIDER).await;
-    let id = new_ticket(&app, &cookie).await;
+    let id = app.provider_sync_ticket(&cookie).await;
     let cancelled = app
         .request(
             Method::DELETE,
@@ -362,7 +349,7 @@ async fn closing_the_dialog_cancels_the_code_and_the_phone_says_so() {
 async fn the_phone_can_decline_and_the_console_sees_it() {
     let app = TestApp::new().await;
     let cookie = app.login_as(PROVIDER).await;
-    let id = new_ticket(&app, &cookie).await;
+    let id = app.provider_sync_ticket(&cookie).await;
     let declined = app
         .request(
             Method::POST,
@@ -398,7 +385,7 @@ async fn sub_providers_have_no_providers_to_sync() {
 async fn the_provider_list_searches_and_pages() {
     let app = TestApp::new().await;
     let cookie = app.login_as(PROVIDER).await;
-    let id = new_ticket(&app, &cookie).await;
+    let id = app.provider_sync_ticket(&cookie).await;
     confirm(&app, &id, ADMIN_1).await;
     let found = app
         .get("/api/v1/providers?q=%E8%8B%8F%E5%B7%9E", Some(&cookie))

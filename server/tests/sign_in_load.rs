@@ -5,7 +5,11 @@
 
 #![allow(clippy::unwrap_used)] // a test that cannot unwrap has failed
 
-use std::process::{Command, Stdio};
+mod common;
+
+use std::process::Stdio;
+
+use common::ConsoleProcess;
 
 /// The peak resident memory of a process, in KiB (`VmHWM`).
 fn peak_rss_kib(pid: u32) -> u64 {
@@ -17,56 +21,21 @@ fn peak_rss_kib(pid: u32) -> u64 {
         .unwrap()
 }
 
-struct Server(std::process::Child);
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn two_hundred_parallel_sign_ins_are_answered_with_bounded_memory() {
     let dir = tempfile::tempdir().unwrap();
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let base = format!("http://127.0.0.1:{port}");
-    let server = Server(
-        Command::new(env!("CARGO_BIN_EXE_cloud-pay-console"))
-            .env_clear()
-            .env("CONSOLE_SANDBOX", "1")
-            .env("CONSOLE_ADDR", format!("127.0.0.1:{port}"))
-            .env(
-                "DATABASE_URL",
-                format!("sqlite://{}", dir.path().join("c.db").display()),
-            )
-            .env("CONSOLE_DIST", dir.path().join("no-dist"))
-            .env("CONSOLE_SECRET_KEY_FILE", dir.path().join("secret.key"))
-            // Each request comes "from" its own address, so no lock or request limit interferes.
-            .env("CONSOLE_TRUSTED_PROXIES", "127.0.0.1")
-            .env("RUST_LOG", "error")
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap(),
-    );
-    let http = reqwest::Client::new();
-    for _ in 0..300 {
-        if http
-            .get(format!("{base}/api/v1/health"))
-            .send()
-            .await
-            .is_ok()
-        {
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-    }
-    let before = peak_rss_kib(server.0.id());
+    // Each request comes "from" its own address, so no lock or request limit interferes.
+    let console = ConsoleProcess::start(
+        dir.path(),
+        &[
+            ("CONSOLE_TRUSTED_PROXIES", "127.0.0.1"),
+            ("RUST_LOG", "error"),
+        ],
+        Stdio::null(),
+    )
+    .await;
+    let (http, base) = (reqwest::Client::new(), console.base.clone());
+    let before = peak_rss_kib(console.child.id());
     let sign_ins = (0..200).map(|n| {
         let (http, base) = (http.clone(), base.clone());
         tokio::spawn(async move {
@@ -84,7 +53,7 @@ async fn two_hundred_parallel_sign_ins_are_answered_with_bounded_memory() {
         .into_iter()
         .map(|r| r.unwrap().unwrap())
         .collect();
-    let after = peak_rss_kib(server.0.id());
+    let after = peak_rss_kib(console.child.id());
     assert_eq!(statuses.len(), 200);
     assert!(
         statuses.iter().all(|s| *s == 401 || *s == 429),

@@ -317,31 +317,8 @@ async fn provider_and_sub_merchant_syncs_run_end_to_end_against_the_sandbox_proc
     let process = SandboxProcess::start(&[("SANDBOX_SUB_MERCHANTS", "2000")]).await;
     let app = TestApp::over_http(&process).await;
     let cookie = app.login_as("100000000001").await;
-    let ticket = app
-        .request(
-            Method::POST,
-            "/api/v1/provider-sync-tickets",
-            None,
-            Some(&cookie),
-        )
-        .await
-        .json()["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
     // The phone signs in at the process's WeChat pages; the console exchanges the code there.
-    let phone = app
-        .signed_in_phone(SignInWith::Wechat, &ticket, "o_sandbox_admin_1")
-        .await
-        .unwrap();
-    let confirmed = app
-        .request(
-            Method::POST,
-            &format!("/api/v1/m/provider-sync-tickets/{ticket}/confirm"),
-            None,
-            Some(&phone),
-        )
-        .await;
+    let confirmed = app.scan_and_confirm(&cookie, "o_sandbox_admin_1").await;
     assert_eq!(confirmed.status, StatusCode::OK, "{}", confirmed.text());
     assert_eq!(
         confirmed.json()["result"]["new"].as_array().unwrap().len(),
@@ -376,39 +353,8 @@ async fn provider_and_sub_merchant_syncs_run_end_to_end_against_the_sandbox_proc
 async fn alipay_authorization_exchanges_the_code_at_the_process_gateway() {
     let process = SandboxProcess::start(&[]).await;
     let app = TestApp::over_http(&process).await;
-    let cookie = app.login_as("100000000001").await;
     // Providers and sub-merchants first, through the process.
-    let ticket = app
-        .request(
-            Method::POST,
-            "/api/v1/provider-sync-tickets",
-            None,
-            Some(&cookie),
-        )
-        .await
-        .json()["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    let phone = app
-        .signed_in_phone(SignInWith::Wechat, &ticket, "o_sandbox_admin_1")
-        .await
-        .unwrap();
-    app.request(
-        Method::POST,
-        &format!("/api/v1/m/provider-sync-tickets/{ticket}/confirm"),
-        None,
-        Some(&phone),
-    )
-    .await;
-    app.request(
-        Method::POST,
-        "/api/v1/sub-merchant-syncs",
-        None,
-        Some(&cookie),
-    )
-    .await;
-    while server::jobs::run_next(&app.state, None).await.unwrap() {}
+    let cookie = app.synced_demo_provider().await;
     let id = app.first_sub_merchant_id(&cookie).await;
 
     let code = app

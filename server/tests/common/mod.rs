@@ -40,6 +40,72 @@ pub fn alipay_app_key() -> rsa::RsaPrivateKey {
 pub const UPSTREAM_APP_ID: &str = "console-test";
 pub const UPSTREAM_SECRET: &str = "test-upstream-secret-0123456789";
 
+/// A free TCP port on loopback.
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("free port")
+        .port()
+}
+
+/// The console binary with the in-process sandbox on a free port, its database and key in
+/// `dir`; stopped on drop.
+pub struct ConsoleProcess {
+    pub child: std::process::Child,
+    pub base: String,
+}
+
+impl Drop for ConsoleProcess {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl ConsoleProcess {
+    /// Starts it (`RUST_LOG=warn` unless `env` says otherwise) and waits until it answers.
+    pub async fn start(
+        dir: &std::path::Path,
+        env: &[(&str, &str)],
+        stdout: std::process::Stdio,
+    ) -> ConsoleProcess {
+        let port = free_port();
+        let child = std::process::Command::new(env!("CARGO_BIN_EXE_cloud-pay-console"))
+            .env_clear()
+            .env("CONSOLE_SANDBOX", "1")
+            .env("CONSOLE_ADDR", format!("127.0.0.1:{port}"))
+            .env(
+                "DATABASE_URL",
+                format!("sqlite://{}", dir.join("console.db").display()),
+            )
+            .env("CONSOLE_DIST", dir.join("no-dist"))
+            .env("CONSOLE_SECRET_KEY_FILE", dir.join("secret.key"))
+            .env("RUST_LOG", "warn")
+            .envs(env.iter().copied())
+            .stdout(stdout)
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("start the console");
+        let console = ConsoleProcess {
+            child,
+            base: format!("http://127.0.0.1:{port}"),
+        };
+        let http = reqwest::Client::new();
+        for _ in 0..300 {
+            if http
+                .get(format!("{}/api/v1/health", console.base))
+                .send()
+                .await
+                .is_ok()
+            {
+                return console;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+        panic!("the console did not start");
+    }
+}
+
 /// `cloud-pay-console sandbox-upstream` as its own process on a free port, stopped on drop.
 pub struct SandboxProcess {
     child: std::process::Child,
@@ -56,10 +122,7 @@ impl Drop for SandboxProcess {
 impl SandboxProcess {
     /// Starts it with the tests' secret, apps and key, and waits until it answers.
     pub async fn start(extra_env: &[(&str, &str)]) -> SandboxProcess {
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .and_then(|l| l.local_addr())
-            .expect("free port")
-            .port();
+        let port = free_port();
         let key = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
             .join("tests/fixtures/alipay-app-private-2048.pem");
         let child = std::process::Command::new(env!("CARGO_BIN_EXE_cloud-pay-console"))
@@ -356,19 +419,25 @@ impl TestApp {
             .await
     }
 
-    /// Asks for a provider sync QR code as `cookie`'s session and confirms it on the "phone"
-    /// as `openid`; returns the confirmation's answer.
-    pub async fn scan_and_confirm(&self, cookie: &str, openid: &str) -> TestResponse {
-        let ticket = self
+    /// A new provider-sync QR code of `cookie`'s session: its ticket ID.
+    pub async fn provider_sync_ticket(&self, cookie: &str) -> String {
+        let created = self
             .request(
                 Method::POST,
                 "/api/v1/provider-sync-tickets",
                 None,
                 Some(cookie),
             )
-            .await
-            .json();
-        let id = ticket["id"].as_str().unwrap_or_default();
+            .await;
+        assert_eq!(created.status, StatusCode::CREATED, "{}", created.text());
+        created.json()["id"].as_str().expect("ticket id").to_owned()
+    }
+
+    /// Asks for a provider sync QR code as `cookie`'s session and confirms it on the "phone"
+    /// as `openid`; returns the confirmation's answer.
+    pub async fn scan_and_confirm(&self, cookie: &str, openid: &str) -> TestResponse {
+        let ticket = self.provider_sync_ticket(cookie).await;
+        let id = ticket.as_str();
         let phone = self
             .phone_sign_in(SignInWith::Wechat, id, openid, None)
             .await;
