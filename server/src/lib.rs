@@ -13,6 +13,7 @@ pub mod auth;
 pub mod clock;
 pub mod config;
 pub mod error;
+pub mod images;
 pub mod jobs;
 pub mod keys;
 pub mod middleware;

@@ -391,6 +391,54 @@ async fn logo_and_ad_image_are_checked_by_content_and_shown_back() {
         field_kinds(&gif),
         [("ad_image".to_owned(), "image".to_owned())]
     );
+    // An image bomb (a few hundred bytes that declare more pixels than allowed) and a polyglot
+    // (a whole PNG with a page appended) are refused; the limit itself is accepted.
+    let data_url = |bytes: &[u8]| {
+        format!(
+            "data:image/png;base64,{}",
+            base64::Engine::encode(&base64::engine::general_purpose::STANDARD, bytes)
+        )
+    };
+    let png = |width: u32, height: u32| {
+        let mut out = std::io::Cursor::new(Vec::new());
+        image::GrayImage::new(width, height)
+            .write_to(&mut out, image::ImageFormat::Png)
+            .unwrap();
+        out.into_inner()
+    };
+    let bomb = put(
+        &app,
+        &cookie,
+        "basic-info",
+        json!({"logo": data_url(&png(4097, 4097))}),
+    )
+    .await;
+    assert_eq!(
+        field_kinds(&bomb),
+        [("logo".to_owned(), "image".to_owned())]
+    );
+    let mut polyglot = png(8, 8);
+    polyglot.extend_from_slice(b"<html><script>alert(document.cookie)</script></html>");
+    let refused = put(
+        &app,
+        &cookie,
+        "basic-info",
+        json!({"logo": data_url(&polyglot)}),
+    )
+    .await;
+    assert_eq!(
+        field_kinds(&refused),
+        [("logo".to_owned(), "image".to_owned())]
+    );
+    let largest = put(
+        &app,
+        &cookie,
+        "basic-info",
+        json!({"ad_image": data_url(&png(4096, 64))}),
+    )
+    .await;
+    assert_eq!(largest.status, StatusCode::OK, "{}", largest.text());
+
     // Right signature, broken body: the server decodes the whole file.
     let broken = put(
         &app,

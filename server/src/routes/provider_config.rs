@@ -238,8 +238,11 @@ async fn update_basic_info(
     for (name, image) in [("logo", &form.logo), ("ad_image", &form.ad_image)] {
         if let Some((_, data)) = image.split_once(',') {
             let decoded = base64::Engine::decode(&base64::engine::general_purpose::STANDARD, data);
-            if !decoded.is_ok_and(|bytes| rules::image_type(&bytes).is_some()) {
-                errors.push((name, domain::FieldError::Image));
+            let checked = decoded
+                .map_err(|_| domain::FieldError::Image)
+                .and_then(|bytes| crate::images::check(&bytes));
+            if let Err(error) = checked {
+                errors.push((name, error));
             }
         }
     }
