@@ -57,10 +57,15 @@ pub fn all(root: &Path) -> anyhow::Result<()> {
 
     let build_path = tools::ensure_build_tools(root)?;
     tools::ensure_chromium()?;
+    tools::ensure_cargo_deny()?;
 
     step("format", &mut || {
         run(cargo().args(["fmt", "--all", "--", "--check"]))
     });
+    step(
+        "supply chain (cargo deny: licenses, bans, sources)",
+        &mut || run(cargo().args(["deny", "check", "licenses", "bans", "sources"])),
+    );
     step("clippy (native)", &mut || {
         run(cargo()
             .arg("clippy")

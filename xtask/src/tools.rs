@@ -10,6 +10,7 @@ use anyhow::{Context, bail};
 use crate::process::{output, run};
 
 const TRUNK_VERSION: &str = "0.21.14";
+const CARGO_DENY_VERSION: &str = "0.20.2";
 
 /// The wasm32 target, trunk, wasm-bindgen-cli (= Cargo.lock) and wasm-opt 132.
 /// Returns the PATH to build with (npm's wasm-opt first, so Debian's is never picked up).
@@ -32,6 +33,11 @@ pub fn ensure_build_tools(root: &Path) -> anyhow::Result<std::ffi::OsString> {
         bail!("wasm-opt 132 from npm is not first on PATH (found {wasm_opt:?})");
     }
     Ok(path)
+}
+
+/// cargo-deny, for the supply-chain check.
+pub fn ensure_cargo_deny() -> anyhow::Result<()> {
+    ensure_cargo_tool("cargo-deny", CARGO_DENY_VERSION, &["--locked"])
 }
 
 fn ensure_wasm_target() -> anyhow::Result<()> {
