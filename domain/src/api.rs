@@ -81,21 +81,65 @@ impl<T> Page<T> {
     }
 }
 
+/// The paging and search rules of every list: page ≥ 1, page size 1–100, search ≤ 100 chars.
+pub fn check_paging(
+    page: Option<u32>,
+    page_size: Option<u32>,
+    q: Option<&str>,
+) -> Vec<(&'static str, crate::FieldError)> {
+    use crate::FieldError;
+    let mut errors = Vec::new();
+    if page == Some(0) {
+        errors.push(("page", FieldError::TooSmall { min: 1 }));
+    }
+    match page_size {
+        Some(0) => errors.push(("page_size", FieldError::TooSmall { min: 1 })),
+        Some(size) if size > ListQuery::MAX_PAGE_SIZE => errors.push((
+            "page_size",
+            FieldError::TooLarge {
+                max: u64::from(ListQuery::MAX_PAGE_SIZE),
+            },
+        )),
+        _ => {}
+    }
+    if q.is_some_and(|q| q.chars().count() > ListQuery::MAX_SEARCH_CHARS) {
+        errors.push((
+            "q",
+            FieldError::TooLong {
+                max: ListQuery::MAX_SEARCH_CHARS,
+            },
+        ));
+    }
+    errors
+}
+
 /// Paging and search of a list request.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::IntoParams))]
 pub struct ListQuery {
-    /// Text to search for (name or ID).
+    /// Text to search for (name or ID), at most 100 characters.
+    #[cfg_attr(feature = "openapi", param(max_length = 100))]
     pub q: Option<String>,
     /// 1-based page number (default 1).
+    #[cfg_attr(feature = "openapi", param(minimum = 1))]
     pub page: Option<u32>,
     /// Rows per page, 1–100 (default 20).
+    #[cfg_attr(feature = "openapi", param(minimum = 1, maximum = 100))]
     pub page_size: Option<u32>,
 }
 
 impl ListQuery {
     pub const DEFAULT_PAGE_SIZE: u32 = 20;
     pub const MAX_PAGE_SIZE: u32 = 100;
+
+    /// The longest search text.
+    pub const MAX_SEARCH_CHARS: usize = 100;
+
+    /// What the API refuses (422) rather than clamps: a page below 1, a page size outside
+    /// 1–100, a search text over 100 characters.
+    pub fn check(&self) -> Vec<(&'static str, crate::FieldError)> {
+        check_paging(self.page, self.page_size, self.q.as_deref())
+    }
 
     /// `(page, page_size)` clamped to what the API serves.
     pub fn paging(&self) -> (u32, u32) {
@@ -679,7 +723,10 @@ pub struct TransactionQuery {
     pub sub_provider_account_id: Option<String>,
     pub from: Option<String>,
     pub to: Option<String>,
+    #[cfg_attr(feature = "openapi", param(minimum = 1))]
     pub page: Option<u32>,
+    /// Rows per page, 1–100 (default 20).
+    #[cfg_attr(feature = "openapi", param(minimum = 1, maximum = 100))]
     pub page_size: Option<u32>,
 }
 
@@ -744,8 +791,12 @@ pub struct SubMerchantQuery {
     pub provider_id: Option<String>,
     /// `official_direct` or `wechat_maidan`.
     pub channel: Option<String>,
-    /// Name or merchant ID contains this.
+    /// Name or merchant ID contains this (at most 100 characters).
+    #[cfg_attr(feature = "openapi", param(max_length = 100))]
     pub q: Option<String>,
+    #[cfg_attr(feature = "openapi", param(minimum = 1))]
     pub page: Option<u32>,
+    /// Rows per page, 1–100 (default 20).
+    #[cfg_attr(feature = "openapi", param(minimum = 1, maximum = 100))]
     pub page_size: Option<u32>,
 }

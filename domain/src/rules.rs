@@ -62,6 +62,9 @@ pub enum FieldError {
     /// A number above its limit.
     #[error("at most {max}")]
     TooLarge { max: u64 },
+    /// A number below its limit.
+    #[error("at least {min}")]
+    TooSmall { min: u64 },
     /// A WeChat AppID: `wx` and 16 letters or digits.
     #[error("wx + 16 letters or digits")]
     WechatAppId,
@@ -141,6 +144,8 @@ impl FieldError {
             (FieldError::Date, Lang::En) => "Use a date like 2026-01-31 (YYYY-MM-DD).".into(),
             (FieldError::TooLarge { max }, Lang::Zh) => format!("不能大于 {max}，请改小后重试。"),
             (FieldError::TooLarge { max }, Lang::En) => format!("Use at most {max}."),
+            (FieldError::TooSmall { min }, Lang::Zh) => format!("不能小于 {min}，请改大后重试。"),
+            (FieldError::TooSmall { min }, Lang::En) => format!("Use at least {min}."),
             (FieldError::WechatAppId, Lang::Zh) => {
                 "AppID 格式为 wx 加 16 位字母或数字，请到微信公众平台复制。".into()
             }

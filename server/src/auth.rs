@@ -162,41 +162,55 @@ static HASHING_THREADS: std::sync::LazyLock<Option<std::sync::mpsc::Sender<Hashi
         Some(jobs)
     });
 
-/// Runs `work` on a hashing thread when a turn is free (waiting at most [`HASHING_WAIT`]).
+/// A turn on a hashing thread: at most [`HASHING_CONCURRENCY`] exist at once. Waiting for one
+/// takes at most [`HASHING_WAIT`]; then the answer is `RateLimited` (`SignInBusy`).
+pub struct HashingTurn {
+    _permit: tokio::sync::SemaphorePermit<'static>,
+}
+
+/// Waits for a turn on a hashing thread.
+pub async fn hashing_turn() -> Result<HashingTurn, AppError> {
+    match tokio::time::timeout(HASHING_WAIT, HASHING.acquire()).await {
+        Ok(Ok(permit)) => Ok(HashingTurn { _permit: permit }),
+        Ok(Err(closed)) => Err(AppError::internal(closed)),
+        Err(_) => Err(AppError::new(ErrorCode::RateLimited)
+            .with_reason(domain::error::ErrorReason::SignInBusy)
+            .with_retry_after(1)),
+    }
+}
+
+/// Runs `work` on a hashing thread in `turn`. The turn goes with the work and ends when the work
+/// does, even if the request that asked is gone by then, so abandoned requests cannot pile up
+/// hashes beyond the bound.
 async fn on_hashing_thread<T: Send + 'static>(
+    turn: HashingTurn,
     work: impl FnOnce() -> T + Send + 'static,
 ) -> Result<T, AppError> {
-    let _turn = match tokio::time::timeout(HASHING_WAIT, HASHING.acquire()).await {
-        Ok(Ok(permit)) => permit,
-        Ok(Err(closed)) => return Err(AppError::internal(closed)),
-        Err(_) => {
-            return Err(AppError::new(ErrorCode::RateLimited)
-                .with_reason(domain::error::ErrorReason::SignInBusy)
-                .with_retry_after(1));
-        }
-    };
     let (done, result) = tokio::sync::oneshot::channel();
     HASHING_THREADS
         .as_ref()
         .ok_or_else(|| AppError::internal("no password hashing threads"))?
         .send(Box::new(move || {
             let _ = done.send(work());
+            drop(turn);
         }))
         .map_err(AppError::internal)?;
     result.await.map_err(AppError::internal)
 }
 
-/// [`verify_password`] on a hashing thread, at most [`HASHING_CONCURRENCY`] at once.
-pub async fn verify_password_bounded(
+/// [`verify_password`] on a hashing thread, in `turn`.
+pub async fn verify_password_in(
+    turn: HashingTurn,
     password: domain::Secret,
     stored: String,
 ) -> Result<bool, AppError> {
-    on_hashing_thread(move || verify_password(password.expose(), &stored)).await
+    on_hashing_thread(turn, move || verify_password(password.expose(), &stored)).await
 }
 
 /// [`hash_password`] on a hashing thread, at most [`HASHING_CONCURRENCY`] at once.
 pub async fn hash_password_bounded(password: domain::Secret) -> Result<String, AppError> {
-    on_hashing_thread(move || hash_password(password.expose())).await?
+    let turn = hashing_turn().await?;
+    on_hashing_thread(turn, move || hash_password(password.expose())).await?
 }
 
 /// A fresh random token (URL-safe base64 of 32 bytes) and the hash to store for it.

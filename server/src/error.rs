@@ -109,6 +109,20 @@ impl FieldErrors {
     }
 
     /// `Ok` when every field passed.
+    /// Records every `(field, error)` of a rule that checks several fields at once.
+    pub fn check_all(&mut self, errors: Vec<(&'static str, FieldError)>) {
+        for (name, error) in errors {
+            self.0.insert(name.to_owned(), error);
+        }
+    }
+
+    /// `Validation` with every field `errors` names, or nothing when it names none.
+    pub fn refuse(errors: Vec<(&'static str, FieldError)>) -> Result<(), AppError> {
+        let mut all = FieldErrors::default();
+        all.check_all(errors);
+        all.finish()
+    }
+
     pub fn finish(self) -> Result<(), AppError> {
         if self.0.is_empty() {
             Ok(())

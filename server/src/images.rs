@@ -22,6 +22,23 @@ fn end_marker(format: ImageFormat) -> &'static [u8] {
     }
 }
 
+/// Whether a PNG's chunks run to its first `IEND` and the file ends right there (a second image
+/// or a page hidden after the first `IEND` would otherwise pass an end-of-file check).
+fn png_ends_at_first_iend(bytes: &[u8]) -> bool {
+    let mut at = 8_usize;
+    while let Some(header) = bytes.get(at..at + 8) {
+        let length = u32::from_be_bytes([header[0], header[1], header[2], header[3]]) as usize;
+        let Some(next) = at.checked_add(12).and_then(|n| n.checked_add(length)) else {
+            return false;
+        };
+        if &header[4..8] == b"IEND" {
+            return next == bytes.len();
+        }
+        at = next;
+    }
+    false
+}
+
 /// Checks an uploaded image: its signature names PNG or JPEG, it ends where the format says,
 /// and it decodes completely within [`MAX_SIDE`] and [`MAX_DECODE_BYTES`].
 pub fn check(bytes: &[u8]) -> Result<(), FieldError> {
@@ -30,7 +47,11 @@ pub fn check(bytes: &[u8]) -> Result<(), FieldError> {
         Some("image/jpeg") => ImageFormat::Jpeg,
         _ => return Err(FieldError::Image),
     };
-    if !bytes.ends_with(end_marker(format)) {
+    let ends_there = match format {
+        ImageFormat::Png => png_ends_at_first_iend(bytes),
+        _ => bytes.ends_with(end_marker(format)),
+    };
+    if !ends_there {
         return Err(FieldError::Image);
     }
     let mut limits = Limits::default();
@@ -90,5 +111,10 @@ mod tests {
         broken.extend_from_slice(end_marker(ImageFormat::Png));
         assert_eq!(check(&broken), Err(FieldError::Image));
         assert_eq!(check(b"GIF89a"), Err(FieldError::Image));
+        // A page between the real end and a second end marker.
+        let mut hidden = png(8, 8);
+        hidden.extend_from_slice(b"<html></html>");
+        hidden.extend_from_slice(end_marker(ImageFormat::Png));
+        assert_eq!(check(&hidden), Err(FieldError::Image));
     }
 }

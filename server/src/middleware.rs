@@ -61,21 +61,26 @@ pub fn client_ip(request: &Request, trusted: &[ipnet::IpNet]) -> String {
     if !is_trusted(&peer) {
         return peer.to_string();
     }
-    let forwarded: Vec<std::net::IpAddr> = request
+    // Right to left: the entries the trusted proxies appended come last; the first one that is
+    // not a trusted proxy is the client. An entry that is not an address (whatever the client
+    // wrote before it) ends the walk: then the proxy closest to us is all we know.
+    let entries: Vec<&str> = request
         .headers()
         .get_all("x-forwarded-for")
         .iter()
         .filter_map(|v| v.to_str().ok())
         .flat_map(|v| v.split(','))
-        .map_while(|entry| entry.trim().parse().ok())
+        .map(str::trim)
         .collect();
-    forwarded
-        .iter()
-        .rev()
-        .find(|ip| !is_trusted(ip))
-        .or_else(|| forwarded.first())
-        .unwrap_or(&peer)
-        .to_string()
+    let mut client = peer;
+    for entry in entries.iter().rev() {
+        match entry.parse::<std::net::IpAddr>() {
+            Ok(ip) if is_trusted(&ip) => client = ip,
+            Ok(ip) => return ip.to_string(),
+            Err(_) => break,
+        }
+    }
+    client.to_string()
 }
 
 /// The language of the request's `Accept-Language` (Chinese unless English comes first).

@@ -22,9 +22,10 @@ struct ApiDoc;
 
 /// `/api/v1/...`, `/api/openapi.json`, and the JSON 404 for every other `/api` path.
 pub fn api_router(state: &AppState) -> Router {
-    let (v1, document) = OpenApiRouter::with_openapi(ApiDoc::openapi())
+    let (v1, mut document) = OpenApiRouter::with_openapi(ApiDoc::openapi())
         .nest("/api/v1", routes::v1(state))
         .split_for_parts();
+    document_every_status(&mut document);
     let document = Arc::new(document);
     v1.route(
         "/api/openapi.json",
@@ -44,8 +45,96 @@ async fn api_not_found() -> AppError {
 
 /// The OpenAPI document alone (for `cargo xtask` and tests).
 pub fn document(state: &AppState) -> utoipa::openapi::OpenApi {
-    OpenApiRouter::with_openapi(ApiDoc::openapi())
+    let mut document = OpenApiRouter::with_openapi(ApiDoc::openapi())
         .nest("/api/v1", routes::v1(state))
         .split_for_parts()
-        .1
+        .1;
+    document_every_status(&mut document);
+    document
+}
+
+/// Adds the answers that layers and extractors give every route, so that each operation lists
+/// every status it can answer: `401` where a session is needed, `429` where a per-address limit
+/// applies, `422` for a body that is not the JSON the operation takes, `400` for a query that is
+/// not, and `500`.
+fn document_every_status(document: &mut utoipa::openapi::OpenApi) {
+    use utoipa::openapi::{
+        ContentBuilder, Ref, RefOr, ResponseBuilder,
+        path::{HttpMethod, ParameterIn},
+    };
+    let envelope = |description: &str| {
+        RefOr::T(
+            ResponseBuilder::new()
+                .description(description)
+                .content(
+                    "application/json",
+                    ContentBuilder::new()
+                        .schema(Some(Ref::from_schema_name("ErrorEnvelope")))
+                        .build(),
+                )
+                .build(),
+        )
+    };
+    for (path, item) in &mut document.paths.paths {
+        let public = path.starts_with("/api/v1/m/")
+            || path.starts_with("/api/v1/sandbox/")
+            || path == "/api/v1/health";
+        let limited = path.starts_with("/api/v1/m/");
+        for method in [
+            HttpMethod::Get,
+            HttpMethod::Post,
+            HttpMethod::Put,
+            HttpMethod::Delete,
+        ] {
+            let operation = match method {
+                HttpMethod::Get => item.get.as_mut(),
+                HttpMethod::Post => item.post.as_mut(),
+                HttpMethod::Put => item.put.as_mut(),
+                HttpMethod::Delete => item.delete.as_mut(),
+                _ => None,
+            };
+            let Some(operation) = operation else {
+                continue;
+            };
+            let sign_in = path == "/api/v1/session" && method == HttpMethod::Post;
+            let has_query = operation
+                .parameters
+                .as_ref()
+                .is_some_and(|ps| ps.iter().any(|p| p.parameter_in == ParameterIn::Query));
+            let responses = &mut operation.responses.responses;
+            let mut add = |status: &str, description: &str| {
+                responses
+                    .entry(status.to_owned())
+                    .or_insert_with(|| envelope(description));
+            };
+            if !public && !sign_in && path != "/api/v1/session" {
+                add("401", "No session, or it has ended: sign in again.");
+            }
+            if limited || sign_in {
+                add(
+                    "429",
+                    "Too many requests from this address: wait `Retry-After` seconds.",
+                );
+            }
+            if operation.request_body.is_some() {
+                add(
+                    "422",
+                    "The body is not what the operation takes, or breaks a field rule.",
+                );
+            }
+            add(
+                "500",
+                "Something failed on the server: quote the request id.",
+            );
+            if has_query {
+                responses.entry("400".to_owned()).or_insert_with(|| {
+                    RefOr::T(
+                        ResponseBuilder::new()
+                            .description("A query parameter is missing or malformed.")
+                            .build(),
+                    )
+                });
+            }
+        }
+    }
 }

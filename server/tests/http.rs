@@ -83,6 +83,65 @@ async fn a_handler_that_panics_answers_the_internal_envelope_and_the_server_goes
 }
 
 #[tokio::test]
+async fn a_list_refuses_paging_its_schema_refuses() {
+    let app = TestApp::new().await;
+    let cookie = app.login_as("100000000001").await;
+    for (path, field) in [
+        ("/api/v1/providers?page_size=101", "page_size"),
+        ("/api/v1/providers?page_size=0", "page_size"),
+        ("/api/v1/providers?page=0", "page"),
+        ("/api/v1/audit-events?page_size=1000", "page_size"),
+        ("/api/v1/sub-merchants?page_size=101", "page_size"),
+        ("/api/v1/transactions?page_size=101", "page_size"),
+    ] {
+        let refused = app.get(path, Some(&cookie)).await;
+        assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY, "{path}");
+        assert!(
+            refused.json()["error"]["fields"].get(field).is_some(),
+            "{path}"
+        );
+    }
+    let long = format!("/api/v1/providers?q={}", "x".repeat(101));
+    let refused = app.get(&long, Some(&cookie)).await;
+    assert_eq!(
+        refused.json()["error"]["fields"]["q"]["rule"]["kind"],
+        "too_long"
+    );
+    assert_eq!(
+        app.get("/api/v1/providers?page_size=100", Some(&cookie))
+            .await
+            .status,
+        StatusCode::OK
+    );
+    // The schema says so too.
+    let document = app.get("/api/openapi.json", None).await.json();
+    let parameters = document["paths"]["/api/v1/providers"]["get"]["parameters"]
+        .as_array()
+        .unwrap()
+        .clone();
+    let page_size = parameters
+        .iter()
+        .find(|p| p["name"] == "page_size")
+        .unwrap();
+    assert_eq!(page_size["schema"]["maximum"], 100);
+    assert_eq!(page_size["schema"]["minimum"], 1);
+    // Every operation that needs a session says it may answer 401, and each may answer 500.
+    for (path, item) in document["paths"].as_object().unwrap() {
+        for (method, operation) in item.as_object().unwrap() {
+            let responses = &operation["responses"];
+            assert!(responses.get("500").is_some(), "{method} {path}");
+            let public = path.starts_with("/api/v1/m/")
+                || path.starts_with("/api/v1/sandbox/")
+                || path == "/api/v1/health"
+                || path == "/api/v1/session";
+            if !public {
+                assert!(responses.get("401").is_some(), "{method} {path}");
+            }
+        }
+    }
+}
+
+#[tokio::test]
 async fn hsts_is_sent_only_when_the_console_is_served_over_https() {
     let plain = TestApp::new().await;
     for path in ["/api/v1/health", "/login"] {

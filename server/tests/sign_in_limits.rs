@@ -134,6 +134,13 @@ async fn x_forwarded_for_is_believed_only_from_a_trusted_proxy() {
     assert_eq!(chained.status, StatusCode::TOO_MANY_REQUESTS);
     let other = sign_in(&app, "sandbox-demo", PROXY, Some("198.51.100.21")).await;
     assert_eq!(other.status, StatusCode::OK);
+    // An entry that is not an address does not hide what the proxy appended after it.
+    for n in 0..5 {
+        let forged = format!("192.0.2.{n},, 198.51.100.30");
+        sign_in(&app, &format!("guess-{n}"), PROXY, Some(&forged)).await;
+    }
+    let same = sign_in(&app, "sandbox-demo", PROXY, Some("9.9.9.9,, 198.51.100.30")).await;
+    assert_eq!(same.status, StatusCode::TOO_MANY_REQUESTS);
 }
 
 #[tokio::test]

@@ -276,9 +276,9 @@ async fn confirm_authorization(
         .await?;
     let current = any_ticket(&state, KIND, &id).await?;
     if !done {
-        return Err(
-            unusable(current.state_at(now)).unwrap_or_else(|| AppError::new(ErrorCode::TicketUsed))
-        );
+        // Another confirmation won (the code is used or expired now), or the sub-merchant has
+        // left the account (the code is still open, but for nothing).
+        return Err(unusable(current.state_at(now)).unwrap_or_else(AppError::not_found));
     }
     Ok(ApiJson(
         mobile_view(&state, &current, now, Some(&sign_in)).await?,

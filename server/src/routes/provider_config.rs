@@ -463,6 +463,7 @@ async fn audit_events(
     if session.account.role != domain::api::AccountRole::Provider {
         return Err(AppError::new(ErrorCode::Forbidden));
     }
+    crate::error::FieldErrors::refuse(query.check())?;
     let (page, page_size) = query.paging();
     let (items, total) = state
         .store

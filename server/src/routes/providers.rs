@@ -31,6 +31,7 @@ async fn list_providers(
     Query(query): Query<ListQuery>,
 ) -> Result<ApiJson<Page<ProviderSummary>>, AppError> {
     require_provider(&session)?;
+    crate::error::FieldErrors::refuse(query.check())?;
     let (page, page_size) = query.paging();
     let (items, total) = state
         .store

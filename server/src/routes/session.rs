@@ -70,13 +70,15 @@ async fn login(
     let settings = &state.settings;
     let now = state.clock.now_ms();
     let id = account_id.as_str();
+    // The turn first: an attempt is recorded only when its password will be checked.
+    let turn = auth::hashing_turn().await?;
     admit(&state, id, &ip, now).await?;
 
     let found = state.store.account_credentials(id).await?;
     let hash = found
         .as_ref()
         .map_or_else(|| NO_ACCOUNT_HASH.clone(), |(_, hash)| hash.clone());
-    let verified = auth::verify_password_bounded(request.password, hash).await?;
+    let verified = auth::verify_password_in(turn, request.password, hash).await?;
     let account = match found {
         Some((account, _)) if verified => account,
         _ => return Err(wrong_password(&state, id, &ip, now).await?),
@@ -202,13 +204,14 @@ async fn change_password(
 
     let now = state.clock.now_ms();
     let id = session.account.id.to_string();
+    let turn = auth::hashing_turn().await?;
     admit(&state, &id, &ip, now).await?;
     let (_, stored) = state
         .store
         .account_credentials(&id)
         .await?
         .ok_or_else(|| AppError::new(ErrorCode::Unauthenticated))?;
-    if !auth::verify_password_bounded(request.current_password, stored).await? {
+    if !auth::verify_password_in(turn, request.current_password, stored).await? {
         let error = wrong_password(&state, &id, &ip, now).await?;
         return Err(if error.code == ErrorCode::RateLimited {
             error

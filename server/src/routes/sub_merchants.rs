@@ -379,6 +379,7 @@ fn sub_merchant_filter(
         page: query.page,
         page_size: query.page_size,
     };
+    crate::error::FieldErrors::refuse(paging.check())?;
     Ok((channel, paging))
 }
 

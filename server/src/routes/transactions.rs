@@ -34,6 +34,7 @@ async fn list_transactions(
     Query(query): Query<TransactionQuery>,
 ) -> Result<ApiJson<TransactionPage>, AppError> {
     let mut errors = FieldErrors::default();
+    errors.check_all(domain::api::check_paging(query.page, query.page_size, None));
     fn day(value: &Option<String>) -> Option<&str> {
         value.as_deref().filter(|v| !v.trim().is_empty())
     }

@@ -689,7 +689,7 @@ impl Store for SqliteStore {
         if claimed.rows_affected() != 1 {
             return Ok(false);
         }
-        sqlx::query(
+        let recorded = sqlx::query(
             "UPDATE sub_merchants
              SET alipay_user_id = ?, alipay_authorized_at = ?, alipay_app_auth_token = ?
              WHERE id = ? AND provider_id IN (SELECT provider_id FROM providers WHERE account_id = ?)",
@@ -701,6 +701,11 @@ impl Store for SqliteStore {
         .bind(&ticket.account_id)
         .execute(&mut *tx)
         .await?;
+        if recorded.rows_affected() != 1 {
+            // The sub-merchant left the account since the code was made: nothing is recorded,
+            // and the ticket stays as it was (the transaction is dropped, so rolled back).
+            return Ok(false);
+        }
         insert_audit(&mut tx, audit).await?;
         tx.commit().await?;
         Ok(true)

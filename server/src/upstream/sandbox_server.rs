@@ -161,7 +161,7 @@ async fn signed_only(
     let Ok(at) = timestamp.parse::<i64>() else {
         return unauthorized("bad timestamp");
     };
-    if (now_s - at).abs() > protocol::MAX_SKEW_S {
+    if now_s.abs_diff(at) > protocol::MAX_SKEW_S.unsigned_abs() {
         return unauthorized("timestamp more than 5 minutes off");
     }
     if !server.nonces.first_use(&nonce, now_s) {
