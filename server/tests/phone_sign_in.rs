@@ -9,6 +9,7 @@ mod common;
 use axum::http::{Method, StatusCode};
 use common::{SignInWith, TestApp, TestResponse};
 use serde_json::json;
+use server::store::Store;
 
 const PROVIDER: &str = "100000000001";
 const ADMIN_1: &str = "o_sandbox_admin_1";
@@ -399,4 +400,55 @@ async fn the_sandbox_services_check_the_app_like_the_real_ones() {
     let grant = app.state.identity.alipay_grant(&issue(), 0).await.unwrap();
     assert_eq!(grant.user_id, "2088000000000022");
     assert!(!format!("{grant:?}").contains(&grant.app_auth_token));
+}
+
+#[tokio::test]
+async fn once_a_phone_has_signed_in_only_it_may_decline() {
+    let app = TestApp::new().await;
+    let cookie = app.login_as(PROVIDER).await;
+    let id = app.provider_sync_ticket(&cookie).await;
+    let admin = app
+        .signed_in_phone(SignInWith::Wechat, &id, ADMIN_1)
+        .await
+        .unwrap();
+    let path = format!("/api/v1/m/provider-sync-tickets/{id}/cancel");
+    let stranger = app.request(Method::POST, &path, None, None).await;
+    assert_eq!(stranger.status, StatusCode::FORBIDDEN);
+    assert_eq!(stranger.json()["error"]["reason"], "other_phone");
+    assert_eq!(console_state(&app, &cookie, &id).await, "scanned");
+    let declined = app.request(Method::POST, &path, None, Some(&admin)).await;
+    assert_eq!(declined.status, StatusCode::NO_CONTENT);
+    assert_eq!(console_state(&app, &cookie, &id).await, "cancelled");
+}
+
+#[tokio::test]
+async fn a_disabled_accounts_code_syncs_nothing() {
+    let app = TestApp::new().await;
+    let cookie = app.login_as(PROVIDER).await;
+    let id = app.provider_sync_ticket(&cookie).await;
+    let phone = app
+        .signed_in_phone(SignInWith::Wechat, &id, ADMIN_1)
+        .await
+        .unwrap();
+    app.store.disable_account(PROVIDER, 0).await.unwrap();
+    let confirmed = confirm(&app, &id, None, Some(&phone)).await;
+    assert_eq!(
+        confirmed.status,
+        StatusCode::NOT_FOUND,
+        "{}",
+        confirmed.text()
+    );
+    let shown = app
+        .get(
+            &format!("/api/v1/m/provider-sync-tickets/{id}"),
+            Some(&phone),
+        )
+        .await;
+    assert_eq!(shown.status, StatusCode::NOT_FOUND);
+    let synced: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM providers WHERE account_id = ?")
+        .bind(PROVIDER)
+        .fetch_one(app.store.pool())
+        .await
+        .unwrap();
+    assert_eq!(synced, 0);
 }

@@ -287,11 +287,12 @@ async fn confirm_authorization(
 
 /// The merchant declines on the phone: the code is cancelled and the console says so.
 #[utoipa::path(post, path = "/m/alipay-authorizations/{id}/cancel", tag = "sub-merchants",
-    params(("id" = String, Path)), responses((status = 204), (status = 404, body = domain::ErrorEnvelope)))]
+    params(("id" = String, Path)), responses((status = 204), (status = 403, body = domain::ErrorEnvelope), (status = 404, body = domain::ErrorEnvelope), (status = 409, body = domain::ErrorEnvelope), (status = 410, body = domain::ErrorEnvelope)))]
 async fn mobile_cancel_authorization(
     State(state): State<AppState>,
     Path(id): Path<String>,
+    headers: HeaderMap,
 ) -> Result<StatusCode, AppError> {
-    declined(&state, KIND, &id).await?;
+    declined(&state, KIND, &id, &headers).await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -276,7 +276,8 @@ async fn ticket_account(state: &AppState, ticket: &TicketRecord) -> Result<Accou
         .account_credentials(&ticket.account_id)
         .await?
         .map(|(account, _)| account)
-        .ok_or_else(|| AppError::internal("ticket of a missing account"))
+        // A disabled account's codes are of no use to anyone.
+        .ok_or_else(AppError::not_found)
 }
 
 /// What the scanning phone shows: the target account, when and from where the code was
@@ -336,6 +337,8 @@ async fn confirm_ticket(
         return Err(AppError::new(ErrorCode::NotMaidanAdmin));
     };
 
+    // The account the providers would land in must still be able to use them.
+    ticket_account(&state, &ticket).await?;
     let open = [TicketState::Pending, TicketState::Scanned];
     let now = state.clock.now_ms();
     let claimed = state
@@ -409,22 +412,34 @@ async fn confirm_ticket(
 
 /// The phone declines: the ticket is cancelled and the console says so.
 #[utoipa::path(post, path = "/m/provider-sync-tickets/{id}/cancel", tag = "provider sync",
-    params(("id" = String, Path)), responses((status = 204), (status = 404, body = domain::ErrorEnvelope)))]
+    params(("id" = String, Path)), responses((status = 204), (status = 403, body = domain::ErrorEnvelope), (status = 404, body = domain::ErrorEnvelope), (status = 409, body = domain::ErrorEnvelope), (status = 410, body = domain::ErrorEnvelope)))]
 async fn mobile_cancel_ticket(
     State(state): State<AppState>,
     Path(id): Path<String>,
+    headers: HeaderMap,
 ) -> Result<StatusCode, AppError> {
-    declined(&state, TicketKind::ProviderSync, &id).await?;
+    declined(&state, TicketKind::ProviderSync, &id, &headers).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
 /// The phone declined: an open ticket is cancelled; one that can no longer be confirmed
 /// answers why.
-pub(crate) async fn declined(state: &AppState, kind: TicketKind, id: &str) -> Result<(), AppError> {
+/// Once a phone has signed in for the code, only that phone may decline it.
+pub(crate) async fn declined(
+    state: &AppState,
+    kind: TicketKind,
+    id: &str,
+    headers: &HeaderMap,
+) -> Result<(), AppError> {
     let ticket = any_ticket(state, kind, id).await?;
     let now = state.clock.now_ms();
     if let Some(error) = unusable(ticket.state_at(now)) {
         return Err(error);
+    }
+    if ticket.phone.is_some()
+        && crate::phone::signed_in(&ticket, headers, &state.settings).is_none()
+    {
+        return Err(AppError::new(ErrorCode::Forbidden).with_reason(ErrorReason::OtherPhone));
     }
     cancel_if_open(state, id, now).await
 }

@@ -147,11 +147,12 @@ async fn admit(state: &AppState, account_id: &str, ip: &str, now: i64) -> Result
     match state.store.admit_login_attempt(&attempt, &limits).await? {
         AttemptAdmission::Admitted => Ok(()),
         AttemptAdmission::PairLocked { failures } => Err(locked(settings, &failures, now)),
-        AttemptAdmission::AccountCeiling => {
+        AttemptAdmission::AccountCeiling { oldest_ms } => {
             tracing::warn!(account = %account_id, %ip, "sign-in failures of the account over the hourly ceiling");
+            let wait_s = u64::try_from((oldest_ms + 3_600_000 - now + 999) / 1000).unwrap_or(1);
             Err(AppError::new(ErrorCode::RateLimited)
                 .with_reason(ErrorReason::TooManyLoginAttempts)
-                .with_retry_after(60))
+                .with_retry_after(wait_s))
         }
     }
 }

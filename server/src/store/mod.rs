@@ -61,8 +61,9 @@ pub enum AttemptAdmission {
     Admitted,
     /// The pair is locked; the times of its failures in the window, oldest first.
     PairLocked { failures: Vec<i64> },
-    /// The account has had too many failures from everywhere lately.
-    AccountCeiling,
+    /// The account has had too many failures from everywhere lately; the failure whose aging
+    /// out lifts the ceiling happened at `oldest_ms`.
+    AccountCeiling { oldest_ms: i64 },
 }
 
 /// An account as `accounts list` shows it.

@@ -274,15 +274,19 @@ impl Store for SqliteStore {
         if pair.len() >= limits.pair_max {
             return Ok(AttemptAdmission::PairLocked { failures: pair });
         }
-        let account: i64 = sqlx::query_scalar(
-            "SELECT COUNT(*) FROM login_failures WHERE account_id = ? AND at > ?",
+        // The `account_max`-th newest failure in the window: while it is there, the account is
+        // at its ceiling; when it ages out, the ceiling lifts.
+        let at_ceiling: Option<i64> = sqlx::query_scalar(
+            "SELECT at FROM login_failures WHERE account_id = ? AND at > ?
+             ORDER BY at DESC LIMIT 1 OFFSET ?",
         )
         .bind(attempt.account_id)
         .bind(limits.account_since_ms)
-        .fetch_one(&mut *tx)
+        .bind(i64::try_from(limits.account_max.saturating_sub(1)).unwrap_or(i64::MAX))
+        .fetch_optional(&mut *tx)
         .await?;
-        if u64::try_from(account).unwrap_or(u64::MAX) >= limits.account_max {
-            return Ok(AttemptAdmission::AccountCeiling);
+        if let Some(oldest_ms) = at_ceiling {
+            return Ok(AttemptAdmission::AccountCeiling { oldest_ms });
         }
         sqlx::query("INSERT INTO login_failures (account_id, ip, at) VALUES (?, ?, ?)")
             .bind(attempt.account_id)
