@@ -89,7 +89,7 @@ pub fn hash_password(password: &str) -> Result<String, AppError> {
 }
 
 /// Checks a password against a stored PHC hash, in constant time. CPU-heavy: call on a
-/// hashing thread ([`verify_password_bounded`]) or `spawn_blocking`.
+/// hashing thread ([`verify_password_in`]) or `spawn_blocking`.
 pub fn verify_password(password: &str, stored: &str) -> bool {
     let Ok(hash) = PasswordHash::new(stored) else {
         return false;
@@ -231,22 +231,36 @@ pub fn cookie_name(settings: &Settings) -> &'static str {
     }
 }
 
-/// `Set-Cookie` for a new session, or (with `None`) one that clears it.
-pub fn session_cookie(settings: &Settings, token: Option<&str>) -> HeaderValue {
-    let name = cookie_name(settings);
+/// `Set-Cookie` of an HttpOnly cookie for the whole site, `Secure` when the console is served
+/// over https.
+pub fn cookie_header(
+    settings: &Settings,
+    name: &str,
+    value: &str,
+    same_site: &str,
+    max_age_s: u64,
+) -> HeaderValue {
     let secure = if settings.secure_cookies() {
         "; Secure"
     } else {
         ""
     };
-    let value = match token {
-        Some(token) => format!(
-            "{name}={token}; Path=/; HttpOnly; SameSite=Strict; Max-Age={}{secure}",
-            settings.session_ttl.as_secs()
-        ),
-        None => format!("{name}=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0{secure}"),
-    };
-    HeaderValue::from_str(&value).unwrap_or_else(|_| HeaderValue::from_static(""))
+    let cookie = format!(
+        "{name}={value}; Path=/; HttpOnly; SameSite={same_site}; Max-Age={max_age_s}{secure}"
+    );
+    HeaderValue::from_str(&cookie).unwrap_or_else(|_| HeaderValue::from_static(""))
+}
+
+/// `Set-Cookie` for a new session, or (with `None`) one that clears it.
+pub fn session_cookie(settings: &Settings, token: Option<&str>) -> HeaderValue {
+    let max_age_s = token.map_or(0, |_| settings.session_ttl.as_secs());
+    cookie_header(
+        settings,
+        cookie_name(settings),
+        token.unwrap_or_default(),
+        "Strict",
+        max_age_s,
+    )
 }
 
 /// The value of the cookie `name` the request carries, if any and not empty.

@@ -43,19 +43,14 @@ pub fn browser_or_new(
         return Ok((hash, None));
     }
     let (token, hash) = new_token()?;
-    let secure = if settings.secure_cookies() {
-        "; Secure"
-    } else {
-        ""
-    };
-    let cookie = format!(
-        "{}={token}; Path=/; HttpOnly; SameSite=Lax; Max-Age={COOKIE_MAX_AGE_S}{secure}",
-        cookie_name(settings)
+    let cookie = crate::auth::cookie_header(
+        settings,
+        cookie_name(settings),
+        &token,
+        "Lax",
+        COOKIE_MAX_AGE_S,
     );
-    Ok((
-        hash,
-        Some(HeaderValue::from_str(&cookie).map_err(AppError::internal)?),
-    ))
+    Ok((hash, Some(cookie)))
 }
 
 /// The sign-in recorded on the ticket, when this request comes from the browser that made it.
@@ -66,6 +61,11 @@ pub fn signed_in<'a>(
 ) -> Option<&'a PhoneSignIn> {
     let hash = browser_hash(headers, settings)?;
     ticket.phone.as_ref().filter(|p| p.browser_hash == hash)
+}
+
+/// Where an Alipay app auth token is sealed while it waits on its ticket for the confirmation.
+pub fn ticket_grant_context(ticket_id: &str) -> String {
+    format!("qr_ticket/{ticket_id}/alipay_app_auth_token")
 }
 
 /// The phone page a ticket's QR code opens.

@@ -26,7 +26,6 @@ use crate::{
     clock::rfc3339,
     error::ApiJson,
     middleware::ClientIp,
-    routes::phone_sign_in::ticket_grant_context,
     routes::{
         provider_sync::{
             any_ticket, cancel_if_open, created, declined, expires_in_s, issue_ticket, own_ticket,
@@ -242,7 +241,7 @@ async fn confirm_authorization(
         .and_then(|sealed| {
             state
                 .vault
-                .open_sealed(sealed, &ticket_grant_context(&ticket.id))
+                .open_sealed(sealed, &crate::phone::ticket_grant_context(&ticket.id))
                 .map_err(AppError::internal)
         })?;
     let sealed_token = state

@@ -416,7 +416,10 @@ async fn alipay_callback(
         };
         let sealed = state
             .vault
-            .seal(&grant.app_auth_token, &ticket_grant_context(&ticket.id))
+            .seal(
+                &grant.app_auth_token,
+                &phone::ticket_grant_context(&ticket.id),
+            )
             .map_err(AppError::internal)?;
         let sign_in = PhoneSignIn {
             browser_hash,
@@ -429,9 +432,4 @@ async fn alipay_callback(
     }
     .await;
     answer(result, lang, &request_id)
-}
-
-/// Where an Alipay app auth token is sealed while it waits on its ticket for the confirmation.
-pub(crate) fn ticket_grant_context(ticket_id: &str) -> String {
-    format!("qr_ticket/{ticket_id}/alipay_app_auth_token")
 }
