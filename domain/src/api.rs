@@ -8,7 +8,9 @@ use crate::rules::AccountId;
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct LoginRequest {
+    #[cfg_attr(feature = "openapi", schema(pattern = r"^[0-9]{5,20}$"))]
     pub account_id: String,
+    #[cfg_attr(feature = "openapi", schema(value_type = String, min_length = 1, max_length = 128))]
     pub password: crate::Secret,
 }
 
@@ -17,8 +19,10 @@ pub struct LoginRequest {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PasswordChange {
+    #[cfg_attr(feature = "openapi", schema(value_type = String, min_length = 1, max_length = 128))]
     pub current_password: crate::Secret,
     /// 12–128 characters.
+    #[cfg_attr(feature = "openapi", schema(value_type = String, min_length = 12, max_length = 128))]
     pub new_password: crate::Secret,
 }
 
@@ -81,7 +85,8 @@ impl<T> Page<T> {
     }
 }
 
-/// The paging and search rules of every list: page ≥ 1, page size 1–100, search ≤ 100 chars.
+/// The paging and search rules of every list: page 1–100,000, page size 1–100, search ≤ 100
+/// characters.
 pub fn check_paging(
     page: Option<u32>,
     page_size: Option<u32>,
@@ -89,8 +94,15 @@ pub fn check_paging(
 ) -> Vec<(&'static str, crate::FieldError)> {
     use crate::FieldError;
     let mut errors = Vec::new();
-    if page == Some(0) {
-        errors.push(("page", FieldError::TooSmall { min: 1 }));
+    match page {
+        Some(0) => errors.push(("page", FieldError::TooSmall { min: 1 })),
+        Some(page) if page > ListQuery::MAX_PAGE => errors.push((
+            "page",
+            FieldError::TooLarge {
+                max: u64::from(ListQuery::MAX_PAGE),
+            },
+        )),
+        _ => {}
     }
     match page_size {
         Some(0) => errors.push(("page_size", FieldError::TooSmall { min: 1 })),
@@ -115,13 +127,17 @@ pub fn check_paging(
 
 /// Paging and search of a list request.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::IntoParams))]
+#[cfg_attr(
+    feature = "openapi",
+    derive(utoipa::IntoParams),
+    into_params(parameter_in = Query)
+)]
 pub struct ListQuery {
     /// Text to search for (name or ID), at most 100 characters.
     #[cfg_attr(feature = "openapi", param(max_length = 100))]
     pub q: Option<String>,
     /// 1-based page number (default 1).
-    #[cfg_attr(feature = "openapi", param(minimum = 1))]
+    #[cfg_attr(feature = "openapi", param(minimum = 1, maximum = 100_000))]
     pub page: Option<u32>,
     /// Rows per page, 1–100 (default 20).
     #[cfg_attr(feature = "openapi", param(minimum = 1, maximum = 100))]
@@ -131,12 +147,14 @@ pub struct ListQuery {
 impl ListQuery {
     pub const DEFAULT_PAGE_SIZE: u32 = 20;
     pub const MAX_PAGE_SIZE: u32 = 100;
+    /// The last page a list serves (10 million rows at the largest page size).
+    pub const MAX_PAGE: u32 = 100_000;
 
     /// The longest search text.
     pub const MAX_SEARCH_CHARS: usize = 100;
 
-    /// What the API refuses (422) rather than clamps: a page below 1, a page size outside
-    /// 1–100, a search text over 100 characters.
+    /// What the API refuses (422) rather than clamps: a page outside 1–100,000, a page size
+    /// outside 1–100, a search text over 100 characters.
     pub fn check(&self) -> Vec<(&'static str, crate::FieldError)> {
         check_paging(self.page, self.page_size, self.q.as_deref())
     }
@@ -341,7 +359,10 @@ pub struct WechatUser {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct NewSandboxProvider {
+    /// 1–64 characters.
+    #[cfg_attr(feature = "openapi", schema(pattern = r"\S", max_length = 64))]
     pub name: String,
+    /// One of the sandbox's WeChat users (`GET /sandbox/wechat-users`).
     pub admin_openid: String,
 }
 
@@ -349,7 +370,9 @@ pub struct NewSandboxProvider {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct MaidanSmsRequest {
+    #[cfg_attr(feature = "openapi", schema(pattern = r"^[0-9]{8,32}$"))]
     pub merchant_id: String,
+    #[cfg_attr(feature = "openapi", schema(pattern = r"^1[3-9][0-9]{9}$"))]
     pub mobile: String,
 }
 
@@ -370,9 +393,14 @@ pub struct MaidanSmsSent {
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct MaidanBinding {
+    #[cfg_attr(feature = "openapi", schema(pattern = r"^[0-9]{8,32}$"))]
     pub merchant_id: String,
+    #[cfg_attr(feature = "openapi", schema(pattern = r"^1[3-9][0-9]{9}$"))]
     pub mobile: String,
+    /// 12–19 digits (spaces between them are ignored) passing the Luhn check.
+    #[cfg_attr(feature = "openapi", schema(pattern = r"^ *([0-9] *){12,19}$"))]
     pub bank_card: String,
+    #[cfg_attr(feature = "openapi", schema(pattern = r"^[0-9]{6}$"))]
     pub code: String,
 }
 
@@ -428,7 +456,42 @@ pub struct SandboxSmsCode {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct SandboxLatency {
     /// Milliseconds, at most 10,000.
+    #[cfg_attr(feature = "openapi", schema(maximum = 10_000))]
+    #[serde(deserialize_with = "whole_number")]
     pub latency_ms: u32,
+}
+
+/// A JSON integer as JSON Schema counts one: `5` and `5.0` alike (a fraction or a negative number
+/// is refused).
+fn whole_number<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<u32, D::Error> {
+    struct Whole;
+    impl serde::de::Visitor<'_> for Whole {
+        type Value = u32;
+        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+            f.write_str("a whole number from 0 to 4294967295")
+        }
+        fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<u32, E> {
+            u32::try_from(v).map_err(|_| E::custom("number too large"))
+        }
+        fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<u32, E> {
+            u32::try_from(v).map_err(|_| E::custom("number out of range"))
+        }
+        fn visit_f64<E: serde::de::Error>(self, v: f64) -> Result<u32, E> {
+            if v.fract() == 0.0 && (0.0..=f64::from(u32::MAX)).contains(&v) {
+                // Whole and in range: the cast is exact.
+                #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+                Ok(v as u32)
+            } else {
+                Err(E::custom("not a whole number"))
+            }
+        }
+    }
+    deserializer.deserialize_any(Whole)
+}
+
+impl SandboxLatency {
+    /// The longest latency the sandbox accepts, so that a demo cannot be made to hang.
+    pub const MAX_MS: u32 = 10_000;
 }
 
 /// One entry of the 操作记录 (who changed what, when; never secret values).
@@ -465,10 +528,10 @@ impl JobKind {
         }
     }
 
+    pub const ALL: [JobKind; 2] = [JobKind::SubMerchantSync, JobKind::Reattribution];
+
     pub fn parse(value: &str) -> Option<JobKind> {
-        [JobKind::SubMerchantSync, JobKind::Reattribution]
-            .into_iter()
-            .find(|k| k.as_str() == value)
+        JobKind::ALL.into_iter().find(|k| k.as_str() == value)
     }
 }
 
@@ -593,6 +656,7 @@ pub struct SubMerchantDetail {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct KeyReset {
     /// RSA 2048 SubjectPublicKeyInfo, PEM or bare base64 DER (RSASSA-PSS, SHA-256).
+    #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 8_192))]
     pub signing_public_key: String,
 }
 
@@ -661,6 +725,7 @@ pub struct MobileAlipayAuthorization {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct SubProviderChange {
     /// The sub-provider's Tencent Cloud account ID; one of the provider's sub-providers.
+    #[cfg_attr(feature = "openapi", schema(pattern = r"^[0-9]{5,20}$"))]
     pub account_id: String,
 }
 
@@ -669,12 +734,20 @@ pub struct SubProviderChange {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct SubProvider {
     /// Its Tencent Cloud account ID.
+    #[cfg_attr(feature = "openapi", schema(pattern = r"^[0-9]{5,20}$"))]
     pub account_id: String,
+    /// 1–50 characters.
+    #[cfg_attr(feature = "openapi", schema(pattern = r"\S", max_length = 50))]
     pub name: String,
     /// Percent, two decimals at most (statistics only); empty when not set.
     #[serde(default)]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(pattern = r"^$|^(([0-9]{1,2}|0[0-9]{2})(\.[0-9]{0,2})?|100(\.0{0,2})?)$")
+    )]
     pub rebate_ratio: String,
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(max_length = 200))]
     pub remark: String,
 }
 
@@ -717,13 +790,23 @@ pub struct Transaction {
 
 /// Filters of `GET /transactions`; `from`/`to` are dates (`YYYY-MM-DD`, inclusive, UTC+8).
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::IntoParams))]
+#[cfg_attr(
+    feature = "openapi",
+    derive(utoipa::IntoParams),
+    into_params(parameter_in = Query)
+)]
 pub struct TransactionQuery {
     pub sub_merchant_id: Option<i64>,
+    /// The sub-provider's Tencent Cloud account ID (5–20 digits).
+    #[cfg_attr(feature = "openapi", param(pattern = "^[0-9]{5,20}$"))]
     pub sub_provider_account_id: Option<String>,
+    /// First day, `YYYY-MM-DD`.
+    #[cfg_attr(feature = "openapi", param(format = Date))]
     pub from: Option<String>,
+    /// Last day, `YYYY-MM-DD`.
+    #[cfg_attr(feature = "openapi", param(format = Date))]
     pub to: Option<String>,
-    #[cfg_attr(feature = "openapi", param(minimum = 1))]
+    #[cfg_attr(feature = "openapi", param(minimum = 1, maximum = 100_000))]
     pub page: Option<u32>,
     /// Rows per page, 1–100 (default 20).
     #[cfg_attr(feature = "openapi", param(minimum = 1, maximum = 100))]
@@ -769,10 +852,11 @@ impl WechatChannel {
         }
     }
 
+    pub const ALL: [WechatChannel; 2] =
+        [WechatChannel::OfficialDirect, WechatChannel::WechatMaidan];
+
     pub fn parse(value: &str) -> Option<WechatChannel> {
-        [WechatChannel::OfficialDirect, WechatChannel::WechatMaidan]
-            .into_iter()
-            .find(|c| c.as_str() == value)
+        WechatChannel::ALL.into_iter().find(|c| c.as_str() == value)
     }
 
     /// The channel as a person reads it (官方直连 / 微信买单).
@@ -786,17 +870,64 @@ impl WechatChannel {
 
 /// Filters of `GET /sub-merchants`.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::IntoParams))]
+#[cfg_attr(
+    feature = "openapi",
+    derive(utoipa::IntoParams),
+    into_params(parameter_in = Query)
+)]
 pub struct SubMerchantQuery {
     pub provider_id: Option<String>,
     /// `official_direct` or `wechat_maidan`.
+    #[cfg_attr(feature = "openapi", param(value_type = Option<WechatChannel>))]
     pub channel: Option<String>,
     /// Name or merchant ID contains this (at most 100 characters).
     #[cfg_attr(feature = "openapi", param(max_length = 100))]
     pub q: Option<String>,
-    #[cfg_attr(feature = "openapi", param(minimum = 1))]
+    #[cfg_attr(feature = "openapi", param(minimum = 1, maximum = 100_000))]
     pub page: Option<u32>,
     /// Rows per page, 1–100 (default 20).
     #[cfg_attr(feature = "openapi", param(minimum = 1, maximum = 100))]
     pub page_size: Option<u32>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::FieldError;
+
+    #[test]
+    fn a_latency_is_a_whole_number_however_json_writes_it() {
+        let latency =
+            |body: &str| serde_json::from_str::<SandboxLatency>(body).map(|l| l.latency_ms);
+        assert_eq!(latency(r#"{"latency_ms": 250}"#).unwrap(), 250);
+        assert_eq!(latency(r#"{"latency_ms": 250.0}"#).unwrap(), 250);
+        for bad in ["250.5", "-1", "4294967296", "\"250\""] {
+            assert!(
+                latency(&format!(r#"{{"latency_ms": {bad}}}"#)).is_err(),
+                "{bad}"
+            );
+        }
+    }
+
+    #[test]
+    fn paging_refuses_pages_past_the_last_one_served() {
+        assert!(check_paging(Some(ListQuery::MAX_PAGE), Some(100), None).is_empty());
+        assert_eq!(
+            check_paging(Some(ListQuery::MAX_PAGE + 1), None, None),
+            vec![("page", FieldError::TooLarge { max: 100_000 })]
+        );
+    }
+
+    #[test]
+    fn a_filter_value_outside_its_options_names_the_options() {
+        assert_eq!(
+            crate::rules::choice("wechat_maidan", &WechatChannel::ALL, WechatChannel::as_str),
+            Ok(WechatChannel::WechatMaidan)
+        );
+        let error = crate::rules::choice("", &JobKind::ALL, JobKind::as_str).unwrap_err();
+        assert_eq!(
+            error.message(crate::Lang::En),
+            "Choose one of: sub_merchant_sync, reattribution."
+        );
+    }
 }

@@ -36,12 +36,18 @@ pub const CERTIFICATE_MAX_KB: usize = 16;
 #[serde(default)]
 pub struct BasicInfo {
     /// Display name; empty means the name synced from WeChat Maidan.
+    #[cfg_attr(feature = "openapi", schema(max_length = 64))]
     pub name: String,
+    #[cfg_attr(feature = "openapi", schema(max_length = 32))]
     pub short_name: String,
     /// Trade-completed callback URL (https only).
+    #[cfg_attr(feature = "openapi", schema(max_length = 256))]
     pub callback_url: String,
+    #[cfg_attr(feature = "openapi", schema(max_length = 256))]
     pub ad_url: String,
+    #[cfg_attr(feature = "openapi", schema(max_length = 256))]
     pub company_remark: String,
+    #[cfg_attr(feature = "openapi", schema(max_length = 256))]
     pub provider_remark: String,
     /// The logo as a `data:` URL (PNG or JPEG); empty for none.
     pub logo: String,
@@ -96,11 +102,18 @@ pub struct ProviderDetail {
 #[derive(Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct UpdateWechatPay {
+    #[cfg_attr(feature = "openapi", schema(pattern = r"^[0-9]{8,32}$"))]
     pub merchant_id: String,
+    #[cfg_attr(feature = "openapi", schema(pattern = r"^wx[0-9A-Za-z]{16}$"))]
     pub app_id: String,
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(pattern = r"^$|^[0-9A-Za-z]{32}$"))]
     pub api_key: String,
     #[serde(default)]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(pattern = r"^$|^(([0-9]{1,2}|0[0-9]{2})(\.[0-9]{0,2})?|100(\.0{0,2})?)$")
+    )]
     pub rebate_ratio: String,
     /// The API certificate (apiclient_cert.p12) as base64; blank keeps the stored one.
     #[serde(default)]
@@ -115,12 +128,20 @@ pub struct UpdateWechatPay {
 #[derive(Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct UpdateAlipay {
+    #[cfg_attr(feature = "openapi", schema(pattern = r"^[0-9]{16,32}$"))]
     pub app_id: String,
+    #[cfg_attr(feature = "openapi", schema(pattern = r"^2088[0-9]{12}$"))]
     pub pid: String,
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(max_length = 8_192))]
     pub app_private_key: String,
+    #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 8_192))]
     pub alipay_public_key: String,
     #[serde(default)]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(pattern = r"^$|^(([0-9]{1,2}|0[0-9]{2})(\.[0-9]{0,2})?|100(\.0{0,2})?)$")
+    )]
     pub rebate_ratio: String,
 }
 

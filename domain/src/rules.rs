@@ -98,6 +98,9 @@ pub enum FieldError {
     /// Not a PNG or JPEG image (by its content).
     #[error("PNG or JPEG image")]
     Image,
+    /// Not one of the values the field offers (a filter's options, for one).
+    #[error("one of {values:?}")]
+    Choice { values: Vec<String> },
 }
 
 impl FieldError {
@@ -193,6 +196,12 @@ impl FieldError {
             }
             (FieldError::Image, Lang::Zh) => "须为 PNG 或 JPEG 图片，请重新选择文件。".into(),
             (FieldError::Image, Lang::En) => "Use a PNG or JPEG image.".into(),
+            (FieldError::Choice { values }, Lang::Zh) => {
+                format!("请从以下选项中选择一个：{}。", values.join("、"))
+            }
+            (FieldError::Choice { values }, Lang::En) => {
+                format!("Choose one of: {}.", values.join(", "))
+            }
             (FieldError::RsaKey, Lang::En) => {
                 "Use an RSA 2048 key: PKCS#1 or PKCS#8 PEM, or bare base64 without the header lines.".into()
             }
@@ -282,7 +291,8 @@ pub fn same_password<'a>(first: &str, second: &'a str) -> Result<&'a str, FieldE
     }
 }
 
-/// A calendar date `YYYY-MM-DD` (1970–9999), as days since 1970-01-01.
+/// A calendar date `YYYY-MM-DD` (years 0001–9999, as RFC 3339's `full-date` and OpenAPI's
+/// `format: date`), as days since 1970-01-01 (negative before it).
 pub fn date(value: &str) -> Result<i64, FieldError> {
     let b = value.trim().as_bytes();
     let digits = |r: std::ops::Range<usize>| -> Option<i64> {
@@ -309,10 +319,7 @@ pub fn date(value: &str) -> Result<i64, FieldError> {
         30,
         31,
     ];
-    if !(1970..=9999).contains(&y)
-        || !(1..=12).contains(&m)
-        || d < 1
-        || d > days_in[(m - 1) as usize]
+    if !(1..=9999).contains(&y) || !(1..=12).contains(&m) || d < 1 || d > days_in[(m - 1) as usize]
     {
         return Err(FieldError::Date);
     }
@@ -334,6 +341,21 @@ pub fn sms_code(value: &str) -> Result<&str, FieldError> {
     } else {
         Err(FieldError::SmsCode)
     }
+}
+
+/// One of `options`, by its wire name (`as_str`); anything else names the choices.
+pub fn choice<T: Copy>(
+    value: &str,
+    options: &[T],
+    as_str: fn(T) -> &'static str,
+) -> Result<T, FieldError> {
+    options
+        .iter()
+        .copied()
+        .find(|o| as_str(*o) == value)
+        .ok_or_else(|| FieldError::Choice {
+            values: options.iter().map(|o| as_str(*o).to_owned()).collect(),
+        })
 }
 
 /// Something other than blanks, trimmed.
@@ -871,6 +893,9 @@ mod date_tests {
         assert_eq!(date("1970-01-01"), Ok(0));
         assert_eq!(date("2026-01-01"), Ok(20_454));
         assert_eq!(date("2024-02-29"), Ok(19_782));
+        assert_eq!(date("1969-12-31"), Ok(-1));
+        assert_eq!(date("0001-01-01"), Ok(-719_162));
+        assert_eq!(date("9999-12-31"), Ok(2_932_896));
         for bad in [
             "2023-02-29",
             "2026-13-01",
@@ -878,7 +903,8 @@ mod date_tests {
             "26-01-01",
             "",
             "2026/01/01",
-            "1969-12-31",
+            "0000-01-01",
+            "2026-01-32",
         ] {
             assert_eq!(date(bad), Err(FieldError::Date), "{bad}");
         }

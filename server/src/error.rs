@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 
 use axum::{
-    extract::rejection::JsonRejection,
+    extract::rejection::{JsonRejection, PathRejection, QueryRejection},
     http::StatusCode,
     response::{IntoResponse, Response},
 };
@@ -151,6 +151,22 @@ impl From<JsonRejection> for AppError {
     }
 }
 
+impl From<QueryRejection> for AppError {
+    fn from(rejection: QueryRejection) -> Self {
+        AppError::new(ErrorCode::Validation)
+            .with_reason(ErrorReason::MalformedRequest)
+            .with_detail(rejection.body_text())
+    }
+}
+
+/// A path segment that is not an ID of the route's kind (`/sub-merchants/abc`, or a number past
+/// `i64`) names nothing there: 404, like an ID that does not exist.
+impl From<PathRejection> for AppError {
+    fn from(rejection: PathRejection) -> Self {
+        AppError::new(ErrorCode::NotFound).with_detail(rejection.body_text())
+    }
+}
+
 impl From<crate::store::StoreError> for AppError {
     fn from(error: crate::store::StoreError) -> Self {
         AppError::internal(error)
@@ -162,6 +178,16 @@ impl From<crate::upstream::UpstreamError> for AppError {
         AppError::internal(error)
     }
 }
+
+/// Path parameters whose rejection is the JSON 404.
+#[derive(Debug, Clone, Copy, Default, axum::extract::FromRequestParts)]
+#[from_request(via(axum::extract::Path), rejection(AppError))]
+pub struct ApiPath<T>(pub T);
+
+/// A query string whose rejection is the JSON 422.
+#[derive(Debug, Clone, Copy, Default, axum::extract::FromRequestParts)]
+#[from_request(via(axum::extract::Query), rejection(AppError))]
+pub struct ApiQuery<T>(pub T);
 
 /// A JSON body whose rejection is an [`AppError`].
 #[derive(Debug, Clone, Copy, Default, axum::extract::FromRequest)]

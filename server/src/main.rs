@@ -215,6 +215,7 @@ async fn sandbox_upstream(config: &Config, addr: std::net::SocketAddr) -> anyhow
             wechat_app_secret: wechat_app_secret.into_inner(),
             alipay_app_id,
             alipay_public_key: key.to_public_key(),
+            redirect_hosts: registered_hosts(config),
         },
         clock,
         nonces: Arc::default(),
@@ -305,8 +306,21 @@ fn sandbox_identity(
         wechat_app_secret: oauth.wechat_app_secret.clone(),
         alipay_app_id: oauth.alipay_app_id.clone(),
         alipay_public_key: oauth.alipay_private_key.to_public_key(),
+        redirect_hosts: registered_hosts(config),
     };
     Ok((oauth, sandbox_oauth))
+}
+
+/// The console's public host, registered with the sandbox's apps as WeChat's and Alipay's are
+/// with the real ones.
+fn registered_hosts(config: &Config) -> Vec<String> {
+    config
+        .public_origin
+        .as_deref()
+        .and_then(|origin| url::Url::parse(origin).ok())
+        .and_then(|u| u.host_str().map(str::to_owned))
+        .into_iter()
+        .collect()
 }
 
 /// The sandbox's WeChat official account (`wx` + 16).

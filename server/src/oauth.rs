@@ -301,6 +301,14 @@ impl IdentityProviders {
 /// Reads an RSA private key (PKCS#8 or PKCS#1 PEM).
 pub fn read_private_key(path: &std::path::Path) -> Result<RsaPrivateKey, String> {
     let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    // Like the vault key: a private key its group or others may read is refused.
+    if crate::vault::readable_by_others(path).map_err(|e| format!("{}: {e}", path.display()))? {
+        return Err(format!(
+            "{}: readable by group or others; run `chmod 600 {}`",
+            path.display(),
+            path.display()
+        ));
+    }
     crate::keys::rsa_private_key(&text)
         .map_err(|_| format!("{}: not an RSA private key in PEM", path.display()))
 }

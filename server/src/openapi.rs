@@ -55,8 +55,8 @@ pub fn document(state: &AppState) -> utoipa::openapi::OpenApi {
 
 /// Adds the answers that layers and extractors give every route, so that each operation lists
 /// every status it can answer: `401` where a session is needed, `429` where a per-address limit
-/// applies, `422` for a body that is not the JSON the operation takes, `400` for a query that is
-/// not, and `500`.
+/// applies, `422` for a body or a query that breaks its rules, `404` for a path ID that names
+/// nothing of the account's, and `500`.
 fn document_every_status(document: &mut utoipa::openapi::OpenApi) {
     use utoipa::openapi::{
         ContentBuilder, Ref, RefOr, ResponseBuilder,
@@ -97,10 +97,13 @@ fn document_every_status(document: &mut utoipa::openapi::OpenApi) {
                 continue;
             };
             let sign_in = path == "/api/v1/session" && method == HttpMethod::Post;
-            let has_query = operation
-                .parameters
-                .as_ref()
-                .is_some_and(|ps| ps.iter().any(|p| p.parameter_in == ParameterIn::Query));
+            let has = |place: ParameterIn| {
+                operation
+                    .parameters
+                    .as_ref()
+                    .is_some_and(|ps| ps.iter().any(|p| p.parameter_in == place))
+            };
+            let (has_query, has_path) = (has(ParameterIn::Query), has(ParameterIn::Path));
             let responses = &mut operation.responses.responses;
             let mut add = |status: &str, description: &str| {
                 responses
@@ -122,19 +125,22 @@ fn document_every_status(document: &mut utoipa::openapi::OpenApi) {
                     "The body is not what the operation takes, or breaks a field rule.",
                 );
             }
+            if has_query {
+                add(
+                    "422",
+                    "A query parameter is malformed or breaks its rule (the field says which).",
+                );
+            }
+            if has_path {
+                add(
+                    "404",
+                    "Nothing of this kind with that ID belongs to the account.",
+                );
+            }
             add(
                 "500",
                 "Something failed on the server: quote the request id.",
             );
-            if has_query {
-                responses.entry("400".to_owned()).or_insert_with(|| {
-                    RefOr::T(
-                        ResponseBuilder::new()
-                            .description("A query parameter is missing or malformed.")
-                            .build(),
-                    )
-                });
-            }
         }
     }
 }

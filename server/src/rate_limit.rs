@@ -29,6 +29,26 @@ pub struct IpLimits {
 }
 
 const WINDOW_MS: i64 = 60_000;
+/// The most addresses tracked at once (about 100 bytes each). When a window has seen more, the
+/// addresses beyond them share one window, so that a flood of new addresses costs no memory and
+/// still meets a limit.
+const MAX_TRACKED: usize = 100_000;
+const OVERFLOW: &str = "overflow";
+
+/// What a limit counts: an IPv4 address, or the /64 network of an IPv6 address (one subscriber
+/// line commonly holds a whole /64, so its addresses are one client).
+fn bucket(ip: &str) -> String {
+    match ip.parse::<std::net::IpAddr>() {
+        Ok(std::net::IpAddr::V6(v6)) if v6.to_ipv4_mapped().is_none() => {
+            let network = u128::from(v6) & !(u128::from(u64::MAX));
+            format!("{}/64", std::net::Ipv6Addr::from(network))
+        }
+        Ok(std::net::IpAddr::V6(v6)) => v6
+            .to_ipv4_mapped()
+            .map_or_else(String::new, |v4| v4.to_string()),
+        _ => ip.to_owned(),
+    }
+}
 
 impl IpLimits {
     /// Counts a request; `Some(seconds to wait)` when it is over `limit` for the window.
@@ -37,10 +57,14 @@ impl IpLimits {
             return None;
         };
         let start = now_ms - now_ms.rem_euclid(WINDOW_MS);
-        if windows.len() > 10_000 {
+        let mut key = (class, bucket(ip));
+        if windows.len() >= MAX_TRACKED && !windows.contains_key(&key) {
             windows.retain(|_, (at, _)| *at == start);
+            if windows.len() >= MAX_TRACKED {
+                key.1 = OVERFLOW.to_owned();
+            }
         }
-        let entry = windows.entry((class, ip.to_owned())).or_insert((start, 0));
+        let entry = windows.entry(key).or_insert((start, 0));
         if entry.0 != start {
             *entry = (start, 0);
         }
@@ -98,6 +122,52 @@ mod tests {
             limits.count(Class::SignIn, "a", 3, now + 45_000),
             None,
             "a new window"
+        );
+    }
+
+    #[test]
+    fn an_ipv6_network_counts_as_one_client() {
+        assert_eq!(bucket("2001:db8:1:2:aaaa::1"), "2001:db8:1:2::/64");
+        assert_eq!(bucket("::ffff:192.0.2.7"), "192.0.2.7");
+        assert_eq!(bucket("192.0.2.7"), "192.0.2.7");
+        let limits = IpLimits::default();
+        let now = 1_000_000 * WINDOW_MS;
+        for host in 0..3 {
+            assert_eq!(
+                limits.count(Class::Phone, &format!("2001:db8:1:2::{host:x}"), 3, now),
+                None
+            );
+        }
+        assert!(
+            limits
+                .count(Class::Phone, "2001:db8:1:2::ffff", 3, now)
+                .is_some()
+        );
+        assert_eq!(limits.count(Class::Phone, "2001:db8:1:3::1", 3, now), None);
+    }
+
+    #[test]
+    fn a_flood_of_new_addresses_shares_one_window_once_the_table_is_full() {
+        let limits = IpLimits::default();
+        let now = 1_000_000 * WINDOW_MS;
+        for n in 0..MAX_TRACKED {
+            let ip = std::net::Ipv4Addr::from(u32::try_from(n).unwrap()).to_string();
+            assert_eq!(limits.count(Class::Phone, &ip, 3, now), None);
+        }
+        // The table holds no more; newcomers share the overflow window and meet its limit.
+        for n in 0..3 {
+            assert_eq!(
+                limits.count(Class::Phone, &format!("10.9.0.{n}"), 3, now),
+                None
+            );
+        }
+        assert!(limits.count(Class::Phone, "10.9.1.1", 3, now).is_some());
+        assert_eq!(limits.windows.lock().unwrap().len(), MAX_TRACKED + 1);
+        // A known address keeps its own window; the next minute starts afresh.
+        assert_eq!(limits.count(Class::Phone, "0.0.0.5", 3, now), None);
+        assert_eq!(
+            limits.count(Class::Phone, "10.9.1.1", 3, now + WINDOW_MS),
+            None
         );
     }
 }

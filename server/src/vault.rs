@@ -140,13 +140,13 @@ impl Vault {
 
 /// Whether a file's mode lets its group or other users read or write it.
 #[cfg(unix)]
-fn readable_by_others(path: &Path) -> std::io::Result<bool> {
+pub fn readable_by_others(path: &Path) -> std::io::Result<bool> {
     use std::os::unix::fs::PermissionsExt;
     Ok(std::fs::metadata(path)?.permissions().mode() & 0o077 != 0)
 }
 
 #[cfg(not(unix))]
-fn readable_by_others(_path: &Path) -> std::io::Result<bool> {
+pub fn readable_by_others(_path: &Path) -> std::io::Result<bool> {
     Ok(false)
 }
 

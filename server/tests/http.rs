@@ -142,6 +142,107 @@ async fn a_list_refuses_paging_its_schema_refuses() {
 }
 
 #[tokio::test]
+async fn what_the_schema_refuses_in_a_path_or_a_query_gets_the_json_envelope() {
+    let app = TestApp::new().await;
+    let cookie = app.login_as("100000000001").await;
+    // A path ID that cannot be one names nothing: the JSON 404, not a plain-text 400.
+    for path in [
+        "/api/v1/sub-merchants/9223372036854775808",
+        "/api/v1/sub-merchants/abc",
+        "/api/v1/sub-merchants/9223372036854775808/alipay-authorizations/0",
+    ] {
+        let missing = app.get(path, Some(&cookie)).await;
+        assert_eq!(missing.status, StatusCode::NOT_FOUND, "{path}");
+        assert_eq!(missing.error_code(), "NotFound", "{path}");
+    }
+    let response = app
+        .request(
+            Method::PUT,
+            "/api/v1/sub-providers/not-an-account",
+            Some(serde_json::json!({"account_id": "100000000002", "name": "甲"})),
+            Some(&cookie),
+        )
+        .await;
+    assert_eq!(response.status, StatusCode::NOT_FOUND);
+    // A query that does not parse is the 422 envelope; a value outside its options names them.
+    let malformed = app.get("/api/v1/providers?page=x", Some(&cookie)).await;
+    assert_eq!(malformed.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(malformed.error_code(), "Validation");
+    for (path, field) in [
+        ("/api/v1/sub-merchants?channel=", "channel"),
+        ("/api/v1/sub-merchants.csv?channel=direct", "channel"),
+        ("/api/v1/jobs?kind=sync", "kind"),
+        ("/api/v1/jobs?state=done", "state"),
+    ] {
+        let refused = app.get(path, Some(&cookie)).await;
+        assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY, "{path}");
+        assert_eq!(
+            refused.json()["error"]["fields"][field]["rule"]["kind"],
+            "choice",
+            "{path}"
+        );
+    }
+    // A filter that is present must be valid; a date is any day of years 1 to 9999.
+    for (path, field) in [
+        ("/api/v1/transactions?from=", "from"),
+        ("/api/v1/transactions?to=2026-02-30", "to"),
+        (
+            "/api/v1/transactions?sub_provider_account_id=",
+            "sub_provider_account_id",
+        ),
+        ("/api/v1/transactions?page=100001", "page"),
+    ] {
+        let refused = app.get(path, Some(&cookie)).await;
+        assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY, "{path}");
+        assert!(
+            refused.json()["error"]["fields"].get(field).is_some(),
+            "{path}"
+        );
+    }
+    let old = app
+        .get(
+            "/api/v1/transactions?from=1900-01-01&to=1969-12-31",
+            Some(&cookie),
+        )
+        .await;
+    assert_eq!(old.status, StatusCode::OK);
+    // The document says where each parameter goes, and what every such refusal answers.
+    let document = app.get("/api/openapi.json", None).await.json();
+    for (path, item) in document["paths"].as_object().unwrap() {
+        for (method, operation) in item.as_object().unwrap() {
+            let parameters = operation["parameters"]
+                .as_array()
+                .cloned()
+                .unwrap_or_default();
+            for parameter in &parameters {
+                let name = parameter["name"].as_str().unwrap();
+                let in_path = path.contains(&format!("{{{name}}}"));
+                assert_eq!(
+                    parameter["in"],
+                    if in_path { "path" } else { "query" },
+                    "{method} {path} {name}"
+                );
+            }
+            let responses = &operation["responses"];
+            if parameters.iter().any(|p| p["in"] == "path") {
+                assert!(responses.get("404").is_some(), "{method} {path}");
+            }
+            if parameters.iter().any(|p| p["in"] == "query") {
+                assert!(responses.get("422").is_some(), "{method} {path}");
+            }
+        }
+    }
+    let page = &document["paths"]["/api/v1/providers"]["get"]["parameters"][1];
+    assert_eq!(
+        (&page["name"], &page["required"]),
+        (&json!("page"), &json!(false))
+    );
+    let binding = &document["components"]["schemas"]["MaidanBinding"]["properties"];
+    assert_eq!(binding["mobile"]["pattern"], "^1[3-9][0-9]{9}$");
+    assert_eq!(binding["code"]["pattern"], "^[0-9]{6}$");
+}
+
+#[tokio::test]
 async fn hsts_is_sent_only_when_the_console_is_served_over_https() {
     let plain = TestApp::new().await;
     for path in ["/api/v1/health", "/login"] {

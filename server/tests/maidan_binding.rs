@@ -167,6 +167,44 @@ async fn a_wrong_mobile_card_or_code_is_one_answer_and_uses_up_a_try() {
 }
 
 #[tokio::test]
+async fn a_code_asked_for_the_same_merchant_id_by_someone_else_leaves_the_owners_code_working() {
+    let app = TestApp::new().await;
+    let merchant = record(&app, MERCHANT).await;
+    let (mobile, card) = (
+        merchant["mobile"].as_str().unwrap().to_owned(),
+        merchant["bank_card"].as_str().unwrap().to_owned(),
+    );
+    let code = send(&app, MERCHANT, &mobile).await.json()["sandbox_code"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    // An outsider asks for a code for the same merchant ID, to a mobile of their own, and
+    // tries it: it is their code that takes the wrong try.
+    let theirs = if mobile == "13800000000" {
+        "13900000000"
+    } else {
+        "13800000000"
+    };
+    let their_code = send(&app, MERCHANT, theirs).await.json()["sandbox_code"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let attempt = bind(
+        &app,
+        json!({"merchant_id": MERCHANT, "mobile": theirs, "bank_card": card, "code": their_code}),
+    )
+    .await;
+    assert_eq!(rule(&attempt, "code"), "binding_mismatch");
+    let owner = bind(
+        &app,
+        json!({"merchant_id": MERCHANT, "mobile": mobile, "bank_card": card, "code": code}),
+    )
+    .await;
+    assert_eq!(owner.status, StatusCode::CREATED, "{}", owner.text());
+    assert_eq!(record(&app, MERCHANT).await["maidan_opened"], true);
+}
+
+#[tokio::test]
 async fn codes_are_limited_to_five_an_hour_per_merchant_id_and_per_address() {
     let app = TestApp::new().await;
     let mobile = record(&app, MERCHANT).await["mobile"]

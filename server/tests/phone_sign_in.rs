@@ -452,3 +452,58 @@ async fn a_disabled_accounts_code_syncs_nothing() {
         .unwrap();
     assert_eq!(synced, 0);
 }
+
+#[tokio::test]
+async fn the_sandbox_sends_a_phone_back_to_the_registered_console_callback_only() {
+    let app = TestApp::new().await;
+    let http = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let base = &app.sign_in_base;
+    let wechat = |redirect: &str| {
+        let query = url::form_urlencoded::Serializer::new(String::new())
+            .append_pair("appid", common::WECHAT_APP_ID)
+            .append_pair("redirect_uri", redirect)
+            .append_pair("response_type", "code")
+            .append_pair("scope", "snsapi_base")
+            .append_pair("state", "s")
+            .append_pair("sandbox_user", ADMIN_1)
+            .finish();
+        format!("{base}/connect/oauth2/authorize?{query}")
+    };
+    let alipay = |redirect: &str| {
+        let query = url::form_urlencoded::Serializer::new(String::new())
+            .append_pair("app_id", common::ALIPAY_APP_ID)
+            .append_pair("redirect_uri", redirect)
+            .append_pair("state", "s")
+            .append_pair("sandbox_user", "2088000000000011")
+            .finish();
+        format!("{base}/oauth2/appToAppAuth.htm?{query}")
+    };
+    for (url, callback) in [
+        (
+            &wechat as &dyn Fn(&str) -> String,
+            "/api/v1/m/wechat-oauth/callback",
+        ),
+        (&alipay, "/api/v1/m/alipay-oauth/callback"),
+    ] {
+        let ok = http
+            .get(url(&format!("http://console.test{callback}")))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(ok.status().as_u16(), 303, "{callback}");
+        for elsewhere in [
+            format!("https://evil.example{callback}"),
+            format!("http://console.test.evil.example{callback}"),
+            format!("http://user@evil.example{callback}"),
+            "http://console.test/login".to_owned(),
+            "javascript:alert(1)".to_owned(),
+        ] {
+            let refused = http.get(url(&elsewhere)).send().await.unwrap();
+            assert_eq!(refused.status().as_u16(), 400, "{elsewhere}");
+            assert!(refused.headers().get("location").is_none(), "{elsewhere}");
+        }
+    }
+}

@@ -26,10 +26,7 @@ const REQUIRED: [&str; 8] = [
 ];
 
 fn key_file() -> String {
-    std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/fixtures/alipay-app-private-2048.pem")
-        .display()
-        .to_string()
+    common::alipay_app_key_file().display().to_string()
 }
 
 /// A full production environment, the upstream and the identity providers at `upstream`.
@@ -94,13 +91,27 @@ fn each_missing_setting_is_named_and_the_start_refused() {
     let out = console(&env).output().unwrap();
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("CONSOLE_PUBLIC_ORIGIN"));
-    // An unreadable key file is named as well.
-    let mut env = full;
-    env.retain(|(k, _)| *k != "ALIPAY_APP_PRIVATE_KEY_FILE");
-    env.push(("ALIPAY_APP_PRIVATE_KEY_FILE", "/nonexistent.pem".to_owned()));
-    let out = console(&env).output().unwrap();
-    assert_eq!(out.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("ALIPAY_APP_PRIVATE_KEY_FILE"));
+    // An unreadable key file is named as well, and so is one that others may read.
+    let exposed = std::env::temp_dir().join(format!("exposed-{}.pem", std::process::id()));
+    std::fs::copy(common::alipay_app_key_file(), &exposed).unwrap();
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&exposed, std::fs::Permissions::from_mode(0o644)).unwrap();
+    }
+    for (file, why) in [
+        ("/nonexistent.pem".to_owned(), "No such file"),
+        (exposed.display().to_string(), "chmod 600"),
+    ] {
+        let mut env = full.clone();
+        env.retain(|(k, _)| *k != "ALIPAY_APP_PRIVATE_KEY_FILE");
+        env.push(("ALIPAY_APP_PRIVATE_KEY_FILE", file));
+        let out = console(&env).output().unwrap();
+        assert_eq!(out.status.code(), Some(2));
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(stderr.contains("ALIPAY_APP_PRIVATE_KEY_FILE"), "{stderr}");
+        assert!(stderr.contains(why), "{stderr}");
+    }
+    let _ = std::fs::remove_file(exposed);
 }
 
 struct Running(std::process::Child);

@@ -226,6 +226,18 @@ async fn signing_out_everywhere_ends_every_session_of_the_account() {
     let here = app.login_as(PROVIDER).await;
     let elsewhere = app.login_as(PROVIDER).await;
     let someone_else = app.login_as("100000000004").await;
+    // A QR code left open on another device, and one a phone is signing in for.
+    let open = app.provider_sync_ticket(&elsewhere).await;
+    let signing_in = app.provider_sync_ticket(&here).await;
+    let (phone, callback) = app
+        .phone_sign_in_callback(
+            common::SignInWith::Wechat,
+            &signing_in,
+            "o_sandbox_admin_1",
+            None,
+        )
+        .await;
+    let theirs = app.provider_sync_ticket(&someone_else).await;
     let answer = app
         .request(
             axum::http::Method::DELETE,
@@ -245,6 +257,28 @@ async fn signing_out_everywhere_ends_every_session_of_the_account() {
     assert_eq!(
         app.get("/api/v1/session", Some(&someone_else)).await.status,
         StatusCode::OK
+    );
+    // The codes they opened are cancelled, and a sign-in under way on a phone is spent.
+    for id in [&open, &signing_in] {
+        let ticket = app
+            .get(&format!("/api/v1/m/provider-sync-tickets/{id}"), None)
+            .await;
+        assert_eq!(ticket.status, StatusCode::GONE, "{}", ticket.text());
+    }
+    let late = app.get(&callback, Some(&phone)).await;
+    assert!(
+        late.header("location")
+            .is_none_or(|l| l.contains("sign_in_error")),
+        "{:?}",
+        late.header("location")
+    );
+    let other = app
+        .get(&format!("/api/v1/m/provider-sync-tickets/{theirs}"), None)
+        .await;
+    assert_eq!(
+        other.status,
+        StatusCode::OK,
+        "another account's code stays open"
     );
 }
 

@@ -83,7 +83,7 @@ async fn sub_providers_are_registered_checked_and_edited_by_the_provider_only() 
         .request(
             Method::PUT,
             "/api/v1/sub-providers/100000000009",
-            Some(json!({"account_id": "ignored", "name": "改名子服务商", "rebate_ratio": "", "remark": "备注"})),
+            Some(json!({"account_id": "100000000010", "name": "改名子服务商", "rebate_ratio": "", "remark": "备注"})),
             Some(&cookie),
         )
         .await;
@@ -100,7 +100,7 @@ async fn sub_providers_are_registered_checked_and_edited_by_the_provider_only() 
         .request(
             Method::PUT,
             "/api/v1/sub-providers/100000000009",
-            Some(json!({"account_id": "", "name": "x", "rebate_ratio": "", "remark": ""})),
+            Some(json!({"account_id": "100000000009", "name": "x", "rebate_ratio": "", "remark": ""})),
             Some(&other),
         )
         .await;

@@ -58,6 +58,7 @@ pub fn all(root: &Path) -> anyhow::Result<()> {
     let build_path = tools::ensure_build_tools(root)?;
     tools::ensure_chromium()?;
     tools::ensure_cargo_deny()?;
+    let schemathesis = tools::ensure_schemathesis(root)?;
 
     step("format", &mut || {
         run(cargo().args(["fmt", "--all", "--", "--check"]))
@@ -93,6 +94,10 @@ pub fn all(root: &Path) -> anyhow::Result<()> {
     step("native tests (domain, server, xtask)", &mut || {
         run(cargo().arg("test").args(NATIVE))
     });
+    step(
+        "API contract (schemathesis over the OpenAPI document)",
+        &mut || api_contract(root, &schemathesis),
+    );
     step(
         "browser component tests (wasm-bindgen-test, headless Chromium)",
         &mut || {
@@ -168,6 +173,69 @@ fn e2e(root: &Path) -> anyhow::Result<()> {
     drop(server);
     let _ = std::fs::remove_dir_all(&data);
     result
+}
+
+/// A fresh sandbox server, signed in as the demo provider account, under schemathesis with every
+/// check (`e2e/schemathesis.toml` says which refusals of valid data depend on stored state).
+fn api_contract(root: &Path, schemathesis: &Path) -> anyhow::Result<()> {
+    let binary = crate::process::build_server(root)?;
+    let artifacts = root.join("e2e/artifacts");
+    std::fs::create_dir_all(&artifacts)?;
+    let data = tempdir("cloud-pay-console-contract")?;
+    let addr = format!("127.0.0.1:{}", free_port()?);
+    let log = std::fs::File::create(artifacts.join("contract-server.log"))?;
+    let server = Command::new(&binary)
+        .current_dir(&data)
+        .env("CONSOLE_SANDBOX", "1")
+        .env("CONSOLE_ADDR", &addr)
+        .env("DATABASE_URL", "sqlite://data/console.db")
+        .env("CONSOLE_DIST", root.join("dist"))
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::from(log.try_clone()?))
+        .stderr(Stdio::from(log))
+        .spawn()
+        .context("starting the server")?;
+    let mut server = KillOnDrop(server);
+    wait_for_health(&addr, &mut server.0)?;
+    let origin = format!("http://{addr}");
+    let account = domain::demo::DEMO_ACCOUNTS[0];
+    let cookie = sign_in(&addr, account.0, domain::demo::DEMO_PASSWORD)?;
+    let result = run(Command::new(schemathesis)
+        .arg("--no-color")
+        .arg("--config-file")
+        .arg(root.join("e2e/schemathesis.toml"))
+        .args(["run", &format!("{origin}/api/openapi.json")])
+        .args(["--checks", "all", "--seed", "20261130"])
+        .args(["--header", &format!("Cookie: {cookie}")])
+        .args(["--header", &format!("Origin: {origin}")])
+        // Hypothesis keeps its example database in the working directory.
+        .current_dir(&data));
+    drop(server);
+    let _ = std::fs::remove_dir_all(&data);
+    result
+}
+
+/// `POST /api/v1/session`; the session cookie as `name=value`.
+fn sign_in(addr: &str, account: &str, password: &str) -> anyhow::Result<String> {
+    let body = format!(r#"{{"account_id":"{account}","password":"{password}"}}"#);
+    let request = format!(
+        "POST /api/v1/session HTTP/1.1\r\nHost: {addr}\r\nOrigin: http://{addr}\r\n\
+         Content-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    );
+    let mut stream = TcpStream::connect(addr)?;
+    stream.write_all(request.as_bytes())?;
+    let mut response = String::new();
+    stream.read_to_string(&mut response)?;
+    response
+        .lines()
+        .take_while(|l| !l.is_empty())
+        .filter_map(|l| l.split_once(':'))
+        .filter(|(name, _)| name.eq_ignore_ascii_case("set-cookie"))
+        .filter_map(|(_, value)| value.trim().split(';').next())
+        .find(|c| c.contains("session"))
+        .map(str::to_owned)
+        .with_context(|| format!("signing in as {account} gave no session cookie"))
 }
 
 struct KillOnDrop(Child);

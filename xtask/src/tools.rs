@@ -11,6 +11,7 @@ use crate::process::{output, run};
 
 const TRUNK_VERSION: &str = "0.21.14";
 const CARGO_DENY_VERSION: &str = "0.20.2";
+const SCHEMATHESIS_VERSION: &str = "4.32.5";
 
 /// The wasm32 target, trunk, wasm-bindgen-cli (= Cargo.lock) and wasm-opt 132.
 /// Returns the PATH to build with (npm's wasm-opt first, so Debian's is never picked up).
@@ -38,6 +39,30 @@ pub fn ensure_build_tools(root: &Path) -> anyhow::Result<std::ffi::OsString> {
 /// cargo-deny, for the supply-chain check.
 pub fn ensure_cargo_deny() -> anyhow::Result<()> {
     ensure_cargo_tool("cargo-deny", CARGO_DENY_VERSION, &["--locked"])
+}
+
+/// schemathesis, pinned, in a virtualenv under the target directory; returns its `st`.
+pub fn ensure_schemathesis(root: &Path) -> anyhow::Result<PathBuf> {
+    let venv =
+        crate::process::target_dir(root).join(format!("schemathesis-{SCHEMATHESIS_VERSION}"));
+    let st = venv.join("bin/st");
+    let found = output(Command::new(&st).arg("--version")).unwrap_or_default();
+    if found.contains(SCHEMATHESIS_VERSION) {
+        return Ok(st);
+    }
+    eprintln!(
+        "installing schemathesis {SCHEMATHESIS_VERSION} into {}",
+        venv.display()
+    );
+    let _ = std::fs::remove_dir_all(&venv);
+    run(Command::new("python3").arg("-m").arg("venv").arg(&venv))?;
+    run(Command::new(venv.join("bin/pip")).args([
+        "install",
+        "--quiet",
+        "--disable-pip-version-check",
+        &format!("schemathesis=={SCHEMATHESIS_VERSION}"),
+    ]))?;
+    Ok(st)
 }
 
 fn ensure_wasm_target() -> anyhow::Result<()> {

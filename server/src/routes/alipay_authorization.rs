@@ -6,7 +6,7 @@
 //! cancellable only by the session that asked.
 
 use axum::{
-    extract::{Path, State},
+    extract::State,
     http::{HeaderMap, StatusCode},
     response::{IntoResponse, Response},
 };
@@ -20,6 +20,7 @@ use domain::{
 };
 use utoipa_axum::{router::OpenApiRouter, routes};
 
+use crate::error::ApiPath;
 use crate::{
     AppError, AppState,
     auth::CurrentSession,
@@ -106,7 +107,7 @@ fn subject(ticket: &TicketRecord) -> Result<i64, AppError> {
 async fn create_authorization(
     State(state): State<AppState>,
     session: CurrentSession,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
     ClientIp(ip): ClientIp,
 ) -> Result<Response, AppError> {
     changeable_sub_merchant(&state, &session, id).await?;
@@ -126,7 +127,7 @@ async fn create_authorization(
 async fn get_authorization(
     State(state): State<AppState>,
     session: CurrentSession,
-    Path((id, ticket)): Path<(i64, String)>,
+    ApiPath((id, ticket)): ApiPath<(i64, String)>,
     headers: HeaderMap,
 ) -> Result<Response, AppError> {
     let ticket = own(&state, &session, id, &ticket).await?;
@@ -149,7 +150,7 @@ async fn get_authorization(
 async fn cancel_authorization(
     State(state): State<AppState>,
     session: CurrentSession,
-    Path((id, ticket)): Path<(i64, String)>,
+    ApiPath((id, ticket)): ApiPath<(i64, String)>,
 ) -> Result<StatusCode, AppError> {
     own(&state, &session, id, &ticket).await?;
     cancel_if_open(&state, &ticket, state.clock.now_ms()).await?;
@@ -195,7 +196,7 @@ async fn mobile_view(
     ))]
 async fn mobile_authorization(
     State(state): State<AppState>,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
     headers: HeaderMap,
 ) -> Result<ApiJson<MobileAlipayAuthorization>, AppError> {
     let now = state.clock.now_ms();
@@ -219,7 +220,7 @@ async fn mobile_authorization(
     ))]
 async fn confirm_authorization(
     State(state): State<AppState>,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
     headers: HeaderMap,
 ) -> Result<ApiJson<MobileAlipayAuthorization>, AppError> {
     let ticket = any_ticket(&state, KIND, &id).await?;
@@ -289,7 +290,7 @@ async fn confirm_authorization(
     params(("id" = String, Path)), responses((status = 204), (status = 403, body = domain::ErrorEnvelope), (status = 404, body = domain::ErrorEnvelope), (status = 409, body = domain::ErrorEnvelope), (status = 410, body = domain::ErrorEnvelope)))]
 async fn mobile_cancel_authorization(
     State(state): State<AppState>,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
     headers: HeaderMap,
 ) -> Result<StatusCode, AppError> {
     declined(&state, KIND, &id, &headers).await?;

@@ -9,13 +9,14 @@
 
 use axum::{
     Extension,
-    extract::{Query, State},
+    extract::State,
     http::{HeaderMap, HeaderValue, StatusCode, header},
     response::{Html, IntoResponse, Response},
 };
 use domain::{ErrorCode, Lang, error::ErrorReason};
 use utoipa_axum::{router::OpenApiRouter, routes};
 
+use crate::error::ApiQuery;
 use crate::{
     AppError, AppState,
     auth::{hex, sha256_hex},
@@ -66,7 +67,7 @@ struct AlipayCallback {
     ))]
 async fn wechat_start(
     State(state): State<AppState>,
-    Query(query): Query<Start>,
+    ApiQuery(query): ApiQuery<Start>,
     headers: HeaderMap,
     Extension(request_id): Extension<RequestId>,
 ) -> Result<Response, AppError> {
@@ -89,7 +90,7 @@ async fn wechat_start(
     ))]
 async fn alipay_start(
     State(state): State<AppState>,
-    Query(query): Query<Start>,
+    ApiQuery(query): ApiQuery<Start>,
     headers: HeaderMap,
     Extension(request_id): Extension<RequestId>,
 ) -> Result<Response, AppError> {
@@ -345,7 +346,7 @@ fn refused_by_provider(ticket: TicketRecord, detail: impl std::fmt::Display) -> 
     ))]
 async fn wechat_callback(
     State(state): State<AppState>,
-    Query(query): Query<WechatCallback>,
+    ApiQuery(query): ApiQuery<WechatCallback>,
     headers: HeaderMap,
     Extension(request_id): Extension<RequestId>,
     Extension(lang): Extension<Lang>,
@@ -390,7 +391,7 @@ async fn wechat_callback(
     ))]
 async fn alipay_callback(
     State(state): State<AppState>,
-    Query(query): Query<AlipayCallback>,
+    ApiQuery(query): ApiQuery<AlipayCallback>,
     headers: HeaderMap,
     Extension(request_id): Extension<RequestId>,
     Extension(lang): Extension<Lang>,

@@ -3,7 +3,7 @@
 //! Secrets are sealed by the vault before they are stored, never returned, and kept when the
 //! form leaves them blank. Every change writes an audit event naming the fields, not values.
 
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use domain::{
     ErrorCode,
     api::{AuditEvent, ListQuery, Page},
@@ -16,6 +16,7 @@ use domain::{
 use serde::{Deserialize, Serialize};
 use utoipa_axum::{router::OpenApiRouter, routes};
 
+use crate::error::{ApiPath, ApiQuery};
 use crate::{
     AppError, AppState,
     auth::CurrentSession,
@@ -214,7 +215,7 @@ fn changed(pairs: &[(&str, bool)]) -> Vec<String> {
 async fn provider_detail(
     State(state): State<AppState>,
     session: CurrentSession,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
 ) -> Result<ApiJson<ProviderDetail>, AppError> {
     let row = own_provider(&state, &session, &id).await?;
     Ok(ApiJson(detail(&row, state.clock.now_ms())?))
@@ -227,7 +228,7 @@ async fn provider_detail(
 async fn update_basic_info(
     State(state): State<AppState>,
     session: CurrentSession,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
     ApiJson(form): ApiJson<BasicInfo>,
 ) -> Result<ApiJson<ProviderDetail>, AppError> {
     let row = own_provider(&state, &session, &id).await?;
@@ -289,7 +290,7 @@ async fn update_basic_info(
 async fn update_wechat_pay(
     State(state): State<AppState>,
     session: CurrentSession,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
     ApiJson(form): ApiJson<UpdateWechatPay>,
 ) -> Result<ApiJson<ProviderDetail>, AppError> {
     let row = own_provider(&state, &session, &id).await?;
@@ -385,7 +386,7 @@ async fn update_wechat_pay(
 async fn update_alipay(
     State(state): State<AppState>,
     session: CurrentSession,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
     ApiJson(form): ApiJson<UpdateAlipay>,
 ) -> Result<ApiJson<ProviderDetail>, AppError> {
     let row = own_provider(&state, &session, &id).await?;
@@ -458,7 +459,7 @@ async fn update_alipay(
 async fn audit_events(
     State(state): State<AppState>,
     session: CurrentSession,
-    Query(query): Query<ListQuery>,
+    ApiQuery(query): ApiQuery<ListQuery>,
 ) -> Result<ApiJson<Page<AuditEvent>>, AppError> {
     if session.account.role != domain::api::AccountRole::Provider {
         return Err(AppError::new(ErrorCode::Forbidden));

@@ -6,7 +6,7 @@
 //! the session that created one can read or cancel it.
 
 use axum::{
-    extract::{Path, State},
+    extract::State,
     http::{HeaderMap, HeaderValue, StatusCode, header},
     response::{IntoResponse, Response},
 };
@@ -20,6 +20,7 @@ use domain::{
 };
 use utoipa_axum::{router::OpenApiRouter, routes};
 
+use crate::error::ApiPath;
 use crate::{
     AppError, AppState,
     auth::{CurrentSession, hex},
@@ -210,7 +211,7 @@ pub(crate) async fn issue_ticket(
 async fn get_ticket(
     State(state): State<AppState>,
     session: CurrentSession,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
     headers: HeaderMap,
 ) -> Result<Response, AppError> {
     let ticket = own_ticket(&state, &session, TicketKind::ProviderSync, &id).await?;
@@ -233,7 +234,7 @@ async fn get_ticket(
 async fn cancel_ticket(
     State(state): State<AppState>,
     session: CurrentSession,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
 ) -> Result<StatusCode, AppError> {
     own_ticket(&state, &session, TicketKind::ProviderSync, &id).await?;
     let now = state.clock.now_ms();
@@ -293,7 +294,7 @@ async fn ticket_account(state: &AppState, ticket: &TicketRecord) -> Result<Accou
     ))]
 async fn mobile_ticket(
     State(state): State<AppState>,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
     headers: HeaderMap,
 ) -> Result<ApiJson<MobileProviderSyncTicket>, AppError> {
     let now = state.clock.now_ms();
@@ -318,7 +319,7 @@ async fn mobile_ticket(
     ))]
 async fn confirm_ticket(
     State(state): State<AppState>,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
     headers: HeaderMap,
 ) -> Result<ApiJson<MobileProviderSyncTicket>, AppError> {
     let ticket = any_ticket(&state, TicketKind::ProviderSync, &id).await?;
@@ -415,7 +416,7 @@ async fn confirm_ticket(
     params(("id" = String, Path)), responses((status = 204), (status = 403, body = domain::ErrorEnvelope), (status = 404, body = domain::ErrorEnvelope), (status = 409, body = domain::ErrorEnvelope), (status = 410, body = domain::ErrorEnvelope)))]
 async fn mobile_cancel_ticket(
     State(state): State<AppState>,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
     headers: HeaderMap,
 ) -> Result<StatusCode, AppError> {
     declined(&state, TicketKind::ProviderSync, &id, &headers).await?;

@@ -1,12 +1,13 @@
 //! 服务商账户管理(新): the account's WeChat Maidan providers.
 
-use axum::extract::{Query, State};
+use axum::extract::State;
 use domain::{
     ErrorCode,
     api::{AccountRole, ListQuery, Page, ProviderSummary},
 };
 use utoipa_axum::{router::OpenApiRouter, routes};
 
+use crate::error::ApiQuery;
 use crate::{AppError, AppState, auth::CurrentSession, error::ApiJson};
 
 pub fn router() -> OpenApiRouter<AppState> {
@@ -28,7 +29,7 @@ pub fn require_provider(session: &CurrentSession) -> Result<(), AppError> {
 async fn list_providers(
     State(state): State<AppState>,
     session: CurrentSession,
-    Query(query): Query<ListQuery>,
+    ApiQuery(query): ApiQuery<ListQuery>,
 ) -> Result<ApiJson<Page<ProviderSummary>>, AppError> {
     require_provider(&session)?;
     crate::error::FieldErrors::refuse(query.check())?;

@@ -1,14 +1,12 @@
 //! Sandbox-only controls; mounted only when the upstream is the sandbox.
 
-use axum::{
-    extract::{Path, State},
-    http::StatusCode,
-};
+use axum::{extract::State, http::StatusCode};
 use domain::api::{
     NewSandboxProvider, SandboxLatency, SandboxMerchant, SandboxSmsCode, SyncedProvider,
 };
 use utoipa_axum::{router::OpenApiRouter, routes};
 
+use crate::error::ApiPath;
 use crate::{AppError, AppState, error::ApiJson, upstream::WechatUser};
 
 pub fn router() -> OpenApiRouter<AppState> {
@@ -27,7 +25,7 @@ pub fn router() -> OpenApiRouter<AppState> {
     responses((status = 200, body = SandboxMerchant), (status = 404, body = domain::ErrorEnvelope)))]
 async fn merchant(
     State(state): State<AppState>,
-    Path(merchant_id): Path<String>,
+    ApiPath(merchant_id): ApiPath<String>,
 ) -> Result<ApiJson<SandboxMerchant>, AppError> {
     let sandbox = state.upstream.sandbox().ok_or_else(AppError::not_found)?;
     let found = sandbox
@@ -57,7 +55,7 @@ async fn merchant(
     responses((status = 200, body = SandboxSmsCode), (status = 404, body = domain::ErrorEnvelope)))]
 async fn latest_code(
     State(state): State<AppState>,
-    Path(mobile): Path<String>,
+    ApiPath(mobile): ApiPath<String>,
 ) -> Result<ApiJson<SandboxSmsCode>, AppError> {
     let sandbox = state.upstream.sandbox().ok_or_else(AppError::not_found)?;
     let code = sandbox
@@ -65,9 +63,6 @@ async fn latest_code(
         .ok_or_else(AppError::not_found)?;
     Ok(ApiJson(SandboxSmsCode { mobile, code }))
 }
-
-/// The longest latency the sandbox accepts, so a demo cannot be made to hang.
-const MAX_LATENCY_MS: u32 = 10_000;
 
 /// Makes every later upstream call wait — "WeChat is slow today" — so that long work can be
 /// watched (沙箱).
@@ -78,11 +73,11 @@ async fn set_latency(
     ApiJson(request): ApiJson<SandboxLatency>,
 ) -> Result<StatusCode, AppError> {
     let sandbox = state.upstream.sandbox().ok_or_else(AppError::not_found)?;
-    if request.latency_ms > MAX_LATENCY_MS {
+    if request.latency_ms > SandboxLatency::MAX_MS {
         return Err(AppError::field(
             "latency_ms",
             domain::FieldError::TooLarge {
-                max: u64::from(MAX_LATENCY_MS),
+                max: u64::from(SandboxLatency::MAX_MS),
             },
         ));
     }
@@ -102,30 +97,22 @@ async fn add_provider(
 ) -> Result<(StatusCode, ApiJson<SyncedProvider>), AppError> {
     let sandbox = state.upstream.sandbox().ok_or_else(AppError::not_found)?;
     let mut errors = crate::error::FieldErrors::default();
-    let name = request.name.trim();
-    errors.check(
+    let name = errors.check(
         "name",
-        if name.is_empty() {
-            Err(domain::FieldError::Required)
-        } else {
-            Ok(())
-        },
+        domain::rules::required(&request.name).and_then(|n| domain::rules::text(n, 64)),
     );
-    errors.check(
-        "admin_openid",
-        if sandbox
-            .wechat_users()
-            .iter()
-            .any(|u| u.openid == request.admin_openid)
-        {
-            Ok(())
-        } else {
-            Err(domain::FieldError::Required)
-        },
-    );
+    let users = sandbox.wechat_users();
+    if !users.iter().any(|u| u.openid == request.admin_openid) {
+        errors.check::<()>(
+            "admin_openid",
+            Err(domain::FieldError::Choice {
+                values: users.iter().map(|u| u.openid.clone()).collect(),
+            }),
+        );
+    }
     errors.finish()?;
     let provider = sandbox
-        .add_provider(name, &request.admin_openid)
+        .add_provider(name.unwrap_or_default(), &request.admin_openid)
         .ok_or_else(|| AppError::internal("sandbox lock poisoned"))?;
     Ok((
         StatusCode::CREATED,

@@ -237,7 +237,8 @@ async fn change_password(
     Ok(StatusCode::NO_CONTENT)
 }
 
-/// 退出所有设备: ends every session of the account, this one included, and clears the cookie.
+/// 退出所有设备: ends every session of the account, this one included, and the QR codes they
+/// opened that no phone has confirmed; clears the cookie.
 #[utoipa::path(delete, path = "/sessions", tag = "session",
     responses((status = 204), (status = 401, body = domain::ErrorEnvelope)))]
 async fn sign_out_everywhere(
@@ -246,7 +247,7 @@ async fn sign_out_everywhere(
 ) -> Result<Response, AppError> {
     let ended = state
         .store
-        .end_sessions(session.account.id.as_str())
+        .end_sessions(session.account.id.as_str(), state.clock.now_ms())
         .await?;
     tracing::info!(account = %session.account.id, ended, "signed out everywhere");
     Ok((

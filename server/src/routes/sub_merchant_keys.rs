@@ -3,13 +3,14 @@
 //! and returns it once.
 
 use axum::{
-    extract::{Path, State},
+    extract::State,
     http::{HeaderValue, header},
     response::Response,
 };
 use domain::api::{KeyReset, KeyResetIssued, SubMerchantKeys};
 use utoipa_axum::{router::OpenApiRouter, routes};
 
+use crate::error::ApiPath;
 use crate::{
     AppError, AppState,
     auth::CurrentSession,
@@ -52,7 +53,7 @@ pub fn keys_view(stored: &StoredKeys) -> SubMerchantKeys {
 async fn reset_keys(
     State(state): State<AppState>,
     session: CurrentSession,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
     crate::error::ApiJson(reset): crate::error::ApiJson<KeyReset>,
 ) -> Result<Response, AppError> {
     changeable_sub_merchant(&state, &session, id).await?;

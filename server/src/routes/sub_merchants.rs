@@ -2,7 +2,7 @@
 //! read from `/jobs/{id}`.
 
 use axum::{
-    extract::{Path, Query, State},
+    extract::State,
     http::{HeaderMap, HeaderValue, StatusCode, header},
     response::{IntoResponse, Response},
 };
@@ -15,6 +15,7 @@ use domain::{
 };
 use utoipa_axum::{router::OpenApiRouter, routes};
 
+use crate::error::{ApiPath, ApiQuery};
 use crate::{
     AppError, AppState,
     auth::{CurrentSession, hex},
@@ -123,7 +124,7 @@ async fn sub_merchant_detail(
 async fn get_sub_merchant(
     State(state): State<AppState>,
     session: CurrentSession,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
 ) -> Result<ApiJson<SubMerchantDetail>, AppError> {
     Ok(ApiJson(
         sub_merchant_detail(&state, viewer(&session), id).await?,
@@ -144,7 +145,7 @@ async fn get_sub_merchant(
 async fn switch_channel(
     State(state): State<AppState>,
     session: CurrentSession,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
     ApiJson(change): ApiJson<ChannelChange>,
 ) -> Result<ApiJson<SubMerchantDetail>, AppError> {
     let current = changeable_sub_merchant(&state, &session, id).await?;
@@ -199,7 +200,7 @@ async fn switch_channel(
 async fn change_sub_provider(
     State(state): State<AppState>,
     session: CurrentSession,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
     ApiJson(change): ApiJson<SubProviderChange>,
 ) -> Result<Response, AppError> {
     let current = changeable_sub_merchant(&state, &session, id).await?;
@@ -309,7 +310,7 @@ async fn start_sync(
 async fn get_job(
     State(state): State<AppState>,
     session: CurrentSession,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
     headers: HeaderMap,
 ) -> Result<Response, AppError> {
     let job = state
@@ -331,8 +332,11 @@ async fn get_job(
 
 /// Query of `GET /jobs`.
 #[derive(Debug, serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 struct JobsQuery {
+    #[param(value_type = Option<JobKind>)]
     kind: Option<String>,
+    #[param(value_type = Option<JobState>)]
     state: Option<String>,
 }
 
@@ -341,21 +345,22 @@ struct JobsQuery {
 async fn list_jobs(
     State(state): State<AppState>,
     session: CurrentSession,
-    Query(query): Query<JobsQuery>,
+    ApiQuery(query): ApiQuery<JobsQuery>,
 ) -> Result<ApiJson<Vec<Job>>, AppError> {
-    let kind = query
-        .kind
-        .as_deref()
-        .map(|k| JobKind::parse(k).ok_or(()))
-        .transpose();
-    let job_state = query
-        .state
-        .as_deref()
-        .map(|s| JobState::parse(s).ok_or(()))
-        .transpose();
-    let (Ok(kind), Ok(job_state)) = (kind, job_state) else {
-        return Err(AppError::field("kind", FieldError::Required));
-    };
+    let mut errors = crate::error::FieldErrors::default();
+    let kind = query.kind.as_deref().and_then(|k| {
+        errors.check(
+            "kind",
+            domain::rules::choice(k, &JobKind::ALL, JobKind::as_str),
+        )
+    });
+    let job_state = query.state.as_deref().and_then(|s| {
+        errors.check(
+            "state",
+            domain::rules::choice(s, &JobState::ALL, JobState::as_str),
+        )
+    });
+    errors.finish()?;
     let now = state.clock.now_ms();
     let jobs = state
         .store
@@ -367,11 +372,11 @@ async fn list_jobs(
 fn sub_merchant_filter(
     query: &SubMerchantQuery,
 ) -> Result<(Option<WechatChannel>, ListQuery), AppError> {
-    let channel = match query.channel.as_deref().filter(|c| !c.is_empty()) {
+    let channel = match query.channel.as_deref() {
         None => None,
         Some(c) => Some(
-            WechatChannel::parse(c)
-                .ok_or_else(|| AppError::field("channel", FieldError::Required))?,
+            domain::rules::choice(c, &WechatChannel::ALL, WechatChannel::as_str)
+                .map_err(|e| AppError::field("channel", e))?,
         ),
     };
     let paging = ListQuery {
@@ -405,7 +410,7 @@ fn csv_cell(value: &str) -> String {
 async fn export_sub_merchants(
     State(state): State<AppState>,
     session: CurrentSession,
-    Query(query): Query<SubMerchantQuery>,
+    ApiQuery(query): ApiQuery<SubMerchantQuery>,
     axum::Extension(lang): axum::Extension<domain::Lang>,
 ) -> Result<Response, AppError> {
     let (channel, paging) = sub_merchant_filter(&query)?;
@@ -497,7 +502,7 @@ async fn export_sub_merchants(
 async fn list_sub_merchants(
     State(state): State<AppState>,
     session: CurrentSession,
-    Query(query): Query<SubMerchantQuery>,
+    ApiQuery(query): ApiQuery<SubMerchantQuery>,
 ) -> Result<ApiJson<Page<SubMerchantSummary>>, AppError> {
     let (channel, paging) = sub_merchant_filter(&query)?;
     let (page, page_size) = paging.paging();

@@ -1,13 +1,11 @@
 //! 子服务商: the partners a provider account registers; a sub-merchant can only be moved to
 //! one of them. Every change is audited.
 
-use axum::{
-    extract::{Path, State},
-    http::StatusCode,
-};
-use domain::{FieldError, api::SubProvider};
+use axum::{extract::State, http::StatusCode};
+use domain::{FieldError, api::SubProvider, rules::AccountId};
 use utoipa_axum::{router::OpenApiRouter, routes};
 
+use crate::error::ApiPath;
 use crate::{
     AppError, AppState,
     auth::CurrentSession,
@@ -99,7 +97,8 @@ async fn add_sub_provider(
     Ok((StatusCode::CREATED, ApiJson(sub_provider)))
 }
 
-/// Changes a sub-provider's name, rebate ratio or remark (its account ID is its identity).
+/// Changes a sub-provider's name, rebate ratio or remark (its account ID is its identity: the
+/// body's must be well-formed, and the path's is the one kept).
 #[utoipa::path(put, path = "/sub-providers/{account_id}", tag = "sub-providers",
     params(("account_id" = String, Path, description = "the sub-provider's Tencent Cloud account ID")),
     request_body = SubProvider,
@@ -107,14 +106,15 @@ async fn add_sub_provider(
 async fn update_sub_provider(
     State(state): State<AppState>,
     session: CurrentSession,
-    Path(account_id): Path<String>,
+    ApiPath(account_id): ApiPath<String>,
     ApiJson(request): ApiJson<SubProvider>,
 ) -> Result<ApiJson<SubProvider>, AppError> {
     require_provider(&session)?;
-    let sub_provider = checked(&SubProvider {
-        account_id,
-        ..request
-    })?;
+    // The path names the sub-provider; the body's account ID obeys its rule but changes nothing
+    // (an account ID is a sub-provider's identity).
+    let account_id = AccountId::parse(&account_id).map_err(|_| AppError::not_found())?;
+    let mut sub_provider = checked(&request)?;
+    sub_provider.account_id = account_id.to_string();
     let updated = save(&state, &session, &sub_provider, false).await?;
     if !updated {
         return Err(AppError::not_found());

@@ -2,13 +2,14 @@
 //! sub-provider and dates, with the totals of the whole filter. While a re-attribution that
 //! touches the filter runs, the answer says the totals are changing.
 
-use axum::extract::{Query, State};
+use axum::extract::State;
 use domain::{
     api::{JobKind, JobState, ListQuery, TransactionPage, TransactionQuery},
     rules,
 };
 use utoipa_axum::{router::OpenApiRouter, routes};
 
+use crate::error::ApiQuery;
 use crate::{
     AppError, AppState,
     auth::CurrentSession,
@@ -31,19 +32,22 @@ const CST_OFFSET_MS: i64 = 8 * 3_600_000;
 async fn list_transactions(
     State(state): State<AppState>,
     session: CurrentSession,
-    Query(query): Query<TransactionQuery>,
+    ApiQuery(query): ApiQuery<TransactionQuery>,
 ) -> Result<ApiJson<TransactionPage>, AppError> {
     let mut errors = FieldErrors::default();
     errors.check_all(domain::api::check_paging(query.page, query.page_size, None));
-    fn day(value: &Option<String>) -> Option<&str> {
-        value.as_deref().filter(|v| !v.trim().is_empty())
-    }
-    let from = day(&query.from).and_then(|v| errors.check("from", rules::date(v)));
-    let to = day(&query.to).and_then(|v| errors.check("to", rules::date(v)));
+    // A filter that is present must be valid (the console leaves unset filters out).
+    let from = query
+        .from
+        .as_deref()
+        .and_then(|v| errors.check("from", rules::date(v)));
+    let to = query
+        .to
+        .as_deref()
+        .and_then(|v| errors.check("to", rules::date(v)));
     let sub_provider = query
         .sub_provider_account_id
         .as_deref()
-        .filter(|v| !v.trim().is_empty())
         .and_then(|v| errors.check("sub_provider_account_id", rules::AccountId::parse(v)))
         .map(|id| id.to_string());
     errors.finish()?;

@@ -367,8 +367,10 @@ pub trait Store: Send + Sync + 'static {
         idle_ms: i64,
     ) -> Result<Option<(Account, i64)>>;
     async fn delete_session(&self, token_hash: &str) -> Result<()>;
-    /// 退出所有设备: ends every session of the account; how many.
-    async fn end_sessions(&self, account_id: &str) -> Result<u64>;
+    /// 退出所有设备: ends every session of the account, and with them the QR codes they opened
+    /// that no phone has confirmed yet (cancelled, their phone sign-ins spent); how many
+    /// sessions.
+    async fn end_sessions(&self, account_id: &str, now_ms: i64) -> Result<u64>;
 
     /// Counts a sign-in attempt before it is judged: it is recorded (as a failure, until
     /// [`Store::forgive_login_attempts`]) unless the (account, address) pair or the account

@@ -237,12 +237,31 @@ impl Store for SqliteStore {
         Ok(Some((account_from_row(&row)?, row.try_get("expires_at")?)))
     }
 
-    async fn end_sessions(&self, account_id: &str) -> Result<u64> {
-        Ok(sqlx::query("DELETE FROM sessions WHERE account_id = ?")
+    async fn end_sessions(&self, account_id: &str, now_ms: i64) -> Result<u64> {
+        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        let ended = sqlx::query("DELETE FROM sessions WHERE account_id = ?")
             .bind(account_id)
-            .execute(&self.pool)
+            .execute(&mut *tx)
             .await?
-            .rows_affected())
+            .rows_affected();
+        sqlx::query(
+            "UPDATE oauth_states SET used_at = ? WHERE used_at IS NULL AND ticket_id IN \
+             (SELECT id FROM qr_tickets WHERE account_id = ? AND state IN ('pending', 'scanned'))",
+        )
+        .bind(now_ms)
+        .bind(account_id)
+        .execute(&mut *tx)
+        .await?;
+        sqlx::query(
+            "UPDATE qr_tickets SET state = 'cancelled', updated_at = ? \
+             WHERE account_id = ? AND state IN ('pending', 'scanned')",
+        )
+        .bind(now_ms)
+        .bind(account_id)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(ended)
     }
 
     async fn delete_session(&self, token_hash: &str) -> Result<()> {

@@ -572,13 +572,27 @@ impl MaidanUpstream for Sandbox {
             .write()
             .map_err(|_| UpstreamError::Transient("sandbox lock poisoned".into()))?;
         let lifetime_ms = i64::try_from(CODE_LIFETIME_S * 1000).unwrap_or(i64::MAX);
-        // The latest code texted for this merchant ID, to whichever mobile was typed.
-        let latest = world
+        let entered_mobile = binding.mobile.trim();
+        // The code texted to the mobile typed, for this merchant ID, so that a code someone else
+        // asked for the same merchant ID, to another mobile, neither replaces nor spends it.
+        // A mobile no code went to is checked against the latest code of the merchant ID (and
+        // uses up one of its tries), so a wrong mobile is the same answer as a wrong card.
+        let key = if world
             .codes
-            .iter_mut()
-            .filter(|(_, sent)| sent.merchant_id == merchant_id)
-            .max_by_key(|(_, sent)| sent.sent_at_ms);
-        let Some((sent_to, sent)) = latest else {
+            .get(entered_mobile)
+            .is_some_and(|sent| sent.merchant_id == merchant_id)
+        {
+            Some(entered_mobile.to_owned())
+        } else {
+            world
+                .codes
+                .iter()
+                .filter(|(_, sent)| sent.merchant_id == merchant_id)
+                .max_by_key(|(_, sent)| sent.sent_at_ms)
+                .map(|(to, _)| to.clone())
+        };
+        let Some((sent_to, sent)) = key.and_then(|k| world.codes.get_mut(&k).map(|s| (k, s)))
+        else {
             return Err(BindingError::Field("code", FieldError::CodeExpired));
         };
         if now - sent.sent_at_ms > lifetime_ms || sent.wrong >= CODE_TRIES {
@@ -589,11 +603,10 @@ impl MaidanUpstream for Sandbox {
             .chars()
             .filter(char::is_ascii_digit)
             .collect();
-        let entered_mobile = binding.mobile.trim();
         // All three are compared before answering, and a mismatch of any is one answer that
         // uses up a try: the registered mobile and card are never confirmed on their own.
         let matches = (entered_mobile == mobile)
-            & (sent_to.as_str() == entered_mobile)
+            & (sent_to == entered_mobile)
             & (entered_card == card)
             & (sent.code == binding.code.trim());
         if !matches {

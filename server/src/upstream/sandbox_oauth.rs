@@ -8,7 +8,7 @@ use std::{collections::HashMap, sync::Arc};
 use axum::{
     Form, Json, Router,
     extract::{Query, State},
-    http::{StatusCode, header},
+    http::{HeaderMap, StatusCode, header},
     response::{Html, IntoResponse, Redirect, Response},
     routing::{get, post},
 };
@@ -37,6 +37,9 @@ pub struct SandboxOAuth {
     /// The public half of the console's Alipay application key: gateway calls are checked
     /// against it.
     pub alipay_public_key: RsaPublicKey,
+    /// The hosts the apps are registered with (WeChat's 网页授权域名, Alipay's 授权回调地址)
+    /// besides the one these pages are served from.
+    pub redirect_hosts: Vec<String>,
 }
 
 /// `/connect/oauth2/authorize`, `/sns/oauth2/access_token`, `/oauth2/appToAppAuth.htm`,
@@ -96,8 +99,28 @@ fn refused(message: &str) -> Response {
         .into_response()
 }
 
-fn redirect_uri_ok(uri: &str) -> bool {
-    url::Url::parse(uri).is_ok_and(|u| matches!(u.scheme(), "http" | "https"))
+/// The console's callback for each sign-in service.
+const WECHAT_CALLBACK: &str = "/api/v1/m/wechat-oauth/callback";
+const ALIPAY_CALLBACK: &str = "/api/v1/m/alipay-oauth/callback";
+
+/// As WeChat checks a redirect against the app's registered domain (网页授权域名), the sandbox
+/// sends a phone back only to the console's callback, on a registered host or the host it is
+/// itself served from (the console's, when it mounts the sandbox): it redirects nowhere else.
+fn redirect_uri_ok(uri: &str, callback: &str, headers: &HeaderMap, registered: &[String]) -> bool {
+    let served_from = headers
+        .get(header::HOST)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|host| url::Url::parse(&format!("http://{host}")).ok())
+        .and_then(|u| u.host_str().map(str::to_owned));
+    url::Url::parse(uri).is_ok_and(|u| {
+        matches!(u.scheme(), "http" | "https")
+            && u.username().is_empty()
+            && u.password().is_none()
+            && u.path() == callback
+            && u.host_str().is_some_and(|host| {
+                served_from.as_deref() == Some(host) || registered.iter().any(|r| r == host)
+            })
+    })
 }
 
 /// A page with one button per sandbox user; `href` is the same request with the user picked.
@@ -147,6 +170,7 @@ struct WechatAuthorize {
 /// sandbox asks which of its users this phone is).
 async fn wechat_authorize(
     State(oauth): State<SandboxOAuth>,
+    headers: HeaderMap,
     Query(q): Query<WechatAuthorize>,
 ) -> Response {
     if q.appid != oauth.wechat_app_id {
@@ -155,7 +179,12 @@ async fn wechat_authorize(
     if q.response_type != "code" || !matches!(q.scope.as_str(), "snsapi_base" | "snsapi_userinfo") {
         return refused("scope 或 response_type 无效");
     }
-    if !redirect_uri_ok(&q.redirect_uri) {
+    if !redirect_uri_ok(
+        &q.redirect_uri,
+        WECHAT_CALLBACK,
+        &headers,
+        &oauth.redirect_hosts,
+    ) {
         return refused("redirect_uri 无效（10003 redirect_uri 域名与后台配置不一致）");
     }
     let users: Vec<(String, String)> = oauth
@@ -257,13 +286,19 @@ struct AlipayAuthorize {
 /// for it.
 async fn alipay_authorize(
     State(oauth): State<SandboxOAuth>,
+    headers: HeaderMap,
     Query(q): Query<AlipayAuthorize>,
 ) -> Response {
     if q.app_id != oauth.alipay_app_id {
         return refused("app_id 无效（isv.invalid-app-id）");
     }
-    if !redirect_uri_ok(&q.redirect_uri) {
-        return refused("redirect_uri 无效");
+    if !redirect_uri_ok(
+        &q.redirect_uri,
+        ALIPAY_CALLBACK,
+        &headers,
+        &oauth.redirect_hosts,
+    ) {
+        return refused("redirect_uri 无效（与应用配置的授权回调地址不一致）");
     }
     let users: Vec<(String, String)> = oauth
         .sandbox

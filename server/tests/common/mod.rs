@@ -29,11 +29,28 @@ pub const ALIPAY_APP_ID: &str = "2021000000000042";
 
 /// The console's Alipay application key in tests.
 pub fn alipay_app_key() -> rsa::RsaPrivateKey {
-    server::oauth::read_private_key(
-        &std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("tests/fixtures/alipay-app-private-2048.pem"),
-    )
-    .expect("fixture key")
+    server::oauth::read_private_key(&alipay_app_key_file()).expect("fixture key")
+}
+
+/// The fixture key as a key file must be: readable by its owner only (git keeps no such mode,
+/// so each test process writes its own copy).
+pub fn alipay_app_key_file() -> std::path::PathBuf {
+    static FILE: std::sync::OnceLock<std::path::PathBuf> = std::sync::OnceLock::new();
+    FILE.get_or_init(|| {
+        use std::os::unix::fs::PermissionsExt;
+        let path = std::env::temp_dir().join(format!(
+            "cloud-pay-console-test-alipay-{}.pem",
+            std::process::id()
+        ));
+        std::fs::write(
+            &path,
+            include_str!("../fixtures/alipay-app-private-2048.pem"),
+        )
+        .expect("write the key file");
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).expect("chmod 600");
+        path
+    })
+    .clone()
 }
 
 /// The console's app ID and secret with the upstream, when it is reached over HTTP.
@@ -123,8 +140,7 @@ impl SandboxProcess {
     /// Starts it with the tests' secret, apps and key, and waits until it answers.
     pub async fn start(extra_env: &[(&str, &str)]) -> SandboxProcess {
         let port = free_port();
-        let key = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("tests/fixtures/alipay-app-private-2048.pem");
+        let key = alipay_app_key_file();
         let child = std::process::Command::new(env!("CARGO_BIN_EXE_cloud-pay-console"))
             .args(["sandbox-upstream", "--addr", &format!("127.0.0.1:{port}")])
             .env_clear()
@@ -134,6 +150,8 @@ impl SandboxProcess {
             .env("WECHAT_APP_SECRET", WECHAT_APP_SECRET)
             .env("ALIPAY_APP_ID", ALIPAY_APP_ID)
             .env("ALIPAY_APP_PRIVATE_KEY_FILE", key)
+            // The console the apps are registered for (where phones are sent back to).
+            .env("CONSOLE_PUBLIC_ORIGIN", ORIGIN)
             .env("RUST_LOG", "warn")
             .envs(extra_env.iter().copied())
             .stdout(std::process::Stdio::null())
@@ -195,6 +213,7 @@ async fn sandbox_identity(sandbox: &Arc<Sandbox>) -> (server::oauth::IdentityPro
         wechat_app_secret: WECHAT_APP_SECRET.to_owned(),
         alipay_app_id: ALIPAY_APP_ID.to_owned(),
         alipay_public_key: key.to_public_key(),
+        redirect_hosts: vec!["console.test".to_owned()],
     };
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
