@@ -313,6 +313,34 @@ impl FromRequestParts<AppState> for CurrentSession {
     }
 }
 
+/// The signed-in account of a request when it is a service provider's (服务商): sub-provider
+/// accounts only read what is assigned to them, so a write they may not make is `Forbidden`.
+#[derive(Debug, Clone)]
+pub struct ProviderSession(pub CurrentSession);
+
+impl std::ops::Deref for ProviderSession {
+    type Target = CurrentSession;
+
+    fn deref(&self) -> &CurrentSession {
+        &self.0
+    }
+}
+
+impl FromRequestParts<AppState> for ProviderSession {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, AppError> {
+        let session =
+            <CurrentSession as FromRequestParts<AppState>>::from_request_parts(parts, state)
+                .await?;
+        if session.account.role == domain::api::AccountRole::Provider {
+            Ok(ProviderSession(session))
+        } else {
+            Err(AppError::new(ErrorCode::Forbidden))
+        }
+    }
+}
+
 impl axum::extract::OptionalFromRequestParts<AppState> for CurrentSession {
     type Rejection = AppError;
 

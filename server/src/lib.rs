@@ -25,6 +25,7 @@ pub mod routes;
 pub mod seed;
 pub mod static_files;
 pub mod store;
+pub mod tickets;
 pub mod upstream;
 pub mod vault;
 

@@ -260,29 +260,3 @@ pub async fn add_security_headers(
     }
     response
 }
-
-/// Answers a conditional GET: `304` when `If-None-Match` carries `etag`, else `body`; both
-/// with the tag and `private, no-cache` (polled resources revalidate every time).
-pub fn conditional(
-    headers: &HeaderMap,
-    etag: &str,
-    body: impl FnOnce() -> Response,
-) -> Result<Response, AppError> {
-    let tag = HeaderValue::from_str(etag).map_err(AppError::internal)?;
-    let matches = headers
-        .get(header::IF_NONE_MATCH)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.split(',').any(|t| t.trim() == etag));
-    let mut response = if matches {
-        axum::http::StatusCode::NOT_MODIFIED.into_response()
-    } else {
-        body()
-    };
-    let headers = response.headers_mut();
-    headers.insert(header::ETAG, tag);
-    headers.insert(
-        header::CACHE_CONTROL,
-        HeaderValue::from_static("private, no-cache"),
-    );
-    Ok(response)
-}

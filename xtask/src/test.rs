@@ -145,7 +145,8 @@ fn e2e(root: &Path) -> anyhow::Result<()> {
     let data = tempdir("cloud-pay-console-e2e")?;
     let port = free_port()?;
     let addr = format!("127.0.0.1:{port}");
-    let log = std::fs::File::create(artifacts.join("server.log"))?;
+    let log_name = "server.log";
+    let log = std::fs::File::create(artifacts.join(log_name))?;
     let server = Command::new(&binary)
         .env("CONSOLE_SANDBOX", "1")
         .env("CONSOLE_ADDR", &addr)
@@ -164,7 +165,7 @@ fn e2e(root: &Path) -> anyhow::Result<()> {
         .spawn()
         .context("starting the server")?;
     let mut server = KillOnDrop(server);
-    wait_for_health(&addr, &mut server.0)?;
+    wait_for_health(&addr, &mut server.0, log_name)?;
     let result = run(Command::new("npx")
         .args(["playwright", "test"])
         .current_dir(&e2e_dir)
@@ -183,7 +184,8 @@ fn api_contract(root: &Path, schemathesis: &Path) -> anyhow::Result<()> {
     std::fs::create_dir_all(&artifacts)?;
     let data = tempdir("cloud-pay-console-contract")?;
     let addr = format!("127.0.0.1:{}", free_port()?);
-    let log = std::fs::File::create(artifacts.join("contract-server.log"))?;
+    let log_name = "contract-server.log";
+    let log = std::fs::File::create(artifacts.join(log_name))?;
     let server = Command::new(&binary)
         .current_dir(&data)
         .env("CONSOLE_SANDBOX", "1")
@@ -196,7 +198,7 @@ fn api_contract(root: &Path, schemathesis: &Path) -> anyhow::Result<()> {
         .spawn()
         .context("starting the server")?;
     let mut server = KillOnDrop(server);
-    wait_for_health(&addr, &mut server.0)?;
+    wait_for_health(&addr, &mut server.0, log_name)?;
     let origin = format!("http://{addr}");
     let account = domain::demo::DEMO_ACCOUNTS[0];
     let cookie = sign_in(&addr, account.0, domain::demo::DEMO_PASSWORD)?;
@@ -266,11 +268,11 @@ fn free_port() -> anyhow::Result<u16> {
     Ok(TcpListener::bind("127.0.0.1:0")?.local_addr()?.port())
 }
 
-fn wait_for_health(addr: &str, server: &mut Child) -> anyhow::Result<()> {
+fn wait_for_health(addr: &str, server: &mut Child, log: &str) -> anyhow::Result<()> {
     let deadline = Instant::now() + Duration::from_secs(60);
     while Instant::now() < deadline {
         if let Some(status) = server.try_wait()? {
-            bail!("the server exited during start-up ({status}); see e2e/artifacts/server.log");
+            bail!("the server exited during start-up ({status}); see e2e/artifacts/{log}");
         }
         if health_ok(addr) {
             return Ok(());

@@ -23,18 +23,16 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 use crate::error::ApiPath;
 use crate::{
     AppError, AppState,
-    auth::CurrentSession,
+    auth::{CurrentSession, ProviderSession},
     clock::rfc3339,
     error::ApiJson,
     middleware::ClientIp,
-    routes::{
-        provider_sync::{
-            any_ticket, cancel_if_open, created, declined, expires_in_s, issue_ticket, own_ticket,
-            readable, unusable,
-        },
-        sub_merchants::changeable_sub_merchant,
-    },
+    routes::{respond::created, sub_merchants::changeable_sub_merchant},
     store::{NewAuditEvent, PhoneSignIn, TicketKind, TicketRecord, Viewer},
+    tickets::{
+        any_ticket, cancel_if_open, declined, expires_in_s, issue_ticket, own_ticket, readable,
+        unusable,
+    },
 };
 
 const KIND: TicketKind = TicketKind::AlipayAuthorization;
@@ -106,7 +104,7 @@ fn subject(ticket: &TicketRecord) -> Result<i64, AppError> {
     ))]
 async fn create_authorization(
     State(state): State<AppState>,
-    session: CurrentSession,
+    session: ProviderSession,
     ApiPath(id): ApiPath<i64>,
     ClientIp(ip): ClientIp,
 ) -> Result<Response, AppError> {
@@ -138,7 +136,7 @@ async fn get_authorization(
         ticket.updated_at_ms,
         expires_in_s(&ticket, now)
     );
-    crate::middleware::conditional(&headers, &etag, || {
+    crate::routes::respond::conditional(&headers, &etag, || {
         ApiJson(console_view(&ticket, id, now)).into_response()
     })
 }

@@ -2,11 +2,13 @@
 
 pub mod alipay_authorization;
 pub mod health;
+pub mod jobs;
 pub mod maidan;
 pub mod phone_sign_in;
 pub mod provider_config;
 pub mod provider_sync;
 pub mod providers;
+pub mod respond;
 pub mod sandbox;
 pub mod session;
 pub mod sub_merchant_keys;
@@ -27,6 +29,7 @@ pub fn v1(state: &AppState) -> OpenApiRouter<AppState> {
         .merge(provider_sync::router())
         .merge(provider_config::router())
         .merge(sub_merchants::router())
+        .merge(jobs::router())
         .merge(sub_merchant_keys::router())
         .merge(alipay_authorization::router())
         .merge(sub_providers::router())

@@ -22,8 +22,8 @@ use crate::{
     auth::{hex, sha256_hex},
     middleware::RequestId,
     phone,
-    routes::provider_sync::{any_ticket, unusable},
     store::{OAuthState, PhoneSignIn, PhoneSignInOutcome, TicketKind, TicketRecord},
+    tickets::{any_ticket, unusable},
 };
 
 /// How long a sign-in may take between `start` and `callback`.

@@ -19,11 +19,10 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 use crate::error::{ApiPath, ApiQuery};
 use crate::{
     AppError, AppState,
-    auth::CurrentSession,
+    auth::{CurrentSession, ProviderSession},
     clock::rfc3339,
     error::ApiJson,
     keys,
-    routes::providers::require_provider,
     store::{NewAuditEvent, ProviderRow, ProviderSection},
 };
 
@@ -120,10 +119,9 @@ fn ratio(text: &str) -> Option<u32> {
 
 async fn own_provider(
     state: &AppState,
-    session: &CurrentSession,
+    session: &ProviderSession,
     provider_id: &str,
 ) -> Result<ProviderRow, AppError> {
-    require_provider(session)?;
     state
         .store
         .provider(session.account.id.as_str(), provider_id)
@@ -159,7 +157,7 @@ fn detail(row: &ProviderRow, now_ms: i64) -> Result<ProviderDetail, AppError> {
 /// Saves a section and its audit event, then answers the provider's new detail.
 async fn save(
     state: &AppState,
-    session: &CurrentSession,
+    session: &ProviderSession,
     row: &ProviderRow,
     section: ProviderSection,
     json: String,
@@ -214,7 +212,7 @@ fn changed(pairs: &[(&str, bool)]) -> Vec<String> {
     responses((status = 200, body = ProviderDetail), (status = 404, body = domain::ErrorEnvelope)))]
 async fn provider_detail(
     State(state): State<AppState>,
-    session: CurrentSession,
+    session: ProviderSession,
     ApiPath(id): ApiPath<String>,
 ) -> Result<ApiJson<ProviderDetail>, AppError> {
     let row = own_provider(&state, &session, &id).await?;
@@ -227,7 +225,7 @@ async fn provider_detail(
     responses((status = 200, body = ProviderDetail), (status = 422, body = domain::ErrorEnvelope)))]
 async fn update_basic_info(
     State(state): State<AppState>,
-    session: CurrentSession,
+    session: ProviderSession,
     ApiPath(id): ApiPath<String>,
     ApiJson(form): ApiJson<BasicInfo>,
 ) -> Result<ApiJson<ProviderDetail>, AppError> {
@@ -289,7 +287,7 @@ async fn update_basic_info(
     responses((status = 200, body = ProviderDetail), (status = 422, body = domain::ErrorEnvelope)))]
 async fn update_wechat_pay(
     State(state): State<AppState>,
-    session: CurrentSession,
+    session: ProviderSession,
     ApiPath(id): ApiPath<String>,
     ApiJson(form): ApiJson<UpdateWechatPay>,
 ) -> Result<ApiJson<ProviderDetail>, AppError> {
@@ -385,7 +383,7 @@ async fn update_wechat_pay(
     responses((status = 200, body = ProviderDetail), (status = 422, body = domain::ErrorEnvelope)))]
 async fn update_alipay(
     State(state): State<AppState>,
-    session: CurrentSession,
+    session: ProviderSession,
     ApiPath(id): ApiPath<String>,
     ApiJson(form): ApiJson<UpdateAlipay>,
 ) -> Result<ApiJson<ProviderDetail>, AppError> {

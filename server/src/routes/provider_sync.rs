@@ -1,13 +1,12 @@
 //! 同步买单服务商信息: provider sync by QR scan.
 //!
-//! The console asks for a ticket and draws its URL as a QR code; the assistant admin's phone
-//! opens `/m/provider-sync/{id}`, reads the ticket, and confirms. Tickets are ≥ 128 random
-//! bits, live [`crate::Settings::ticket_ttl`], are used once (atomic state moves), and only
-//! the session that created one can read or cancel it.
+//! The console asks for a ticket ([`crate::tickets`]) and draws its URL as a QR code; the
+//! assistant admin's phone opens `/m/provider-sync/{id}`, reads the ticket, signs in with
+//! WeChat and confirms; the providers it administers are synced into the account.
 
 use axum::{
     extract::State,
-    http::{HeaderMap, HeaderValue, StatusCode, header},
+    http::{HeaderMap, StatusCode},
     response::{IntoResponse, Response},
 };
 use domain::{
@@ -23,12 +22,16 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 use crate::error::ApiPath;
 use crate::{
     AppError, AppState,
-    auth::{CurrentSession, hex},
+    auth::{CurrentSession, ProviderSession},
     clock::rfc3339,
     error::ApiJson,
     middleware::ClientIp,
-    routes::providers::require_provider,
+    routes::respond::created,
     store::{PhoneSignIn, TicketKind, TicketRecord},
+    tickets::{
+        any_ticket, cancel_if_open, declined, expires_in_s, issue_ticket, own_ticket, readable,
+        unusable,
+    },
 };
 
 pub fn router() -> OpenApiRouter<AppState> {
@@ -38,10 +41,6 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(mobile_ticket))
         .routes(routes!(confirm_ticket))
         .routes(routes!(mobile_cancel_ticket))
-}
-
-pub(crate) fn expires_in_s(ticket: &TicketRecord, now_ms: i64) -> u64 {
-    u64::try_from((ticket.expires_at_ms - now_ms).max(0) / 1000).unwrap_or_default()
 }
 
 fn console_view(ticket: &TicketRecord, account: Account, now_ms: i64) -> ProviderSyncTicket {
@@ -79,44 +78,6 @@ fn mobile_view(
     }
 }
 
-/// A ticket of this session, or 404 (another session's ticket does not exist for it).
-pub(crate) async fn own_ticket(
-    state: &AppState,
-    session: &CurrentSession,
-    kind: TicketKind,
-    id: &str,
-) -> Result<TicketRecord, AppError> {
-    state
-        .store
-        .ticket(kind, id)
-        .await?
-        .filter(|t| t.session_hash == session.token_hash)
-        .ok_or_else(AppError::not_found)
-}
-
-/// Any ticket of a kind by ID (the phone's side: the ID itself is the secret).
-pub(crate) async fn any_ticket(
-    state: &AppState,
-    kind: TicketKind,
-    id: &str,
-) -> Result<TicketRecord, AppError> {
-    state
-        .store
-        .ticket(kind, id)
-        .await?
-        .ok_or_else(AppError::not_found)
-}
-
-/// Cancels a ticket that is still open; does nothing to one that is not.
-pub(crate) async fn cancel_if_open(state: &AppState, id: &str, now: i64) -> Result<(), AppError> {
-    let open = [TicketState::Pending, TicketState::Scanned];
-    state
-        .store
-        .transition_ticket(id, &open, TicketState::Cancelled, now, None, None)
-        .await?;
-    Ok(())
-}
-
 /// Asks for a QR code that syncs this account's providers (待扫码).
 ///
 /// At most `tickets_per_minute` per session; more answer `RateLimited` with `Retry-After`.
@@ -127,10 +88,9 @@ pub(crate) async fn cancel_if_open(state: &AppState, id: &str, now: i64) -> Resu
     ))]
 async fn create_ticket(
     State(state): State<AppState>,
-    session: CurrentSession,
+    session: ProviderSession,
     ClientIp(ip): ClientIp,
 ) -> Result<Response, AppError> {
-    require_provider(&session)?;
     let ticket = issue_ticket(
         &state,
         &session,
@@ -140,66 +100,8 @@ async fn create_ticket(
     )
     .await?;
     let location = format!("/api/v1/provider-sync-tickets/{}", ticket.id);
-    let view = console_view(&ticket, session.account, ticket.created_at_ms);
+    let view = console_view(&ticket, session.0.account, ticket.created_at_ms);
     created(&location, view)
-}
-
-/// `201 Created` with the new resource's `Location`.
-pub(crate) fn created<T: serde::Serialize>(location: &str, body: T) -> Result<Response, AppError> {
-    Ok((
-        StatusCode::CREATED,
-        [(
-            header::LOCATION,
-            HeaderValue::from_str(location).map_err(AppError::internal)?,
-        )],
-        ApiJson(body),
-    )
-        .into_response())
-}
-
-/// A new QR ticket of this session: ≥ 128 random bits, [`crate::Settings::ticket_ttl`] to
-/// live. At most `tickets_per_minute` per session, of every kind together; more answer
-/// `RateLimited` with `Retry-After`.
-pub(crate) async fn issue_ticket(
-    state: &AppState,
-    session: &CurrentSession,
-    ip: String,
-    kind: TicketKind,
-    subject: String,
-) -> Result<TicketRecord, AppError> {
-    let settings = &state.settings;
-    let now = state.clock.now_ms();
-    let recent = state
-        .store
-        .tickets_created_since(&session.token_hash, now - 60_000)
-        .await?;
-    if recent.len() >= settings.tickets_per_minute {
-        let oldest = recent[recent.len() - settings.tickets_per_minute];
-        let wait_s = u64::try_from((oldest + 60_000 - now + 999) / 1000).unwrap_or(1);
-        return Err(AppError::new(ErrorCode::RateLimited)
-            .with_reason(ErrorReason::TooManyTickets)
-            .with_retry_after(wait_s));
-    }
-    let mut bytes = [0_u8; 16];
-    getrandom::fill(&mut bytes).map_err(AppError::internal)?;
-    let ttl_ms = i64::try_from(settings.ticket_ttl.as_millis()).unwrap_or(i64::MAX);
-    let ticket = TicketRecord {
-        id: hex(&bytes),
-        kind,
-        subject,
-        account_id: session.account.id.to_string(),
-        session_hash: session.token_hash.clone(),
-        state: TicketState::Pending,
-        requested_ip: ip,
-        created_at_ms: now,
-        expires_at_ms: now + ttl_ms,
-        updated_at_ms: now,
-        confirmed_by: None,
-        result: None,
-        phone: None,
-    };
-    state.store.create_ticket(&ticket).await?;
-    Ok(ticket)
 }
 
 /// The ticket's progress for the console that created it: 待扫码 → 已扫码 → 同步中 → 完成.
@@ -223,7 +125,7 @@ async fn get_ticket(
         ticket.updated_at_ms,
         expires_in_s(&ticket, now)
     );
-    crate::middleware::conditional(&headers, &etag, || {
+    crate::routes::respond::conditional(&headers, &etag, || {
         ApiJson(console_view(&ticket, session.account, now)).into_response()
     })
 }
@@ -240,35 +142,6 @@ async fn cancel_ticket(
     let now = state.clock.now_ms();
     cancel_if_open(&state, &id, now).await?;
     Ok(StatusCode::NO_CONTENT)
-}
-
-/// The error a phone gets for a ticket it can no longer confirm.
-pub(crate) fn unusable(state: TicketState) -> Option<AppError> {
-    match state {
-        TicketState::Pending | TicketState::Scanned => None,
-        TicketState::Expired => Some(AppError::new(ErrorCode::TicketExpired)),
-        TicketState::Cancelled => {
-            Some(AppError::new(ErrorCode::TicketExpired).with_reason(ErrorReason::TicketCancelled))
-        }
-        TicketState::Syncing | TicketState::Completed | TicketState::Failed => {
-            Some(AppError::new(ErrorCode::TicketUsed))
-        }
-    }
-}
-
-/// The phone's read of a ticket: one that can no longer be confirmed answers why. Reading
-/// changes nothing (a link preview must not mark a code scanned; the sign-in does that).
-pub(crate) async fn readable(
-    state: &AppState,
-    kind: TicketKind,
-    id: &str,
-    now: i64,
-) -> Result<TicketRecord, AppError> {
-    let ticket = any_ticket(state, kind, id).await?;
-    match unusable(ticket.state_at(now)) {
-        Some(error) => Err(error),
-        None => Ok(ticket),
-    }
 }
 
 async fn ticket_account(state: &AppState, ticket: &TicketRecord) -> Result<Account, AppError> {
@@ -421,26 +294,4 @@ async fn mobile_cancel_ticket(
 ) -> Result<StatusCode, AppError> {
     declined(&state, TicketKind::ProviderSync, &id, &headers).await?;
     Ok(StatusCode::NO_CONTENT)
-}
-
-/// The phone declined: an open ticket is cancelled; one that can no longer be confirmed
-/// answers why.
-/// Once a phone has signed in for the code, only that phone may decline it.
-pub(crate) async fn declined(
-    state: &AppState,
-    kind: TicketKind,
-    id: &str,
-    headers: &HeaderMap,
-) -> Result<(), AppError> {
-    let ticket = any_ticket(state, kind, id).await?;
-    let now = state.clock.now_ms();
-    if let Some(error) = unusable(ticket.state_at(now)) {
-        return Err(error);
-    }
-    if ticket.phone.is_some()
-        && crate::phone::signed_in(&ticket, headers, &state.settings).is_none()
-    {
-        return Err(AppError::new(ErrorCode::Forbidden).with_reason(ErrorReason::OtherPhone));
-    }
-    cancel_if_open(state, id, now).await
 }

@@ -1,26 +1,14 @@
 //! 服务商账户管理(新): the account's WeChat Maidan providers.
 
 use axum::extract::State;
-use domain::{
-    ErrorCode,
-    api::{AccountRole, ListQuery, Page, ProviderSummary},
-};
+use domain::api::{ListQuery, Page, ProviderSummary};
 use utoipa_axum::{router::OpenApiRouter, routes};
 
 use crate::error::ApiQuery;
-use crate::{AppError, AppState, auth::CurrentSession, error::ApiJson};
+use crate::{AppError, AppState, auth::ProviderSession, error::ApiJson};
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new().routes(routes!(list_providers))
-}
-
-/// Providers belong to provider accounts; sub-providers have none to manage.
-pub fn require_provider(session: &CurrentSession) -> Result<(), AppError> {
-    if session.account.role == AccountRole::Provider {
-        Ok(())
-    } else {
-        Err(AppError::new(ErrorCode::Forbidden))
-    }
 }
 
 /// The account's providers, searchable by name or provider ID, a page at a time.
@@ -28,10 +16,9 @@ pub fn require_provider(session: &CurrentSession) -> Result<(), AppError> {
     responses((status = 200, body = Page<ProviderSummary>), (status = 401, body = domain::ErrorEnvelope)))]
 async fn list_providers(
     State(state): State<AppState>,
-    session: CurrentSession,
+    session: ProviderSession,
     ApiQuery(query): ApiQuery<ListQuery>,
 ) -> Result<ApiJson<Page<ProviderSummary>>, AppError> {
-    require_provider(&session)?;
     crate::error::FieldErrors::refuse(query.check())?;
     let (page, page_size) = query.paging();
     let (items, total) = state

@@ -13,10 +13,10 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 use crate::error::ApiPath;
 use crate::{
     AppError, AppState,
-    auth::CurrentSession,
+    auth::ProviderSession,
     clock::rfc3339,
     keys,
-    routes::{provider_sync::created, sub_merchants::changeable_sub_merchant},
+    routes::{respond::created, sub_merchants::changeable_sub_merchant},
     store::{NewAuditEvent, StoredKeys},
 };
 
@@ -52,7 +52,7 @@ pub fn keys_view(stored: &StoredKeys) -> SubMerchantKeys {
     ))]
 async fn reset_keys(
     State(state): State<AppState>,
-    session: CurrentSession,
+    session: ProviderSession,
     ApiPath(id): ApiPath<i64>,
     crate::error::ApiJson(reset): crate::error::ApiJson<KeyReset>,
 ) -> Result<Response, AppError> {

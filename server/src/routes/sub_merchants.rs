@@ -1,15 +1,15 @@
 //! 子商户管理(新): the sub-merchant list and 同步买单子商户, a durable job whose progress is
-//! read from `/jobs/{id}`.
+//! read from `/jobs/{id}` ([`super::jobs`]).
 
 use axum::{
     extract::State,
-    http::{HeaderMap, HeaderValue, StatusCode, header},
+    http::{HeaderValue, header},
     response::{IntoResponse, Response},
 };
 use domain::{
     ErrorCode, FieldError,
     api::{
-        AccountRole, ChannelChange, Job, JobKind, JobState, ListQuery, Page, SubMerchantDetail,
+        AccountRole, ChannelChange, Job, JobKind, ListQuery, Page, SubMerchantDetail,
         SubMerchantQuery, SubMerchantSummary, SubProviderChange, WechatChannel,
     },
 };
@@ -18,11 +18,11 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 use crate::error::{ApiPath, ApiQuery};
 use crate::{
     AppError, AppState,
-    auth::{CurrentSession, hex},
+    auth::{CurrentSession, ProviderSession, hex},
     clock::rfc3339,
     error::ApiJson,
     jobs,
-    routes::providers::require_provider,
+    routes::respond::accepted,
     store::{NewAuditEvent, SubMerchantFilter, Viewer},
     upstream::UpstreamError,
 };
@@ -30,8 +30,6 @@ use crate::{
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(start_sync))
-        .routes(routes!(get_job))
-        .routes(routes!(list_jobs))
         .routes(routes!(list_sub_merchants))
         .routes(routes!(export_sub_merchants))
         .routes(routes!(get_sub_merchant))
@@ -54,14 +52,12 @@ pub fn viewer(session: &CurrentSession) -> Viewer<'_> {
     }
 }
 
-/// A sub-merchant a provider session may change: 403 for a sub-provider, 404 for another
-/// account's (or none).
+/// A sub-merchant a provider session may change: 404 for another account's (or none).
 pub async fn changeable_sub_merchant(
     state: &AppState,
-    session: &CurrentSession,
+    session: &ProviderSession,
     id: i64,
 ) -> Result<SubMerchantSummary, AppError> {
-    require_provider(session)?;
     let (sub_merchant, _) = state
         .store
         .sub_merchant(Viewer::Provider(session.account.id.as_str()), id)
@@ -144,7 +140,7 @@ async fn get_sub_merchant(
     ))]
 async fn switch_channel(
     State(state): State<AppState>,
-    session: CurrentSession,
+    session: ProviderSession,
     ApiPath(id): ApiPath<i64>,
     ApiJson(change): ApiJson<ChannelChange>,
 ) -> Result<ApiJson<SubMerchantDetail>, AppError> {
@@ -199,7 +195,7 @@ async fn switch_channel(
     ))]
 async fn change_sub_provider(
     State(state): State<AppState>,
-    session: CurrentSession,
+    session: ProviderSession,
     ApiPath(id): ApiPath<i64>,
     ApiJson(change): ApiJson<SubProviderChange>,
 ) -> Result<Response, AppError> {
@@ -252,17 +248,6 @@ async fn maidan_opened(state: &AppState, merchant_id: &str) -> Result<bool, AppE
     }
 }
 
-fn accepted(job: Job) -> Result<Response, AppError> {
-    let location =
-        HeaderValue::from_str(&format!("/api/v1/jobs/{}", job.id)).map_err(AppError::internal)?;
-    Ok((
-        StatusCode::ACCEPTED,
-        [(header::LOCATION, location)],
-        ApiJson(job),
-    )
-        .into_response())
-}
-
 /// 同步买单子商户: starts the sync of every sub-merchant of every provider of the account, or
 /// returns the one already running. After a sync ends, the next may start after a cooldown.
 #[utoipa::path(post, path = "/sub-merchant-syncs", tag = "sub-merchants",
@@ -273,9 +258,8 @@ fn accepted(job: Job) -> Result<Response, AppError> {
     ))]
 async fn start_sync(
     State(state): State<AppState>,
-    session: CurrentSession,
+    session: ProviderSession,
 ) -> Result<Response, AppError> {
-    require_provider(&session)?;
     let account = session.account.id.as_str();
     let store = &state.store;
     let now = state.clock.now_ms();
@@ -302,71 +286,6 @@ async fn start_sync(
     }
     let job = store.start_job(&new_job_id()?, account, kind, now).await?;
     accepted(jobs::view(&job, now))
-}
-
-/// A job's progress: processed / total, counts, failed rows, rate and ETA. `ETag`/304.
-#[utoipa::path(get, path = "/jobs/{id}", tag = "jobs", params(("id" = String, Path)),
-    responses((status = 200, body = Job), (status = 304), (status = 404, body = domain::ErrorEnvelope)))]
-async fn get_job(
-    State(state): State<AppState>,
-    session: CurrentSession,
-    ApiPath(id): ApiPath<String>,
-    headers: HeaderMap,
-) -> Result<Response, AppError> {
-    let job = state
-        .store
-        .job(session.account.id.as_str(), &id)
-        .await?
-        .ok_or_else(AppError::not_found)?;
-    let etag = format!(
-        "\"{}-{}-{}\"",
-        job.state.as_str(),
-        job.updated_at_ms,
-        job.processed
-    );
-    let now = state.clock.now_ms();
-    crate::middleware::conditional(&headers, &etag, || {
-        ApiJson(jobs::view(&job, now)).into_response()
-    })
-}
-
-/// Query of `GET /jobs`.
-#[derive(Debug, serde::Deserialize, utoipa::IntoParams)]
-#[into_params(parameter_in = Query)]
-struct JobsQuery {
-    #[param(value_type = Option<JobKind>)]
-    kind: Option<String>,
-    #[param(value_type = Option<JobState>)]
-    state: Option<String>,
-}
-
-/// The account's recent jobs, newest first (e.g. the running sync when the page is opened).
-#[utoipa::path(get, path = "/jobs", tag = "jobs", params(JobsQuery), responses((status = 200, body = Vec<Job>)))]
-async fn list_jobs(
-    State(state): State<AppState>,
-    session: CurrentSession,
-    ApiQuery(query): ApiQuery<JobsQuery>,
-) -> Result<ApiJson<Vec<Job>>, AppError> {
-    let mut errors = crate::error::FieldErrors::default();
-    let kind = query.kind.as_deref().and_then(|k| {
-        errors.check(
-            "kind",
-            domain::rules::choice(k, &JobKind::ALL, JobKind::as_str),
-        )
-    });
-    let job_state = query.state.as_deref().and_then(|s| {
-        errors.check(
-            "state",
-            domain::rules::choice(s, &JobState::ALL, JobState::as_str),
-        )
-    });
-    errors.finish()?;
-    let now = state.clock.now_ms();
-    let jobs = state
-        .store
-        .jobs(session.account.id.as_str(), kind, job_state)
-        .await?;
-    Ok(ApiJson(jobs.iter().map(|j| jobs::view(j, now)).collect()))
 }
 
 fn sub_merchant_filter(

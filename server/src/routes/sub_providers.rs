@@ -8,9 +8,8 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 use crate::error::ApiPath;
 use crate::{
     AppError, AppState,
-    auth::CurrentSession,
+    auth::{CurrentSession, ProviderSession},
     error::{ApiJson, FieldErrors},
-    routes::providers::require_provider,
     store::NewAuditEvent,
 };
 
@@ -69,9 +68,8 @@ async fn save(
     responses((status = 200, body = Vec<SubProvider>)))]
 async fn list_sub_providers(
     State(state): State<AppState>,
-    session: CurrentSession,
+    session: ProviderSession,
 ) -> Result<ApiJson<Vec<SubProvider>>, AppError> {
-    require_provider(&session)?;
     Ok(ApiJson(
         state
             .store
@@ -85,10 +83,9 @@ async fn list_sub_providers(
     responses((status = 201, body = SubProvider), (status = 422, body = domain::ErrorEnvelope)))]
 async fn add_sub_provider(
     State(state): State<AppState>,
-    session: CurrentSession,
+    session: ProviderSession,
     ApiJson(request): ApiJson<SubProvider>,
 ) -> Result<(StatusCode, ApiJson<SubProvider>), AppError> {
-    require_provider(&session)?;
     let sub_provider = checked(&request)?;
     let created = save(&state, &session, &sub_provider, true).await?;
     if !created {
@@ -105,11 +102,10 @@ async fn add_sub_provider(
     responses((status = 200, body = SubProvider), (status = 404, body = domain::ErrorEnvelope)))]
 async fn update_sub_provider(
     State(state): State<AppState>,
-    session: CurrentSession,
+    session: ProviderSession,
     ApiPath(account_id): ApiPath<String>,
     ApiJson(request): ApiJson<SubProvider>,
 ) -> Result<ApiJson<SubProvider>, AppError> {
-    require_provider(&session)?;
     // The path names the sub-provider; the body's account ID obeys its rule but changes nothing
     // (an account ID is a sub-provider's identity).
     let account_id = AccountId::parse(&account_id).map_err(|_| AppError::not_found())?;

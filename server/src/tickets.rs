@@ -1,0 +1,152 @@
+//! QR tickets, whatever they are for (同步买单服务商信息, 支付宝授权): issued to a console
+//! session, read by that session or by the phone that scanned the code, declined on the phone,
+//! and refused with the reason once they can no longer be confirmed. Tickets are ≥ 128 random
+//! bits, live [`crate::Settings::ticket_ttl`], are used once (atomic state moves), and only the
+//! session that created one can read or cancel it from the console.
+
+use axum::http::HeaderMap;
+use domain::{ErrorCode, api::TicketState, error::ErrorReason};
+
+use crate::{
+    AppError, AppState,
+    auth::{CurrentSession, hex},
+    store::{TicketKind, TicketRecord},
+};
+
+pub fn expires_in_s(ticket: &TicketRecord, now_ms: i64) -> u64 {
+    u64::try_from((ticket.expires_at_ms - now_ms).max(0) / 1000).unwrap_or_default()
+}
+
+/// A ticket of this session, or 404 (another session's ticket does not exist for it).
+pub async fn own_ticket(
+    state: &AppState,
+    session: &CurrentSession,
+    kind: TicketKind,
+    id: &str,
+) -> Result<TicketRecord, AppError> {
+    state
+        .store
+        .ticket(kind, id)
+        .await?
+        .filter(|t| t.session_hash == session.token_hash)
+        .ok_or_else(AppError::not_found)
+}
+
+/// Any ticket of a kind by ID (the phone's side: the ID itself is the secret).
+pub async fn any_ticket(
+    state: &AppState,
+    kind: TicketKind,
+    id: &str,
+) -> Result<TicketRecord, AppError> {
+    state
+        .store
+        .ticket(kind, id)
+        .await?
+        .ok_or_else(AppError::not_found)
+}
+
+/// Cancels a ticket that is still open; does nothing to one that is not.
+pub async fn cancel_if_open(state: &AppState, id: &str, now: i64) -> Result<(), AppError> {
+    let open = [TicketState::Pending, TicketState::Scanned];
+    state
+        .store
+        .transition_ticket(id, &open, TicketState::Cancelled, now, None, None)
+        .await?;
+    Ok(())
+}
+
+/// A new QR ticket of this session: ≥ 128 random bits, [`crate::Settings::ticket_ttl`] to
+/// live. At most `tickets_per_minute` per session, of every kind together; more answer
+/// `RateLimited` with `Retry-After`.
+pub async fn issue_ticket(
+    state: &AppState,
+    session: &CurrentSession,
+    ip: String,
+    kind: TicketKind,
+    subject: String,
+) -> Result<TicketRecord, AppError> {
+    let settings = &state.settings;
+    let now = state.clock.now_ms();
+    let recent = state
+        .store
+        .tickets_created_since(&session.token_hash, now - 60_000)
+        .await?;
+    if recent.len() >= settings.tickets_per_minute {
+        let oldest = recent[recent.len() - settings.tickets_per_minute];
+        let wait_s = u64::try_from((oldest + 60_000 - now + 999) / 1000).unwrap_or(1);
+        return Err(AppError::new(ErrorCode::RateLimited)
+            .with_reason(ErrorReason::TooManyTickets)
+            .with_retry_after(wait_s));
+    }
+    let mut bytes = [0_u8; 16];
+    getrandom::fill(&mut bytes).map_err(AppError::internal)?;
+    let ttl_ms = i64::try_from(settings.ticket_ttl.as_millis()).unwrap_or(i64::MAX);
+    let ticket = TicketRecord {
+        id: hex(&bytes),
+        kind,
+        subject,
+        account_id: session.account.id.to_string(),
+        session_hash: session.token_hash.clone(),
+        state: TicketState::Pending,
+        requested_ip: ip,
+        created_at_ms: now,
+        expires_at_ms: now + ttl_ms,
+        updated_at_ms: now,
+        confirmed_by: None,
+        result: None,
+        phone: None,
+    };
+    state.store.create_ticket(&ticket).await?;
+    Ok(ticket)
+}
+
+/// The error a phone gets for a ticket it can no longer confirm.
+pub fn unusable(state: TicketState) -> Option<AppError> {
+    match state {
+        TicketState::Pending | TicketState::Scanned => None,
+        TicketState::Expired => Some(AppError::new(ErrorCode::TicketExpired)),
+        TicketState::Cancelled => {
+            Some(AppError::new(ErrorCode::TicketExpired).with_reason(ErrorReason::TicketCancelled))
+        }
+        TicketState::Syncing | TicketState::Completed | TicketState::Failed => {
+            Some(AppError::new(ErrorCode::TicketUsed))
+        }
+    }
+}
+
+/// The phone's read of a ticket: one that can no longer be confirmed answers why. Reading
+/// changes nothing (a link preview must not mark a code scanned; the sign-in does that).
+pub async fn readable(
+    state: &AppState,
+    kind: TicketKind,
+    id: &str,
+    now: i64,
+) -> Result<TicketRecord, AppError> {
+    let ticket = any_ticket(state, kind, id).await?;
+    match unusable(ticket.state_at(now)) {
+        Some(error) => Err(error),
+        None => Ok(ticket),
+    }
+}
+
+/// The phone declined: an open ticket is cancelled; one that can no longer be confirmed
+/// answers why.
+/// Once a phone has signed in for the code, only that phone may decline it.
+pub async fn declined(
+    state: &AppState,
+    kind: TicketKind,
+    id: &str,
+    headers: &HeaderMap,
+) -> Result<(), AppError> {
+    let ticket = any_ticket(state, kind, id).await?;
+    let now = state.clock.now_ms();
+    if let Some(error) = unusable(ticket.state_at(now)) {
+        return Err(error);
+    }
+    if ticket.phone.is_some()
+        && crate::phone::signed_in(&ticket, headers, &state.settings).is_none()
+    {
+        return Err(AppError::new(ErrorCode::Forbidden).with_reason(ErrorReason::OtherPhone));
+    }
+    cancel_if_open(state, id, now).await
+}
