@@ -26,6 +26,9 @@ enum Class {
 #[derive(Debug, Default)]
 pub struct IpLimits {
     windows: Mutex<HashMap<(Class, String), (i64, u32)>>,
+    /// The window the table was last purged in: at most once per window, so that a full table
+    /// does not cost every newcomer a pass over it.
+    purged: std::sync::atomic::AtomicI64,
 }
 
 const WINDOW_MS: i64 = 60_000;
@@ -37,7 +40,7 @@ const OVERFLOW: &str = "overflow";
 
 /// What a limit counts: an IPv4 address, or the /64 network of an IPv6 address (one subscriber
 /// line commonly holds a whole /64, so its addresses are one client).
-fn bucket(ip: &str) -> String {
+pub fn bucket(ip: &str) -> String {
     match ip.parse::<std::net::IpAddr>() {
         Ok(std::net::IpAddr::V6(v6)) if v6.to_ipv4_mapped().is_none() => {
             let network = u128::from(v6) & !(u128::from(u64::MAX));
@@ -59,7 +62,10 @@ impl IpLimits {
         let start = now_ms - now_ms.rem_euclid(WINDOW_MS);
         let mut key = (class, bucket(ip));
         if windows.len() >= MAX_TRACKED && !windows.contains_key(&key) {
-            windows.retain(|_, (at, _)| *at == start);
+            let ordering = std::sync::atomic::Ordering::Relaxed;
+            if self.purged.swap(start, ordering) != start {
+                windows.retain(|_, (at, _)| *at == start);
+            }
             if windows.len() >= MAX_TRACKED {
                 key.1 = OVERFLOW.to_owned();
             }

@@ -205,6 +205,41 @@ async fn a_code_asked_for_the_same_merchant_id_by_someone_else_leaves_the_owners
 }
 
 #[tokio::test]
+async fn which_mobile_holds_a_code_is_never_told() {
+    let app = TestApp::new().await;
+    let merchant = record(&app, MERCHANT).await;
+    let (mobile, card) = (
+        merchant["mobile"].as_str().unwrap().to_owned(),
+        merchant["bank_card"].as_str().unwrap().to_owned(),
+    );
+    // The owner has a code; an outsider asks one to a mobile of their own, then guesses.
+    send(&app, MERCHANT, &mobile).await;
+    let theirs = if mobile == "13800000000" {
+        "13900000000"
+    } else {
+        "13800000000"
+    };
+    send(&app, MERCHANT, theirs).await;
+    let guess = |mobile: &str| json!({"merchant_id": MERCHANT, "mobile": mobile, "bank_card": card, "code": "000000"});
+    let mut left = 5;
+    for guessed in [theirs, &mobile, "13700000000", theirs] {
+        left -= 1;
+        let answer = bind(&app, guess(guessed)).await;
+        assert_eq!(rule(&answer, "code"), "binding_mismatch", "{guessed}");
+        assert_eq!(
+            answer.json()["error"]["fields"]["code"]["rule"]["left"],
+            left,
+            "one count for the merchant ID, whichever mobile: {guessed}"
+        );
+    }
+    // Used up: the same answer for every mobile, the registered one too.
+    for guessed in [theirs, &mobile, "13700000000"] {
+        let answer = bind(&app, guess(guessed)).await;
+        assert_eq!(rule(&answer, "code"), "code_expired", "{guessed}");
+    }
+}
+
+#[tokio::test]
 async fn codes_are_limited_to_five_an_hour_per_merchant_id_and_per_address() {
     let app = TestApp::new().await;
     let mobile = record(&app, MERCHANT).await["mobile"]

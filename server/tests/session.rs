@@ -238,6 +238,14 @@ async fn signing_out_everywhere_ends_every_session_of_the_account() {
         )
         .await;
     let theirs = app.provider_sync_ticket(&someone_else).await;
+    let open_states: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM oauth_states WHERE ticket_id = ? AND used_at IS NULL",
+    )
+    .bind(&signing_in)
+    .fetch_one(app.store.pool())
+    .await
+    .unwrap();
+    assert_eq!(open_states, 1);
     let answer = app
         .request(
             axum::http::Method::DELETE,
@@ -265,6 +273,14 @@ async fn signing_out_everywhere_ends_every_session_of_the_account() {
             .await;
         assert_eq!(ticket.status, StatusCode::GONE, "{}", ticket.text());
     }
+    let unspent: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM oauth_states WHERE ticket_id = ? AND used_at IS NULL",
+    )
+    .bind(&signing_in)
+    .fetch_one(app.store.pool())
+    .await
+    .unwrap();
+    assert_eq!(unspent, 0, "the phone's sign-in state is spent");
     let late = app.get(&callback, Some(&phone)).await;
     assert!(
         late.header("location")

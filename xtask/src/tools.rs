@@ -46,20 +46,29 @@ pub fn ensure_cargo_deny() -> anyhow::Result<()> {
 pub fn ensure_schemathesis(root: &Path) -> anyhow::Result<PathBuf> {
     let requirements = root.join("e2e/schemathesis-requirements.txt");
     let wanted = std::fs::read_to_string(&requirements).context("reading the pinned packages")?;
-    let venv = crate::process::target_dir(root).join(format!("schemathesis-{SCHEMATHESIS_VERSION}"));
+    let venv =
+        crate::process::target_dir(root).join(format!("schemathesis-{SCHEMATHESIS_VERSION}"));
     let installed = venv.join("installed-requirements.txt");
     let st = venv.join("bin/st");
     if st.exists() && std::fs::read_to_string(&installed).ok().as_deref() == Some(&wanted) {
         return Ok(st);
     }
-    eprintln!("installing schemathesis {SCHEMATHESIS_VERSION} into {}", venv.display());
+    eprintln!(
+        "installing schemathesis {SCHEMATHESIS_VERSION} into {}",
+        venv.display()
+    );
     let _ = std::fs::remove_dir_all(&venv);
     if output(Command::new("python3").args(["-c", "import ensurepip, venv"])).is_none() {
         bail!("python3 cannot make a virtualenv here (on Debian: apt-get install python3-venv)");
     }
     run(Command::new("python3").arg("-m").arg("venv").arg(&venv))?;
     run(Command::new(venv.join("bin/pip"))
-        .args(["install", "--quiet", "--disable-pip-version-check", "--requirement"])
+        .args([
+            "install",
+            "--quiet",
+            "--disable-pip-version-check",
+            "--requirement",
+        ])
         .arg(&requirements))?;
     std::fs::write(&installed, wanted)?;
     Ok(st)

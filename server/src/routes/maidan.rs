@@ -60,7 +60,7 @@ async fn send_code(
         .store
         .admit_binding_code(
             merchant_id,
-            &ip,
+            &crate::rate_limit::bucket(&ip),
             now,
             now - 3_600_000,
             state.settings.binding_codes_per_hour,

@@ -59,6 +59,8 @@ async fn login(
     ClientIp(ip): ClientIp,
     ApiJson(request): ApiJson<LoginRequest>,
 ) -> Result<Response, AppError> {
+    // Limits count an IPv6 /64 as one client, as the per-address request limits do.
+    let ip = crate::rate_limit::bucket(&ip);
     let mut errors = FieldErrors::default();
     let account_id = errors.check("account_id", AccountId::parse(&request.account_id));
     errors.check("password", rules::login_password(request.password.expose()));
@@ -192,6 +194,8 @@ async fn change_password(
     ClientIp(ip): ClientIp,
     ApiJson(request): ApiJson<PasswordChange>,
 ) -> Result<StatusCode, AppError> {
+    // Limits count an IPv6 /64 as one client, as the per-address request limits do.
+    let ip = crate::rate_limit::bucket(&ip);
     let mut errors = FieldErrors::default();
     errors.check(
         "current_password",

@@ -29,7 +29,6 @@ struct SentCode {
     merchant_id: String,
     code: String,
     sent_at_ms: i64,
-    wrong: u32,
 }
 
 /// How the sandbox is sized and how badly it behaves.
@@ -71,6 +70,10 @@ struct World {
     opened: std::collections::HashSet<String>,
     /// The latest binding code per mobile.
     codes: std::collections::HashMap<String, SentCode>,
+    /// Wrong binding tries per merchant ID since its latest code was sent ([`CODE_TRIES`] once
+    /// it is used up or bound): one count for all of its codes, so that the answer never
+    /// depends on which mobile was typed.
+    binding_tries: std::collections::HashMap<String, u32>,
     /// Sign-in codes handed out by the sandbox's WeChat and Alipay authorize pages.
     sign_in_codes: std::collections::HashMap<String, SignInCode>,
 }
@@ -206,6 +209,7 @@ impl Sandbox {
             ],
             opened: std::collections::HashSet::new(),
             codes: std::collections::HashMap::new(),
+            binding_tries: std::collections::HashMap::new(),
             sign_in_codes: std::collections::HashMap::new(),
         };
         let latency_ms = u64::try_from(config.latency.as_millis()).unwrap_or(u64::MAX);
@@ -547,9 +551,9 @@ impl MaidanUpstream for Sandbox {
                 merchant_id: merchant_id.to_owned(),
                 code: code.clone(),
                 sent_at_ms: now,
-                wrong: 0,
             },
         );
+        world.binding_tries.insert(merchant_id.to_owned(), 0);
         Ok(CodeSent {
             cooldown_s: CODE_COOLDOWN_S,
             expires_in_s: CODE_LIFETIME_S,
@@ -572,59 +576,54 @@ impl MaidanUpstream for Sandbox {
             .write()
             .map_err(|_| UpstreamError::Transient("sandbox lock poisoned".into()))?;
         let lifetime_ms = i64::try_from(CODE_LIFETIME_S * 1000).unwrap_or(i64::MAX);
-        let entered_mobile = binding.mobile.trim();
-        // The code texted to the mobile typed, for this merchant ID, so that a code someone else
-        // asked for the same merchant ID, to another mobile, neither replaces nor spends it.
-        // A mobile no code went to is checked against the latest code of the merchant ID (and
-        // uses up one of its tries), so a wrong mobile is the same answer as a wrong card.
-        let key = if world
-            .codes
-            .get(entered_mobile)
-            .is_some_and(|sent| sent.merchant_id == merchant_id)
-        {
-            Some(entered_mobile.to_owned())
-        } else {
-            world
-                .codes
-                .iter()
-                .filter(|(_, sent)| sent.merchant_id == merchant_id)
-                .max_by_key(|(_, sent)| sent.sent_at_ms)
-                .map(|(to, _)| to.clone())
+        let tries = world
+            .binding_tries
+            .get(merchant_id)
+            .copied()
+            .unwrap_or(CODE_TRIES);
+        let live = |sent: &SentCode| {
+            sent.merchant_id == merchant_id && now - sent.sent_at_ms <= lifetime_ms
         };
-        let Some((sent_to, sent)) = key.and_then(|k| world.codes.get_mut(&k).map(|s| (k, s)))
-        else {
-            return Err(BindingError::Field("code", FieldError::CodeExpired));
-        };
-        if now - sent.sent_at_ms > lifetime_ms || sent.wrong >= CODE_TRIES {
+        // Some code of this merchant ID is still valid, and tries remain.
+        if tries >= CODE_TRIES || !world.codes.values().any(live) {
             return Err(BindingError::Field("code", FieldError::CodeExpired));
         }
+        let entered_mobile = binding.mobile.trim();
         let entered_card: String = binding
             .bank_card
             .chars()
             .filter(char::is_ascii_digit)
             .collect();
-        // All three are compared before answering, and a mismatch of any is one answer that
-        // uses up a try: the registered mobile and card are never confirmed on their own.
-        let matches = (entered_mobile == mobile)
-            & (sent_to == entered_mobile)
-            & (entered_card == card)
-            & (sent.code == binding.code.trim());
+        // The code texted to the mobile typed (a code someone else asked for the same merchant
+        // ID, to another mobile, neither replaces nor spends it). The mobile, the card and the
+        // code are all compared before answering, and a mismatch of any is one answer that
+        // uses up one of the merchant ID's tries: what is registered is never confirmed on its
+        // own, and which mobiles hold a code is never told.
+        let code_matches = world
+            .codes
+            .get(entered_mobile)
+            .filter(|sent| live(sent))
+            .is_some_and(|sent| sent.code == binding.code.trim());
+        let matches = (entered_mobile == mobile) & (entered_card == card) & code_matches;
         if !matches {
-            sent.wrong += 1;
+            let wrong = tries + 1;
+            world.binding_tries.insert(merchant_id.to_owned(), wrong);
             return Err(BindingError::Field(
                 "code",
-                if sent.wrong >= CODE_TRIES {
+                if wrong >= CODE_TRIES {
                     FieldError::CodeExpired
                 } else {
                     FieldError::BindingMismatch {
-                        left: CODE_TRIES - sent.wrong,
+                        left: CODE_TRIES - wrong,
                     }
                 },
             ));
         }
-        // Used once: the code is spent, and the merchant ID has opened Maidan. The cooldown
-        // still holds for the mobile, so the entry stays with no tries left.
-        sent.wrong = CODE_TRIES;
+        // Used once: the merchant ID's codes are spent, and it has opened Maidan. The cooldown
+        // still holds for the mobile.
+        world
+            .binding_tries
+            .insert(merchant_id.to_owned(), CODE_TRIES);
         world.opened.insert(merchant_id.to_owned());
         Ok(())
     }
