@@ -41,9 +41,21 @@ pub struct BasicInfo {
     #[cfg_attr(feature = "openapi", schema(max_length = 32))]
     pub short_name: String,
     /// Trade-completed callback URL (https only).
-    #[cfg_attr(feature = "openapi", schema(pattern = r"^\s*$|^https://[^/?#@\s]*\.[^/?#@\s]*([/?#]\S*)?$", max_length = 256))]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(
+            pattern = r"^\s*$|^https://[^/?#@\s]*\.[^/?#@\s]*([/?#]\S*)?$",
+            max_length = 256
+        )
+    )]
     pub callback_url: String,
-    #[cfg_attr(feature = "openapi", schema(pattern = r"^\s*$|^https://[^/?#@\s]*\.[^/?#@\s]*([/?#]\S*)?$", max_length = 256))]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(
+            pattern = r"^\s*$|^https://[^/?#@\s]*\.[^/?#@\s]*([/?#]\S*)?$",
+            max_length = 256
+        )
+    )]
     pub ad_url: String,
     #[cfg_attr(feature = "openapi", schema(max_length = 256))]
     pub company_remark: String,
@@ -51,10 +63,16 @@ pub struct BasicInfo {
     pub provider_remark: String,
     /// The logo as a `data:` URL (PNG or JPEG, at most 200 KB, its content what it says);
     /// empty for none.
-    #[cfg_attr(feature = "openapi", schema(pattern = r"^$|^data:image/(png|jpeg);base64,[A-Za-z0-9+/=]+$"))]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(pattern = r"^$|^data:image/(png|jpeg);base64,[A-Za-z0-9+/=]+$")
+    )]
     pub logo: String,
     /// The ad image as a `data:` URL (PNG or JPEG, at most 200 KB); empty for none.
-    #[cfg_attr(feature = "openapi", schema(pattern = r"^$|^data:image/(png|jpeg);base64,[A-Za-z0-9+/=]+$"))]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(pattern = r"^$|^data:image/(png|jpeg);base64,[A-Za-z0-9+/=]+$")
+    )]
     pub ad_image: String,
 }
 
