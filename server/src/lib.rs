@@ -8,6 +8,7 @@
 //! Cross-cutting behaviour (request ids, error envelopes, CSRF, security headers) lives in
 //! [`middleware`].
 
+pub mod access;
 pub mod accounts;
 pub mod auth;
 pub mod clock;
@@ -21,6 +22,7 @@ pub mod oauth;
 pub mod openapi;
 pub mod phone;
 pub mod rate_limit;
+pub mod respond;
 pub mod routes;
 pub mod seed;
 pub mod static_files;

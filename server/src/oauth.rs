@@ -62,21 +62,12 @@ pub enum OAuthError {
 }
 
 /// What an Alipay app authorization grants.
-#[derive(Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AlipayGrant {
     /// The authorizing Alipay user (`2088` + 12 digits).
     pub user_id: String,
     /// Lets the provider's app act for the merchant; sealed at rest.
-    pub app_auth_token: String,
-}
-
-impl std::fmt::Debug for AlipayGrant {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("AlipayGrant")
-            .field("user_id", &self.user_id)
-            .field("app_auth_token", &"[redacted]")
-            .finish()
-    }
+    pub app_auth_token: domain::Secret,
 }
 
 /// The HTTP client for both identity providers.
@@ -191,16 +182,7 @@ impl IdentityProviders {
             "{}/sns/oauth2/access_token?{query}",
             self.config.wechat_api_url.trim_end_matches('/')
         );
-        let answer: WechatTokenAnswer = self
-            .http
-            .get(url)
-            .send()
-            .await
-            .and_then(reqwest::Response::error_for_status)
-            .map_err(|e| OAuthError::Unavailable(e.without_url().to_string()))?
-            .json()
-            .await
-            .map_err(|e| OAuthError::Unavailable(e.without_url().to_string()))?;
+        let answer: WechatTokenAnswer = answer_of(self.http.get(url)).await?;
         match (answer.openid, answer.errcode) {
             (Some(openid), None | Some(0)) if !openid.is_empty() => Ok(openid),
             (_, errcode) => Err(OAuthError::Refused(format!(
@@ -247,21 +229,16 @@ impl IdentityProviders {
             out.extend_pairs(params.iter());
             out.finish()
         };
-        let answer: AlipayTokenAnswer = self
-            .http
-            .post(&self.config.alipay_gateway_url)
-            .header(
-                reqwest::header::CONTENT_TYPE,
-                "application/x-www-form-urlencoded;charset=utf-8",
-            )
-            .body(body)
-            .send()
-            .await
-            .and_then(reqwest::Response::error_for_status)
-            .map_err(|e| OAuthError::Unavailable(e.without_url().to_string()))?
-            .json()
-            .await
-            .map_err(|e| OAuthError::Unavailable(e.without_url().to_string()))?;
+        let answer: AlipayTokenAnswer = answer_of(
+            self.http
+                .post(&self.config.alipay_gateway_url)
+                .header(
+                    reqwest::header::CONTENT_TYPE,
+                    "application/x-www-form-urlencoded;charset=utf-8",
+                )
+                .body(body),
+        )
+        .await?;
         let response = answer.alipay_open_auth_token_app_response;
         if response.code != "10000" {
             return Err(OAuthError::Refused(format!(
@@ -293,9 +270,25 @@ impl IdentityProviders {
         }
         Ok(AlipayGrant {
             user_id: token.user_id,
-            app_auth_token: token.app_auth_token,
+            app_auth_token: domain::Secret::new(token.app_auth_token),
         })
     }
+}
+
+/// A provider's JSON answer; anything short of one (no connection, an HTTP error, not the
+/// JSON expected) is `Unavailable`, without the URL (it may carry a code or a secret).
+async fn answer_of<T: serde::de::DeserializeOwned>(
+    request: reqwest::RequestBuilder,
+) -> Result<T, OAuthError> {
+    let unavailable = |e: reqwest::Error| OAuthError::Unavailable(e.without_url().to_string());
+    request
+        .send()
+        .await
+        .and_then(reqwest::Response::error_for_status)
+        .map_err(unavailable)?
+        .json()
+        .await
+        .map_err(unavailable)
 }
 
 /// Reads an RSA private key (PKCS#8 or PKCS#1 PEM).

@@ -24,12 +24,12 @@ pub async fn own_ticket(
     kind: TicketKind,
     id: &str,
 ) -> Result<TicketRecord, AppError> {
-    state
-        .store
-        .ticket(kind, id)
-        .await?
-        .filter(|t| t.session_hash == session.token_hash)
-        .ok_or_else(AppError::not_found)
+    let ticket = any_ticket(state, kind, id).await?;
+    if ticket.session_hash == session.token_hash {
+        Ok(ticket)
+    } else {
+        Err(AppError::not_found())
+    }
 }
 
 /// Any ticket of a kind by ID (the phone's side: the ID itself is the secret).

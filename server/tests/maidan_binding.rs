@@ -34,6 +34,30 @@ async fn bind(app: &TestApp, body: Value) -> TestResponse {
         .await
 }
 
+/// The mobile and bank card registered with [`MERCHANT`].
+async fn registered(app: &TestApp) -> (String, String) {
+    let merchant = record(app, MERCHANT).await;
+    let field = |name: &str| merchant[name].as_str().unwrap().to_owned();
+    (field("mobile"), field("bank_card"))
+}
+
+/// Asks for a code for [`MERCHANT`] to `mobile`; the code the sandbox texted.
+async fn code_sent(app: &TestApp, mobile: &str) -> String {
+    send(app, MERCHANT, mobile).await.json()["sandbox_code"]
+        .as_str()
+        .unwrap()
+        .to_owned()
+}
+
+/// A valid mobile that is not `mobile`.
+fn other_mobile(mobile: &str) -> &'static str {
+    if mobile == "13800000000" {
+        "13900000000"
+    } else {
+        "13800000000"
+    }
+}
+
 fn rule(response: &TestResponse, field: &str) -> String {
     response.json()["error"]["fields"][field]["rule"]["kind"]
         .as_str()
@@ -79,33 +103,22 @@ async fn a_code_is_sent_once_a_minute_and_the_sandbox_shows_it() {
 #[tokio::test]
 async fn a_wrong_mobile_card_or_code_is_one_answer_and_uses_up_a_try() {
     let app = TestApp::new().await;
-    let merchant = record(&app, MERCHANT).await;
-    let (mobile, card) = (
-        merchant["mobile"].as_str().unwrap().to_owned(),
-        merchant["bank_card"].as_str().unwrap().to_owned(),
-    );
-    let code = send(&app, MERCHANT, &mobile).await.json()["sandbox_code"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let (mobile, card) = registered(&app).await;
+    let code = code_sent(&app, &mobile).await;
     let body = |mobile: &str, card: &str, code: &str| json!({"merchant_id": MERCHANT, "mobile": mobile, "bank_card": card, "code": code});
 
     let malformed = bind(&app, body("12", "4111111111111112", "12a")).await;
     assert_eq!(rule(&malformed, "mobile"), "mobile");
     assert_eq!(rule(&malformed, "bank_card"), "bank_card");
     assert_eq!(rule(&malformed, "code"), "sms_code");
-    let other_mobile = if mobile == "13800000000" {
-        "13900000000"
-    } else {
-        "13800000000"
-    };
+    let not_registered = other_mobile(&mobile);
     // The error without its request id: what an outsider learns.
     let answer = |response: &TestResponse| {
         let mut error = response.json()["error"].clone();
         error["request_id"] = Value::Null;
         error
     };
-    let wrong_mobile = bind(&app, body(other_mobile, &card, &code)).await;
+    let wrong_mobile = bind(&app, body(not_registered, &card, &code)).await;
     assert_eq!(rule(&wrong_mobile, "code"), "binding_mismatch");
     assert_eq!(
         wrong_mobile.json()["error"]["fields"]["code"]["rule"]["left"],
@@ -169,26 +182,12 @@ async fn a_wrong_mobile_card_or_code_is_one_answer_and_uses_up_a_try() {
 #[tokio::test]
 async fn a_code_asked_for_the_same_merchant_id_by_someone_else_leaves_the_owners_code_working() {
     let app = TestApp::new().await;
-    let merchant = record(&app, MERCHANT).await;
-    let (mobile, card) = (
-        merchant["mobile"].as_str().unwrap().to_owned(),
-        merchant["bank_card"].as_str().unwrap().to_owned(),
-    );
-    let code = send(&app, MERCHANT, &mobile).await.json()["sandbox_code"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let (mobile, card) = registered(&app).await;
+    let code = code_sent(&app, &mobile).await;
     // An outsider asks for a code for the same merchant ID, to a mobile of their own, and
     // tries it: it is their code that takes the wrong try.
-    let theirs = if mobile == "13800000000" {
-        "13900000000"
-    } else {
-        "13800000000"
-    };
-    let their_code = send(&app, MERCHANT, theirs).await.json()["sandbox_code"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let theirs = other_mobile(&mobile);
+    let their_code = code_sent(&app, theirs).await;
     let attempt = bind(
         &app,
         json!({"merchant_id": MERCHANT, "mobile": theirs, "bank_card": card, "code": their_code}),
@@ -207,18 +206,10 @@ async fn a_code_asked_for_the_same_merchant_id_by_someone_else_leaves_the_owners
 #[tokio::test]
 async fn which_mobile_holds_a_code_is_never_told() {
     let app = TestApp::new().await;
-    let merchant = record(&app, MERCHANT).await;
-    let (mobile, card) = (
-        merchant["mobile"].as_str().unwrap().to_owned(),
-        merchant["bank_card"].as_str().unwrap().to_owned(),
-    );
+    let (mobile, card) = registered(&app).await;
     // The owner has a code; an outsider asks one to a mobile of their own, then guesses.
     send(&app, MERCHANT, &mobile).await;
-    let theirs = if mobile == "13800000000" {
-        "13900000000"
-    } else {
-        "13800000000"
-    };
+    let theirs = other_mobile(&mobile);
     send(&app, MERCHANT, theirs).await;
     let guess = |mobile: &str| json!({"merchant_id": MERCHANT, "mobile": mobile, "bank_card": card, "code": "000000"});
     let mut left = 5;
@@ -264,12 +255,12 @@ async fn codes_are_limited_to_five_an_hour_per_merchant_id_and_per_address() {
     );
     // The address is limited too: another merchant ID from it is refused.
     let other = "1600000006";
-    let other_mobile = record(&app, other).await["mobile"]
+    let their_mobile = record(&app, other).await["mobile"]
         .as_str()
         .unwrap()
         .to_owned();
     assert_eq!(
-        send(&app, other, &other_mobile).await.status,
+        send(&app, other, &their_mobile).await.status,
         StatusCode::TOO_MANY_REQUESTS
     );
     app.clock.advance(wait * 1000);

@@ -220,6 +220,15 @@ async fn a_session_left_idle_for_thirty_minutes_ends() {
     );
 }
 
+/// Phone sign-ins started for the ticket and not spent yet.
+async fn open_sign_ins(app: &TestApp, ticket: &str) -> i64 {
+    sqlx::query_scalar("SELECT COUNT(*) FROM oauth_states WHERE ticket_id = ? AND used_at IS NULL")
+        .bind(ticket)
+        .fetch_one(app.store.pool())
+        .await
+        .unwrap()
+}
+
 #[tokio::test]
 async fn signing_out_everywhere_ends_every_session_of_the_account() {
     let app = TestApp::new().await;
@@ -238,14 +247,7 @@ async fn signing_out_everywhere_ends_every_session_of_the_account() {
         )
         .await;
     let theirs = app.provider_sync_ticket(&someone_else).await;
-    let open_states: i64 = sqlx::query_scalar(
-        "SELECT COUNT(*) FROM oauth_states WHERE ticket_id = ? AND used_at IS NULL",
-    )
-    .bind(&signing_in)
-    .fetch_one(app.store.pool())
-    .await
-    .unwrap();
-    assert_eq!(open_states, 1);
+    assert_eq!(open_sign_ins(&app, &signing_in).await, 1);
     let answer = app
         .request(
             axum::http::Method::DELETE,
@@ -273,14 +275,11 @@ async fn signing_out_everywhere_ends_every_session_of_the_account() {
             .await;
         assert_eq!(ticket.status, StatusCode::GONE, "{}", ticket.text());
     }
-    let unspent: i64 = sqlx::query_scalar(
-        "SELECT COUNT(*) FROM oauth_states WHERE ticket_id = ? AND used_at IS NULL",
-    )
-    .bind(&signing_in)
-    .fetch_one(app.store.pool())
-    .await
-    .unwrap();
-    assert_eq!(unspent, 0, "the phone's sign-in state is spent");
+    assert_eq!(
+        open_sign_ins(&app, &signing_in).await,
+        0,
+        "the phone's sign-in state is spent"
+    );
     let late = app.get(&callback, Some(&phone)).await;
     assert!(
         late.header("location")

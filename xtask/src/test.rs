@@ -135,74 +135,87 @@ pub fn all(root: &Path) -> anyhow::Result<()> {
     }
 }
 
-/// Starts the real server on a free port with a fresh database and runs the Playwright specs.
+/// The real server in sandbox mode on a free port, in a fresh data directory of its own, its
+/// output in `e2e/artifacts/{name}.log`; stopped and its data removed when dropped.
+struct SandboxServer {
+    addr: String,
+    data: std::path::PathBuf,
+    process: Option<KillOnDrop>,
+}
+
+impl SandboxServer {
+    fn start(root: &Path, name: &str, env: &[(&str, &str)]) -> anyhow::Result<SandboxServer> {
+        let binary = crate::process::build_server(root)?;
+        let artifacts = root.join("e2e/artifacts");
+        std::fs::create_dir_all(&artifacts)?;
+        let data = tempdir(&format!("cloud-pay-console-{name}"))?;
+        let addr = format!("127.0.0.1:{}", free_port()?);
+        let log_name = format!("{name}.log");
+        let log = std::fs::File::create(artifacts.join(&log_name))?;
+        let process = Command::new(&binary)
+            .current_dir(&data)
+            .env("CONSOLE_SANDBOX", "1")
+            .env("CONSOLE_ADDR", &addr)
+            .env("DATABASE_URL", "sqlite://data/console.db")
+            .env("CONSOLE_DIST", root.join("dist"))
+            .env("RUST_LOG", "warn")
+            .envs(env.iter().copied())
+            .stdout(Stdio::from(log.try_clone()?))
+            .stderr(Stdio::from(log))
+            .spawn()
+            .context("starting the server")?;
+        let mut process = KillOnDrop(process);
+        wait_for_health(&addr, &mut process.0, &log_name)?;
+        Ok(SandboxServer {
+            addr,
+            data,
+            process: Some(process),
+        })
+    }
+
+    fn origin(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+}
+
+impl Drop for SandboxServer {
+    fn drop(&mut self) {
+        drop(self.process.take());
+        let _ = std::fs::remove_dir_all(&self.data);
+    }
+}
+
+/// Starts the real server with a fresh database and runs the Playwright specs.
 fn e2e(root: &Path) -> anyhow::Result<()> {
-    let binary = crate::process::build_server(root)?;
     let e2e_dir = root.join("e2e");
     tools::ensure_npm_packages(&e2e_dir)?;
-    let artifacts = e2e_dir.join("artifacts");
-    std::fs::create_dir_all(&artifacts)?;
-    let data = tempdir("cloud-pay-console-e2e")?;
-    let port = free_port()?;
-    let addr = format!("127.0.0.1:{port}");
-    let log_name = "server.log";
-    let log = std::fs::File::create(artifacts.join(log_name))?;
-    let server = Command::new(&binary)
-        .env("CONSOLE_SANDBOX", "1")
-        .env("CONSOLE_ADDR", &addr)
-        .env(
-            "DATABASE_URL",
-            format!("sqlite://{}", data.join("console.db").display()),
-        )
-        .env("CONSOLE_DIST", root.join("dist"))
-        .env("RUST_LOG", "info,sqlx=warn")
-        // Short-lived QR codes, so that the expiry spec need not wait two minutes.
-        .env("PROVIDER_SYNC_TICKET_TTL_S", E2E_TICKET_TTL_S.to_string())
-        // Small sync pages, so that a slowed-down sync visibly moves page by page.
-        .env("SUB_MERCHANT_SYNC_PAGE_SIZE", "100")
-        .stdout(Stdio::from(log.try_clone()?))
-        .stderr(Stdio::from(log))
-        .spawn()
-        .context("starting the server")?;
-    let mut server = KillOnDrop(server);
-    wait_for_health(&addr, &mut server.0, log_name)?;
-    let result = run(Command::new("npx")
+    let ttl = E2E_TICKET_TTL_S.to_string();
+    let server = SandboxServer::start(
+        root,
+        "server",
+        &[
+            ("RUST_LOG", "info,sqlx=warn"),
+            // Short-lived QR codes, so that the expiry spec need not wait two minutes.
+            ("PROVIDER_SYNC_TICKET_TTL_S", &ttl),
+            // Small sync pages, so that a slowed-down sync visibly moves page by page.
+            ("SUB_MERCHANT_SYNC_PAGE_SIZE", "100"),
+        ],
+    )?;
+    run(Command::new("npx")
         .args(["playwright", "test"])
         .current_dir(&e2e_dir)
-        .env("BASE_URL", format!("http://{addr}"))
-        .env("TICKET_TTL_S", E2E_TICKET_TTL_S.to_string()));
-    drop(server);
-    let _ = std::fs::remove_dir_all(&data);
-    result
+        .env("BASE_URL", server.origin())
+        .env("TICKET_TTL_S", &ttl))
 }
 
 /// A fresh sandbox server, signed in as the demo provider account, under schemathesis with every
 /// check (`e2e/schemathesis.toml` says which refusals of valid data depend on stored state).
 fn api_contract(root: &Path, schemathesis: &Path) -> anyhow::Result<()> {
-    let binary = crate::process::build_server(root)?;
-    let artifacts = root.join("e2e/artifacts");
-    std::fs::create_dir_all(&artifacts)?;
-    let data = tempdir("cloud-pay-console-contract")?;
-    let addr = format!("127.0.0.1:{}", free_port()?);
-    let log_name = "contract-server.log";
-    let log = std::fs::File::create(artifacts.join(log_name))?;
-    let server = Command::new(&binary)
-        .current_dir(&data)
-        .env("CONSOLE_SANDBOX", "1")
-        .env("CONSOLE_ADDR", &addr)
-        .env("DATABASE_URL", "sqlite://data/console.db")
-        .env("CONSOLE_DIST", root.join("dist"))
-        .env("RUST_LOG", "warn")
-        .stdout(Stdio::from(log.try_clone()?))
-        .stderr(Stdio::from(log))
-        .spawn()
-        .context("starting the server")?;
-    let mut server = KillOnDrop(server);
-    wait_for_health(&addr, &mut server.0, log_name)?;
-    let origin = format!("http://{addr}");
+    let server = SandboxServer::start(root, "contract-server", &[])?;
+    let origin = server.origin();
     let account = domain::demo::DEMO_ACCOUNTS[0];
-    let cookie = sign_in(&addr, account.0, domain::demo::DEMO_PASSWORD)?;
-    let result = run(Command::new(schemathesis)
+    let cookie = sign_in(&server.addr, account.0, domain::demo::DEMO_PASSWORD)?;
+    run(Command::new(schemathesis)
         .arg("--no-color")
         .arg("--config-file")
         .arg(root.join("e2e/schemathesis.toml"))
@@ -211,10 +224,7 @@ fn api_contract(root: &Path, schemathesis: &Path) -> anyhow::Result<()> {
         .args(["--header", &format!("Cookie: {cookie}")])
         .args(["--header", &format!("Origin: {origin}")])
         // Hypothesis keeps its example database in the working directory.
-        .current_dir(&data));
-    drop(server);
-    let _ = std::fs::remove_dir_all(&data);
-    result
+        .current_dir(&server.data))
 }
 
 /// `POST /api/v1/session`; the session cookie as `name=value`.

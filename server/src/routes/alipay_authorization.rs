@@ -23,11 +23,12 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 use crate::error::ApiPath;
 use crate::{
     AppError, AppState,
+    access::changeable_sub_merchant,
     auth::{CurrentSession, ProviderSession},
     clock::rfc3339,
     error::ApiJson,
     middleware::ClientIp,
-    routes::{respond::created, sub_merchants::changeable_sub_merchant},
+    respond::created,
     store::{NewAuditEvent, PhoneSignIn, TicketKind, TicketRecord, Viewer},
     tickets::{
         any_ticket, cancel_if_open, declined, expires_in_s, issue_ticket, own_ticket, readable,
@@ -136,7 +137,7 @@ async fn get_authorization(
         ticket.updated_at_ms,
         expires_in_s(&ticket, now)
     );
-    crate::routes::respond::conditional(&headers, &etag, || {
+    crate::respond::conditional(&headers, &etag, || {
         ApiJson(console_view(&ticket, id, now)).into_response()
     })
 }

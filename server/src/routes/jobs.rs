@@ -43,7 +43,7 @@ async fn get_job(
         job.processed
     );
     let now = state.clock.now_ms();
-    crate::routes::respond::conditional(&headers, &etag, || {
+    crate::respond::conditional(&headers, &etag, || {
         ApiJson(jobs::view(&job, now)).into_response()
     })
 }

@@ -8,7 +8,6 @@ pub mod phone_sign_in;
 pub mod provider_config;
 pub mod provider_sync;
 pub mod providers;
-pub mod respond;
 pub mod sandbox;
 pub mod session;
 pub mod sub_merchant_keys;

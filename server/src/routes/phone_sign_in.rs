@@ -418,7 +418,7 @@ async fn alipay_callback(
         let sealed = state
             .vault
             .seal(
-                &grant.app_auth_token,
+                grant.app_auth_token.expose(),
                 &phone::ticket_grant_context(&ticket.id),
             )
             .map_err(AppError::internal)?;

@@ -26,7 +26,7 @@ use crate::{
     clock::rfc3339,
     error::ApiJson,
     middleware::ClientIp,
-    routes::respond::created,
+    respond::created,
     store::{PhoneSignIn, TicketKind, TicketRecord},
     tickets::{
         any_ticket, cancel_if_open, declined, expires_in_s, issue_ticket, own_ticket, readable,
@@ -125,7 +125,7 @@ async fn get_ticket(
         ticket.updated_at_ms,
         expires_in_s(&ticket, now)
     );
-    crate::routes::respond::conditional(&headers, &etag, || {
+    crate::respond::conditional(&headers, &etag, || {
         ApiJson(console_view(&ticket, session.account, now)).into_response()
     })
 }

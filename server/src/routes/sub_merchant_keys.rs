@@ -7,16 +7,16 @@ use axum::{
     http::{HeaderValue, header},
     response::Response,
 };
-use domain::api::{KeyReset, KeyResetIssued, SubMerchantKeys};
+use domain::api::{KeyReset, KeyResetIssued};
 use utoipa_axum::{router::OpenApiRouter, routes};
 
 use crate::error::ApiPath;
 use crate::{
     AppError, AppState,
+    access::changeable_sub_merchant,
     auth::ProviderSession,
-    clock::rfc3339,
     keys,
-    routes::{respond::created, sub_merchants::changeable_sub_merchant},
+    respond::created,
     store::{NewAuditEvent, StoredKeys},
 };
 
@@ -28,16 +28,6 @@ pub fn router() -> OpenApiRouter<AppState> {
 /// sub-merchant does not open.
 pub fn authentication_key_context(sub_merchant_id: i64) -> String {
     format!("sub_merchant/{sub_merchant_id}/authentication_key")
-}
-
-/// What may be shown of stored keys.
-pub fn keys_view(stored: &StoredKeys) -> SubMerchantKeys {
-    SubMerchantKeys {
-        public_key_sha256: stored.public_key_sha256.clone(),
-        authentication_key_last4: stored.authentication_key_last4.clone(),
-        reset_at: rfc3339(stored.reset_at_ms),
-        reset_by: stored.reset_by.clone(),
-    }
 }
 
 /// Replaces the sub-merchant's authentication key and signing public key at once: devices using
@@ -96,7 +86,7 @@ async fn reset_keys(
     }
     let issued = KeyResetIssued {
         authentication_key: authentication_key.into(),
-        keys: keys_view(&stored),
+        keys: StoredKeys::view(&stored),
     };
     let mut response = created(&format!("/api/v1/sub-merchants/{id}"), issued)?;
     response

@@ -18,11 +18,12 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 use crate::error::{ApiPath, ApiQuery};
 use crate::{
     AppError, AppState,
+    access::changeable_sub_merchant,
     auth::{CurrentSession, ProviderSession, hex},
     clock::rfc3339,
     error::ApiJson,
     jobs,
-    routes::respond::accepted,
+    respond::accepted,
     store::{NewAuditEvent, SubMerchantFilter, Viewer},
     upstream::UpstreamError,
 };
@@ -42,28 +43,6 @@ fn new_job_id() -> Result<String, AppError> {
     let mut bytes = [0_u8; 12];
     getrandom::fill(&mut bytes).map_err(AppError::internal)?;
     Ok(format!("job_{}", hex(&bytes)))
-}
-
-/// Whose eyes: a provider account sees its own, a sub-provider what is assigned to it.
-pub fn viewer(session: &CurrentSession) -> Viewer<'_> {
-    match session.account.role {
-        AccountRole::Provider => Viewer::Provider(session.account.id.as_str()),
-        AccountRole::SubProvider => Viewer::SubProvider(session.account.id.as_str()),
-    }
-}
-
-/// A sub-merchant a provider session may change: 404 for another account's (or none).
-pub async fn changeable_sub_merchant(
-    state: &AppState,
-    session: &ProviderSession,
-    id: i64,
-) -> Result<SubMerchantSummary, AppError> {
-    let (sub_merchant, _) = state
-        .store
-        .sub_merchant(Viewer::Provider(session.account.id.as_str()), id)
-        .await?
-        .ok_or_else(AppError::not_found)?;
-    Ok(sub_merchant)
 }
 
 /// Change history entries shown on a sub-merchant's page.
@@ -103,7 +82,7 @@ async fn sub_merchant_detail(
         keys: credentials
             .keys
             .as_ref()
-            .map(crate::routes::sub_merchant_keys::keys_view),
+            .map(crate::store::StoredKeys::view),
         alipay: credentials
             .alipay
             .map(|(user_id, at_ms)| domain::api::AlipayAuthorized {
@@ -123,7 +102,7 @@ async fn get_sub_merchant(
     ApiPath(id): ApiPath<i64>,
 ) -> Result<ApiJson<SubMerchantDetail>, AppError> {
     Ok(ApiJson(
-        sub_merchant_detail(&state, viewer(&session), id).await?,
+        sub_merchant_detail(&state, session.viewer(), id).await?,
     ))
 }
 

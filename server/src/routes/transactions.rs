@@ -14,7 +14,6 @@ use crate::{
     AppError, AppState,
     auth::CurrentSession,
     error::{ApiJson, FieldErrors},
-    routes::sub_merchants::viewer,
     store::{TransactionFilter, Viewer},
 };
 
@@ -63,7 +62,7 @@ async fn list_transactions(
         from_ms: from.map(|d| d * DAY_MS - CST_OFFSET_MS),
         to_ms: to.map(|d| (d + 1) * DAY_MS - CST_OFFSET_MS),
     };
-    let who = viewer(&session);
+    let who = session.viewer();
     let (items, total, amount_fen) = state
         .store
         .list_transactions(who, &filter, page, page_size)

@@ -208,6 +208,18 @@ pub struct StoredKeys {
     pub reset_by: String,
 }
 
+impl StoredKeys {
+    /// What may be shown of stored keys: their fingerprints, never the keys.
+    pub fn view(&self) -> domain::api::SubMerchantKeys {
+        domain::api::SubMerchantKeys {
+            public_key_sha256: self.public_key_sha256.clone(),
+            authentication_key_last4: self.authentication_key_last4.clone(),
+            reset_at: crate::clock::rfc3339(self.reset_at_ms),
+            reset_by: self.reset_by.clone(),
+        }
+    }
+}
+
 /// What a sub-merchant holds beyond its list row.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct SubMerchantCredentials {
