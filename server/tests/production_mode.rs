@@ -92,7 +92,8 @@ fn each_missing_setting_is_named_and_the_start_refused() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("CONSOLE_PUBLIC_ORIGIN"));
     // An unreadable key file is named as well, and so is one that others may read.
-    let exposed = std::env::temp_dir().join(format!("exposed-{}.pem", std::process::id()));
+    let exposed = std::path::Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .join(format!("exposed-{}.pem", std::process::id()));
     std::fs::copy(common::alipay_app_key_file(), &exposed).unwrap();
     {
         use std::os::unix::fs::PermissionsExt;

@@ -32,22 +32,23 @@ pub fn alipay_app_key() -> rsa::RsaPrivateKey {
     server::oauth::read_private_key(&alipay_app_key_file()).expect("fixture key")
 }
 
-/// The fixture key as a key file must be: readable by its owner only (git keeps no such mode,
-/// so each test process writes its own copy).
+/// The fixture key as a key file must be: readable by its owner only. Git keeps no such mode,
+/// so the tests keep a copy in cargo's scratch directory, written whole under a name of its own
+/// and renamed into place, so that test processes running at once never see half a file.
 pub fn alipay_app_key_file() -> std::path::PathBuf {
     static FILE: std::sync::OnceLock<std::path::PathBuf> = std::sync::OnceLock::new();
     FILE.get_or_init(|| {
         use std::os::unix::fs::PermissionsExt;
-        let path = std::env::temp_dir().join(format!(
-            "cloud-pay-console-test-alipay-{}.pem",
-            std::process::id()
-        ));
+        let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR"));
+        let path = dir.join("alipay-app-private.pem");
+        let part = dir.join(format!("alipay-app-private.pem.{}", std::process::id()));
         std::fs::write(
-            &path,
+            &part,
             include_str!("../fixtures/alipay-app-private-2048.pem"),
         )
         .expect("write the key file");
-        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).expect("chmod 600");
+        std::fs::set_permissions(&part, std::fs::Permissions::from_mode(0o600)).expect("chmod 600");
+        std::fs::rename(&part, &path).expect("move the key file into place");
         path
     })
     .clone()
