@@ -26,15 +26,14 @@ pub struct PasswordChange {
     pub new_password: crate::Secret,
 }
 
-/// What a console account is to Cloud Pay.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[serde(rename_all = "snake_case")]
-pub enum AccountRole {
-    /// A service provider (服务商): syncs and configures its providers and sub-merchants.
-    Provider,
-    /// A sub-provider (子服务商): sees, read-only, what is attributed to it.
-    SubProvider,
+crate::wire_enum! {
+    /// What a console account is to Cloud Pay.
+    pub enum AccountRole {
+        /// A service provider (服务商): syncs and configures its providers and sub-merchants.
+        Provider = "provider",
+        /// A sub-provider (子服务商): sees, read-only, what is attributed to it.
+        SubProvider = "sub_provider",
+    }
 }
 
 /// A Tencent Cloud account that signs in to the console.
@@ -188,25 +187,24 @@ pub struct ProviderSummary {
     pub synced_at: String,
 }
 
-/// Where a provider sync ticket is in its life (二维码状态).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[serde(rename_all = "snake_case")]
-pub enum TicketState {
-    /// 待扫码: waiting for a scan.
-    Pending,
-    /// 已扫码: a phone opened the confirmation page.
-    Scanned,
-    /// 同步中: confirmed; providers are being synced.
-    Syncing,
-    /// 完成: synced; the result is attached.
-    Completed,
-    /// The sync failed; the ticket cannot be reused.
-    Failed,
-    /// Cancelled in the console or on the phone.
-    Cancelled,
-    /// Not confirmed in time.
-    Expired,
+crate::wire_enum! {
+    /// Where a provider sync ticket is in its life (二维码状态).
+    pub enum TicketState {
+        /// 待扫码: waiting for a scan.
+        Pending = "pending",
+        /// 已扫码: a phone opened the confirmation page.
+        Scanned = "scanned",
+        /// 同步中: confirmed; providers are being synced.
+        Syncing = "syncing",
+        /// 完成: synced; the result is attached.
+        Completed = "completed",
+        /// The sync failed; the ticket cannot be reused.
+        Failed = "failed",
+        /// Cancelled in the console or on the phone.
+        Cancelled = "cancelled",
+        /// Not confirmed in time.
+        Expired = "expired",
+    }
 }
 
 impl TicketState {
@@ -225,32 +223,6 @@ impl TicketState {
                 | TicketState::Expired
         )
     }
-
-    pub const fn as_str(self) -> &'static str {
-        match self {
-            TicketState::Pending => "pending",
-            TicketState::Scanned => "scanned",
-            TicketState::Syncing => "syncing",
-            TicketState::Completed => "completed",
-            TicketState::Failed => "failed",
-            TicketState::Cancelled => "cancelled",
-            TicketState::Expired => "expired",
-        }
-    }
-
-    pub fn parse(value: &str) -> Option<TicketState> {
-        [
-            TicketState::Pending,
-            TicketState::Scanned,
-            TicketState::Syncing,
-            TicketState::Completed,
-            TicketState::Failed,
-            TicketState::Cancelled,
-            TicketState::Expired,
-        ]
-        .into_iter()
-        .find(|s| s.as_str() == value)
-    }
 }
 
 /// A provider named in a sync result.
@@ -261,13 +233,12 @@ pub struct SyncedProvider {
     pub name: String,
 }
 
-/// Why a provider was not synced.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[serde(rename_all = "snake_case")]
-pub enum SkipReason {
-    /// It already belongs to another Tencent Cloud account; it is never moved silently.
-    BoundToAnotherAccount,
+crate::wire_enum! {
+    /// Why a provider was not synced.
+    pub enum SkipReason {
+        /// It already belongs to another Tencent Cloud account; it is never moved silently.
+        BoundToAnotherAccount = "bound_to_another_account",
+    }
 }
 
 impl SkipReason {
@@ -501,75 +472,73 @@ pub struct AuditEvent {
     pub at: String,
     /// The Tencent Cloud account ID that made the change.
     pub actor: String,
-    /// e.g. `provider.wechat_pay.updated`.
-    pub action: String,
+    pub action: AuditAction,
     /// What was changed, e.g. `provider/1900000101`.
     pub target: String,
     /// The names of the fields that changed.
     pub fields: Vec<String>,
 }
 
-/// What kind of long-running work a job does.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[serde(rename_all = "snake_case")]
-pub enum JobKind {
-    /// 同步买单子商户: every sub-merchant of every provider of the account.
-    SubMerchantSync,
-    /// 历史交易归属调整: a sub-merchant's transactions follow its new sub-provider.
-    Reattribution,
+crate::wire_enum! {
+    /// What an audited change did (操作记录's 操作).
+    pub enum AuditAction {
+        /// A provider's 基本信息 saved.
+        ProviderBasicInfoUpdated = "provider.basic_info.updated",
+        /// A provider's 微信支付 configuration saved.
+        ProviderWechatPayUpdated = "provider.wechat_pay.updated",
+        /// A provider's 支付宝 configuration saved.
+        ProviderAlipayUpdated = "provider.alipay.updated",
+        /// A sub-merchant switched to 微信买单.
+        SubMerchantChannelMaidan = "sub_merchant.wechat_channel.wechat_maidan",
+        /// A sub-merchant switched to 官方直连.
+        SubMerchantChannelDirect = "sub_merchant.wechat_channel.official_direct",
+        /// A sub-merchant moved to another sub-provider.
+        SubMerchantSubProviderUpdated = "sub_merchant.sub_provider.updated",
+        /// A sub-merchant's keys reset.
+        SubMerchantKeysReset = "sub_merchant.keys.reset",
+        /// A sub-merchant's Alipay authorization confirmed.
+        SubMerchantAlipayAuthorized = "sub_merchant.alipay.authorized",
+        /// A sub-provider registered.
+        SubProviderCreated = "sub_provider.created",
+        /// A sub-provider's details changed.
+        SubProviderUpdated = "sub_provider.updated",
+        /// The account's password changed.
+        AccountPasswordChanged = "account.password.changed",
+    }
 }
 
-impl JobKind {
-    pub const fn as_str(self) -> &'static str {
-        match self {
-            JobKind::SubMerchantSync => "sub_merchant_sync",
-            JobKind::Reattribution => "reattribution",
+impl AuditAction {
+    /// The action of switching a sub-merchant to `channel`.
+    pub const fn channel_switched(channel: WechatChannel) -> AuditAction {
+        match channel {
+            WechatChannel::WechatMaidan => AuditAction::SubMerchantChannelMaidan,
+            WechatChannel::OfficialDirect => AuditAction::SubMerchantChannelDirect,
         }
     }
+}
 
-    pub const ALL: [JobKind; 2] = [JobKind::SubMerchantSync, JobKind::Reattribution];
-
-    pub fn parse(value: &str) -> Option<JobKind> {
-        JobKind::ALL.into_iter().find(|k| k.as_str() == value)
+crate::wire_enum! {
+    /// What kind of long-running work a job does.
+    pub enum JobKind {
+        /// 同步买单子商户: every sub-merchant of every provider of the account.
+        SubMerchantSync = "sub_merchant_sync",
+        /// 历史交易归属调整: a sub-merchant's transactions follow its new sub-provider.
+        Reattribution = "reattribution",
     }
 }
 
-/// Where a job is in its life.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[serde(rename_all = "snake_case")]
-pub enum JobState {
-    Queued,
-    Running,
-    Succeeded,
-    Failed,
-    Cancelled,
+crate::wire_enum! {
+    /// Where a job is in its life.
+    pub enum JobState {
+        Queued = "queued",
+        Running = "running",
+        Succeeded = "succeeded",
+        Failed = "failed",
+        Cancelled = "cancelled",
+    }
 }
 
 impl JobState {
-    pub const ALL: [JobState; 5] = [
-        JobState::Queued,
-        JobState::Running,
-        JobState::Succeeded,
-        JobState::Failed,
-        JobState::Cancelled,
-    ];
-
-    pub const fn as_str(self) -> &'static str {
-        match self {
-            JobState::Queued => "queued",
-            JobState::Running => "running",
-            JobState::Succeeded => "succeeded",
-            JobState::Failed => "failed",
-            JobState::Cancelled => "cancelled",
-        }
-    }
-
-    pub fn parse(value: &str) -> Option<JobState> {
-        JobState::ALL.into_iter().find(|s| s.as_str() == value)
-    }
-
     /// Queued or running.
     pub const fn is_active(self) -> bool {
         matches!(self, JobState::Queued | JobState::Running)
@@ -833,32 +802,17 @@ pub struct ChannelChange {
     pub channel: WechatChannel,
 }
 
-/// The WeChat Pay access channel (微信支付接入渠道).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[serde(rename_all = "snake_case")]
-pub enum WechatChannel {
-    /// 官方直连.
-    OfficialDirect,
-    /// 微信买单.
-    WechatMaidan,
+crate::wire_enum! {
+    /// The WeChat Pay access channel (微信支付接入渠道).
+    pub enum WechatChannel {
+        /// 官方直连.
+        OfficialDirect = "official_direct",
+        /// 微信买单.
+        WechatMaidan = "wechat_maidan",
+    }
 }
 
 impl WechatChannel {
-    pub const fn as_str(self) -> &'static str {
-        match self {
-            WechatChannel::OfficialDirect => "official_direct",
-            WechatChannel::WechatMaidan => "wechat_maidan",
-        }
-    }
-
-    pub const ALL: [WechatChannel; 2] =
-        [WechatChannel::OfficialDirect, WechatChannel::WechatMaidan];
-
-    pub fn parse(value: &str) -> Option<WechatChannel> {
-        WechatChannel::ALL.into_iter().find(|c| c.as_str() == value)
-    }
-
     /// The channel as a person reads it (官方直连 / 微信买单).
     pub const fn label(self, lang: crate::Lang) -> &'static str {
         match self {

@@ -10,41 +10,25 @@ use serde::{Deserialize, Serialize};
 
 use crate::{FieldError, Lang};
 
-/// The stable error codes of the API (the `code` of the envelope).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-pub enum ErrorCode {
-    Unauthenticated,
-    Forbidden,
-    NotFound,
-    Validation,
-    RateLimited,
-    ProvidersNotSynced,
-    MaidanNotOpened,
-    TicketExpired,
-    TicketUsed,
-    NotMaidanAdmin,
-    SubProviderNotFound,
-    Internal,
+crate::wire_enum! {
+    /// The stable error codes of the API (the `code` of the envelope).
+    pub enum ErrorCode {
+        Unauthenticated = "Unauthenticated",
+        Forbidden = "Forbidden",
+        NotFound = "NotFound",
+        Validation = "Validation",
+        RateLimited = "RateLimited",
+        ProvidersNotSynced = "ProvidersNotSynced",
+        MaidanNotOpened = "MaidanNotOpened",
+        TicketExpired = "TicketExpired",
+        TicketUsed = "TicketUsed",
+        NotMaidanAdmin = "NotMaidanAdmin",
+        SubProviderNotFound = "SubProviderNotFound",
+        Internal = "Internal",
+    }
 }
 
 impl ErrorCode {
-    /// Every code, for exhaustive tests and documentation.
-    pub const ALL: [ErrorCode; 12] = [
-        ErrorCode::Unauthenticated,
-        ErrorCode::Forbidden,
-        ErrorCode::NotFound,
-        ErrorCode::Validation,
-        ErrorCode::RateLimited,
-        ErrorCode::ProvidersNotSynced,
-        ErrorCode::MaidanNotOpened,
-        ErrorCode::TicketExpired,
-        ErrorCode::TicketUsed,
-        ErrorCode::NotMaidanAdmin,
-        ErrorCode::SubProviderNotFound,
-        ErrorCode::Internal,
-    ];
-
     /// The HTTP status this code is answered with.
     pub const fn http_status(self) -> u16 {
         match self {
@@ -58,24 +42,6 @@ impl ErrorCode {
             }
             ErrorCode::TicketExpired => 410,
             ErrorCode::Internal => 500,
-        }
-    }
-
-    /// The code as it appears on the wire.
-    pub const fn as_str(self) -> &'static str {
-        match self {
-            ErrorCode::Unauthenticated => "Unauthenticated",
-            ErrorCode::Forbidden => "Forbidden",
-            ErrorCode::NotFound => "NotFound",
-            ErrorCode::Validation => "Validation",
-            ErrorCode::RateLimited => "RateLimited",
-            ErrorCode::ProvidersNotSynced => "ProvidersNotSynced",
-            ErrorCode::MaidanNotOpened => "MaidanNotOpened",
-            ErrorCode::TicketExpired => "TicketExpired",
-            ErrorCode::TicketUsed => "TicketUsed",
-            ErrorCode::NotMaidanAdmin => "NotMaidanAdmin",
-            ErrorCode::SubProviderNotFound => "SubProviderNotFound",
-            ErrorCode::Internal => "Internal",
         }
     }
 

@@ -35,15 +35,6 @@ pub enum FieldError {
     /// A WeChat Pay merchant ID that WeChat does not know.
     #[error("unknown merchant ID")]
     UnknownMerchant,
-    /// Not the mobile number registered with the merchant ID.
-    #[error("mobile does not match")]
-    MobileMismatch,
-    /// Not the bank card registered with the merchant ID.
-    #[error("bank card does not match")]
-    BankCardMismatch,
-    /// An SMS code that is not the one sent (`left` tries remain).
-    #[error("wrong code")]
-    WrongCode { left: u32 },
     /// No SMS code is valid any more (expired, used up, or never sent): ask for a new one.
     #[error("code expired")]
     CodeExpired,
@@ -129,12 +120,6 @@ impl FieldError {
             (FieldError::Mismatch, Lang::En) => "The two new passwords differ; enter them again.".into(),
             (FieldError::UnknownMerchant, Lang::Zh) => "微信支付查不到这个商户号，请核对后重新输入。".into(),
             (FieldError::UnknownMerchant, Lang::En) => "WeChat Pay does not know this merchant ID. Check it and enter it again.".into(),
-            (FieldError::MobileMismatch, Lang::Zh) => "手机号与该商户号登记的联系人手机号不一致，请填写登记时的手机号。".into(),
-            (FieldError::MobileMismatch, Lang::En) => "This is not the contact mobile registered with the merchant ID; use the registered one.".into(),
-            (FieldError::BankCardMismatch, Lang::Zh) => "银行卡号与该商户号的结算银行卡不一致，请填写结算卡卡号。".into(),
-            (FieldError::BankCardMismatch, Lang::En) => "This is not the settlement card of the merchant ID; enter the settlement card number.".into(),
-            (FieldError::WrongCode { left }, Lang::Zh) => format!("验证码不正确，还可以再试 {left} 次。"),
-            (FieldError::WrongCode { left }, Lang::En) => format!("Wrong code; {left} more tries."),
             (FieldError::CodeExpired, Lang::Zh) => "验证码已失效（过期、错误次数过多或未获取），请重新获取验证码。".into(),
             (FieldError::CodeExpired, Lang::En) => "The code is no longer valid (expired, too many wrong tries, or none sent). Get a new code.".into(),
             (FieldError::SmsCode, Lang::Zh) => "验证码为 6 位数字。".into(),

@@ -135,7 +135,7 @@ async fn reattribution(path: &std::path::Path) -> anyhow::Result<()> {
     let audit = NewAuditEvent {
         account_id: ACCOUNT.to_owned(),
         actor: ACCOUNT.to_owned(),
-        action: "sub_merchant.sub_provider.updated".to_owned(),
+        action: domain::api::AuditAction::SubMerchantSubProviderUpdated,
         target: format!("sub_merchant/{}", moved.id),
         fields: vec!["sub_provider_account_id".to_owned()],
         at_ms: 0,

@@ -8,7 +8,7 @@ use std::io::{BufRead, IsTerminal};
 
 use domain::{
     FieldError, Lang,
-    api::{Account, AccountRole},
+    api::{Account, AccountRole, AuditAction},
     rules::{self, AccountId},
 };
 
@@ -18,8 +18,6 @@ use crate::{
     store::{AccountChange, NewAccount, NewAuditEvent, Store, StoreError},
 };
 
-/// The audit action of a password change (修改密码 or `accounts set-password`).
-pub const PASSWORD_CHANGED: &str = "account.password.changed";
 /// Who the audit log names for a change made with this command.
 const OPERATOR: &str = "operator (cloud-pay-console accounts)";
 
@@ -128,7 +126,7 @@ fn read_password() -> Result<String, AccountsError> {
 }
 
 fn hash(password: &str) -> Result<String, AccountsError> {
-    auth::hash_password(password).map_err(|e| AccountsError::Other(format!("{e:?}")))
+    auth::hash_password(password).map_err(|e| AccountsError::Other(e.to_string()))
 }
 
 /// Runs one command; what it did goes to `out`.
@@ -171,7 +169,7 @@ pub async fn run(
             let audit = NewAuditEvent {
                 account_id: id.to_string(),
                 actor: OPERATOR.to_owned(),
-                action: PASSWORD_CHANGED.to_owned(),
+                action: AuditAction::AccountPasswordChanged,
                 target: format!("account/{id}"),
                 fields: vec!["password".to_owned()],
                 at_ms: now_ms,

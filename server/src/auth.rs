@@ -58,9 +58,26 @@ fn argon2_into(
     })
 }
 
+/// Hashing a password failed (the system's random source or argon2 refused).
+#[derive(Debug, thiserror::Error)]
+#[error("password hashing failed: {0}")]
+pub struct HashError(String);
+
+impl HashError {
+    fn new(error: impl std::fmt::Display) -> HashError {
+        HashError(error.to_string())
+    }
+}
+
+impl From<HashError> for AppError {
+    fn from(error: HashError) -> Self {
+        AppError::internal(error)
+    }
+}
+
 /// An argon2id hash in PHC format (default parameters). CPU-heavy: call on a hashing thread
 /// ([`hash_password_bounded`]) or `spawn_blocking`.
-pub fn hash_password(password: &str) -> Result<String, AppError> {
+pub fn hash_password(password: &str) -> Result<String, HashError> {
     let salt = SaltString::generate(&mut OsRng);
     let params = Params::default();
     let argon2 = Argon2::new(Algorithm::Argon2id, Version::V0x13, params.clone());
@@ -68,7 +85,7 @@ pub fn hash_password(password: &str) -> Result<String, AppError> {
     let salt_bytes = salt
         .as_salt()
         .decode_b64(&mut salt_bytes)
-        .map_err(AppError::internal)?;
+        .map_err(HashError::new)?;
     let mut out = [0_u8; Params::DEFAULT_OUTPUT_LEN];
     argon2_into(
         &argon2,
@@ -77,13 +94,13 @@ pub fn hash_password(password: &str) -> Result<String, AppError> {
         salt_bytes,
         &mut out,
     )
-    .map_err(AppError::internal)?;
+    .map_err(HashError::new)?;
     let hash = PasswordHash {
         algorithm: Algorithm::Argon2id.ident(),
         version: Some(Version::V0x13.into()),
-        params: ParamsString::try_from(&params).map_err(AppError::internal)?,
+        params: ParamsString::try_from(&params).map_err(HashError::new)?,
         salt: Some(salt.as_salt()),
-        hash: Some(Output::new(&out).map_err(AppError::internal)?),
+        hash: Some(Output::new(&out).map_err(HashError::new)?),
     };
     Ok(hash.to_string())
 }
@@ -210,7 +227,7 @@ pub async fn verify_password_in(
 /// [`hash_password`] on a hashing thread, at most [`HASHING_CONCURRENCY`] at once.
 pub async fn hash_password_bounded(password: domain::Secret) -> Result<String, AppError> {
     let turn = hashing_turn().await?;
-    on_hashing_thread(turn, move || hash_password(password.expose())).await?
+    Ok(on_hashing_thread(turn, move || hash_password(password.expose())).await??)
 }
 
 /// A fresh random token (URL-safe base64 of 32 bytes) and the hash to store for it.
@@ -301,7 +318,7 @@ impl FromRequestParts<AppState> for CurrentSession {
             .session(
                 &token_hash,
                 state.clock.now_ms(),
-                i64::try_from(state.settings.session_idle.as_millis()).unwrap_or(i64::MAX),
+                crate::clock::millis(state.settings.session_idle),
             )
             .await?
             .ok_or_else(|| AppError::new(ErrorCode::Unauthenticated))?;

@@ -51,3 +51,37 @@ pub fn rfc3339(ms: i64) -> String {
         })
         .unwrap_or_default()
 }
+
+/// A duration in whole milliseconds, as the clock counts them (saturating).
+pub fn millis(duration: std::time::Duration) -> i64 {
+    i64::try_from(duration.as_millis()).unwrap_or(i64::MAX)
+}
+
+/// The whole seconds from `now_ms` until `later_ms`, rounded up and at least one: what a
+/// `Retry-After` says.
+pub fn seconds_until(later_ms: i64, now_ms: i64) -> u64 {
+    let ms = u64::try_from(later_ms.saturating_sub(now_ms))
+        .unwrap_or(0)
+        .max(1);
+    ms.div_ceil(1000)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_wait_rounds_up_to_whole_seconds() {
+        assert_eq!(seconds_until(10_000, 10_000), 1, "never zero");
+        assert_eq!(seconds_until(10_001, 10_000), 1);
+        assert_eq!(seconds_until(11_000, 10_000), 1);
+        assert_eq!(seconds_until(11_001, 10_000), 2);
+        assert_eq!(seconds_until(0, 10_000), 1, "already past");
+    }
+
+    #[test]
+    fn durations_saturate() {
+        assert_eq!(millis(std::time::Duration::from_secs(2)), 2000);
+        assert_eq!(millis(std::time::Duration::MAX), i64::MAX);
+    }
+}

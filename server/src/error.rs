@@ -1,16 +1,17 @@
-//! The one error type of the API. A handler returns `Err(AppError)`; the
-//! [`crate::middleware::request_context`] layer turns it into the JSON envelope with the
-//! request's id and language, and logs it (internal details go to the log only).
+//! The one error type of the API. A handler returns `Err(AppError)`, which renders itself as
+//! the JSON envelope in the request's language with its id (set by
+//! [`crate::middleware::request_context`]) and logs what went wrong (internal details go to
+//! the log only).
 
 use std::collections::BTreeMap;
 
 use axum::{
     extract::rejection::{JsonRejection, PathRejection, QueryRejection},
-    http::StatusCode,
+    http::{HeaderValue, StatusCode, header},
     response::{IntoResponse, Response},
 };
 use domain::{
-    ErrorBody, ErrorCode, FieldError, Lang,
+    ErrorBody, ErrorCode, ErrorEnvelope, FieldError, Lang,
     error::{ErrorReason, FieldIssue, describe},
 };
 
@@ -134,11 +135,26 @@ impl FieldErrors {
     }
 }
 
+/// The JSON envelope in the request's language with its id (see
+/// [`crate::middleware::current_request`]) and `Retry-After` when there is a wait; the detail
+/// goes to the log only.
 impl IntoResponse for AppError {
     fn into_response(self) -> Response {
-        // Rendered by the request-context layer, which knows the request id and language.
-        let mut response = self.status().into_response();
-        response.extensions_mut().insert(self);
+        let (id, lang) = crate::middleware::current_request();
+        if self.code == ErrorCode::Internal {
+            tracing::error!(request_id = %id.0, detail = ?self.detail, "internal error");
+        } else if let Some(detail) = &self.detail {
+            tracing::info!(request_id = %id.0, code = ?self.code, %detail, "request refused");
+        }
+        let envelope = ErrorEnvelope {
+            error: self.body(lang, &id.0),
+        };
+        let mut response = (self.status(), axum::Json(envelope)).into_response();
+        if let Some(seconds) = self.retry_after_s {
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(seconds));
+        }
         response
     }
 }
@@ -197,5 +213,37 @@ pub struct ApiJson<T>(pub T);
 impl<T: serde::Serialize> IntoResponse for ApiJson<T> {
     fn into_response(self) -> Response {
         axum::Json(self.0).into_response()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use axum::{Router, body::Body, http::Request, routing::get};
+    use http_body_util::BodyExt;
+    use tower::ServiceExt;
+
+    use super::*;
+
+    #[tokio::test]
+    async fn a_router_without_the_request_layer_still_answers_the_envelope() {
+        let router: Router = Router::new().route(
+            "/limited",
+            get(|| async {
+                Err::<(), _>(AppError::new(ErrorCode::RateLimited).with_retry_after(7))
+            }),
+        );
+        let response = router
+            .oneshot(Request::get("/limited").body(Body::empty()).unwrap())
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::TOO_MANY_REQUESTS);
+        assert_eq!(response.headers()[header::RETRY_AFTER], "7");
+        let body = response.into_body().collect().await.unwrap().to_bytes();
+        let envelope: serde_json::Value = serde_json::from_slice(&body).unwrap();
+        let error = &envelope["error"];
+        assert_eq!(error["code"], "RateLimited");
+        assert_eq!(error["retry_after_s"], 7);
+        assert!(error["message"].as_str().unwrap().contains("7"), "{error}");
+        assert!(error["request_id"].as_str().unwrap().starts_with("req_"));
     }
 }

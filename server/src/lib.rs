@@ -23,6 +23,7 @@ pub mod openapi;
 pub mod phone;
 pub mod rate_limit;
 pub mod respond;
+pub mod retry;
 pub mod routes;
 pub mod seed;
 pub mod static_files;

@@ -104,10 +104,10 @@ async fn console(config: &Config, production: Option<Production>) -> anyhow::Res
                 let sandbox = sandbox_world(config);
                 seed::demo_accounts(store.as_ref())
                     .await
-                    .map_err(|e| anyhow::anyhow!("seeding the demo accounts: {e}"))?;
+                    .context("seeding the demo accounts")?;
                 seed::demo_bindings(store.as_ref(), sandbox.as_ref(), clock.now_ms())
                     .await
-                    .map_err(|e| anyhow::anyhow!("seeding the demo bindings: {e}"))?;
+                    .context("seeding the demo bindings")?;
                 let (oauth, sandbox_oauth) = sandbox_identity(config, &sandbox, addr)?;
                 (
                     sandbox as Arc<dyn MaidanUpstream>,

@@ -8,13 +8,26 @@ use axum::{
     middleware::Next,
     response::{IntoResponse, Response},
 };
-use domain::{ErrorCode, ErrorEnvelope, Lang, error::ErrorReason};
+use domain::{ErrorCode, Lang, error::ErrorReason};
 
 use crate::{AppError, AppState};
 
 /// The request's id: in every log line, the `x-request-id` header and every error envelope.
 #[derive(Debug, Clone)]
 pub struct RequestId(pub String);
+
+tokio::task_local! {
+    /// The id and language of the request being answered, for errors rendered deep inside it.
+    static REQUEST: (RequestId, Lang);
+}
+
+/// The id and language of the request this task answers: set by [`request_context`]; without
+/// that layer (a router tested alone), a fresh id and the default language.
+pub fn current_request() -> (RequestId, Lang) {
+    REQUEST
+        .try_with(Clone::clone)
+        .unwrap_or_else(|_| (RequestId::generate(), Lang::default()))
+}
 
 impl RequestId {
     fn generate() -> RequestId {
@@ -127,7 +140,7 @@ pub async fn request_context(
     request.extensions_mut().insert(lang);
     request.extensions_mut().insert(ClientIp(client.clone()));
 
-    let mut response = next.run(request).await;
+    let mut response = REQUEST.scope((id.clone(), lang), next.run(request)).await;
     // The route's template, never the raw path (it may carry a ticket ID or a mobile); a path
     // that matched no route is named by its kind only.
     let route = match response.extensions().get::<RouteTemplate>() {
@@ -136,9 +149,6 @@ pub async fn request_context(
         None => "(static file)".to_owned(),
     };
 
-    if let Some(error) = response.extensions_mut().remove::<AppError>() {
-        response = render_error(&error, lang, &id);
-    }
     let headers = response.headers_mut();
     if let Ok(value) = HeaderValue::from_str(&id.0) {
         headers.insert("x-request-id", value);
@@ -155,24 +165,6 @@ pub async fn request_context(
         ms = started.elapsed().as_millis() as u64,
         "request"
     );
-    response
-}
-
-fn render_error(error: &AppError, lang: Lang, id: &RequestId) -> Response {
-    if error.code == ErrorCode::Internal {
-        tracing::error!(request_id = %id.0, detail = ?error.detail, "internal error");
-    } else if let Some(detail) = &error.detail {
-        tracing::info!(request_id = %id.0, code = ?error.code, %detail, "request refused");
-    }
-    let envelope = ErrorEnvelope {
-        error: error.body(lang, &id.0),
-    };
-    let mut response = (error.status(), axum::Json(envelope)).into_response();
-    if let Some(seconds) = error.retry_after_s {
-        response
-            .headers_mut()
-            .insert(header::RETRY_AFTER, HeaderValue::from(seconds));
-    }
     response
 }
 

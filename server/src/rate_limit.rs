@@ -75,8 +75,7 @@ impl IpLimits {
             *entry = (start, 0);
         }
         entry.1 = entry.1.saturating_add(1);
-        (entry.1 > limit)
-            .then(|| u64::try_from((start + WINDOW_MS - now_ms + 999) / 1000).unwrap_or(1))
+        (entry.1 > limit).then(|| crate::clock::seconds_until(start + WINDOW_MS, now_ms))
     }
 }
 

@@ -3,22 +3,34 @@
 use domain::{api::Account, rules::AccountId};
 
 use crate::{
-    AppError, auth,
-    store::{NewAccount, Store},
+    auth::{self, HashError},
+    store::{NewAccount, Store, StoreError},
 };
 
 pub use domain::demo::{DEMO_ACCOUNTS, DEMO_PASSWORD};
 
+/// Why the demo data could not be written.
+#[derive(Debug, thiserror::Error)]
+pub enum SeedError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Hash(#[from] HashError),
+    #[error("hashing thread: {0}")]
+    Thread(#[from] tokio::task::JoinError),
+    #[error("demo account ID {0:?}: {1}")]
+    AccountId(&'static str, domain::FieldError),
+}
+
 /// Creates the demo accounts that do not exist yet. Idempotent; hashes only what it inserts.
-pub async fn demo_accounts(store: &dyn Store) -> Result<(), AppError> {
+pub async fn demo_accounts(store: &dyn Store) -> Result<(), SeedError> {
     for (id, name, role) in DEMO_ACCOUNTS {
         if store.account_credentials(id).await?.is_some() {
             continue;
         }
-        let id = AccountId::parse(id).map_err(AppError::internal)?;
-        let password_hash = tokio::task::spawn_blocking(|| auth::hash_password(DEMO_PASSWORD))
-            .await
-            .map_err(AppError::internal)??;
+        let id = AccountId::parse(id).map_err(|e| SeedError::AccountId(id, e))?;
+        let password_hash =
+            tokio::task::spawn_blocking(|| auth::hash_password(DEMO_PASSWORD)).await??;
         let account = Account {
             id,
             name: name.to_owned(),
@@ -40,7 +52,7 @@ pub async fn demo_bindings(
     store: &dyn Store,
     sandbox: &crate::upstream::Sandbox,
     now_ms: i64,
-) -> Result<(), AppError> {
+) -> Result<(), SeedError> {
     const OWNER: &str = "100000000004";
     const PROVIDER: &str = "1900000103";
     let bound: Vec<domain::api::SyncedProvider> = sandbox

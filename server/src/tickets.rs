@@ -73,14 +73,14 @@ pub async fn issue_ticket(
         .await?;
     if recent.len() >= settings.tickets_per_minute {
         let oldest = recent[recent.len() - settings.tickets_per_minute];
-        let wait_s = u64::try_from((oldest + 60_000 - now + 999) / 1000).unwrap_or(1);
+        let wait_s = crate::clock::seconds_until(oldest + 60_000, now);
         return Err(AppError::new(ErrorCode::RateLimited)
             .with_reason(ErrorReason::TooManyTickets)
             .with_retry_after(wait_s));
     }
     let mut bytes = [0_u8; 16];
     getrandom::fill(&mut bytes).map_err(AppError::internal)?;
-    let ttl_ms = i64::try_from(settings.ticket_ttl.as_millis()).unwrap_or(i64::MAX);
+    let ttl_ms = crate::clock::millis(settings.ticket_ttl);
     let ticket = TicketRecord {
         id: hex(&bytes),
         kind,

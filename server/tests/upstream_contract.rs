@@ -19,7 +19,7 @@ use common::{SandboxProcess, SignInWith, TestApp, UPSTREAM_APP_ID, UPSTREAM_SECR
 use server::{
     clock::{Clock, ManualClock, SystemClock},
     upstream::{
-        BindingError, MaidanUpstream, Sandbox, SandboxConfig, UpstreamError,
+        BindingError, BindingRefusal, MaidanUpstream, Sandbox, SandboxConfig, UpstreamError,
         http::{HttpUpstream, HttpUpstreamConfig},
         protocol,
     },
@@ -101,10 +101,7 @@ async fn the_binding_flow_keeps_its_field_errors_and_cooldown_over_http() {
     ));
     assert!(matches!(
         remote.send_binding_code("1699999999", "13800000000").await,
-        Err(BindingError::Field(
-            "merchant_id",
-            domain::FieldError::UnknownMerchant
-        ))
+        Err(BindingError::Refused(BindingRefusal::UnknownMerchant))
     ));
     let code: serde_json::Value =
         reqwest::get(format!("{}/sandbox/sms-codes/{mobile}", process.base))
@@ -121,10 +118,9 @@ async fn the_binding_flow_keeps_its_field_errors_and_cooldown_over_http() {
     };
     assert!(matches!(
         remote.bind_merchant(&binding).await,
-        Err(BindingError::Field(
-            "code",
-            domain::FieldError::BindingMismatch { left: 4 }
-        ))
+        Err(BindingError::Refused(BindingRefusal::DetailsMismatch {
+            tries_left: 4
+        }))
     ));
     let binding = domain::api::MaidanBinding { mobile, ..binding };
     remote.bind_merchant(&binding).await.unwrap();
@@ -270,7 +266,7 @@ async fn flaky(failures: u32) -> (String, Arc<AtomicU32>) {
 async fn idempotent_calls_are_retried_on_5xx_and_changes_are_not() {
     let (base, calls) = flaky(2).await;
     let mut config = HttpUpstreamConfig::new(&base, UPSTREAM_APP_ID, UPSTREAM_SECRET);
-    config.backoff = Duration::from_millis(5);
+    config.retry.backoff = Duration::from_millis(5);
     let upstream = HttpUpstream::new(config.clone(), Arc::new(SystemClock)).unwrap();
     assert_eq!(
         upstream.maidan_opened("1600000005").await.unwrap(),

@@ -1,6 +1,6 @@
 //! 操作记录: who changed what in the account, newest first (field names, never values).
 
-use domain::api::ListQuery;
+use domain::api::{AuditAction, ListQuery};
 use leptos::prelude::*;
 
 use crate::{
@@ -10,20 +10,20 @@ use crate::{
     pages::overview::local_time,
 };
 
-pub fn action_key(action: &str) -> Option<Key> {
+/// The words 操作记录 shows for an action.
+pub const fn action_key(action: AuditAction) -> Key {
     match action {
-        "provider.basic_info.updated" => Some(Key::ActionBasic),
-        "provider.wechat_pay.updated" => Some(Key::ActionWechat),
-        "provider.alipay.updated" => Some(Key::ActionAlipay),
-        "sub_merchant.wechat_channel.wechat_maidan" => Some(Key::ActionChannelMaidan),
-        "sub_merchant.wechat_channel.official_direct" => Some(Key::ActionChannelDirect),
-        "sub_merchant.sub_provider.updated" => Some(Key::ActionSubMerchantSubProvider),
-        "sub_merchant.keys.reset" => Some(Key::ActionKeysReset),
-        "sub_merchant.alipay.authorized" => Some(Key::ActionAlipayAuthorized),
-        "sub_provider.created" => Some(Key::ActionSubProviderCreated),
-        "sub_provider.updated" => Some(Key::ActionSubProviderUpdated),
-        "account.password.changed" => Some(Key::ActionPasswordChanged),
-        _ => None,
+        AuditAction::ProviderBasicInfoUpdated => Key::ActionBasic,
+        AuditAction::ProviderWechatPayUpdated => Key::ActionWechat,
+        AuditAction::ProviderAlipayUpdated => Key::ActionAlipay,
+        AuditAction::SubMerchantChannelMaidan => Key::ActionChannelMaidan,
+        AuditAction::SubMerchantChannelDirect => Key::ActionChannelDirect,
+        AuditAction::SubMerchantSubProviderUpdated => Key::ActionSubMerchantSubProvider,
+        AuditAction::SubMerchantKeysReset => Key::ActionKeysReset,
+        AuditAction::SubMerchantAlipayAuthorized => Key::ActionAlipayAuthorized,
+        AuditAction::SubProviderCreated => Key::ActionSubProviderCreated,
+        AuditAction::SubProviderUpdated => Key::ActionSubProviderUpdated,
+        AuditAction::AccountPasswordChanged => Key::ActionPasswordChanged,
     }
 }
 
@@ -62,12 +62,12 @@ pub fn AuditPage() -> impl IntoView {
                         </tr></thead>
                         <tbody>
                             {list.items.into_iter().map(|e| {
-                                let action = e.action.clone();
+                                let action = e.action;
                                 view! {
                                     <tr>
                                         <td>{local_time(&e.at)}</td>
                                         <td><code>{e.actor}</code></td>
-                                        <td>{move || action_key(&action).map_or_else(|| action.clone(), |k| i18n.t(k).to_owned())}</td>
+                                        <td>{move || i18n.t(action_key(action))}</td>
                                         <td><code>{e.target}</code></td>
                                         <td>{e.fields.join(", ")}</td>
                                     </tr>

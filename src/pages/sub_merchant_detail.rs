@@ -324,12 +324,12 @@ fn HistoryCard(detail: SubMerchantDetail) -> impl IntoView {
                         </tr></thead>
                         <tbody>
                             {events.into_iter().map(|e| {
-                                let action = e.action.clone();
+                                let action = e.action;
                                 view! {
                                     <tr>
                                         <td>{local_time(&e.at)}</td>
                                         <td><code>{e.actor}</code></td>
-                                        <td>{move || action_key(&action).map_or_else(|| action.clone(), |k| i18n.t(k).to_owned())}</td>
+                                        <td>{move || i18n.t(action_key(action))}</td>
                                     </tr>
                                 }
                             }).collect_view()}

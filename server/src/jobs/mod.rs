@@ -10,21 +10,47 @@ use domain::{
 };
 
 use crate::{
-    AppError, AppState,
+    AppState,
     clock::rfc3339,
-    store::{Checkpoint, JobRecord, SubMerchantRow, SyncPage},
+    retry::RetryPolicy,
+    store::{Checkpoint, JobRecord, StoreError, SubMerchantRow, SyncPage},
     upstream::{SubMerchantPage, UpstreamError},
 };
+
+/// Why a worker could not go on with a job (it stays leased and is taken up again when the
+/// lease runs out). An upstream that stays unavailable is not one: it fails the job.
+#[derive(Debug, thiserror::Error)]
+pub enum JobError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("fetching the next page: {0}")]
+    Fetch(#[from] tokio::task::JoinError),
+}
 
 /// How long a claimed job stays with its worker without progress, by default.
 pub const LEASE_MS: i64 = 30_000;
 /// Sub-merchants asked of the upstream per page, by default.
 pub const PAGE_SIZE: u32 = 1000;
-/// Tries of one upstream page before the job fails.
-const ATTEMPTS: u32 = 5;
+/// How one upstream page (or its payment history) is retried before the job fails. The
+/// deadline keeps a retrying worker well inside its lease.
+fn retry(state: &AppState) -> RetryPolicy {
+    RetryPolicy {
+        attempts: 5,
+        backoff: Duration::from_millis(100),
+        deadline: Some(state.settings.job_lease / 2),
+    }
+}
+
+/// Why a transient upstream error is worth another try.
+fn transient(error: &UpstreamError) -> Option<&str> {
+    match error {
+        UpstreamError::Transient(why) => Some(why),
+        UpstreamError::Rejected(_) => None,
+    }
+}
 
 fn lease_ms(state: &AppState) -> i64 {
-    i64::try_from(state.settings.job_lease.as_millis()).unwrap_or(LEASE_MS)
+    crate::clock::millis(state.settings.job_lease)
 }
 
 /// The API view of a job at `now_ms`.
@@ -70,7 +96,7 @@ pub fn spawn_worker(state: AppState) -> tokio::task::JoinHandle<()> {
 
 /// Claims one job and works on it. With `max_pages`, stops after that many pages as if the
 /// process had died (tests). True when a job was claimed.
-pub async fn run_next(state: &AppState, max_pages: Option<usize>) -> Result<bool, AppError> {
+pub async fn run_next(state: &AppState, max_pages: Option<usize>) -> Result<bool, JobError> {
     let now = state.clock.now_ms();
     let lease = lease_ms(state);
     let Some(job) = state.store.claim_job(now, now + lease).await? else {
@@ -90,38 +116,26 @@ async fn page_with_retries(
     cursor: u64,
     limit: u32,
 ) -> Result<SubMerchantPage, UpstreamError> {
-    let mut attempt = 0;
-    loop {
-        match state
-            .upstream
-            .sub_merchants(provider_id, cursor, limit)
-            .await
-        {
-            Err(UpstreamError::Transient(reason)) if attempt + 1 < ATTEMPTS => {
-                attempt += 1;
-                tracing::info!(provider_id, cursor, attempt, %reason, "upstream retry");
-                tokio::time::sleep(Duration::from_millis(50 << attempt)).await;
-            }
-            other => return other,
-        }
-    }
+    retry(state)
+        .run(
+            "sub-merchant page",
+            || state.upstream.sub_merchants(provider_id, cursor, limit),
+            transient,
+        )
+        .await
 }
 
 async fn history_with_retries(
     state: &AppState,
     merchant_ids: &[String],
 ) -> Result<Vec<crate::upstream::UpstreamTransaction>, UpstreamError> {
-    let mut attempt = 0;
-    loop {
-        match state.upstream.transactions_of(merchant_ids).await {
-            Err(UpstreamError::Transient(reason)) if attempt + 1 < ATTEMPTS => {
-                attempt += 1;
-                tracing::info!(attempt, %reason, "upstream retry (history)");
-                tokio::time::sleep(Duration::from_millis(50 << attempt)).await;
-            }
-            other => return other,
-        }
-    }
+    retry(state)
+        .run(
+            "payment history",
+            || state.upstream.transactions_of(merchant_ids),
+            transient,
+        )
+        .await
 }
 
 /// Transactions re-attributed per database transaction.
@@ -134,7 +148,7 @@ async fn reattribute(
     state: &AppState,
     job: &JobRecord,
     max_pages: Option<usize>,
-) -> Result<(), AppError> {
+) -> Result<(), JobError> {
     let store = &state.store;
     let Ok(sub_merchant_id) = job.subject.parse::<i64>() else {
         let now = state.clock.now_ms();
@@ -184,7 +198,7 @@ async fn sync_sub_merchants(
     state: &AppState,
     job: &JobRecord,
     max_pages: Option<usize>,
-) -> Result<(), AppError> {
+) -> Result<(), JobError> {
     let store = &state.store;
     let providers = store.provider_ids(&job.account_id).await?;
     let fail = |reason: String| async move {
@@ -233,9 +247,7 @@ async fn sync_sub_merchants(
     };
     let mut pending = fetch(at);
     while let Some(task) = pending.take() {
-        let (provider, page) = task
-            .await
-            .map_err(|e| AppError::internal(format!("page fetch: {e}")))?;
+        let (provider, page) = task.await?;
         let provider = &provider;
         let (page, history) = match page {
             Ok(fetched) => fetched,

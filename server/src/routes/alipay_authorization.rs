@@ -13,8 +13,8 @@ use axum::{
 use domain::{
     ErrorCode,
     api::{
-        AlipayAuthorizationTicket, AlipayAuthorized, MobileAlipayAuthorization, PhoneIdentity,
-        TicketState,
+        AlipayAuthorizationTicket, AlipayAuthorized, AuditAction, MobileAlipayAuthorization,
+        PhoneIdentity, TicketState,
     },
     error::ErrorReason,
 };
@@ -254,7 +254,7 @@ async fn confirm_authorization(
     let audit = NewAuditEvent {
         account_id: ticket.account_id.clone(),
         actor: user_id.clone(),
-        action: "sub_merchant.alipay.authorized".to_owned(),
+        action: AuditAction::SubMerchantAlipayAuthorized,
         target: format!("sub_merchant/{sub_merchant_id}"),
         fields: vec![
             "alipay_user_id".to_owned(),

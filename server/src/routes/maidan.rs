@@ -5,7 +5,7 @@
 
 use axum::{extract::State, http::StatusCode};
 use domain::{
-    ErrorCode,
+    ErrorCode, FieldError,
     api::{MaidanBinding, MaidanBound, MaidanSmsRequest, MaidanSmsSent},
     error::ErrorReason,
     rules,
@@ -16,7 +16,7 @@ use crate::{
     AppError, AppState,
     error::{ApiJson, FieldErrors},
     middleware::ClientIp,
-    upstream::BindingError,
+    upstream::{BindingError, BindingRefusal},
 };
 
 pub fn router() -> OpenApiRouter<AppState> {
@@ -27,7 +27,15 @@ pub fn router() -> OpenApiRouter<AppState> {
 
 fn refused(error: BindingError) -> AppError {
     match error {
-        BindingError::Field(field, rule) => AppError::field(field, rule),
+        BindingError::Refused(BindingRefusal::UnknownMerchant) => {
+            AppError::field("merchant_id", FieldError::UnknownMerchant)
+        }
+        BindingError::Refused(BindingRefusal::CodeExpired) => {
+            AppError::field("code", FieldError::CodeExpired)
+        }
+        BindingError::Refused(BindingRefusal::DetailsMismatch { tries_left }) => {
+            AppError::field("code", FieldError::BindingMismatch { left: tries_left })
+        }
         BindingError::Cooldown(seconds) => {
             AppError::new(ErrorCode::RateLimited).with_retry_after(seconds)
         }
@@ -69,7 +77,7 @@ async fn send_code(
     if let Some(wait_ms) = limited {
         return Err(AppError::new(ErrorCode::RateLimited)
             .with_reason(ErrorReason::TooManyCodes)
-            .with_retry_after(u64::try_from((wait_ms + 999) / 1000).unwrap_or(1)));
+            .with_retry_after(crate::clock::seconds_until(wait_ms, 0)));
     }
     let sent = state
         .upstream

@@ -6,7 +6,7 @@
 use axum::extract::State;
 use domain::{
     ErrorCode,
-    api::{AuditEvent, ListQuery, Page},
+    api::{AuditAction, AuditEvent, ListQuery, Page},
     provider_config::{
         AlipayInfo, BasicInfo, EXPIRY_WARNING_DAYS, FormErrors, ProviderDetail, SecretStatus,
         UpdateAlipay, UpdateWechatPay, WechatPayInfo, ratio_text,
@@ -166,16 +166,16 @@ async fn save(
 ) -> Result<ApiJson<ProviderDetail>, AppError> {
     let (action, account) = (
         match section {
-            ProviderSection::Basic => "provider.basic_info.updated",
-            ProviderSection::WechatPay => "provider.wechat_pay.updated",
-            ProviderSection::Alipay => "provider.alipay.updated",
+            ProviderSection::Basic => AuditAction::ProviderBasicInfoUpdated,
+            ProviderSection::WechatPay => AuditAction::ProviderWechatPayUpdated,
+            ProviderSection::Alipay => AuditAction::ProviderAlipayUpdated,
         },
         session.account.id.to_string(),
     );
     let audit = NewAuditEvent {
         account_id: account.clone(),
         actor: account.clone(),
-        action: action.to_owned(),
+        action,
         target: format!("provider/{}", row.provider_id),
         fields,
         at_ms: state.clock.now_ms(),

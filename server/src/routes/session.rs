@@ -7,7 +7,7 @@ use axum::{
 };
 use domain::{
     ErrorCode,
-    api::{LoginRequest, PasswordChange, SessionInfo},
+    api::{AuditAction, LoginRequest, PasswordChange, SessionInfo},
     error::ErrorReason,
     rules::{self, AccountId},
 };
@@ -87,7 +87,7 @@ async fn login(
     };
     state.store.forgive_login_attempts(id, &ip).await?;
     let (token, token_hash) = auth::new_token()?;
-    let ttl_ms = i64::try_from(settings.session_ttl.as_millis()).unwrap_or(i64::MAX);
+    let ttl_ms = crate::clock::millis(settings.session_ttl);
     let session = NewSession {
         token_hash: token_hash.clone(),
         account_id: account.id.to_string(),
@@ -112,7 +112,7 @@ async fn login(
 }
 
 fn window_ms(settings: &crate::Settings) -> i64 {
-    i64::try_from(settings.login_window.as_millis()).unwrap_or(i64::MAX)
+    crate::clock::millis(settings.login_window)
 }
 
 /// `RateLimited` with the wait, for a pair with `failures` in the window (oldest first).
@@ -124,7 +124,7 @@ fn locked(settings: &crate::Settings, failures: &[i64], now: i64) -> AppError {
         .and_then(|i| failures.get(i))
         .copied()
         .unwrap_or(now);
-    let wait_s = u64::try_from((oldest + window_ms(settings) - now + 999) / 1000).unwrap_or(1);
+    let wait_s = crate::clock::seconds_until(oldest + window_ms(settings), now);
     AppError::new(ErrorCode::RateLimited)
         .with_reason(ErrorReason::TooManyLoginAttempts)
         .with_retry_after(wait_s)
@@ -151,7 +151,7 @@ async fn admit(state: &AppState, account_id: &str, ip: &str, now: i64) -> Result
         AttemptAdmission::PairLocked { failures } => Err(locked(settings, &failures, now)),
         AttemptAdmission::AccountCeiling { oldest_ms } => {
             tracing::warn!(account = %account_id, %ip, "sign-in failures of the account over the hourly ceiling");
-            let wait_s = u64::try_from((oldest_ms + 3_600_000 - now + 999) / 1000).unwrap_or(1);
+            let wait_s = crate::clock::seconds_until(oldest_ms + 3_600_000, now);
             Err(AppError::new(ErrorCode::RateLimited)
                 .with_reason(ErrorReason::TooManyLoginAttempts)
                 .with_retry_after(wait_s))
@@ -229,7 +229,7 @@ async fn change_password(
     let audit = NewAuditEvent {
         account_id: id.clone(),
         actor: id.clone(),
-        action: crate::accounts::PASSWORD_CHANGED.to_owned(),
+        action: AuditAction::AccountPasswordChanged,
         target: format!("account/{id}"),
         fields: vec!["password".to_owned()],
         at_ms: now,

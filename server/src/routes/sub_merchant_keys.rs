@@ -7,7 +7,7 @@ use axum::{
     http::{HeaderValue, header},
     response::Response,
 };
-use domain::api::{KeyReset, KeyResetIssued};
+use domain::api::{AuditAction, KeyReset, KeyResetIssued};
 use utoipa_axum::{router::OpenApiRouter, routes};
 
 use crate::error::ApiPath;
@@ -69,7 +69,7 @@ async fn reset_keys(
     let audit = NewAuditEvent {
         account_id: account.clone(),
         actor: account.clone(),
-        action: "sub_merchant.keys.reset".to_owned(),
+        action: AuditAction::SubMerchantKeysReset,
         target: format!("sub_merchant/{id}"),
         fields: vec![
             "authentication_key".to_owned(),

@@ -9,7 +9,7 @@ use axum::{
 use domain::{
     ErrorCode, FieldError,
     api::{
-        AccountRole, ChannelChange, Job, JobKind, ListQuery, Page, SubMerchantDetail,
+        AccountRole, AuditAction, ChannelChange, Job, JobKind, ListQuery, Page, SubMerchantDetail,
         SubMerchantQuery, SubMerchantSummary, SubProviderChange, WechatChannel,
     },
 };
@@ -143,7 +143,7 @@ async fn switch_channel(
     let audit = NewAuditEvent {
         account_id: account.clone(),
         actor: account.clone(),
-        action: format!("sub_merchant.wechat_channel.{}", change.channel.as_str()),
+        action: AuditAction::channel_switched(change.channel),
         target: format!("sub_merchant/{id}"),
         fields: vec!["wechat_channel".to_owned()],
         at_ms: state.clock.now_ms(),
@@ -196,7 +196,7 @@ async fn change_sub_provider(
     let audit = NewAuditEvent {
         account_id: account.clone(),
         actor: account.clone(),
-        action: "sub_merchant.sub_provider.updated".to_owned(),
+        action: AuditAction::SubMerchantSubProviderUpdated,
         target: format!("sub_merchant/{id}"),
         fields: vec!["sub_provider_account_id".to_owned()],
         at_ms: now,
@@ -254,11 +254,11 @@ async fn start_sync(
     if store.provider_ids(account).await?.is_empty() {
         return Err(AppError::new(ErrorCode::ProvidersNotSynced));
     }
-    let cooldown = i64::try_from(state.settings.sync_cooldown.as_millis()).unwrap_or(i64::MAX);
+    let cooldown = crate::clock::millis(state.settings.sync_cooldown);
     if let Some(finished) = store.last_finished(account, kind).await?
         && finished + cooldown > now
     {
-        let wait = u64::try_from((finished + cooldown - now + 999) / 1000).unwrap_or(1);
+        let wait = crate::clock::seconds_until(finished + cooldown, now);
         return Err(AppError::new(ErrorCode::RateLimited)
             .with_reason(domain::error::ErrorReason::SyncCooldown)
             .with_retry_after(wait));

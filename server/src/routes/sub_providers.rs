@@ -2,7 +2,11 @@
 //! one of them. Every change is audited.
 
 use axum::{extract::State, http::StatusCode};
-use domain::{FieldError, api::SubProvider, rules::AccountId};
+use domain::{
+    FieldError,
+    api::{AuditAction, SubProvider},
+    rules::AccountId,
+};
 use utoipa_axum::{router::OpenApiRouter, routes};
 
 use crate::error::ApiPath;
@@ -43,14 +47,14 @@ async fn save(
 ) -> Result<bool, AppError> {
     let account = session.account.id.to_string();
     let action = if create {
-        "sub_provider.created"
+        AuditAction::SubProviderCreated
     } else {
-        "sub_provider.updated"
+        AuditAction::SubProviderUpdated
     };
     let event = NewAuditEvent {
         account_id: account.clone(),
         actor: account.clone(),
-        action: action.to_owned(),
+        action,
         target: format!("sub_provider/{}", sub_provider.account_id),
         fields: ["name", "rebate_ratio", "remark"]
             .map(str::to_owned)

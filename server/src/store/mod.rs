@@ -6,7 +6,7 @@ mod sqlite;
 
 use async_trait::async_trait;
 use domain::api::{
-    Account, AccountRole, AuditEvent, JobCounts, JobFailure, JobKind, JobState, ProviderSummary,
+    Account, AuditAction, AuditEvent, JobCounts, JobFailure, JobKind, JobState, ProviderSummary,
     ProviderSyncResult, SubMerchantSummary, SubProvider, SyncedProvider, TicketState, Transaction,
     WechatChannel,
 };
@@ -135,7 +135,7 @@ pub struct ProviderRow {
 pub struct NewAuditEvent {
     pub account_id: String,
     pub actor: String,
-    pub action: String,
+    pub action: AuditAction,
     pub target: String,
     pub fields: Vec<String>,
     pub at_ms: i64,
@@ -653,20 +653,5 @@ pub async fn connect(url: &str) -> Result<std::sync::Arc<dyn Store>> {
         Ok(std::sync::Arc::new(SqliteStore::open(url).await?))
     } else {
         Err(StoreError::UnsupportedUrl(url.to_owned()))
-    }
-}
-
-pub(crate) fn role_to_str(role: AccountRole) -> &'static str {
-    match role {
-        AccountRole::Provider => "provider",
-        AccountRole::SubProvider => "sub_provider",
-    }
-}
-
-pub(crate) fn role_from_str(value: &str) -> Result<AccountRole> {
-    match value {
-        "provider" => Ok(AccountRole::Provider),
-        "sub_provider" => Ok(AccountRole::SubProvider),
-        other => Err(StoreError::Corrupt(format!("account role {other:?}"))),
     }
 }

@@ -5,9 +5,9 @@ use std::{path::Path, str::FromStr, time::Duration};
 use async_trait::async_trait;
 use domain::{
     api::{
-        Account, AuditEvent, JobCounts, JobFailure, JobKind, JobState, ProviderSummary,
-        ProviderSyncResult, SkipReason, SkippedProvider, SubMerchantSummary, SubProvider,
-        SyncedProvider, TicketState, Transaction, WechatChannel,
+        Account, AccountRole, AuditAction, AuditEvent, JobCounts, JobFailure, JobKind, JobState,
+        ProviderSummary, ProviderSyncResult, SkipReason, SkippedProvider, SubMerchantSummary,
+        SubProvider, SyncedProvider, TicketState, Transaction, WechatChannel,
     },
     rules::AccountId,
 };
@@ -25,7 +25,6 @@ use super::{
     SubMerchantCredentials, SubMerchantFilter, SyncPage, TicketKind, TicketRecord,
     TransactionFilter, Viewer,
     count_cache::{CountCache, CountKey},
-    role_from_str, role_to_str,
 };
 use crate::clock::rfc3339;
 
@@ -84,7 +83,7 @@ fn account_from_row(row: &sqlx::sqlite::SqliteRow) -> Result<Account> {
     Ok(Account {
         id: AccountId::parse(&id).map_err(|e| StoreError::Corrupt(format!("account id: {e}")))?,
         name: row.try_get("name")?,
-        role: role_from_str(row.try_get("role")?)?,
+        role: decode("account role", row.try_get("role")?, AccountRole::parse)?,
     })
 }
 
@@ -98,7 +97,7 @@ impl Store for SqliteStore {
         )
         .bind(new.account.id.as_str())
         .bind(&new.account.name)
-        .bind(role_to_str(new.account.role))
+        .bind(new.account.role.as_str())
         .bind(&new.password_hash)
         .execute(&self.pool)
         .await?;
@@ -1675,7 +1674,7 @@ async fn insert_audit(tx: &mut sqlx::SqliteConnection, audit: &NewAuditEvent) ->
     )
     .bind(&audit.account_id)
     .bind(&audit.actor)
-    .bind(&audit.action)
+    .bind(audit.action.as_str())
     .bind(&audit.target)
     .bind(fields)
     .bind(audit.at_ms)
@@ -1689,7 +1688,7 @@ fn audit_from_row(row: &sqlx::sqlite::SqliteRow) -> Result<AuditEvent> {
     Ok(AuditEvent {
         at: rfc3339(row.try_get("at")?),
         actor: row.try_get("actor")?,
-        action: row.try_get("action")?,
+        action: decode("audit action", row.try_get("action")?, AuditAction::parse)?,
         target: row.try_get("target")?,
         fields: serde_json::from_str(&fields)
             .map_err(|e| StoreError::Corrupt(format!("audit fields: {e}")))?,
@@ -1733,6 +1732,11 @@ fn escape_like(value: &str) -> String {
         out.push(c);
     }
     out
+}
+
+/// A stored wire name read back as its enum; an unknown name means the row is corrupt.
+fn decode<T>(what: &str, value: &str, parse: fn(&str) -> Option<T>) -> Result<T> {
+    parse(value).ok_or_else(|| StoreError::Corrupt(format!("{what} {value:?}")))
 }
 
 const JOB_COLUMNS: &str = "id, account_id, kind, state, processed, total, counts, failures, checkpoint, subject, error, created_at, started_at, finished_at, updated_at";

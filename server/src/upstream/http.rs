@@ -16,7 +16,7 @@ use super::{
         SubMerchantPageBody, TransactionsBody, TransactionsQuery, WireError, WireErrorBody,
     },
 };
-use crate::clock::Clock;
+use crate::{clock::Clock, retry::RetryPolicy};
 
 /// Where the upstream is and who the console is to it.
 #[derive(Clone)]
@@ -26,10 +26,8 @@ pub struct HttpUpstreamConfig {
     pub secret: String,
     pub connect_timeout: Duration,
     pub request_timeout: Duration,
-    /// Tries of an idempotent call (the first included).
-    pub attempts: u32,
-    /// The first retry waits up to this long; each later one up to twice the last.
-    pub backoff: Duration,
+    /// How an idempotent call is retried (a change is tried once).
+    pub retry: RetryPolicy,
 }
 
 impl std::fmt::Debug for HttpUpstreamConfig {
@@ -43,7 +41,7 @@ impl std::fmt::Debug for HttpUpstreamConfig {
 }
 
 impl HttpUpstreamConfig {
-    /// Production defaults: 3 s to connect, 15 s per request, 3 tries from 200 ms.
+    /// Production defaults: 3 s to connect, 15 s per request, 3 tries from 200 ms within 30 s.
     pub fn new(base_url: &str, app_id: &str, secret: &str) -> HttpUpstreamConfig {
         HttpUpstreamConfig {
             base_url: base_url.trim_end_matches('/').to_owned(),
@@ -51,8 +49,11 @@ impl HttpUpstreamConfig {
             secret: secret.to_owned(),
             connect_timeout: Duration::from_secs(3),
             request_timeout: Duration::from_secs(15),
-            attempts: 3,
-            backoff: Duration::from_millis(200),
+            retry: RetryPolicy {
+                attempts: 3,
+                backoff: Duration::from_millis(200),
+                deadline: Some(Duration::from_secs(30)),
+            },
         }
     }
 }
@@ -85,21 +86,11 @@ impl From<CallError> for UpstreamError {
     }
 }
 
-/// The binding flow's field names, as `'static` (what [`BindingError::Field`] carries).
-fn field_name(name: &str) -> &'static str {
-    match name {
-        "merchant_id" => "merchant_id",
-        "mobile" => "mobile",
-        "bank_card" => "bank_card",
-        _ => "code",
-    }
-}
-
 impl From<CallError> for BindingError {
     fn from(error: CallError) -> Self {
         match error {
-            CallError::Answered(WireError::Field { field, rule }) => {
-                BindingError::Field(field_name(&field), rule)
+            CallError::Answered(WireError::BindingRefused(refusal)) => {
+                BindingError::Refused(refusal)
             }
             CallError::Answered(WireError::Cooldown { retry_after_s }) => {
                 BindingError::Cooldown(retry_after_s)
@@ -196,40 +187,27 @@ impl HttpUpstream {
             }
             None => Vec::new(),
         };
-        let attempts = if idempotent {
-            self.config.attempts.max(1)
+        let policy = if idempotent {
+            self.config.retry
         } else {
-            1
+            RetryPolicy::ONCE
         };
-        let mut ceiling = self.config.backoff;
-        let mut attempt = 1;
-        loop {
-            match self.once(method.clone(), path_and_query, &body).await {
-                Err(CallError::Transient(why)) if attempt < attempts => {
-                    tracing::warn!(path = %path_and_query, attempt, %why, "upstream call failed; retrying");
-                    tokio::time::sleep(jitter(ceiling)).await;
-                    ceiling = ceiling.saturating_mul(2);
-                    attempt += 1;
-                }
-                other => return other,
-            }
-        }
+        policy
+            .run(
+                path_and_query,
+                || self.once(method.clone(), path_and_query, &body),
+                |error| match error {
+                    CallError::Transient(why) => Some(why.as_str()),
+                    CallError::Answered(_) => None,
+                },
+            )
+            .await
     }
 
     async fn get<T: DeserializeOwned>(&self, path_and_query: &str) -> Result<T, CallError> {
         self.call(reqwest::Method::GET, path_and_query, None::<&()>, true)
             .await
     }
-}
-
-/// A random wait in `0..=ceiling` ("full jitter"), so that retrying clients spread out.
-fn jitter(ceiling: Duration) -> Duration {
-    let mut bytes = [0_u8; 8];
-    if getrandom::fill(&mut bytes).is_err() {
-        return ceiling / 2;
-    }
-    let share = (u64::from_le_bytes(bytes) >> 11) as f64 / (1_u64 << 53) as f64;
-    ceiling.mul_f64(share)
 }
 
 #[async_trait]

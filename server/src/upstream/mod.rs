@@ -69,12 +69,30 @@ pub enum UpstreamError {
     Rejected(String),
 }
 
-/// Why WeChat would not send a binding code or bind a merchant ID.
+/// Why WeChat would not send a binding code or bind a merchant ID, in its own words (the
+/// route decides which form field that is about).
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize, thiserror::Error,
+)]
+#[serde(tag = "reason", rename_all = "snake_case")]
+pub enum BindingRefusal {
+    /// WeChat Pay does not know the merchant ID.
+    #[error("unknown merchant ID")]
+    UnknownMerchant,
+    /// No code of the merchant ID is valid any more (expired, used, tries used up, never sent).
+    #[error("no valid code")]
+    CodeExpired,
+    /// The mobile, the bank card or the code differs from what is registered; one answer for
+    /// all three, so that none is confirmed on its own.
+    #[error("details do not match ({tries_left} tries left)")]
+    DetailsMismatch { tries_left: u32 },
+}
+
+/// Why a binding call failed.
 #[derive(Debug, Clone, thiserror::Error)]
 pub enum BindingError {
-    /// A field of the request is refused (unknown merchant ID, a mismatch, a wrong code).
-    #[error("{0}: {1}")]
-    Field(&'static str, domain::FieldError),
+    #[error(transparent)]
+    Refused(BindingRefusal),
     /// A code was sent to this mobile a moment ago: seconds to wait.
     #[error("wait {0} s")]
     Cooldown(u64),

@@ -106,11 +106,8 @@ pub enum WireError {
     Unauthorized { message: String },
     /// 404: no such provider, merchant or user.
     NotFound { message: String },
-    /// 422: a field of the request is refused (the binding flow).
-    Field {
-        field: String,
-        rule: domain::FieldError,
-    },
+    /// 422: WeChat refuses to send a binding code or to bind (the binding flow).
+    BindingRefused(super::BindingRefusal),
     /// 429: a binding code was sent a moment ago.
     Cooldown { retry_after_s: u64 },
     /// 400: the request is malformed.
@@ -124,7 +121,7 @@ impl WireError {
         match self {
             WireError::Unauthorized { .. } => 401,
             WireError::NotFound { .. } => 404,
-            WireError::Field { .. } => 422,
+            WireError::BindingRefused(_) => 422,
             WireError::Cooldown { .. } => 429,
             WireError::BadRequest { .. } => 400,
             WireError::Unavailable { .. } => 503,

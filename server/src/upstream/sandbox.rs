@@ -8,11 +8,11 @@ use std::{sync::RwLock, time::Duration};
 
 use async_trait::async_trait;
 
-use domain::{FieldError, api::MaidanBinding};
+use domain::api::MaidanBinding;
 
 use super::{
-    BindingError, CodeSent, MaidanUpstream, SubMerchantPage, UpstreamError, UpstreamProvider,
-    UpstreamSubMerchant, UpstreamTransaction, WechatUser,
+    BindingError, BindingRefusal, CodeSent, MaidanUpstream, SubMerchantPage, UpstreamError,
+    UpstreamProvider, UpstreamSubMerchant, UpstreamTransaction, WechatUser,
 };
 use crate::clock::{Clock, SystemClock};
 
@@ -526,10 +526,7 @@ impl MaidanUpstream for Sandbox {
     ) -> Result<CodeSent, BindingError> {
         self.behave().await?;
         if self.sub_merchant_by_id(merchant_id).is_none() {
-            return Err(BindingError::Field(
-                "merchant_id",
-                FieldError::UnknownMerchant,
-            ));
+            return Err(BindingError::Refused(BindingRefusal::UnknownMerchant));
         }
         let now = self.clock.now_ms();
         let mut world = self
@@ -565,10 +562,7 @@ impl MaidanUpstream for Sandbox {
         self.behave().await?;
         let merchant_id = binding.merchant_id.trim();
         let Some((mobile, card)) = self.merchant_contact(merchant_id) else {
-            return Err(BindingError::Field(
-                "merchant_id",
-                FieldError::UnknownMerchant,
-            ));
+            return Err(BindingError::Refused(BindingRefusal::UnknownMerchant));
         };
         let now = self.clock.now_ms();
         let mut world = self
@@ -586,7 +580,7 @@ impl MaidanUpstream for Sandbox {
         };
         // Some code of this merchant ID is still valid, and tries remain.
         if tries >= CODE_TRIES || !world.codes.values().any(live) {
-            return Err(BindingError::Field("code", FieldError::CodeExpired));
+            return Err(BindingError::Refused(BindingRefusal::CodeExpired));
         }
         let entered_mobile = binding.mobile.trim();
         let entered_card: String = binding
@@ -608,16 +602,13 @@ impl MaidanUpstream for Sandbox {
         if !matches {
             let wrong = tries + 1;
             world.binding_tries.insert(merchant_id.to_owned(), wrong);
-            return Err(BindingError::Field(
-                "code",
-                if wrong >= CODE_TRIES {
-                    FieldError::CodeExpired
-                } else {
-                    FieldError::BindingMismatch {
-                        left: CODE_TRIES - wrong,
-                    }
-                },
-            ));
+            return Err(BindingError::Refused(if wrong >= CODE_TRIES {
+                BindingRefusal::CodeExpired
+            } else {
+                BindingRefusal::DetailsMismatch {
+                    tries_left: CODE_TRIES - wrong,
+                }
+            }));
         }
         // Used once: the merchant ID's codes are spent, and it has opened Maidan. The cooldown
         // still holds for the mobile.

@@ -60,10 +60,7 @@ impl From<UpstreamError> for WireError {
 impl From<BindingError> for WireError {
     fn from(error: BindingError) -> Self {
         match error {
-            BindingError::Field(field, rule) => WireError::Field {
-                field: field.to_owned(),
-                rule,
-            },
+            BindingError::Refused(refusal) => WireError::BindingRefused(refusal),
             BindingError::Cooldown(retry_after_s) => WireError::Cooldown { retry_after_s },
             BindingError::Upstream(error) => error.into(),
         }
