@@ -262,7 +262,12 @@ mod tests {
     fn every_code_has_a_status_and_both_languages() {
         for code in ErrorCode::ALL {
             assert!((400..600).contains(&code.http_status()), "{code:?}");
-            assert!(!code.message(Lang::Zh).is_empty());
+            assert!(
+                code.message(Lang::Zh)
+                    .chars()
+                    .any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c)),
+                "{code:?} Chinese has no Chinese"
+            );
             assert!(
                 code.message(Lang::En).is_ascii(),
                 "{code:?} English has CJK"

@@ -690,12 +690,10 @@ mod tests {
         assert_eq!(rebate_ratio("100.00"), Ok(10_000));
         assert_eq!(rebate_ratio("12.5"), Ok(1_250));
         assert_eq!(rebate_ratio("0.01"), Ok(1));
-        for bad in [
-            "100.01", "101", "-1", "1.234", ".5", "5.", "1e2", "abc", "1,5",
-        ] {
-            assert!(rebate_ratio(bad).is_err() || bad == "5.", "{bad}");
-        }
         assert_eq!(rebate_ratio("5."), Ok(500), "a trailing point is harmless");
+        for bad in ["100.01", "101", "-1", "1.234", ".5", "1e2", "abc", "1,5"] {
+            assert_eq!(rebate_ratio(bad), Err(FieldError::Ratio), "{bad}");
+        }
         assert_eq!(rebate_ratio(""), Err(FieldError::Required));
     }
 
@@ -737,12 +735,25 @@ mod tests {
         assert_eq!(bank_card(""), Err(FieldError::Required));
     }
 
-    #[test]
-    fn every_rule_message_exists_in_both_languages() {
-        let all = [
+    /// One value of every variant. The match has no wildcard, so a new variant does not
+    /// compile until it is listed here too.
+    fn every_variant() -> Vec<FieldError> {
+        let all = vec![
             FieldError::Required,
             FieldError::Digits { min: 8, max: 32 },
             FieldError::TooLong { max: 32 },
+            FieldError::TooShort { min: 12 },
+            FieldError::WrongPassword,
+            FieldError::Mismatch,
+            FieldError::BindingMismatch { left: 3 },
+            FieldError::UnknownMerchant,
+            FieldError::CodeExpired,
+            FieldError::SmsCode,
+            FieldError::NotRegistered,
+            FieldError::AlreadyExists,
+            FieldError::Date,
+            FieldError::TooLarge { max: 100 },
+            FieldError::TooSmall { min: 1 },
             FieldError::WechatAppId,
             FieldError::Alphanumeric { len: 32 },
             FieldError::AlipayPid,
@@ -754,14 +765,61 @@ mod tests {
             FieldError::Certificate,
             FieldError::FileTooLarge { max_kb: 16 },
             FieldError::Image,
+            FieldError::Choice {
+                values: vec!["a".into(), "b".into()],
+            },
         ];
+        for e in &all {
+            match e {
+                FieldError::Required
+                | FieldError::Digits { .. }
+                | FieldError::TooLong { .. }
+                | FieldError::TooShort { .. }
+                | FieldError::WrongPassword
+                | FieldError::Mismatch
+                | FieldError::BindingMismatch { .. }
+                | FieldError::UnknownMerchant
+                | FieldError::CodeExpired
+                | FieldError::SmsCode
+                | FieldError::NotRegistered
+                | FieldError::AlreadyExists
+                | FieldError::Date
+                | FieldError::TooLarge { .. }
+                | FieldError::TooSmall { .. }
+                | FieldError::WechatAppId
+                | FieldError::Alphanumeric { .. }
+                | FieldError::AlipayPid
+                | FieldError::Ratio
+                | FieldError::HttpsUrl
+                | FieldError::Mobile
+                | FieldError::BankCard
+                | FieldError::RsaKey
+                | FieldError::Certificate
+                | FieldError::FileTooLarge { .. }
+                | FieldError::Image
+                | FieldError::Choice { .. } => {}
+            }
+        }
+        all
+    }
+
+    fn has_cjk(text: &str) -> bool {
+        text.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c))
+    }
+
+    /// Each language reads as itself: Chinese in Chinese, English without a Chinese character,
+    /// and each a whole sentence.
+    #[test]
+    fn every_rule_message_is_a_sentence_in_its_language() {
+        let all = every_variant();
+        let kinds: std::collections::HashSet<_> = all.iter().map(std::mem::discriminant).collect();
+        assert_eq!(kinds.len(), all.len(), "each variant once");
         for e in all {
-            assert!(!e.message(Lang::Zh).is_empty());
-            assert!(
-                e.message(Lang::En)
-                    .chars()
-                    .all(|c| !('\u{4e00}'..='\u{9fff}').contains(&c))
-            );
+            let (zh, en) = (e.message(Lang::Zh), e.message(Lang::En));
+            assert!(has_cjk(&zh), "{e:?}: {zh}");
+            assert!(!has_cjk(&en), "{e:?}: {en}");
+            assert!(zh.ends_with('。') || zh.ends_with('）'), "{e:?}: {zh}");
+            assert!(en.ends_with('.') || en.ends_with(')'), "{e:?}: {en}");
         }
     }
 

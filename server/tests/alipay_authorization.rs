@@ -23,18 +23,6 @@ async fn ask(app: &TestApp, cookie: &str, id: i64) -> TestResponse {
     .await
 }
 
-async fn new_code(app: &TestApp, cookie: &str, id: i64) -> String {
-    let created = ask(app, cookie, id).await;
-    assert_eq!(created.status, StatusCode::CREATED, "{}", created.text());
-    let location = created.header("location").unwrap().to_owned();
-    let ticket = created.json()["id"].as_str().unwrap().to_owned();
-    assert_eq!(
-        location,
-        format!("/api/v1/sub-merchants/{id}/alipay-authorizations/{ticket}")
-    );
-    ticket
-}
-
 async fn poll(app: &TestApp, cookie: &str, id: i64, ticket: &str) -> TestResponse {
     app.get(
         &format!("/api/v1/sub-merchants/{id}/alipay-authorizations/{ticket}"),
@@ -58,13 +46,8 @@ async fn confirm(app: &TestApp, ticket: &str, user_id: &str) -> TestResponse {
 }
 
 async fn confirm_on(app: &TestApp, ticket: &str, phone: Option<&str>) -> TestResponse {
-    app.request(
-        Method::POST,
-        &format!("/api/v1/m/alipay-authorizations/{ticket}/confirm"),
-        None,
-        phone,
-    )
-    .await
+    app.confirm_on_phone(SignInWith::Alipay, ticket, phone)
+        .await
 }
 
 #[tokio::test]
@@ -73,7 +56,7 @@ async fn the_merchant_scans_authorizes_and_the_sub_merchant_shows_it() {
     let cookie = app.synced_demo_provider().await;
     let merchant = app.first_sub_merchant(&cookie).await;
     let id = merchant["id"].as_i64().unwrap();
-    let ticket = new_code(&app, &cookie, id).await;
+    let ticket = app.alipay_authorization_ticket(&cookie, id).await;
     assert_eq!(
         poll(&app, &cookie, id, &ticket).await.json()["state"],
         "pending"
@@ -170,7 +153,7 @@ async fn an_expired_or_cancelled_code_cannot_be_confirmed() {
     let cookie = app.synced_demo_provider().await;
     let id = app.first_sub_merchant_id(&cookie).await;
 
-    let expiring = new_code(&app, &cookie, id).await;
+    let expiring = app.alipay_authorization_ticket(&cookie, id).await;
     let ttl = app.state.settings.ticket_ttl.as_millis() as i64;
     app.clock.advance(ttl);
     assert_eq!(
@@ -182,7 +165,7 @@ async fn an_expired_or_cancelled_code_cannot_be_confirmed() {
     assert_eq!(late.error_code(), "TicketExpired");
 
     // Closing the dialog cancels the code.
-    let closed = new_code(&app, &cookie, id).await;
+    let closed = app.alipay_authorization_ticket(&cookie, id).await;
     let cancelled = app
         .request(
             Method::DELETE,
@@ -198,7 +181,7 @@ async fn an_expired_or_cancelled_code_cannot_be_confirmed() {
     );
 
     // Declining on the phone cancels it too, and the console sees it.
-    let declined = new_code(&app, &cookie, id).await;
+    let declined = app.alipay_authorization_ticket(&cookie, id).await;
     open_on_phone(&app, &declined).await;
     let answer = app
         .request(
@@ -226,7 +209,7 @@ async fn a_code_belongs_to_its_session_and_sub_merchant_and_kind() {
     let app = TestApp::new().await;
     let cookie = app.synced_demo_provider().await;
     let id = app.first_sub_merchant_id(&cookie).await;
-    let ticket = new_code(&app, &cookie, id).await;
+    let ticket = app.alipay_authorization_ticket(&cookie, id).await;
 
     // Another session of the same account, another account, another sub-merchant: 404.
     let second = app.login_as("100000000001").await;

@@ -308,18 +308,7 @@ async fn a_wechat_state_does_not_open_an_alipay_code() {
     let app = TestApp::new().await;
     let cookie = app.synced_demo_provider().await;
     let sub_merchant = app.first_sub_merchant_id(&cookie).await;
-    let alipay = app
-        .request(
-            Method::POST,
-            &format!("/api/v1/sub-merchants/{sub_merchant}/alipay-authorizations"),
-            None,
-            Some(&cookie),
-        )
-        .await
-        .json()["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let alipay = app.alipay_authorization_ticket(&cookie, sub_merchant).await;
     // A WeChat sign-in cannot be started for an Alipay code…
     let start = app
         .get(

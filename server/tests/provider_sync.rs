@@ -29,13 +29,7 @@ async fn confirm(app: &TestApp, id: &str, openid: &str) -> TestResponse {
 }
 
 async fn confirm_on(app: &TestApp, id: &str, phone: Option<&str>) -> TestResponse {
-    app.request(
-        Method::POST,
-        &format!("/api/v1/m/provider-sync-tickets/{id}/confirm"),
-        None,
-        phone,
-    )
-    .await
+    app.confirm_on_phone(SignInWith::Wechat, id, phone).await
 }
 
 fn ids(list: &Value) -> Vec<&str> {
@@ -167,7 +161,7 @@ async fn a_used_code_cannot_be_replayed() {
     );
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn of_two_racing_confirmations_exactly_one_wins() {
     let app = TestApp::new().await;
     let cookie = app.login_as(PROVIDER).await;
@@ -189,6 +183,44 @@ async fn of_two_racing_confirmations_exactly_one_wins() {
         b
     };
     assert_eq!(loser.error_code(), "TicketUsed");
+}
+
+/// The store's move out of an open state, raced for real: eight calls released together on
+/// worker threads, each on a connection of its own. Exactly one moves the ticket.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn of_eight_confirmations_racing_in_the_store_exactly_one_moves_the_ticket() {
+    use domain::api::TicketState;
+    let app = TestApp::new().await;
+    let cookie = app.login_as(PROVIDER).await;
+    let id = app.provider_sync_ticket(&cookie).await;
+    let now = server::clock::Clock::now_ms(app.clock.as_ref());
+    let start = std::sync::Arc::new(tokio::sync::Barrier::new(8));
+    let racers: Vec<_> = (0..8)
+        .map(|n| {
+            let (store, id, start) = (app.state.store.clone(), id.clone(), start.clone());
+            tokio::spawn(async move {
+                let open = [TicketState::Pending, TicketState::Scanned];
+                start.wait().await;
+                store
+                    .transition_ticket(
+                        &id,
+                        &open,
+                        TicketState::Syncing,
+                        now,
+                        Some(&format!("o_{n}")),
+                        None,
+                    )
+                    .await
+                    .unwrap()
+            })
+        })
+        .collect();
+    let mut moved = 0;
+    for racer in racers {
+        moved += usize::from(racer.await.unwrap());
+    }
+    assert_eq!(moved, 1);
+    assert_eq!(poll(&app, &cookie, &id).await.json()["state"], "syncing");
 }
 
 #[tokio::test]

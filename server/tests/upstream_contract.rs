@@ -353,18 +353,7 @@ async fn alipay_authorization_exchanges_the_code_at_the_process_gateway() {
     let cookie = app.synced_demo_provider().await;
     let id = app.first_sub_merchant_id(&cookie).await;
 
-    let code = app
-        .request(
-            Method::POST,
-            &format!("/api/v1/sub-merchants/{id}/alipay-authorizations"),
-            None,
-            Some(&cookie),
-        )
-        .await
-        .json()["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let code = app.alipay_authorization_ticket(&cookie, id).await;
     let merchant_phone = app
         .signed_in_phone(SignInWith::Alipay, &code, "2088000000000022")
         .await

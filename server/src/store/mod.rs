@@ -655,3 +655,50 @@ pub async fn connect(url: &str) -> Result<std::sync::Arc<dyn Store>> {
         Err(StoreError::UnsupportedUrl(url.to_owned()))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use domain::api::{JobKind, JobState};
+
+    use super::TicketKind;
+
+    /// The quoted names on the lines of the migrations that speak of `column`.
+    fn names_in_migrations(column: &str) -> Vec<String> {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("migrations/sqlite");
+        let mut names = Vec::new();
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let sql = std::fs::read_to_string(entry.unwrap().path()).unwrap();
+            for line in sql.lines().filter(|l| l.contains(&format!("{column} "))) {
+                let after = line.split_once(column).map_or("", |(_, rest)| rest);
+                let clause = after.split(" AND ").next().unwrap_or_default();
+                let quoted = clause.split('\'').skip(1).step_by(2);
+                names.extend(quoted.map(str::to_owned));
+            }
+        }
+        names
+    }
+
+    /// The schema's checks and partial indexes spell states and kinds as the enums do.
+    #[test]
+    fn the_schema_names_states_and_kinds_as_the_code_does() {
+        let states = names_in_migrations("state");
+        assert!(!states.is_empty());
+        for name in &states {
+            assert!(JobState::parse(name).is_some(), "job state {name:?}");
+        }
+        for state in JobState::ALL {
+            assert!(
+                states.iter().any(|n| n == state.as_str()),
+                "{state:?} unchecked"
+            );
+        }
+        let kinds = names_in_migrations("kind");
+        assert!(!kinds.is_empty());
+        let ticket_kinds = [TicketKind::ProviderSync, TicketKind::AlipayAuthorization];
+        for name in &kinds {
+            let known =
+                JobKind::parse(name).is_some() || ticket_kinds.iter().any(|k| k.as_str() == name);
+            assert!(known, "kind {name:?}");
+        }
+    }
+}

@@ -245,18 +245,23 @@ impl Store for SqliteStore {
             .rows_affected();
         sqlx::query(
             "UPDATE oauth_states SET used_at = ? WHERE used_at IS NULL AND ticket_id IN \
-             (SELECT id FROM qr_tickets WHERE account_id = ? AND state IN ('pending', 'scanned'))",
+             (SELECT id FROM qr_tickets WHERE account_id = ? AND state IN (?, ?))",
         )
         .bind(now_ms)
         .bind(account_id)
+        .bind(TicketState::Pending.as_str())
+        .bind(TicketState::Scanned.as_str())
         .execute(&mut *tx)
         .await?;
         sqlx::query(
-            "UPDATE qr_tickets SET state = 'cancelled', updated_at = ? \
-             WHERE account_id = ? AND state IN ('pending', 'scanned')",
+            "UPDATE qr_tickets SET state = ?, updated_at = ? \
+             WHERE account_id = ? AND state IN (?, ?)",
         )
+        .bind(TicketState::Cancelled.as_str())
         .bind(now_ms)
         .bind(account_id)
+        .bind(TicketState::Pending.as_str())
+        .bind(TicketState::Scanned.as_str())
         .execute(&mut *tx)
         .await?;
         tx.commit().await?;
@@ -698,13 +703,17 @@ impl Store for SqliteStore {
     ) -> Result<bool> {
         let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
         let claimed = sqlx::query(
-            "UPDATE qr_tickets SET state = 'completed', updated_at = ?, confirmed_by = ?
-             WHERE id = ? AND kind = 'alipay_authorization'
-               AND state IN ('pending', 'scanned') AND expires_at > ?",
+            "UPDATE qr_tickets SET state = ?, updated_at = ?, confirmed_by = ?
+             WHERE id = ? AND kind = ?
+               AND state IN (?, ?) AND expires_at > ?",
         )
+        .bind(TicketState::Completed.as_str())
         .bind(now_ms)
         .bind(user_id)
         .bind(&ticket.id)
+        .bind(TicketKind::AlipayAuthorization.as_str())
+        .bind(TicketState::Pending.as_str())
+        .bind(TicketState::Scanned.as_str())
         .bind(now_ms)
         .execute(&mut *tx)
         .await?;
@@ -833,11 +842,12 @@ impl Store for SqliteStore {
         let subject = sub_merchant_id.to_string();
         sqlx::query(
             "INSERT OR IGNORE INTO jobs (id, account_id, kind, state, subject, created_at, updated_at)
-             VALUES (?, ?, ?, 'queued', ?, ?, ?)",
+             VALUES (?, ?, ?, ?, ?, ?, ?)",
         )
         .bind(job_id)
         .bind(account_id)
         .bind(JobKind::Reattribution.as_str())
+        .bind(JobState::Queued.as_str())
         .bind(&subject)
         .bind(audit.at_ms)
         .bind(audit.at_ms)
@@ -845,11 +855,12 @@ impl Store for SqliteStore {
         .await?;
         let row = sqlx::query(&format!(
             "SELECT {JOB_COLUMNS} FROM jobs
-             WHERE account_id = ? AND kind = ? AND subject = ? AND state = 'queued'"
+             WHERE account_id = ? AND kind = ? AND subject = ? AND state = ?"
         ))
         .bind(account_id)
         .bind(JobKind::Reattribution.as_str())
         .bind(&subject)
+        .bind(JobState::Queued.as_str())
         .fetch_one(&mut *tx)
         .await?;
         tx.commit().await?;
@@ -864,12 +875,14 @@ impl Store for SqliteStore {
     ) -> Result<Option<JobRecord>> {
         let row = sqlx::query(&format!(
             "SELECT {JOB_COLUMNS} FROM jobs
-             WHERE account_id = ? AND kind = ? AND subject = ? AND state IN ('queued', 'running')
-             ORDER BY state = 'running' DESC, created_at LIMIT 1"
+             WHERE account_id = ?1 AND kind = ?2 AND subject = ?3 AND state IN (?4, ?5)
+             ORDER BY state = ?5 DESC, created_at LIMIT 1"
         ))
         .bind(account_id)
         .bind(kind.as_str())
         .bind(subject)
+        .bind(JobState::Queued.as_str())
+        .bind(JobState::Running.as_str())
         .fetch_optional(&self.pool)
         .await?;
         row.as_ref().map(job_from_row).transpose()
@@ -927,13 +940,14 @@ impl Store for SqliteStore {
         };
         sqlx::query(
             "UPDATE jobs SET processed = processed + ?, checkpoint = ?, lease_until = ?, updated_at = ?
-             WHERE id = ? AND state = 'running'",
+             WHERE id = ? AND state = ?",
         )
         .bind(done)
         .bind(to_json(&checkpoint)?)
         .bind(lease_until_ms)
         .bind(now_ms)
         .bind(job_id)
+        .bind(JobState::Running.as_str())
         .execute(&mut *tx)
         .await?;
         tx.commit().await?;
@@ -1064,21 +1078,24 @@ impl Store for SqliteStore {
         // The partial unique index admits one queued-or-running job per account and kind.
         sqlx::query(
             "INSERT OR IGNORE INTO jobs (id, account_id, kind, state, created_at, updated_at)
-             VALUES (?, ?, ?, 'queued', ?, ?)",
+             VALUES (?, ?, ?, ?, ?, ?)",
         )
         .bind(id)
         .bind(account_id)
         .bind(kind.as_str())
+        .bind(JobState::Queued.as_str())
         .bind(now_ms)
         .bind(now_ms)
         .execute(&self.pool)
         .await?;
         let row = sqlx::query(&format!(
             "SELECT {JOB_COLUMNS} FROM jobs
-             WHERE account_id = ? AND kind = ? AND state IN ('queued', 'running')"
+             WHERE account_id = ? AND kind = ? AND state IN (?, ?)"
         ))
         .bind(account_id)
         .bind(kind.as_str())
+        .bind(JobState::Queued.as_str())
+        .bind(JobState::Running.as_str())
         .fetch_optional(&self.pool)
         .await?;
         match row {
@@ -1139,15 +1156,17 @@ impl Store for SqliteStore {
         // if it is still claimable: of two workers, one wins.
         let candidate: Option<String> = sqlx::query_scalar(
             "SELECT id FROM jobs j
-             WHERE (j.state = 'queued' AND NOT EXISTS (
+             WHERE (j.state = ?2 AND NOT EXISTS (
                         SELECT 1 FROM jobs r
-                        WHERE r.state = 'running' AND r.lease_until >= ?1 AND j.subject <> ''
+                        WHERE r.state = ?3 AND r.lease_until >= ?1 AND j.subject <> ''
                           AND r.account_id = j.account_id AND r.kind = j.kind
                           AND r.subject = j.subject))
-                OR (j.state = 'running' AND j.lease_until < ?1)
+                OR (j.state = ?3 AND j.lease_until < ?1)
              ORDER BY j.created_at LIMIT 1",
         )
         .bind(now_ms)
+        .bind(JobState::Queued.as_str())
+        .bind(JobState::Running.as_str())
         .fetch_optional(&self.pool)
         .await?;
         let Some(id) = candidate else {
@@ -1155,14 +1174,16 @@ impl Store for SqliteStore {
         };
         let row = sqlx::query(&format!(
             "UPDATE jobs
-             SET state = 'running', lease_until = ?1, started_at = COALESCE(started_at, ?2),
+             SET state = ?5, lease_until = ?1, started_at = COALESCE(started_at, ?2),
                  updated_at = ?2
-             WHERE id = ?3 AND (state = 'queued' OR (state = 'running' AND lease_until < ?2))
+             WHERE id = ?3 AND (state = ?4 OR (state = ?5 AND lease_until < ?2))
              RETURNING {JOB_COLUMNS}"
         ))
         .bind(lease_until_ms)
         .bind(now_ms)
         .bind(id)
+        .bind(JobState::Queued.as_str())
+        .bind(JobState::Running.as_str())
         .fetch_optional(&self.pool)
         .await?;
         row.as_ref().map(job_from_row).transpose()
@@ -1286,7 +1307,7 @@ impl Store for SqliteStore {
         sqlx::query(
             "UPDATE jobs SET processed = processed + ?, counts = ?, failures = ?, checkpoint = ?,
                              lease_until = ?, updated_at = ?
-             WHERE id = ? AND state = 'running'",
+             WHERE id = ? AND state = ?",
         )
         .bind(processed)
         .bind(to_json(&counts)?)
@@ -1295,6 +1316,7 @@ impl Store for SqliteStore {
         .bind(page.lease_until_ms)
         .bind(page.now_ms)
         .bind(page.job_id)
+        .bind(JobState::Running.as_str())
         .execute(&mut *tx)
         .await?;
         tx.commit().await?;
@@ -1531,10 +1553,11 @@ impl Store for SqliteStore {
         }
         sqlx::query(
             "UPDATE qr_tickets
-             SET state = 'scanned', updated_at = ?, phone_browser_hash = ?, phone_identity = ?,
+             SET state = ?, updated_at = ?, phone_browser_hash = ?, phone_identity = ?,
                  phone_name = ?, phone_grant = ?
              WHERE id = ?",
         )
+        .bind(TicketState::Scanned.as_str())
         .bind(now_ms)
         .bind(&sign_in.browser_hash)
         .bind(&sign_in.identity)
@@ -1556,30 +1579,33 @@ impl Store for SqliteStore {
         confirmed_by: Option<&str>,
         result: Option<&ProviderSyncResult>,
     ) -> Result<bool> {
-        let from_list = from
-            .iter()
-            .map(|s| format!("'{}'", s.as_str()))
-            .collect::<Vec<_>>()
-            .join(", ");
+        let from_list = vec!["?"; from.len()].join(", ");
         let result = result
             .map(serde_json::to_string)
             .transpose()
             .map_err(|e| StoreError::Corrupt(format!("ticket result: {e}")))?;
-        let done = sqlx::query(&format!(
+        let sql = format!(
             "UPDATE qr_tickets
              SET state = ?, updated_at = ?, confirmed_by = COALESCE(?, confirmed_by),
                  result = COALESCE(?, result)
              WHERE id = ? AND state IN ({from_list})
-               AND (state NOT IN ('pending', 'scanned') OR expires_at > ?)"
-        ))
-        .bind(to.as_str())
-        .bind(now_ms)
-        .bind(confirmed_by)
-        .bind(result)
-        .bind(id)
-        .bind(now_ms)
-        .execute(&self.pool)
-        .await?;
+               AND (state NOT IN (?, ?) OR expires_at > ?)"
+        );
+        let mut query = sqlx::query(&sql)
+            .bind(to.as_str())
+            .bind(now_ms)
+            .bind(confirmed_by)
+            .bind(result)
+            .bind(id);
+        for state in from {
+            query = query.bind(state.as_str());
+        }
+        let done = query
+            .bind(TicketState::Pending.as_str())
+            .bind(TicketState::Scanned.as_str())
+            .bind(now_ms)
+            .execute(&self.pool)
+            .await?;
         Ok(done.rows_affected() == 1)
     }
 }

@@ -453,16 +453,44 @@ impl TestApp {
         created.json()["id"].as_str().expect("ticket id").to_owned()
     }
 
+    /// A new Alipay authorization QR code of `cookie`'s session for sub-merchant `id`: its
+    /// ticket ID (the answer's `Location` names it).
+    pub async fn alipay_authorization_ticket(&self, cookie: &str, id: i64) -> String {
+        let path = format!("/api/v1/sub-merchants/{id}/alipay-authorizations");
+        let created = self.request(Method::POST, &path, None, Some(cookie)).await;
+        assert_eq!(created.status, StatusCode::CREATED, "{}", created.text());
+        let ticket = created.json()["id"].as_str().expect("ticket id").to_owned();
+        assert_eq!(
+            created.header("location"),
+            Some(&*format!("{path}/{ticket}"))
+        );
+        ticket
+    }
+
+    /// 【确认】 on the phone page of a QR code (a provider sync for WeChat, an Alipay
+    /// authorization for Alipay), with the phone's cookie if it has one.
+    pub async fn confirm_on_phone(
+        &self,
+        with: SignInWith,
+        ticket: &str,
+        phone: Option<&str>,
+    ) -> TestResponse {
+        let kind = match with {
+            SignInWith::Wechat => "provider-sync-tickets",
+            SignInWith::Alipay => "alipay-authorizations",
+        };
+        let path = format!("/api/v1/m/{kind}/{ticket}/confirm");
+        self.request(Method::POST, &path, None, phone).await
+    }
+
     /// Asks for a provider sync QR code as `cookie`'s session and confirms it on the "phone"
     /// as `openid`; returns the confirmation's answer.
     pub async fn scan_and_confirm(&self, cookie: &str, openid: &str) -> TestResponse {
         let ticket = self.provider_sync_ticket(cookie).await;
-        let id = ticket.as_str();
         let phone = self
-            .phone_sign_in(SignInWith::Wechat, id, openid, None)
+            .phone_sign_in(SignInWith::Wechat, &ticket, openid, None)
             .await;
-        let path = format!("/api/v1/m/provider-sync-tickets/{id}/confirm");
-        self.request(Method::POST, &path, None, Some(&phone.cookie))
+        self.confirm_on_phone(SignInWith::Wechat, &ticket, Some(&phone.cookie))
             .await
     }
 
