@@ -71,9 +71,11 @@ pub fn ticket_grant_context(ticket_id: &str) -> String {
 /// The phone page a ticket's QR code opens.
 pub fn page_path(ticket: &TicketRecord) -> String {
     match ticket.kind {
-        crate::store::TicketKind::ProviderSync => format!("/m/provider-sync/{}", ticket.id),
+        crate::store::TicketKind::ProviderSync => {
+            domain::navigation::provider_sync_phone_path(&ticket.id)
+        }
         crate::store::TicketKind::AlipayAuthorization => {
-            format!("/m/alipay-authorizations/{}", ticket.id)
+            domain::navigation::alipay_authorization_phone_path(&ticket.id)
         }
     }
 }

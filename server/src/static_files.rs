@@ -17,6 +17,8 @@ use axum::{
 use tower::ServiceExt;
 use tower_http::services::{ServeDir, ServeFile};
 
+use domain::navigation::{self, LOGIN_ENTRY, LOGIN_PATH, PHONE_ENTRY, PHONE_PREFIX};
+
 use crate::{AppState, auth::CurrentSession};
 
 fn page(file: &Path) -> ServeFile {
@@ -56,32 +58,17 @@ pub fn router(state: &AppState) -> Router {
         .precompressed_gzip()
         .fallback(axum::handler::HandlerWithoutStateExt::into_service(missing));
     Router::new()
-        .route_service("/login", page(&entry("login")))
-        .route_service("/m/{*rest}", page(&entry("phone")))
+        .route_service(LOGIN_PATH, page(&entry(LOGIN_ENTRY)))
+        .route_service(
+            &format!("{PHONE_PREFIX}{{*rest}}"),
+            page(&entry(PHONE_ENTRY)),
+        )
         .fallback_service(files)
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             signed_in_or_login,
         ))
         .layer(axum::middleware::from_fn(cache_control))
-}
-
-/// The login page that comes back to `path_and_query` afterwards.
-pub fn login_url(path_and_query: &str) -> String {
-    if domain::navigation::safe_next(path_and_query).is_none_or(|p| p == "/") {
-        "/login".to_owned()
-    } else {
-        let mut next = String::new();
-        for byte in path_and_query.bytes() {
-            // What `encodeURIComponent` leaves alone, so that both sides write the same URL.
-            if byte.is_ascii_alphanumeric() || b"-_.!~*'()".contains(&byte) {
-                next.push(char::from(byte));
-            } else {
-                next.push_str(&format!("%{byte:02X}"));
-            }
-        }
-        format!("/login?next={next}")
-    }
 }
 
 /// A console page (a path that names no file and is not public) needs a live session: without
@@ -92,8 +79,8 @@ async fn signed_in_or_login(
     next: Next,
 ) -> Response {
     let path = request.uri().path();
-    let console_page = !(path == "/login"
-        || path.starts_with("/m/")
+    let console_page = !(path == LOGIN_PATH
+        || path.starts_with(PHONE_PREFIX)
         || path.starts_with("/api/")
         || path
             .rsplit('/')
@@ -111,7 +98,7 @@ async fn signed_in_or_login(
         Ok(Some(_)) => next.run(Request::from_parts(parts, body)).await,
         Ok(None) => {
             let here = parts.uri.path_and_query().map_or("/", |p| p.as_str());
-            Redirect::to(&login_url(here)).into_response()
+            Redirect::to(&navigation::login_url(here)).into_response()
         }
         Err(error) => error.into_response(),
     }

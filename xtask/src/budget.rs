@@ -21,14 +21,17 @@ pub struct Asset {
     pub brotli: u64,
 }
 
-/// The page a first visit opens.
-pub const LOGIN_PAGE: &str = "login/index.html";
+/// The page of a bundle of its own (`domain::navigation::LOGIN_ENTRY`, …) below `dist`.
+fn entry_page(entry: &str) -> String {
+    format!("{entry}/index.html")
+}
+
 /// The console's page, fetched once signed in.
 pub const CONSOLE_PAGE: &str = "index.html";
 
 /// The files the login page makes the browser fetch, with their sizes.
 pub fn first_visit(dist: &Path) -> anyhow::Result<Vec<Asset>> {
-    page_assets(dist, LOGIN_PAGE)
+    page_assets(dist, &entry_page(domain::navigation::LOGIN_ENTRY))
 }
 
 /// The files a page of `dist` (a path below it) makes the browser fetch, with their sizes.
@@ -88,7 +91,7 @@ pub fn check(dist: &Path) -> anyhow::Result<u64> {
         .map(|a| a.brotli)
         .sum();
     eprintln!("  then, signed in, the console: {console} B brotli");
-    let phone: u64 = page_assets(dist, "phone/index.html")?
+    let phone: u64 = page_assets(dist, &entry_page(domain::navigation::PHONE_ENTRY))?
         .iter()
         .map(|a| a.brotli)
         .sum();

@@ -32,7 +32,10 @@ const STAMP: &str = ".build-stamp";
 
 /// The bundles beside the console, each from `src/bin/<name>.html` into `dist/<name>/`: the
 /// login page (a first visit downloads only it) and the pages a phone opens from a QR code.
-pub const ENTRIES: [&str; 2] = ["login", "phone"];
+pub const ENTRIES: [&str; 2] = [
+    domain::navigation::LOGIN_ENTRY,
+    domain::navigation::PHONE_ENTRY,
+];
 
 /// Builds `dist/` (unless it is newer than every input) and returns its path.
 pub fn build(root: &Path) -> anyhow::Result<PathBuf> {
