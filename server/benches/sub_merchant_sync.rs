@@ -9,7 +9,7 @@ use server::{
     AppState, Settings,
     clock::SystemClock,
     jobs, seed,
-    store::{SqliteStore, Store},
+    store::{JobStore, ProviderStore, SqliteStore, Store, SubMerchantStore},
     upstream::{MaidanUpstream, Sandbox, SandboxConfig},
     vault::Vault,
 };

@@ -9,7 +9,7 @@ mod common;
 use axum::http::{Method, StatusCode};
 use common::{SignInWith, TestApp, TestResponse};
 use serde_json::json;
-use server::store::Store;
+use server::store::AccountStore;
 
 const PROVIDER: &str = "100000000001";
 const ADMIN_1: &str = "o_sandbox_admin_1";

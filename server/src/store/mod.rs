@@ -1,17 +1,31 @@
 //! Storage behind a trait, so that handlers hold no SQL and a PostgreSQL implementation can
 //! stand beside the embedded SQLite one.
 
+mod accounts;
+mod audit;
 mod count_cache;
+mod jobs;
+mod keys;
+mod providers;
 mod sqlite;
+mod sub_merchants;
+mod sub_providers;
+mod tickets;
 
-use async_trait::async_trait;
 use domain::api::{
-    Account, AuditAction, AuditEvent, JobCounts, JobFailure, JobKind, JobState, ProviderSummary,
-    ProviderSyncResult, SubMerchantSummary, SubProvider, SyncedProvider, TicketState, Transaction,
-    WechatChannel,
+    Account, AuditAction, JobCounts, JobFailure, JobKind, JobState, ProviderSyncResult,
+    TicketState, WechatChannel,
 };
 
+pub use accounts::AccountStore;
+pub use audit::AuditStore;
+pub use jobs::JobStore;
+pub use keys::KeyStore;
+pub use providers::ProviderStore;
 pub use sqlite::SqliteStore;
+pub use sub_merchants::SubMerchantStore;
+pub use sub_providers::SubProviderStore;
+pub use tickets::TicketStore;
 
 /// A storage failure; always an internal error to the client.
 #[derive(Debug, thiserror::Error)]
@@ -349,302 +363,33 @@ impl TicketRecord {
     }
 }
 
-#[async_trait]
-pub trait Store: Send + Sync + 'static {
-    /// Inserts the account unless one with its ID exists (seeding is idempotent).
-    async fn insert_account_if_missing(&self, account: &NewAccount) -> Result<bool>;
-    /// The account and its password hash.
-    async fn account_credentials(&self, id: &str) -> Result<Option<(Account, String)>>;
-    /// Every account, disabled ones included, by ID.
-    async fn list_accounts(&self) -> Result<Vec<AccountListing>>;
-    /// Sets an account's password hash, ends its sessions except `keep` (the session that
-    /// changed it, if any) and records the audit event, in one transaction.
-    async fn set_password(
-        &self,
-        id: &str,
-        password_hash: &str,
-        keep: Option<&str>,
-        audit: &NewAuditEvent,
-    ) -> Result<AccountChange>;
-    /// Disables an account and ends all its sessions, in one transaction.
-    async fn disable_account(&self, id: &str, now_ms: i64) -> Result<AccountChange>;
+/// Everything the console stores, by area (one trait per area, one file per area per
+/// backend). Handlers take `Arc<dyn Store>` and call any area's methods on it.
+pub trait Store:
+    AccountStore
+    + ProviderStore
+    + AuditStore
+    + SubMerchantStore
+    + KeyStore
+    + SubProviderStore
+    + JobStore
+    + TicketStore
+    + 'static
+{
+}
 
-    async fn create_session(&self, session: &NewSession) -> Result<()>;
-    /// The live session's account and expiry, and it is seen now (the idle timeout slides);
-    /// a session past its expiry or unseen for `idle_ms` is not returned.
-    async fn session(
-        &self,
-        token_hash: &str,
-        now_ms: i64,
-        idle_ms: i64,
-    ) -> Result<Option<(Account, i64)>>;
-    async fn delete_session(&self, token_hash: &str) -> Result<()>;
-    /// 退出所有设备: ends every session of the account, and with them the QR codes they opened
-    /// that no phone has confirmed yet (cancelled, their phone sign-ins spent); how many
-    /// sessions.
-    async fn end_sessions(&self, account_id: &str, now_ms: i64) -> Result<u64>;
-
-    /// Counts a sign-in attempt before it is judged: it is recorded (as a failure, until
-    /// [`Store::forgive_login_attempts`]) unless the (account, address) pair or the account
-    /// is over its limit. Atomic: N parallel attempts admit at most the allowance.
-    async fn admit_login_attempt(
-        &self,
-        attempt: &LoginAttempt<'_>,
-        limits: &AttemptLimits,
-    ) -> Result<AttemptAdmission>;
-    /// The (account, address) pair's failures since `since_ms`, oldest first.
-    async fn login_failures(&self, account_id: &str, ip: &str, since_ms: i64) -> Result<Vec<i64>>;
-    /// Counts a 获取验证码 request before the code goes out: recorded, unless the merchant ID or
-    /// the address already had `max` since `since_ms`; then the milliseconds until the oldest
-    /// of those leaves the window. Atomic, like [`Store::admit_login_attempt`].
-    async fn admit_binding_code(
-        &self,
-        merchant_id: &str,
-        ip: &str,
-        now_ms: i64,
-        since_ms: i64,
-        max: usize,
-    ) -> Result<Option<i64>>;
-    /// The attempt succeeded: the pair's failures are forgotten.
-    async fn forgive_login_attempts(&self, account_id: &str, ip: &str) -> Result<()>;
-
-    /// The account's providers whose name or ID contains `search`, by name; and the total.
-    async fn list_providers(
-        &self,
-        account_id: &str,
-        search: Option<&str>,
-        page: u32,
-        page_size: u32,
-    ) -> Result<(Vec<ProviderSummary>, u64)>;
-
-    /// Brings the account's providers up to date with `upstream` in one transaction. A
-    /// provider bound to another account is skipped, never moved.
-    async fn sync_providers(
-        &self,
-        account_id: &str,
-        upstream: &[SyncedProvider],
-        now_ms: i64,
-    ) -> Result<ProviderSyncResult>;
-
-    /// The account's provider with its configuration; `None` for another account's.
-    async fn provider(&self, account_id: &str, provider_id: &str) -> Result<Option<ProviderRow>>;
-
-    /// Replaces one configuration section and records the audit event, in one transaction.
-    /// False when the provider is not the account's.
-    async fn save_provider_section(
-        &self,
-        account_id: &str,
-        provider_id: &str,
-        section: ProviderSection,
-        json: &str,
-        configured: bool,
-        audit: &NewAuditEvent,
-    ) -> Result<bool>;
-
-    /// The account's audit events, newest first, a page at a time; and the total.
-    async fn audit_events(
-        &self,
-        account_id: &str,
-        page: u32,
-        page_size: u32,
-    ) -> Result<(Vec<AuditEvent>, u64)>;
-
-    /// A sub-merchant the viewer may see, and when it was last synced (ms).
-    async fn sub_merchant(
-        &self,
-        viewer: Viewer<'_>,
-        id: i64,
-    ) -> Result<Option<(SubMerchantSummary, i64)>>;
-
-    /// A merchant ID opened WeChat Maidan: every sub-merchant with it says so.
-    async fn mark_maidan_opened(&self, merchant_id: &str) -> Result<()>;
-
-    /// The account's sub-providers, by account ID.
-    async fn sub_providers(&self, account_id: &str) -> Result<Vec<SubProvider>>;
-
-    /// Adds (`create`) or changes a sub-provider with its audit event (none when the sandbox
-    /// seeds its demo data). False when it exists already (create) or does not exist (change).
-    async fn save_sub_provider(
-        &self,
-        account_id: &str,
-        sub_provider: &SubProvider,
-        create: bool,
-        now_ms: i64,
-        audit: Option<&NewAuditEvent>,
-    ) -> Result<bool>;
-
-    /// 修改子商户所属的子服务商: sets the sub-merchant's sub-provider, records the audit event
-    /// and queues the re-attribution of its transactions (or joins the one already waiting), in
-    /// one transaction. `None` when the sub-merchant is not the account's.
-    async fn change_sub_provider(
-        &self,
-        account_id: &str,
-        sub_merchant_id: i64,
-        sub_provider_account_id: &str,
-        job_id: &str,
-        audit: &NewAuditEvent,
-    ) -> Result<Option<JobRecord>>;
-
-    /// The queued or running job of a kind about a subject, the running one first.
-    async fn active_job(
-        &self,
-        account_id: &str,
-        kind: JobKind,
-        subject: &str,
-    ) -> Result<Option<JobRecord>>;
-
-    /// Transactions of a sub-merchant.
-    async fn count_transactions_of(&self, sub_merchant_id: i64) -> Result<u64>;
-
-    /// Attributes the next `batch` transactions of the sub-merchant after `after_id` to its
-    /// current sub-provider, and checkpoints the job, in one transaction. The last id done,
-    /// or `None` when there were none left.
-    async fn reattribute_batch(
-        &self,
-        job_id: &str,
-        sub_merchant_id: i64,
-        after_id: i64,
-        batch: u32,
-        lease_until_ms: i64,
-        now_ms: i64,
-    ) -> Result<Option<i64>>;
-
-    /// Stores transactions of sub-merchants of a provider (ignoring any already stored),
-    /// attributed to each sub-merchant's sub-provider at this moment.
-    async fn import_transactions(
-        &self,
-        account_id: &str,
-        provider_id: &str,
-        transactions: &[crate::upstream::UpstreamTransaction],
-    ) -> Result<()>;
-
-    /// A page of transactions the viewer may see, with the count and amount of the filter.
-    async fn list_transactions(
-        &self,
-        viewer: Viewer<'_>,
-        filter: &TransactionFilter<'_>,
-        page: u32,
-        page_size: u32,
-    ) -> Result<(Vec<Transaction>, u64, i64)>;
-
-    /// A sub-merchant's keys (as stored: the authentication key sealed) and its Alipay
-    /// authorization (user ID, when, ms). Tenancy is the caller's: read the sub-merchant first.
-    async fn sub_merchant_credentials(&self, id: i64) -> Result<SubMerchantCredentials>;
-
-    /// 重置认证密钥和签名公私钥: replaces the sub-merchant's keys, marks them set and records
-    /// the audit event, in one transaction. False when the sub-merchant is not the account's.
-    async fn reset_sub_merchant_keys(
-        &self,
-        account_id: &str,
-        id: i64,
-        keys: &StoredKeys,
-        audit: &NewAuditEvent,
-    ) -> Result<bool>;
-
-    /// Completes an open, unexpired Alipay authorization ticket and records the Alipay user ID
-    /// on its sub-merchant with the audit event, in one transaction. False when the ticket was
-    /// no longer open (of two racing confirmations, one wins).
-    async fn complete_alipay_authorization(
-        &self,
-        ticket: &TicketRecord,
-        sub_merchant_id: i64,
-        user_id: &str,
-        sealed_app_auth_token: &str,
-        now_ms: i64,
-        audit: &NewAuditEvent,
-    ) -> Result<bool>;
-
-    /// 切换渠道: sets the channel (and the Maidan status just read upstream) with its audit
-    /// event, in one transaction. False when the sub-merchant is not the account's.
-    async fn set_sub_merchant_channel(
-        &self,
-        account_id: &str,
-        id: i64,
-        channel: WechatChannel,
-        maidan_opened: bool,
-        audit: &NewAuditEvent,
-    ) -> Result<bool>;
-
-    /// The newest audit events of one target of the account.
-    async fn audit_events_of(
-        &self,
-        account_id: &str,
-        target: &str,
-        limit: u32,
-    ) -> Result<Vec<AuditEvent>>;
-
-    /// The account's provider IDs, in order.
-    async fn provider_ids(&self, account_id: &str) -> Result<Vec<String>>;
-
-    /// Queues a job unless one of its kind is active for the account; returns the active
-    /// job either way (the database's unique index decides between racing callers).
-    async fn start_job(
-        &self,
-        id: &str,
-        account_id: &str,
-        kind: JobKind,
-        now_ms: i64,
-    ) -> Result<JobRecord>;
-    /// When the account's last job of this kind finished, if any.
-    async fn last_finished(&self, account_id: &str, kind: JobKind) -> Result<Option<i64>>;
-    /// A job of the account; `None` for another account's.
-    async fn job(&self, account_id: &str, id: &str) -> Result<Option<JobRecord>>;
-    async fn jobs(
-        &self,
-        account_id: &str,
-        kind: Option<JobKind>,
-        state: Option<JobState>,
-    ) -> Result<Vec<JobRecord>>;
-    /// Takes the oldest queued job, or a running one whose lease ran out, and leases it.
-    async fn claim_job(&self, now_ms: i64, lease_until_ms: i64) -> Result<Option<JobRecord>>;
-    async fn set_job_total(&self, id: &str, total: u64) -> Result<()>;
-    /// Upserts a page of sub-merchants and moves the job's checkpoint, atomically.
-    async fn apply_sync_page(&self, page: &SyncPage<'_>) -> Result<()>;
-    async fn finish_job(
-        &self,
-        id: &str,
-        state: JobState,
-        error: Option<&str>,
-        now_ms: i64,
-    ) -> Result<()>;
-    async fn list_sub_merchants(
-        &self,
-        account_id: &str,
-        filter: &SubMerchantFilter<'_>,
-        page: u32,
-        page_size: u32,
-    ) -> Result<(Vec<SubMerchantSummary>, u64)>;
-
-    async fn create_ticket(&self, ticket: &TicketRecord) -> Result<()>;
-    /// A ticket of that kind (another kind's ticket is not found).
-    async fn ticket(&self, kind: TicketKind, id: &str) -> Result<Option<TicketRecord>>;
-    /// Creation times of the session's tickets after `since_ms` (rate limiting).
-    async fn tickets_created_since(&self, session_hash: &str, since_ms: i64) -> Result<Vec<i64>>;
-    /// Starts a phone sign-in.
-    async fn create_oauth_state(&self, state: &OAuthState) -> Result<()>;
-    /// Spends a sign-in state: its record when it existed, was not spent before and has not
-    /// expired at `now_ms`. Atomic: a replayed callback finds nothing.
-    async fn take_oauth_state(&self, state_hash: &str, now_ms: i64) -> Result<Option<OAuthState>>;
-    /// Records who signed in on the phone on an open ticket (which becomes 已扫码), unless
-    /// another phone browser signed in for it first.
-    async fn record_phone_sign_in(
-        &self,
-        ticket_id: &str,
-        sign_in: &PhoneSignIn,
-        now_ms: i64,
-    ) -> Result<PhoneSignInOutcome>;
-    /// Moves a ticket to `to` only if it is in one of `from` and (for open states) not yet
-    /// expired at `now_ms`; true when this call made the move. Atomic: of two racing calls,
-    /// one wins.
-    async fn transition_ticket(
-        &self,
-        id: &str,
-        from: &[TicketState],
-        to: TicketState,
-        now_ms: i64,
-        confirmed_by: Option<&str>,
-        result: Option<&ProviderSyncResult>,
-    ) -> Result<bool>;
+impl<
+    T: AccountStore
+        + ProviderStore
+        + AuditStore
+        + SubMerchantStore
+        + KeyStore
+        + SubProviderStore
+        + JobStore
+        + TicketStore
+        + 'static,
+> Store for T
+{
 }
 
 /// Opens the store a `DATABASE_URL` names and brings its schema up to date.

@@ -1,0 +1,45 @@
+//! An account's providers (服务商): the list, a provider sync, each provider's configuration.
+
+use async_trait::async_trait;
+use domain::api::{ProviderSummary, ProviderSyncResult, SyncedProvider};
+
+use super::{NewAuditEvent, ProviderRow, ProviderSection, Result};
+
+#[async_trait]
+pub trait ProviderStore: Send + Sync {
+    /// The account's providers whose name or ID contains `search`, by name; and the total.
+    async fn list_providers(
+        &self,
+        account_id: &str,
+        search: Option<&str>,
+        page: u32,
+        page_size: u32,
+    ) -> Result<(Vec<ProviderSummary>, u64)>;
+
+    /// Brings the account's providers up to date with `upstream` in one transaction. A
+    /// provider bound to another account is skipped, never moved.
+    async fn sync_providers(
+        &self,
+        account_id: &str,
+        upstream: &[SyncedProvider],
+        now_ms: i64,
+    ) -> Result<ProviderSyncResult>;
+
+    /// The account's provider with its configuration; `None` for another account's.
+    async fn provider(&self, account_id: &str, provider_id: &str) -> Result<Option<ProviderRow>>;
+
+    /// Replaces one configuration section and records the audit event, in one transaction.
+    /// False when the provider is not the account's.
+    async fn save_provider_section(
+        &self,
+        account_id: &str,
+        provider_id: &str,
+        section: ProviderSection,
+        json: &str,
+        configured: bool,
+        audit: &NewAuditEvent,
+    ) -> Result<bool>;
+
+    /// The account's provider IDs, in order.
+    async fn provider_ids(&self, account_id: &str) -> Result<Vec<String>>;
+}

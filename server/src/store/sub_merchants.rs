@@ -1,0 +1,39 @@
+//! An account's sub-merchants (子商户): the filtered list, one sub-merchant, its channel and Maidan
+//! state.
+
+use async_trait::async_trait;
+use domain::api::{SubMerchantSummary, WechatChannel};
+
+use super::{NewAuditEvent, Result, SubMerchantFilter, Viewer};
+
+#[async_trait]
+pub trait SubMerchantStore: Send + Sync {
+    /// A sub-merchant the viewer may see, and when it was last synced (ms).
+    async fn sub_merchant(
+        &self,
+        viewer: Viewer<'_>,
+        id: i64,
+    ) -> Result<Option<(SubMerchantSummary, i64)>>;
+
+    /// A merchant ID opened WeChat Maidan: every sub-merchant with it says so.
+    async fn mark_maidan_opened(&self, merchant_id: &str) -> Result<()>;
+
+    /// 切换渠道: sets the channel (and the Maidan status just read upstream) with its audit
+    /// event, in one transaction. False when the sub-merchant is not the account's.
+    async fn set_sub_merchant_channel(
+        &self,
+        account_id: &str,
+        id: i64,
+        channel: WechatChannel,
+        maidan_opened: bool,
+        audit: &NewAuditEvent,
+    ) -> Result<bool>;
+
+    async fn list_sub_merchants(
+        &self,
+        account_id: &str,
+        filter: &SubMerchantFilter<'_>,
+        page: u32,
+        page_size: u32,
+    ) -> Result<(Vec<SubMerchantSummary>, u64)>;
+}

@@ -1,0 +1,69 @@
+//! 子服务商 and the transactions attributed to them, with the re-attribution's batches.
+
+use async_trait::async_trait;
+use domain::api::{SubProvider, Transaction};
+
+use super::{JobRecord, NewAuditEvent, Result, TransactionFilter, Viewer};
+
+#[async_trait]
+pub trait SubProviderStore: Send + Sync {
+    /// The account's sub-providers, by account ID.
+    async fn sub_providers(&self, account_id: &str) -> Result<Vec<SubProvider>>;
+
+    /// Adds (`create`) or changes a sub-provider with its audit event (none when the sandbox
+    /// seeds its demo data). False when it exists already (create) or does not exist (change).
+    async fn save_sub_provider(
+        &self,
+        account_id: &str,
+        sub_provider: &SubProvider,
+        create: bool,
+        now_ms: i64,
+        audit: Option<&NewAuditEvent>,
+    ) -> Result<bool>;
+
+    /// 修改子商户所属的子服务商: sets the sub-merchant's sub-provider, records the audit event
+    /// and queues the re-attribution of its transactions (or joins the one already waiting), in
+    /// one transaction. `None` when the sub-merchant is not the account's.
+    async fn change_sub_provider(
+        &self,
+        account_id: &str,
+        sub_merchant_id: i64,
+        sub_provider_account_id: &str,
+        job_id: &str,
+        audit: &NewAuditEvent,
+    ) -> Result<Option<JobRecord>>;
+
+    /// Transactions of a sub-merchant.
+    async fn count_transactions_of(&self, sub_merchant_id: i64) -> Result<u64>;
+
+    /// Attributes the next `batch` transactions of the sub-merchant after `after_id` to its
+    /// current sub-provider, and checkpoints the job, in one transaction. The last id done,
+    /// or `None` when there were none left.
+    async fn reattribute_batch(
+        &self,
+        job_id: &str,
+        sub_merchant_id: i64,
+        after_id: i64,
+        batch: u32,
+        lease_until_ms: i64,
+        now_ms: i64,
+    ) -> Result<Option<i64>>;
+
+    /// Stores transactions of sub-merchants of a provider (ignoring any already stored),
+    /// attributed to each sub-merchant's sub-provider at this moment.
+    async fn import_transactions(
+        &self,
+        account_id: &str,
+        provider_id: &str,
+        transactions: &[crate::upstream::UpstreamTransaction],
+    ) -> Result<()>;
+
+    /// A page of transactions the viewer may see, with the count and amount of the filter.
+    async fn list_transactions(
+        &self,
+        viewer: Viewer<'_>,
+        filter: &TransactionFilter<'_>,
+        page: u32,
+        page_size: u32,
+    ) -> Result<(Vec<Transaction>, u64, i64)>;
+}
