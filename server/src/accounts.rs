@@ -12,6 +12,7 @@ use domain::{
     rules::{self, AccountId},
 };
 
+use crate::audit::AuditTarget;
 use crate::{
     auth,
     clock::rfc3339,
@@ -166,14 +167,13 @@ pub async fn run(
         AccountsCommand::SetPassword { id } => {
             let id = account_id(&id)?;
             let password = read_password()?;
-            let audit = NewAuditEvent {
-                account_id: id.to_string(),
-                actor: OPERATOR.to_owned(),
-                action: AuditAction::AccountPasswordChanged,
-                target: format!("account/{id}"),
-                fields: vec!["password".to_owned()],
-                at_ms: now_ms,
-            };
+            let audit = NewAuditEvent::new(
+                id.as_str(),
+                AuditAction::AccountPasswordChanged,
+                AuditTarget::Account(id.as_str()),
+                now_ms,
+            )
+            .by(OPERATOR);
             match store
                 .set_password(id.as_str(), &hash(&password)?, None, &audit)
                 .await?

@@ -20,6 +20,7 @@ use domain::{
 };
 use utoipa_axum::{router::OpenApiRouter, routes};
 
+use crate::audit::AuditTarget;
 use crate::error::ApiPath;
 use crate::{
     AppError, AppState,
@@ -251,17 +252,13 @@ async fn confirm_authorization(
             &format!("sub_merchant/{sub_merchant_id}/alipay_app_auth_token"),
         )
         .map_err(AppError::internal)?;
-    let audit = NewAuditEvent {
-        account_id: ticket.account_id.clone(),
-        actor: user_id.clone(),
-        action: AuditAction::SubMerchantAlipayAuthorized,
-        target: format!("sub_merchant/{sub_merchant_id}"),
-        fields: vec![
-            "alipay_user_id".to_owned(),
-            "alipay_app_auth_token".to_owned(),
-        ],
-        at_ms: now,
-    };
+    let audit = NewAuditEvent::new(
+        &ticket.account_id,
+        AuditAction::SubMerchantAlipayAuthorized,
+        AuditTarget::SubMerchant(sub_merchant_id),
+        now,
+    )
+    .by(&user_id);
     let done = state
         .store
         .complete_alipay_authorization(

@@ -16,6 +16,7 @@ use domain::{
 use serde::{Deserialize, Serialize};
 use utoipa_axum::{router::OpenApiRouter, routes};
 
+use crate::audit::AuditTarget;
 use crate::error::{ApiPath, ApiQuery};
 use crate::{
     AppError, AppState,
@@ -172,14 +173,13 @@ async fn save(
         },
         session.account.id.to_string(),
     );
-    let audit = NewAuditEvent {
-        account_id: account.clone(),
-        actor: account.clone(),
+    let audit = NewAuditEvent::new(
+        &account,
         action,
-        target: format!("provider/{}", row.provider_id),
-        fields,
-        at_ms: state.clock.now_ms(),
-    };
+        AuditTarget::Provider(&row.provider_id),
+        state.clock.now_ms(),
+    )
+    .with_fields(fields);
     let saved = state
         .store
         .save_provider_section(

@@ -13,6 +13,7 @@ use domain::{
 };
 use utoipa_axum::{router::OpenApiRouter, routes};
 
+use crate::audit::AuditTarget;
 use crate::{
     AppError, AppState,
     auth::{self, CurrentSession},
@@ -226,14 +227,12 @@ async fn change_password(
     }
     state.store.forgive_login_attempts(&id, &ip).await?;
     let hash = auth::hash_password_bounded(request.new_password).await?;
-    let audit = NewAuditEvent {
-        account_id: id.clone(),
-        actor: id.clone(),
-        action: AuditAction::AccountPasswordChanged,
-        target: format!("account/{id}"),
-        fields: vec!["password".to_owned()],
-        at_ms: now,
-    };
+    let audit = NewAuditEvent::new(
+        &id,
+        AuditAction::AccountPasswordChanged,
+        AuditTarget::Account(&id),
+        now,
+    );
     state
         .store
         .set_password(&id, &hash, Some(&session.token_hash), &audit)

@@ -10,6 +10,7 @@ use axum::{
 use domain::api::{AuditAction, KeyReset, KeyResetIssued};
 use utoipa_axum::{router::OpenApiRouter, routes};
 
+use crate::audit::AuditTarget;
 use crate::error::ApiPath;
 use crate::{
     AppError, AppState,
@@ -66,17 +67,12 @@ async fn reset_keys(
         reset_at_ms: now,
         reset_by: account.clone(),
     };
-    let audit = NewAuditEvent {
-        account_id: account.clone(),
-        actor: account.clone(),
-        action: AuditAction::SubMerchantKeysReset,
-        target: format!("sub_merchant/{id}"),
-        fields: vec![
-            "authentication_key".to_owned(),
-            "signing_public_key".to_owned(),
-        ],
-        at_ms: now,
-    };
+    let audit = NewAuditEvent::new(
+        &account,
+        AuditAction::SubMerchantKeysReset,
+        AuditTarget::SubMerchant(id),
+        now,
+    );
     if !state
         .store
         .reset_sub_merchant_keys(&account, id, &stored, &audit)

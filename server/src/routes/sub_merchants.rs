@@ -15,6 +15,7 @@ use domain::{
 };
 use utoipa_axum::{router::OpenApiRouter, routes};
 
+use crate::audit::AuditTarget;
 use crate::error::{ApiPath, ApiQuery};
 use crate::{
     AppError, AppState,
@@ -63,7 +64,7 @@ async fn sub_merchant_detail(
         Viewer::Provider(account) => {
             let history = state
                 .store
-                .audit_events_of(account, &format!("sub_merchant/{id}"), HISTORY)
+                .audit_events_of(account, &AuditTarget::SubMerchant(id).path(), HISTORY)
                 .await?;
             let job = state
                 .store
@@ -140,14 +141,12 @@ async fn switch_channel(
             opened
         }
     };
-    let audit = NewAuditEvent {
-        account_id: account.clone(),
-        actor: account.clone(),
-        action: AuditAction::channel_switched(change.channel),
-        target: format!("sub_merchant/{id}"),
-        fields: vec!["wechat_channel".to_owned()],
-        at_ms: state.clock.now_ms(),
-    };
+    let audit = NewAuditEvent::new(
+        &account,
+        AuditAction::channel_switched(change.channel),
+        AuditTarget::SubMerchant(id),
+        state.clock.now_ms(),
+    );
     let saved = state
         .store
         .set_sub_merchant_channel(&account, id, change.channel, opened, &audit)
@@ -193,14 +192,12 @@ async fn change_sub_provider(
         return Ok(ApiJson(detail).into_response());
     }
     let now = state.clock.now_ms();
-    let audit = NewAuditEvent {
-        account_id: account.clone(),
-        actor: account.clone(),
-        action: AuditAction::SubMerchantSubProviderUpdated,
-        target: format!("sub_merchant/{id}"),
-        fields: vec!["sub_provider_account_id".to_owned()],
-        at_ms: now,
-    };
+    let audit = NewAuditEvent::new(
+        &account,
+        AuditAction::SubMerchantSubProviderUpdated,
+        AuditTarget::SubMerchant(id),
+        now,
+    );
     let job_id = new_job_id()?;
     let job = state
         .store

@@ -9,6 +9,7 @@ use domain::{
 };
 use utoipa_axum::{router::OpenApiRouter, routes};
 
+use crate::audit::AuditTarget;
 use crate::error::ApiPath;
 use crate::{
     AppError, AppState,
@@ -51,16 +52,12 @@ async fn save(
     } else {
         AuditAction::SubProviderUpdated
     };
-    let event = NewAuditEvent {
-        account_id: account.clone(),
-        actor: account.clone(),
+    let event = NewAuditEvent::new(
+        &account,
         action,
-        target: format!("sub_provider/{}", sub_provider.account_id),
-        fields: ["name", "rebate_ratio", "remark"]
-            .map(str::to_owned)
-            .to_vec(),
-        at_ms: state.clock.now_ms(),
-    };
+        AuditTarget::SubProvider(&sub_provider.account_id),
+        state.clock.now_ms(),
+    );
     Ok(state
         .store
         .save_sub_provider(&account, sub_provider, create, event.at_ms, Some(&event))

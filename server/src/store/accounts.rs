@@ -3,10 +3,71 @@
 use async_trait::async_trait;
 use domain::api::Account;
 
-use super::{
-    AccountChange, AccountListing, AttemptAdmission, AttemptLimits, LoginAttempt, NewAccount,
-    NewAuditEvent, NewSession, Result,
-};
+use super::{NewAuditEvent, Result};
+
+/// A console account as seeded or registered.
+#[derive(Debug, Clone)]
+pub struct NewAccount {
+    pub account: Account,
+    pub password_hash: String,
+}
+
+/// A sign-in attempt: which account, from which client address, when.
+#[derive(Debug, Clone, Copy)]
+pub struct LoginAttempt<'a> {
+    pub account_id: &'a str,
+    pub ip: &'a str,
+    pub at_ms: i64,
+}
+
+/// How many failures lock a sign-in.
+#[derive(Debug, Clone, Copy)]
+pub struct AttemptLimits {
+    /// Failures of one (account, address) pair since `pair_since_ms` that lock that pair.
+    pub pair_max: usize,
+    pub pair_since_ms: i64,
+    /// Failures of the account from anywhere since `account_since_ms` that slow everyone.
+    pub account_max: u64,
+    pub account_since_ms: i64,
+}
+
+/// Whether an attempt may be judged.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AttemptAdmission {
+    /// Recorded; judge it.
+    Admitted,
+    /// The pair is locked; the times of its failures in the window, oldest first.
+    PairLocked { failures: Vec<i64> },
+    /// The account has had too many failures from everywhere lately; the failure whose aging
+    /// out lifts the ceiling happened at `oldest_ms`.
+    AccountCeiling { oldest_ms: i64 },
+}
+
+/// An account as `accounts list` shows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AccountListing {
+    pub account: Account,
+    pub created_at_ms: i64,
+    pub disabled_at_ms: Option<i64>,
+}
+
+/// What changing an account's password or status did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AccountChange {
+    /// Done; this many other sessions of the account were ended.
+    Done { sessions_ended: u64 },
+    /// No such account.
+    NoAccount,
+}
+
+/// A session to store: only the token's hash is kept.
+#[derive(Debug, Clone)]
+pub struct NewSession {
+    pub token_hash: String,
+    pub account_id: String,
+    pub created_at_ms: i64,
+    pub expires_at_ms: i64,
+}
 
 #[async_trait]
 pub trait AccountStore: Send + Sync {

@@ -1,9 +1,20 @@
 //! 操作记录: the audit events of an account and of one object.
 
 use async_trait::async_trait;
-use domain::api::AuditEvent;
+use domain::api::{AuditAction, AuditEvent};
 
 use super::Result;
+
+/// An audit event to write with the change it records.
+#[derive(Debug, Clone)]
+pub struct NewAuditEvent {
+    pub account_id: String,
+    pub actor: String,
+    pub action: AuditAction,
+    pub target: String,
+    pub fields: Vec<String>,
+    pub at_ms: i64,
+}
 
 #[async_trait]
 pub trait AuditStore: Send + Sync {

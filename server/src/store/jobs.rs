@@ -1,9 +1,63 @@
 //! Durable jobs: queueing, claiming with a lease, page commits with their checkpoint, finishing.
 
 use async_trait::async_trait;
-use domain::api::{JobKind, JobState};
+use domain::api::{JobCounts, JobFailure, JobKind, JobState};
 
-use super::{JobRecord, Result, SyncPage};
+use super::Result;
+
+/// Where a job stands. A sub-merchant sync: the next provider (by index in the account's
+/// provider list, ordered by ID) and the upstream cursor within it. A re-attribution: the last
+/// transaction id done, as `cursor`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+pub struct Checkpoint {
+    pub provider_index: usize,
+    pub cursor: u64,
+}
+
+/// A job as stored.
+#[derive(Debug, Clone)]
+pub struct JobRecord {
+    pub id: String,
+    pub account_id: String,
+    pub kind: JobKind,
+    pub state: JobState,
+    pub processed: u64,
+    pub total: u64,
+    pub counts: JobCounts,
+    pub failures: Vec<JobFailure>,
+    pub checkpoint: Option<Checkpoint>,
+    /// What the job is about (a re-attribution: the sub-merchant's ID); empty for a sync.
+    pub subject: String,
+    pub error: Option<String>,
+    pub created_at_ms: i64,
+    pub started_at_ms: Option<i64>,
+    pub finished_at_ms: Option<i64>,
+    pub updated_at_ms: i64,
+}
+
+/// A sub-merchant as the upstream reported it.
+#[derive(Debug, Clone)]
+pub struct SubMerchantRow {
+    pub merchant_id: String,
+    pub name: String,
+    pub maidan_opened: bool,
+}
+
+/// One upstream page of a sync, applied with its checkpoint in one transaction.
+#[derive(Debug, Clone)]
+pub struct SyncPage<'a> {
+    pub job_id: &'a str,
+    pub account_id: &'a str,
+    pub provider_id: &'a str,
+    pub rows: &'a [SubMerchantRow],
+    /// The payment history of the page's sub-merchants (kept for those seen the first time).
+    pub transactions: &'a [crate::upstream::UpstreamTransaction],
+    /// Rows the upstream sent that could not be taken, with the reason.
+    pub failures: Vec<JobFailure>,
+    pub next: Checkpoint,
+    pub now_ms: i64,
+    pub lease_until_ms: i64,
+}
 
 #[async_trait]
 pub trait JobStore: Send + Sync {

@@ -2,7 +2,40 @@
 
 use async_trait::async_trait;
 
-use super::{NewAuditEvent, Result, StoredKeys, SubMerchantCredentials, TicketRecord};
+use super::{NewAuditEvent, Result, TicketRecord};
+
+/// A sub-merchant's keys as stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredKeys {
+    /// Sealed by the vault; opened only to check a device's request.
+    pub authentication_key_sealed: String,
+    pub authentication_key_last4: String,
+    /// SubjectPublicKeyInfo, base64 DER.
+    pub signing_public_key: String,
+    pub public_key_sha256: String,
+    pub reset_at_ms: i64,
+    pub reset_by: String,
+}
+
+impl StoredKeys {
+    /// What may be shown of stored keys: their fingerprints, never the keys.
+    pub fn view(&self) -> domain::api::SubMerchantKeys {
+        domain::api::SubMerchantKeys {
+            public_key_sha256: self.public_key_sha256.clone(),
+            authentication_key_last4: self.authentication_key_last4.clone(),
+            reset_at: crate::clock::rfc3339(self.reset_at_ms),
+            reset_by: self.reset_by.clone(),
+        }
+    }
+}
+
+/// What a sub-merchant holds beyond its list row.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SubMerchantCredentials {
+    pub keys: Option<StoredKeys>,
+    /// The Alipay user ID that authorized, and when (ms).
+    pub alipay: Option<(String, i64)>,
+}
 
 #[async_trait]
 pub trait KeyStore: Send + Sync {

@@ -3,7 +3,45 @@
 use async_trait::async_trait;
 use domain::api::{ProviderSummary, ProviderSyncResult, SyncedProvider};
 
-use super::{NewAuditEvent, ProviderRow, ProviderSection, Result};
+use super::{NewAuditEvent, Result};
+
+/// A section of a provider's configuration, stored as JSON.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ProviderSection {
+    Basic,
+    WechatPay,
+    Alipay,
+}
+
+impl ProviderSection {
+    pub(crate) fn column(self) -> &'static str {
+        match self {
+            ProviderSection::Basic => "basic_info",
+            ProviderSection::WechatPay => "wechat_pay",
+            ProviderSection::Alipay => "alipay",
+        }
+    }
+
+    /// The list's "configured?" column this section drives, if any.
+    pub(crate) fn configured_column(self) -> Option<&'static str> {
+        match self {
+            ProviderSection::Basic => None,
+            ProviderSection::WechatPay => Some("wechat_pay_configured"),
+            ProviderSection::Alipay => Some("alipay_configured"),
+        }
+    }
+}
+
+/// A provider of an account, with its configuration sections as stored.
+#[derive(Debug, Clone)]
+pub struct ProviderRow {
+    pub provider_id: String,
+    pub synced_name: String,
+    pub synced_at_ms: i64,
+    pub basic_info: Option<String>,
+    pub wechat_pay: Option<String>,
+    pub alipay: Option<String>,
+}
 
 #[async_trait]
 pub trait ProviderStore: Send + Sync {

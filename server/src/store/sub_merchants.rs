@@ -4,7 +4,25 @@
 use async_trait::async_trait;
 use domain::api::{SubMerchantSummary, WechatChannel};
 
-use super::{NewAuditEvent, Result, SubMerchantFilter, Viewer};
+use super::{NewAuditEvent, Result};
+
+/// Filters of the sub-merchant list.
+#[derive(Debug, Clone, Default)]
+pub struct SubMerchantFilter<'a> {
+    /// A sub-provider's view: only what is assigned to it (the account is then not a scope).
+    pub assigned_to: Option<&'a str>,
+    pub provider_id: Option<&'a str>,
+    pub channel: Option<WechatChannel>,
+    pub search: Option<&'a str>,
+}
+
+/// Whose eyes a read is for: a provider account sees all of its own; a sub-provider sees what
+/// is assigned or attributed to it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Viewer<'a> {
+    Provider(&'a str),
+    SubProvider(&'a str),
+}
 
 #[async_trait]
 pub trait SubMerchantStore: Send + Sync {

@@ -3,7 +3,16 @@
 use async_trait::async_trait;
 use domain::api::{SubProvider, Transaction};
 
-use super::{JobRecord, NewAuditEvent, Result, TransactionFilter, Viewer};
+use super::{JobRecord, NewAuditEvent, Result, Viewer};
+
+/// Filters of the transaction list; times in Unix milliseconds, `to_ms` exclusive.
+#[derive(Debug, Clone, Default)]
+pub struct TransactionFilter<'a> {
+    pub sub_merchant_id: Option<i64>,
+    pub sub_provider_account_id: Option<&'a str>,
+    pub from_ms: Option<i64>,
+    pub to_ms: Option<i64>,
+}
 
 #[async_trait]
 pub trait SubProviderStore: Send + Sync {

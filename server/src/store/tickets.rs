@@ -4,7 +4,101 @@
 use async_trait::async_trait;
 use domain::api::{ProviderSyncResult, TicketState};
 
-use super::{OAuthState, PhoneSignIn, PhoneSignInOutcome, Result, TicketKind, TicketRecord};
+use super::Result;
+
+/// What a QR ticket is for. A ticket is found only under its own kind.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TicketKind {
+    /// 同步买单服务商信息.
+    ProviderSync,
+    /// 支付宝子商户授权; the subject is the sub-merchant's console ID.
+    AlipayAuthorization,
+}
+
+impl TicketKind {
+    pub(crate) const fn as_str(self) -> &'static str {
+        match self {
+            TicketKind::ProviderSync => "provider_sync",
+            TicketKind::AlipayAuthorization => "alipay_authorization",
+        }
+    }
+}
+
+/// A QR ticket as stored.
+#[derive(Debug, Clone)]
+pub struct TicketRecord {
+    pub id: String,
+    pub kind: TicketKind,
+    /// What the ticket is about, if anything beyond its account.
+    pub subject: String,
+    pub account_id: String,
+    pub session_hash: String,
+    /// As stored: `Pending`/`Scanned` past `expires_at` are expired (see [`Self::state_at`]).
+    pub state: TicketState,
+    pub requested_ip: String,
+    pub created_at_ms: i64,
+    pub expires_at_ms: i64,
+    pub updated_at_ms: i64,
+    pub confirmed_by: Option<String>,
+    pub result: Option<ProviderSyncResult>,
+    /// Who signed in on the phone that scanned it, through the identity provider.
+    pub phone: Option<PhoneSignIn>,
+}
+
+/// A sign-in on the scanning phone, recorded on its ticket by the OAuth callback.
+#[derive(Clone, PartialEq, Eq)]
+pub struct PhoneSignIn {
+    /// SHA-256 of the phone browser's cookie: only that browser may confirm.
+    pub browser_hash: String,
+    /// The WeChat openid or the Alipay user ID.
+    pub identity: String,
+    /// The WeChat nickname or the Alipay account's name, for the pages.
+    pub name: String,
+    /// For Alipay: the app auth token, sealed for this ticket.
+    pub sealed_grant: Option<String>,
+}
+
+impl std::fmt::Debug for PhoneSignIn {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PhoneSignIn")
+            .field("identity", &self.identity)
+            .field("name", &self.name)
+            .finish_non_exhaustive()
+    }
+}
+
+/// A sign-in under way: the random `state` sent through WeChat or Alipay, bound to one ticket
+/// and one phone browser.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OAuthState {
+    pub state_hash: String,
+    pub ticket_id: String,
+    pub browser_hash: String,
+    pub created_at_ms: i64,
+    pub expires_at_ms: i64,
+}
+
+/// What recording a phone's sign-in on its ticket did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PhoneSignInOutcome {
+    /// Recorded; the ticket is 已扫码.
+    Recorded,
+    /// Another phone browser signed in for this ticket first.
+    OtherPhone,
+    /// The ticket is no longer open (expired, cancelled or used).
+    Closed,
+}
+
+impl TicketRecord {
+    /// The state as a person sees it at `now_ms`.
+    pub fn state_at(&self, now_ms: i64) -> TicketState {
+        if self.state.is_open() && now_ms >= self.expires_at_ms {
+            TicketState::Expired
+        } else {
+            self.state
+        }
+    }
+}
 
 #[async_trait]
 pub trait TicketStore: Send + Sync {
