@@ -1,0 +1,109 @@
+//! Sub-providers (子服务商) and the transactions attributed to them.
+
+use serde::{Deserialize, Serialize};
+
+/// `PUT /sub-merchants/{id}/sub-provider`: 修改子商户所属的子服务商.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct SubProviderChange {
+    /// The sub-provider's Tencent Cloud account ID; one of the provider's sub-providers.
+    #[cfg_attr(feature = "openapi", schema(pattern = r"^[0-9]{5,20}$"))]
+    pub account_id: String,
+}
+
+/// A sub-provider (子服务商) registered by a provider account.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct SubProvider {
+    /// Its Tencent Cloud account ID.
+    #[cfg_attr(feature = "openapi", schema(pattern = r"^[0-9]{5,20}$"))]
+    pub account_id: String,
+    /// 1–50 characters.
+    #[cfg_attr(feature = "openapi", schema(pattern = r"\S", max_length = 50))]
+    pub name: String,
+    /// Percent, two decimals at most (statistics only); empty when not set.
+    #[serde(default)]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(pattern = r"^$|^(([0-9]{1,2}|0[0-9]{2})(\.[0-9]{0,2})?|100(\.0{0,2})?)$")
+    )]
+    pub rebate_ratio: String,
+    #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(max_length = 200))]
+    pub remark: String,
+}
+
+impl SubProvider {
+    /// Every field by its rule; the fields that break one.
+    pub fn check(&self) -> Vec<(&'static str, crate::FieldError)> {
+        let mut errors = Vec::new();
+        if let Err(e) = crate::rules::AccountId::parse(&self.account_id) {
+            errors.push(("account_id", e));
+        }
+        if let Err(e) = crate::rules::required(&self.name).and_then(|n| crate::rules::text(n, 50)) {
+            errors.push(("name", e));
+        }
+        if !self.rebate_ratio.trim().is_empty()
+            && let Err(e) = crate::rules::rebate_ratio(&self.rebate_ratio)
+        {
+            errors.push(("rebate_ratio", e));
+        }
+        if let Err(e) = crate::rules::text(&self.remark, 200) {
+            errors.push(("remark", e));
+        }
+        errors
+    }
+}
+
+/// One payment of a sub-merchant, as Cloud Pay recorded it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Transaction {
+    pub id: i64,
+    pub sub_merchant_id: i64,
+    pub merchant_id: String,
+    pub sub_merchant_name: String,
+    /// The sub-provider the payment is attributed to.
+    pub sub_provider_account_id: Option<String>,
+    /// In fen (0.01 CNY).
+    pub amount_fen: i64,
+    pub paid_at: String,
+}
+
+/// Filters of `GET /transactions`; `from`/`to` are dates (`YYYY-MM-DD`, inclusive, UTC+8).
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(
+    feature = "openapi",
+    derive(utoipa::IntoParams),
+    into_params(parameter_in = Query)
+)]
+pub struct TransactionQuery {
+    pub sub_merchant_id: Option<i64>,
+    /// The sub-provider's Tencent Cloud account ID (5–20 digits).
+    #[cfg_attr(feature = "openapi", param(pattern = "^[0-9]{5,20}$"))]
+    pub sub_provider_account_id: Option<String>,
+    /// First day, `YYYY-MM-DD`.
+    #[cfg_attr(feature = "openapi", param(format = Date))]
+    pub from: Option<String>,
+    /// Last day, `YYYY-MM-DD`.
+    #[cfg_attr(feature = "openapi", param(format = Date))]
+    pub to: Option<String>,
+    #[cfg_attr(feature = "openapi", param(minimum = 1, maximum = 100_000))]
+    pub page: Option<u32>,
+    /// Rows per page, 1–100 (default 20).
+    #[cfg_attr(feature = "openapi", param(minimum = 1, maximum = 100))]
+    pub page_size: Option<u32>,
+}
+
+/// A page of transactions with the totals of the whole filter.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct TransactionPage {
+    pub items: Vec<Transaction>,
+    pub total: u64,
+    pub amount_fen: i64,
+    pub page: u32,
+    pub page_size: u32,
+    /// A re-attribution that touches this filter is running: the totals are changing.
+    pub changing: bool,
+}
