@@ -3,6 +3,9 @@
 //!
 //! Secrets (the WeChat Pay API key, the Alipay application private key) are write-only: the
 //! API shows only whether they are set, a hint and when; a blank field keeps the stored value.
+//!
+//! The three forms and their rules stay in one file so the browser and the server read one
+//! list of fields; a third of it is tests.
 
 use serde::{Deserialize, Serialize};
 

@@ -6,6 +6,9 @@
 //! the ticket's page. A failure also returns there, with the reason and the request id in the
 //! query, so the page can say what went wrong; a callback that names no ticket gets a small
 //! page of its own.
+//!
+//! Both providers' start and callback live here, side by side, because they must stay the
+//! same flow; what differs (the code exchange) is in `crate::oauth`.
 
 use axum::{
     Extension,

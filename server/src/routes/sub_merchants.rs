@@ -1,5 +1,8 @@
 //! 子商户管理(新): the sub-merchant list and 同步买单子商户, a durable job whose progress is
 //! read from `/jobs/{id}` ([`super::jobs`]).
+//!
+//! Over 400 lines because the list, the detail page, the channel switch and the
+//! sub-provider change share the tenancy and viewer rules of one sub-merchant.
 
 use axum::{
     extract::State,

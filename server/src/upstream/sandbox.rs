@@ -3,6 +3,10 @@
 //! It owns WeChat users, providers with their assistant admins, and (sized by
 //! `sub_merchants`) the sub-merchants later flows sync. Latency and transient faults can be
 //! injected so that retries and resumption are testable.
+//!
+//! One file because it is one `MaidanUpstream` implementation over one world (users,
+//! providers, generated sub-merchants and transactions, the binding codes); its OAuth pages
+//! and its HTTP server are modules of their own. A fifth of the file is its tests.
 
 use std::{sync::RwLock, time::Duration};
 
