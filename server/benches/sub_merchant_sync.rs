@@ -242,6 +242,7 @@ async fn console_sync(
         .collect();
     store.sync_providers(ACCOUNT, &providers, 0).await?;
     let state = AppState {
+        workers: Default::default(),
         store: store.clone() as Arc<dyn Store>,
         upstream: sandbox.clone() as Arc<dyn MaidanUpstream>,
         clock: Arc::new(SystemClock),

@@ -130,6 +130,11 @@ pub struct Config {
     /// Seconds a job stays with a worker that makes no progress before another resumes it.
     #[arg(long, env = "JOB_LEASE_S", default_value_t = 30)]
     pub job_lease_s: u64,
+    /// Job workers in this process (each runs one job at a time; an account's jobs run one at
+    /// a time across all of them).
+    #[arg(long, env = "JOB_WORKERS", default_value_t = 2,
+          value_parser = clap::value_parser!(u16).range(1..=64))]
+    pub job_workers: u16,
     /// Sub-merchants asked of the upstream per page (and written per transaction).
     #[arg(long, env = "SUB_MERCHANT_SYNC_PAGE_SIZE", default_value_t = 1_000,
           value_parser = clap::value_parser!(u32).range(1..=5_000))]

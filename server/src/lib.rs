@@ -58,6 +58,8 @@ pub struct AppState {
     /// The sandbox's WeChat and Alipay sign-in pages, served under `/sandbox-upstream` when
     /// the console runs with the in-process sandbox.
     pub sandbox_oauth: Option<upstream::sandbox_oauth::SandboxOAuth>,
+    /// This process's job workers: woken when a job is queued, stopped on shutdown.
+    pub workers: jobs::Workers,
 }
 
 /// Behaviour knobs that tests may tighten.
@@ -93,6 +95,9 @@ pub struct Settings {
     pub sync_cooldown: Duration,
     /// How long a job stays with a worker that makes no progress (then another resumes it).
     pub job_lease: Duration,
+    /// How often an idle job worker looks for work nobody woke it for (a job queued by
+    /// another replica, or one whose worker died).
+    pub job_idle_poll: Duration,
     /// Sub-merchants asked of the upstream per page, each page one transaction.
     pub sync_page_size: u32,
 }
@@ -116,6 +121,7 @@ impl Default for Settings {
             sync_cooldown: Duration::from_secs(60),
             job_lease: Duration::from_millis(u64::try_from(jobs::LEASE_MS).unwrap_or(30_000)),
             sync_page_size: jobs::PAGE_SIZE,
+            job_idle_poll: Duration::from_secs(2),
         }
     }
 }

@@ -149,6 +149,7 @@ async fn console(config: &Config, production: Option<Production>) -> anyhow::Res
             }
         };
     let state = AppState {
+        workers: Default::default(),
         vault: Arc::new(vault),
         store,
         upstream,
@@ -169,7 +170,8 @@ async fn console(config: &Config, production: Option<Production>) -> anyhow::Res
         }),
     };
 
-    server::jobs::spawn_worker(state.clone());
+    let mut workers = server::jobs::spawn_workers(&state, usize::from(config.job_workers));
+    let jobs = state.workers.clone();
     match &production {
         None => print_sandbox_banner(&addr.to_string()),
         Some(p) => print_banner(&addr.to_string(), p),
@@ -178,6 +180,16 @@ async fn console(config: &Config, production: Option<Production>) -> anyhow::Res
     axum::serve(listener, app)
         .with_graceful_shutdown(shutdown_signal())
         .await?;
+    // Each worker commits or drops the page it is on and gives its job back, so that a
+    // restart resumes at once instead of after JOB_LEASE_S.
+    jobs.stop();
+    let drained = tokio::time::timeout(Duration::from_secs(10), async {
+        while workers.join_next().await.is_some() {}
+    })
+    .await;
+    if drained.is_err() {
+        tracing::warn!("job workers did not stop in 10 s; their jobs resume when the lease ends");
+    }
     tracing::info!("stopped");
     Ok(())
 }

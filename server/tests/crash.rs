@@ -44,8 +44,8 @@ fn start(db: &Path, addr: &str, sandbox: &[(&str, &str)]) -> Server {
         .env("DATABASE_URL", format!("sqlite://{}", db.display()))
         .env("CONSOLE_DIST", db.with_file_name("no-dist"))
         .env("CONSOLE_SECRET_KEY_FILE", db.with_file_name("secret.key"))
-        .envs(sandbox.iter().copied())
         .env("JOB_LEASE_S", "2")
+        .envs(sandbox.iter().copied())
         .env("RUST_LOG", "warn")
         .stdout(Stdio::null())
         .stderr(Stdio::null())
@@ -180,6 +180,56 @@ fn a_sync_killed_mid_job_resumes_after_a_restart_and_ends_exact() {
         Some(&cookie),
     );
     assert_eq!(list["total"], EXPECTED, "nothing lost, nothing duplicated");
+}
+
+/// The sync sandbox with a lease far longer than the test: only a job given back resumes.
+const LONG_LEASE_SANDBOX: [(&str, &str); 4] = [
+    SYNC_SANDBOX[0],
+    SYNC_SANDBOX[1],
+    SYNC_SANDBOX[2],
+    ("JOB_LEASE_S", "600"),
+];
+
+#[test]
+fn a_server_stopped_mid_job_gives_it_back_and_the_next_resumes_at_once() {
+    let (dir, addr) = workspace();
+    let db = dir.path().join("console.db");
+
+    let mut server = start(&db, &addr, &LONG_LEASE_SANDBOX);
+    let cookie = login(&server);
+    sync_providers(&server, &cookie);
+    let (status, _, job) = call(
+        &server,
+        "POST",
+        "/api/v1/sub-merchant-syncs",
+        None,
+        Some(&cookie),
+    );
+    assert_eq!(status, 202);
+    let job_path = format!("/api/v1/jobs/{}", job["id"].as_str().unwrap());
+    wait_for("progress", Duration::from_secs(60), || {
+        call(&server, "GET", &job_path, None, Some(&cookie)).2["processed"]
+            .as_u64()
+            .unwrap_or(0)
+            >= 3_000
+    });
+    // SIGTERM, as systemd or a container runtime stops it.
+    let pid = server.child.id().to_string();
+    let signalled = Command::new("kill").args(["-TERM", &pid]).status().unwrap();
+    assert!(signalled.success());
+    let exit = server.child.wait().unwrap();
+    assert!(exit.success(), "a clean stop: {exit}");
+
+    // The lease was 600 s: the job finishes now only because it was given back.
+    let server = start(&db, &addr, &LONG_LEASE_SANDBOX);
+    let cookie = login(&server);
+    let mut job = Value::Null;
+    wait_for("the resumed job", Duration::from_secs(120), || {
+        job = call(&server, "GET", &job_path, None, Some(&cookie)).2;
+        job["state"] == "succeeded"
+    });
+    assert_eq!(job["processed"], EXPECTED);
+    assert_eq!(job["counts"]["new"], EXPECTED, "nothing counted twice");
 }
 
 /// A header of a response head (hyper writes names in lower case).

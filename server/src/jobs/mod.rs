@@ -2,7 +2,7 @@
 //! upstream page in the same transaction as that page's rows, so that a crash at any point
 //! resumes from the last committed page with nothing lost or duplicated.
 
-use std::time::Duration;
+use std::{sync::Arc, time::Duration};
 
 use domain::{
     api::{Job, JobFailure, JobKind, JobState},
@@ -13,7 +13,7 @@ use crate::{
     AppState,
     clock::rfc3339,
     retry::RetryPolicy,
-    store::{Checkpoint, JobRecord, StoreError, SubMerchantRow, SyncPage},
+    store::{Checkpoint, Held, JobRecord, StoreError, SubMerchantRow, SyncPage},
     upstream::{SubMerchantPage, UpstreamError},
 };
 
@@ -38,14 +38,6 @@ fn retry(state: &AppState) -> RetryPolicy {
         attempts: 5,
         backoff: Duration::from_millis(100),
         deadline: Some(state.settings.job_lease / 2),
-    }
-}
-
-/// Why a transient upstream error is worth another try.
-fn transient(error: &UpstreamError) -> Option<&str> {
-    match error {
-        UpstreamError::Transient(why) => Some(why),
-        UpstreamError::Rejected(_) => None,
     }
 }
 
@@ -78,20 +70,61 @@ pub fn view(job: &JobRecord, now_ms: i64) -> Job {
     }
 }
 
-/// Runs jobs until the process ends.
-pub fn spawn_worker(state: AppState) -> tokio::task::JoinHandle<()> {
-    tokio::spawn(async move {
-        loop {
-            match run_next(&state, None).await {
-                Ok(true) => {}
-                Ok(false) => tokio::time::sleep(Duration::from_millis(250)).await,
-                Err(error) => {
-                    tracing::error!(?error, "job worker");
-                    tokio::time::sleep(Duration::from_secs(1)).await;
+/// Wakes the workers of this process and tells them to stop.
+#[derive(Debug, Clone, Default)]
+pub struct Workers {
+    wake: Arc<tokio::sync::Notify>,
+    stop: Arc<tokio::sync::watch::Sender<bool>>,
+}
+
+impl Workers {
+    /// A job was queued: an idle worker takes it now rather than at its next look.
+    pub fn wake(&self) {
+        self.wake.notify_one();
+    }
+
+    /// Each worker finishes the page it is on, gives its job back and ends.
+    pub fn stop(&self) {
+        self.stop.send_replace(true);
+        self.wake.notify_waiters();
+    }
+
+    fn stopping(&self) -> bool {
+        *self.stop.borrow()
+    }
+}
+
+/// Starts `count` workers that run jobs until [`Workers::stop`].
+pub fn spawn_workers(state: &AppState, count: usize) -> tokio::task::JoinSet<()> {
+    let mut set = tokio::task::JoinSet::new();
+    for _ in 0..count.max(1) {
+        let state = state.clone();
+        set.spawn(async move {
+            let workers = state.workers.clone();
+            let mut stopped = workers.stop.subscribe();
+            while !workers.stopping() {
+                match run_next(&state, None).await {
+                    Ok(true) => continue,
+                    Ok(false) => {}
+                    Err(error) => tracing::error!(?error, "job worker"),
+                }
+                tokio::select! {
+                    () = workers.wake.notified() => {}
+                    _ = stopped.changed() => {}
+                    () = tokio::time::sleep(state.settings.job_idle_poll) => {}
                 }
             }
-        }
-    })
+        });
+    }
+    set
+}
+
+/// Why a worker put a job down before it was done.
+enum Stopped {
+    /// Another worker claimed it since: this one writes nothing more.
+    LeaseLost,
+    /// The process is stopping (or, in tests, the page budget ran out).
+    Paused,
 }
 
 /// Claims one job and works on it. With `max_pages`, stops after that many pages as if the
@@ -102,12 +135,47 @@ pub async fn run_next(state: &AppState, max_pages: Option<usize>) -> Result<bool
     let Some(job) = state.store.claim_job(now, now + lease).await? else {
         return Ok(false);
     };
-    tracing::info!(job = %job.id, kind = ?job.kind, "job claimed");
-    match job.kind {
+    tracing::info!(job = %job.id, kind = ?job.kind, claim = job.claim_token, "job claimed");
+    let outcome = match job.kind {
         JobKind::SubMerchantSync => sync_sub_merchants(state, &job, max_pages).await?,
         JobKind::Reattribution => reattribute(state, &job, max_pages).await?,
+    };
+    match outcome {
+        Ok(()) => {}
+        Err(Stopped::LeaseLost) => {
+            tracing::warn!(job = %job.id, "lease lost: another worker has the job");
+        }
+        Err(Stopped::Paused) if state.workers.stopping() => {
+            // Given back, so that the next process resumes it at once, not after the lease.
+            let now = state.clock.now_ms();
+            if state.store.release_job(job.claim(), now).await? == Held::Written(()) {
+                tracing::info!(job = %job.id, "job released for the next worker");
+            }
+        }
+        Err(Stopped::Paused) => {}
     }
     Ok(true)
+}
+
+/// The page loop goes on, or the job is put down.
+type Step = Result<(), Stopped>;
+
+/// A written page (or total, or finish) goes on; a lost lease stops the job.
+fn written<T>(held: Held<T>) -> Result<T, Stopped> {
+    match held {
+        Held::Written(value) => Ok(value),
+        Held::LeaseLost => Err(Stopped::LeaseLost),
+    }
+}
+
+/// After a committed page: stop here when the process is stopping or the test's page budget
+/// is spent.
+fn pause_after(state: &AppState, pages: usize, max_pages: Option<usize>) -> Step {
+    if state.workers.stopping() || max_pages.is_some_and(|max| pages >= max) {
+        Err(Stopped::Paused)
+    } else {
+        Ok(())
+    }
 }
 
 async fn page_with_retries(
@@ -120,7 +188,7 @@ async fn page_with_retries(
         .run(
             "sub-merchant page",
             || state.upstream.sub_merchants(provider_id, cursor, limit),
-            transient,
+            UpstreamError::transient,
         )
         .await
 }
@@ -133,7 +201,7 @@ async fn history_with_retries(
         .run(
             "payment history",
             || state.upstream.transactions_of(merchant_ids),
-            transient,
+            UpstreamError::transient,
         )
         .await
 }
@@ -148,17 +216,21 @@ async fn reattribute(
     state: &AppState,
     job: &JobRecord,
     max_pages: Option<usize>,
-) -> Result<(), JobError> {
+) -> Result<Step, JobError> {
     let store = &state.store;
+    let claim = job.claim();
     let Ok(sub_merchant_id) = job.subject.parse::<i64>() else {
         let now = state.clock.now_ms();
-        return Ok(store
-            .finish_job(&job.id, JobState::Failed, Some("bad subject"), now)
-            .await?);
+        let held = store
+            .finish_job(claim, JobState::Failed, Some("bad subject"), now)
+            .await?;
+        return Ok(written(held));
     };
     if job.total == 0 {
         let total = store.count_transactions_of(sub_merchant_id).await?;
-        store.set_job_total(&job.id, total).await?;
+        if let Err(stopped) = written(store.set_job_total(claim, total).await?) {
+            return Ok(Err(stopped));
+        }
     }
     let mut after = job
         .checkpoint
@@ -166,9 +238,9 @@ async fn reattribute(
     let mut batches = 0;
     loop {
         let now = state.clock.now_ms();
-        let done = store
+        let held = store
             .reattribute_batch(
-                &job.id,
+                claim,
                 sub_merchant_id,
                 after,
                 REATTRIBUTION_BATCH,
@@ -176,21 +248,23 @@ async fn reattribute(
                 now,
             )
             .await?;
-        let Some(last) = done else {
-            break;
+        let last = match written(held) {
+            Ok(Some(last)) => last,
+            Ok(None) => break,
+            Err(stopped) => return Ok(Err(stopped)),
         };
         after = last;
         batches += 1;
-        if max_pages.is_some_and(|max| batches >= max) {
-            return Ok(());
+        if let Err(stopped) = pause_after(state, batches, max_pages) {
+            return Ok(Err(stopped));
         }
     }
     let now = state.clock.now_ms();
-    store
-        .finish_job(&job.id, JobState::Succeeded, None, now)
+    let held = store
+        .finish_job(claim, JobState::Succeeded, None, now)
         .await?;
     tracing::info!(job = %job.id, sub_merchant_id, "re-attribution done");
-    Ok(())
+    Ok(written(held))
 }
 
 /// 同步买单子商户: every sub-merchant of every provider of the account.
@@ -198,14 +272,16 @@ async fn sync_sub_merchants(
     state: &AppState,
     job: &JobRecord,
     max_pages: Option<usize>,
-) -> Result<(), JobError> {
+) -> Result<Step, JobError> {
     let store = &state.store;
+    let claim = job.claim();
     let providers = store.provider_ids(&job.account_id).await?;
     let fail = |reason: String| async move {
         let now = state.clock.now_ms();
-        store
-            .finish_job(&job.id, JobState::Failed, Some(&reason), now)
-            .await
+        let held = store
+            .finish_job(claim, JobState::Failed, Some(&reason), now)
+            .await?;
+        Ok::<_, JobError>(written(held))
     };
     if job.total == 0 {
         let mut total = 0;
@@ -213,14 +289,16 @@ async fn sync_sub_merchants(
             match page_with_retries(state, provider, 0, 1).await {
                 Ok(page) => total += page.total,
                 Err(e) => {
-                    return Ok(fail(format!(
+                    return fail(format!(
                         "上游持续不可用 / upstream unavailable ({provider}): {e}"
                     ))
-                    .await?);
+                    .await;
                 }
             }
         }
-        store.set_job_total(&job.id, total).await?;
+        if let Err(stopped) = written(store.set_job_total(claim, total).await?) {
+            return Ok(Err(stopped));
+        }
     }
     let mut at = job.checkpoint.unwrap_or_default();
     let mut pages = 0;
@@ -253,11 +331,11 @@ async fn sync_sub_merchants(
             Ok(fetched) => fetched,
             Err(e) => {
                 tracing::warn!(job = %job.id, %provider, error = %e, "sync page failed");
-                return Ok(fail(format!(
+                return fail(format!(
                     "上游持续不可用 / upstream unavailable ({provider}, {}): {e}",
                     at.cursor
                 ))
-                .await?);
+                .await;
             }
         };
         let mut rows = Vec::with_capacity(page.items.len());
@@ -286,13 +364,13 @@ async fn sync_sub_merchants(
                 cursor: 0,
             },
         };
-        if max_pages.is_none_or(|max| pages + 1 < max) {
+        if max_pages.is_none_or(|max| pages + 1 < max) && !state.workers.stopping() {
             pending = fetch(next);
         }
         let now = state.clock.now_ms();
-        store
+        let held = store
             .apply_sync_page(&SyncPage {
-                job_id: &job.id,
+                claim,
                 account_id: &job.account_id,
                 provider_id: provider,
                 rows: &rows,
@@ -303,16 +381,19 @@ async fn sync_sub_merchants(
                 lease_until_ms: now + lease_ms(state),
             })
             .await?;
+        if let Err(stopped) = written(held) {
+            return Ok(Err(stopped));
+        }
         at = next;
         pages += 1;
-        if max_pages.is_some_and(|max| pages >= max) {
-            return Ok(());
+        if let Err(stopped) = pause_after(state, pages, max_pages) {
+            return Ok(Err(stopped));
         }
     }
     let now = state.clock.now_ms();
-    store
-        .finish_job(&job.id, JobState::Succeeded, None, now)
+    let held = store
+        .finish_job(claim, JobState::Succeeded, None, now)
         .await?;
     tracing::info!(job = %job.id, "sub-merchant sync done");
-    Ok(())
+    Ok(written(held))
 }

@@ -20,6 +20,7 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 
 use crate::audit::AuditTarget;
 use crate::error::{ApiPath, ApiQuery};
+use crate::retry::RetryPolicy;
 use crate::{
     AppError, AppState,
     access::changeable_sub_merchant,
@@ -207,24 +208,28 @@ async fn change_sub_provider(
         .change_sub_provider(&account, id, &target, &job_id, &audit)
         .await?
         .ok_or_else(AppError::not_found)?;
+    state.workers.wake();
     accepted(jobs::view(&job, now))
 }
 
 /// Asks WeChat whether a merchant ID has opened Maidan, retrying a short outage. A merchant ID
 /// WeChat does not know has not opened it.
 async fn maidan_opened(state: &AppState, merchant_id: &str) -> Result<bool, AppError> {
-    let mut attempt = 0;
-    loop {
-        match state.upstream.maidan_opened(merchant_id).await {
-            Ok(opened) => return Ok(opened.unwrap_or(false)),
-            Err(UpstreamError::Transient(reason)) if attempt < 2 => {
-                attempt += 1;
-                tracing::info!(merchant_id, attempt, %reason, "upstream retry");
-                tokio::time::sleep(std::time::Duration::from_millis(100 << attempt)).await;
-            }
-            Err(e) => return Err(AppError::internal(format!("maidan status: {e}"))),
-        }
-    }
+    // A person is waiting: three tries within two seconds.
+    let policy = RetryPolicy {
+        attempts: 3,
+        backoff: std::time::Duration::from_millis(200),
+        deadline: Some(std::time::Duration::from_secs(2)),
+    };
+    let opened = policy
+        .run(
+            "maidan status",
+            || state.upstream.maidan_opened(merchant_id),
+            UpstreamError::transient,
+        )
+        .await
+        .map_err(|e| AppError::internal(format!("maidan status: {e}")))?;
+    Ok(opened.unwrap_or(false))
 }
 
 /// 同步买单子商户: starts the sync of every sub-merchant of every provider of the account, or
@@ -264,6 +269,7 @@ async fn start_sync(
             .with_retry_after(wait));
     }
     let job = store.start_job(&new_job_id()?, account, kind, now).await?;
+    state.workers.wake();
     accepted(jobs::view(&job, now))
 }
 

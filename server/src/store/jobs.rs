@@ -33,6 +33,38 @@ pub struct JobRecord {
     pub started_at_ms: Option<i64>,
     pub finished_at_ms: Option<i64>,
     pub updated_at_ms: i64,
+    /// The fencing token of the job's latest claim.
+    pub claim_token: i64,
+}
+
+impl JobRecord {
+    /// The claim this record was read under: what the worker's writes name.
+    pub fn claim(&self) -> Claim<'_> {
+        Claim {
+            job_id: &self.id,
+            token: self.claim_token,
+        }
+    }
+}
+
+/// A worker's claim on a job: the job and the fencing token [`JobStore::claim_job`] gave it.
+/// Once another worker has claimed the job, the token is stale and a write naming it changes
+/// nothing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Claim<'a> {
+    pub job_id: &'a str,
+    pub token: i64,
+}
+
+/// What a worker's write did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[must_use]
+pub enum Held<T = ()> {
+    /// Written under a claim that still holds.
+    Written(T),
+    /// Another worker claimed the job since (or it was finished): nothing was written, and the
+    /// worker stops working on it.
+    LeaseLost,
 }
 
 /// A sub-merchant as the upstream reported it.
@@ -46,7 +78,7 @@ pub struct SubMerchantRow {
 /// One upstream page of a sync, applied with its checkpoint in one transaction.
 #[derive(Debug, Clone)]
 pub struct SyncPage<'a> {
-    pub job_id: &'a str,
+    pub claim: Claim<'a>,
     pub account_id: &'a str,
     pub provider_id: &'a str,
     pub rows: &'a [SubMerchantRow],
@@ -92,19 +124,26 @@ pub trait JobStore: Send + Sync {
         state: Option<JobState>,
     ) -> Result<Vec<JobRecord>>;
 
-    /// Takes the oldest queued job, or a running one whose lease ran out, and leases it.
+    /// Takes the oldest queued job, or a running one whose lease ran out, and leases it under
+    /// a new fencing token. An account's jobs run one at a time, so one account's long sync
+    /// leaves the other workers to other accounts.
     async fn claim_job(&self, now_ms: i64, lease_until_ms: i64) -> Result<Option<JobRecord>>;
 
-    async fn set_job_total(&self, id: &str, total: u64) -> Result<()>;
+    async fn set_job_total(&self, claim: Claim<'_>, total: u64) -> Result<Held>;
 
-    /// Upserts a page of sub-merchants and moves the job's checkpoint, atomically.
-    async fn apply_sync_page(&self, page: &SyncPage<'_>) -> Result<()>;
+    /// Upserts a page of sub-merchants and moves the job's checkpoint, atomically; nothing at
+    /// all when the claim no longer holds.
+    async fn apply_sync_page(&self, page: &SyncPage<'_>) -> Result<Held>;
 
     async fn finish_job(
         &self,
-        id: &str,
+        claim: Claim<'_>,
         state: JobState,
         error: Option<&str>,
         now_ms: i64,
-    ) -> Result<()>;
+    ) -> Result<Held>;
+
+    /// Gives the job back (the worker is shutting down): its lease ends now, so the next
+    /// worker resumes it at once from the last committed page.
+    async fn release_job(&self, claim: Claim<'_>, now_ms: i64) -> Result<Held>;
 }

@@ -20,7 +20,7 @@ pub use accounts::{
     NewAccount, NewSession,
 };
 pub use audit::{AuditStore, NewAuditEvent};
-pub use jobs::{Checkpoint, JobRecord, JobStore, SubMerchantRow, SyncPage};
+pub use jobs::{Checkpoint, Claim, Held, JobRecord, JobStore, SubMerchantRow, SyncPage};
 pub use keys::{KeyStore, StoredKeys, SubMerchantCredentials};
 pub use providers::{ProviderRow, ProviderSection, ProviderStore};
 pub use sqlite::SqliteStore;

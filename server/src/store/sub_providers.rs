@@ -3,7 +3,7 @@
 use async_trait::async_trait;
 use domain::api::{SubProvider, Transaction};
 
-use super::{JobRecord, NewAuditEvent, Result, Viewer};
+use super::{Claim, Held, JobRecord, NewAuditEvent, Result, Viewer};
 
 /// Filters of the transaction list; times in Unix milliseconds, `to_ms` exclusive.
 #[derive(Debug, Clone, Default)]
@@ -47,16 +47,16 @@ pub trait SubProviderStore: Send + Sync {
 
     /// Attributes the next `batch` transactions of the sub-merchant after `after_id` to its
     /// current sub-provider, and checkpoints the job, in one transaction. The last id done,
-    /// or `None` when there were none left.
+    /// or `None` when there were none left; nothing when the claim no longer holds.
     async fn reattribute_batch(
         &self,
-        job_id: &str,
+        claim: Claim<'_>,
         sub_merchant_id: i64,
         after_id: i64,
         batch: u32,
         lease_until_ms: i64,
         now_ms: i64,
-    ) -> Result<Option<i64>>;
+    ) -> Result<Held<Option<i64>>>;
 
     /// Stores transactions of sub-merchants of a provider (ignoring any already stored),
     /// attributed to each sub-merchant's sub-provider at this moment.

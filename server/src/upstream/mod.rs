@@ -69,6 +69,16 @@ pub enum UpstreamError {
     Rejected(String),
 }
 
+impl UpstreamError {
+    /// Why another try may succeed, when it may (what a [`crate::retry::RetryPolicy`] asks).
+    pub fn transient(&self) -> Option<&str> {
+        match self {
+            UpstreamError::Transient(why) => Some(why),
+            UpstreamError::Rejected(_) => None,
+        }
+    }
+}
+
 /// Why WeChat would not send a binding code or bind a merchant ID, in its own words (the
 /// route decides which form field that is about).
 #[derive(

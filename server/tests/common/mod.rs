@@ -357,6 +357,7 @@ impl TestApp {
         .expect("br");
         let (identity, sign_in_base) = sandbox_identity(&sandbox).await;
         let state = AppState {
+            workers: Default::default(),
             store: store.clone() as Arc<dyn Store>,
             upstream: sandbox.clone(),
             clock: clock.clone(),

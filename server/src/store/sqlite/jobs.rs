@@ -5,8 +5,10 @@ use async_trait::async_trait;
 use domain::api::{JobCounts, JobFailure, JobKind, JobState};
 use sqlx::Row;
 
-use super::{JOB_COLUMNS, SqliteStore, bump_version, insert_transactions, job_from_row, to_json};
-use crate::store::{JobRecord, JobStore, Result, StoreError, SyncPage};
+use super::{
+    JOB_COLUMNS, SqliteStore, bump_version, held, insert_transactions, job_from_row, to_json,
+};
+use crate::store::{Claim, Held, JobRecord, JobStore, Result, StoreError, SyncPage};
 
 #[async_trait]
 impl JobStore for SqliteStore {
@@ -117,13 +119,13 @@ impl JobStore for SqliteStore {
     async fn claim_job(&self, now_ms: i64, lease_until_ms: i64) -> Result<Option<JobRecord>> {
         // Look first (a read takes no write lock while the worker idles), then take it only
         // if it is still claimable: of two workers, one wins.
+        // A queued job waits while another job of its account holds a live lease.
         let candidate: Option<String> = sqlx::query_scalar(
             "SELECT id FROM jobs j
              WHERE (j.state = ?2 AND NOT EXISTS (
                         SELECT 1 FROM jobs r
-                        WHERE r.state = ?3 AND r.lease_until >= ?1 AND j.subject <> ''
-                          AND r.account_id = j.account_id AND r.kind = j.kind
-                          AND r.subject = j.subject))
+                        WHERE r.state = ?3 AND r.lease_until >= ?1
+                          AND r.account_id = j.account_id))
                 OR (j.state = ?3 AND j.lease_until < ?1)
              ORDER BY j.created_at LIMIT 1",
         )
@@ -138,7 +140,7 @@ impl JobStore for SqliteStore {
         let row = sqlx::query(&format!(
             "UPDATE jobs
              SET state = ?5, lease_until = ?1, started_at = COALESCE(started_at, ?2),
-                 updated_at = ?2
+                 updated_at = ?2, claim_token = claim_token + 1
              WHERE id = ?3 AND (state = ?4 OR (state = ?5 AND lease_until < ?2))
              RETURNING {JOB_COLUMNS}"
         ))
@@ -152,16 +154,17 @@ impl JobStore for SqliteStore {
         row.as_ref().map(job_from_row).transpose()
     }
 
-    async fn set_job_total(&self, id: &str, total: u64) -> Result<()> {
-        sqlx::query("UPDATE jobs SET total = ? WHERE id = ?")
+    async fn set_job_total(&self, claim: Claim<'_>, total: u64) -> Result<Held> {
+        let done = sqlx::query("UPDATE jobs SET total = ? WHERE id = ? AND claim_token = ?")
             .bind(i64::try_from(total).unwrap_or(i64::MAX))
-            .bind(id)
+            .bind(claim.job_id)
+            .bind(claim.token)
             .execute(&self.pool)
             .await?;
-        Ok(())
+        Ok(held(done.rows_affected()))
     }
 
-    async fn apply_sync_page(&self, page: &SyncPage<'_>) -> Result<()> {
+    async fn apply_sync_page(&self, page: &SyncPage<'_>) -> Result<Held> {
         let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
         let mut existing = std::collections::HashMap::new();
         // Which of these rows exist already? If none in the page's merchant-ID range does (a
@@ -202,7 +205,7 @@ impl JobStore for SqliteStore {
         }
         let job: (String, String) =
             sqlx::query_as("SELECT counts, failures FROM jobs WHERE id = ?")
-                .bind(page.job_id)
+                .bind(page.claim.job_id)
                 .fetch_one(&mut *tx)
                 .await?;
         let mut counts: JobCounts = serde_json::from_str(&job.0)
@@ -267,10 +270,10 @@ impl JobStore for SqliteStore {
         let room = 100_usize.saturating_sub(failures.len());
         failures.extend(page.failures.iter().take(room).cloned());
         let processed = (page.rows.len() + page.failures.len()) as i64;
-        sqlx::query(
+        let moved = sqlx::query(
             "UPDATE jobs SET processed = processed + ?, counts = ?, failures = ?, checkpoint = ?,
                              lease_until = ?, updated_at = ?
-             WHERE id = ? AND state = ?",
+             WHERE id = ? AND state = ? AND claim_token = ?",
         )
         .bind(processed)
         .bind(to_json(&counts)?)
@@ -278,32 +281,55 @@ impl JobStore for SqliteStore {
         .bind(to_json(&page.next)?)
         .bind(page.lease_until_ms)
         .bind(page.now_ms)
-        .bind(page.job_id)
+        .bind(page.claim.job_id)
         .bind(JobState::Running.as_str())
+        .bind(page.claim.token)
         .execute(&mut *tx)
         .await?;
+        if moved.rows_affected() == 0 {
+            // Another worker holds the job: the page's rows go with this transaction.
+            tx.rollback().await?;
+            return Ok(Held::LeaseLost);
+        }
         tx.commit().await?;
-        Ok(())
+        Ok(Held::Written(()))
     }
 
     async fn finish_job(
         &self,
-        id: &str,
+        claim: Claim<'_>,
         state: JobState,
         error: Option<&str>,
         now_ms: i64,
-    ) -> Result<()> {
-        sqlx::query(
+    ) -> Result<Held> {
+        let done = sqlx::query(
             "UPDATE jobs SET state = ?, error = ?, finished_at = ?, updated_at = ?, lease_until = NULL
-             WHERE id = ?",
+             WHERE id = ? AND state = ? AND claim_token = ?",
         )
         .bind(state.as_str())
         .bind(error)
         .bind(now_ms)
         .bind(now_ms)
-        .bind(id)
+        .bind(claim.job_id)
+        .bind(JobState::Running.as_str())
+        .bind(claim.token)
         .execute(&self.pool)
         .await?;
-        Ok(())
+        Ok(held(done.rows_affected()))
+    }
+
+    async fn release_job(&self, claim: Claim<'_>, now_ms: i64) -> Result<Held> {
+        let done = sqlx::query(
+            "UPDATE jobs SET lease_until = ?, updated_at = ?
+             WHERE id = ? AND state = ? AND claim_token = ?",
+        )
+        .bind(now_ms - 1)
+        .bind(now_ms)
+        .bind(claim.job_id)
+        .bind(JobState::Running.as_str())
+        .bind(claim.token)
+        .execute(&self.pool)
+        .await?;
+        Ok(held(done.rows_affected()))
     }
 }

@@ -28,7 +28,7 @@ use sqlx::{
 };
 
 use super::{
-    Checkpoint, JobRecord, NewAuditEvent, Result, StoreError, SubMerchantFilter,
+    Checkpoint, Held, JobRecord, NewAuditEvent, Result, StoreError, SubMerchantFilter,
     count_cache::{CountCache, CountKey},
 };
 use crate::clock::rfc3339;
@@ -247,7 +247,7 @@ fn decode<T>(what: &str, value: &str, parse: fn(&str) -> Option<T>) -> Result<T>
     parse(value).ok_or_else(|| StoreError::Corrupt(format!("{what} {value:?}")))
 }
 
-const JOB_COLUMNS: &str = "id, account_id, kind, state, processed, total, counts, failures, checkpoint, subject, error, created_at, started_at, finished_at, updated_at";
+const JOB_COLUMNS: &str = "id, account_id, kind, state, processed, total, counts, failures, checkpoint, subject, error, created_at, started_at, finished_at, updated_at, claim_token";
 
 fn job_from_row(row: &sqlx::sqlite::SqliteRow) -> Result<JobRecord> {
     let corrupt =
@@ -278,7 +278,17 @@ fn job_from_row(row: &sqlx::sqlite::SqliteRow) -> Result<JobRecord> {
         started_at_ms: row.try_get("started_at")?,
         finished_at_ms: row.try_get("finished_at")?,
         updated_at_ms: row.try_get("updated_at")?,
+        claim_token: row.try_get("claim_token")?,
     })
+}
+
+/// A worker's single-row write: written when its claim still held.
+fn held(rows_affected: u64) -> Held {
+    if rows_affected == 1 {
+        Held::Written(())
+    } else {
+        Held::LeaseLost
+    }
 }
 
 fn to_json<T: serde::Serialize>(value: &T) -> Result<String> {

@@ -10,7 +10,8 @@ use super::{
 };
 use crate::clock::rfc3339;
 use crate::store::{
-    Checkpoint, JobRecord, NewAuditEvent, Result, SubProviderStore, TransactionFilter, Viewer,
+    Checkpoint, Claim, Held, JobRecord, NewAuditEvent, Result, SubProviderStore, TransactionFilter,
+    Viewer,
 };
 
 #[async_trait]
@@ -135,13 +136,13 @@ impl SubProviderStore for SqliteStore {
 
     async fn reattribute_batch(
         &self,
-        job_id: &str,
+        claim: Claim<'_>,
         sub_merchant_id: i64,
         after_id: i64,
         batch: u32,
         lease_until_ms: i64,
         now_ms: i64,
-    ) -> Result<Option<i64>> {
+    ) -> Result<Held<Option<i64>>> {
         let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
         // The owner is read inside the batch's own transaction: a later change is never
         // overwritten by an earlier one, whatever order the jobs run in.
@@ -157,7 +158,7 @@ impl SubProviderStore for SqliteStore {
         .fetch_optional(&mut *tx)
         .await?;
         let Some((last, done)) = last else {
-            return Ok(None);
+            return Ok(Held::Written(None));
         };
         sqlx::query(
             "UPDATE transactions
@@ -174,20 +175,25 @@ impl SubProviderStore for SqliteStore {
             provider_index: 0,
             cursor: u64::try_from(last).unwrap_or_default(),
         };
-        sqlx::query(
+        let moved = sqlx::query(
             "UPDATE jobs SET processed = processed + ?, checkpoint = ?, lease_until = ?, updated_at = ?
-             WHERE id = ? AND state = ?",
+             WHERE id = ? AND state = ? AND claim_token = ?",
         )
         .bind(done)
         .bind(to_json(&checkpoint)?)
         .bind(lease_until_ms)
         .bind(now_ms)
-        .bind(job_id)
+        .bind(claim.job_id)
         .bind(JobState::Running.as_str())
+        .bind(claim.token)
         .execute(&mut *tx)
         .await?;
+        if moved.rows_affected() == 0 {
+            tx.rollback().await?;
+            return Ok(Held::LeaseLost);
+        }
         tx.commit().await?;
-        Ok(Some(last))
+        Ok(Held::Written(Some(last)))
     }
 
     async fn import_transactions(

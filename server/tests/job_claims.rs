@@ -1,0 +1,240 @@
+//! Jobs across workers: a claim's fencing token, giving a job back on shutdown, waking an idle
+//! worker, and one account's jobs never holding every worker.
+
+#![allow(clippy::unwrap_used)] // a test that cannot unwrap has failed
+
+mod common;
+
+use std::time::Duration;
+
+use axum::http::Method;
+use common::TestApp;
+use domain::api::{JobKind, JobState};
+use serde_json::json;
+use server::{
+    clock::Clock,
+    jobs,
+    store::{Checkpoint, Held, SubMerchantRow, SyncPage},
+};
+
+const PROVIDER: &str = "100000000001";
+const OTHER_PROVIDER: &str = "100000000004";
+
+/// 演示服务商 with its providers synced and a sub-merchant sync queued: the job's ID.
+async fn queued_sync(app: &TestApp) -> (String, String) {
+    let cookie = app.login_as(PROVIDER).await;
+    app.scan_and_confirm(&cookie, "o_sandbox_admin_1").await;
+    let started = app
+        .request(
+            Method::POST,
+            "/api/v1/sub-merchant-syncs",
+            None,
+            Some(&cookie),
+        )
+        .await;
+    let id = started.json()["id"].as_str().unwrap().to_owned();
+    (cookie, id)
+}
+
+async fn job(app: &TestApp, cookie: &str, id: &str) -> serde_json::Value {
+    app.get(&format!("/api/v1/jobs/{id}"), Some(cookie))
+        .await
+        .json()
+}
+
+fn now(app: &TestApp) -> i64 {
+    app.clock.now_ms()
+}
+
+#[tokio::test]
+async fn a_worker_that_lost_its_lease_writes_nothing_after_another_took_over() {
+    let app = TestApp::new().await;
+    let (cookie, id) = queued_sync(&app).await;
+    let store = &app.state.store;
+    let lease = jobs::LEASE_MS;
+    let paused = store
+        .claim_job(now(&app), now(&app) + lease)
+        .await
+        .unwrap()
+        .unwrap();
+    // The first worker stops answering; its lease runs out and another worker claims the job.
+    app.clock.advance(lease + 1);
+    let current = store
+        .claim_job(now(&app), now(&app) + lease)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(current.id, paused.id);
+    assert_eq!(current.claim_token, paused.claim_token + 1);
+
+    // The paused worker wakes up and tries to commit the page it had fetched.
+    let rows = [SubMerchantRow {
+        merchant_id: "1699999999".to_owned(),
+        name: "迟到的子商户".to_owned(),
+        maidan_opened: false,
+    }];
+    let late = store
+        .apply_sync_page(&SyncPage {
+            claim: paused.claim(),
+            account_id: PROVIDER,
+            provider_id: "1900000101",
+            rows: &rows,
+            transactions: &[],
+            failures: Vec::new(),
+            next: Checkpoint {
+                provider_index: 9,
+                cursor: 9,
+            },
+            now_ms: now(&app),
+            lease_until_ms: now(&app) + lease,
+        })
+        .await
+        .unwrap();
+    assert_eq!(late, Held::LeaseLost);
+    let t = now(&app);
+    assert_eq!(
+        store.set_job_total(paused.claim(), 1).await.unwrap(),
+        Held::LeaseLost
+    );
+    assert_eq!(
+        store
+            .finish_job(paused.claim(), JobState::Failed, Some("late"), t)
+            .await
+            .unwrap(),
+        Held::LeaseLost
+    );
+    assert_eq!(
+        store.release_job(paused.claim(), t).await.unwrap(),
+        Held::LeaseLost
+    );
+
+    let seen = job(&app, &cookie, &id).await;
+    assert_eq!(seen["state"], "running", "the late finish did not land");
+    assert_eq!(seen["processed"], 0, "the late page did not land");
+    assert_eq!(seen["error"], serde_json::Value::Null);
+    let list = app
+        .get("/api/v1/sub-merchants?q=1699999999", Some(&cookie))
+        .await
+        .json();
+    assert_eq!(list["total"], 0, "nor did its row");
+    // The worker that holds the claim writes as before.
+    assert_eq!(
+        store.set_job_total(current.claim(), 7).await.unwrap(),
+        Held::Written(())
+    );
+}
+
+#[tokio::test]
+async fn a_stopping_worker_gives_its_job_back_and_the_next_resumes_at_once() {
+    let app = TestApp::new().await;
+    let (cookie, id) = queued_sync(&app).await;
+    // Shutdown was asked for: the worker commits the page it is on and stops there.
+    app.state.workers.stop();
+    assert!(jobs::run_next(&app.state, None).await.unwrap());
+    let stopped = job(&app, &cookie, &id).await;
+    assert_eq!(stopped["state"], "running");
+    assert_eq!(stopped["processed"], 1_000, "one page, committed");
+    // No waiting for the lease: the next worker (here, the next process) takes it now.
+    let next = app
+        .state
+        .store
+        .claim_job(now(&app), now(&app) + jobs::LEASE_MS)
+        .await
+        .unwrap()
+        .expect("claimable at once");
+    assert_eq!(next.id, id);
+    assert_eq!(
+        next.checkpoint.unwrap().cursor,
+        1_000,
+        "from the last committed page"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn queueing_a_job_wakes_an_idle_worker() {
+    // Without a wake-up, an idle worker would not look again within this test.
+    let settings = server::Settings {
+        job_idle_poll: Duration::from_secs(3_600),
+        ..Default::default()
+    };
+    let app = TestApp::with_settings(settings).await;
+    let mut workers = jobs::spawn_workers(&app.state, 1);
+    tokio::time::sleep(Duration::from_millis(200)).await; // it found nothing and sleeps
+    let (cookie, id) = queued_sync(&app).await;
+    let finished = tokio::time::timeout(Duration::from_secs(60), async {
+        loop {
+            if job(&app, &cookie, &id).await["state"] == "succeeded" {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    })
+    .await;
+    assert!(finished.is_ok(), "the queued sync ran without a poll");
+    app.state.workers.stop();
+    while workers.join_next().await.is_some() {}
+}
+
+#[tokio::test]
+async fn one_accounts_jobs_wait_for_each_other_and_not_for_other_accounts() {
+    let app = TestApp::new().await;
+    let store = &app.state.store;
+    // 演示服务商 (synced once) queues a sync, then a second job; another provider account
+    // queues one later.
+    let cookie = app.synced_demo_provider().await;
+    let t = now(&app);
+    let first = store
+        .start_job("job_a1", PROVIDER, JobKind::SubMerchantSync, t)
+        .await
+        .unwrap();
+    app.clock.advance(1);
+    let sub_merchant = app.first_sub_merchant_id(&cookie).await;
+    let moved = app
+        .request(
+            Method::PUT,
+            &format!("/api/v1/sub-merchants/{sub_merchant}/sub-provider"),
+            Some(json!({ "account_id": "100000000002" })),
+            Some(&cookie),
+        )
+        .await;
+    let second = moved.json()["id"].as_str().unwrap().to_owned();
+    app.clock.advance(1);
+    let other = store
+        .start_job(
+            "job_b1",
+            OTHER_PROVIDER,
+            JobKind::SubMerchantSync,
+            now(&app),
+        )
+        .await
+        .unwrap();
+
+    let lease = now(&app) + jobs::LEASE_MS;
+    let claimed = store.claim_job(now(&app), lease).await.unwrap().unwrap();
+    assert_eq!(claimed.id, first.id, "the oldest first");
+    let claimed = store.claim_job(now(&app), lease).await.unwrap().unwrap();
+    assert_eq!(
+        claimed.id, other.id,
+        "the other account's job, not the same account's second"
+    );
+    assert!(store.claim_job(now(&app), lease).await.unwrap().is_none());
+    // The account's second job runs once its first is done.
+    let t = now(&app);
+    let done = store
+        .finish_job(first.claim(), JobState::Succeeded, None, t)
+        .await
+        .unwrap();
+    assert_eq!(
+        done,
+        Held::LeaseLost,
+        "the record read before the claim holds no claim"
+    );
+    let running = store.job(PROVIDER, &first.id).await.unwrap().unwrap();
+    let done = store
+        .finish_job(running.claim(), JobState::Succeeded, None, t)
+        .await
+        .unwrap();
+    assert_eq!(done, Held::Written(()));
+    let claimed = store.claim_job(now(&app), lease).await.unwrap().unwrap();
+    assert_eq!(claimed.id, second);
+}
