@@ -327,6 +327,7 @@ pub async fn latency(state: AppState, job_id: &str) -> anyhow::Result<()> {
     println!("latency at {rate} requests/s for {seconds} s each (16 keep-alive connections):");
     let baseline = fixed_rate(addr, &cookie, "/api/v1/health", rate, seconds).await;
     let base_p99 = percentile(&baseline, 0.99);
+    let mut text_idle_p99 = f64::NAN;
     for (name, path) in [
         ("health (baseline)", "/api/v1/health".to_owned()),
         (
@@ -352,7 +353,33 @@ pub async fn latency(state: AppState, job_id: &str) -> anyhow::Result<()> {
             p99,
             p99 / base_p99
         );
+        if name == "list, provider+text" {
+            text_idle_p99 = p99;
+        }
     }
+    // The same text search while something else keeps a core busy (a browser beside the
+    // server on a 2-core machine), against the idle run just above.
+    let hogging = Arc::new(std::sync::atomic::AtomicBool::new(true));
+    let hog = {
+        let hogging = hogging.clone();
+        std::thread::spawn(move || {
+            let mut x = 0_u64;
+            while hogging.load(std::sync::atomic::Ordering::Relaxed) {
+                x = std::hint::black_box(x.wrapping_mul(6364136223846793005).wrapping_add(1));
+            }
+        })
+    };
+    let text = "/api/v1/sub-merchants?provider_id=1900000102&q=%E8%8B%8F&page=3&page_size=20";
+    let busy = fixed_rate(addr, &cookie, text, rate, seconds).await;
+    hogging.store(false, std::sync::atomic::Ordering::Relaxed);
+    let _ = hog.join();
+    println!(
+        "  {:<18} p50 {:>6.2} ms  p99 {:>6.2} ms  ({:.1} x the idle text search's p99)",
+        "text, CPU hog",
+        percentile(&busy, 0.5),
+        percentile(&busy, 0.99),
+        percentile(&busy, 0.99) / text_idle_p99
+    );
     // Totals are counted once per filter and data version; a search nobody ran before pays
     // for its count. One after another, each a different search:
     let mut cold = Vec::new();
