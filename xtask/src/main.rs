@@ -6,6 +6,7 @@
 
 mod budget;
 mod dist;
+mod postgres;
 mod process;
 mod test;
 mod tools;

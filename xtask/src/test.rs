@@ -12,6 +12,7 @@ use anyhow::{Context, bail};
 
 use crate::{
     budget, dist,
+    postgres::Postgres,
     process::{cargo, run},
     tools,
 };
@@ -59,6 +60,7 @@ pub fn all(root: &Path) -> anyhow::Result<()> {
     tools::ensure_chromium()?;
     tools::ensure_cargo_deny()?;
     let schemathesis = tools::ensure_schemathesis(root)?;
+    let postgres_bin = tools::ensure_postgres()?;
 
     step("format", &mut || {
         run(cargo().args(["fmt", "--all", "--", "--check"]))
@@ -91,9 +93,16 @@ pub fn all(root: &Path) -> anyhow::Result<()> {
             ])
             .args(deny))
     });
-    step("native tests (domain, server, xtask)", &mut || {
-        run(cargo().arg("test").args(NATIVE))
-    });
+    step(
+        "native tests (domain, server, xtask; a throwaway PostgreSQL)",
+        &mut || {
+            let postgres = Postgres::start(&postgres_bin)?;
+            run(cargo()
+                .arg("test")
+                .args(NATIVE)
+                .env("TEST_POSTGRES_URL", postgres.url()))
+        },
+    );
     step(
         "API contract (schemathesis over the OpenAPI document)",
         &mut || api_contract(root, &schemathesis),

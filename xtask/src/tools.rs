@@ -162,3 +162,25 @@ pub fn ensure_chromium() -> anyhow::Result<()> {
         ])
         .env("DEBIAN_FRONTEND", "noninteractive"))
 }
+
+/// The `bin` directory of Debian's PostgreSQL server (installed when missing).
+pub fn ensure_postgres() -> anyhow::Result<PathBuf> {
+    let find = || -> Option<PathBuf> {
+        let mut versions: Vec<PathBuf> = std::fs::read_dir("/usr/lib/postgresql")
+            .ok()?
+            .filter_map(|entry| entry.ok().map(|e| e.path().join("bin")))
+            .filter(|bin| bin.join("initdb").exists() && bin.join("pg_ctl").exists())
+            .collect();
+        versions.sort();
+        versions.pop()
+    };
+    if let Some(bin) = find() {
+        return Ok(bin);
+    }
+    eprintln!("installing postgresql from Debian");
+    run(Command::new("apt-get").arg("update"))?;
+    run(Command::new("apt-get")
+        .args(["install", "-y", "--no-install-recommends", "postgresql"])
+        .env("DEBIAN_FRONTEND", "noninteractive"))?;
+    find().context("postgresql installed, but no initdb under /usr/lib/postgresql/*/bin")
+}

@@ -9,6 +9,7 @@ mod audit;
 mod count_cache;
 mod jobs;
 mod keys;
+pub mod postgres;
 mod providers;
 mod sqlite;
 mod sub_merchants;
@@ -94,9 +95,12 @@ mod tests {
 
     /// The quoted names on the lines of the migrations that speak of `column`.
     fn names_in_migrations(column: &str) -> Vec<String> {
-        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("migrations/sqlite");
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("migrations");
+        let files = ["sqlite", "postgres"]
+            .into_iter()
+            .flat_map(|backend| std::fs::read_dir(dir.join(backend)).unwrap());
         let mut names = Vec::new();
-        for entry in std::fs::read_dir(dir).unwrap() {
+        for entry in files {
             let sql = std::fs::read_to_string(entry.unwrap().path()).unwrap();
             for line in sql.lines().filter(|l| l.contains(&format!("{column} "))) {
                 let after = line.split_once(column).map_or("", |(_, rest)| rest);
