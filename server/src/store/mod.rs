@@ -11,6 +11,7 @@ mod jobs;
 mod keys;
 pub mod postgres;
 mod providers;
+mod sql;
 mod sqlite;
 mod sub_merchants;
 mod sub_providers;

@@ -1,6 +1,6 @@
 //! The embedded default: one SQLite file in WAL mode. One file per area implements its
-//! store trait; the helpers they share (rows to types, the audit writer, the data version,
-//! LIKE escaping) are here.
+//! store trait; the SQLite helpers they share (the list's conditions, the audit writer, the
+//! data version, transactions) are here, and what PostgreSQL shares too in `super::sql`.
 
 mod accounts;
 mod audit;
@@ -13,25 +13,18 @@ mod tickets;
 
 use std::{path::Path, str::FromStr, time::Duration};
 
-use domain::{
-    api::{
-        Account, AccountRole, AuditAction, AuditEvent, JobKind, JobState, SubMerchantSummary,
-        WechatChannel,
-    },
-    rules::AccountId,
-};
-use sqlx::{
-    Row,
-    sqlite::{
-        SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
-    },
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
 };
 
+use super::sql::{
+    JOB_COLUMNS, account_from_row, audit_from_row, escape_like, held, job_from_row,
+    sub_merchant_from_row, to_json,
+};
 use super::{
-    Checkpoint, Held, JobRecord, NewAuditEvent, Result, StoreError, SubMerchantFilter,
+    NewAuditEvent, Result, StoreError, SubMerchantFilter,
     count_cache::{CountCache, CountKey},
 };
-use crate::clock::rfc3339;
 
 /// SQLite storage.
 #[derive(Debug, Clone)]
@@ -83,16 +76,6 @@ impl SqliteStore {
     }
 }
 
-fn account_from_row(row: &sqlx::sqlite::SqliteRow) -> Result<Account> {
-    let id: String = row.try_get("id")?;
-    Ok(Account {
-        id: AccountId::parse(&id).map_err(|e| StoreError::Corrupt(format!("account id: {e}")))?,
-        name: row.try_get("name")?,
-        role: decode("account role", row.try_get("role")?, AccountRole::parse)?,
-    })
-}
-
-/// Escapes `%`, `_` and `\` for a LIKE pattern with `ESCAPE '\'`.
 /// `WHERE …` of the sub-merchant list: only the filters that are set, so that the planner
 /// sees plain equalities and uses the index.
 fn push_sub_merchant_conditions<'a>(
@@ -191,34 +174,6 @@ async fn insert_audit(tx: &mut sqlx::SqliteConnection, audit: &NewAuditEvent) ->
     Ok(())
 }
 
-fn audit_from_row(row: &sqlx::sqlite::SqliteRow) -> Result<AuditEvent> {
-    let fields: String = row.try_get("fields")?;
-    Ok(AuditEvent {
-        at: rfc3339(row.try_get("at")?),
-        actor: row.try_get("actor")?,
-        action: decode("audit action", row.try_get("action")?, AuditAction::parse)?,
-        target: row.try_get("target")?,
-        fields: serde_json::from_str(&fields)
-            .map_err(|e| StoreError::Corrupt(format!("audit fields: {e}")))?,
-    })
-}
-
-fn sub_merchant_from_row(row: &sqlx::sqlite::SqliteRow) -> Result<SubMerchantSummary> {
-    let channel: String = row.try_get("channel")?;
-    Ok(SubMerchantSummary {
-        id: row.try_get("id")?,
-        merchant_id: row.try_get("merchant_id")?,
-        name: row.try_get("name")?,
-        provider_id: row.try_get("provider_id")?,
-        provider_name: row.try_get("provider_name")?,
-        channel: WechatChannel::parse(&channel)
-            .ok_or_else(|| StoreError::Corrupt(format!("channel {channel:?}")))?,
-        maidan_opened: row.try_get("maidan_opened")?,
-        sub_provider_account_id: row.try_get("sub_provider_account_id")?,
-        keys_set: row.try_get("keys_set")?,
-    })
-}
-
 /// Marks the account's sub-merchants as changed (see [`CountCache`]).
 async fn bump_version(tx: &mut sqlx::SqliteConnection, account_id: &str) -> Result<()> {
     sqlx::query(
@@ -229,68 +184,4 @@ async fn bump_version(tx: &mut sqlx::SqliteConnection, account_id: &str) -> Resu
     .execute(tx)
     .await?;
     Ok(())
-}
-
-fn escape_like(value: &str) -> String {
-    let mut out = String::with_capacity(value.len());
-    for c in value.chars() {
-        if matches!(c, '%' | '_' | '\\') {
-            out.push('\\');
-        }
-        out.push(c);
-    }
-    out
-}
-
-/// A stored wire name read back as its enum; an unknown name means the row is corrupt.
-fn decode<T>(what: &str, value: &str, parse: fn(&str) -> Option<T>) -> Result<T> {
-    parse(value).ok_or_else(|| StoreError::Corrupt(format!("{what} {value:?}")))
-}
-
-const JOB_COLUMNS: &str = "id, account_id, kind, state, processed, total, counts, failures, checkpoint, subject, error, created_at, started_at, finished_at, updated_at, claim_token";
-
-fn job_from_row(row: &sqlx::sqlite::SqliteRow) -> Result<JobRecord> {
-    let corrupt =
-        |what: &str, e: &dyn std::fmt::Display| StoreError::Corrupt(format!("job {what}: {e}"));
-    let kind: String = row.try_get("kind")?;
-    let state: String = row.try_get("state")?;
-    let counts: String = row.try_get("counts")?;
-    let failures: String = row.try_get("failures")?;
-    let checkpoint: Option<String> = row.try_get("checkpoint")?;
-    let processed: i64 = row.try_get("processed")?;
-    let total: i64 = row.try_get("total")?;
-    Ok(JobRecord {
-        id: row.try_get("id")?,
-        account_id: row.try_get("account_id")?,
-        kind: JobKind::parse(&kind).ok_or_else(|| corrupt("kind", &kind))?,
-        state: JobState::parse(&state).ok_or_else(|| corrupt("state", &state))?,
-        processed: u64::try_from(processed).unwrap_or_default(),
-        total: u64::try_from(total).unwrap_or_default(),
-        counts: serde_json::from_str(&counts).map_err(|e| corrupt("counts", &e))?,
-        failures: serde_json::from_str(&failures).map_err(|e| corrupt("failures", &e))?,
-        checkpoint: checkpoint
-            .map(|c| serde_json::from_str::<Checkpoint>(&c))
-            .transpose()
-            .map_err(|e| corrupt("checkpoint", &e))?,
-        subject: row.try_get("subject")?,
-        error: row.try_get("error")?,
-        created_at_ms: row.try_get("created_at")?,
-        started_at_ms: row.try_get("started_at")?,
-        finished_at_ms: row.try_get("finished_at")?,
-        updated_at_ms: row.try_get("updated_at")?,
-        claim_token: row.try_get("claim_token")?,
-    })
-}
-
-/// A worker's single-row write: written when its claim still held.
-fn held(rows_affected: u64) -> Held {
-    if rows_affected == 1 {
-        Held::Written(())
-    } else {
-        Held::LeaseLost
-    }
-}
-
-fn to_json<T: serde::Serialize>(value: &T) -> Result<String> {
-    serde_json::to_string(value).map_err(|e| StoreError::Corrupt(format!("encoding: {e}")))
 }

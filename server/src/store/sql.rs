@@ -1,0 +1,142 @@
+//! What both SQL backends share: reading a row into the store's types, the job columns, LIKE
+//! escaping, JSON columns, and what a worker's single-row write did.
+
+use domain::{
+    api::{
+        Account, AccountRole, AuditAction, AuditEvent, JobKind, JobState, SubMerchantSummary,
+        WechatChannel,
+    },
+    rules::AccountId,
+};
+
+use super::{Checkpoint, Held, JobRecord, Result, StoreError};
+use crate::clock::rfc3339;
+
+/// A result row of either backend, read by column name.
+pub(crate) trait StoreRow {
+    fn text(&self, column: &str) -> Result<String>;
+    fn maybe_text(&self, column: &str) -> Result<Option<String>>;
+    fn int(&self, column: &str) -> Result<i64>;
+    fn maybe_int(&self, column: &str) -> Result<Option<i64>>;
+    fn flag(&self, column: &str) -> Result<bool>;
+}
+
+macro_rules! store_row {
+    ($row:ty) => {
+        impl StoreRow for $row {
+            fn text(&self, column: &str) -> Result<String> {
+                Ok(sqlx::Row::try_get(self, column)?)
+            }
+            fn maybe_text(&self, column: &str) -> Result<Option<String>> {
+                Ok(sqlx::Row::try_get(self, column)?)
+            }
+            fn int(&self, column: &str) -> Result<i64> {
+                Ok(sqlx::Row::try_get(self, column)?)
+            }
+            fn maybe_int(&self, column: &str) -> Result<Option<i64>> {
+                Ok(sqlx::Row::try_get(self, column)?)
+            }
+            fn flag(&self, column: &str) -> Result<bool> {
+                Ok(sqlx::Row::try_get(self, column)?)
+            }
+        }
+    };
+}
+
+store_row!(sqlx::sqlite::SqliteRow);
+store_row!(sqlx::postgres::PgRow);
+
+pub(crate) fn account_from_row(row: &impl StoreRow) -> Result<Account> {
+    let id = row.text("id")?;
+    Ok(Account {
+        id: AccountId::parse(&id).map_err(|e| StoreError::Corrupt(format!("account id: {e}")))?,
+        name: row.text("name")?,
+        role: decode("account role", &row.text("role")?, AccountRole::parse)?,
+    })
+}
+
+pub(crate) fn audit_from_row(row: &impl StoreRow) -> Result<AuditEvent> {
+    let fields = row.text("fields")?;
+    Ok(AuditEvent {
+        at: rfc3339(row.int("at")?),
+        actor: row.text("actor")?,
+        action: decode("audit action", &row.text("action")?, AuditAction::parse)?,
+        target: row.text("target")?,
+        fields: serde_json::from_str(&fields)
+            .map_err(|e| StoreError::Corrupt(format!("audit fields: {e}")))?,
+    })
+}
+
+pub(crate) fn sub_merchant_from_row(row: &impl StoreRow) -> Result<SubMerchantSummary> {
+    Ok(SubMerchantSummary {
+        id: row.int("id")?,
+        merchant_id: row.text("merchant_id")?,
+        name: row.text("name")?,
+        provider_id: row.text("provider_id")?,
+        provider_name: row.text("provider_name")?,
+        channel: decode("channel", &row.text("channel")?, WechatChannel::parse)?,
+        maidan_opened: row.flag("maidan_opened")?,
+        sub_provider_account_id: row.maybe_text("sub_provider_account_id")?,
+        keys_set: row.flag("keys_set")?,
+    })
+}
+
+pub(crate) const JOB_COLUMNS: &str = "id, account_id, kind, state, processed, total, counts, failures, checkpoint, subject, error, created_at, started_at, finished_at, updated_at, claim_token";
+
+pub(crate) fn job_from_row(row: &impl StoreRow) -> Result<JobRecord> {
+    let corrupt =
+        |what: &str, e: &dyn std::fmt::Display| StoreError::Corrupt(format!("job {what}: {e}"));
+    let checkpoint = row.maybe_text("checkpoint")?;
+    Ok(JobRecord {
+        id: row.text("id")?,
+        account_id: row.text("account_id")?,
+        kind: decode("job kind", &row.text("kind")?, JobKind::parse)?,
+        state: decode("job state", &row.text("state")?, JobState::parse)?,
+        processed: u64::try_from(row.int("processed")?).unwrap_or_default(),
+        total: u64::try_from(row.int("total")?).unwrap_or_default(),
+        counts: serde_json::from_str(&row.text("counts")?).map_err(|e| corrupt("counts", &e))?,
+        failures: serde_json::from_str(&row.text("failures")?)
+            .map_err(|e| corrupt("failures", &e))?,
+        checkpoint: checkpoint
+            .map(|c| serde_json::from_str::<Checkpoint>(&c))
+            .transpose()
+            .map_err(|e| corrupt("checkpoint", &e))?,
+        subject: row.text("subject")?,
+        error: row.maybe_text("error")?,
+        created_at_ms: row.int("created_at")?,
+        started_at_ms: row.maybe_int("started_at")?,
+        finished_at_ms: row.maybe_int("finished_at")?,
+        updated_at_ms: row.int("updated_at")?,
+        claim_token: row.int("claim_token")?,
+    })
+}
+
+/// A stored wire name read back as its enum; an unknown name means the row is corrupt.
+pub(crate) fn decode<T>(what: &str, value: &str, parse: fn(&str) -> Option<T>) -> Result<T> {
+    parse(value).ok_or_else(|| StoreError::Corrupt(format!("{what} {value:?}")))
+}
+
+/// Escapes `%`, `_` and `\` for a LIKE pattern with `ESCAPE '\'`.
+pub(crate) fn escape_like(value: &str) -> String {
+    let mut out = String::with_capacity(value.len());
+    for c in value.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// A worker's single-row write: written when its claim still held.
+pub(crate) fn held(rows_affected: u64) -> Held {
+    if rows_affected == 1 {
+        Held::Written(())
+    } else {
+        Held::LeaseLost
+    }
+}
+
+pub(crate) fn to_json<T: serde::Serialize>(value: &T) -> Result<String> {
+    serde_json::to_string(value).map_err(|e| StoreError::Corrupt(format!("encoding: {e}")))
+}
