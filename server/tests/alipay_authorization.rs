@@ -123,12 +123,13 @@ async fn the_merchant_scans_authorizes_and_the_sub_merchant_shows_it() {
     );
     assert_eq!(detail["history"][0]["actor"], ALIPAY_USER);
     // The app auth token is kept sealed for this sub-merchant, never shown.
-    let sealed: Option<String> =
-        sqlx::query_scalar("SELECT alipay_app_auth_token FROM sub_merchants WHERE id = ?")
-            .bind(id)
-            .fetch_one(app.store.pool())
-            .await
-            .unwrap();
+    let sealed: Option<String> = app
+        .db
+        .value(
+            "SELECT alipay_app_auth_token FROM sub_merchants WHERE id = ?",
+            &[id.into()],
+        )
+        .await;
     let sealed = sealed.unwrap();
     let token = app
         .state

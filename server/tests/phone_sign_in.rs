@@ -9,7 +9,6 @@ mod common;
 use axum::http::{Method, StatusCode};
 use common::{SignInWith, TestApp, TestResponse};
 use serde_json::json;
-use server::store::AccountStore;
 
 const PROVIDER: &str = "100000000001";
 const ADMIN_1: &str = "o_sandbox_admin_1";
@@ -419,7 +418,7 @@ async fn a_disabled_accounts_code_syncs_nothing() {
         .signed_in_phone(SignInWith::Wechat, &id, ADMIN_1)
         .await
         .unwrap();
-    app.store.disable_account(PROVIDER, 0).await.unwrap();
+    app.state.store.disable_account(PROVIDER, 0).await.unwrap();
     let confirmed = confirm(&app, &id, None, Some(&phone)).await;
     assert_eq!(
         confirmed.status,
@@ -434,11 +433,13 @@ async fn a_disabled_accounts_code_syncs_nothing() {
         )
         .await;
     assert_eq!(shown.status, StatusCode::NOT_FOUND);
-    let synced: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM providers WHERE account_id = ?")
-        .bind(PROVIDER)
-        .fetch_one(app.store.pool())
-        .await
-        .unwrap();
+    let synced: i64 = app
+        .db
+        .value(
+            "SELECT COUNT(*) FROM providers WHERE account_id = ?",
+            &[PROVIDER.into()],
+        )
+        .await;
     assert_eq!(synced, 0);
 }
 

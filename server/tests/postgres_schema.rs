@@ -53,15 +53,16 @@ async fn postgres_columns(url: &str) -> Columns {
         .await
         .unwrap();
     let (base, _) = url.rsplit_once('/').unwrap();
-    let pool = server::store::postgres::migrated_pool(&format!("{base}/{database}"))
+    let store = server::store::PgStore::open(&format!("{base}/{database}"))
         .await
         .unwrap();
+    let pool = store.pool();
     let rows = sqlx::query(
         "SELECT table_name::text AS t, column_name::text AS c, is_nullable::text AS n
            FROM information_schema.columns
           WHERE table_schema = 'public' AND table_name NOT LIKE '\\_sqlx\\_%'",
     )
-    .fetch_all(&pool)
+    .fetch_all(pool)
     .await
     .unwrap();
     pool.close().await;

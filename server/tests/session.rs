@@ -39,10 +39,7 @@ async fn the_session_token_is_stored_only_as_a_hash() {
     let app = TestApp::new().await;
     let cookie = app.login_as(PROVIDER).await;
     let token = cookie.split_once('=').unwrap().1;
-    let stored: Vec<String> = sqlx::query_scalar("SELECT token_hash FROM sessions")
-        .fetch_all(app.store.pool())
-        .await
-        .unwrap();
+    let stored: Vec<String> = app.db.values("SELECT token_hash FROM sessions", &[]).await;
     assert_eq!(stored.len(), 1);
     assert_ne!(stored[0], token);
     assert_eq!(stored[0], server::auth::sha256_hex(token));
@@ -222,11 +219,12 @@ async fn a_session_left_idle_for_thirty_minutes_ends() {
 
 /// Phone sign-ins started for the ticket and not spent yet.
 async fn open_sign_ins(app: &TestApp, ticket: &str) -> i64 {
-    sqlx::query_scalar("SELECT COUNT(*) FROM oauth_states WHERE ticket_id = ? AND used_at IS NULL")
-        .bind(ticket)
-        .fetch_one(app.store.pool())
+    app.db
+        .value(
+            "SELECT COUNT(*) FROM oauth_states WHERE ticket_id = ? AND used_at IS NULL",
+            &[ticket.into()],
+        )
         .await
-        .unwrap()
 }
 
 #[tokio::test]

@@ -54,11 +54,12 @@ fn behind_a_proxy() -> Settings {
 }
 
 async fn failures_recorded(app: &TestApp) -> i64 {
-    sqlx::query_scalar("SELECT COUNT(*) FROM login_failures WHERE account_id = ?")
-        .bind(OWNER)
-        .fetch_one(app.store.pool())
+    app.db
+        .value(
+            "SELECT COUNT(*) FROM login_failures WHERE account_id = ?",
+            &[OWNER.into()],
+        )
         .await
-        .unwrap()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]

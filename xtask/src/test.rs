@@ -94,13 +94,18 @@ pub fn all(root: &Path) -> anyhow::Result<()> {
             .args(deny))
     });
     step(
-        "native tests (domain, server, xtask; a throwaway PostgreSQL)",
+        "native tests (domain, server, xtask), then the server's again on PostgreSQL",
         &mut || {
             let postgres = Postgres::start(&postgres_bin)?;
             run(cargo()
                 .arg("test")
                 .args(NATIVE)
-                .env("TEST_POSTGRES_URL", postgres.url()))
+                .env("TEST_POSTGRES_URL", postgres.url()))?;
+            // The same suites, each test on a fresh database of a throwaway cluster.
+            run(cargo()
+                .args(["test", "--package", "server", "--tests"])
+                .env("TEST_POSTGRES_URL", postgres.url())
+                .env("TEST_DATABASE", "postgres"))
         },
     );
     step(

@@ -9,7 +9,7 @@ mod audit;
 mod count_cache;
 mod jobs;
 mod keys;
-pub mod postgres;
+mod postgres;
 mod providers;
 mod sql;
 mod sqlite;
@@ -24,6 +24,7 @@ pub use accounts::{
 pub use audit::{AuditStore, NewAuditEvent};
 pub use jobs::{Checkpoint, Claim, Held, JobRecord, JobStore, SubMerchantRow, SyncPage};
 pub use keys::{KeyStore, StoredKeys, SubMerchantCredentials};
+pub use postgres::PgStore;
 pub use providers::{ProviderRow, ProviderSection, ProviderStore};
 pub use sqlite::SqliteStore;
 pub use sub_merchants::{SubMerchantFilter, SubMerchantStore, Viewer};
@@ -39,7 +40,7 @@ pub enum StoreError {
     Database(#[from] sqlx::Error),
     #[error("migration: {0}")]
     Migrate(#[from] sqlx::migrate::MigrateError),
-    #[error("unsupported database URL {0:?}: use sqlite://FILE")]
+    #[error("unsupported database URL {0:?}: use sqlite://FILE or postgres://…")]
     UnsupportedUrl(String),
     #[error("stored data is inconsistent: {0}")]
     Corrupt(String),
@@ -83,6 +84,8 @@ impl<
 pub async fn connect(url: &str) -> Result<std::sync::Arc<dyn Store>> {
     if url.starts_with("sqlite:") {
         Ok(std::sync::Arc::new(SqliteStore::open(url).await?))
+    } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
+        Ok(std::sync::Arc::new(PgStore::open(url).await?))
     } else {
         Err(StoreError::UnsupportedUrl(url.to_owned()))
     }

@@ -1,5 +1,7 @@
-//! An in-process console for tests: a temporary SQLite file, a manual clock, the sandbox
-//! upstream and a tiny built SPA; requests go through the whole router with `oneshot`.
+//! An in-process console for tests: a fresh database (a temporary SQLite file, or with
+//! `TEST_DATABASE=postgres` a new PostgreSQL database on `TEST_POSTGRES_URL`), a manual clock,
+//! the sandbox upstream and a tiny built SPA; requests go through the whole router with
+//! `oneshot`.
 
 #![allow(dead_code)]
 
@@ -16,7 +18,7 @@ use server::{
     AppState, Settings,
     clock::ManualClock,
     seed,
-    store::{SqliteStore, Store},
+    store::{PgStore, SqliteStore, Store},
     upstream::{Sandbox, SandboxConfig},
 };
 use tower::ServiceExt;
@@ -261,9 +263,184 @@ pub struct TestApp {
     /// console exchanges codes with them over HTTP).
     pub sign_in_base: String,
     pub clock: Arc<ManualClock>,
-    pub store: Arc<SqliteStore>,
-    pub db_path: PathBuf,
+    pub db: Database,
+    /// The SQLite file, when the store is SQLite.
+    pub db_path: Option<PathBuf>,
     _dir: tempfile::TempDir,
+}
+
+/// The test's database, for the few tests that look at what is stored.
+pub enum Database {
+    Sqlite(sqlx::SqlitePool),
+    Postgres { pool: sqlx::PgPool, name: String },
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        // A PostgreSQL test database goes with its test.
+        if let Database::Postgres { name, .. } = &self.db {
+            drop_postgres_database(name.clone());
+        }
+    }
+}
+
+/// Whether the suite runs against PostgreSQL (`TEST_DATABASE=postgres`).
+pub fn on_postgres() -> bool {
+    std::env::var("TEST_DATABASE").is_ok_and(|v| v == "postgres")
+}
+
+fn postgres_url(database: &str) -> String {
+    let url = std::env::var("TEST_POSTGRES_URL")
+        .expect("TEST_DATABASE=postgres needs TEST_POSTGRES_URL (cargo xtask test sets both)");
+    let (base, _) = url.rsplit_once('/').expect("a database URL");
+    format!("{base}/{database}")
+}
+
+/// A migrated template for this test process, copied for each test (copying is far quicker
+/// than migrating).
+static TEMPLATE: tokio::sync::OnceCell<String> = tokio::sync::OnceCell::const_new();
+
+async fn admin() -> sqlx::PgConnection {
+    use sqlx::Connection;
+    sqlx::PgConnection::connect(&postgres_url("console"))
+        .await
+        .expect("PostgreSQL")
+}
+
+/// A new, migrated, empty PostgreSQL database: its name and its store.
+async fn postgres_database() -> (String, PgStore) {
+    let template = TEMPLATE
+        .get_or_init(|| async {
+            let name = format!("template_{}", std::process::id());
+            let mut admin = admin().await;
+            sqlx::query(&format!("DROP DATABASE IF EXISTS {name}"))
+                .execute(&mut admin)
+                .await
+                .expect("drop template");
+            sqlx::query(&format!("CREATE DATABASE {name}"))
+                .execute(&mut admin)
+                .await
+                .expect("create template");
+            let store = PgStore::open(&postgres_url(&name)).await.expect("migrate");
+            store.pool().close().await;
+            name
+        })
+        .await;
+    static NEXT: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+    let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+    let name = format!("test_{}_{n}", std::process::id());
+    let mut admin = admin().await;
+    sqlx::query(&format!("CREATE DATABASE {name} TEMPLATE {template}"))
+        .execute(&mut admin)
+        .await
+        .expect("create database");
+    let store = PgStore::open(&postgres_url(&name)).await.expect("open");
+    (name, store)
+}
+
+fn drop_postgres_database(name: String) {
+    std::thread::spawn(move || {
+        let Ok(runtime) = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+        else {
+            return;
+        };
+        runtime.block_on(async {
+            let mut admin = admin().await;
+            let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                .execute(&mut admin)
+                .await;
+        });
+    });
+}
+
+/// A value sqlx reads on both backends.
+pub trait BothBackends:
+    for<'r> sqlx::Decode<'r, sqlx::Sqlite>
+    + sqlx::Type<sqlx::Sqlite>
+    + for<'r> sqlx::Decode<'r, sqlx::Postgres>
+    + sqlx::Type<sqlx::Postgres>
+    + Send
+    + Unpin
+{
+}
+
+impl<T> BothBackends for T where
+    T: for<'r> sqlx::Decode<'r, sqlx::Sqlite>
+        + sqlx::Type<sqlx::Sqlite>
+        + for<'r> sqlx::Decode<'r, sqlx::Postgres>
+        + sqlx::Type<sqlx::Postgres>
+        + Send
+        + Unpin
+{
+}
+
+/// An argument of a [`Database`] query.
+#[derive(Debug, Clone)]
+pub enum Arg {
+    Text(String),
+    Int(i64),
+}
+
+impl From<&str> for Arg {
+    fn from(value: &str) -> Self {
+        Arg::Text(value.to_owned())
+    }
+}
+
+impl From<i64> for Arg {
+    fn from(value: i64) -> Self {
+        Arg::Int(value)
+    }
+}
+
+impl Database {
+    /// The values of a query (`?` for its arguments, written for SQLite) on either backend.
+    pub async fn values<T: BothBackends>(&self, sql: &str, args: &[Arg]) -> Vec<T> {
+        match self {
+            Database::Sqlite(pool) => {
+                let mut query = sqlx::query_scalar(sql);
+                for arg in args {
+                    query = match arg.clone() {
+                        Arg::Text(text) => query.bind(text),
+                        Arg::Int(int) => query.bind(int),
+                    };
+                }
+                query.fetch_all(pool).await.expect("query")
+            }
+            Database::Postgres { pool, .. } => {
+                let mut n = 0;
+                let sql: String = sql
+                    .split('?')
+                    .enumerate()
+                    .map(|(i, part)| {
+                        if i == 0 {
+                            part.to_owned()
+                        } else {
+                            n += 1;
+                            format!("${n}{part}")
+                        }
+                    })
+                    .collect();
+                let mut query = sqlx::query_scalar(&sql);
+                for arg in args {
+                    query = match arg.clone() {
+                        Arg::Text(text) => query.bind(text),
+                        Arg::Int(int) => query.bind(int),
+                    };
+                }
+                query.fetch_all(pool).await.expect("query")
+            }
+        }
+    }
+
+    /// The one value of a query (see [`Database::values`]).
+    pub async fn value<T: BothBackends>(&self, sql: &str, args: &[Arg]) -> T {
+        let mut values = self.values(sql, args).await;
+        assert_eq!(values.len(), 1, "one row of {sql}");
+        values.remove(0)
+    }
 }
 
 pub struct TestResponse {
@@ -322,12 +499,18 @@ impl TestApp {
 
     pub async fn with(settings: Settings, sandbox: SandboxConfig) -> TestApp {
         let dir = tempfile::tempdir().expect("tempdir");
-        let db_path = dir.path().join("console.db");
-        let store = Arc::new(
-            SqliteStore::open(&format!("sqlite://{}", db_path.display()))
+        let (store, db, db_path): (Arc<dyn Store>, Database, Option<PathBuf>) = if on_postgres() {
+            let (name, store) = postgres_database().await;
+            let pool = store.pool().clone();
+            (Arc::new(store), Database::Postgres { pool, name }, None)
+        } else {
+            let db_path = dir.path().join("console.db");
+            let store = SqliteStore::open(&format!("sqlite://{}", db_path.display()))
                 .await
-                .expect("open store"),
-        );
+                .expect("open store");
+            let pool = store.pool().clone();
+            (Arc::new(store), Database::Sqlite(pool), Some(db_path))
+        };
         seed::demo_accounts(store.as_ref()).await.expect("seed");
         let clock = Arc::new(ManualClock::new(1_790_000_000_000));
         let sandbox = Arc::new(Sandbox::new(sandbox).with_clock(clock.clone()));
@@ -358,7 +541,7 @@ impl TestApp {
         let (identity, sign_in_base) = sandbox_identity(&sandbox).await;
         let state = AppState {
             workers: Default::default(),
-            store: store.clone() as Arc<dyn Store>,
+            store,
             upstream: sandbox.clone(),
             clock: clock.clone(),
             vault: Arc::new(server::vault::Vault::random().expect("vault")),
@@ -375,7 +558,7 @@ impl TestApp {
             sandbox,
             sign_in_base,
             clock,
-            store,
+            db,
             db_path,
             _dir: dir,
         }

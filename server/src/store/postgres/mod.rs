@@ -1,16 +1,159 @@
 //! PostgreSQL, for several API replicas on one database: its schema
-//! (`server/migrations/postgres/`), brought up to date at start.
+//! (`server/migrations/postgres/`) is brought up to date at start. One file per area
+//! implements its store trait, as for SQLite. Where SQLite has one writer at a time, a write
+//! transaction here takes a lock on what it writes (an account, a ticket, a job) for as long
+//! as it runs ([`write_tx`]), so writers of one thing take turns and the rest run side by side.
+
+mod accounts;
+mod audit;
+mod jobs;
+mod keys;
+mod providers;
+mod sub_merchants;
+mod sub_providers;
+mod tickets;
 
 use sqlx::postgres::{PgPool, PgPoolOptions};
 
-use super::Result;
+use super::{
+    NewAuditEvent, Result, SubMerchantFilter,
+    count_cache::{CountCache, CountKey},
+    sql::{
+        JOB_COLUMNS, account_from_row, audit_from_row, escape_like, held, job_from_row,
+        sub_merchant_from_row, to_json,
+    },
+};
 
-/// Connects to a `postgres://` URL and brings its schema up to date.
-pub async fn migrated_pool(url: &str) -> Result<PgPool> {
-    let pool = PgPoolOptions::new()
-        .max_connections(16)
-        .connect(url)
+/// PostgreSQL storage.
+#[derive(Debug, Clone)]
+pub struct PgStore {
+    pool: PgPool,
+    counts: std::sync::Arc<CountCache>,
+}
+
+impl PgStore {
+    /// Connects to a `postgres://` URL and brings its schema up to date.
+    pub async fn open(url: &str) -> Result<PgStore> {
+        let pool = PgPoolOptions::new()
+            .max_connections(16)
+            .connect(url)
+            .await?;
+        sqlx::migrate!("./migrations/postgres").run(&pool).await?;
+        Ok(PgStore {
+            pool,
+            counts: std::sync::Arc::default(),
+        })
+    }
+
+    /// The pool, for tests that inspect the database.
+    pub fn pool(&self) -> &PgPool {
+        &self.pool
+    }
+}
+
+type Tx = sqlx::Transaction<'static, sqlx::Postgres>;
+
+/// Begins a write transaction holding `key`'s lock (a transaction-scoped advisory lock) until
+/// it commits or rolls back.
+async fn write_tx(pool: &PgPool, key: &str) -> Result<Tx> {
+    let mut tx = pool.begin().await?;
+    sqlx::query("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))")
+        .bind(key)
+        .execute(&mut *tx)
         .await?;
-    sqlx::migrate!("./migrations/postgres").run(&pool).await?;
-    Ok(pool)
+    Ok(tx)
+}
+
+/// `WHERE …` of the sub-merchant list: only the filters that are set. A text search is a
+/// case-insensitive substring of the name or the merchant ID, served by the trigram indexes.
+fn push_sub_merchant_conditions<'a>(
+    query: &mut sqlx::QueryBuilder<'a, sqlx::Postgres>,
+    account_id: &'a str,
+    filter: &SubMerchantFilter<'a>,
+) {
+    if let Some(sub_provider) = filter.assigned_to {
+        query
+            .push(" WHERE s.sub_provider_account_id = ")
+            .push_bind(sub_provider);
+    } else {
+        query
+            .push(" WHERE s.provider_id IN (SELECT provider_id FROM providers WHERE account_id = ")
+            .push_bind(account_id)
+            .push(")");
+    }
+    if let Some(provider_id) = filter.provider_id {
+        query.push(" AND s.provider_id = ").push_bind(provider_id);
+    }
+    if let Some(channel) = filter.channel {
+        query.push(" AND s.channel = ").push_bind(channel.as_str());
+    }
+    if let Some(search) = filter.search {
+        let pattern = format!("%{}%", escape_like(search));
+        query
+            .push(" AND (s.name ILIKE ")
+            .push_bind(pattern.clone())
+            .push(" OR s.merchant_id ILIKE ")
+            .push_bind(pattern)
+            .push(")");
+    }
+}
+
+/// Transactions of a provider's sub-merchants, attributed to each one's sub-provider now;
+/// those already stored (by upstream ID) are left as they are.
+async fn insert_transactions(
+    tx: &mut sqlx::PgConnection,
+    account_id: &str,
+    provider_id: &str,
+    transactions: &[crate::upstream::UpstreamTransaction],
+) -> Result<()> {
+    for chunk in transactions.chunks(500) {
+        let mut insert = sqlx::QueryBuilder::new(
+            "INSERT INTO transactions
+                 (account_id, sub_merchant_id, upstream_id, sub_provider_account_id, amount_fen, paid_at)
+             SELECT ",
+        );
+        insert
+            .push_bind(account_id)
+            .push(", s.id, v.column1, s.sub_provider_account_id, v.column2, v.column3 FROM (");
+        insert.push_values(chunk, |mut b, t| {
+            b.push_bind(&t.id)
+                .push_bind(t.amount_fen)
+                .push_bind(t.paid_at_ms)
+                .push_bind(&t.merchant_id);
+        });
+        insert
+            .push(") v JOIN sub_merchants s ON s.provider_id = ")
+            .push_bind(provider_id)
+            .push(" AND s.merchant_id = v.column4 ON CONFLICT (upstream_id) DO NOTHING");
+        insert.build().execute(&mut *tx).await?;
+    }
+    Ok(())
+}
+
+async fn insert_audit(tx: &mut sqlx::PgConnection, audit: &NewAuditEvent) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO audit_events (account_id, actor, action, target, fields, at)
+         VALUES ($1, $2, $3, $4, $5, $6)",
+    )
+    .bind(&audit.account_id)
+    .bind(&audit.actor)
+    .bind(audit.action.as_str())
+    .bind(&audit.target)
+    .bind(to_json(&audit.fields)?)
+    .bind(audit.at_ms)
+    .execute(tx)
+    .await?;
+    Ok(())
+}
+
+/// Marks the account's sub-merchants as changed (see [`CountCache`]).
+async fn bump_version(tx: &mut sqlx::PgConnection, account_id: &str) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO sub_merchant_versions (account_id, version) VALUES ($1, 1)
+         ON CONFLICT (account_id) DO UPDATE SET version = sub_merchant_versions.version + 1",
+    )
+    .bind(account_id)
+    .execute(tx)
+    .await?;
+    Ok(())
 }

@@ -1,0 +1,304 @@
+//! Accounts, sessions and the limits on signing in and on SMS codes. PostgreSQL.
+
+use async_trait::async_trait;
+use domain::api::{Account, TicketState};
+use sqlx::Row;
+
+use super::{PgStore, account_from_row, insert_audit, write_tx};
+use crate::store::{
+    AccountChange, AccountListing, AccountStore, AttemptAdmission, AttemptLimits, LoginAttempt,
+    NewAccount, NewAuditEvent, NewSession, Result,
+};
+
+#[async_trait]
+impl AccountStore for PgStore {
+    async fn insert_account_if_missing(&self, new: &NewAccount) -> Result<bool> {
+        let done = sqlx::query(
+            "INSERT INTO accounts (id, name, role, password_hash, created_at)
+             VALUES ($1, $2, $3, $4, (extract(epoch from now()) * 1000)::bigint)
+             ON CONFLICT (id) DO NOTHING",
+        )
+        .bind(new.account.id.as_str())
+        .bind(&new.account.name)
+        .bind(new.account.role.as_str())
+        .bind(&new.password_hash)
+        .execute(&self.pool)
+        .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    async fn account_credentials(&self, id: &str) -> Result<Option<(Account, String)>> {
+        let row = sqlx::query(
+            "SELECT id, name, role, password_hash FROM accounts
+             WHERE id = $1 AND disabled_at IS NULL",
+        )
+        .bind(id)
+        .fetch_optional(&self.pool)
+        .await?;
+        row.map(|row| Ok((account_from_row(&row)?, row.try_get("password_hash")?)))
+            .transpose()
+    }
+
+    async fn list_accounts(&self) -> Result<Vec<AccountListing>> {
+        let rows =
+            sqlx::query("SELECT id, name, role, created_at, disabled_at FROM accounts ORDER BY id")
+                .fetch_all(&self.pool)
+                .await?;
+        rows.iter()
+            .map(|row| {
+                Ok(AccountListing {
+                    account: account_from_row(row)?,
+                    created_at_ms: row.try_get("created_at")?,
+                    disabled_at_ms: row.try_get("disabled_at")?,
+                })
+            })
+            .collect()
+    }
+
+    async fn set_password(
+        &self,
+        id: &str,
+        password_hash: &str,
+        keep: Option<&str>,
+        audit: &NewAuditEvent,
+    ) -> Result<AccountChange> {
+        let mut tx = write_tx(&self.pool, &format!("account:{id}")).await?;
+        let updated = sqlx::query("UPDATE accounts SET password_hash = $1 WHERE id = $2")
+            .bind(password_hash)
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+        if updated.rows_affected() == 0 {
+            return Ok(AccountChange::NoAccount);
+        }
+        let ended = sqlx::query(
+            "DELETE FROM sessions WHERE account_id = $1 AND token_hash IS DISTINCT FROM $2",
+        )
+        .bind(id)
+        .bind(keep)
+        .execute(&mut *tx)
+        .await?;
+        insert_audit(&mut tx, audit).await?;
+        tx.commit().await?;
+        Ok(AccountChange::Done {
+            sessions_ended: ended.rows_affected(),
+        })
+    }
+
+    async fn disable_account(&self, id: &str, now_ms: i64) -> Result<AccountChange> {
+        let mut tx = write_tx(&self.pool, &format!("account:{id}")).await?;
+        let updated = sqlx::query(
+            "UPDATE accounts SET disabled_at = COALESCE(disabled_at, $1) WHERE id = $2",
+        )
+        .bind(now_ms)
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+        if updated.rows_affected() == 0 {
+            return Ok(AccountChange::NoAccount);
+        }
+        let ended = sqlx::query("DELETE FROM sessions WHERE account_id = $1")
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(AccountChange::Done {
+            sessions_ended: ended.rows_affected(),
+        })
+    }
+
+    async fn create_session(&self, s: &NewSession) -> Result<()> {
+        let mut tx = self.pool.begin().await?;
+        sqlx::query("DELETE FROM sessions WHERE account_id = $1 AND expires_at <= $2")
+            .bind(&s.account_id)
+            .bind(s.created_at_ms)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query(
+            "INSERT INTO sessions (token_hash, account_id, created_at, expires_at, last_seen_at)
+             VALUES ($1, $2, $3, $4, $5)",
+        )
+        .bind(&s.token_hash)
+        .bind(&s.account_id)
+        .bind(s.created_at_ms)
+        .bind(s.expires_at_ms)
+        .bind(s.created_at_ms)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn session(
+        &self,
+        token_hash: &str,
+        now_ms: i64,
+        idle_ms: i64,
+    ) -> Result<Option<(Account, i64)>> {
+        let row = sqlx::query(
+            "SELECT a.id, a.name, a.role, s.expires_at, s.last_seen_at
+             FROM sessions s JOIN accounts a ON a.id = s.account_id
+             WHERE s.token_hash = $1 AND s.expires_at > $2 AND s.last_seen_at > $3
+               AND a.disabled_at IS NULL",
+        )
+        .bind(token_hash)
+        .bind(now_ms)
+        .bind(now_ms - idle_ms)
+        .fetch_optional(&self.pool)
+        .await?;
+        let Some(row) = row else {
+            return Ok(None);
+        };
+        // Seen now; written at most once a minute, so that reads stay reads.
+        let last_seen: i64 = row.try_get("last_seen_at")?;
+        if now_ms - last_seen >= 60_000 {
+            sqlx::query("UPDATE sessions SET last_seen_at = $1 WHERE token_hash = $2")
+                .bind(now_ms)
+                .bind(token_hash)
+                .execute(&self.pool)
+                .await?;
+        }
+        Ok(Some((account_from_row(&row)?, row.try_get("expires_at")?)))
+    }
+
+    async fn end_sessions(&self, account_id: &str, now_ms: i64) -> Result<u64> {
+        let mut tx = write_tx(&self.pool, &format!("account:{account_id}")).await?;
+        let ended = sqlx::query("DELETE FROM sessions WHERE account_id = $1")
+            .bind(account_id)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+        sqlx::query(
+            "UPDATE oauth_states SET used_at = $1 WHERE used_at IS NULL AND ticket_id IN \
+             (SELECT id FROM qr_tickets WHERE account_id = $2 AND state IN ($3, $4))",
+        )
+        .bind(now_ms)
+        .bind(account_id)
+        .bind(TicketState::Pending.as_str())
+        .bind(TicketState::Scanned.as_str())
+        .execute(&mut *tx)
+        .await?;
+        sqlx::query(
+            "UPDATE qr_tickets SET state = $1, updated_at = $2 \
+             WHERE account_id = $3 AND state IN ($4, $5)",
+        )
+        .bind(TicketState::Cancelled.as_str())
+        .bind(now_ms)
+        .bind(account_id)
+        .bind(TicketState::Pending.as_str())
+        .bind(TicketState::Scanned.as_str())
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(ended)
+    }
+
+    async fn delete_session(&self, token_hash: &str) -> Result<()> {
+        sqlx::query("DELETE FROM sessions WHERE token_hash = $1")
+            .bind(token_hash)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    async fn admit_login_attempt(
+        &self,
+        attempt: &LoginAttempt<'_>,
+        limits: &AttemptLimits,
+    ) -> Result<AttemptAdmission> {
+        let mut tx = write_tx(&self.pool, &format!("login:{}", attempt.account_id)).await?;
+        sqlx::query("DELETE FROM login_failures WHERE at <= $1")
+            .bind(limits.account_since_ms.min(limits.pair_since_ms))
+            .execute(&mut *tx)
+            .await?;
+        let pair: Vec<i64> = sqlx::query_scalar(
+            "SELECT at FROM login_failures WHERE account_id = $1 AND ip = $2 AND at > $3 ORDER BY at",
+        )
+        .bind(attempt.account_id)
+        .bind(attempt.ip)
+        .bind(limits.pair_since_ms)
+        .fetch_all(&mut *tx)
+        .await?;
+        if pair.len() >= limits.pair_max {
+            return Ok(AttemptAdmission::PairLocked { failures: pair });
+        }
+        // The `account_max`-th newest failure in the window: while it is there, the account is
+        // at its ceiling; when it ages out, the ceiling lifts.
+        let at_ceiling: Option<i64> = sqlx::query_scalar(
+            "SELECT at FROM login_failures WHERE account_id = $1 AND at > $2
+             ORDER BY at DESC LIMIT 1 OFFSET $3",
+        )
+        .bind(attempt.account_id)
+        .bind(limits.account_since_ms)
+        .bind(i64::try_from(limits.account_max.saturating_sub(1)).unwrap_or(i64::MAX))
+        .fetch_optional(&mut *tx)
+        .await?;
+        if let Some(oldest_ms) = at_ceiling {
+            return Ok(AttemptAdmission::AccountCeiling { oldest_ms });
+        }
+        sqlx::query("INSERT INTO login_failures (account_id, ip, at) VALUES ($1, $2, $3)")
+            .bind(attempt.account_id)
+            .bind(attempt.ip)
+            .bind(attempt.at_ms)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(AttemptAdmission::Admitted)
+    }
+
+    async fn login_failures(&self, account_id: &str, ip: &str, since_ms: i64) -> Result<Vec<i64>> {
+        Ok(sqlx::query_scalar(
+            "SELECT at FROM login_failures WHERE account_id = $1 AND ip = $2 AND at > $3 ORDER BY at",
+        )
+        .bind(account_id)
+        .bind(ip)
+        .bind(since_ms)
+        .fetch_all(&self.pool)
+        .await?)
+    }
+
+    async fn admit_binding_code(
+        &self,
+        merchant_id: &str,
+        ip: &str,
+        now_ms: i64,
+        since_ms: i64,
+        max: usize,
+    ) -> Result<Option<i64>> {
+        let mut tx = write_tx(&self.pool, "binding-codes").await?;
+        sqlx::query("DELETE FROM binding_code_sends WHERE at <= $1")
+            .bind(since_ms)
+            .execute(&mut *tx)
+            .await?;
+        for (column, value) in [("merchant_id", merchant_id), ("ip", ip)] {
+            let sent: Vec<i64> = sqlx::query_scalar(&format!(
+                "SELECT at FROM binding_code_sends WHERE {column} = $1 AND at > $2 ORDER BY at"
+            ))
+            .bind(value)
+            .bind(since_ms)
+            .fetch_all(&mut *tx)
+            .await?;
+            if sent.len() >= max {
+                let oldest = sent.get(sent.len() - max).copied().unwrap_or(now_ms);
+                return Ok(Some(oldest - since_ms));
+            }
+        }
+        sqlx::query("INSERT INTO binding_code_sends (merchant_id, ip, at) VALUES ($1, $2, $3)")
+            .bind(merchant_id)
+            .bind(ip)
+            .bind(now_ms)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(None)
+    }
+
+    async fn forgive_login_attempts(&self, account_id: &str, ip: &str) -> Result<()> {
+        sqlx::query("DELETE FROM login_failures WHERE account_id = $1 AND ip = $2")
+            .bind(account_id)
+            .bind(ip)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+}

@@ -1,0 +1,55 @@
+//! 操作记录: the audit events of an account and of one object. PostgreSQL.
+
+use async_trait::async_trait;
+use domain::api::AuditEvent;
+
+use super::{PgStore, audit_from_row};
+use crate::store::{AuditStore, Result};
+
+#[async_trait]
+impl AuditStore for PgStore {
+    async fn audit_events(
+        &self,
+        account_id: &str,
+        page: u32,
+        page_size: u32,
+    ) -> Result<(Vec<AuditEvent>, u64)> {
+        let total: i64 =
+            sqlx::query_scalar("SELECT COUNT(*) FROM audit_events WHERE account_id = $1")
+                .bind(account_id)
+                .fetch_one(&self.pool)
+                .await?;
+        let rows = sqlx::query(
+            "SELECT actor, action, target, fields, at FROM audit_events
+             WHERE account_id = $1 ORDER BY id DESC LIMIT $2 OFFSET $3",
+        )
+        .bind(account_id)
+        .bind(i64::from(page_size))
+        .bind(i64::from(page.saturating_sub(1)) * i64::from(page_size))
+        .fetch_all(&self.pool)
+        .await?;
+        let events = rows
+            .iter()
+            .map(audit_from_row)
+            .collect::<Result<Vec<_>>>()?;
+        Ok((events, u64::try_from(total).unwrap_or_default()))
+    }
+
+    async fn audit_events_of(
+        &self,
+        account_id: &str,
+        target: &str,
+        limit: u32,
+    ) -> Result<Vec<AuditEvent>> {
+        let rows = sqlx::query(
+            "SELECT actor, action, target, fields, at FROM audit_events
+             WHERE account_id = $1 AND target = $2 ORDER BY id DESC LIMIT $3",
+        )
+        .bind(account_id)
+        .bind(target)
+        .bind(i64::from(limit))
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(audit_from_row).collect()
+    }
+}

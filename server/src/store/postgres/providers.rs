@@ -1,0 +1,182 @@
+//! An account's providers (服务商): the list, a provider sync, each provider's configuration. PostgreSQL.
+
+use async_trait::async_trait;
+use domain::api::{
+    ProviderSummary, ProviderSyncResult, SkipReason, SkippedProvider, SyncedProvider,
+};
+use sqlx::Row;
+
+use super::{PgStore, escape_like, insert_audit, write_tx};
+use crate::clock::rfc3339;
+use crate::store::{NewAuditEvent, ProviderRow, ProviderSection, ProviderStore, Result};
+
+#[async_trait]
+impl ProviderStore for PgStore {
+    async fn list_providers(
+        &self,
+        account_id: &str,
+        search: Option<&str>,
+        page: u32,
+        page_size: u32,
+    ) -> Result<(Vec<ProviderSummary>, u64)> {
+        let pattern = search.map(|q| format!("%{}%", escape_like(q)));
+        let filter =
+            "account_id = $1 AND ($2::text IS NULL OR name ILIKE $2 OR provider_id ILIKE $2)";
+        let total: i64 =
+            sqlx::query_scalar(&format!("SELECT COUNT(*) FROM providers WHERE {filter}"))
+                .bind(account_id)
+                .bind(&pattern)
+                .fetch_one(&self.pool)
+                .await?;
+        let rows = sqlx::query(&format!(
+            "SELECT provider_id, name, wechat_pay_configured, alipay_configured, synced_at
+             FROM providers WHERE {filter} ORDER BY name, provider_id LIMIT $3 OFFSET $4"
+        ))
+        .bind(account_id)
+        .bind(&pattern)
+        .bind(i64::from(page_size))
+        .bind(i64::from(page.saturating_sub(1)) * i64::from(page_size))
+        .fetch_all(&self.pool)
+        .await?;
+        let items = rows
+            .iter()
+            .map(|row| {
+                Ok(ProviderSummary {
+                    provider_id: row.try_get("provider_id")?,
+                    name: row.try_get("name")?,
+                    wechat_pay_configured: row.try_get("wechat_pay_configured")?,
+                    alipay_configured: row.try_get("alipay_configured")?,
+                    synced_at: rfc3339(row.try_get("synced_at")?),
+                })
+            })
+            .collect::<Result<Vec<_>>>()?;
+        Ok((items, u64::try_from(total).unwrap_or_default()))
+    }
+
+    async fn sync_providers(
+        &self,
+        account_id: &str,
+        upstream: &[SyncedProvider],
+        now_ms: i64,
+    ) -> Result<ProviderSyncResult> {
+        // IMMEDIATE: take the write lock up front, so concurrent syncs queue instead of failing
+        // to upgrade a read lock.
+        let mut tx = write_tx(&self.pool, "provider-sync").await?;
+        let mut result = ProviderSyncResult::default();
+        for provider in upstream {
+            let existing: Option<(String, String)> =
+                sqlx::query_as("SELECT account_id, name FROM providers WHERE provider_id = $1")
+                    .bind(&provider.provider_id)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+            match existing {
+                None => {
+                    sqlx::query(
+                        "INSERT INTO providers (provider_id, account_id, name, synced_at, created_at)
+                         VALUES ($1, $2, $3, $4, $5)",
+                    )
+                    .bind(&provider.provider_id)
+                    .bind(account_id)
+                    .bind(&provider.name)
+                    .bind(now_ms)
+                    .bind(now_ms)
+                    .execute(&mut *tx)
+                    .await?;
+                    result.new.push(provider.clone());
+                }
+                Some((owner, _)) if owner != account_id => {
+                    result.skipped.push(SkippedProvider {
+                        provider_id: provider.provider_id.clone(),
+                        name: provider.name.clone(),
+                        reason: SkipReason::BoundToAnotherAccount,
+                    });
+                }
+                Some((_, name)) => {
+                    sqlx::query(
+                        "UPDATE providers SET name = $1, synced_at = $2 WHERE provider_id = $3",
+                    )
+                    .bind(&provider.name)
+                    .bind(now_ms)
+                    .bind(&provider.provider_id)
+                    .execute(&mut *tx)
+                    .await?;
+                    if name == provider.name {
+                        result.unchanged.push(provider.clone());
+                    } else {
+                        result.updated.push(provider.clone());
+                    }
+                }
+            }
+        }
+        tx.commit().await?;
+        Ok(result)
+    }
+
+    async fn provider(&self, account_id: &str, provider_id: &str) -> Result<Option<ProviderRow>> {
+        let row = sqlx::query(
+            "SELECT provider_id, name, synced_at, basic_info, wechat_pay, alipay
+             FROM providers WHERE provider_id = $1 AND account_id = $2",
+        )
+        .bind(provider_id)
+        .bind(account_id)
+        .fetch_optional(&self.pool)
+        .await?;
+        row.map(|row| {
+            Ok(ProviderRow {
+                provider_id: row.try_get("provider_id")?,
+                synced_name: row.try_get("name")?,
+                synced_at_ms: row.try_get("synced_at")?,
+                basic_info: row.try_get("basic_info")?,
+                wechat_pay: row.try_get("wechat_pay")?,
+                alipay: row.try_get("alipay")?,
+            })
+        })
+        .transpose()
+    }
+
+    async fn save_provider_section(
+        &self,
+        account_id: &str,
+        provider_id: &str,
+        section: ProviderSection,
+        json: &str,
+        configured: bool,
+        audit: &NewAuditEvent,
+    ) -> Result<bool> {
+        let mut tx = write_tx(&self.pool, &format!("account:{account_id}")).await?;
+        let column = section.column();
+        let flag = section.configured_column();
+        let sql = match flag {
+            Some(flag) => format!(
+                "UPDATE providers SET {column} = $1, {flag} = $2 WHERE provider_id = $3 AND account_id = $4"
+            ),
+            None => format!(
+                "UPDATE providers SET {column} = $1 WHERE provider_id = $2 AND account_id = $3"
+            ),
+        };
+        let mut update = sqlx::query(&sql).bind(json);
+        if flag.is_some() {
+            update = update.bind(configured);
+        }
+        let done = update
+            .bind(provider_id)
+            .bind(account_id)
+            .execute(&mut *tx)
+            .await?;
+        if done.rows_affected() != 1 {
+            return Ok(false);
+        }
+        insert_audit(&mut tx, audit).await?;
+        tx.commit().await?;
+        Ok(true)
+    }
+
+    async fn provider_ids(&self, account_id: &str) -> Result<Vec<String>> {
+        Ok(sqlx::query_scalar(
+            "SELECT provider_id FROM providers WHERE account_id = $1 ORDER BY provider_id",
+        )
+        .bind(account_id)
+        .fetch_all(&self.pool)
+        .await?)
+    }
+}

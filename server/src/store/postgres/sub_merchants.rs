@@ -1,0 +1,140 @@
+//! An account's sub-merchants (子商户): the filtered list, one sub-merchant, its channel and Maidan
+//! state. PostgreSQL.
+
+use async_trait::async_trait;
+use domain::api::{SubMerchantSummary, WechatChannel};
+use sqlx::Row;
+
+use super::{
+    CountKey, PgStore, bump_version, insert_audit, push_sub_merchant_conditions,
+    sub_merchant_from_row, write_tx,
+};
+use crate::store::{
+    NewAuditEvent, Result, StoreError, SubMerchantFilter, SubMerchantStore, Viewer,
+};
+
+#[async_trait]
+impl SubMerchantStore for PgStore {
+    async fn sub_merchant(
+        &self,
+        viewer: Viewer<'_>,
+        id: i64,
+    ) -> Result<Option<(SubMerchantSummary, i64)>> {
+        let (scope, who) = match viewer {
+            Viewer::Provider(account) => ("p.account_id = $2", account),
+            Viewer::SubProvider(account) => ("s.sub_provider_account_id = $2", account),
+        };
+        let row = sqlx::query(&format!(
+            "SELECT s.id, s.merchant_id, s.name, s.provider_id, p.name AS provider_name, s.channel,
+                    s.maidan_opened, s.sub_provider_account_id, s.keys_set, s.synced_at
+             FROM sub_merchants s JOIN providers p ON p.provider_id = s.provider_id
+             WHERE s.id = $1 AND {scope}"
+        ))
+        .bind(id)
+        .bind(who)
+        .fetch_optional(&self.pool)
+        .await?;
+        row.map(|row| Ok((sub_merchant_from_row(&row)?, row.try_get("synced_at")?)))
+            .transpose()
+    }
+
+    async fn set_sub_merchant_channel(
+        &self,
+        account_id: &str,
+        id: i64,
+        channel: WechatChannel,
+        maidan_opened: bool,
+        audit: &NewAuditEvent,
+    ) -> Result<bool> {
+        let mut tx = write_tx(&self.pool, &format!("account:{account_id}")).await?;
+        let done = sqlx::query(
+            "UPDATE sub_merchants SET channel = $1, maidan_opened = $2
+             WHERE id = $3 AND provider_id IN (SELECT provider_id FROM providers WHERE account_id = $4)",
+        )
+        .bind(channel.as_str())
+        .bind(maidan_opened)
+        .bind(id)
+        .bind(account_id)
+        .execute(&mut *tx)
+        .await?;
+        if done.rows_affected() != 1 {
+            return Ok(false);
+        }
+        bump_version(&mut tx, account_id).await?;
+        insert_audit(&mut tx, audit).await?;
+        tx.commit().await?;
+        Ok(true)
+    }
+
+    async fn mark_maidan_opened(&self, merchant_id: &str) -> Result<()> {
+        let mut tx = write_tx(&self.pool, &format!("merchant:{merchant_id}")).await?;
+        let accounts: Vec<String> = sqlx::query_scalar(
+            "UPDATE sub_merchants SET maidan_opened = TRUE
+             WHERE merchant_id = $1 AND maidan_opened = FALSE RETURNING account_id",
+        )
+        .bind(merchant_id)
+        .fetch_all(&mut *tx)
+        .await?;
+        for account in accounts {
+            bump_version(&mut tx, &account).await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn list_sub_merchants(
+        &self,
+        account_id: &str,
+        filter: &SubMerchantFilter<'_>,
+        page: u32,
+        page_size: u32,
+    ) -> Result<(Vec<SubMerchantSummary>, u64)> {
+        let version: i64 = sqlx::query_scalar(
+            "SELECT COALESCE((SELECT version FROM sub_merchant_versions WHERE account_id = $1), 0)",
+        )
+        .bind(account_id)
+        .fetch_one(&self.pool)
+        .await?;
+        let key = CountKey {
+            account_id: account_id.to_owned(),
+            provider_id: filter.provider_id.map(str::to_owned),
+            channel: filter.channel.map(WechatChannel::as_str),
+            search: filter.search.map(str::to_owned),
+        };
+        // A sub-provider's view is small and follows another account's version: counted.
+        let count = || async {
+            let mut count = sqlx::QueryBuilder::new("SELECT COUNT(*) FROM sub_merchants s");
+            push_sub_merchant_conditions(&mut count, account_id, filter);
+            let total: i64 = count.build_query_scalar().fetch_one(&self.pool).await?;
+            Ok::<_, StoreError>(u64::try_from(total).unwrap_or_default())
+        };
+        let total = if filter.assigned_to.is_some() {
+            count().await?
+        } else {
+            self.counts.get_or_count(key, version, count).await?
+        };
+        // The page is picked in the order of the index (provider, merchant ID), with no sort
+        // however many rows match; only its rows are joined to their provider names.
+        let mut query = sqlx::QueryBuilder::new(
+            "SELECT s.id, s.merchant_id, s.name, s.provider_id, p.name AS provider_name, s.channel,
+                    s.maidan_opened, s.sub_provider_account_id, s.keys_set
+             FROM (SELECT * FROM sub_merchants s",
+        );
+        push_sub_merchant_conditions(&mut query, account_id, filter);
+        query
+            .push(" ORDER BY s.provider_id, s.merchant_id LIMIT ")
+            .push_bind(i64::from(page_size))
+            .push(" OFFSET ")
+            .push_bind(i64::from(page.saturating_sub(1)) * i64::from(page_size))
+            .push(
+                ") s JOIN providers p ON p.provider_id = s.provider_id
+                 ORDER BY s.provider_id, s.merchant_id",
+            );
+        let rows = query.build().fetch_all(&self.pool).await?;
+        let items = rows
+            .iter()
+            .map(sub_merchant_from_row)
+            .collect::<Result<Vec<_>>>()?;
+        Ok((items, total))
+    }
+}

@@ -1,0 +1,277 @@
+//! 子服务商 and the transactions attributed to them, with the re-attribution's batches. PostgreSQL.
+
+use async_trait::async_trait;
+use domain::api::{JobKind, JobState, SubProvider, Transaction};
+use sqlx::Row;
+
+use super::{
+    JOB_COLUMNS, PgStore, bump_version, insert_audit, insert_transactions, job_from_row, to_json,
+    write_tx,
+};
+use crate::clock::rfc3339;
+use crate::store::{
+    Checkpoint, Claim, Held, JobRecord, NewAuditEvent, Result, SubProviderStore, TransactionFilter,
+    Viewer,
+};
+
+#[async_trait]
+impl SubProviderStore for PgStore {
+    async fn sub_providers(&self, account_id: &str) -> Result<Vec<SubProvider>> {
+        let rows = sqlx::query(
+            "SELECT sub_provider_account_id, name, rebate_ratio, remark FROM sub_providers
+             WHERE account_id = $1 ORDER BY sub_provider_account_id",
+        )
+        .bind(account_id)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|row| {
+                Ok(SubProvider {
+                    account_id: row.try_get("sub_provider_account_id")?,
+                    name: row.try_get("name")?,
+                    rebate_ratio: row.try_get("rebate_ratio")?,
+                    remark: row.try_get("remark")?,
+                })
+            })
+            .collect()
+    }
+
+    async fn save_sub_provider(
+        &self,
+        account_id: &str,
+        sub_provider: &SubProvider,
+        create: bool,
+        now_ms: i64,
+        audit: Option<&NewAuditEvent>,
+    ) -> Result<bool> {
+        let mut tx = write_tx(&self.pool, &format!("account:{account_id}")).await?;
+        let sql = if create {
+            "INSERT INTO sub_providers
+                 (name, rebate_ratio, remark, account_id, sub_provider_account_id, created_at, updated_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $6) ON CONFLICT DO NOTHING"
+        } else {
+            "UPDATE sub_providers SET name = $1, rebate_ratio = $2, remark = $3, updated_at = $6
+             WHERE account_id = $4 AND sub_provider_account_id = $5"
+        };
+        let done = sqlx::query(sql)
+            .bind(sub_provider.name.trim())
+            .bind(sub_provider.rebate_ratio.trim())
+            .bind(sub_provider.remark.trim())
+            .bind(account_id)
+            .bind(&sub_provider.account_id)
+            .bind(now_ms)
+            .execute(&mut *tx)
+            .await?;
+        if done.rows_affected() != 1 {
+            return Ok(false);
+        }
+        if let Some(audit) = audit {
+            insert_audit(&mut tx, audit).await?;
+        }
+        tx.commit().await?;
+        Ok(true)
+    }
+
+    async fn change_sub_provider(
+        &self,
+        account_id: &str,
+        sub_merchant_id: i64,
+        sub_provider_account_id: &str,
+        job_id: &str,
+        audit: &NewAuditEvent,
+    ) -> Result<Option<JobRecord>> {
+        let mut tx = write_tx(&self.pool, &format!("account:{account_id}")).await?;
+        let done = sqlx::query(
+            "UPDATE sub_merchants SET sub_provider_account_id = $1
+             WHERE id = $2 AND provider_id IN (SELECT provider_id FROM providers WHERE account_id = $3)",
+        )
+        .bind(sub_provider_account_id)
+        .bind(sub_merchant_id)
+        .bind(account_id)
+        .execute(&mut *tx)
+        .await?;
+        if done.rows_affected() != 1 {
+            return Ok(None);
+        }
+        bump_version(&mut tx, account_id).await?;
+        insert_audit(&mut tx, audit).await?;
+        // A job already waiting for this sub-merchant will attribute to the owner set here:
+        // the partial unique index makes this insert join it instead.
+        let subject = sub_merchant_id.to_string();
+        sqlx::query(
+            "INSERT INTO jobs (id, account_id, kind, state, subject, created_at, updated_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING",
+        )
+        .bind(job_id)
+        .bind(account_id)
+        .bind(JobKind::Reattribution.as_str())
+        .bind(JobState::Queued.as_str())
+        .bind(&subject)
+        .bind(audit.at_ms)
+        .bind(audit.at_ms)
+        .execute(&mut *tx)
+        .await?;
+        let row = sqlx::query(&format!(
+            "SELECT {JOB_COLUMNS} FROM jobs
+             WHERE account_id = $1 AND kind = $2 AND subject = $3 AND state = $4"
+        ))
+        .bind(account_id)
+        .bind(JobKind::Reattribution.as_str())
+        .bind(&subject)
+        .bind(JobState::Queued.as_str())
+        .fetch_one(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        job_from_row(&row).map(Some)
+    }
+
+    async fn count_transactions_of(&self, sub_merchant_id: i64) -> Result<u64> {
+        let n: i64 =
+            sqlx::query_scalar("SELECT COUNT(*) FROM transactions WHERE sub_merchant_id = $1")
+                .bind(sub_merchant_id)
+                .fetch_one(&self.pool)
+                .await?;
+        Ok(u64::try_from(n).unwrap_or_default())
+    }
+
+    async fn reattribute_batch(
+        &self,
+        claim: Claim<'_>,
+        sub_merchant_id: i64,
+        after_id: i64,
+        batch: u32,
+        lease_until_ms: i64,
+        now_ms: i64,
+    ) -> Result<Held<Option<i64>>> {
+        let mut tx = write_tx(&self.pool, &format!("job:{}", claim.job_id)).await?;
+        // The owner is read inside the batch's own transaction: a later change is never
+        // overwritten by an earlier one, whatever order the jobs run in.
+        let last: Option<(i64, i64)> = sqlx::query_as(
+            "WITH batch AS (
+                 SELECT id FROM transactions WHERE sub_merchant_id = $1 AND id > $2
+                 ORDER BY id LIMIT $3)
+             SELECT MAX(id), COUNT(*) FROM batch HAVING COUNT(*) > 0",
+        )
+        .bind(sub_merchant_id)
+        .bind(after_id)
+        .bind(i64::from(batch))
+        .fetch_optional(&mut *tx)
+        .await?;
+        let Some((last, done)) = last else {
+            return Ok(Held::Written(None));
+        };
+        sqlx::query(
+            "UPDATE transactions
+             SET sub_provider_account_id =
+                 (SELECT sub_provider_account_id FROM sub_merchants WHERE id = $1)
+             WHERE sub_merchant_id = $1 AND id > $2 AND id <= $3",
+        )
+        .bind(sub_merchant_id)
+        .bind(after_id)
+        .bind(last)
+        .execute(&mut *tx)
+        .await?;
+        let checkpoint = Checkpoint {
+            provider_index: 0,
+            cursor: u64::try_from(last).unwrap_or_default(),
+        };
+        let moved = sqlx::query(
+            "UPDATE jobs SET processed = processed + $1, checkpoint = $2, lease_until = $3, updated_at = $4
+             WHERE id = $5 AND state = $6 AND claim_token = $7",
+        )
+        .bind(done)
+        .bind(to_json(&checkpoint)?)
+        .bind(lease_until_ms)
+        .bind(now_ms)
+        .bind(claim.job_id)
+        .bind(JobState::Running.as_str())
+        .bind(claim.token)
+        .execute(&mut *tx)
+        .await?;
+        if moved.rows_affected() == 0 {
+            tx.rollback().await?;
+            return Ok(Held::LeaseLost);
+        }
+        tx.commit().await?;
+        Ok(Held::Written(Some(last)))
+    }
+
+    async fn import_transactions(
+        &self,
+        account_id: &str,
+        provider_id: &str,
+        transactions: &[crate::upstream::UpstreamTransaction],
+    ) -> Result<()> {
+        let mut tx = self.pool.begin().await?;
+        insert_transactions(&mut tx, account_id, provider_id, transactions).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn list_transactions(
+        &self,
+        viewer: Viewer<'_>,
+        filter: &TransactionFilter<'_>,
+        page: u32,
+        page_size: u32,
+    ) -> Result<(Vec<Transaction>, u64, i64)> {
+        fn conditions<'a>(
+            q: &mut sqlx::QueryBuilder<'a, sqlx::Postgres>,
+            viewer: Viewer<'a>,
+            filter: &TransactionFilter<'a>,
+        ) {
+            match viewer {
+                Viewer::Provider(account) => q.push(" WHERE t.account_id = ").push_bind(account),
+                Viewer::SubProvider(account) => q
+                    .push(" WHERE t.sub_provider_account_id = ")
+                    .push_bind(account),
+            };
+            if let Some(id) = filter.sub_merchant_id {
+                q.push(" AND t.sub_merchant_id = ").push_bind(id);
+            }
+            if let Some(sp) = filter.sub_provider_account_id {
+                q.push(" AND t.sub_provider_account_id = ").push_bind(sp);
+            }
+            if let Some(from) = filter.from_ms {
+                q.push(" AND t.paid_at >= ").push_bind(from);
+            }
+            if let Some(to) = filter.to_ms {
+                q.push(" AND t.paid_at < ").push_bind(to);
+            }
+        }
+        let mut totals = sqlx::QueryBuilder::new(
+            "SELECT COUNT(*), COALESCE(SUM(t.amount_fen), 0)::bigint FROM transactions t",
+        );
+        conditions(&mut totals, viewer, filter);
+        let (count, amount): (i64, i64) = totals.build_query_as().fetch_one(&self.pool).await?;
+        let mut query = sqlx::QueryBuilder::new(
+            "SELECT t.id, t.sub_merchant_id, s.merchant_id, s.name, t.sub_provider_account_id,
+                    t.amount_fen, t.paid_at
+             FROM transactions t JOIN sub_merchants s ON s.id = t.sub_merchant_id",
+        );
+        conditions(&mut query, viewer, filter);
+        query
+            .push(" ORDER BY t.paid_at DESC, t.id DESC LIMIT ")
+            .push_bind(i64::from(page_size))
+            .push(" OFFSET ")
+            .push_bind(i64::from(page.saturating_sub(1)) * i64::from(page_size));
+        let items = query
+            .build()
+            .fetch_all(&self.pool)
+            .await?
+            .iter()
+            .map(|row| {
+                Ok(Transaction {
+                    id: row.try_get("id")?,
+                    sub_merchant_id: row.try_get("sub_merchant_id")?,
+                    merchant_id: row.try_get("merchant_id")?,
+                    sub_merchant_name: row.try_get("name")?,
+                    sub_provider_account_id: row.try_get("sub_provider_account_id")?,
+                    amount_fen: row.try_get("amount_fen")?,
+                    paid_at: rfc3339(row.try_get("paid_at")?),
+                })
+            })
+            .collect::<Result<Vec<_>>>()?;
+        Ok((items, u64::try_from(count).unwrap_or_default(), amount))
+    }
+}
