@@ -272,13 +272,21 @@ pub struct TestApp {
 /// The test's database, for the few tests that look at what is stored.
 pub enum Database {
     Sqlite(sqlx::SqlitePool),
-    Postgres { pool: sqlx::PgPool, name: String },
+    Postgres {
+        pool: sqlx::PgPool,
+        name: String,
+        /// The replica that made the database drops it.
+        owned: bool,
+    },
 }
 
 impl Drop for TestApp {
     fn drop(&mut self) {
         // A PostgreSQL test database goes with its test.
-        if let Database::Postgres { name, .. } = &self.db {
+        if let Database::Postgres {
+            name, owned: true, ..
+        } = &self.db
+        {
             drop_postgres_database(name.clone());
         }
     }
@@ -502,7 +510,12 @@ impl TestApp {
         let (store, db, db_path): (Arc<dyn Store>, Database, Option<PathBuf>) = if on_postgres() {
             let (name, store) = postgres_database().await;
             let pool = store.pool().clone();
-            (Arc::new(store), Database::Postgres { pool, name }, None)
+            let db = Database::Postgres {
+                pool,
+                name,
+                owned: true,
+            };
+            (Arc::new(store), db, None)
         } else {
             let db_path = dir.path().join("console.db");
             let store = SqliteStore::open(&format!("sqlite://{}", db_path.display()))
@@ -561,6 +574,46 @@ impl TestApp {
             db,
             db_path,
             _dir: dir,
+        }
+    }
+
+    /// Another API replica on this one's database: its own store connections, workers and
+    /// router; the same clock, sandbox and secret key (replicas share their settings).
+    pub async fn replica(&self) -> TestApp {
+        let (store, db): (Arc<dyn Store>, Database) = match &self.db {
+            Database::Sqlite(_) => {
+                let path = self.db_path.as_ref().expect("the SQLite file");
+                let store = SqliteStore::open(&format!("sqlite://{}", path.display()))
+                    .await
+                    .expect("open store");
+                let pool = store.pool().clone();
+                (Arc::new(store), Database::Sqlite(pool))
+            }
+            Database::Postgres { name, .. } => {
+                let store = PgStore::open(&postgres_url(name)).await.expect("open");
+                let pool = store.pool().clone();
+                let db = Database::Postgres {
+                    pool,
+                    name: name.clone(),
+                    owned: false,
+                };
+                (Arc::new(store), db)
+            }
+        };
+        let state = AppState {
+            store,
+            workers: Default::default(),
+            ..self.state.clone()
+        };
+        TestApp {
+            router: server::app(state.clone()),
+            state,
+            sandbox: self.sandbox.clone(),
+            sign_in_base: self.sign_in_base.clone(),
+            clock: self.clock.clone(),
+            db,
+            db_path: self.db_path.clone(),
+            _dir: tempfile::tempdir().expect("tempdir"),
         }
     }
 

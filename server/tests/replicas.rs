@@ -1,0 +1,72 @@
+//! Several API replicas on one database answer alike: what decides an answer (sessions,
+//! wrong passwords, QR tickets, jobs) is stored, never kept in one process.
+
+#![allow(clippy::unwrap_used)] // a test that cannot unwrap has failed
+
+mod common;
+
+use axum::http::{Method, StatusCode};
+use common::TestApp;
+use serde_json::json;
+
+const PROVIDER: &str = "100000000001";
+
+#[tokio::test]
+async fn a_session_opened_on_one_replica_works_on_the_other_and_ends_on_both() {
+    let one = TestApp::new().await;
+    let other = one.replica().await;
+    let cookie = one.login_as(PROVIDER).await;
+    let seen = other.get("/api/v1/session", Some(&cookie)).await;
+    assert_eq!(seen.status, StatusCode::OK);
+    assert_eq!(seen.json()["account"]["id"], PROVIDER);
+    // Signing out on the other replica ends it for the first as well.
+    let out = other
+        .request(Method::DELETE, "/api/v1/session", None, Some(&cookie))
+        .await;
+    assert!(out.status.is_success(), "{}", out.status);
+    let gone = one.get("/api/v1/providers", Some(&cookie)).await;
+    assert_eq!(gone.status, StatusCode::UNAUTHORIZED);
+}
+
+#[tokio::test]
+async fn wrong_passwords_count_across_replicas() {
+    let one = TestApp::new().await;
+    let other = one.replica().await;
+    let wrong = json!({"account_id": PROVIDER, "password": "not-the-password"});
+    for app in [&one, &other, &one, &other] {
+        let answer = app
+            .request(Method::POST, "/api/v1/session", Some(wrong.clone()), None)
+            .await;
+        assert_eq!(answer.status, StatusCode::UNAUTHORIZED);
+    }
+    // The fifth locks the account from this address, on both replicas, for the right
+    // password too.
+    let fifth = one.login(PROVIDER, "not-the-password").await;
+    assert_eq!(fifth.status, StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(fifth.json()["error"]["reason"], "too_many_login_attempts");
+    let locked = other.login(PROVIDER, domain::demo::DEMO_PASSWORD).await;
+    assert_eq!(locked.status, StatusCode::TOO_MANY_REQUESTS);
+}
+
+#[tokio::test]
+async fn a_qr_code_asked_for_on_one_replica_is_confirmed_through_the_other() {
+    let one = TestApp::new().await;
+    let other = one.replica().await;
+    let cookie = one.login_as(PROVIDER).await;
+    let ticket = one.provider_sync_ticket(&cookie).await;
+    let phone = other
+        .signed_in_phone(common::SignInWith::Wechat, &ticket, "o_sandbox_admin_1")
+        .await
+        .unwrap();
+    let confirmed = other
+        .confirm_on_phone(common::SignInWith::Wechat, &ticket, Some(&phone))
+        .await;
+    assert_eq!(confirmed.status, StatusCode::OK, "{}", confirmed.text());
+    let seen = one
+        .get(
+            &format!("/api/v1/provider-sync-tickets/{ticket}"),
+            Some(&cookie),
+        )
+        .await;
+    assert_eq!(seen.json()["state"], "completed");
+}
