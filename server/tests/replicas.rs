@@ -70,3 +70,45 @@ async fn a_qr_code_asked_for_on_one_replica_is_confirmed_through_the_other() {
         .await;
     assert_eq!(seen.json()["state"], "completed");
 }
+
+/// PostgreSQL tells every replica when a job is queued: a worker on the other replica, idle
+/// and not due to look again for an hour, runs a sync queued here.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_job_queued_on_one_replica_wakes_the_idle_workers_of_another() {
+    if !common::on_postgres() {
+        eprintln!("skipped: SQLite has no notifications (run with TEST_DATABASE=postgres)");
+        return;
+    }
+    let one = TestApp::with_settings(server::Settings {
+        job_idle_poll: std::time::Duration::from_secs(3_600),
+        ..Default::default()
+    })
+    .await;
+    let other = one.replica().await;
+    let mut workers = server::jobs::spawn_workers(&other.state, 1);
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await; // idle, listening
+    let cookie = one.login_as(PROVIDER).await;
+    one.scan_and_confirm(&cookie, "o_sandbox_admin_1").await;
+    let started = one
+        .request(
+            Method::POST,
+            "/api/v1/sub-merchant-syncs",
+            None,
+            Some(&cookie),
+        )
+        .await;
+    let id = started.json()["id"].as_str().unwrap().to_owned();
+    let done = tokio::time::timeout(std::time::Duration::from_secs(60), async {
+        loop {
+            let job = one.get(&format!("/api/v1/jobs/{id}"), Some(&cookie)).await;
+            if job.json()["state"] == "succeeded" {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+    })
+    .await;
+    assert!(done.is_ok(), "the other replica's worker ran the sync");
+    other.state.workers.stop();
+    while workers.join_next().await.is_some() {}
+}

@@ -97,6 +97,16 @@ impl Workers {
 /// Starts `count` workers that run jobs until [`Workers::stop`].
 pub fn spawn_workers(state: &AppState, count: usize) -> tokio::task::JoinSet<()> {
     let mut set = tokio::task::JoinSet::new();
+    // Jobs queued (or given back) by other replicas wake these workers too, where the store
+    // can tell.
+    let listening = state.clone();
+    tokio::spawn(async move {
+        let workers = listening.workers.clone();
+        let wake = Arc::new(move || workers.wake());
+        if let Err(error) = listening.store.on_job_ready(wake).await {
+            tracing::warn!(%error, "job notifications unavailable; workers poll instead");
+        }
+    });
     for _ in 0..count.max(1) {
         let state = state.clone();
         set.spawn(async move {

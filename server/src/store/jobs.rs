@@ -146,4 +146,12 @@ pub trait JobStore: Send + Sync {
     /// Gives the job back (the worker is shutting down): its lease ends now, so the next
     /// worker resumes it at once from the last committed page.
     async fn release_job(&self, claim: Claim<'_>, now_ms: i64) -> Result<Held>;
+
+    /// Calls `wake` whenever any process on this database queues a job or gives one back, for
+    /// as long as this process runs. Where the store cannot tell (SQLite), nothing: workers
+    /// then look for work every `job_idle_poll`.
+    async fn on_job_ready(&self, wake: std::sync::Arc<dyn Fn() + Send + Sync>) -> Result<()> {
+        let _ = wake;
+        Ok(())
+    }
 }

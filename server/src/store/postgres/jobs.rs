@@ -10,6 +10,11 @@ use super::{
 };
 use crate::store::{Claim, Held, JobRecord, JobStore, Result, StoreError, SyncPage};
 
+/// The channel every replica's workers listen on for claimable jobs.
+pub(super) const JOBS_CHANNEL: &str = "console_jobs";
+/// Wakes every replica's idle workers (delivered when the transaction commits).
+pub(super) const NOTIFY_JOBS: &str = "SELECT pg_notify('console_jobs', '')";
+
 #[async_trait]
 impl JobStore for PgStore {
     async fn active_job(
@@ -53,6 +58,7 @@ impl JobStore for PgStore {
         .bind(now_ms)
         .execute(&self.pool)
         .await?;
+        sqlx::query(NOTIFY_JOBS).execute(&self.pool).await?;
         let row = sqlx::query(&format!(
             "SELECT {JOB_COLUMNS} FROM jobs
              WHERE account_id = $1 AND kind = $2 AND state IN ($3, $4)"
@@ -323,6 +329,24 @@ impl JobStore for PgStore {
         .bind(claim.token)
         .execute(&self.pool)
         .await?;
+        sqlx::query(NOTIFY_JOBS).execute(&self.pool).await?;
         Ok(held(done.rows_affected()))
+    }
+
+    async fn on_job_ready(&self, wake: std::sync::Arc<dyn Fn() + Send + Sync>) -> Result<()> {
+        let mut listener = sqlx::postgres::PgListener::connect_with(&self.pool).await?;
+        listener.listen(JOBS_CHANNEL).await?;
+        tokio::spawn(async move {
+            loop {
+                match listener.recv().await {
+                    Ok(_) => wake(),
+                    Err(error) => {
+                        tracing::warn!(%error, "job notifications; listening again");
+                        tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+                    }
+                }
+            }
+        });
+        Ok(())
     }
 }

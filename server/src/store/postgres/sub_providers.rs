@@ -111,6 +111,9 @@ impl SubProviderStore for PgStore {
         .bind(audit.at_ms)
         .execute(&mut *tx)
         .await?;
+        sqlx::query(super::jobs::NOTIFY_JOBS)
+            .execute(&mut *tx)
+            .await?;
         let row = sqlx::query(&format!(
             "SELECT {JOB_COLUMNS} FROM jobs
              WHERE account_id = $1 AND kind = $2 AND subject = $3 AND state = $4"
