@@ -37,13 +37,43 @@ const SYNC_SANDBOX: [(&str, &str); 3] = [
     ("SANDBOX_LATENCY_MS", "15"),
 ];
 
-fn start(db: &Path, addr: &str, sandbox: &[(&str, &str)]) -> Server {
+/// A fresh database for one test: a SQLite file in `dir`, or (with `TEST_DATABASE=postgres`)
+/// a new database on `TEST_POSTGRES_URL`.
+fn database(dir: &Path) -> String {
+    if !std::env::var("TEST_DATABASE").is_ok_and(|v| v == "postgres") {
+        return format!("sqlite://{}", dir.join("console.db").display());
+    }
+    static NEXT: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+    let name = format!(
+        "crash_{}_{}",
+        std::process::id(),
+        NEXT.fetch_add(1, std::sync::atomic::Ordering::SeqCst)
+    );
+    let url = std::env::var("TEST_POSTGRES_URL").expect("TEST_POSTGRES_URL");
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    runtime.block_on(async {
+        use sqlx::Connection;
+        let mut admin = sqlx::PgConnection::connect(&url).await.unwrap();
+        sqlx::query(&format!("CREATE DATABASE {name}"))
+            .execute(&mut admin)
+            .await
+            .unwrap();
+    });
+    let (base, _) = url.rsplit_once('/').unwrap();
+    format!("{base}/{name}")
+}
+
+/// The server binary on `db`, its files (secret key) in `dir`.
+fn start(db: &str, dir: &Path, addr: &str, sandbox: &[(&str, &str)]) -> Server {
     let child = Command::new(env!("CARGO_BIN_EXE_cloud-pay-console"))
         .env("CONSOLE_SANDBOX", "1")
         .env("CONSOLE_ADDR", addr)
-        .env("DATABASE_URL", format!("sqlite://{}", db.display()))
-        .env("CONSOLE_DIST", db.with_file_name("no-dist"))
-        .env("CONSOLE_SECRET_KEY_FILE", db.with_file_name("secret.key"))
+        .env("DATABASE_URL", db)
+        .env("CONSOLE_DIST", dir.join("no-dist"))
+        .env("CONSOLE_SECRET_KEY_FILE", dir.join("secret.key"))
         .env("JOB_LEASE_S", "2")
         .envs(sandbox.iter().copied())
         .env("RUST_LOG", "warn")
@@ -136,9 +166,9 @@ fn wait_for(what: &str, timeout: Duration, mut done: impl FnMut() -> bool) {
 #[test]
 fn a_sync_killed_mid_job_resumes_after_a_restart_and_ends_exact() {
     let (dir, addr) = workspace();
-    let db = dir.path().join("console.db");
+    let db = database(dir.path());
 
-    let mut server = start(&db, &addr, &SYNC_SANDBOX);
+    let mut server = start(&db, dir.path(), &addr, &SYNC_SANDBOX);
     let cookie = login(&server);
     sync_providers(&server, &cookie);
     let (status, _, job) = call(
@@ -163,7 +193,7 @@ fn a_sync_killed_mid_job_resumes_after_a_restart_and_ends_exact() {
     server.child.wait().unwrap();
     assert!(processed < EXPECTED, "killed mid-job");
 
-    let server = start(&db, &addr, &SYNC_SANDBOX);
+    let server = start(&db, dir.path(), &addr, &SYNC_SANDBOX);
     let cookie = login(&server);
     let mut job = Value::Null;
     wait_for("the resumed job", Duration::from_secs(120), || {
@@ -193,9 +223,9 @@ const LONG_LEASE_SANDBOX: [(&str, &str); 4] = [
 #[test]
 fn a_server_stopped_mid_job_gives_it_back_and_the_next_resumes_at_once() {
     let (dir, addr) = workspace();
-    let db = dir.path().join("console.db");
+    let db = database(dir.path());
 
-    let mut server = start(&db, &addr, &LONG_LEASE_SANDBOX);
+    let mut server = start(&db, dir.path(), &addr, &LONG_LEASE_SANDBOX);
     let cookie = login(&server);
     sync_providers(&server, &cookie);
     let (status, _, job) = call(
@@ -221,7 +251,7 @@ fn a_server_stopped_mid_job_gives_it_back_and_the_next_resumes_at_once() {
     assert!(exit.success(), "a clean stop: {exit}");
 
     // The lease was 600 s: the job finishes now only because it was given back.
-    let server = start(&db, &addr, &LONG_LEASE_SANDBOX);
+    let server = start(&db, dir.path(), &addr, &LONG_LEASE_SANDBOX);
     let cookie = login(&server);
     let mut job = Value::Null;
     wait_for("the resumed job", Duration::from_secs(120), || {
@@ -230,6 +260,74 @@ fn a_server_stopped_mid_job_gives_it_back_and_the_next_resumes_at_once() {
     });
     assert_eq!(job["processed"], EXPECTED);
     assert_eq!(job["counts"]["new"], EXPECTED, "nothing counted twice");
+}
+
+fn processed(server: &Server, cookie: &str, job: &str) -> u64 {
+    call(server, "GET", job, None, Some(cookie)).2["processed"]
+        .as_u64()
+        .unwrap_or(0)
+}
+
+fn signal(server: &Server, name: &str) {
+    let pid = server.child.id().to_string();
+    let sent = Command::new("kill").args([name, &pid]).status().unwrap();
+    assert!(sent.success(), "kill {name}");
+}
+
+/// Two replicas on one database. The one running the sync is paused (SIGSTOP) past its lease;
+/// the other takes the job over; the paused one is let go (SIGCONT) while the other is still
+/// at it, and whatever page it was about to commit is refused: its claim is stale. Then the
+/// one that took over is killed (SIGKILL), the first takes the job back and ends it exact.
+#[test]
+fn a_paused_replica_writes_nothing_after_another_took_its_job_over() {
+    let (dir, addr) = workspace();
+    let other_addr = workspace().1;
+    let db = database(dir.path());
+
+    let first = start(&db, dir.path(), &addr, &SYNC_SANDBOX);
+    let cookie = login(&first);
+    sync_providers(&first, &cookie);
+    let (status, _, job) = call(
+        &first,
+        "POST",
+        "/api/v1/sub-merchant-syncs",
+        None,
+        Some(&cookie),
+    );
+    assert_eq!(status, 202);
+    let job = format!("/api/v1/jobs/{}", job["id"].as_str().unwrap());
+    wait_for("progress", Duration::from_secs(60), || {
+        processed(&first, &cookie, &job) >= 2_000
+    });
+    // Only now the second replica starts: the first one holds the job.
+    let mut second = start(&db, dir.path(), &other_addr, &SYNC_SANDBOX);
+    signal(&first, "-STOP");
+    let paused_at = processed(&second, &cookie, &job);
+    // The lease (2 s) runs out and the second replica carries on from the checkpoint.
+    wait_for("the takeover", Duration::from_secs(60), || {
+        processed(&second, &cookie, &job) >= paused_at + 3_000
+    });
+    signal(&first, "-CONT");
+    std::thread::sleep(Duration::from_secs(1)); // the first one's late page is refused
+    // Now the second one dies; the first claims the job anew and finishes it.
+    second.child.kill().unwrap();
+    second.child.wait().unwrap();
+    let mut done = Value::Null;
+    wait_for("the end", Duration::from_secs(120), || {
+        done = call(&first, "GET", &job, None, Some(&cookie)).2;
+        done["state"] == "succeeded"
+    });
+    assert_eq!(done["processed"], EXPECTED, "no page counted twice");
+    assert_eq!(done["counts"]["new"], EXPECTED);
+    assert_eq!(done["counts"]["updated"], 0);
+    let (_, _, list) = call(
+        &first,
+        "GET",
+        "/api/v1/sub-merchants?page_size=1",
+        None,
+        Some(&cookie),
+    );
+    assert_eq!(list["total"], EXPECTED, "nothing lost, nothing duplicated");
 }
 
 /// A header of a response head (hyper writes names in lower case).
@@ -276,20 +374,30 @@ fn sync_providers(server: &Server, cookie: &str) {
     assert_eq!(status, 200);
 }
 
-/// Four sub-merchants split over the four providers, each with a long payment history.
-const HISTORY_SANDBOX: [(&str, &str); 3] = [
-    ("SANDBOX_SUB_MERCHANTS", "4"),
-    ("SANDBOX_TRANSACTIONS_PER_SUB_MERCHANT", "400000"),
-    ("SANDBOX_LATENCY_MS", "0"),
-];
-const HISTORY: u64 = 400_000;
+/// Four sub-merchants split over the four providers, each with a long payment history
+/// (shorter on PostgreSQL, whose inserts are slower than an embedded file's).
+fn history() -> (u64, [(&'static str, String); 3]) {
+    let history: u64 = if std::env::var("TEST_DATABASE").is_ok_and(|v| v == "postgres") {
+        100_000
+    } else {
+        400_000
+    };
+    let sandbox = [
+        ("SANDBOX_SUB_MERCHANTS", "4".to_owned()),
+        ("SANDBOX_TRANSACTIONS_PER_SUB_MERCHANT", history.to_string()),
+        ("SANDBOX_LATENCY_MS", "0".to_owned()),
+    ];
+    (history, sandbox)
+}
 
 #[test]
 fn a_re_attribution_killed_mid_job_resumes_and_moves_every_transaction_once() {
     let (dir, addr) = workspace();
-    let db = dir.path().join("console.db");
+    let db = database(dir.path());
 
-    let mut server = start(&db, &addr, &HISTORY_SANDBOX);
+    let (history, sandbox) = history();
+    let sandbox: Vec<(&str, &str)> = sandbox.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let mut server = start(&db, dir.path(), &addr, &sandbox);
     let cookie = login(&server);
     sync_providers(&server, &cookie);
     let (_, _, sync) = call(
@@ -329,7 +437,7 @@ fn a_re_attribution_killed_mid_job_resumes_and_moves_every_transaction_once() {
         Some(&cookie),
     )
     .2;
-    assert_eq!(mine["total"], HISTORY);
+    assert_eq!(mine["total"], history);
 
     let (status, _, job) = call(
         &server,
@@ -349,16 +457,16 @@ fn a_re_attribution_killed_mid_job_resumes_and_moves_every_transaction_once() {
     });
     server.child.kill().unwrap(); // SIGKILL mid-job
     server.child.wait().unwrap();
-    assert!(processed < HISTORY, "killed mid-job ({processed})");
+    assert!(processed < history, "killed mid-job ({processed})");
 
-    let server = start(&db, &addr, &HISTORY_SANDBOX);
+    let server = start(&db, dir.path(), &addr, &sandbox);
     let cookie = login(&server);
     let mut job = Value::Null;
     wait_for("the resumed job", Duration::from_secs(120), || {
         job = call(&server, "GET", &job_path, None, Some(&cookie)).2;
         job["state"] == "succeeded"
     });
-    assert_eq!(job["processed"], HISTORY, "each batch counted once");
+    assert_eq!(job["processed"], history, "each batch counted once");
     let moved = call(
         &server,
         "GET",

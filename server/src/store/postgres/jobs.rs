@@ -15,6 +15,26 @@ pub(super) const JOBS_CHANNEL: &str = "console_jobs";
 /// Wakes every replica's idle workers (delivered when the transaction commits).
 pub(super) const NOTIFY_JOBS: &str = "SELECT pg_notify('console_jobs', '')";
 
+/// Renews the claim's lease and locks the job's row for the rest of the transaction, so that
+/// no other worker claims the job while this one writes a page however long that takes;
+/// false when the claim no longer holds.
+pub(super) async fn hold(
+    tx: &mut sqlx::PgConnection,
+    claim: Claim<'_>,
+    until_ms: i64,
+) -> Result<bool> {
+    let held = sqlx::query(
+        "UPDATE jobs SET lease_until = $1 WHERE id = $2 AND state = $3 AND claim_token = $4",
+    )
+    .bind(until_ms)
+    .bind(claim.job_id)
+    .bind(JobState::Running.as_str())
+    .bind(claim.token)
+    .execute(tx)
+    .await?;
+    Ok(held.rows_affected() == 1)
+}
+
 #[async_trait]
 impl JobStore for PgStore {
     async fn active_job(
@@ -165,6 +185,9 @@ impl JobStore for PgStore {
 
     async fn apply_sync_page(&self, page: &SyncPage<'_>) -> Result<Held> {
         let mut tx = write_tx(&self.pool, &format!("account:{}", page.account_id)).await?;
+        if !hold(&mut tx, page.claim, page.lease_until_ms).await? {
+            return Ok(Held::LeaseLost);
+        }
         let mut existing = std::collections::HashMap::new();
         // Which of these rows exist already? If none in the page's merchant-ID range does (a
         // first sync, in upstream order), one index probe answers for the whole page.

@@ -34,9 +34,15 @@ pub struct PgStore {
 impl PgStore {
     /// Connects to a `postgres://` URL and brings its schema up to date.
     pub async fn open(url: &str) -> Result<PgStore> {
+        // A session that sits inside a transaction this long is a paused or partitioned
+        // process: PostgreSQL ends it, and with it the locks it holds, so the other replicas
+        // (and a job's next worker) go on.
+        let options = url
+            .parse::<sqlx::postgres::PgConnectOptions>()?
+            .options([("idle_in_transaction_session_timeout", "10s")]);
         let pool = PgPoolOptions::new()
             .max_connections(16)
-            .connect(url)
+            .connect_with(options)
             .await?;
         sqlx::migrate!("./migrations/postgres").run(&pool).await?;
         Ok(PgStore {
@@ -106,7 +112,8 @@ async fn insert_transactions(
     provider_id: &str,
     transactions: &[crate::upstream::UpstreamTransaction],
 ) -> Result<()> {
-    for chunk in transactions.chunks(500) {
+    // Four parameters a row, well inside PostgreSQL's 65,535 a statement.
+    for chunk in transactions.chunks(5_000) {
         let mut insert = sqlx::QueryBuilder::new(
             "INSERT INTO transactions
                  (account_id, sub_merchant_id, upstream_id, sub_provider_account_id, amount_fen, paid_at)

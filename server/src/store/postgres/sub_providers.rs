@@ -147,6 +147,9 @@ impl SubProviderStore for PgStore {
         now_ms: i64,
     ) -> Result<Held<Option<i64>>> {
         let mut tx = write_tx(&self.pool, &format!("job:{}", claim.job_id)).await?;
+        if !super::jobs::hold(&mut tx, claim, lease_until_ms).await? {
+            return Ok(Held::LeaseLost);
+        }
         // The owner is read inside the batch's own transaction: a later change is never
         // overwritten by an earlier one, whatever order the jobs run in.
         let last: Option<(i64, i64)> = sqlx::query_as(
