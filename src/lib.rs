@@ -5,6 +5,7 @@
 //! - [`i18n`]: every visible string, in Chinese (default) and English.
 //! - [`state`]: browser state logic (the signed-in session).
 //! - [`crypto`]: key pairs made in the browser (WebCrypto).
+//! - [`format`]: times, money and the labels of the domain's enums.
 //! - [`components`]: the console shell and reusable pieces (fields, error notes).
 //! - [`pages`]: one module per screen.
 //!
@@ -14,6 +15,7 @@ pub mod api;
 pub mod app;
 pub mod components;
 pub mod crypto;
+pub mod format;
 pub mod i18n;
 pub mod pages;
 pub mod state;

@@ -10,6 +10,7 @@ use leptos::prelude::*;
 use crate::{
     api::{self, ApiError},
     components::dialog::Dialog,
+    format::channel_key,
     i18n::{Key, fill, tr, use_i18n},
 };
 
@@ -19,13 +20,6 @@ pub fn open_maidan_href(merchant_id: &str) -> String {
         "/maidan/open?merchant_id={}",
         String::from(js_sys::encode_uri_component(merchant_id))
     )
-}
-
-pub const fn channel_key(channel: WechatChannel) -> Key {
-    match channel {
-        WechatChannel::OfficialDirect => Key::ChannelDirect,
-        WechatChannel::WechatMaidan => Key::ChannelMaidan,
-    }
 }
 
 /// The other channel: what 【切换渠道】 on a row switches to.

@@ -12,8 +12,8 @@ use leptos::prelude::*;
 use crate::{
     api::ApiError,
     components::error_note::ErrorNote,
+    format::local_time,
     i18n::{Key, fill, tr, use_i18n},
-    pages::overview::local_time,
 };
 
 /// How a field is entered.

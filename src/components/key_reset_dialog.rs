@@ -11,8 +11,8 @@ use crate::{
     api::{self, ApiError},
     components::{dialog::Dialog, error_note::ErrorNote},
     crypto,
+    format::local_time,
     i18n::{Key, fill, tr, use_i18n},
-    pages::overview::local_time,
 };
 
 /// The secrets, while the dialog shows them: the server's answer (with the authentication

@@ -136,11 +136,3 @@ fn SideNav() -> impl IntoView {
         </nav>
     }
 }
-
-/// The account's role in the current language.
-pub fn role_key(role: AccountRole) -> Key {
-    match role {
-        AccountRole::Provider => Key::RoleProvider,
-        AccountRole::SubProvider => Key::RoleSubProvider,
-    }
-}

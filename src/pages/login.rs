@@ -11,9 +11,8 @@ use leptos_router::hooks::use_query_map;
 
 use crate::{
     api::{self, ApiError},
-    components::{
-        error_note::ErrorNote, field::TextField, language_switch::LanguageSwitch, shell::role_key,
-    },
+    components::{error_note::ErrorNote, field::TextField, language_switch::LanguageSwitch},
+    format::role_key,
     i18n::{Key, tr, use_i18n},
 };
 

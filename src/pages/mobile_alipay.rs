@@ -9,8 +9,8 @@ use leptos_router::hooks::{use_params_map, use_query_map};
 use crate::{
     api,
     components::{error_note::ErrorNote, language_switch::LanguageSwitch},
+    format::local_time,
     i18n::{Key, fill, tr, use_i18n},
-    pages::overview::local_time,
     state::phone_sign_in::{self, SignInWith},
 };
 

@@ -12,8 +12,8 @@ use crate::{
     components::{
         error_note::ErrorNote, language_switch::LanguageSwitch, provider_sync_dialog::SyncResult,
     },
+    format::local_time,
     i18n::{Key, tr},
-    pages::overview::local_time,
     state::phone_sign_in::{self, SignInWith},
 };
 

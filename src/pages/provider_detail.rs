@@ -12,8 +12,8 @@ use crate::{
         config_form::{ConfigForm, FieldKind, FieldSpec, Saving, Values, stored, value},
         error_note::ErrorNote,
     },
+    format::local_time,
     i18n::{Key, tr},
-    pages::overview::local_time,
 };
 
 const fn field(name: &'static str, label: Key, kind: FieldKind) -> FieldSpec {

@@ -7,8 +7,8 @@ use leptos::prelude::*;
 use crate::{
     api,
     components::{error_note::ErrorNote, pager::Pager, provider_sync_dialog::ProviderSyncDialog},
+    format::local_time,
     i18n::{Key, tr, use_i18n},
-    pages::overview::local_time,
     state::session::use_session,
 };
 

@@ -12,13 +12,12 @@ use leptos_router::hooks::use_params_map;
 use crate::{
     api::{self, ApiError},
     components::{
-        alipay_dialog::AlipayDialog,
-        channel_switch::{MaidanLink, channel_key},
-        error_note::ErrorNote,
+        alipay_dialog::AlipayDialog, channel_switch::MaidanLink, error_note::ErrorNote,
         key_reset_dialog::KeyResetDialog,
     },
+    format::{channel_key, local_time},
     i18n::{Key, fill, tr, use_i18n},
-    pages::{audit::action_key, overview::local_time},
+    pages::audit::action_key,
     state::{poll, session::use_session},
 };
 

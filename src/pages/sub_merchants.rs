@@ -10,10 +10,11 @@ use leptos::prelude::*;
 use crate::{
     api::{self, ApiError},
     components::{
-        channel_switch::{SwitchDialog, SwitchPlan, SwitchResults, channel_key, other},
+        channel_switch::{SwitchDialog, SwitchPlan, SwitchResults, other},
         error_note::ErrorNote,
         pager::Pager,
     },
+    format::channel_key,
     i18n::{Key, fill, tr, use_i18n},
     state::url_filters::use_url_filters,
     state::{

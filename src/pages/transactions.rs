@@ -7,8 +7,8 @@ use leptos::prelude::*;
 use crate::{
     api,
     components::{error_note::ErrorNote, pager::Pager},
+    format::{local_time, yuan},
     i18n::{Key, fill, tr, use_i18n},
-    pages::overview::local_time,
     state::url_filters::use_url_filters,
 };
 
@@ -19,12 +19,6 @@ const FILTERS: [&str; 5] = [
     "to",
     "page",
 ];
-
-/// Fen as yuan with two decimals.
-pub fn yuan(fen: i64) -> String {
-    let sign = if fen < 0 { "-" } else { "" };
-    format!("{sign}¥{}.{:02}", fen.abs() / 100, fen.abs() % 100)
-}
 
 #[component]
 pub fn TransactionsPage() -> impl IntoView {
