@@ -20,17 +20,29 @@ pub mod i18n;
 pub mod pages;
 pub mod state;
 
+/// In development builds, a panic is written to the browser console with where it happened
+/// (the release bundles leave this out: it would cost their size).
+fn report_panics() {
+    #[cfg(debug_assertions)]
+    std::panic::set_hook(Box::new(|info| {
+        web_sys::console::error_1(&info.to_string().into());
+    }));
+}
+
 /// Mounts the console on `<body>`.
 pub fn mount() {
+    report_panics();
     leptos::mount::mount_to_body(app::App);
 }
 
 /// Mounts the login page on `<body>`.
 pub fn mount_login() {
+    report_panics();
     leptos::mount::mount_to_body(app::LoginApp);
 }
 
 /// Mounts the phone pages on `<body>`.
 pub fn mount_phone() {
+    report_panics();
     leptos::mount::mount_to_body(app::PhoneApp);
 }
