@@ -8,8 +8,8 @@ use domain::{
         AlipayAuthorizationTicket, AuditEvent, ChannelChange, Health, Job, KeyReset,
         KeyResetIssued, ListQuery, LoginRequest, MaidanBinding, MaidanBound, MaidanSmsRequest,
         MaidanSmsSent, MobileAlipayAuthorization, MobileProviderSyncTicket, Page, ProviderSummary,
-        ProviderSyncTicket, SessionInfo, SubMerchantDetail, SubMerchantSummary, SubProvider,
-        SubProviderChange, TransactionPage, WechatChannel,
+        ProviderSyncTicket, SessionInfo, SubMerchantDetail, SubMerchantQuery, SubMerchantSummary,
+        SubProvider, SubProviderChange, TransactionPage, TransactionQuery, WechatChannel,
     },
 };
 use gloo_net::http::{Request, RequestBuilder, Response};
@@ -73,7 +73,8 @@ impl ApiError {
     }
 }
 
-const BASE: &str = "/api/v1";
+/// Where the API lives on the console's origin.
+pub const BASE: &str = "/api/v1";
 
 fn with_lang(request: RequestBuilder) -> RequestBuilder {
     request
@@ -305,9 +306,9 @@ pub async fn sub_merchant_syncs() -> Result<Vec<Job>, ApiError> {
     json(send(with_lang(Request::get(&url)).build()).await?).await
 }
 
-/// The query string of a filtered list (the set filters only).
-pub fn filter_query(filter: &[(&str, String)]) -> String {
-    filter
+/// A query string of the pairs that have a value (also the console's own list addresses).
+pub fn query_string(pairs: &[(&str, String)]) -> String {
+    pairs
         .iter()
         .filter(|(_, v)| !v.is_empty())
         .map(|(k, v)| format!("{k}={}", String::from(js_sys::encode_uri_component(v))))
@@ -315,10 +316,35 @@ pub fn filter_query(filter: &[(&str, String)]) -> String {
         .join("&")
 }
 
+fn text(value: &Option<String>) -> String {
+    value.clone().unwrap_or_default()
+}
+
+fn number<N: ToString>(value: Option<N>) -> String {
+    value.map(|n| n.to_string()).unwrap_or_default()
+}
+
+fn sub_merchant_query(query: &SubMerchantQuery) -> String {
+    query_string(&[
+        ("provider_id", text(&query.provider_id)),
+        ("channel", text(&query.channel)),
+        ("q", text(&query.q)),
+        ("page", number(query.page)),
+        ("page_size", number(query.page_size)),
+    ])
+}
+
 /// `GET /sub-merchants?…`.
-pub async fn list_sub_merchants(query: &str) -> Result<Page<SubMerchantSummary>, ApiError> {
-    let url = format!("{BASE}/sub-merchants?{query}");
+pub async fn list_sub_merchants(
+    query: &SubMerchantQuery,
+) -> Result<Page<SubMerchantSummary>, ApiError> {
+    let url = format!("{BASE}/sub-merchants?{}", sub_merchant_query(query));
     json(send(with_lang(Request::get(&url)).build()).await?).await
+}
+
+/// `GET /sub-merchants.csv?…`: the download of the same filter.
+pub fn sub_merchants_csv_url(query: &SubMerchantQuery) -> String {
+    format!("{BASE}/sub-merchants.csv?{}", sub_merchant_query(query))
 }
 
 /// `GET /sub-merchants/{id}`.
@@ -370,8 +396,19 @@ pub async fn save_sub_provider(body: &SubProvider, create: bool) -> Result<SubPr
     json(send(with_lang(request).json(body)).await?).await
 }
 
-/// `GET /transactions?…` (the query string as the page keeps it).
-pub async fn transactions(query: &str) -> Result<TransactionPage, ApiError> {
+/// `GET /transactions?…`.
+pub async fn transactions(query: &TransactionQuery) -> Result<TransactionPage, ApiError> {
+    let query = query_string(&[
+        ("sub_merchant_id", number(query.sub_merchant_id)),
+        (
+            "sub_provider_account_id",
+            text(&query.sub_provider_account_id),
+        ),
+        ("from", text(&query.from)),
+        ("to", text(&query.to)),
+        ("page", number(query.page)),
+        ("page_size", number(query.page_size)),
+    ]);
     let url = format!("{BASE}/transactions?{query}");
     json(send(with_lang(Request::get(&url)).build()).await?).await
 }

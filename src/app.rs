@@ -73,6 +73,25 @@ pub fn PhoneApp() -> impl IntoView {
     }
 }
 
+/// The login entry's page (a bundle of its own).
+pub const LOGIN: &str = "/login";
+
+/// The phone entry's pages (a bundle of their own) start with this.
+pub const PHONE: &str = "/m";
+
+/// The login URL that returns to `path` afterwards.
+pub fn login_url(path: &str) -> String {
+    let safe = domain::navigation::safe_next(path);
+    if safe.is_none_or(|p| p == "/" || p.starts_with(LOGIN)) {
+        LOGIN.to_owned()
+    } else {
+        format!(
+            "{LOGIN}?next={}",
+            String::from(js_sys::encode_uri_component(path))
+        )
+    }
+}
+
 /// Goes to a page of another entry (console ↔ login): a full page load, since the router of
 /// one bundle does not know the other's pages.
 pub fn go_to(path: &str, replace: bool) {

@@ -8,6 +8,7 @@ use leptos::prelude::*;
 
 use crate::{
     api,
+    app::PHONE,
     components::{dialog::Dialog, error_note::ErrorNote, qr_canvas::QrCanvas},
     i18n::{Key, fill, tr, use_i18n},
     state::qr_ticket::{QrTicketView, TicketApi, page_url, use_qr_ticket},
@@ -49,7 +50,7 @@ pub fn AlipayDialog(
     let payload = Signal::derive(move || {
         ticket
             .get()
-            .map(|t| page_url(&format!("/m/alipay-authorizations/{}", t.id)))
+            .map(|t| page_url(&format!("{PHONE}/alipay-authorizations/{}", t.id)))
             .unwrap_or_default()
     });
     let open = move || {

@@ -9,6 +9,7 @@ use leptos::prelude::*;
 
 use crate::{
     api,
+    app::PHONE,
     components::{dialog::Dialog, error_note::ErrorNote, qr_canvas::QrCanvas},
     i18n::{Key, fill, tr, use_i18n},
     state::qr_ticket::{QrTicketView, TicketApi, page_url, use_qr_ticket},
@@ -16,7 +17,7 @@ use crate::{
 
 /// The address the phone opens for a ticket.
 pub fn mobile_url(ticket_id: &str) -> String {
-    page_url(&format!("/m/provider-sync/{ticket_id}"))
+    page_url(&format!("{PHONE}/provider-sync/{ticket_id}"))
 }
 
 #[component]

@@ -7,24 +7,11 @@ use leptos_router::{components::A, hooks::use_location};
 
 use crate::{
     api,
-    app::go_to,
+    app::{LOGIN, go_to, login_url},
     components::language_switch::LanguageSwitch,
     i18n::{Key, tr, use_i18n},
     state::session::use_session,
 };
-
-/// The login URL that returns to `path` afterwards.
-pub fn login_url(path: &str) -> String {
-    let safe = domain::navigation::safe_next(path);
-    if safe.is_none_or(|p| p == "/" || p.starts_with("/login")) {
-        "/login".to_owned()
-    } else {
-        format!(
-            "/login?next={}",
-            String::from(js_sys::encode_uri_component(path))
-        )
-    }
-}
 
 /// Wraps a page of the signed-in console. (Routes are flat: each page names its shell.)
 #[component]
@@ -69,7 +56,7 @@ fn TopBar() -> impl IntoView {
     Effect::new(move |_| {
         if sign_out.value().get().is_some() {
             session.signed_out();
-            go_to("/login", false);
+            go_to(LOGIN, false);
         }
     });
     let account = move || session.info().map(|s| s.account);

@@ -7,7 +7,7 @@ use leptos::prelude::*;
 
 use crate::{
     api::{self, ApiError},
-    app::go_to,
+    app::{LOGIN, go_to},
     components::{error_note::ErrorNote, field::TextField},
     i18n::{Key, tr},
     state::session::use_session,
@@ -131,7 +131,7 @@ fn SignOutEverywhere() -> impl IntoView {
             match api::sign_out_everywhere().await {
                 Ok(()) => {
                     session.signed_out();
-                    go_to("/login", false);
+                    go_to(LOGIN, false);
                 }
                 Err(e) => error.set(Some(e)),
             }

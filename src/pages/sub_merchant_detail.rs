@@ -178,8 +178,9 @@ fn BasicInfoCard(
                                     channel.set(c);
                                 }
                             }>
-                            <option value="official_direct">{tr(Key::ChannelDirect)}</option>
-                            <option value="wechat_maidan">{tr(Key::ChannelMaidan)}</option>
+                            {WechatChannel::ALL.into_iter().map(|c| view! {
+                                <option value=c.as_str()>{tr(channel_key(c))}</option>
+                            }).collect_view()}
                         </select>
                     </Show>
                 }.into_any())}

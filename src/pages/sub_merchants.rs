@@ -3,7 +3,9 @@
 
 use domain::{
     ErrorCode,
-    api::{AccountRole, Job, JobState, ListQuery, SubMerchantSummary, WechatChannel},
+    api::{
+        AccountRole, Job, JobState, ListQuery, SubMerchantQuery, SubMerchantSummary, WechatChannel,
+    },
 };
 use leptos::prelude::*;
 
@@ -37,11 +39,18 @@ pub fn SubMerchantsPage() -> impl IntoView {
         move |n, v| filters.set(n, v),
     );
 
+    let query = move || SubMerchantQuery {
+        provider_id: filters.value("provider_id"),
+        channel: filters.value("channel"),
+        q: filters.value("q"),
+        page: filters.page_number(),
+        page_size: None,
+    };
     let version = RwSignal::new(0_u32);
     let list = LocalResource::new(move || {
         version.track();
-        let q = filters.query_string();
-        async move { api::list_sub_merchants(&q).await }
+        let query = query();
+        async move { api::list_sub_merchants(&query).await }
     });
     let providers = LocalResource::new(|| async {
         api::list_providers(&ListQuery {
@@ -98,7 +107,7 @@ pub fn SubMerchantsPage() -> impl IntoView {
             .get()
             .is_some_and(|e| e.code() == Some(ErrorCode::ProvidersNotSynced))
     };
-    let export = move || format!("/api/v1/sub-merchants.csv?{}", filters.query_string());
+    let export = move || api::sub_merchants_csv_url(&query());
     let error = Signal::derive(move || list.get().and_then(Result::err));
 
     // 切换渠道: one row (its other channel) or the selection (a chosen channel).
@@ -174,8 +183,9 @@ pub fn SubMerchantsPage() -> impl IntoView {
                     on:change=move |ev| by_channel("channel", event_target_value(&ev))
                 >
                     <option value="">{tr(Key::AllChannels)}</option>
-                    <option value="official_direct">{tr(Key::ChannelDirect)}</option>
-                    <option value="wechat_maidan">{tr(Key::ChannelMaidan)}</option>
+                    {WechatChannel::ALL.into_iter().map(|c| view! {
+                        <option value=c.as_str()>{tr(channel_key(c))}</option>
+                    }).collect_view()}
                 </select>
                 <input
                     type="search"

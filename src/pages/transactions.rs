@@ -2,6 +2,7 @@
 //! URL), with the count and amount of the whole filter. While a re-attribution touching the
 //! filter runs, a banner says so and the totals are marked as changing.
 
+use domain::{FieldError, api::TransactionQuery};
 use leptos::prelude::*;
 
 use crate::{
@@ -27,18 +28,38 @@ pub fn TransactionsPage() -> impl IntoView {
     let param = move |name: &str| filters.param(name);
     let page = filters.page;
     let set = move |name: &'static str, value: String| filters.set(name, value);
+    // A sub-merchant's ID is a number: anything else is flagged at the filter, not asked for.
+    let sub_merchant_id = move || {
+        filters
+            .value("sub_merchant_id")
+            .map(|v| v.trim().parse::<i64>())
+    };
+    let id_error = move || {
+        matches!(sub_merchant_id(), Some(Err(_)))
+            .then(|| FieldError::Digits { min: 1, max: 19 }.message(i18n.lang()))
+    };
     let list = LocalResource::new(move || {
-        let q = filters.query_string();
-        async move { api::transactions(&q).await }
+        let query = TransactionQuery {
+            sub_merchant_id: sub_merchant_id().and_then(Result::ok),
+            sub_provider_account_id: filters.value("sub_provider_account_id"),
+            from: filters.value("from"),
+            to: filters.value("to"),
+            page: filters.page_number(),
+            page_size: None,
+        };
+        async move { api::transactions(&query).await }
     });
     let error = Signal::derive(move || list.get().and_then(Result::err));
     let input = move |name: &'static str, label: Key, kind: &'static str| {
+        let message = move || (name == "sub_merchant_id").then(id_error).flatten();
         view! {
             <label class="filter">
                 <span class="muted">{tr(label)}</span>
                 <input class="input" type=kind aria-label=move || i18n.t(label)
+                    aria-invalid=move || if message().is_some() { "true" } else { "false" }
                     prop:value=move || param(name)
                     on:change=move |ev| set(name, event_target_value(&ev))/>
+                <span class="field-error" role="status">{message}</span>
             </label>
         }
     };
@@ -57,7 +78,7 @@ pub fn TransactionsPage() -> impl IntoView {
                 {input("to", Key::FilterTo, "date")}
             </div>
             <ErrorNote error=error/>
-            {move || list.get().and_then(Result::ok).map(|result| {
+            {move || list.get().and_then(Result::ok).filter(|_| id_error().is_none()).map(|result| {
                 let pages = (result.total.div_ceil(u64::from(result.page_size.max(1)))).max(1);
                 let pages = u32::try_from(pages).unwrap_or(u32::MAX);
                 let changing = result.changing;

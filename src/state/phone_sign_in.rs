@@ -20,7 +20,10 @@ pub fn start_url(with: SignInWith, ticket: &str) -> String {
         SignInWith::Wechat => "wechat",
         SignInWith::Alipay => "alipay",
     };
-    format!("/api/v1/m/{provider}-oauth/start?ticket={ticket}")
+    format!(
+        "{}/m/{provider}-oauth/start?ticket={ticket}",
+        crate::api::BASE
+    )
 }
 
 /// Leaves the page for the identity provider (through the server's start).
