@@ -26,13 +26,16 @@ pub enum ApiError {
     /// The server could not be reached, or answered something unreadable.
     #[error("network: {0}")]
     Network(String),
+    /// The server (or a proxy before it) is busy and asked to come back after these seconds.
+    #[error("busy: retry after {0} s")]
+    Busy(u64),
 }
 
 impl ApiError {
     pub fn code(&self) -> Option<ErrorCode> {
         match self {
             ApiError::Api(body) => Some(body.code),
-            ApiError::Network(_) => None,
+            ApiError::Network(_) | ApiError::Busy(_) => None,
         }
     }
 
@@ -40,6 +43,9 @@ impl ApiError {
     pub fn describe(&self, lang: Lang) -> String {
         match self {
             ApiError::Api(body) => body.describe(lang),
+            ApiError::Busy(seconds) => {
+                domain::error::describe(ErrorCode::RateLimited, None, Some(*seconds), lang)
+            }
             ApiError::Network(_) => lang
                 .pick(
                     "连接中断，请检查网络后重试。",
@@ -49,10 +55,11 @@ impl ApiError {
         }
     }
 
-    /// Seconds the server asked to wait (`RateLimited`).
+    /// Seconds the server asked to wait (`RateLimited`, or a busy answer's `Retry-After`).
     pub fn retry_after_s(&self) -> Option<u64> {
         match self {
             ApiError::Api(body) => body.retry_after_s,
+            ApiError::Busy(seconds) => Some(*seconds),
             ApiError::Network(_) => None,
         }
     }
@@ -60,7 +67,7 @@ impl ApiError {
     pub fn request_id(&self) -> Option<&str> {
         match self {
             ApiError::Api(body) => Some(&body.request_id),
-            ApiError::Network(_) => None,
+            ApiError::Network(_) | ApiError::Busy(_) => None,
         }
     }
 
@@ -68,7 +75,7 @@ impl ApiError {
     pub fn field(&self, name: &str) -> Option<&FieldError> {
         match self {
             ApiError::Api(body) => body.fields.get(name).map(|issue| &issue.rule),
-            ApiError::Network(_) => None,
+            ApiError::Network(_) | ApiError::Busy(_) => None,
         }
     }
 }
@@ -82,10 +89,23 @@ fn with_lang(request: RequestBuilder) -> RequestBuilder {
         .header("Accept", "application/json")
 }
 
+/// The wait a busy server asked for: `retry_after_s` of its envelope, else the seconds of a
+/// 429's or a 503's `Retry-After` (a proxy's 503 carries no envelope).
 async fn error_of(response: Response) -> ApiError {
+    let status = response.status();
+    let retry_after = matches!(status, 429 | 503)
+        .then(|| response.headers().get("retry-after"))
+        .flatten()
+        .and_then(|v| v.trim().parse::<u64>().ok());
     match response.json::<ErrorEnvelope>().await {
-        Ok(envelope) => ApiError::Api(envelope.error),
-        Err(_) => ApiError::Network(format!("HTTP {}", response.status())),
+        Ok(mut envelope) => {
+            envelope.error.retry_after_s = envelope.error.retry_after_s.or(retry_after);
+            ApiError::Api(envelope.error)
+        }
+        Err(_) => match retry_after {
+            Some(seconds) => ApiError::Busy(seconds),
+            None => ApiError::Network(format!("HTTP {status}")),
+        },
     }
 }
 

@@ -296,3 +296,75 @@ async fn switch_results_name_each_refused_row_and_link_to_opening_maidan() {
         .get_attribute("href");
     assert_eq!(href.as_deref(), Some("/maidan/open?merchant_id=1600000002"));
 }
+
+#[wasm_bindgen_test]
+async fn a_job_banner_follows_a_language_switch() {
+    use console::components::job_progress::JobProgress;
+    use domain::api::{Job, JobCounts, JobKind, JobState};
+    let job = Job {
+        id: "job_1".to_owned(),
+        kind: JobKind::SubMerchantSync,
+        state: JobState::Queued,
+        processed: 0,
+        total: 0,
+        counts: JobCounts::default(),
+        failures: Vec::new(),
+        rate_per_s: 0.0,
+        eta_s: None,
+        created_at: "2026-11-30T08:00:00Z".to_owned(),
+        started_at: None,
+        finished_at: None,
+        error: None,
+    };
+    fn queued(_: &Job, lang: Lang) -> String {
+        Key::JobQueued.text(lang).to_owned()
+    }
+    let root = fresh_root();
+    let _app = leptos::mount::mount_to(root.clone(), move || {
+        view! {
+            <Harness>
+                <LanguageSwitch/>
+                <JobProgress job=Some(job) describe=queued test_id="job-banner" banner=true/>
+            </Harness>
+        }
+    });
+    tick().await;
+    let banner = "[data-testid=job-banner]";
+    assert_eq!(text_of(&root, banner), Key::JobQueued.text(Lang::Zh));
+    root.query_selector(".lang-switch")
+        .unwrap()
+        .unwrap()
+        .unchecked_into::<web_sys::HtmlElement>()
+        .click();
+    tick().await;
+    assert_eq!(text_of(&root, banner), Key::JobQueued.text(Lang::En));
+}
+
+#[wasm_bindgen_test]
+fn a_busy_poll_answer_makes_the_next_poll_wait_as_long_as_asked() {
+    use console::{api::ApiError, state::poll::outcome_of};
+    use domain::{ErrorBody, ErrorCode, poll::PollOutcome};
+    let body = |code: ErrorCode, retry_after_s: Option<u64>| {
+        ApiError::Api(ErrorBody {
+            code,
+            message: String::new(),
+            reason: None,
+            fields: Default::default(),
+            retry_after_s,
+            request_id: "req_1".to_owned(),
+        })
+    };
+    assert_eq!(
+        outcome_of(&body(ErrorCode::RateLimited, Some(7))),
+        Some(PollOutcome::RetryAfter(7))
+    );
+    assert_eq!(
+        outcome_of(&ApiError::Busy(30)),
+        Some(PollOutcome::RetryAfter(30))
+    );
+    assert_eq!(
+        outcome_of(&ApiError::Network("offline".to_owned())),
+        Some(PollOutcome::Failed)
+    );
+    assert_eq!(outcome_of(&body(ErrorCode::NotFound, None)), None);
+}

@@ -6,6 +6,7 @@ pub mod config_form;
 pub mod dialog;
 pub mod error_note;
 pub mod field;
+pub mod job_progress;
 pub mod key_reset_dialog;
 pub mod language_switch;
 pub mod pager;

@@ -2,7 +2,7 @@
 //! status, and the change history.
 
 use domain::{
-    ErrorCode,
+    ErrorCode, Lang,
     api::{AccountRole, Job, JobState, SubMerchantDetail, WechatChannel},
     rules::AccountId,
 };
@@ -13,7 +13,7 @@ use crate::{
     api::{self, ApiError},
     components::{
         alipay_dialog::AlipayDialog, channel_switch::MaidanLink, error_note::ErrorNote,
-        key_reset_dialog::KeyResetDialog,
+        job_progress::JobProgress, key_reset_dialog::KeyResetDialog,
     },
     format::{channel_key, local_time},
     i18n::{Key, fill, tr, use_i18n},
@@ -345,45 +345,33 @@ fn HistoryCard(detail: SubMerchantDetail) -> impl IntoView {
 /// until it ends; then where to see the result.
 #[component]
 fn ReattributionCard(job: Job, sub_merchant_id: i64) -> impl IntoView {
-    let i18n = use_i18n();
     let current = RwSignal::new(Some(job.clone()));
     if job.state.is_active() {
         let stop = poll::follow_job(job.id, current, || {});
         on_cleanup(move || stop.stop());
     }
     let transactions = format!("/transactions?sub_merchant_id={sub_merchant_id}");
-    move || {
-        current.get().map(|job| {
-            let percent = (job.processed * 100).checked_div(job.total).unwrap_or(0);
-            let (class, text) = match job.state {
-                JobState::Succeeded => ("note note-ok", i18n.t(Key::ReattributionDone).to_owned()),
-                JobState::Failed | JobState::Cancelled => (
-                    "note note-error",
-                    fill(
-                        i18n.t(Key::ReattributionFailed),
-                        &[("error", job.error.clone().unwrap_or_default())],
-                    ),
-                ),
-                _ => (
-                    "note note-info",
-                    fill(
-                        i18n.t(Key::ReattributionRunning),
-                        &[
-                            ("processed", job.processed.to_string()),
-                            ("total", job.total.to_string()),
-                        ],
-                    ),
-                ),
-            };
-            view! {
-                <div class=class role="status" data-testid="reattribution" data-state=job.state.as_str()>
-                    <div>{text}</div>
-                    {job.state.is_active().then(|| view! {
-                        <progress max="100" value=percent.to_string()></progress>
-                    })}
-                    <a href=transactions.clone()>{tr(Key::SeeTransactions)}</a>
-                </div>
-            }
-        })
+    view! {
+        <JobProgress job=current describe=reattribution_text test_id="reattribution">
+            <a href=transactions.clone()>{tr(Key::SeeTransactions)}</a>
+        </JobProgress>
+    }
+}
+
+/// The re-attribution's sentence.
+fn reattribution_text(job: &Job, lang: Lang) -> String {
+    match job.state {
+        JobState::Succeeded => Key::ReattributionDone.text(lang).to_owned(),
+        JobState::Failed | JobState::Cancelled => fill(
+            Key::ReattributionFailed.text(lang),
+            &[("error", job.error.clone().unwrap_or_default())],
+        ),
+        JobState::Queued | JobState::Running => fill(
+            Key::ReattributionRunning.text(lang),
+            &[
+                ("processed", job.processed.to_string()),
+                ("total", job.total.to_string()),
+            ],
+        ),
     }
 }

@@ -2,7 +2,7 @@
 //! progress banner, which also appears when the user comes back while a sync runs.
 
 use domain::{
-    ErrorCode,
+    ErrorCode, Lang,
     api::{
         AccountRole, Job, JobState, ListQuery, SubMerchantQuery, SubMerchantSummary, WechatChannel,
     },
@@ -14,6 +14,7 @@ use crate::{
     components::{
         channel_switch::{SwitchDialog, SwitchPlan, SwitchResults, other},
         error_note::ErrorNote,
+        job_progress::JobProgress,
         pager::Pager,
     },
     format::channel_key,
@@ -150,7 +151,9 @@ pub fn SubMerchantsPage() -> impl IntoView {
         <Show when=providers_missing>
             <p class="note note-info"><a href="/providers">{tr(Key::GoSyncProviders)}" →"</a></p>
         </Show>
-        {move || job.get().map(|j| view! { <JobBanner job=j/> })}
+        <JobProgress job=job describe=sync_text test_id="job-banner" banner=true hint=Key::JobHint>
+            <FailedRows job=job/>
+        </JobProgress>
         {move || plan.get().map(|next| match next.outcomes {
             Some(outcomes) => view! { <SwitchResults outcomes=outcomes to=next.to/> }.into_any(),
             None => view! {
@@ -328,16 +331,13 @@ fn SubMerchantTable(
     }
 }
 
-/// Progress of the sync: processed / estimated total, percent, rate, ETA; then the result.
-#[component]
-fn JobBanner(job: Job) -> impl IntoView {
-    let i18n = use_i18n();
-    let lang = i18n.lang();
+/// The sync's sentence: processed / estimated total, percent, rate, ETA; then the result.
+fn sync_text(job: &Job, lang: Lang) -> String {
     let percent = (job.processed * 100).checked_div(job.total).unwrap_or(0);
-    let text = match job.state {
-        JobState::Queued => i18n.t(Key::JobQueued).to_owned(),
+    match job.state {
+        JobState::Queued => Key::JobQueued.text(lang).to_owned(),
         JobState::Running => fill(
-            i18n.t(Key::JobProgress),
+            Key::JobProgress.text(lang),
             &[
                 ("processed", job.processed.to_string()),
                 ("total", job.total.to_string()),
@@ -353,7 +353,7 @@ fn JobBanner(job: Job) -> impl IntoView {
             ],
         ),
         JobState::Succeeded => fill(
-            i18n.t(Key::JobDone),
+            Key::JobDone.text(lang),
             &[
                 ("new", job.counts.new.to_string()),
                 ("updated", job.counts.updated.to_string()),
@@ -362,36 +362,30 @@ fn JobBanner(job: Job) -> impl IntoView {
             ],
         ),
         JobState::Failed | JobState::Cancelled => fill(
-            i18n.t(Key::JobFailed),
+            Key::JobFailed.text(lang),
             &[("error", job.error.clone().unwrap_or_default())],
         ),
-    };
-    let active = job.state.is_active();
-    let class = match job.state {
-        JobState::Succeeded => "note note-ok job-banner",
-        JobState::Failed | JobState::Cancelled => "note note-error job-banner",
-        _ => "note note-info job-banner",
-    };
-    let state = job.state.as_str();
-    let failures = job.failures;
-    view! {
-        <div class=class role="status" data-testid="job-banner" data-state=state
-            data-processed=job.processed.to_string()>
-            <div class="job-text">{text}</div>
-            {active.then(|| view! {
-                <progress max="100" value=percent.to_string()></progress>
-                <div class="muted">{tr(Key::JobHint)}</div>
-            })}
-            {(!failures.is_empty()).then(|| view! {
-                <details>
-                    <summary>{tr(Key::FailedRows)}" ("{failures.len()}")"</summary>
-                    <ul>
-                        {failures.into_iter().map(|f| view! {
-                            <li><code>{f.merchant_id}</code>" ("{f.provider_id}"): "{f.reason}</li>
-                        }).collect_view()}
-                    </ul>
-                </details>
-            })}
-        </div>
+    }
+}
+
+/// The rows the sync could not take, each with its reason.
+#[component]
+fn FailedRows(job: RwSignal<Option<Job>>) -> impl IntoView {
+    move || {
+        job.get()
+            .map(|j| j.failures)
+            .filter(|failures| !failures.is_empty())
+            .map(|failures| {
+                view! {
+                    <details>
+                        <summary>{tr(Key::FailedRows)}" ("{failures.len()}")"</summary>
+                        <ul>
+                            {failures.into_iter().map(|f| view! {
+                                <li><code>{f.merchant_id}</code>" ("{f.provider_id}"): "{f.reason}</li>
+                            }).collect_view()}
+                        </ul>
+                    </details>
+                }
+            })
     }
 }
