@@ -1,6 +1,6 @@
 // 同步买单服务商信息: the console shows a QR code, the assistant admin's phone confirms it, and
 // the providers land in the account. Two browser contexts: a desktop console and a phone.
-const { test, expect, signIn, snap, signInOnPhone } = require('./fixtures');
+const { test, expect, signIn, snap, signInOnPhone, expectFailedLoad } = require('./fixtures');
 
 const WECHAT = '微信授权登录';
 
@@ -129,6 +129,7 @@ test('a lost connection while waiting is shown and recovers by itself', async ({
   const url = await openSyncDialog(page);
   const dialog = page.getByRole('dialog');
   // The network drops for the ticket polls only.
+  expectFailedLoad(page, 'net::ERR_INTERNET_DISCONNECTED', /^\/api\/v1\/provider-sync-tickets\/[0-9a-f]+$/);
   await page.route('**/api/v1/provider-sync-tickets/*', (route) => route.abort('internetdisconnected'));
   await expect(dialog.getByText('连接中断，正在重试…')).toBeVisible();
   await snap(page, '18-sync-connection-lost');
