@@ -2,7 +2,7 @@
 
 use leptos::prelude::*;
 use leptos_router::{
-    components::{FlatRoutes, Route, Router},
+    components::{FlatRoutes, ParentRoute, Route, Router, Routes},
     path,
 };
 
@@ -21,26 +21,29 @@ use crate::{
     state::session::provide_session,
 };
 
-/// The console: every page behind sign-in. The server sends a visitor without a session to
-/// the public entry's login page before this bundle is fetched.
+/// The console: every page behind sign-in, inside one shell that stays while the pages
+/// change. The server sends a visitor without a session to the public entry's login page
+/// before this bundle is fetched.
 #[component]
 pub fn App() -> impl IntoView {
     provide_i18n();
     provide_session();
     view! {
         <Router>
-            <FlatRoutes fallback=NotFoundPage>
-                <Route path=path!("/") view=|| view! { <Shell><OverviewPage/></Shell> }/>
-                <Route path=path!("/providers") view=|| view! { <Shell><ProvidersPage/></Shell> }/>
-                <Route path=path!("/providers/:id") view=|| view! { <Shell><ProviderDetailPage/></Shell> }/>
-                <Route path=path!("/audit") view=|| view! { <Shell><AuditPage/></Shell> }/>
-                <Route path=path!("/account/password") view=|| view! { <Shell><ChangePasswordPage/></Shell> }/>
-                <Route path=path!("/sub-merchants") view=|| view! { <Shell><SubMerchantsPage/></Shell> }/>
-                <Route path=path!("/sub-merchants/:id") view=|| view! { <Shell><SubMerchantDetailPage/></Shell> }/>
-                <Route path=path!("/sub-providers") view=|| view! { <Shell><SubProvidersPage/></Shell> }/>
-                <Route path=path!("/transactions") view=|| view! { <Shell><TransactionsPage/></Shell> }/>
-                <Route path=path!("/maidan/open") view=|| view! { <Shell><OpenMaidanPage/></Shell> }/>
-            </FlatRoutes>
+            <Routes fallback=NotFoundPage>
+                <ParentRoute path=path!("") view=Shell>
+                    <Route path=path!("") view=OverviewPage/>
+                    <Route path=path!("/providers") view=ProvidersPage/>
+                    <Route path=path!("/providers/:id") view=ProviderDetailPage/>
+                    <Route path=path!("/audit") view=AuditPage/>
+                    <Route path=path!("/account/password") view=ChangePasswordPage/>
+                    <Route path=path!("/sub-merchants") view=SubMerchantsPage/>
+                    <Route path=path!("/sub-merchants/:id") view=SubMerchantDetailPage/>
+                    <Route path=path!("/sub-providers") view=SubProvidersPage/>
+                    <Route path=path!("/transactions") view=TransactionsPage/>
+                    <Route path=path!("/maidan/open") view=OpenMaidanPage/>
+                </ParentRoute>
+            </Routes>
         </Router>
     }
 }

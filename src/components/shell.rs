@@ -1,9 +1,13 @@
-//! The console shell: top bar, left navigation, and the page. Guards every page inside it:
-//! a signed-out visitor is sent to the login page and brought back afterwards.
+//! The console shell: top bar, left navigation, and the page (the router's outlet). It stays
+//! mounted while the pages change, and guards every page inside it: a signed-out visitor is
+//! sent to the login page and brought back afterwards.
 
 use domain::api::AccountRole;
 use leptos::prelude::*;
-use leptos_router::{components::A, hooks::use_location};
+use leptos_router::{
+    components::{A, Outlet},
+    hooks::use_location,
+};
 
 use crate::{
     api,
@@ -13,9 +17,9 @@ use crate::{
     state::session::use_session,
 };
 
-/// Wraps a page of the signed-in console. (Routes are flat: each page names its shell.)
+/// The signed-in console around the current page.
 #[component]
-pub fn Shell(children: ChildrenFn) -> impl IntoView {
+pub fn Shell() -> impl IntoView {
     let session = use_session();
     let location = use_location();
     // Tracks only the session: reading the location untracked keeps the redirect itself
@@ -41,7 +45,7 @@ pub fn Shell(children: ChildrenFn) -> impl IntoView {
                 <TopBar/>
                 <div class="shell-body">
                     <SideNav/>
-                    <main class="page">{children()}</main>
+                    <main class="page"><Outlet/></main>
                 </div>
             </div>
         </Show>

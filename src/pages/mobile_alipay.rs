@@ -8,7 +8,10 @@ use leptos_router::hooks::{use_params_map, use_query_map};
 
 use crate::{
     api,
-    components::{error_note::ErrorNote, language_switch::LanguageSwitch},
+    components::{
+        error_note::ErrorNote,
+        mobile_shell::{Brand, MobileShell},
+    },
     format::local_time,
     i18n::{Key, fill, tr, use_i18n},
     state::phone_sign_in::{self, SignInWith},
@@ -65,70 +68,63 @@ pub fn MobileAlipayPage() -> impl IntoView {
     let signed_in = move || request.get().and_then(|r| r.signed_in_as);
 
     view! {
-        <div class="mobile mobile-alipay">
-            <header class="mobile-bar">
-                <span class="brand-mark brand-alipay" aria-hidden="true">"支"</span>
-                <span class="mobile-title">{tr(Key::MobileAlipayTitle)}</span>
-                <LanguageSwitch/>
-            </header>
-            <main class="mobile-body">
-                <ErrorNote error=error/>
-                {move || request.get().map(|r| view! {
-                    <section class="card">
-                        <p data-testid="alipay-ask">
-                            {move || fill(i18n.t(Key::MobileAlipayAsk), &[
-                                ("provider", r.provider_name.clone()),
-                                ("name", r.sub_merchant_name.clone()),
-                                ("merchant_id", r.merchant_id.clone()),
-                            ])}
-                        </p>
-                    </section>
-                })}
-                <Show when=move || open() && signing_in.get()>
-                    <p class="note note-info" role="status">{tr(Key::MobileAlipaySigningIn)}</p>
-                </Show>
-                <Show when=move || open() && !signing_in.get() && signed_in().is_none()>
-                    <div class="mobile-actions">
-                        <a class="btn btn-primary btn-block" data-testid="sign-in-again"
-                            href=move || phone_sign_in::start_url(SignInWith::Alipay, &id())>
-                            {tr(Key::MobileSignInAgain)}
-                        </a>
-                    </div>
-                </Show>
-                <Show when=move || open() && signed_in().is_some()>
-                    <section class="card">
-                        <dl class="facts">
-                            <dt>{tr(Key::MobileAlipayWho)}</dt>
-                            <dd data-testid="signed-in-as">
-                                {move || signed_in().map(|who| view! { <code>{who.id}</code> })}
-                            </dd>
-                        </dl>
-                    </section>
-                    <div class="mobile-actions">
-                        <button type="button" class="btn btn-primary btn-block" data-testid="alipay-confirm"
-                            disabled=move || busy.get() on:click=confirm>
-                            {tr(Key::MobileAlipayConfirm)}
-                        </button>
-                        <button type="button" class="btn btn-block" disabled=move || busy.get() on:click=decline>
-                            {tr(Key::MobileCancel)}
-                        </button>
-                    </div>
-                </Show>
-                <Show when=move || declined.get()>
-                    <p class="note note-warn" role="status">{tr(Key::MobileAlipayCancelled)}</p>
-                </Show>
-                {move || request.get().filter(|r| r.state == TicketState::Completed).and_then(|r| r.authorized).map(|a| view! {
-                    <p class="note note-ok" role="status" data-testid="alipay-done">{tr(Key::MobileAlipayDone)}</p>
-                    <section class="card">
-                        <dl class="facts">
-                            <dt>{tr(Key::AlipayUserId)}</dt>
-                            <dd><code>{a.user_id}</code></dd>
-                            <dt>{tr(Key::AlipayAuthorizedAt)}</dt>
-                            <dd>{local_time(&a.authorized_at)}</dd>
-                        </dl>
-                    </section>
-                })}
-            </main>
-        </div>
+        <MobileShell title=Key::MobileAlipayTitle brand=Brand::Alipay>
+            <ErrorNote error=error/>
+            {move || request.get().map(|r| view! {
+                <section class="card">
+                    <p data-testid="alipay-ask">
+                        {move || fill(i18n.t(Key::MobileAlipayAsk), &[
+                            ("provider", r.provider_name.clone()),
+                            ("name", r.sub_merchant_name.clone()),
+                            ("merchant_id", r.merchant_id.clone()),
+                        ])}
+                    </p>
+                </section>
+            })}
+            <Show when=move || open() && signing_in.get()>
+                <p class="note note-info" role="status">{tr(Key::MobileAlipaySigningIn)}</p>
+            </Show>
+            <Show when=move || open() && !signing_in.get() && signed_in().is_none()>
+                <div class="mobile-actions">
+                    <a class="btn btn-primary btn-block" data-testid="sign-in-again"
+                        href=move || phone_sign_in::start_url(SignInWith::Alipay, &id())>
+                        {tr(Key::MobileSignInAgain)}
+                    </a>
+                </div>
+            </Show>
+            <Show when=move || open() && signed_in().is_some()>
+                <section class="card">
+                    <dl class="facts">
+                        <dt>{tr(Key::MobileAlipayWho)}</dt>
+                        <dd data-testid="signed-in-as">
+                            {move || signed_in().map(|who| view! { <code>{who.id}</code> })}
+                        </dd>
+                    </dl>
+                </section>
+                <div class="mobile-actions">
+                    <button type="button" class="btn btn-primary btn-block" data-testid="alipay-confirm"
+                        disabled=move || busy.get() on:click=confirm>
+                        {tr(Key::MobileAlipayConfirm)}
+                    </button>
+                    <button type="button" class="btn btn-block" disabled=move || busy.get() on:click=decline>
+                        {tr(Key::MobileCancel)}
+                    </button>
+                </div>
+            </Show>
+            <Show when=move || declined.get()>
+                <p class="note note-warn" role="status">{tr(Key::MobileAlipayCancelled)}</p>
+            </Show>
+            {move || request.get().filter(|r| r.state == TicketState::Completed).and_then(|r| r.authorized).map(|a| view! {
+                <p class="note note-ok" role="status" data-testid="alipay-done">{tr(Key::MobileAlipayDone)}</p>
+                <section class="card">
+                    <dl class="facts">
+                        <dt>{tr(Key::AlipayUserId)}</dt>
+                        <dd><code>{a.user_id}</code></dd>
+                        <dt>{tr(Key::AlipayAuthorizedAt)}</dt>
+                        <dd>{local_time(&a.authorized_at)}</dd>
+                    </dl>
+                </section>
+            })}
+        </MobileShell>
     }
 }

@@ -12,7 +12,7 @@ use leptos_router::hooks::use_query_map;
 
 use crate::{
     api::{self, ApiError},
-    components::{error_note::ErrorNote, language_switch::LanguageSwitch},
+    components::{error_note::ErrorNote, mobile_shell::MobileShell},
     i18n::{Key, fill, tr, use_i18n},
     state::poll::sleep,
 };
@@ -114,74 +114,67 @@ pub fn MobileMaidanPage() -> impl IntoView {
             .find(|e| e.code() != Some(ErrorCode::Validation))
     });
     view! {
-        <div class="mobile">
-            <header class="mobile-bar">
-                <span class="brand-mark" aria-hidden="true">"云"</span>
-                <span class="mobile-title">{tr(Key::MaidanPhoneTitle)}</span>
-                <LanguageSwitch/>
-            </header>
-            <main class="mobile-body">
-                {move || match (bound.get(), started.get()) {
-                    (Some(merchant_id), _) => view! {
-                        <section class="card note-ok" role="status" data-testid="maidan-bound">
-                            <h2>{tr(Key::MaidanBoundTitle)}</h2>
-                            <p>{move || fill(i18n.t(Key::MaidanBoundText), &[("merchant_id", merchant_id.clone())])}</p>
-                        </section>
-                    }.into_any(),
-                    (None, false) => view! {
-                        <section class="card">
-                            <h2>{tr(Key::MaidanLandingTitle)}</h2>
-                            <p class="muted">{tr(Key::MaidanLandingText)}</p>
-                            <div class="mobile-actions">
-                                <button type="button" class="btn btn-primary btn-block" on:click=move |_| started.set(true)>
-                                    {tr(Key::MaidanHaveMerchantId)}
-                                </button>
-                            </div>
-                        </section>
-                    }.into_any(),
-                    (None, true) => view! {
-                        <form class="card" on:submit=submit novalidate data-testid="maidan-form">
-                            {move || sandbox_code.get().map(|code| view! {
-                                <p class="note note-warn" role="status" data-testid="sandbox-code">
-                                    {move || fill(i18n.t(Key::SandboxSmsBanner), &[("code", code.clone())])}
-                                </p>
-                            })}
-                            {FIELDS.into_iter().zip(values).map(|((name, label, mode), value)| {
-                                let typed = RwSignal::new(false);
-                                view! {
-                                    <div class="field" class:field-invalid=move || message(name, typed.get()).is_some()>
-                                        <label for=name>{tr(label)}</label>
-                                        <div class:code-row=name == "code">
-                                            <input id=name class="input" inputmode=mode
-                                                autocomplete=if name == "code" { "one-time-code" } else { "off" }
-                                                prop:value=move || value.get()
-                                                on:input=move |ev| { typed.set(true); value.set(event_target_value(&ev)); }/>
-                                            {(name == "code").then(|| view! {
-                                                <button type="button" class="btn" data-testid="send-code"
-                                                    disabled=move || { cooldown.get() > 0 } on:click=ask_code>
-                                                    {move || if cooldown.get() > 0 {
-                                                        fill(i18n.t(Key::ResendIn), &[("s", cooldown.get().to_string())])
-                                                    } else {
-                                                        i18n.t(Key::GetSmsCode).to_owned()
-                                                    }}
-                                                </button>
-                                            })}
-                                        </div>
-                                        <p class="field-error" role="status">{move || message(name, typed.get())}</p>
+        <MobileShell title=Key::MaidanPhoneTitle>
+            {move || match (bound.get(), started.get()) {
+                (Some(merchant_id), _) => view! {
+                    <section class="card note-ok" role="status" data-testid="maidan-bound">
+                        <h2>{tr(Key::MaidanBoundTitle)}</h2>
+                        <p>{move || fill(i18n.t(Key::MaidanBoundText), &[("merchant_id", merchant_id.clone())])}</p>
+                    </section>
+                }.into_any(),
+                (None, false) => view! {
+                    <section class="card">
+                        <h2>{tr(Key::MaidanLandingTitle)}</h2>
+                        <p class="muted">{tr(Key::MaidanLandingText)}</p>
+                        <div class="mobile-actions">
+                            <button type="button" class="btn btn-primary btn-block" on:click=move |_| started.set(true)>
+                                {tr(Key::MaidanHaveMerchantId)}
+                            </button>
+                        </div>
+                    </section>
+                }.into_any(),
+                (None, true) => view! {
+                    <form class="card" on:submit=submit novalidate data-testid="maidan-form">
+                        {move || sandbox_code.get().map(|code| view! {
+                            <p class="note note-warn" role="status" data-testid="sandbox-code">
+                                {move || fill(i18n.t(Key::SandboxSmsBanner), &[("code", code.clone())])}
+                            </p>
+                        })}
+                        {FIELDS.into_iter().zip(values).map(|((name, label, mode), value)| {
+                            let typed = RwSignal::new(false);
+                            view! {
+                                <div class="field" class:field-invalid=move || message(name, typed.get()).is_some()>
+                                    <label for=name>{tr(label)}</label>
+                                    <div class:code-row=name == "code">
+                                        <input id=name class="input" inputmode=mode
+                                            autocomplete=if name == "code" { "one-time-code" } else { "off" }
+                                            prop:value=move || value.get()
+                                            on:input=move |ev| { typed.set(true); value.set(event_target_value(&ev)); }/>
+                                        {(name == "code").then(|| view! {
+                                            <button type="button" class="btn" data-testid="send-code"
+                                                disabled=move || { cooldown.get() > 0 } on:click=ask_code>
+                                                {move || if cooldown.get() > 0 {
+                                                    fill(i18n.t(Key::ResendIn), &[("s", cooldown.get().to_string())])
+                                                } else {
+                                                    i18n.t(Key::GetSmsCode).to_owned()
+                                                }}
+                                            </button>
+                                        })}
                                     </div>
-                                }
-                            }).collect_view()}
-                            <ErrorNote error=general_error/>
-                            <div class="mobile-actions">
-                                <button type="submit" class="btn btn-primary btn-block" disabled=busy data-testid="bind">
-                                    {tr(Key::MaidanBind)}
-                                </button>
-                            </div>
-                        </form>
-                    }.into_any(),
-                }}
-            </main>
-        </div>
+                                    <p class="field-error" role="status">{move || message(name, typed.get())}</p>
+                                </div>
+                            }
+                        }).collect_view()}
+                        <ErrorNote error=general_error/>
+                        <div class="mobile-actions">
+                            <button type="submit" class="btn btn-primary btn-block" disabled=busy data-testid="bind">
+                                {tr(Key::MaidanBind)}
+                            </button>
+                        </div>
+                    </form>
+                }.into_any(),
+            }}
+        </MobileShell>
     }
 }
 

@@ -10,7 +10,7 @@ use leptos_router::hooks::{use_params_map, use_query_map};
 use crate::{
     api,
     components::{
-        error_note::ErrorNote, language_switch::LanguageSwitch, provider_sync_dialog::SyncResult,
+        error_note::ErrorNote, mobile_shell::MobileShell, provider_sync_dialog::SyncResult,
     },
     format::local_time,
     i18n::{Key, tr},
@@ -69,71 +69,64 @@ pub fn MobileProviderSyncPage() -> impl IntoView {
     let open = move || ticket.get().is_some_and(|t| t.state.is_open()) && !declined.get();
     let signed_in = move || ticket.get().and_then(|t| t.signed_in_as);
     view! {
-        <div class="mobile">
-            <header class="mobile-bar">
-                <span class="brand-mark" aria-hidden="true">"云"</span>
-                <span class="mobile-title">{tr(Key::MobileTitle)}</span>
-                <LanguageSwitch/>
-            </header>
-            <main class="mobile-body">
-                <ErrorNote error=error/>
-                {move || ticket.get().map(|t| view! {
-                    <section class="card">
-                        <dl class="facts">
-                            <dt>{tr(Key::MobileTarget)}</dt>
-                            <dd data-testid="mobile-target">
-                                <strong>{t.account.id.to_string()}</strong>
-                                <br/>
-                                {t.account.name.clone()}
-                            </dd>
-                            <dt>{tr(Key::MobileRequested)}</dt>
-                            <dd>{local_time(&t.requested_at)}</dd>
-                            <dt>{tr(Key::MobileRequestedIp)}</dt>
-                            <dd><code>{t.requested_ip.clone()}</code></dd>
-                        </dl>
-                    </section>
-                })}
-                <Show when=move || open() && signing_in.get()>
-                    <p class="note note-info" role="status">{tr(Key::MobileSigningIn)}</p>
-                </Show>
-                <Show when=move || open() && !signing_in.get() && signed_in().is_none()>
-                    <div class="mobile-actions">
-                        <a class="btn btn-primary btn-block" data-testid="sign-in-again"
-                            href=move || phone_sign_in::start_url(SignInWith::Wechat, &id())>
-                            {tr(Key::MobileSignInAgain)}
-                        </a>
-                    </div>
-                </Show>
-                <Show when=move || open() && signed_in().is_some()>
-                    <p class="note note-info">{tr(Key::MobileCheck)}</p>
-                    <section class="card">
-                        <dl class="facts">
-                            <dt>{tr(Key::MobileWho)}</dt>
-                            <dd data-testid="signed-in-as">
-                                {move || signed_in().map(|who| view! {
-                                    <strong>{who.name}</strong>" "<code class="muted">{who.id}</code>
-                                })}
-                            </dd>
-                        </dl>
-                    </section>
-                    <div class="mobile-actions">
-                        <button type="button" class="btn btn-primary btn-block" data-testid="mobile-confirm"
-                            disabled=move || busy.get() on:click=confirm>
-                            {tr(Key::MobileConfirm)}
-                        </button>
-                        <button type="button" class="btn btn-block" disabled=move || busy.get() on:click=decline>
-                            {tr(Key::MobileCancel)}
-                        </button>
-                    </div>
-                </Show>
-                <Show when=move || declined.get()>
-                    <p class="note note-warn" role="status">{tr(Key::MobileCancelled)}</p>
-                </Show>
-                {move || ticket.get().filter(|t| t.state == TicketState::Completed).and_then(|t| t.result).map(|r| view! {
-                    <p class="note note-ok" role="status">{tr(Key::MobileDone)}</p>
-                    <section class="card"><SyncResult result=r confirmed_by=String::new()/></section>
-                })}
-            </main>
-        </div>
+        <MobileShell title=Key::MobileTitle>
+            <ErrorNote error=error/>
+            {move || ticket.get().map(|t| view! {
+                <section class="card">
+                    <dl class="facts">
+                        <dt>{tr(Key::MobileTarget)}</dt>
+                        <dd data-testid="mobile-target">
+                            <strong>{t.account.id.to_string()}</strong>
+                            <br/>
+                            {t.account.name.clone()}
+                        </dd>
+                        <dt>{tr(Key::MobileRequested)}</dt>
+                        <dd>{local_time(&t.requested_at)}</dd>
+                        <dt>{tr(Key::MobileRequestedIp)}</dt>
+                        <dd><code>{t.requested_ip.clone()}</code></dd>
+                    </dl>
+                </section>
+            })}
+            <Show when=move || open() && signing_in.get()>
+                <p class="note note-info" role="status">{tr(Key::MobileSigningIn)}</p>
+            </Show>
+            <Show when=move || open() && !signing_in.get() && signed_in().is_none()>
+                <div class="mobile-actions">
+                    <a class="btn btn-primary btn-block" data-testid="sign-in-again"
+                        href=move || phone_sign_in::start_url(SignInWith::Wechat, &id())>
+                        {tr(Key::MobileSignInAgain)}
+                    </a>
+                </div>
+            </Show>
+            <Show when=move || open() && signed_in().is_some()>
+                <p class="note note-info">{tr(Key::MobileCheck)}</p>
+                <section class="card">
+                    <dl class="facts">
+                        <dt>{tr(Key::MobileWho)}</dt>
+                        <dd data-testid="signed-in-as">
+                            {move || signed_in().map(|who| view! {
+                                <strong>{who.name}</strong>" "<code class="muted">{who.id}</code>
+                            })}
+                        </dd>
+                    </dl>
+                </section>
+                <div class="mobile-actions">
+                    <button type="button" class="btn btn-primary btn-block" data-testid="mobile-confirm"
+                        disabled=move || busy.get() on:click=confirm>
+                        {tr(Key::MobileConfirm)}
+                    </button>
+                    <button type="button" class="btn btn-block" disabled=move || busy.get() on:click=decline>
+                        {tr(Key::MobileCancel)}
+                    </button>
+                </div>
+            </Show>
+            <Show when=move || declined.get()>
+                <p class="note note-warn" role="status">{tr(Key::MobileCancelled)}</p>
+            </Show>
+            {move || ticket.get().filter(|t| t.state == TicketState::Completed).and_then(|t| t.result).map(|r| view! {
+                <p class="note note-ok" role="status">{tr(Key::MobileDone)}</p>
+                <section class="card"><SyncResult result=r confirmed_by=String::new()/></section>
+            })}
+        </MobileShell>
     }
 }
