@@ -368,3 +368,27 @@ fn a_busy_poll_answer_makes_the_next_poll_wait_as_long_as_asked() {
     );
     assert_eq!(outcome_of(&body(ErrorCode::NotFound, None)), None);
 }
+
+#[wasm_bindgen_test]
+fn a_field_error_shows_once_typed_a_missing_value_once_submitted_and_the_servers_until_edited() {
+    use console::components::field::shown_error;
+    let short = FieldError::TooShort { min: 12 };
+    assert_eq!(shown_error(Some(short.clone()), false, false, None), None);
+    assert_eq!(
+        shown_error(Some(short.clone()), true, false, None),
+        Some(short)
+    );
+    assert_eq!(
+        shown_error(Some(FieldError::Required), true, false, None),
+        None
+    );
+    assert_eq!(
+        shown_error(Some(FieldError::Required), false, true, None),
+        Some(FieldError::Required)
+    );
+    // The field's own rule first; the server's verdict while the rule has nothing to say.
+    assert_eq!(
+        shown_error(None, true, false, Some(FieldError::WrongPassword)),
+        Some(FieldError::WrongPassword)
+    );
+}

@@ -12,6 +12,7 @@ use crate::{
     components::dialog::Dialog,
     format::channel_key,
     i18n::{Key, fill, tr, use_i18n},
+    state::write::ServerWrite,
 };
 
 /// The 开通微信买单 page for a merchant ID (the way out of `MaidanNotOpened`).
@@ -53,7 +54,6 @@ pub fn SwitchDialog(
     on_done: Callback<SwitchPlan>,
 ) -> impl IntoView {
     let i18n = use_i18n();
-    let busy = RwSignal::new(false);
     let to = plan.to;
     let rows = StoredValue::new(plan.rows);
     let text = move || {
@@ -74,21 +74,29 @@ pub fn SwitchDialog(
             ),
         })
     };
-    let confirm = move |_| {
-        busy.set(true);
-        leptos::task::spawn_local(async move {
-            let mut outcomes = Vec::new();
-            for row in rows.get_value() {
-                let result = api::switch_channel(row.id, to).await.map(|_| ());
-                outcomes.push(SwitchOutcome { row, result });
+    // One row after another; each row's refusal is part of the outcome, not the write's.
+    let switch = ServerWrite::new(
+        move |rows: &Vec<SubMerchantSummary>| {
+            let rows = rows.clone();
+            async move {
+                let mut outcomes = Vec::new();
+                for row in rows {
+                    let result = api::switch_channel(row.id, to).await.map(|_| ());
+                    outcomes.push(SwitchOutcome { row, result });
+                }
+                Ok::<_, ApiError>(outcomes)
             }
+        },
+        move |outcomes| {
             on_done.run(SwitchPlan {
                 rows: Vec::new(),
                 to,
                 outcomes: Some(outcomes),
             });
-        });
-    };
+        },
+    );
+    let busy = switch.pending();
+    let confirm = move |_| switch.send(rows.get_value());
     view! {
         <Dialog title=Signal::derive(move || i18n.t(Key::SwitchConfirmTitle).to_owned()) on_close=on_close>
             <p data-testid="switch-confirm-text">{text}</p>

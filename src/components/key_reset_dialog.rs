@@ -9,7 +9,7 @@ use wasm_bindgen_futures::JsFuture;
 
 use crate::{
     api::{self, ApiError},
-    components::{dialog::Dialog, error_note::ErrorNote},
+    components::{dialog::Dialog, error_note::ErrorNote, field::TextField},
     crypto,
     format::local_time,
     i18n::{Key, fill, tr, use_i18n},
@@ -191,15 +191,9 @@ pub fn KeyResetDialog(
                 Step::Confirm | Step::Working => view! {
                     <p class="note note-warn">{tr(Key::KeyResetWarn)}</p>
                     <p class="muted">{tr(Key::KeyResetHow)}</p>
-                    <div class="field" class:field-invalid=mismatch>
-                        <label for="confirm-merchant-id">
-                            {move || fill(i18n.t(Key::KeyResetTypeId), &[("merchant_id", expected.get_value())])}
-                        </label>
-                        <input id="confirm-merchant-id" class="input" inputmode="numeric" autocomplete="off"
-                            prop:value=move || typed.get()
-                            on:input=move |ev| typed.set(event_target_value(&ev))/>
-                        <p class="field-error" role="status">{move || mismatch().then(|| i18n.t(Key::KeyResetMismatch))}</p>
-                    </div>
+                    <TextField name="confirm-merchant-id" value=typed input_class="input" input_mode="numeric"
+                        label=move || fill(i18n.t(Key::KeyResetTypeId), &[("merchant_id", expected.get_value())])
+                        message=Signal::derive(move || mismatch().then(|| i18n.t(Key::KeyResetMismatch).to_owned()))/>
                     <ErrorNote error=error/>
                     {move || local_error.get().map(|(key, detail)| view! {
                         <p class="note note-error" role="alert">{fill(i18n.t(key), &[("detail", detail)])}</p>

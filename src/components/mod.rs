@@ -9,6 +9,7 @@ pub mod field;
 pub mod job_progress;
 pub mod key_reset_dialog;
 pub mod language_switch;
+pub mod loaded;
 pub mod mobile_shell;
 pub mod pager;
 pub mod provider_sync_dialog;

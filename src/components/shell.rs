@@ -14,7 +14,7 @@ use crate::{
     app::{LOGIN, go_to, login_url},
     components::language_switch::LanguageSwitch,
     i18n::{Key, tr, use_i18n},
-    state::session::use_session,
+    state::{session::use_session, write::ServerWrite},
 };
 
 /// The signed-in console around the current page.
@@ -56,13 +56,13 @@ pub fn Shell() -> impl IntoView {
 fn TopBar() -> impl IntoView {
     let session = use_session();
     let i18n = use_i18n();
-    let sign_out = Action::new_local(|_: &()| api::logout());
-    Effect::new(move |_| {
-        if sign_out.value().get().is_some() {
+    let sign_out = ServerWrite::new(
+        |()| api::logout(),
+        move |()| {
             session.signed_out();
             go_to(LOGIN, false);
-        }
-    });
+        },
+    );
     let account = move || session.info().map(|s| s.account);
     let sandbox = move || session.info().is_some_and(|s| s.sandbox);
     view! {
@@ -91,9 +91,7 @@ fn TopBar() -> impl IntoView {
             <button
                 type="button"
                 class="btn btn-ghost"
-                on:click=move |_| {
-                    sign_out.dispatch(());
-                }
+                on:click=move |_| sign_out.send(())
             >
                 {tr(Key::SignOut)}
             </button>

@@ -14,7 +14,10 @@ use crate::{
     },
     format::local_time,
     i18n::{Key, fill, tr, use_i18n},
-    state::phone_sign_in::{self, SignInWith},
+    state::{
+        phone_sign_in::{self, SignInWith},
+        write::ServerWrite,
+    },
 };
 
 #[component]
@@ -23,47 +26,49 @@ pub fn MobileAlipayPage() -> impl IntoView {
     let params = use_params_map();
     let query = use_query_map();
     let id = move || params.with(|p| p.get("id").unwrap_or_default());
-    let request = RwSignal::new(None::<MobileAlipayAuthorization>);
     let sign_in_error = phone_sign_in::came_back_with(&query.get_untracked());
-    let error = RwSignal::new(sign_in_error.clone());
-    let busy = RwSignal::new(false);
-    let declined = RwSignal::new(false);
+    let came_back_failed = sign_in_error.is_some();
     let signing_in = RwSignal::new(false);
-
-    leptos::task::spawn_local(async move {
-        match api::mobile_alipay_authorization(&id()).await {
-            Ok(r) => {
-                if r.state.is_open() && r.signed_in_as.is_none() && sign_in_error.is_none() {
-                    signing_in.set(true);
-                    phone_sign_in::start(SignInWith::Alipay, &r.id);
-                }
-                request.set(Some(r));
+    let declined = RwSignal::new(false);
+    // The request as last read or confirmed.
+    let request = RwSignal::new(None::<MobileAlipayAuthorization>);
+    let read = LocalResource::new(move || {
+        let id = id();
+        async move { api::mobile_alipay_authorization(&id).await }
+    });
+    Effect::new(move |_| {
+        if let Some(Ok(r)) = read.get() {
+            if r.state.is_open() && r.signed_in_as.is_none() && !came_back_failed {
+                signing_in.set(true);
+                phone_sign_in::start(SignInWith::Alipay, &r.id);
             }
-            Err(e) => error.set(Some(e)),
+            request.set(Some(r));
         }
     });
-
-    let confirm = move |_| {
-        busy.set(true);
-        error.set(None);
-        leptos::task::spawn_local(async move {
-            match api::confirm_alipay_authorization(&id()).await {
-                Ok(r) => request.set(Some(r)),
-                Err(e) => error.set(Some(e)),
-            }
-            busy.set(false);
-        });
-    };
-    let decline = move |_| {
-        busy.set(true);
-        leptos::task::spawn_local(async move {
-            match api::decline_alipay_authorization(&id()).await {
-                Ok(()) => declined.set(true),
-                Err(e) => error.set(Some(e)),
-            }
-            busy.set(false);
-        });
-    };
+    let confirm = ServerWrite::new(
+        |id: &String| {
+            let id = id.clone();
+            async move { api::confirm_alipay_authorization(&id).await }
+        },
+        move |r| request.set(Some(r)),
+    );
+    let decline = ServerWrite::new(
+        |id: &String| {
+            let id = id.clone();
+            async move { api::decline_alipay_authorization(&id).await }
+        },
+        move |()| declined.set(true),
+    );
+    let (confirm_error, decline_error) = (confirm.error(), decline.error());
+    let error = Signal::derive(move || {
+        confirm_error
+            .get()
+            .or_else(|| decline_error.get())
+            .or_else(|| read.get().and_then(Result::err))
+            .or_else(|| sign_in_error.clone())
+    });
+    let (confirming, declining) = (confirm.pending(), decline.pending());
+    let busy = move || confirming.get() || declining.get();
     let open = move || request.get().is_some_and(|r| r.state.is_open()) && !declined.get();
     let signed_in = move || request.get().and_then(|r| r.signed_in_as);
 
@@ -103,10 +108,10 @@ pub fn MobileAlipayPage() -> impl IntoView {
                 </section>
                 <div class="mobile-actions">
                     <button type="button" class="btn btn-primary btn-block" data-testid="alipay-confirm"
-                        disabled=move || busy.get() on:click=confirm>
+                        disabled=busy on:click=move |_| confirm.send(id())>
                         {tr(Key::MobileAlipayConfirm)}
                     </button>
-                    <button type="button" class="btn btn-block" disabled=move || busy.get() on:click=decline>
+                    <button type="button" class="btn btn-block" disabled=busy on:click=move |_| decline.send(id())>
                         {tr(Key::MobileCancel)}
                     </button>
                 </div>

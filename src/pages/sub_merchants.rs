@@ -10,11 +10,12 @@ use domain::{
 use leptos::prelude::*;
 
 use crate::{
-    api::{self, ApiError},
+    api,
     components::{
         channel_switch::{SwitchDialog, SwitchPlan, SwitchResults, other},
         error_note::ErrorNote,
         job_progress::JobProgress,
+        loaded::Loaded,
         pager::Pager,
     },
     format::channel_key,
@@ -23,6 +24,7 @@ use crate::{
     state::{
         poll::{self, Stop},
         session::use_session,
+        write::ServerWrite,
     },
 };
 
@@ -63,7 +65,6 @@ pub fn SubMerchantsPage() -> impl IntoView {
     });
 
     let job = RwSignal::new(None::<Job>);
-    let start_error = RwSignal::new(None::<ApiError>);
     let poller = StoredValue::new(Stop::default());
     on_cleanup(move || poller.get_value().stop());
     let follow = move |id: String| {
@@ -77,11 +78,15 @@ pub fn SubMerchantsPage() -> impl IntoView {
         .info()
         .is_some_and(|s| s.account.role == AccountRole::Provider);
     // Coming back while a sync runs shows its banner again.
-    leptos::task::spawn_local(async move {
-        if !editable {
-            return;
+    let recent = LocalResource::new(move || async move {
+        if editable {
+            api::sub_merchant_syncs().await
+        } else {
+            Ok(Vec::new())
         }
-        if let Ok(jobs) = api::sub_merchant_syncs().await
+    });
+    Effect::new(move |_| {
+        if let Some(Ok(jobs)) = recent.get()
             && let Some(active) = jobs.into_iter().find(|j| j.state.is_active())
         {
             let id = active.id.clone();
@@ -89,19 +94,15 @@ pub fn SubMerchantsPage() -> impl IntoView {
             follow(id);
         }
     });
-    let start = move |_| {
-        start_error.set(None);
-        leptos::task::spawn_local(async move {
-            match api::start_sub_merchant_sync().await {
-                Ok(started) => {
-                    let id = started.id.clone();
-                    job.set(Some(started));
-                    follow(id);
-                }
-                Err(e) => start_error.set(Some(e)),
-            }
-        });
-    };
+    let start = ServerWrite::new(
+        |()| api::start_sub_merchant_sync(),
+        move |started: Job| {
+            let id = started.id.clone();
+            job.set(Some(started));
+            follow(id);
+        },
+    );
+    let start_error = start.error();
     let running = move || job.get().is_some_and(|j| j.state.is_active());
     let providers_missing = move || {
         start_error
@@ -109,7 +110,6 @@ pub fn SubMerchantsPage() -> impl IntoView {
             .is_some_and(|e| e.code() == Some(ErrorCode::ProvidersNotSynced))
     };
     let export = move || api::sub_merchants_csv_url(&query());
-    let error = Signal::derive(move || list.get().and_then(Result::err));
 
     // 切换渠道: one row (its other channel) or the selection (a chosen channel).
     let selected = RwSignal::new(Vec::<SubMerchantSummary>::new());
@@ -142,7 +142,7 @@ pub fn SubMerchantsPage() -> impl IntoView {
                 <p class="muted">{tr(Key::SubMerchantsSubtitle)}</p>
             </div>
             {editable.then(|| view! {
-                <button type="button" class="btn btn-primary" disabled=running on:click=start data-testid="sync-sub-merchants">
+                <button type="button" class="btn btn-primary" disabled=running on:click=move |_| start.send(()) data-testid="sync-sub-merchants">
                     {move || i18n.t(if running() { Key::SyncRunning } else { Key::SyncSubMerchants })}
                 </button>
             })}
@@ -200,44 +200,45 @@ pub fn SubMerchantsPage() -> impl IntoView {
                 />
                 <a class="btn" href=export download="sub-merchants.csv" rel="external">{tr(Key::ExportCsv)}</a>
             </div>
-            <ErrorNote error=error/>
-            {move || list.get().and_then(Result::ok).map(|list| {
-                let pages = list.pages();
-                let total = list.total;
-                let bulk = (!selected.with(Vec::is_empty)).then(|| view! {
-                    <div class="bulk-bar" data-testid="bulk-bar">
-                        <span>{move || fill(i18n.t(Key::SelectedCount), &[("count", selected.with(Vec::len).to_string())])}</span>
-                        <button type="button" class="btn btn-small" on:click=move |_| switch_selected(WechatChannel::WechatMaidan)>
-                            {tr(Key::SwitchToMaidan)}
-                        </button>
-                        <button type="button" class="btn btn-small" on:click=move |_| switch_selected(WechatChannel::OfficialDirect)>
-                            {tr(Key::SwitchToDirect)}
-                        </button>
-                        <button type="button" class="btn btn-small btn-ghost" on:click=move |_| selected.set(Vec::new())>
-                            {tr(Key::ClearSelection)}
-                        </button>
-                    </div>
-                });
-                if list.items.is_empty() {
-                    let filtered = ["provider_id", "channel", "q"]
-                        .iter()
-                        .any(|name| !param(name).is_empty());
-                    let key = if filtered {
-                        Key::NoSubMerchantMatches
-                    } else if running() {
-                        Key::EmptyWhileSyncing
+            <Loaded resource=list let:list>
+                {
+                    let pages = list.pages();
+                    let total = list.total;
+                    let bulk = (!selected.with(Vec::is_empty)).then(|| view! {
+                        <div class="bulk-bar" data-testid="bulk-bar">
+                            <span>{move || fill(i18n.t(Key::SelectedCount), &[("count", selected.with(Vec::len).to_string())])}</span>
+                            <button type="button" class="btn btn-small" on:click=move |_| switch_selected(WechatChannel::WechatMaidan)>
+                                {tr(Key::SwitchToMaidan)}
+                            </button>
+                            <button type="button" class="btn btn-small" on:click=move |_| switch_selected(WechatChannel::OfficialDirect)>
+                                {tr(Key::SwitchToDirect)}
+                            </button>
+                            <button type="button" class="btn btn-small btn-ghost" on:click=move |_| selected.set(Vec::new())>
+                                {tr(Key::ClearSelection)}
+                            </button>
+                        </div>
+                    });
+                    if list.items.is_empty() {
+                        let filtered = ["provider_id", "channel", "q"]
+                            .iter()
+                            .any(|name| !param(name).is_empty());
+                        let key = if filtered {
+                            Key::NoSubMerchantMatches
+                        } else if running() {
+                            Key::EmptyWhileSyncing
+                        } else {
+                            Key::EmptySubMerchants
+                        };
+                        view! { <p class="empty-row">{tr(key)}</p> }.into_any()
                     } else {
-                        Key::EmptySubMerchants
-                    };
-                    view! { <p class="empty-row">{tr(key)}</p> }.into_any()
-                } else {
-                    view! {
-                        {bulk}
-                        <SubMerchantTable items=list.items selected=selected on_switch=on_switch editable=editable/>
-                        <Pager page=page total=total pages=pages/>
-                    }.into_any()
+                        view! {
+                            {bulk}
+                            <SubMerchantTable items=list.items selected=selected on_switch=on_switch editable=editable/>
+                            <Pager page=page total=total pages=pages/>
+                        }.into_any()
+                    }
                 }
-            })}
+            </Loaded>
         </section>
     }
 }

@@ -7,7 +7,7 @@ use leptos::prelude::*;
 
 use crate::{
     api,
-    components::{error_note::ErrorNote, pager::Pager},
+    components::{loaded::Loaded, pager::Pager},
     format::{local_time, yuan},
     i18n::{Key, fill, tr, use_i18n},
     state::url_filters::use_url_filters,
@@ -49,7 +49,6 @@ pub fn TransactionsPage() -> impl IntoView {
         };
         async move { api::transactions(&query).await }
     });
-    let error = Signal::derive(move || list.get().and_then(Result::err));
     let input = move |name: &'static str, label: Key, kind: &'static str| {
         let message = move || (name == "sub_merchant_id").then(id_error).flatten();
         view! {
@@ -77,51 +76,54 @@ pub fn TransactionsPage() -> impl IntoView {
                 {input("from", Key::FilterFrom, "date")}
                 {input("to", Key::FilterTo, "date")}
             </div>
-            <ErrorNote error=error/>
-            {move || list.get().and_then(Result::ok).filter(|_| id_error().is_none()).map(|result| {
-                let pages = (result.total.div_ceil(u64::from(result.page_size.max(1)))).max(1);
-                let pages = u32::try_from(pages).unwrap_or(u32::MAX);
-                let changing = result.changing;
-                view! {
-                    {changing.then(|| view! {
-                        <p class="note note-info" role="status" data-testid="totals-changing">{tr(Key::TotalsChanging)}</p>
-                    })}
-                    <p class="totals" data-testid="totals" data-changing=changing.to_string()>
-                        {move || fill(i18n.t(Key::TransactionTotals), &[
-                            ("count", result.total.to_string()),
-                            ("amount", yuan(result.amount_fen)),
-                        ])}
-                        {changing.then(|| view! { <span class="badge badge-muted">{tr(Key::Changing)}</span> })}
-                    </p>
-                    {if result.items.is_empty() {
-                        view! { <p class="empty-row">{tr(Key::NoTransactions)}</p> }.into_any()
-                    } else {
+            <Show when=move || id_error().is_none()>
+                <Loaded resource=list let:result>
+                    {
+                        let pages = (result.total.div_ceil(u64::from(result.page_size.max(1)))).max(1);
+                        let pages = u32::try_from(pages).unwrap_or(u32::MAX);
+                        let changing = result.changing;
                         view! {
-                            <table class="table" data-testid="transactions">
-                                <thead><tr>
-                                    <th>{tr(Key::ColPaidAt)}</th>
-                                    <th>{tr(Key::ColSubMerchantName)}</th>
-                                    <th>{tr(Key::ColMerchantId)}</th>
-                                    <th>{tr(Key::ColSubProvider)}</th>
-                                    <th class="num">{tr(Key::ColAmount)}</th>
-                                </tr></thead>
-                                <tbody>
-                                    {result.items.into_iter().map(|t| view! {
-                                        <tr>
-                                            <td>{local_time(&t.paid_at)}</td>
-                                            <td><a href=format!("/sub-merchants/{}", t.sub_merchant_id)>{t.sub_merchant_name}</a></td>
-                                            <td><code>{t.merchant_id}</code></td>
-                                            <td><code>{t.sub_provider_account_id.unwrap_or_default()}</code></td>
-                                            <td class="num">{yuan(t.amount_fen)}</td>
-                                        </tr>
-                                    }).collect_view()}
-                                </tbody>
-                            </table>
-                            <Pager page=page total=result.total pages=pages/>
-                        }.into_any()
-                    }}
-                }
-            })}
+                            {changing.then(|| view! {
+                                <p class="note note-info" role="status" data-testid="totals-changing">{tr(Key::TotalsChanging)}</p>
+                            })}
+                            <p class="totals" data-testid="totals" data-changing=changing.to_string()>
+                                {move || fill(i18n.t(Key::TransactionTotals), &[
+                                    ("count", result.total.to_string()),
+                                    ("amount", yuan(result.amount_fen)),
+                                ])}
+                                {changing.then(|| view! { <span class="badge badge-muted">{tr(Key::Changing)}</span> })}
+                            </p>
+                            {if result.items.is_empty() {
+                                view! { <p class="empty-row">{tr(Key::NoTransactions)}</p> }.into_any()
+                            } else {
+                                view! {
+                                    <table class="table" data-testid="transactions">
+                                        <thead><tr>
+                                            <th>{tr(Key::ColPaidAt)}</th>
+                                            <th>{tr(Key::ColSubMerchantName)}</th>
+                                            <th>{tr(Key::ColMerchantId)}</th>
+                                            <th>{tr(Key::ColSubProvider)}</th>
+                                            <th class="num">{tr(Key::ColAmount)}</th>
+                                        </tr></thead>
+                                        <tbody>
+                                            {result.items.into_iter().map(|t| view! {
+                                                <tr>
+                                                    <td>{local_time(&t.paid_at)}</td>
+                                                    <td><a href=format!("/sub-merchants/{}", t.sub_merchant_id)>{t.sub_merchant_name}</a></td>
+                                                    <td><code>{t.merchant_id}</code></td>
+                                                    <td><code>{t.sub_provider_account_id.unwrap_or_default()}</code></td>
+                                                    <td class="num">{yuan(t.amount_fen)}</td>
+                                                </tr>
+                                            }).collect_view()}
+                                        </tbody>
+                                    </table>
+                                    <Pager page=page total=result.total pages=pages/>
+                                }.into_any()
+                            }}
+                        }
+                    }
+                </Loaded>
+            </Show>
         </section>
     }
 }
