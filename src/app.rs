@@ -2,7 +2,7 @@
 
 use leptos::prelude::*;
 use leptos_router::{
-    components::{FlatRoutes, ParentRoute, Route, Router, Routes},
+    components::{ParentRoute, Route, Router, Routes},
     path,
 };
 
@@ -48,32 +48,41 @@ pub fn App() -> impl IntoView {
     }
 }
 
-/// The login page, a bundle of its own: it is what a first visit downloads.
+/// The login page, a bundle of its own: it is what a first visit downloads. The server
+/// serves it at `/login` only, so it needs no router (and leaves its weight out).
 #[component]
 pub fn LoginApp() -> impl IntoView {
     provide_i18n();
-    view! {
-        <Router>
-            <FlatRoutes fallback=NotFoundPage>
-                <Route path=path!("/login") view=LoginPage/>
-            </FlatRoutes>
-        </Router>
-    }
+    view! { <LoginPage/> }
 }
 
 /// The pages a phone opens from a QR code, a bundle of their own: nobody signs in there.
+/// Each is a page load of its own (the phone follows links and sign-ins out and back), so
+/// the address is matched once, without a router and its weight.
 #[component]
 pub fn PhoneApp() -> impl IntoView {
     provide_i18n();
-    view! {
-        <Router>
-            <FlatRoutes fallback=NotFoundPage>
-                <Route path=path!("/m/provider-sync/:id") view=MobileProviderSyncPage/>
-                <Route path=path!("/m/maidan") view=MobileMaidanPage/>
-                <Route path=path!("/m/alipay-authorizations/:id") view=MobileAlipayPage/>
-            </FlatRoutes>
-        </Router>
+    let path = web_sys::window()
+        .and_then(|w| w.location().pathname().ok())
+        .unwrap_or_default();
+    let page = path.strip_prefix(PHONE).unwrap_or_default();
+    let segments: Vec<&str> = page.trim_matches('/').split('/').collect();
+    match segments.as_slice() {
+        ["provider-sync", id] => view! { <MobileProviderSyncPage id=(*id).to_owned()/> }.into_any(),
+        ["maidan"] => view! { <MobileMaidanPage/> }.into_any(),
+        ["alipay-authorizations", id] => {
+            view! { <MobileAlipayPage id=(*id).to_owned()/> }.into_any()
+        }
+        _ => view! { <NotFoundPage/> }.into_any(),
     }
+}
+
+/// A parameter of this page's address (`?name=…`), for the entries without a router.
+pub fn query_param(name: &str) -> Option<String> {
+    let search = web_sys::window()?.location().search().ok()?;
+    web_sys::UrlSearchParams::new_with_str(&search)
+        .ok()?
+        .get(name)
 }
 
 /// The login entry's page (a bundle of its own).

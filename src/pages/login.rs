@@ -6,7 +6,6 @@ use domain::{
     rules::{self, AccountId},
 };
 use leptos::prelude::*;
-use leptos_router::hooks::use_query_map;
 
 use crate::{
     api,
@@ -20,16 +19,17 @@ use crate::{
     state::write::ServerWrite,
 };
 
-/// Where to go after signing in: the `next` query if it is a path of this site.
-fn safe_next(next: Option<String>) -> String {
-    next.filter(|n| domain::navigation::safe_next(n).is_some())
+/// Where to go after signing in: the `next` query if it is a path of this site. (Read from
+/// the address itself: the login bundle has no router.)
+fn safe_next() -> String {
+    crate::app::query_param("next")
+        .filter(|n| domain::navigation::safe_next(n).is_some())
         .unwrap_or_else(|| "/".to_owned())
 }
 
 #[component]
 pub fn LoginPage() -> impl IntoView {
     let i18n = use_i18n();
-    let query = use_query_map();
 
     let account_id = RwSignal::new(String::new());
     let password = RwSignal::new(String::new());
@@ -43,8 +43,7 @@ pub fn LoginPage() -> impl IntoView {
         },
         move |_| {
             // The console is the other entry: a full page load.
-            let next = safe_next(query.with_untracked(|q| q.get("next")));
-            crate::app::go_to(&next, false);
+            crate::app::go_to(&safe_next(), false);
         },
     );
     let server_error = login.error();

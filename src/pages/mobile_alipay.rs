@@ -4,7 +4,6 @@
 
 use domain::api::{MobileAlipayAuthorization, TicketState};
 use leptos::prelude::*;
-use leptos_router::hooks::{use_params_map, use_query_map};
 
 use crate::{
     api,
@@ -21,12 +20,14 @@ use crate::{
 };
 
 #[component]
-pub fn MobileAlipayPage() -> impl IntoView {
+pub fn MobileAlipayPage(
+    /// The ticket, from the address.
+    id: String,
+) -> impl IntoView {
     let i18n = use_i18n();
-    let params = use_params_map();
-    let query = use_query_map();
-    let id = move || params.with(|p| p.get("id").unwrap_or_default());
-    let sign_in_error = phone_sign_in::came_back_with(&query.get_untracked());
+    let id = StoredValue::new(id);
+    let id = move || id.get_value();
+    let sign_in_error = phone_sign_in::came_back_with();
     let came_back_failed = sign_in_error.is_some();
     let signing_in = RwSignal::new(false);
     let declined = RwSignal::new(false);

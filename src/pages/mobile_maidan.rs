@@ -8,10 +8,10 @@ use domain::{
     rules,
 };
 use leptos::prelude::*;
-use leptos_router::hooks::use_query_map;
 
 use crate::{
     api,
+    app::query_param,
     components::{
         error_note::ErrorNote,
         field::{Form, TextField},
@@ -31,11 +31,10 @@ const FIELDS: [(&str, Key, &str); 4] = [
 #[component]
 pub fn MobileMaidanPage() -> impl IntoView {
     let i18n = use_i18n();
-    let query = use_query_map();
     let started = RwSignal::new(false);
     let values = FIELDS.map(|(name, _, _)| {
         RwSignal::new(if name == "merchant_id" {
-            query.with_untracked(|q| q.get("merchant_id").unwrap_or_default())
+            query_param("merchant_id").unwrap_or_default()
         } else {
             String::new()
         })

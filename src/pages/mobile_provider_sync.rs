@@ -5,7 +5,6 @@
 
 use domain::api::{MobileProviderSyncTicket, TicketState};
 use leptos::prelude::*;
-use leptos_router::hooks::{use_params_map, use_query_map};
 
 use crate::{
     api,
@@ -21,11 +20,13 @@ use crate::{
 };
 
 #[component]
-pub fn MobileProviderSyncPage() -> impl IntoView {
-    let params = use_params_map();
-    let query = use_query_map();
-    let id = move || params.with(|p| p.get("id").unwrap_or_default());
-    let sign_in_error = phone_sign_in::came_back_with(&query.get_untracked());
+pub fn MobileProviderSyncPage(
+    /// The ticket, from the address.
+    id: String,
+) -> impl IntoView {
+    let id = StoredValue::new(id);
+    let id = move || id.get_value();
+    let sign_in_error = phone_sign_in::came_back_with();
     let came_back_failed = sign_in_error.is_some();
     let signing_in = RwSignal::new(false);
     let declined = RwSignal::new(false);
