@@ -140,3 +140,22 @@ test('a lost connection while waiting is shown and recovers by itself', async ({
   await expect(dialog.getByText('连接中断，正在重试…')).toHaveCount(0, { timeout: 15_000 });
   await expect(dialog.locator('[aria-current="step"]')).toHaveText('已扫码');
 });
+
+test('a busy server is asked again only after the wait it names', async ({ page }) => {
+  await openSyncDialog(page);
+  const dialog = page.getByRole('dialog');
+  // A proxy in front of the server answers one poll 503 with Retry-After and no envelope.
+  const polls = [];
+  expectFailedLoad(page, 503, /^\/api\/v1\/provider-sync-tickets\/[0-9a-f]+$/);
+  await page.route('**/api/v1/provider-sync-tickets/*', async (route) => {
+    if (route.request().method() !== 'GET') return route.continue();
+    polls.push(Date.now());
+    if (polls.length > 1) return route.continue();
+    return route.fulfill({ status: 503, headers: { 'Retry-After': '4' }, contentType: 'text/plain', body: 'busy' });
+  });
+  await expect.poll(() => polls.length, { timeout: 15_000 }).toBeGreaterThanOrEqual(2);
+  expect(polls[1] - polls[0]).toBeGreaterThanOrEqual(3_900);
+  // Waiting is not a lost connection, and the code stays open.
+  await expect(dialog.getByText('连接中断，正在重试…')).toHaveCount(0);
+  await expect(dialog.getByTestId('countdown')).toContainText(/二维码 \d+ 秒后过期/);
+});
