@@ -392,3 +392,53 @@ fn a_field_error_shows_once_typed_a_missing_value_once_submitted_and_the_servers
         Some(FieldError::WrongPassword)
     );
 }
+
+/// A field of its own form, whose form the test reaches through `reach`.
+#[component]
+fn FieldProbe(
+    reach: std::sync::Arc<std::sync::Mutex<Option<console::components::field::Form>>>,
+) -> impl IntoView {
+    use console::components::field::{Form, TextField};
+    let form = Form::new();
+    *reach.lock().unwrap() = Some(form);
+    let value = RwSignal::new("100000000001".to_owned());
+    let message = form.message("account_id", value, |_| None);
+    view! { <TextField name="account_id" label="ID" value=value message=message form=form/> }
+}
+
+#[wasm_bindgen_test]
+async fn the_servers_verdict_on_a_field_shows_there_until_the_field_changes() {
+    use console::api::ApiError;
+    use domain::{ErrorBody, ErrorCode, error::FieldIssue};
+    let reach = std::sync::Arc::new(std::sync::Mutex::new(None));
+    let root = fresh_root();
+    let probe = reach.clone();
+    let _app = leptos::mount::mount_to(root.clone(), move || {
+        view! { <Harness><FieldProbe reach=probe/></Harness> }
+    });
+    tick().await;
+    let form = reach.lock().unwrap().unwrap();
+    let refused = ApiError::Api(ErrorBody {
+        code: ErrorCode::Validation,
+        message: String::new(),
+        reason: None,
+        fields: [(
+            "account_id".to_owned(),
+            FieldIssue {
+                rule: FieldError::WrongPassword,
+                message: String::new(),
+            },
+        )]
+        .into(),
+        retry_after_s: None,
+        request_id: "req_1".to_owned(),
+    });
+    form.refused(&refused);
+    tick().await;
+    let wrong = FieldError::WrongPassword.message(Lang::Zh);
+    assert_eq!(text_of(&root, "#account_id-error"), wrong);
+
+    type_into(&root, "#account_id", "100000000002");
+    tick().await;
+    assert_eq!(text_of(&root, "#account_id-error"), "");
+}
