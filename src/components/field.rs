@@ -46,11 +46,6 @@ impl Form {
         Form::default()
     }
 
-    /// Whether the form was submitted (reactive).
-    pub fn submitted(&self) -> bool {
-        self.submitted.get()
-    }
-
     /// Every rule's verdict shows from now on; the server's last verdicts are forgotten.
     pub fn submit(&self) {
         self.submitted.set(true);
