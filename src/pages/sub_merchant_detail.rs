@@ -42,6 +42,9 @@ fn SubMerchantDetailView(id: i64) -> impl IntoView {
         api::sub_merchant(id)
     });
     let reload = move || version.update(|v| *v += 1);
+    // The re-attribution a sub-provider change started, as the change answered it: it may
+    // have ended before the page reads the sub-merchant again.
+    let moved = RwSignal::new(None::<Job>);
     let session = use_session();
     let provider = session
         .info()
@@ -55,10 +58,16 @@ fn SubMerchantDetailView(id: i64) -> impl IntoView {
                     <p class="muted">{tr(Key::SubMerchantTitle)}" · "<code>{d.sub_merchant.merchant_id.clone()}</code></p>
                 </div>
             </div>
-            {d.reattribution.clone().map(|job| view! {
+            // Read untracked: the page is drawn again when the sub-merchant is read again.
+            {d.reattribution.clone().or_else(|| moved.get_untracked()).map(|job| view! {
                 <ReattributionCard job=job sub_merchant_id=d.sub_merchant.id/>
             })}
-            <BasicInfoCard detail=d.clone() editable=provider on_saved=Callback::new(move |()| reload())/>
+            <BasicInfoCard detail=d.clone() editable=provider on_saved=Callback::new(move |job: Option<Job>| {
+                if job.is_some() {
+                    moved.set(job);
+                }
+                reload();
+            })/>
             <KeysCard detail=d.clone() editable=provider on_reset=Callback::new(move |()| reload())/>
             <AlipayCard detail=d.clone() editable=provider on_authorized=Callback::new(move |()| reload())/>
             <HistoryCard detail=d/>
@@ -70,7 +79,8 @@ fn SubMerchantDetailView(id: i64) -> impl IntoView {
 fn BasicInfoCard(
     detail: SubMerchantDetail,
     editable: bool,
-    on_saved: Callback<()>,
+    /// With the re-attribution the change started, if it did.
+    on_saved: Callback<Option<Job>>,
 ) -> impl IntoView {
     let i18n = use_i18n();
     let m = detail.sub_merchant;
@@ -97,15 +107,15 @@ fn BasicInfoCard(
                 if to != current {
                     api::switch_channel(id, to).await?;
                 }
-                if let Some(sub) = sub {
-                    api::change_sub_provider(id, &sub).await?;
+                match sub {
+                    Some(sub) => api::change_sub_provider(id, &sub).await,
+                    None => Ok(None),
                 }
-                Ok(())
             }
         },
-        move |()| {
+        move |job| {
             editing.set(false);
-            on_saved.run(());
+            on_saved.run(job);
         },
     );
     let error = save.error();
