@@ -8,8 +8,8 @@ use domain::{
         AlipayAuthorizationTicket, AuditEvent, ChannelChange, Health, Job, KeyReset,
         KeyResetIssued, ListQuery, LoginRequest, MaidanBinding, MaidanBound, MaidanSmsRequest,
         MaidanSmsSent, MobileAlipayAuthorization, MobileProviderSyncTicket, Page, ProviderSummary,
-        ProviderSyncTicket, SessionInfo, SubMerchantDetail, SubMerchantSummary, SubProvider,
-        SubProviderChange, TransactionPage, WechatChannel,
+        ProviderSyncTicket, SessionInfo, SubMerchantDetail, SubMerchantQuery, SubMerchantSummary,
+        SubProvider, SubProviderChange, TransactionPage, TransactionQuery, WechatChannel,
     },
 };
 use gloo_net::http::{Request, RequestBuilder, Response};
@@ -26,13 +26,16 @@ pub enum ApiError {
     /// The server could not be reached, or answered something unreadable.
     #[error("network: {0}")]
     Network(String),
+    /// The server (or a proxy before it) is busy and asked to come back after these seconds.
+    #[error("busy: retry after {0} s")]
+    Busy(u64),
 }
 
 impl ApiError {
     pub fn code(&self) -> Option<ErrorCode> {
         match self {
             ApiError::Api(body) => Some(body.code),
-            ApiError::Network(_) => None,
+            ApiError::Network(_) | ApiError::Busy(_) => None,
         }
     }
 
@@ -40,6 +43,9 @@ impl ApiError {
     pub fn describe(&self, lang: Lang) -> String {
         match self {
             ApiError::Api(body) => body.describe(lang),
+            ApiError::Busy(seconds) => {
+                domain::error::describe(ErrorCode::RateLimited, None, Some(*seconds), lang)
+            }
             ApiError::Network(_) => lang
                 .pick(
                     "连接中断，请检查网络后重试。",
@@ -49,10 +55,11 @@ impl ApiError {
         }
     }
 
-    /// Seconds the server asked to wait (`RateLimited`).
+    /// Seconds the server asked to wait (`RateLimited`, or a busy answer's `Retry-After`).
     pub fn retry_after_s(&self) -> Option<u64> {
         match self {
             ApiError::Api(body) => body.retry_after_s,
+            ApiError::Busy(seconds) => Some(*seconds),
             ApiError::Network(_) => None,
         }
     }
@@ -60,7 +67,7 @@ impl ApiError {
     pub fn request_id(&self) -> Option<&str> {
         match self {
             ApiError::Api(body) => Some(&body.request_id),
-            ApiError::Network(_) => None,
+            ApiError::Network(_) | ApiError::Busy(_) => None,
         }
     }
 
@@ -68,12 +75,13 @@ impl ApiError {
     pub fn field(&self, name: &str) -> Option<&FieldError> {
         match self {
             ApiError::Api(body) => body.fields.get(name).map(|issue| &issue.rule),
-            ApiError::Network(_) => None,
+            ApiError::Network(_) | ApiError::Busy(_) => None,
         }
     }
 }
 
-const BASE: &str = "/api/v1";
+/// Where the API lives on the console's origin.
+pub const BASE: &str = "/api/v1";
 
 fn with_lang(request: RequestBuilder) -> RequestBuilder {
     request
@@ -81,10 +89,23 @@ fn with_lang(request: RequestBuilder) -> RequestBuilder {
         .header("Accept", "application/json")
 }
 
+/// The wait a busy server asked for: `retry_after_s` of its envelope, else the seconds of a
+/// 429's or a 503's `Retry-After` (a proxy's 503 carries no envelope).
 async fn error_of(response: Response) -> ApiError {
+    let status = response.status();
+    let retry_after = matches!(status, 429 | 503)
+        .then(|| response.headers().get("retry-after"))
+        .flatten()
+        .and_then(|v| v.trim().parse::<u64>().ok());
     match response.json::<ErrorEnvelope>().await {
-        Ok(envelope) => ApiError::Api(envelope.error),
-        Err(_) => ApiError::Network(format!("HTTP {}", response.status())),
+        Ok(mut envelope) => {
+            envelope.error.retry_after_s = envelope.error.retry_after_s.or(retry_after);
+            ApiError::Api(envelope.error)
+        }
+        Err(_) => match retry_after {
+            Some(seconds) => ApiError::Busy(seconds),
+            None => ApiError::Network(format!("HTTP {status}")),
+        },
     }
 }
 
@@ -305,9 +326,9 @@ pub async fn sub_merchant_syncs() -> Result<Vec<Job>, ApiError> {
     json(send(with_lang(Request::get(&url)).build()).await?).await
 }
 
-/// The query string of a filtered list (the set filters only).
-pub fn filter_query(filter: &[(&str, String)]) -> String {
-    filter
+/// A query string of the pairs that have a value (also the console's own list addresses).
+pub fn query_string(pairs: &[(&str, String)]) -> String {
+    pairs
         .iter()
         .filter(|(_, v)| !v.is_empty())
         .map(|(k, v)| format!("{k}={}", String::from(js_sys::encode_uri_component(v))))
@@ -315,10 +336,35 @@ pub fn filter_query(filter: &[(&str, String)]) -> String {
         .join("&")
 }
 
+fn text(value: &Option<String>) -> String {
+    value.clone().unwrap_or_default()
+}
+
+fn number<N: ToString>(value: Option<N>) -> String {
+    value.map(|n| n.to_string()).unwrap_or_default()
+}
+
+fn sub_merchant_query(query: &SubMerchantQuery) -> String {
+    query_string(&[
+        ("provider_id", text(&query.provider_id)),
+        ("channel", text(&query.channel)),
+        ("q", text(&query.q)),
+        ("page", number(query.page)),
+        ("page_size", number(query.page_size)),
+    ])
+}
+
 /// `GET /sub-merchants?…`.
-pub async fn list_sub_merchants(query: &str) -> Result<Page<SubMerchantSummary>, ApiError> {
-    let url = format!("{BASE}/sub-merchants?{query}");
+pub async fn list_sub_merchants(
+    query: &SubMerchantQuery,
+) -> Result<Page<SubMerchantSummary>, ApiError> {
+    let url = format!("{BASE}/sub-merchants?{}", sub_merchant_query(query));
     json(send(with_lang(Request::get(&url)).build()).await?).await
+}
+
+/// `GET /sub-merchants.csv?…`: the download of the same filter.
+pub fn sub_merchants_csv_url(query: &SubMerchantQuery) -> String {
+    format!("{BASE}/sub-merchants.csv?{}", sub_merchant_query(query))
 }
 
 /// `GET /sub-merchants/{id}`.
@@ -370,8 +416,19 @@ pub async fn save_sub_provider(body: &SubProvider, create: bool) -> Result<SubPr
     json(send(with_lang(request).json(body)).await?).await
 }
 
-/// `GET /transactions?…` (the query string as the page keeps it).
-pub async fn transactions(query: &str) -> Result<TransactionPage, ApiError> {
+/// `GET /transactions?…`.
+pub async fn transactions(query: &TransactionQuery) -> Result<TransactionPage, ApiError> {
+    let query = query_string(&[
+        ("sub_merchant_id", number(query.sub_merchant_id)),
+        (
+            "sub_provider_account_id",
+            text(&query.sub_provider_account_id),
+        ),
+        ("from", text(&query.from)),
+        ("to", text(&query.to)),
+        ("page", number(query.page)),
+        ("page_size", number(query.page_size)),
+    ]);
     let url = format!("{BASE}/transactions?{query}");
     json(send(with_lang(Request::get(&url)).build()).await?).await
 }

@@ -2,7 +2,7 @@
 
 use leptos::prelude::*;
 use leptos_router::{
-    components::{FlatRoutes, Route, Router},
+    components::{ParentRoute, Route, Router, Routes},
     path,
 };
 
@@ -21,55 +21,86 @@ use crate::{
     state::session::provide_session,
 };
 
-/// The console: every page behind sign-in. The server sends a visitor without a session to
-/// the public entry's login page before this bundle is fetched.
+/// The console: every page behind sign-in, inside one shell that stays while the pages
+/// change. The server sends a visitor without a session to the public entry's login page
+/// before this bundle is fetched.
 #[component]
 pub fn App() -> impl IntoView {
     provide_i18n();
     provide_session();
     view! {
         <Router>
-            <FlatRoutes fallback=NotFoundPage>
-                <Route path=path!("/") view=|| view! { <Shell><OverviewPage/></Shell> }/>
-                <Route path=path!("/providers") view=|| view! { <Shell><ProvidersPage/></Shell> }/>
-                <Route path=path!("/providers/:id") view=|| view! { <Shell><ProviderDetailPage/></Shell> }/>
-                <Route path=path!("/audit") view=|| view! { <Shell><AuditPage/></Shell> }/>
-                <Route path=path!("/account/password") view=|| view! { <Shell><ChangePasswordPage/></Shell> }/>
-                <Route path=path!("/sub-merchants") view=|| view! { <Shell><SubMerchantsPage/></Shell> }/>
-                <Route path=path!("/sub-merchants/:id") view=|| view! { <Shell><SubMerchantDetailPage/></Shell> }/>
-                <Route path=path!("/sub-providers") view=|| view! { <Shell><SubProvidersPage/></Shell> }/>
-                <Route path=path!("/transactions") view=|| view! { <Shell><TransactionsPage/></Shell> }/>
-                <Route path=path!("/maidan/open") view=|| view! { <Shell><OpenMaidanPage/></Shell> }/>
-            </FlatRoutes>
+            <Routes fallback=NotFoundPage>
+                <ParentRoute path=path!("") view=Shell>
+                    <Route path=path!("") view=OverviewPage/>
+                    <Route path=path!("/providers") view=ProvidersPage/>
+                    <Route path=path!("/providers/:id") view=ProviderDetailPage/>
+                    <Route path=path!("/audit") view=AuditPage/>
+                    <Route path=path!("/account/password") view=ChangePasswordPage/>
+                    <Route path=path!("/sub-merchants") view=SubMerchantsPage/>
+                    <Route path=path!("/sub-merchants/:id") view=SubMerchantDetailPage/>
+                    <Route path=path!("/sub-providers") view=SubProvidersPage/>
+                    <Route path=path!("/transactions") view=TransactionsPage/>
+                    <Route path=path!("/maidan/open") view=OpenMaidanPage/>
+                </ParentRoute>
+            </Routes>
         </Router>
     }
 }
 
-/// The login page, a bundle of its own: it is what a first visit downloads.
+/// The login page, a bundle of its own: it is what a first visit downloads. The server
+/// serves it at `/login` only, so it needs no router (and leaves its weight out).
 #[component]
 pub fn LoginApp() -> impl IntoView {
     provide_i18n();
-    view! {
-        <Router>
-            <FlatRoutes fallback=NotFoundPage>
-                <Route path=path!("/login") view=LoginPage/>
-            </FlatRoutes>
-        </Router>
-    }
+    view! { <LoginPage/> }
 }
 
 /// The pages a phone opens from a QR code, a bundle of their own: nobody signs in there.
+/// Each is a page load of its own (the phone follows links and sign-ins out and back), so
+/// the address is matched once, without a router and its weight.
 #[component]
 pub fn PhoneApp() -> impl IntoView {
     provide_i18n();
-    view! {
-        <Router>
-            <FlatRoutes fallback=NotFoundPage>
-                <Route path=path!("/m/provider-sync/:id") view=MobileProviderSyncPage/>
-                <Route path=path!("/m/maidan") view=MobileMaidanPage/>
-                <Route path=path!("/m/alipay-authorizations/:id") view=MobileAlipayPage/>
-            </FlatRoutes>
-        </Router>
+    let path = web_sys::window()
+        .and_then(|w| w.location().pathname().ok())
+        .unwrap_or_default();
+    let page = path.strip_prefix(PHONE).unwrap_or_default();
+    let segments: Vec<&str> = page.trim_matches('/').split('/').collect();
+    match segments.as_slice() {
+        ["provider-sync", id] => view! { <MobileProviderSyncPage id=(*id).to_owned()/> }.into_any(),
+        ["maidan"] => view! { <MobileMaidanPage/> }.into_any(),
+        ["alipay-authorizations", id] => {
+            view! { <MobileAlipayPage id=(*id).to_owned()/> }.into_any()
+        }
+        _ => view! { <NotFoundPage/> }.into_any(),
+    }
+}
+
+/// A parameter of this page's address (`?name=…`), for the entries without a router.
+pub fn query_param(name: &str) -> Option<String> {
+    let search = web_sys::window()?.location().search().ok()?;
+    web_sys::UrlSearchParams::new_with_str(&search)
+        .ok()?
+        .get(name)
+}
+
+/// The login entry's page (a bundle of its own).
+pub const LOGIN: &str = "/login";
+
+/// The phone entry's pages (a bundle of their own) start with this.
+pub const PHONE: &str = "/m";
+
+/// The login URL that returns to `path` afterwards.
+pub fn login_url(path: &str) -> String {
+    let safe = domain::navigation::safe_next(path);
+    if safe.is_none_or(|p| p == "/" || p.starts_with(LOGIN)) {
+        LOGIN.to_owned()
+    } else {
+        format!(
+            "{LOGIN}?next={}",
+            String::from(js_sys::encode_uri_component(path))
+        )
     }
 }
 

@@ -5,6 +5,7 @@
 //! - [`i18n`]: every visible string, in Chinese (default) and English.
 //! - [`state`]: browser state logic (the signed-in session).
 //! - [`crypto`]: key pairs made in the browser (WebCrypto).
+//! - [`format`]: times, money and the labels of the domain's enums.
 //! - [`components`]: the console shell and reusable pieces (fields, error notes).
 //! - [`pages`]: one module per screen.
 //!
@@ -14,21 +15,34 @@ pub mod api;
 pub mod app;
 pub mod components;
 pub mod crypto;
+pub mod format;
 pub mod i18n;
 pub mod pages;
 pub mod state;
 
+/// In development builds, a panic is written to the browser console with where it happened
+/// (the release bundles leave this out: it would cost their size).
+fn report_panics() {
+    #[cfg(debug_assertions)]
+    std::panic::set_hook(Box::new(|info| {
+        web_sys::console::error_1(&info.to_string().into());
+    }));
+}
+
 /// Mounts the console on `<body>`.
 pub fn mount() {
+    report_panics();
     leptos::mount::mount_to_body(app::App);
 }
 
 /// Mounts the login page on `<body>`.
 pub fn mount_login() {
+    report_panics();
     leptos::mount::mount_to_body(app::LoginApp);
 }
 
 /// Mounts the phone pages on `<body>`.
 pub fn mount_phone() {
+    report_panics();
     leptos::mount::mount_to_body(app::PhoneApp);
 }

@@ -296,3 +296,149 @@ async fn switch_results_name_each_refused_row_and_link_to_opening_maidan() {
         .get_attribute("href");
     assert_eq!(href.as_deref(), Some("/maidan/open?merchant_id=1600000002"));
 }
+
+#[wasm_bindgen_test]
+async fn a_job_banner_follows_a_language_switch() {
+    use console::components::job_progress::JobProgress;
+    use domain::api::{Job, JobCounts, JobKind, JobState};
+    let job = Job {
+        id: "job_1".to_owned(),
+        kind: JobKind::SubMerchantSync,
+        state: JobState::Queued,
+        processed: 0,
+        total: 0,
+        counts: JobCounts::default(),
+        failures: Vec::new(),
+        rate_per_s: 0.0,
+        eta_s: None,
+        created_at: "2026-11-30T08:00:00Z".to_owned(),
+        started_at: None,
+        finished_at: None,
+        error: None,
+    };
+    fn queued(_: &Job, lang: Lang) -> String {
+        Key::JobQueued.text(lang).to_owned()
+    }
+    let root = fresh_root();
+    let _app = leptos::mount::mount_to(root.clone(), move || {
+        view! {
+            <Harness>
+                <LanguageSwitch/>
+                <JobProgress job=Some(job) describe=queued test_id="job-banner" banner=true/>
+            </Harness>
+        }
+    });
+    tick().await;
+    let banner = "[data-testid=job-banner]";
+    assert_eq!(text_of(&root, banner), Key::JobQueued.text(Lang::Zh));
+    root.query_selector(".lang-switch")
+        .unwrap()
+        .unwrap()
+        .unchecked_into::<web_sys::HtmlElement>()
+        .click();
+    tick().await;
+    assert_eq!(text_of(&root, banner), Key::JobQueued.text(Lang::En));
+}
+
+#[wasm_bindgen_test]
+fn a_busy_poll_answer_makes_the_next_poll_wait_as_long_as_asked() {
+    use console::{api::ApiError, state::poll::outcome_of};
+    use domain::{ErrorBody, ErrorCode, poll::PollOutcome};
+    let body = |code: ErrorCode, retry_after_s: Option<u64>| {
+        ApiError::Api(ErrorBody {
+            code,
+            message: String::new(),
+            reason: None,
+            fields: Default::default(),
+            retry_after_s,
+            request_id: "req_1".to_owned(),
+        })
+    };
+    assert_eq!(
+        outcome_of(&body(ErrorCode::RateLimited, Some(7))),
+        Some(PollOutcome::RetryAfter(7))
+    );
+    assert_eq!(
+        outcome_of(&ApiError::Busy(30)),
+        Some(PollOutcome::RetryAfter(30))
+    );
+    assert_eq!(
+        outcome_of(&ApiError::Network("offline".to_owned())),
+        Some(PollOutcome::Failed)
+    );
+    assert_eq!(outcome_of(&body(ErrorCode::NotFound, None)), None);
+}
+
+#[wasm_bindgen_test]
+fn a_field_error_shows_once_typed_a_missing_value_once_submitted_and_the_servers_until_edited() {
+    use console::components::field::shown_error;
+    let short = FieldError::TooShort { min: 12 };
+    assert_eq!(shown_error(Some(short.clone()), false, false, None), None);
+    assert_eq!(
+        shown_error(Some(short.clone()), true, false, None),
+        Some(short)
+    );
+    assert_eq!(
+        shown_error(Some(FieldError::Required), true, false, None),
+        None
+    );
+    assert_eq!(
+        shown_error(Some(FieldError::Required), false, true, None),
+        Some(FieldError::Required)
+    );
+    // The field's own rule first; the server's verdict while the rule has nothing to say.
+    assert_eq!(
+        shown_error(None, true, false, Some(FieldError::WrongPassword)),
+        Some(FieldError::WrongPassword)
+    );
+}
+
+/// A field of its own form, whose form the test reaches through `reach`.
+#[component]
+fn FieldProbe(
+    reach: std::sync::Arc<std::sync::Mutex<Option<console::components::field::Form>>>,
+) -> impl IntoView {
+    use console::components::field::{Form, TextField};
+    let form = Form::new();
+    *reach.lock().unwrap() = Some(form);
+    let value = RwSignal::new("100000000001".to_owned());
+    let message = form.message("account_id", value, |_| None);
+    view! { <TextField name="account_id" label="ID" value=value message=message form=form/> }
+}
+
+#[wasm_bindgen_test]
+async fn the_servers_verdict_on_a_field_shows_there_until_the_field_changes() {
+    use console::api::ApiError;
+    use domain::{ErrorBody, ErrorCode, error::FieldIssue};
+    let reach = std::sync::Arc::new(std::sync::Mutex::new(None));
+    let root = fresh_root();
+    let probe = reach.clone();
+    let _app = leptos::mount::mount_to(root.clone(), move || {
+        view! { <Harness><FieldProbe reach=probe/></Harness> }
+    });
+    tick().await;
+    let form = reach.lock().unwrap().unwrap();
+    let refused = ApiError::Api(ErrorBody {
+        code: ErrorCode::Validation,
+        message: String::new(),
+        reason: None,
+        fields: [(
+            "account_id".to_owned(),
+            FieldIssue {
+                rule: FieldError::WrongPassword,
+                message: String::new(),
+            },
+        )]
+        .into(),
+        retry_after_s: None,
+        request_id: "req_1".to_owned(),
+    });
+    form.refused(&refused);
+    tick().await;
+    let wrong = FieldError::WrongPassword.message(Lang::Zh);
+    assert_eq!(text_of(&root, "#account_id-error"), wrong);
+
+    type_into(&root, "#account_id", "100000000002");
+    tick().await;
+    assert_eq!(text_of(&root, "#account_id-error"), "");
+}

@@ -1,20 +1,50 @@
 // Shared steps: sign in as a demo account, save a screenshot a person can look at, and fail
-// on any browser error the console did not expect (a CSP violation, an uncaught exception).
+// on any browser error the console did not expect (a CSP violation, an uncaught exception, a
+// load that failed without the spec saying it would).
 const base = require('@playwright/test');
 const path = require('node:path');
 
 const DEMO_PASSWORD = 'sandbox-demo';
 const ARTIFACTS = path.join(__dirname, '..', 'artifacts');
 
+// The loads each page is expected to see fail: a spec that provokes a refusal or cuts the
+// network says which, with `expectFailedLoad`; any other failed load fails the spec.
+const expectedFailures = new WeakMap();
+
+/// `page` will see a load of `path` (a pathname, or a RegExp on it) fail with `status` (an
+/// HTTP status, or a `net::ERR_…` name for a cut connection). Once is enough: it may repeat.
+function expectFailedLoad(page, status, path) {
+  if (!expectedFailures.has(page)) expectedFailures.set(page, []);
+  expectedFailures.get(page).push({ status, path });
+}
+
+/// A failed load as the browser reports it on the console, or null for any other message.
+function failedLoad(message) {
+  const text = message.text();
+  const match = /^Failed to load resource: (?:the server responded with a status of (\d+)|(net::\S+))/.exec(text);
+  if (!match) return null;
+  const url = new URL(message.location().url);
+  return { status: match[1] ? Number(match[1]) : match[2], path: url.pathname, url: url.href };
+}
+
+function expected(page, failure) {
+  return (expectedFailures.get(page) || []).some(
+    ({ status, path }) =>
+      status === failure.status && (path instanceof RegExp ? path.test(failure.path) : path === failure.path),
+  );
+}
+
 const test = base.test.extend({
   page: async ({ page }, use) => {
     const problems = [];
     page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
     page.on('console', (message) => {
-      // A 401 from "who am I" or a refused login is the API answering, not a fault; a
-      // failed load is what a spec that cuts the network expects to see.
-      if (message.type() === 'error' && !message.text().includes('Failed to load resource')) {
+      if (message.type() !== 'error') return;
+      const failure = failedLoad(message);
+      if (failure === null) {
         problems.push(`console error: ${message.text()}`);
+      } else if (!expected(page, failure)) {
+        problems.push(`unexpected failed load: ${failure.status} ${failure.url}`);
       }
     });
     await use(page);
@@ -79,6 +109,7 @@ module.exports = {
   expect: base.expect,
   signIn,
   snap,
+  expectFailedLoad,
   ensureSynced,
   phoneConfirmsProviderSync,
   signInOnPhone,

@@ -1,6 +1,6 @@
 // 同步买单服务商信息: the console shows a QR code, the assistant admin's phone confirms it, and
 // the providers land in the account. Two browser contexts: a desktop console and a phone.
-const { test, expect, signIn, snap, signInOnPhone } = require('./fixtures');
+const { test, expect, signIn, snap, signInOnPhone, expectFailedLoad } = require('./fixtures');
 
 const WECHAT = '微信授权登录';
 
@@ -129,6 +129,7 @@ test('a lost connection while waiting is shown and recovers by itself', async ({
   const url = await openSyncDialog(page);
   const dialog = page.getByRole('dialog');
   // The network drops for the ticket polls only.
+  expectFailedLoad(page, 'net::ERR_INTERNET_DISCONNECTED', /^\/api\/v1\/provider-sync-tickets\/[0-9a-f]+$/);
   await page.route('**/api/v1/provider-sync-tickets/*', (route) => route.abort('internetdisconnected'));
   await expect(dialog.getByText('连接中断，正在重试…')).toBeVisible();
   await snap(page, '18-sync-connection-lost');
@@ -138,4 +139,23 @@ test('a lost connection while waiting is shown and recovers by itself', async ({
   await page.unroute('**/api/v1/provider-sync-tickets/*');
   await expect(dialog.getByText('连接中断，正在重试…')).toHaveCount(0, { timeout: 15_000 });
   await expect(dialog.locator('[aria-current="step"]')).toHaveText('已扫码');
+});
+
+test('a busy server is asked again only after the wait it names', async ({ page }) => {
+  await openSyncDialog(page);
+  const dialog = page.getByRole('dialog');
+  // A proxy in front of the server answers one poll 503 with Retry-After and no envelope.
+  const polls = [];
+  expectFailedLoad(page, 503, /^\/api\/v1\/provider-sync-tickets\/[0-9a-f]+$/);
+  await page.route('**/api/v1/provider-sync-tickets/*', async (route) => {
+    if (route.request().method() !== 'GET') return route.continue();
+    polls.push(Date.now());
+    if (polls.length > 1) return route.continue();
+    return route.fulfill({ status: 503, headers: { 'Retry-After': '4' }, contentType: 'text/plain', body: 'busy' });
+  });
+  await expect.poll(() => polls.length, { timeout: 15_000 }).toBeGreaterThanOrEqual(2);
+  expect(polls[1] - polls[0]).toBeGreaterThanOrEqual(3_900);
+  // Waiting is not a lost connection, and the code stays open.
+  await expect(dialog.getByText('连接中断，正在重试…')).toHaveCount(0);
+  await expect(dialog.getByTestId('countdown')).toContainText(/二维码 \d+ 秒后过期/);
 });

@@ -1,6 +1,6 @@
 // 同步买单子商户: one click starts a durable server-side sync; the banner reports it and the list
 // refreshes; clicking again during the cooldown says when the next sync can start.
-const { test, expect, signIn, snap, phoneConfirmsProviderSync } = require('./fixtures');
+const { test, expect, signIn, snap, expectFailedLoad, phoneConfirmsProviderSync } = require('./fixtures');
 
 test('the sync runs on the server, reports its result, and fills the list', async ({ page }) => {
   await page.goto('/login');
@@ -38,6 +38,7 @@ test('the sync runs on the server, reports its result, and fills the list', asyn
   expect(body.toString('utf8').trim().split('\n')).toHaveLength(901);
 
   // Right after a sync, the next one waits for the cooldown, and says how long.
+  expectFailedLoad(page, 429, '/api/v1/sub-merchant-syncs');
   await page.getByTestId('sync-sub-merchants').click();
   await expect(page.getByRole('alert')).toContainText(/上一次子商户同步刚刚结束.*请在 \d+ 秒后重试/);
   await snap(page, '31-sub-merchants-cooldown');

@@ -1,7 +1,7 @@
 // 修改子商户所属的子服务商: the provider registers sub-providers, moves a sub-merchant to one,
 // watches its past transactions follow, confirms in 交易查询, and the sub-provider signs in to
 // see only what is its own.
-const { test, expect, signIn, snap, ensureSynced } = require('./fixtures');
+const { test, expect, signIn, snap, ensureSynced, expectFailedLoad } = require('./fixtures');
 
 const PROVIDER = '100000000001';
 const SUB = '100000000002';
@@ -49,6 +49,7 @@ test('moving a sub-merchant re-attributes its transactions, and the sub-provider
   await field.fill('12a');
   await expect(page.getByTestId('basic-info')).toContainText('只能填写数字');
   await field.fill('100000000999');
+  expectFailedLoad(page, 422, `/api/v1/sub-merchants/${merchant.id}/sub-provider`);
   await page.getByTestId('save-basic').click();
   await expect(page.getByTestId('basic-info')).toContainText('不是本服务商的子服务商');
   await field.fill(SUB);

@@ -1,7 +1,7 @@
 // 开通微信买单, end to end: a refused channel switch links to the guide page; its QR code opens
 // the phone page, where the merchant binds the merchant ID with its mobile, bank card and SMS
 // code; back in the console the same switch goes through.
-const { test, expect, signIn, snap, ensureSynced } = require('./fixtures');
+const { test, expect, signIn, snap, expectFailedLoad, ensureSynced } = require('./fixtures');
 
 test('switch refused → open Maidan on the phone → switch succeeds', async ({ page, browser }) => {
   await page.goto('/login');
@@ -20,6 +20,7 @@ test('switch refused → open Maidan on the phone → switch succeeds', async ({
   };
 
   // 1. Refused, with the way out.
+  expectFailedLoad(page, 409, `/api/v1/sub-merchants/${merchant.id}/wechat-channel`);
   let row = await search();
   await row.getByTestId('switch-channel').click();
   await page.getByTestId('confirm-switch').click();

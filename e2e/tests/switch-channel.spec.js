@@ -1,7 +1,7 @@
 // 云支付子商户切换微信买单通道: method 1 (【切换渠道】 in the list, also for several rows at
 // once), method 2 (edit 基本信息 on the detail page), and the refusal when the merchant ID has
 // not opened WeChat Maidan, with its way out.
-const { test, expect, signIn, snap, ensureSynced } = require('./fixtures');
+const { test, expect, signIn, snap, expectFailedLoad, ensureSynced } = require('./fixtures');
 
 const ACCOUNT = '100000000001';
 
@@ -48,6 +48,7 @@ test('method 1: 【切换渠道】 in the list switches to 微信买单 and back
 
 test('a merchant ID without WeChat Maidan is refused, with the way to open it', async ({ page }) => {
   const [merchant] = await direct(page, false);
+  expectFailedLoad(page, 409, `/api/v1/sub-merchants/${merchant.id}/wechat-channel`);
   await page.goto('/sub-merchants');
   const row = await findRow(page, merchant.merchant_id);
   await row.getByTestId('switch-channel').click();
@@ -88,6 +89,7 @@ test('method 2: edit 基本信息 on the detail page and change 微信支付接�
   await expect(basic.getByTestId('channel')).toHaveText('官方直连');
 
   // The not-opened merchant: refused on the page, with the way out.
+  expectFailedLoad(page, 409, `/api/v1/sub-merchants/${closed.id}/wechat-channel`);
   await page.goto(`/sub-merchants/${closed.id}`);
   await page.getByTestId('edit-basic').click();
   await page.getByLabel('微信支付接入渠道').selectOption('wechat_maidan');
@@ -104,6 +106,7 @@ test('several rows switched in one go each get their own result', async ({ page 
   const opened = await direct(page, true, 2);
   const closed = await direct(page, false, 1);
   const chosen = [...opened, ...closed];
+  expectFailedLoad(page, 409, `/api/v1/sub-merchants/${closed[0].id}/wechat-channel`);
   await page.goto('/sub-merchants?provider_id=1900000101&channel=official_direct&page_size=20');
   for (const m of chosen) {
     await page.locator(`tr[data-merchant-id="${m.merchant_id}"]`).getByRole('checkbox').check();

@@ -8,7 +8,12 @@ use leptos::prelude::*;
 
 use crate::{
     api,
-    components::{dialog::Dialog, error_note::ErrorNote, qr_canvas::QrCanvas},
+    app::PHONE,
+    components::{
+        dialog::Dialog,
+        error_note::ErrorNote,
+        qr_ticket_panel::{QrTicketPanel, Reconnecting},
+    },
     i18n::{Key, fill, tr, use_i18n},
     state::qr_ticket::{QrTicketView, TicketApi, page_url, use_qr_ticket},
 };
@@ -32,15 +37,16 @@ pub fn AlipayDialog(
             Box::pin(async move { api::cancel_alipay_authorization(id, &ticket).await })
         }),
     };
+    let qr = use_qr_ticket(api, Callback::new(|_: AlipayAuthorizationTicket| {}));
     let QrTicketView {
         ticket,
         error,
         offline,
         state,
-        seconds_left,
         start,
         close,
-    } = use_qr_ticket(api, Callback::new(|_: AlipayAuthorizationTicket| {}));
+        ..
+    } = qr;
     let close = Callback::new(move |()| {
         close.run(());
         let done = state.get_untracked() == Some(TicketState::Completed);
@@ -49,39 +55,15 @@ pub fn AlipayDialog(
     let payload = Signal::derive(move || {
         ticket
             .get()
-            .map(|t| page_url(&format!("/m/alipay-authorizations/{}", t.id)))
+            .map(|t| page_url(&format!("{PHONE}/alipay-authorizations/{}", t.id)))
             .unwrap_or_default()
     });
-    let open = move || {
-        matches!(
-            state.get(),
-            Some(TicketState::Pending | TicketState::Scanned)
-        )
-    };
 
     view! {
         <Dialog title=Signal::derive(move || i18n.t(Key::AlipayTitle).to_owned()) on_close=close>
             <ErrorNote error=error/>
             <Show when=move || ticket.get().is_some()>
-                <div class="sync-qr alipay-qr" data-testid="alipay-qr">
-                    <div class="qr-frame" class:qr-dim=move || !open()>
-                        <QrCanvas payload=payload size=208 label=Signal::derive(move || i18n.t(Key::AlipayQrLabel).to_owned())/>
-                    </div>
-                    <p class="sync-countdown" data-testid="countdown">
-                        {move || match state.get() {
-                            Some(TicketState::Pending | TicketState::Scanned) => {
-                                fill(i18n.t(Key::ExpiresIn), &[("s", seconds_left.get().to_string())])
-                            }
-                            Some(TicketState::Expired) => i18n.t(Key::QrExpired).to_owned(),
-                            _ => String::new(),
-                        }}
-                    </p>
-                    <Show when=move || matches!(state.get(), Some(TicketState::Expired | TicketState::Cancelled))>
-                        <button type="button" class="btn btn-primary" on:click=move |_| start.run(())>
-                            {tr(Key::RefreshQr)}
-                        </button>
-                    </Show>
-                </div>
+                <QrTicketPanel ticket=qr payload=payload label=Key::AlipayQrLabel class="alipay-qr" test_id="alipay-qr"/>
                 <div class="alipay-state" data-testid="alipay-state" data-state=move || state.get().map(TicketState::as_str)>
                     {move || match state.get() {
                         Some(TicketState::Pending) => view! { <p class="muted">{tr(Key::AlipayScan)}</p> }.into_any(),
@@ -99,9 +81,7 @@ pub fn AlipayDialog(
                         _ => ().into_any(),
                     }}
                 </div>
-                <Show when=move || offline.get()>
-                    <p class="note note-warn" role="status">{tr(Key::ConnectionRetrying)}</p>
-                </Show>
+                <Reconnecting offline=offline/>
             </Show>
             <Show when=move || ticket.get().is_none() && error.get().is_some()>
                 <button type="button" class="btn btn-primary" on:click=move |_| start.run(())>{tr(Key::Retry)}</button>

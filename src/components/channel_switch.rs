@@ -10,7 +10,9 @@ use leptos::prelude::*;
 use crate::{
     api::{self, ApiError},
     components::dialog::Dialog,
+    format::channel_key,
     i18n::{Key, fill, tr, use_i18n},
+    state::write::ServerWrite,
 };
 
 /// The 开通微信买单 page for a merchant ID (the way out of `MaidanNotOpened`).
@@ -19,13 +21,6 @@ pub fn open_maidan_href(merchant_id: &str) -> String {
         "/maidan/open?merchant_id={}",
         String::from(js_sys::encode_uri_component(merchant_id))
     )
-}
-
-pub const fn channel_key(channel: WechatChannel) -> Key {
-    match channel {
-        WechatChannel::OfficialDirect => Key::ChannelDirect,
-        WechatChannel::WechatMaidan => Key::ChannelMaidan,
-    }
 }
 
 /// The other channel: what 【切换渠道】 on a row switches to.
@@ -59,7 +54,6 @@ pub fn SwitchDialog(
     on_done: Callback<SwitchPlan>,
 ) -> impl IntoView {
     let i18n = use_i18n();
-    let busy = RwSignal::new(false);
     let to = plan.to;
     let rows = StoredValue::new(plan.rows);
     let text = move || {
@@ -80,21 +74,29 @@ pub fn SwitchDialog(
             ),
         })
     };
-    let confirm = move |_| {
-        busy.set(true);
-        leptos::task::spawn_local(async move {
-            let mut outcomes = Vec::new();
-            for row in rows.get_value() {
-                let result = api::switch_channel(row.id, to).await.map(|_| ());
-                outcomes.push(SwitchOutcome { row, result });
+    // One row after another; each row's refusal is part of the outcome, not the write's.
+    let switch = ServerWrite::new(
+        move |rows: &Vec<SubMerchantSummary>| {
+            let rows = rows.clone();
+            async move {
+                let mut outcomes = Vec::new();
+                for row in rows {
+                    let result = api::switch_channel(row.id, to).await.map(|_| ());
+                    outcomes.push(SwitchOutcome { row, result });
+                }
+                Ok::<_, ApiError>(outcomes)
             }
+        },
+        move |outcomes| {
             on_done.run(SwitchPlan {
                 rows: Vec::new(),
                 to,
                 outcomes: Some(outcomes),
             });
-        });
-    };
+        },
+    );
+    let busy = switch.pending();
+    let confirm = move |_| switch.send(rows.get_value());
     view! {
         <Dialog title=Signal::derive(move || i18n.t(Key::SwitchConfirmTitle).to_owned()) on_close=on_close>
             <p data-testid="switch-confirm-text">{text}</p>

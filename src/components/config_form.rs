@@ -3,17 +3,18 @@
 
 use std::{future::Future, pin::Pin};
 
-use domain::{
-    FieldError,
-    provider_config::{FormErrors, ProviderDetail, SecretStatus},
-};
+use domain::provider_config::{FormErrors, ProviderDetail, SecretStatus};
 use leptos::prelude::*;
 
 use crate::{
     api::ApiError,
-    components::error_note::ErrorNote,
+    components::{
+        error_note::ErrorNote,
+        field::{Form, TextField},
+    },
+    format::local_time,
     i18n::{Key, fill, tr, use_i18n},
-    pages::overview::local_time,
+    state::write::ServerWrite,
 };
 
 /// How a field is entered.
@@ -97,68 +98,64 @@ pub fn ConfigForm(
     on_saved: Callback<ProviderDetail>,
 ) -> impl IntoView {
     let i18n = use_i18n();
-    let values = RwSignal::new(Values::new());
-    let submitted = RwSignal::new(false);
-    let saved = RwSignal::new(false);
-    let pending = RwSignal::new(false);
-    let server_error = RwSignal::new(None::<ApiError>);
-    let server_fields = RwSignal::new(Vec::<(String, FieldError)>::new());
+    let form = Form::new();
+    // One value per field, reset to the stored values whenever they change.
+    let slots: Vec<(&'static str, RwSignal<String>)> = fields
+        .iter()
+        .map(|spec| (spec.name, RwSignal::new(String::new())))
+        .collect();
+    let slots = StoredValue::new(slots);
+    let slot = move |name: &'static str| {
+        slots.with_value(|s| s.iter().find(|(n, _)| *n == name).map(|(_, v)| *v))
+    };
+    let values = Memo::new(move |_| {
+        slots.with_value(|s| s.iter().map(|(n, v)| (*n, v.get())).collect::<Values>())
+    });
     Effect::new(move |_| {
-        values.set(initial.get());
-        submitted.set(false);
-        server_fields.set(Vec::new());
+        let stored = initial.get();
+        slots.with_value(|s| {
+            for (name, v) in s {
+                v.set(value(&stored, name).to_owned());
+            }
+        });
+        form.reset();
     });
 
     let local_errors = Memo::new(move |_| {
         let secrets = secrets.get();
         values.with(|v| check(v, &secrets))
     });
-    let error_of = move |name: &'static str| {
-        let local = local_errors.with(|errors| {
+    let local_error = move |name: &'static str| {
+        local_errors.with(|errors| {
             errors
                 .iter()
                 .find(|(n, _)| *n == name)
                 .map(|(_, e)| e.clone())
-        });
-        let typed = values.with(|v| !value(v, name).trim().is_empty());
-        let shown_local =
-            local.filter(|e| submitted.get() || (typed && *e != FieldError::Required));
-        shown_local.or_else(|| {
-            server_fields.with(|f| f.iter().find(|(n, _)| n == name).map(|(_, e)| e.clone()))
         })
     };
     let provider = StoredValue::new(provider_id);
+    // 已保存 shows until the next edit: the form's edit count when the save was answered.
+    let saved_at = RwSignal::new(None::<u32>);
+    let saved = move || saved_at.get() == Some(form.edits());
+    let save = ServerWrite::for_form(
+        form,
+        move |values: &Values| save(provider.get_value(), values.clone()),
+        move |detail| {
+            saved_at.set(Some(form.edits_untracked()));
+            on_saved.run(detail);
+        },
+    );
+    let server_error = save.error();
+    let pending = save.pending();
 
     let on_submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        submitted.set(true);
-        saved.set(false);
-        server_error.set(None);
-        if !local_errors.get_untracked().is_empty() {
-            return;
+        form.submit();
+        saved_at.set(None);
+        save.forget();
+        if local_errors.get_untracked().is_empty() {
+            save.send(values.get_untracked());
         }
-        pending.set(true);
-        let future = save(provider.get_value(), values.get_untracked());
-        leptos::task::spawn_local(async move {
-            match future.await {
-                Ok(detail) => {
-                    saved.set(true);
-                    on_saved.run(detail);
-                }
-                Err(error) => {
-                    if let ApiError::Api(body) = &error {
-                        server_fields.set(
-                            body.fields
-                                .iter()
-                                .map(|(n, issue)| (n.clone(), issue.rule.clone()))
-                                .collect(),
-                        );
-                    }
-                    server_error.set(Some(error));
-                }
-            }
-            pending.set(false);
-        });
     };
 
     let rows = fields
@@ -167,32 +164,26 @@ pub fn ConfigForm(
             let FieldSpec { name, label, kind } = spec;
             let input_id = format!("{id}-{name}");
             let error_id = format!("{input_id}-error");
-            let on_input = move |ev: leptos::ev::Event| {
-                let text = event_target_value(&ev);
-                saved.set(false);
-                server_fields.update(|f| f.retain(|(n, _)| n != name));
-                values.update(|v| {
-                    if let Some(slot) = v.iter_mut().find(|(n, _)| *n == name) {
-                        slot.1 = text;
-                    } else {
-                        v.push((name, text));
-                    }
-                });
+            let Some(current) = slot(name) else {
+                return ().into_any();
             };
-            let current = move || values.with(|v| value(v, name).to_owned());
-            let message = move || error_of(name).map(|e| e.message(i18n.lang()));
+            let message = form.message(name, current, move |_| local_error(name));
             let chosen = RwSignal::new(None::<String>);
             // A saved (or reloaded) form forgets the file that was chosen.
             Effect::new(move |_| {
                 initial.track();
                 chosen.set(None);
             });
-            let secret_note = move || {
+            let set = move |content: String| {
+                current.set(content);
+                form.edited(name);
+            };
+            let secret_note = Signal::derive(move || {
                 let status = secrets
                     .with(|s| s.iter().find(|(n, _)| *n == name).map(|(_, st)| st.clone()))
                     .filter(|s| s.set);
                 match kind {
-                    FieldKind::Secret | FieldKind::SecretMultiline => Some(match status {
+                    FieldKind::Secret | FieldKind::SecretMultiline => match status {
                         Some(s) => fill(
                             i18n.t(Key::SecretKept),
                             &[
@@ -204,8 +195,8 @@ pub fn ConfigForm(
                             ],
                         ),
                         None => i18n.t(Key::SecretNotSet).to_owned(),
-                    }),
-                    FieldKind::File { .. } => Some(match (chosen.get(), status) {
+                    },
+                    FieldKind::File { .. } => match (chosen.get(), status) {
                         (Some(file), _) => fill(i18n.t(Key::FileChosen), &[("name", file)]),
                         (None, Some(s)) => {
                             let note = fill(
@@ -225,112 +216,87 @@ pub fn ConfigForm(
                             }
                         }
                         (None, None) => i18n.t(Key::CertificateNotSet).to_owned(),
-                    }),
-                    _ => None,
+                    },
+                    _ => String::new(),
                 }
-            };
+            });
             let input = match kind {
-                FieldKind::Multiline | FieldKind::SecretMultiline => view! {
-                    <textarea
-                        id=input_id.clone()
-                        name=name
-                        rows="4"
-                        spellcheck="false"
-                        autocomplete="off"
-                        aria-invalid=move || if message().is_some() { "true" } else { "false" }
-                        aria-describedby=error_id.clone()
-                        prop:value=current
-                        on:input=on_input
-                    ></textarea>
+                FieldKind::Text | FieldKind::Secret | FieldKind::Password => {
+                    return view! {
+                        <TextField name=name id=input_id label=tr(label) value=current
+                            message=message form=form note=secret_note
+                            input_type=if kind == FieldKind::Text { "text" } else { "password" }
+                            autocomplete=if kind == FieldKind::Text { "off" } else { "new-password" }/>
+                    }
+                    .into_any();
+                }
+                FieldKind::Multiline | FieldKind::SecretMultiline => {
+                    return view! {
+                        <TextField name=name id=input_id label=tr(label) value=current
+                            message=message form=form note=secret_note multiline=true/>
+                    }
+                    .into_any();
+                }
+                FieldKind::Image => view! {
+                    <div class="image-field">
+                        {move || {
+                            let url = current.get();
+                            (!url.is_empty()).then(|| view! {
+                                <img class="image-preview" src=url alt=move || i18n.t(label)/>
+                                <button type="button" class="link" on:click=move |_| set(String::new())>
+                                    {tr(Key::Remove)}
+                                </button>
+                            })
+                        }}
+                        <input
+                            id=input_id.clone()
+                            name=name
+                            type="file"
+                            accept="image/png,image/jpeg"
+                            aria-invalid=move || if message.with(Option::is_some) { "true" } else { "false" }
+                            aria-describedby=error_id.clone()
+                            on:change=move |ev| {
+                                let input: web_sys::HtmlInputElement = event_target(&ev);
+                                leptos::task::spawn_local(async move {
+                                    if let Some((_, bytes)) = read_file(input).await {
+                                        set(image_url(&bytes));
+                                    }
+                                });
+                            }
+                        />
+                    </div>
                 }
                 .into_any(),
-                FieldKind::Image => {
-                    let set = move |content: String| {
-                        saved.set(false);
-                        server_fields.update(|f| f.retain(|(n, _)| n != name));
-                        values.update(|v| {
-                            v.retain(|(n, _)| *n != name);
-                            v.push((name, content));
-                        });
-                    };
-                    view! {
-                        <div class="image-field">
-                            {move || {
-                                let url = current();
-                                (!url.is_empty()).then(|| view! {
-                                    <img class="image-preview" src=url alt=move || i18n.t(label)/>
-                                    <button type="button" class="link" on:click=move |_| set(String::new())>
-                                        {tr(Key::Remove)}
-                                    </button>
-                                })
-                            }}
-                            <input
-                                id=input_id.clone()
-                                name=name
-                                type="file"
-                                accept="image/png,image/jpeg"
-                                aria-invalid=move || if message().is_some() { "true" } else { "false" }
-                                aria-describedby=error_id.clone()
-                                on:change=move |ev| {
-                                    let input: web_sys::HtmlInputElement = event_target(&ev);
-                                    leptos::task::spawn_local(async move {
-                                        if let Some((_, bytes)) = read_file(input).await {
-                                            set(image_url(&bytes));
-                                        }
-                                    });
-                                }
-                            />
-                        </div>
-                    }
-                    .into_any()
-                }
                 FieldKind::File { accept } => view! {
                     <input
                         id=input_id.clone()
                         name=name
                         type="file"
                         accept=accept
-                        aria-invalid=move || if message().is_some() { "true" } else { "false" }
+                        aria-invalid=move || if message.with(Option::is_some) { "true" } else { "false" }
                         aria-describedby=error_id.clone()
                         on:change=move |ev| {
                             let input: web_sys::HtmlInputElement = event_target(&ev);
                             leptos::task::spawn_local(async move {
                                 let (file, bytes) = read_file(input).await.unwrap_or_default();
-                                let content = encode_base64(&bytes);
                                 chosen.set((!file.is_empty()).then_some(file));
-                                saved.set(false);
-                                server_fields.update(|f| f.retain(|(n, _)| n != name));
-                                values.update(|v| {
-                                    v.retain(|(n, _)| *n != name);
-                                    v.push((name, content));
-                                });
+                                set(encode_base64(&bytes));
                             });
                         }
                     />
                 }
                 .into_any(),
-                FieldKind::Text | FieldKind::Secret | FieldKind::Password => view! {
-                    <input
-                        id=input_id.clone()
-                        name=name
-                        type=if kind == FieldKind::Text { "text" } else { "password" }
-                        autocomplete=if kind == FieldKind::Text { "off" } else { "new-password" }
-                        aria-invalid=move || if message().is_some() { "true" } else { "false" }
-                        aria-describedby=error_id.clone()
-                        prop:value=current
-                        on:input=on_input
-                    />
-                }
-                .into_any(),
             };
+            // A file is no text: the same frame, around a file input.
             view! {
-                <div class="field" class:field-invalid=move || message().is_some()>
-                    <label for=input_id>{move || i18n.t(label)}</label>
+                <div class="field" class:field-invalid=move || message.with(Option::is_some)>
+                    <label for=input_id>{tr(label)}</label>
                     {input}
                     <p class="field-note">{secret_note}</p>
                     <p class="field-error" id=error_id role="status">{message}</p>
                 </div>
             }
+            .into_any()
         })
         .collect_view();
 
@@ -343,10 +309,10 @@ pub fn ConfigForm(
                         {subtitle.map(|k| view! { <p class="muted">{tr(k)}</p> })}
                     </div>
                     <div class="config-actions">
-                        <Show when=move || saved.get()>
+                        <Show when=saved>
                             <span class="badge badge-ok" role="status">{tr(Key::Saved)}</span>
                         </Show>
-                        <button type="submit" class="btn btn-primary" disabled=move || pending.get()>
+                        <button type="submit" class="btn btn-primary" disabled=pending>
                             {move || i18n.t(if pending.get() { Key::Saving } else { Key::Save })}
                         </button>
                     </div>

@@ -8,11 +8,12 @@ use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
 
 use crate::{
-    api::{self, ApiError},
-    components::{dialog::Dialog, error_note::ErrorNote},
+    api,
+    components::{dialog::Dialog, error_note::ErrorNote, field::TextField},
     crypto,
+    format::local_time,
     i18n::{Key, fill, tr, use_i18n},
-    pages::overview::local_time,
+    state::write::ServerWrite,
 };
 
 /// The secrets, while the dialog shows them: the server's answer (with the authentication
@@ -96,7 +97,6 @@ pub fn KeyResetDialog(
     let typed = RwSignal::new(String::new());
     let saved = RwSignal::new(false);
     let nagged = RwSignal::new(false);
-    let error = RwSignal::new(None::<ApiError>);
     // Trouble on this side of the wire: the sentence's key, and the browser's detail.
     let local_error = RwSignal::new(None::<(Key, String)>);
     let SubMerchantSummary {
@@ -121,39 +121,44 @@ pub fn KeyResetDialog(
     });
     on_cleanup(move || guard.remove());
 
-    let reset = move |_| {
-        if !matches() {
-            return;
-        }
-        step.set(Step::Working);
-        error.set(None);
-        local_error.set(None);
-        leptos::task::spawn_local(async move {
+    // Makes the key pair here, sends its public half, and checks what the server kept.
+    let reset = ServerWrite::new(
+        move |()| async move {
             let keys = match crypto::generate_signing_keys().await {
                 Ok(keys) => keys,
-                Err(e) => {
-                    local_error.set(Some((Key::KeyGenFailed, e.0)));
-                    step.set(Step::Confirm);
-                    return;
-                }
+                Err(e) => return Ok(Err((Key::KeyGenFailed, e.0))),
             };
-            match api::reset_keys(id, keys.public_key_spki).await {
-                // The server must keep exactly the public key made here, or the private key
-                // would sign for nothing.
-                Ok(issued) if issued.keys.public_key_sha256 != keys.public_key_sha256 => {
-                    local_error.set(Some((Key::KeyMismatch, String::new())));
-                    step.set(Step::Confirm);
-                }
-                Ok(issued) => step.set(Step::Shown(Box::new(Issued {
-                    private_key_pem: keys.private_key_pem,
-                    issued,
-                }))),
-                Err(e) => {
-                    error.set(Some(e));
-                    step.set(Step::Confirm);
-                }
+            let issued = api::reset_keys(id, keys.public_key_spki).await?;
+            // The server must keep exactly the public key made here, or the private key would
+            // sign for nothing.
+            if issued.keys.public_key_sha256 != keys.public_key_sha256 {
+                return Ok(Err((Key::KeyMismatch, String::new())));
             }
-        });
+            Ok(Ok(Issued {
+                private_key_pem: keys.private_key_pem,
+                issued,
+            }))
+        },
+        move |outcome| match outcome {
+            Ok(issued) => step.set(Step::Shown(Box::new(issued))),
+            Err(trouble) => {
+                local_error.set(Some(trouble));
+                step.set(Step::Confirm);
+            }
+        },
+    );
+    let error = reset.error();
+    Effect::new(move |_| {
+        if error.with(Option::is_some) {
+            step.set(Step::Confirm);
+        }
+    });
+    let start = move |_| {
+        if matches() {
+            step.set(Step::Working);
+            local_error.set(None);
+            reset.send(());
+        }
     };
     let close = Callback::new(move |()| match step.get_untracked() {
         Step::Shown(_) if !saved.get_untracked() => nagged.set(true),
@@ -191,15 +196,9 @@ pub fn KeyResetDialog(
                 Step::Confirm | Step::Working => view! {
                     <p class="note note-warn">{tr(Key::KeyResetWarn)}</p>
                     <p class="muted">{tr(Key::KeyResetHow)}</p>
-                    <div class="field" class:field-invalid=mismatch>
-                        <label for="confirm-merchant-id">
-                            {move || fill(i18n.t(Key::KeyResetTypeId), &[("merchant_id", expected.get_value())])}
-                        </label>
-                        <input id="confirm-merchant-id" class="input" inputmode="numeric" autocomplete="off"
-                            prop:value=move || typed.get()
-                            on:input=move |ev| typed.set(event_target_value(&ev))/>
-                        <p class="field-error" role="status">{move || mismatch().then(|| i18n.t(Key::KeyResetMismatch))}</p>
-                    </div>
+                    <TextField name="confirm-merchant-id" value=typed input_class="input" input_mode="numeric"
+                        label=move || fill(i18n.t(Key::KeyResetTypeId), &[("merchant_id", expected.get_value())])
+                        message=Signal::derive(move || mismatch().then(|| i18n.t(Key::KeyResetMismatch).to_owned()))/>
                     <ErrorNote error=error/>
                     {move || local_error.get().map(|(key, detail)| view! {
                         <p class="note note-error" role="alert">{fill(i18n.t(key), &[("detail", detail)])}</p>
@@ -208,7 +207,7 @@ pub fn KeyResetDialog(
                         <button type="button" class="btn" on:click=move |_| close.run(())>{tr(Key::Cancel)}</button>
                         <button type="button" class="btn btn-danger" data-testid="confirm-reset"
                             disabled=move || !matches() || step.get() == Step::Working
-                            on:click=reset>
+                            on:click=start>
                             {move || i18n.t(if step.get() == Step::Working { Key::Generating } else { Key::ConfirmReset })}
                         </button>
                     </div>

@@ -9,14 +9,19 @@ use leptos::prelude::*;
 
 use crate::{
     api,
-    components::{dialog::Dialog, error_note::ErrorNote, qr_canvas::QrCanvas},
-    i18n::{Key, fill, tr, use_i18n},
+    app::PHONE,
+    components::{
+        dialog::Dialog,
+        error_note::ErrorNote,
+        qr_ticket_panel::{QrTicketPanel, Reconnecting},
+    },
+    i18n::{Key, tr, use_i18n},
     state::qr_ticket::{QrTicketView, TicketApi, page_url, use_qr_ticket},
 };
 
 /// The address the phone opens for a ticket.
 pub fn mobile_url(ticket_id: &str) -> String {
-    page_url(&format!("/m/provider-sync/{ticket_id}"))
+    page_url(&format!("{PHONE}/provider-sync/{ticket_id}"))
 }
 
 #[component]
@@ -34,15 +39,7 @@ pub fn ProviderSyncDialog(
         }),
         cancel: Rc::new(|id| Box::pin(async move { api::cancel_provider_sync_ticket(&id).await })),
     };
-    let QrTicketView {
-        ticket,
-        error,
-        offline,
-        state: shown_state,
-        seconds_left,
-        start,
-        close,
-    } = use_qr_ticket(
+    let qr = use_qr_ticket(
         api,
         Callback::new(move |t: ProviderSyncTicket| {
             if t.state == TicketState::Completed {
@@ -50,9 +47,17 @@ pub fn ProviderSyncDialog(
             }
         }),
     );
+    let QrTicketView {
+        ticket,
+        error,
+        offline,
+        state: shown_state,
+        start,
+        close,
+        ..
+    } = qr;
     let start = move || start.run(());
     let shown_state = move || shown_state.get();
-    let seconds_left = move || seconds_left.get();
     let close = Callback::new(move |()| {
         close.run(());
         on_close.run(());
@@ -67,25 +72,7 @@ pub fn ProviderSyncDialog(
             <ErrorNote error=error/>
             <Show when=move || ticket.get().is_some()>
                 <div class="sync-layout">
-                    <div class="sync-qr">
-                        <div class="qr-frame" class:qr-dim=move || !matches!(shown_state(), Some(TicketState::Pending | TicketState::Scanned))>
-                            <QrCanvas payload=payload size=208 label=Signal::derive(move || i18n.t(Key::QrLabel).to_owned())/>
-                        </div>
-                        <p class="sync-countdown" data-testid="countdown">
-                            {move || match shown_state() {
-                                Some(TicketState::Pending | TicketState::Scanned) => {
-                                    fill(i18n.t(Key::ExpiresIn), &[("s", seconds_left().to_string())])
-                                }
-                                Some(TicketState::Expired) => i18n.t(Key::QrExpired).to_owned(),
-                                _ => String::new(),
-                            }}
-                        </p>
-                        <Show when=move || matches!(shown_state(), Some(TicketState::Expired | TicketState::Cancelled | TicketState::Failed))>
-                            <button type="button" class="btn btn-primary" on:click=move |_| start()>
-                                {tr(Key::RefreshQr)}
-                            </button>
-                        </Show>
-                    </div>
+                    <QrTicketPanel ticket=qr payload=payload label=Key::QrLabel/>
                     <div class="sync-side">
                         <p class="sync-target">
                             {tr(Key::SyncTarget)}" "
@@ -94,9 +81,7 @@ pub fn ProviderSyncDialog(
                             </strong>
                         </p>
                         <Steps state=Signal::derive(shown_state)/>
-                        <Show when=move || offline.get()>
-                            <p class="note note-warn" role="status">{tr(Key::ConnectionRetrying)}</p>
-                        </Show>
+                        <Reconnecting offline=offline/>
                         {move || match shown_state() {
                             Some(TicketState::Scanned) => Some(view! { <p class="note note-info">{tr(Key::ScannedHint)}</p> }.into_any()),
                             Some(TicketState::Cancelled) => Some(view! { <p class="note note-warn">{tr(Key::StateCancelled)}</p> }.into_any()),

@@ -1,34 +1,25 @@
-//! The console shell: top bar, left navigation, and the page. Guards every page inside it:
-//! a signed-out visitor is sent to the login page and brought back afterwards.
+//! The console shell: top bar, left navigation, and the page (the router's outlet). It stays
+//! mounted while the pages change, and guards every page inside it: a signed-out visitor is
+//! sent to the login page and brought back afterwards.
 
 use domain::api::AccountRole;
 use leptos::prelude::*;
-use leptos_router::{components::A, hooks::use_location};
+use leptos_router::{
+    components::{A, Outlet},
+    hooks::use_location,
+};
 
 use crate::{
     api,
-    app::go_to,
+    app::{LOGIN, go_to, login_url},
     components::language_switch::LanguageSwitch,
     i18n::{Key, tr, use_i18n},
-    state::session::use_session,
+    state::{session::use_session, write::ServerWrite},
 };
 
-/// The login URL that returns to `path` afterwards.
-pub fn login_url(path: &str) -> String {
-    let safe = domain::navigation::safe_next(path);
-    if safe.is_none_or(|p| p == "/" || p.starts_with("/login")) {
-        "/login".to_owned()
-    } else {
-        format!(
-            "/login?next={}",
-            String::from(js_sys::encode_uri_component(path))
-        )
-    }
-}
-
-/// Wraps a page of the signed-in console. (Routes are flat: each page names its shell.)
+/// The signed-in console around the current page.
 #[component]
-pub fn Shell(children: ChildrenFn) -> impl IntoView {
+pub fn Shell() -> impl IntoView {
     let session = use_session();
     let location = use_location();
     // Tracks only the session: reading the location untracked keeps the redirect itself
@@ -54,7 +45,7 @@ pub fn Shell(children: ChildrenFn) -> impl IntoView {
                 <TopBar/>
                 <div class="shell-body">
                     <SideNav/>
-                    <main class="page">{children()}</main>
+                    <main class="page"><Outlet/></main>
                 </div>
             </div>
         </Show>
@@ -65,13 +56,13 @@ pub fn Shell(children: ChildrenFn) -> impl IntoView {
 fn TopBar() -> impl IntoView {
     let session = use_session();
     let i18n = use_i18n();
-    let sign_out = Action::new_local(|_: &()| api::logout());
-    Effect::new(move |_| {
-        if sign_out.value().get().is_some() {
+    let sign_out = ServerWrite::new(
+        |()| api::logout(),
+        move |()| {
             session.signed_out();
-            go_to("/login", false);
-        }
-    });
+            go_to(LOGIN, false);
+        },
+    );
     let account = move || session.info().map(|s| s.account);
     let sandbox = move || session.info().is_some_and(|s| s.sandbox);
     view! {
@@ -100,9 +91,7 @@ fn TopBar() -> impl IntoView {
             <button
                 type="button"
                 class="btn btn-ghost"
-                on:click=move |_| {
-                    sign_out.dispatch(());
-                }
+                on:click=move |_| sign_out.send(())
             >
                 {tr(Key::SignOut)}
             </button>
@@ -134,13 +123,5 @@ fn SideNav() -> impl IntoView {
                 <A href="/audit">{tr(Key::NavAudit)}</A>
             </Show>
         </nav>
-    }
-}
-
-/// The account's role in the current language.
-pub fn role_key(role: AccountRole) -> Key {
-    match role {
-        AccountRole::Provider => Key::RoleProvider,
-        AccountRole::SubProvider => Key::RoleSubProvider,
     }
 }

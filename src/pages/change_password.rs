@@ -6,11 +6,14 @@ use domain::rules;
 use leptos::prelude::*;
 
 use crate::{
-    api::{self, ApiError},
-    app::go_to,
-    components::{error_note::ErrorNote, field::TextField},
+    api,
+    app::{LOGIN, go_to},
+    components::{
+        error_note::ErrorNote,
+        field::{Form, TextField},
+    },
     i18n::{Key, tr},
-    state::session::use_session,
+    state::{session::use_session, write::ServerWrite},
 };
 
 #[component]
@@ -18,27 +21,31 @@ pub fn ChangePasswordPage() -> impl IntoView {
     let current = RwSignal::new(String::new());
     let new = RwSignal::new(String::new());
     let again = RwSignal::new(String::new());
-    let attempted = RwSignal::new(false);
-    let busy = RwSignal::new(false);
+    let form = Form::new();
     let done = RwSignal::new(false);
-    let error = RwSignal::new(None::<ApiError>);
-
-    // The rule's verdict on what is typed, else what the server said of that field.
-    let server = move |name: &'static str| error.get().and_then(|e| e.field(name).cloned());
-    let current_error = Signal::derive(move || {
-        rules::login_password(&current.get())
-            .err()
-            .or_else(|| server("current_password"))
+    let change = ServerWrite::for_form(
+        form,
+        |(old, fresh): &(String, String)| {
+            let (old, fresh) = (old.clone(), fresh.clone());
+            async move { api::change_password(&old, &fresh).await }
+        },
+        move |()| {
+            done.set(true);
+            form.reset();
+            for field in [current, new, again] {
+                field.set(String::new());
+            }
+        },
+    );
+    let error = change.error();
+    let current_message = form.message("current_password", current, |v| {
+        rules::login_password(v).err()
     });
-    let new_error = Signal::derive(move || {
-        rules::new_password(&new.get())
-            .err()
-            .or_else(|| server("new_password"))
+    let new_message = form.message("new_password", new, |v| rules::new_password(v).err());
+    let again_message = form.message("new_password_again", again, move |v| {
+        rules::same_password(&new.get(), v).err()
     });
-    let again_error = Signal::derive(move || rules::same_password(&new.get(), &again.get()).err());
-    let shown = |value: RwSignal<String>| {
-        Signal::derive(move || attempted.get() || !value.get().is_empty())
-    };
+    // A refusal about a field shows at that field; any other above the form.
     let page_error = Signal::derive(move || {
         error
             .get()
@@ -47,41 +54,18 @@ pub fn ChangePasswordPage() -> impl IntoView {
 
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        attempted.set(true);
+        form.submit();
         done.set(false);
-        if current_error.get_untracked().is_some()
-            || rules::new_password(&new.get_untracked()).is_err()
-            || again_error.get_untracked().is_some()
+        let (old, fresh) = (current.get_untracked(), new.get_untracked());
+        if rules::login_password(&old).is_err()
+            || rules::new_password(&fresh).is_err()
+            || rules::same_password(&fresh, &again.get_untracked()).is_err()
         {
             return;
         }
-        busy.set(true);
-        error.set(None);
-        let (old, fresh) = (current.get_untracked(), new.get_untracked());
-        leptos::task::spawn_local(async move {
-            match api::change_password(&old, &fresh).await {
-                Ok(()) => {
-                    done.set(true);
-                    attempted.set(false);
-                    for field in [current, new, again] {
-                        field.set(String::new());
-                    }
-                }
-                Err(e) => error.set(Some(e)),
-            }
-            busy.set(false);
-        });
+        change.send((old, fresh));
     };
-    // A server verdict about a field is forgotten as soon as that field changes.
-    Effect::new(move |_| {
-        current.track();
-        new.track();
-        if error.get_untracked().is_some_and(|e| {
-            e.field("current_password").is_some() || e.field("new_password").is_some()
-        }) {
-            error.set(None);
-        }
-    });
+    let busy = change.pending();
 
     view! {
         <div class="page-head">
@@ -98,14 +82,14 @@ pub fn ChangePasswordPage() -> impl IntoView {
                 </p>
             </Show>
             <form on:submit=submit novalidate=true>
-                <TextField name="current_password" label=Key::FieldCurrentPassword value=current
-                    error=current_error show_error=shown(current) input_type="password"
+                <TextField name="current_password" label=tr(Key::FieldCurrentPassword) value=current
+                    message=current_message form=form input_type="password"
                     autocomplete="current-password"/>
-                <TextField name="new_password" label=Key::FieldNewPassword value=new
-                    error=new_error show_error=shown(new) input_type="password"
+                <TextField name="new_password" label=tr(Key::FieldNewPassword) value=new
+                    message=new_message form=form input_type="password"
                     autocomplete="new-password"/>
-                <TextField name="new_password_again" label=Key::FieldNewPasswordAgain value=again
-                    error=again_error show_error=shown(again) input_type="password"
+                <TextField name="new_password_again" label=tr(Key::FieldNewPasswordAgain) value=again
+                    message=again_message form=form input_type="password"
                     autocomplete="new-password"/>
                 <div class="form-actions">
                     <button type="submit" class="btn btn-primary" data-testid="change-password"
@@ -123,29 +107,22 @@ pub fn ChangePasswordPage() -> impl IntoView {
 #[component]
 fn SignOutEverywhere() -> impl IntoView {
     let session = use_session();
-    let error = RwSignal::new(None::<ApiError>);
-    let busy = RwSignal::new(false);
-    let sign_out = move |_| {
-        busy.set(true);
-        leptos::task::spawn_local(async move {
-            match api::sign_out_everywhere().await {
-                Ok(()) => {
-                    session.signed_out();
-                    go_to("/login", false);
-                }
-                Err(e) => error.set(Some(e)),
-            }
-            busy.set(false);
-        });
-    };
+    let sign_out = ServerWrite::new(
+        |()| api::sign_out_everywhere(),
+        move |()| {
+            session.signed_out();
+            go_to(LOGIN, false);
+        },
+    );
+    let busy = sign_out.pending();
     view! {
         <section class="card narrow">
             <h2>{tr(Key::SignOutEverywhere)}</h2>
             <p class="muted">{tr(Key::SignOutEverywhereHint)}</p>
-            <ErrorNote error=error/>
+            <ErrorNote error=sign_out.error()/>
             <div class="form-actions">
                 <button type="button" class="btn" data-testid="sign-out-everywhere"
-                    disabled=move || busy.get() on:click=sign_out>
+                    disabled=move || busy.get() on:click=move |_| sign_out.send(())>
                     {tr(Key::SignOutEverywhere)}
                 </button>
             </div>

@@ -6,7 +6,10 @@ use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 
 use crate::{
-    components::qr_canvas::QrCanvas,
+    components::{
+        field::{Form, TextField},
+        qr_canvas::QrCanvas,
+    },
     i18n::{Key, tr, use_i18n},
 };
 
@@ -23,7 +26,7 @@ pub fn phone_url(merchant_id: &str) -> String {
             String::from(js_sys::encode_uri_component(merchant_id))
         )
     };
-    crate::state::qr_ticket::page_url(&format!("/m/maidan{query}"))
+    crate::state::qr_ticket::page_url(&format!("{}/maidan{query}", crate::app::PHONE))
 }
 
 #[component]
@@ -32,13 +35,7 @@ pub fn OpenMaidanPage() -> impl IntoView {
     let query = use_query_map();
     let merchant_id =
         RwSignal::new(query.with_untracked(|q| q.get("merchant_id").unwrap_or_default()));
-    let error = move || {
-        let value = merchant_id.get();
-        (!value.is_empty())
-            .then(|| rules::merchant_id(&value).err())
-            .flatten()
-            .map(|e| e.message(i18n.lang()))
-    };
+    let message = Form::new().message("merchant_id", merchant_id, |v| rules::merchant_id(v).err());
     let payload = Signal::derive(move || {
         let value = merchant_id.get();
         phone_url(if rules::merchant_id(&value).is_ok() {
@@ -66,13 +63,8 @@ pub fn OpenMaidanPage() -> impl IntoView {
                     <li>{tr(Key::OpenMaidanStep2)}</li>
                     <li>{tr(Key::OpenMaidanStep3)}</li>
                 </ol>
-                <div class="field" class:field-invalid=move || error().is_some()>
-                    <label for="merchant_id">{tr(Key::ColMerchantId)}</label>
-                    <input id="merchant_id" class="input" inputmode="numeric"
-                        prop:value=move || merchant_id.get()
-                        on:input=move |ev| merchant_id.set(event_target_value(&ev))/>
-                    <p class="field-error" role="status">{error}</p>
-                </div>
+                <TextField name="merchant_id" label=tr(Key::ColMerchantId) value=merchant_id
+                    message=message input_class="input" input_mode="numeric"/>
                 <h2>{tr(Key::OpenMaidanPc)}</h2>
                 <p>
                     <a href=PC_HELP target="_blank" rel="noopener noreferrer external">{tr(Key::OpenMaidanPcLink)}</a>

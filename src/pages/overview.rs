@@ -3,7 +3,7 @@
 use leptos::prelude::*;
 
 use crate::{
-    components::shell::role_key,
+    format::role_key,
     i18n::{Key, tr, use_i18n},
     state::session::use_session,
 };
@@ -48,18 +48,5 @@ pub fn OverviewPage() -> impl IntoView {
     }
 }
 
-/// An RFC 3339 instant in the browser's local time.
-pub fn local_time(rfc3339: &str) -> String {
-    let date = js_sys::Date::new(&wasm_bindgen::JsValue::from_str(rfc3339));
-    if date.get_time().is_nan() {
-        return rfc3339.to_owned();
-    }
-    format!(
-        "{:04}-{:02}-{:02} {:02}:{:02}",
-        date.get_full_year(),
-        date.get_month() + 1,
-        date.get_date(),
-        date.get_hours(),
-        date.get_minutes()
-    )
-}
+// `pages/audit.rs` still reads the time from here.
+pub use crate::format::local_time;

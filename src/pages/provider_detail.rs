@@ -10,10 +10,10 @@ use crate::{
     api,
     components::{
         config_form::{ConfigForm, FieldKind, FieldSpec, Saving, Values, stored, value},
-        error_note::ErrorNote,
+        loaded::Loaded,
     },
+    format::local_time,
     i18n::{Key, tr},
-    pages::overview::local_time,
 };
 
 const fn field(name: &'static str, label: Key, kind: FieldKind) -> FieldSpec {
@@ -81,79 +81,84 @@ fn save_basic(id: String, values: Values) -> Saving {
 #[component]
 pub fn ProviderDetailPage() -> impl IntoView {
     let params = use_params_map();
-    let id = move || params.with(|p| p.get("id").unwrap_or_default());
-    let detail = RwSignal::new(None::<ProviderDetail>);
-    let error = RwSignal::new(None::<api::ApiError>);
-    Effect::new(move |_| {
-        let id = id();
-        leptos::task::spawn_local(async move {
-            match api::provider_detail(&id).await {
-                Ok(d) => detail.set(Some(d)),
-                Err(e) => error.set(Some(e)),
-            }
+    let id = Memo::new(move |_| params.with(|p| p.get("id").unwrap_or_default()));
+    // Another ID is another provider: nothing of the previous one stays on screen.
+    move || {
+        let id = id.get();
+        let read = id.clone();
+        let found = LocalResource::new(move || {
+            let id = read.clone();
+            async move { api::provider_detail(&id).await }
         });
-    });
-    let on_saved = Callback::new(move |d: ProviderDetail| detail.set(Some(d)));
+        view! {
+            <a class="back" href="/providers">"← "{tr(Key::BackToProviders)}</a>
+            <Loaded resource=found let:found>
+                <ProviderConfig id=id.clone() found=found/>
+            </Loaded>
+        }
+    }
+}
+
+/// The provider's three sections, each saved on its own; a save shows what the server kept.
+#[component]
+fn ProviderConfig(id: String, found: ProviderDetail) -> impl IntoView {
+    let detail = RwSignal::new(found);
+    let on_saved = Callback::new(move |d: ProviderDetail| detail.set(d));
 
     let wechat_values = Signal::derive(move || {
-        detail.get().map_or_else(Values::new, |d| {
-            let w = d.wechat_pay;
-            vec![
-                ("merchant_id", w.merchant_id),
-                ("app_id", w.app_id),
-                ("api_key", String::new()),
-                ("rebate_ratio", w.rebate_ratio),
-                ("certificate_p12", String::new()),
-                ("certificate_password", String::new()),
-            ]
-        })
+        let d = detail.get();
+        let w = d.wechat_pay;
+        vec![
+            ("merchant_id", w.merchant_id),
+            ("app_id", w.app_id),
+            ("api_key", String::new()),
+            ("rebate_ratio", w.rebate_ratio),
+            ("certificate_p12", String::new()),
+            ("certificate_password", String::new()),
+        ]
     });
     let wechat_secrets = Signal::derive(move || {
-        detail.get().map_or_else(Vec::new, |d| {
-            vec![
-                ("api_key", d.wechat_pay.api_key),
-                ("certificate_p12", d.wechat_pay.certificate),
-            ]
-        })
+        let d = detail.get();
+        vec![
+            ("api_key", d.wechat_pay.api_key),
+            ("certificate_p12", d.wechat_pay.certificate),
+        ]
     });
     let alipay_values = Signal::derive(move || {
-        detail.get().map_or_else(Values::new, |d| {
-            let a = d.alipay;
-            vec![
-                ("app_id", a.app_id),
-                ("pid", a.pid),
-                ("app_private_key", String::new()),
-                ("alipay_public_key", a.alipay_public_key),
-                ("rebate_ratio", a.rebate_ratio),
-            ]
-        })
+        let d = detail.get();
+        let a = d.alipay;
+        vec![
+            ("app_id", a.app_id),
+            ("pid", a.pid),
+            ("app_private_key", String::new()),
+            ("alipay_public_key", a.alipay_public_key),
+            ("rebate_ratio", a.rebate_ratio),
+        ]
     });
     let alipay_secrets = Signal::derive(move || {
-        detail.get().map_or_else(Vec::new, |d| {
-            vec![("app_private_key", d.alipay.app_private_key)]
-        })
+        let d = detail.get();
+        vec![("app_private_key", d.alipay.app_private_key)]
     });
     let basic_values = Signal::derive(move || {
-        detail.get().map_or_else(Values::new, |d| {
-            let b = d.basic;
-            vec![
-                ("name", b.name),
-                ("short_name", b.short_name),
-                ("callback_url", b.callback_url),
-                ("ad_url", b.ad_url),
-                ("company_remark", b.company_remark),
-                ("provider_remark", b.provider_remark),
-                ("logo", b.logo),
-                ("ad_image", b.ad_image),
-            ]
-        })
+        let d = detail.get();
+        let b = d.basic;
+        vec![
+            ("name", b.name),
+            ("short_name", b.short_name),
+            ("callback_url", b.callback_url),
+            ("ad_url", b.ad_url),
+            ("company_remark", b.company_remark),
+            ("provider_remark", b.provider_remark),
+            ("logo", b.logo),
+            ("ad_image", b.ad_image),
+        ]
     });
     let no_secrets = Signal::derive(Vec::new);
 
     view! {
-        <a class="back" href="/providers">"← "{tr(Key::BackToProviders)}</a>
-        <ErrorNote error=error/>
-        {move || detail.get().map(|d| view! {
+        {move || {
+            let d = detail.get();
+            view! {
             <div class="page-head">
                 <div>
                     <h1 class="page-title" data-testid="provider-title">
@@ -165,8 +170,8 @@ pub fn ProviderDetailPage() -> impl IntoView {
                     </p>
                 </div>
             </div>
-        })}
-        <Show when=move || detail.get().is_some()>
+            }
+        }}
             <ConfigForm
                 title=Key::WechatPaySection
                 subtitle=Some(Key::WechatPayHint)
@@ -183,7 +188,7 @@ pub fn ProviderDetailPage() -> impl IntoView {
                 secrets=wechat_secrets
                 check=check_wechat
                 save=save_wechat
-                provider_id=id()
+                provider_id=id.clone()
                 on_saved=on_saved
             />
             <ConfigForm
@@ -201,7 +206,7 @@ pub fn ProviderDetailPage() -> impl IntoView {
                 secrets=alipay_secrets
                 check=check_alipay
                 save=save_alipay
-                provider_id=id()
+                provider_id=id.clone()
                 on_saved=on_saved
             />
             <ConfigForm
@@ -222,9 +227,8 @@ pub fn ProviderDetailPage() -> impl IntoView {
                 secrets=no_secrets
                 check=check_basic
                 save=save_basic
-                provider_id=id()
+                provider_id=id.clone()
                 on_saved=on_saved
             />
-        </Show>
     }
 }

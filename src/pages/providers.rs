@@ -6,9 +6,9 @@ use leptos::prelude::*;
 
 use crate::{
     api,
-    components::{error_note::ErrorNote, pager::Pager, provider_sync_dialog::ProviderSyncDialog},
+    components::{loaded::Loaded, pager::Pager, provider_sync_dialog::ProviderSyncDialog},
+    format::local_time,
     i18n::{Key, tr, use_i18n},
-    pages::overview::local_time,
     state::session::use_session,
 };
 
@@ -42,7 +42,6 @@ pub fn ProvidersPage() -> impl IntoView {
         page.set(1);
         search.set(search_input.get_untracked().trim().to_owned());
     };
-    let error = Signal::derive(move || providers.get().and_then(Result::err));
 
     view! {
         <div class="page-head">
@@ -68,26 +67,22 @@ pub fn ProvidersPage() -> impl IntoView {
                 />
                 <button type="submit" class="btn">{tr(Key::Search)}</button>
             </form>
-            <ErrorNote error=error/>
-            {move || {
-                providers
-                    .get()
-                    .and_then(Result::ok)
-                    .map(|list| {
-                        let pages = list.pages();
-                        let total = list.total;
-                        if total == 0 && search.get().is_empty() {
-                            view! { <EmptyProviders on_sync=Callback::new(move |()| syncing.set(true))/> }.into_any()
-                        } else if list.items.is_empty() {
-                            view! { <p class="empty-row">{tr(Key::NoMatches)}</p> }.into_any()
-                        } else {
-                            view! {
-                                <ProviderTable items=list.items/>
-                                <Pager page=page total=total pages=pages/>
-                            }.into_any()
-                        }
-                    })
-            }}
+            <Loaded resource=providers let:list>
+                {
+                    let pages = list.pages();
+                    let total = list.total;
+                    if total == 0 && search.get().is_empty() {
+                        view! { <EmptyProviders on_sync=Callback::new(move |()| syncing.set(true))/> }.into_any()
+                    } else if list.items.is_empty() {
+                        view! { <p class="empty-row">{tr(Key::NoMatches)}</p> }.into_any()
+                    } else {
+                        view! {
+                            <ProviderTable items=list.items/>
+                            <Pager page=page total=total pages=pages/>
+                        }.into_any()
+                    }
+                }
+            </Loaded>
         </section>
         <Show when=move || syncing.get()>
             <ProviderSyncDialog

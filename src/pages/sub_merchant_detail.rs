@@ -2,7 +2,7 @@
 //! status, and the change history.
 
 use domain::{
-    ErrorCode,
+    ErrorCode, Lang,
     api::{AccountRole, Job, JobState, SubMerchantDetail, WechatChannel},
     rules::AccountId,
 };
@@ -10,61 +10,68 @@ use leptos::prelude::*;
 use leptos_router::hooks::use_params_map;
 
 use crate::{
-    api::{self, ApiError},
+    api,
     components::{
         alipay_dialog::AlipayDialog,
-        channel_switch::{MaidanLink, channel_key},
+        channel_switch::MaidanLink,
         error_note::ErrorNote,
+        field::{Form, TextField},
+        job_progress::JobProgress,
         key_reset_dialog::KeyResetDialog,
+        loaded::Loaded,
     },
+    format::{channel_key, local_time},
     i18n::{Key, fill, tr, use_i18n},
-    pages::{audit::action_key, overview::local_time},
-    state::{poll, session::use_session},
+    pages::audit::action_key,
+    state::{poll, session::use_session, write::ServerWrite},
 };
 
 #[component]
 pub fn SubMerchantDetailPage() -> impl IntoView {
     let params = use_params_map();
-    let id = move || params.with(|p| p.get("id").and_then(|id| id.parse::<i64>().ok()));
-    let detail = RwSignal::new(None::<SubMerchantDetail>);
-    let load_error = RwSignal::new(None::<ApiError>);
-    let reload = move || {
-        let Some(id) = id() else {
-            return;
-        };
-        leptos::task::spawn_local(async move {
-            match api::sub_merchant(id).await {
-                Ok(found) => detail.set(Some(found)),
-                Err(e) => load_error.set(Some(e)),
-            }
-        });
-    };
-    Effect::new(move |_| reload());
+    let id = Memo::new(move |_| params.with(|p| p.get("id").and_then(|id| id.parse::<i64>().ok())));
+    // Another ID is another sub-merchant: nothing of the previous one stays on screen.
+    move || id.get().map(|id| view! { <SubMerchantDetailView id=id/> })
+}
+
+#[component]
+fn SubMerchantDetailView(id: i64) -> impl IntoView {
+    let version = RwSignal::new(0_u32);
+    let detail = LocalResource::new(move || {
+        version.track();
+        api::sub_merchant(id)
+    });
+    let reload = move || version.update(|v| *v += 1);
+    // The re-attribution a sub-provider change started, as the change answered it: it may
+    // have ended before the page reads the sub-merchant again.
+    let moved = RwSignal::new(None::<Job>);
     let session = use_session();
     let provider = session
         .info()
         .is_some_and(|s| s.account.role == AccountRole::Provider);
     view! {
         <p><a href="/sub-merchants">{tr(Key::BackToSubMerchants)}</a></p>
-        <ErrorNote error=load_error/>
-        {move || detail.get().map(|d| {
-            let name = d.sub_merchant.name.clone();
-            view! {
-                <div class="page-head">
-                    <div>
-                        <h1 class="page-title">{name}</h1>
-                        <p class="muted">{tr(Key::SubMerchantTitle)}" · "<code>{d.sub_merchant.merchant_id.clone()}</code></p>
-                    </div>
+        <Loaded resource=detail let:d>
+            <div class="page-head">
+                <div>
+                    <h1 class="page-title">{d.sub_merchant.name.clone()}</h1>
+                    <p class="muted">{tr(Key::SubMerchantTitle)}" · "<code>{d.sub_merchant.merchant_id.clone()}</code></p>
                 </div>
-                {d.reattribution.clone().map(|job| view! {
-                    <ReattributionCard job=job sub_merchant_id=d.sub_merchant.id/>
-                })}
-                <BasicInfoCard detail=d.clone() editable=provider on_saved=Callback::new(move |()| reload())/>
-                <KeysCard detail=d.clone() editable=provider on_reset=Callback::new(move |()| reload())/>
-                <AlipayCard detail=d.clone() editable=provider on_authorized=Callback::new(move |()| reload())/>
-                <HistoryCard detail=d/>
-            }
-        })}
+            </div>
+            // Read untracked: the page is drawn again when the sub-merchant is read again.
+            {d.reattribution.clone().or_else(|| moved.get_untracked()).map(|job| view! {
+                <ReattributionCard job=job sub_merchant_id=d.sub_merchant.id/>
+            })}
+            <BasicInfoCard detail=d.clone() editable=provider on_saved=Callback::new(move |job: Option<Job>| {
+                if job.is_some() {
+                    moved.set(job);
+                }
+                reload();
+            })/>
+            <KeysCard detail=d.clone() editable=provider on_reset=Callback::new(move |()| reload())/>
+            <AlipayCard detail=d.clone() editable=provider on_authorized=Callback::new(move |()| reload())/>
+            <HistoryCard detail=d/>
+        </Loaded>
     }
 }
 
@@ -72,24 +79,18 @@ pub fn SubMerchantDetailPage() -> impl IntoView {
 fn BasicInfoCard(
     detail: SubMerchantDetail,
     editable: bool,
-    on_saved: Callback<()>,
+    /// With the re-attribution the change started, if it did.
+    on_saved: Callback<Option<Job>>,
 ) -> impl IntoView {
     let i18n = use_i18n();
     let m = detail.sub_merchant;
     let editing = RwSignal::new(false);
     let channel = RwSignal::new(m.channel);
-    let saving = RwSignal::new(false);
-    let error = RwSignal::new(None::<ApiError>);
     let (id, merchant_id, current) = (m.id, m.merchant_id.clone(), m.channel);
     let current_sub = StoredValue::new(m.sub_provider_account_id.clone().unwrap_or_default());
     let sub_provider = RwSignal::new(current_sub.get_value());
-    let sub_error = Signal::derive(move || {
-        let value = sub_provider.get();
-        (!value.trim().is_empty())
-            .then(|| AccountId::parse(&value).err())
-            .flatten()
-            .or_else(|| error.get().and_then(|e| e.field("account_id").cloned()))
-    });
+    let form = Form::new();
+    let sub_message = form.message("account_id", sub_provider, |v| AccountId::parse(v).err());
     let registered = LocalResource::new(move || async move {
         if editing.get() {
             api::sub_providers().await.unwrap_or_default()
@@ -97,37 +98,40 @@ fn BasicInfoCard(
             Vec::new()
         }
     });
+    // The channel first, then the sub-provider (only what changed).
+    let save = ServerWrite::for_form(
+        form,
+        move |(to, sub): &(WechatChannel, Option<String>)| {
+            let (to, sub) = (*to, sub.clone());
+            async move {
+                if to != current {
+                    api::switch_channel(id, to).await?;
+                }
+                match sub {
+                    Some(sub) => api::change_sub_provider(id, &sub).await,
+                    None => Ok(None),
+                }
+            }
+        },
+        move |job| {
+            editing.set(false);
+            on_saved.run(job);
+        },
+    );
+    let error = save.error();
     let not_opened = move || {
         error
             .get()
             .is_some_and(|e| e.code() == Some(ErrorCode::MaidanNotOpened))
     };
-    let save = move |_| {
-        let to = channel.get();
+    let saving = save.pending();
+    let on_save = move |_| {
         let sub = sub_provider.get().trim().to_owned();
         let sub_changed = !sub.is_empty() && current_sub.with_value(|c| *c != sub);
         if sub_changed && AccountId::parse(&sub).is_err() {
             return;
         }
-        saving.set(true);
-        error.set(None);
-        leptos::task::spawn_local(async move {
-            let mut outcome = Ok(());
-            if to != current {
-                outcome = api::switch_channel(id, to).await.map(|_| ());
-            }
-            if outcome.is_ok() && sub_changed {
-                outcome = api::change_sub_provider(id, &sub).await.map(|_| ());
-            }
-            match outcome {
-                Ok(()) => {
-                    editing.set(false);
-                    on_saved.run(());
-                }
-                Err(e) => error.set(Some(e)),
-            }
-            saving.set(false);
-        });
+        save.send((channel.get(), sub_changed.then_some(sub)));
     };
     let row = |label: Key, value: AnyView| {
         view! { <div class="kv"><dt>{tr(label)}</dt><dd>{value}</dd></div> }
@@ -155,19 +159,14 @@ fn BasicInfoCard(
                             None => view! { <span class="muted" data-testid="sub-provider">{tr(Key::NoSubProvider)}</span> }.into_any(),
                         }
                     }>
-                        <div class="field">
-                            <input class="input" list="registered-sub-providers" inputmode="numeric"
-                                aria-label=move || i18n.t(Key::FieldSubProvider)
-                                aria-invalid=move || if sub_error.get().is_some() { "true" } else { "false" }
-                                prop:value=move || sub_provider.get()
-                                on:input=move |ev| sub_provider.set(event_target_value(&ev))/>
-                            <datalist id="registered-sub-providers">
-                                {move || registered.get().unwrap_or_default().into_iter().map(|s| view! {
-                                    <option value=s.account_id>{s.name}</option>
-                                }).collect_view()}
-                            </datalist>
-                            <p class="field-error" role="status">{move || sub_error.get().map(|e| e.message(i18n.lang()))}</p>
-                        </div>
+                        <TextField name="account_id" label=tr(Key::FieldSubProvider) hide_label=true
+                            value=sub_provider message=sub_message form=form input_class="input"
+                            input_mode="numeric" list="registered-sub-providers"/>
+                        <datalist id="registered-sub-providers">
+                            {move || registered.get().unwrap_or_default().into_iter().map(|s| view! {
+                                <option value=s.account_id>{s.name}</option>
+                            }).collect_view()}
+                        </datalist>
                     </Show>
                 }.into_any())}
                 {row(Key::FieldChannel, view! {
@@ -179,8 +178,9 @@ fn BasicInfoCard(
                                     channel.set(c);
                                 }
                             }>
-                            <option value="official_direct">{tr(Key::ChannelDirect)}</option>
-                            <option value="wechat_maidan">{tr(Key::ChannelMaidan)}</option>
+                            {WechatChannel::ALL.into_iter().map(|c| view! {
+                                <option value=c.as_str()>{tr(channel_key(c))}</option>
+                            }).collect_view()}
                         </select>
                     </Show>
                 }.into_any())}
@@ -198,10 +198,10 @@ fn BasicInfoCard(
             <Show when=move || editing.get()>
                 <div class="form-actions">
                     <button type="button" class="btn" on:click=move |_| { editing.set(false); channel.set(current);
-                        sub_provider.set(current_sub.get_value()); error.set(None); }>
+                        sub_provider.set(current_sub.get_value()); save.forget(); form.reset(); }>
                         {tr(Key::Cancel)}
                     </button>
-                    <button type="button" class="btn btn-primary" on:click=save disabled=saving data-testid="save-basic">
+                    <button type="button" class="btn btn-primary" on:click=on_save disabled=saving data-testid="save-basic">
                         {move || i18n.t(if saving.get() { Key::Saving } else { Key::Save })}
                     </button>
                 </div>
@@ -345,45 +345,33 @@ fn HistoryCard(detail: SubMerchantDetail) -> impl IntoView {
 /// until it ends; then where to see the result.
 #[component]
 fn ReattributionCard(job: Job, sub_merchant_id: i64) -> impl IntoView {
-    let i18n = use_i18n();
     let current = RwSignal::new(Some(job.clone()));
     if job.state.is_active() {
         let stop = poll::follow_job(job.id, current, || {});
         on_cleanup(move || stop.stop());
     }
     let transactions = format!("/transactions?sub_merchant_id={sub_merchant_id}");
-    move || {
-        current.get().map(|job| {
-            let percent = (job.processed * 100).checked_div(job.total).unwrap_or(0);
-            let (class, text) = match job.state {
-                JobState::Succeeded => ("note note-ok", i18n.t(Key::ReattributionDone).to_owned()),
-                JobState::Failed | JobState::Cancelled => (
-                    "note note-error",
-                    fill(
-                        i18n.t(Key::ReattributionFailed),
-                        &[("error", job.error.clone().unwrap_or_default())],
-                    ),
-                ),
-                _ => (
-                    "note note-info",
-                    fill(
-                        i18n.t(Key::ReattributionRunning),
-                        &[
-                            ("processed", job.processed.to_string()),
-                            ("total", job.total.to_string()),
-                        ],
-                    ),
-                ),
-            };
-            view! {
-                <div class=class role="status" data-testid="reattribution" data-state=job.state.as_str()>
-                    <div>{text}</div>
-                    {job.state.is_active().then(|| view! {
-                        <progress max="100" value=percent.to_string()></progress>
-                    })}
-                    <a href=transactions.clone()>{tr(Key::SeeTransactions)}</a>
-                </div>
-            }
-        })
+    view! {
+        <JobProgress job=current describe=reattribution_text test_id="reattribution">
+            <a href=transactions.clone()>{tr(Key::SeeTransactions)}</a>
+        </JobProgress>
+    }
+}
+
+/// The re-attribution's sentence.
+fn reattribution_text(job: &Job, lang: Lang) -> String {
+    match job.state {
+        JobState::Succeeded => Key::ReattributionDone.text(lang).to_owned(),
+        JobState::Failed | JobState::Cancelled => fill(
+            Key::ReattributionFailed.text(lang),
+            &[("error", job.error.clone().unwrap_or_default())],
+        ),
+        JobState::Queued | JobState::Running => fill(
+            Key::ReattributionRunning.text(lang),
+            &[
+                ("processed", job.processed.to_string()),
+                ("total", job.total.to_string()),
+            ],
+        ),
     }
 }

@@ -2,23 +2,29 @@
 //! progress banner, which also appears when the user comes back while a sync runs.
 
 use domain::{
-    ErrorCode,
-    api::{AccountRole, Job, JobState, ListQuery, SubMerchantSummary, WechatChannel},
+    ErrorCode, Lang,
+    api::{
+        AccountRole, Job, JobState, ListQuery, SubMerchantQuery, SubMerchantSummary, WechatChannel,
+    },
 };
 use leptos::prelude::*;
 
 use crate::{
-    api::{self, ApiError},
+    api,
     components::{
-        channel_switch::{SwitchDialog, SwitchPlan, SwitchResults, channel_key, other},
+        channel_switch::{SwitchDialog, SwitchPlan, SwitchResults, other},
         error_note::ErrorNote,
+        job_progress::JobProgress,
+        loaded::Loaded,
         pager::Pager,
     },
+    format::channel_key,
     i18n::{Key, fill, tr, use_i18n},
     state::url_filters::use_url_filters,
     state::{
         poll::{self, Stop},
         session::use_session,
+        write::ServerWrite,
     },
 };
 
@@ -36,11 +42,18 @@ pub fn SubMerchantsPage() -> impl IntoView {
         move |n, v| filters.set(n, v),
     );
 
+    let query = move || SubMerchantQuery {
+        provider_id: filters.value("provider_id"),
+        channel: filters.value("channel"),
+        q: filters.value("q"),
+        page: filters.page_number(),
+        page_size: None,
+    };
     let version = RwSignal::new(0_u32);
     let list = LocalResource::new(move || {
         version.track();
-        let q = filters.query_string();
-        async move { api::list_sub_merchants(&q).await }
+        let query = query();
+        async move { api::list_sub_merchants(&query).await }
     });
     let providers = LocalResource::new(|| async {
         api::list_providers(&ListQuery {
@@ -52,7 +65,6 @@ pub fn SubMerchantsPage() -> impl IntoView {
     });
 
     let job = RwSignal::new(None::<Job>);
-    let start_error = RwSignal::new(None::<ApiError>);
     let poller = StoredValue::new(Stop::default());
     on_cleanup(move || poller.get_value().stop());
     let follow = move |id: String| {
@@ -66,11 +78,15 @@ pub fn SubMerchantsPage() -> impl IntoView {
         .info()
         .is_some_and(|s| s.account.role == AccountRole::Provider);
     // Coming back while a sync runs shows its banner again.
-    leptos::task::spawn_local(async move {
-        if !editable {
-            return;
+    let recent = LocalResource::new(move || async move {
+        if editable {
+            api::sub_merchant_syncs().await
+        } else {
+            Ok(Vec::new())
         }
-        if let Ok(jobs) = api::sub_merchant_syncs().await
+    });
+    Effect::new(move |_| {
+        if let Some(Ok(jobs)) = recent.get()
             && let Some(active) = jobs.into_iter().find(|j| j.state.is_active())
         {
             let id = active.id.clone();
@@ -78,27 +94,22 @@ pub fn SubMerchantsPage() -> impl IntoView {
             follow(id);
         }
     });
-    let start = move |_| {
-        start_error.set(None);
-        leptos::task::spawn_local(async move {
-            match api::start_sub_merchant_sync().await {
-                Ok(started) => {
-                    let id = started.id.clone();
-                    job.set(Some(started));
-                    follow(id);
-                }
-                Err(e) => start_error.set(Some(e)),
-            }
-        });
-    };
+    let start = ServerWrite::new(
+        |()| api::start_sub_merchant_sync(),
+        move |started: Job| {
+            let id = started.id.clone();
+            job.set(Some(started));
+            follow(id);
+        },
+    );
+    let start_error = start.error();
     let running = move || job.get().is_some_and(|j| j.state.is_active());
     let providers_missing = move || {
         start_error
             .get()
             .is_some_and(|e| e.code() == Some(ErrorCode::ProvidersNotSynced))
     };
-    let export = move || format!("/api/v1/sub-merchants.csv?{}", filters.query_string());
-    let error = Signal::derive(move || list.get().and_then(Result::err));
+    let export = move || api::sub_merchants_csv_url(&query());
 
     // 切换渠道: one row (its other channel) or the selection (a chosen channel).
     let selected = RwSignal::new(Vec::<SubMerchantSummary>::new());
@@ -131,7 +142,7 @@ pub fn SubMerchantsPage() -> impl IntoView {
                 <p class="muted">{tr(Key::SubMerchantsSubtitle)}</p>
             </div>
             {editable.then(|| view! {
-                <button type="button" class="btn btn-primary" disabled=running on:click=start data-testid="sync-sub-merchants">
+                <button type="button" class="btn btn-primary" disabled=running on:click=move |_| start.send(()) data-testid="sync-sub-merchants">
                     {move || i18n.t(if running() { Key::SyncRunning } else { Key::SyncSubMerchants })}
                 </button>
             })}
@@ -140,7 +151,9 @@ pub fn SubMerchantsPage() -> impl IntoView {
         <Show when=providers_missing>
             <p class="note note-info"><a href="/providers">{tr(Key::GoSyncProviders)}" →"</a></p>
         </Show>
-        {move || job.get().map(|j| view! { <JobBanner job=j/> })}
+        <JobProgress job=job describe=sync_text test_id="job-banner" banner=true hint=Key::JobHint>
+            <FailedRows job=job/>
+        </JobProgress>
         {move || plan.get().map(|next| match next.outcomes {
             Some(outcomes) => view! { <SwitchResults outcomes=outcomes to=next.to/> }.into_any(),
             None => view! {
@@ -173,8 +186,9 @@ pub fn SubMerchantsPage() -> impl IntoView {
                     on:change=move |ev| by_channel("channel", event_target_value(&ev))
                 >
                     <option value="">{tr(Key::AllChannels)}</option>
-                    <option value="official_direct">{tr(Key::ChannelDirect)}</option>
-                    <option value="wechat_maidan">{tr(Key::ChannelMaidan)}</option>
+                    {WechatChannel::ALL.into_iter().map(|c| view! {
+                        <option value=c.as_str()>{tr(channel_key(c))}</option>
+                    }).collect_view()}
                 </select>
                 <input
                     type="search"
@@ -186,44 +200,45 @@ pub fn SubMerchantsPage() -> impl IntoView {
                 />
                 <a class="btn" href=export download="sub-merchants.csv" rel="external">{tr(Key::ExportCsv)}</a>
             </div>
-            <ErrorNote error=error/>
-            {move || list.get().and_then(Result::ok).map(|list| {
-                let pages = list.pages();
-                let total = list.total;
-                let bulk = (!selected.with(Vec::is_empty)).then(|| view! {
-                    <div class="bulk-bar" data-testid="bulk-bar">
-                        <span>{move || fill(i18n.t(Key::SelectedCount), &[("count", selected.with(Vec::len).to_string())])}</span>
-                        <button type="button" class="btn btn-small" on:click=move |_| switch_selected(WechatChannel::WechatMaidan)>
-                            {tr(Key::SwitchToMaidan)}
-                        </button>
-                        <button type="button" class="btn btn-small" on:click=move |_| switch_selected(WechatChannel::OfficialDirect)>
-                            {tr(Key::SwitchToDirect)}
-                        </button>
-                        <button type="button" class="btn btn-small btn-ghost" on:click=move |_| selected.set(Vec::new())>
-                            {tr(Key::ClearSelection)}
-                        </button>
-                    </div>
-                });
-                if list.items.is_empty() {
-                    let filtered = ["provider_id", "channel", "q"]
-                        .iter()
-                        .any(|name| !param(name).is_empty());
-                    let key = if filtered {
-                        Key::NoSubMerchantMatches
-                    } else if running() {
-                        Key::EmptyWhileSyncing
+            <Loaded resource=list let:list>
+                {
+                    let pages = list.pages();
+                    let total = list.total;
+                    let bulk = (!selected.with(Vec::is_empty)).then(|| view! {
+                        <div class="bulk-bar" data-testid="bulk-bar">
+                            <span>{move || fill(i18n.t(Key::SelectedCount), &[("count", selected.with(Vec::len).to_string())])}</span>
+                            <button type="button" class="btn btn-small" on:click=move |_| switch_selected(WechatChannel::WechatMaidan)>
+                                {tr(Key::SwitchToMaidan)}
+                            </button>
+                            <button type="button" class="btn btn-small" on:click=move |_| switch_selected(WechatChannel::OfficialDirect)>
+                                {tr(Key::SwitchToDirect)}
+                            </button>
+                            <button type="button" class="btn btn-small btn-ghost" on:click=move |_| selected.set(Vec::new())>
+                                {tr(Key::ClearSelection)}
+                            </button>
+                        </div>
+                    });
+                    if list.items.is_empty() {
+                        let filtered = ["provider_id", "channel", "q"]
+                            .iter()
+                            .any(|name| !param(name).is_empty());
+                        let key = if filtered {
+                            Key::NoSubMerchantMatches
+                        } else if running() {
+                            Key::EmptyWhileSyncing
+                        } else {
+                            Key::EmptySubMerchants
+                        };
+                        view! { <p class="empty-row">{tr(key)}</p> }.into_any()
                     } else {
-                        Key::EmptySubMerchants
-                    };
-                    view! { <p class="empty-row">{tr(key)}</p> }.into_any()
-                } else {
-                    view! {
-                        {bulk}
-                        <SubMerchantTable items=list.items selected=selected on_switch=on_switch editable=editable/>
-                        <Pager page=page total=total pages=pages/>
-                    }.into_any()
+                        view! {
+                            {bulk}
+                            <SubMerchantTable items=list.items selected=selected on_switch=on_switch editable=editable/>
+                            <Pager page=page total=total pages=pages/>
+                        }.into_any()
+                    }
                 }
-            })}
+            </Loaded>
         </section>
     }
 }
@@ -317,16 +332,13 @@ fn SubMerchantTable(
     }
 }
 
-/// Progress of the sync: processed / estimated total, percent, rate, ETA; then the result.
-#[component]
-fn JobBanner(job: Job) -> impl IntoView {
-    let i18n = use_i18n();
-    let lang = i18n.lang();
+/// The sync's sentence: processed / estimated total, percent, rate, ETA; then the result.
+fn sync_text(job: &Job, lang: Lang) -> String {
     let percent = (job.processed * 100).checked_div(job.total).unwrap_or(0);
-    let text = match job.state {
-        JobState::Queued => i18n.t(Key::JobQueued).to_owned(),
+    match job.state {
+        JobState::Queued => Key::JobQueued.text(lang).to_owned(),
         JobState::Running => fill(
-            i18n.t(Key::JobProgress),
+            Key::JobProgress.text(lang),
             &[
                 ("processed", job.processed.to_string()),
                 ("total", job.total.to_string()),
@@ -342,7 +354,7 @@ fn JobBanner(job: Job) -> impl IntoView {
             ],
         ),
         JobState::Succeeded => fill(
-            i18n.t(Key::JobDone),
+            Key::JobDone.text(lang),
             &[
                 ("new", job.counts.new.to_string()),
                 ("updated", job.counts.updated.to_string()),
@@ -351,36 +363,30 @@ fn JobBanner(job: Job) -> impl IntoView {
             ],
         ),
         JobState::Failed | JobState::Cancelled => fill(
-            i18n.t(Key::JobFailed),
+            Key::JobFailed.text(lang),
             &[("error", job.error.clone().unwrap_or_default())],
         ),
-    };
-    let active = job.state.is_active();
-    let class = match job.state {
-        JobState::Succeeded => "note note-ok job-banner",
-        JobState::Failed | JobState::Cancelled => "note note-error job-banner",
-        _ => "note note-info job-banner",
-    };
-    let state = job.state.as_str();
-    let failures = job.failures;
-    view! {
-        <div class=class role="status" data-testid="job-banner" data-state=state
-            data-processed=job.processed.to_string()>
-            <div class="job-text">{text}</div>
-            {active.then(|| view! {
-                <progress max="100" value=percent.to_string()></progress>
-                <div class="muted">{tr(Key::JobHint)}</div>
-            })}
-            {(!failures.is_empty()).then(|| view! {
-                <details>
-                    <summary>{tr(Key::FailedRows)}" ("{failures.len()}")"</summary>
-                    <ul>
-                        {failures.into_iter().map(|f| view! {
-                            <li><code>{f.merchant_id}</code>" ("{f.provider_id}"): "{f.reason}</li>
-                        }).collect_view()}
-                    </ul>
-                </details>
-            })}
-        </div>
+    }
+}
+
+/// The rows the sync could not take, each with its reason.
+#[component]
+fn FailedRows(job: RwSignal<Option<Job>>) -> impl IntoView {
+    move || {
+        job.get()
+            .map(|j| j.failures)
+            .filter(|failures| !failures.is_empty())
+            .map(|failures| {
+                view! {
+                    <details>
+                        <summary>{tr(Key::FailedRows)}" ("{failures.len()}")"</summary>
+                        <ul>
+                            {failures.into_iter().map(|f| view! {
+                                <li><code>{f.merchant_id}</code>" ("{f.provider_id}"): "{f.reason}</li>
+                            }).collect_view()}
+                        </ul>
+                    </details>
+                }
+            })
     }
 }

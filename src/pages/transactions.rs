@@ -2,13 +2,14 @@
 //! URL), with the count and amount of the whole filter. While a re-attribution touching the
 //! filter runs, a banner says so and the totals are marked as changing.
 
+use domain::{FieldError, api::TransactionQuery};
 use leptos::prelude::*;
 
 use crate::{
     api,
-    components::{error_note::ErrorNote, pager::Pager},
+    components::{loaded::Loaded, pager::Pager},
+    format::{local_time, yuan},
     i18n::{Key, fill, tr, use_i18n},
-    pages::overview::local_time,
     state::url_filters::use_url_filters,
 };
 
@@ -20,12 +21,6 @@ const FILTERS: [&str; 5] = [
     "page",
 ];
 
-/// Fen as yuan with two decimals.
-pub fn yuan(fen: i64) -> String {
-    let sign = if fen < 0 { "-" } else { "" };
-    format!("{sign}¥{}.{:02}", fen.abs() / 100, fen.abs() % 100)
-}
-
 #[component]
 pub fn TransactionsPage() -> impl IntoView {
     let i18n = use_i18n();
@@ -33,18 +28,37 @@ pub fn TransactionsPage() -> impl IntoView {
     let param = move |name: &str| filters.param(name);
     let page = filters.page;
     let set = move |name: &'static str, value: String| filters.set(name, value);
+    // A sub-merchant's ID is a number: anything else is flagged at the filter, not asked for.
+    let sub_merchant_id = move || {
+        filters
+            .value("sub_merchant_id")
+            .map(|v| v.trim().parse::<i64>())
+    };
+    let id_error = move || {
+        matches!(sub_merchant_id(), Some(Err(_)))
+            .then(|| FieldError::Digits { min: 1, max: 19 }.message(i18n.lang()))
+    };
     let list = LocalResource::new(move || {
-        let q = filters.query_string();
-        async move { api::transactions(&q).await }
+        let query = TransactionQuery {
+            sub_merchant_id: sub_merchant_id().and_then(Result::ok),
+            sub_provider_account_id: filters.value("sub_provider_account_id"),
+            from: filters.value("from"),
+            to: filters.value("to"),
+            page: filters.page_number(),
+            page_size: None,
+        };
+        async move { api::transactions(&query).await }
     });
-    let error = Signal::derive(move || list.get().and_then(Result::err));
     let input = move |name: &'static str, label: Key, kind: &'static str| {
+        let message = move || (name == "sub_merchant_id").then(id_error).flatten();
         view! {
             <label class="filter">
                 <span class="muted">{tr(label)}</span>
                 <input class="input" type=kind aria-label=move || i18n.t(label)
+                    aria-invalid=move || if message().is_some() { "true" } else { "false" }
                     prop:value=move || param(name)
                     on:change=move |ev| set(name, event_target_value(&ev))/>
+                <span class="field-error" role="status">{message}</span>
             </label>
         }
     };
@@ -62,51 +76,54 @@ pub fn TransactionsPage() -> impl IntoView {
                 {input("from", Key::FilterFrom, "date")}
                 {input("to", Key::FilterTo, "date")}
             </div>
-            <ErrorNote error=error/>
-            {move || list.get().and_then(Result::ok).map(|result| {
-                let pages = (result.total.div_ceil(u64::from(result.page_size.max(1)))).max(1);
-                let pages = u32::try_from(pages).unwrap_or(u32::MAX);
-                let changing = result.changing;
-                view! {
-                    {changing.then(|| view! {
-                        <p class="note note-info" role="status" data-testid="totals-changing">{tr(Key::TotalsChanging)}</p>
-                    })}
-                    <p class="totals" data-testid="totals" data-changing=changing.to_string()>
-                        {move || fill(i18n.t(Key::TransactionTotals), &[
-                            ("count", result.total.to_string()),
-                            ("amount", yuan(result.amount_fen)),
-                        ])}
-                        {changing.then(|| view! { <span class="badge badge-muted">{tr(Key::Changing)}</span> })}
-                    </p>
-                    {if result.items.is_empty() {
-                        view! { <p class="empty-row">{tr(Key::NoTransactions)}</p> }.into_any()
-                    } else {
+            <Show when=move || id_error().is_none()>
+                <Loaded resource=list let:result>
+                    {
+                        let pages = (result.total.div_ceil(u64::from(result.page_size.max(1)))).max(1);
+                        let pages = u32::try_from(pages).unwrap_or(u32::MAX);
+                        let changing = result.changing;
                         view! {
-                            <table class="table" data-testid="transactions">
-                                <thead><tr>
-                                    <th>{tr(Key::ColPaidAt)}</th>
-                                    <th>{tr(Key::ColSubMerchantName)}</th>
-                                    <th>{tr(Key::ColMerchantId)}</th>
-                                    <th>{tr(Key::ColSubProvider)}</th>
-                                    <th class="num">{tr(Key::ColAmount)}</th>
-                                </tr></thead>
-                                <tbody>
-                                    {result.items.into_iter().map(|t| view! {
-                                        <tr>
-                                            <td>{local_time(&t.paid_at)}</td>
-                                            <td><a href=format!("/sub-merchants/{}", t.sub_merchant_id)>{t.sub_merchant_name}</a></td>
-                                            <td><code>{t.merchant_id}</code></td>
-                                            <td><code>{t.sub_provider_account_id.unwrap_or_default()}</code></td>
-                                            <td class="num">{yuan(t.amount_fen)}</td>
-                                        </tr>
-                                    }).collect_view()}
-                                </tbody>
-                            </table>
-                            <Pager page=page total=result.total pages=pages/>
-                        }.into_any()
-                    }}
-                }
-            })}
+                            {changing.then(|| view! {
+                                <p class="note note-info" role="status" data-testid="totals-changing">{tr(Key::TotalsChanging)}</p>
+                            })}
+                            <p class="totals" data-testid="totals" data-changing=changing.to_string()>
+                                {move || fill(i18n.t(Key::TransactionTotals), &[
+                                    ("count", result.total.to_string()),
+                                    ("amount", yuan(result.amount_fen)),
+                                ])}
+                                {changing.then(|| view! { <span class="badge badge-muted">{tr(Key::Changing)}</span> })}
+                            </p>
+                            {if result.items.is_empty() {
+                                view! { <p class="empty-row">{tr(Key::NoTransactions)}</p> }.into_any()
+                            } else {
+                                view! {
+                                    <table class="table" data-testid="transactions">
+                                        <thead><tr>
+                                            <th>{tr(Key::ColPaidAt)}</th>
+                                            <th>{tr(Key::ColSubMerchantName)}</th>
+                                            <th>{tr(Key::ColMerchantId)}</th>
+                                            <th>{tr(Key::ColSubProvider)}</th>
+                                            <th class="num">{tr(Key::ColAmount)}</th>
+                                        </tr></thead>
+                                        <tbody>
+                                            {result.items.into_iter().map(|t| view! {
+                                                <tr>
+                                                    <td>{local_time(&t.paid_at)}</td>
+                                                    <td><a href=format!("/sub-merchants/{}", t.sub_merchant_id)>{t.sub_merchant_name}</a></td>
+                                                    <td><code>{t.merchant_id}</code></td>
+                                                    <td><code>{t.sub_provider_account_id.unwrap_or_default()}</code></td>
+                                                    <td class="num">{yuan(t.amount_fen)}</td>
+                                                </tr>
+                                            }).collect_view()}
+                                        </tbody>
+                                    </table>
+                                    <Pager page=page total=result.total pages=pages/>
+                                }.into_any()
+                            }}
+                        }
+                    }
+                </Loaded>
+            </Show>
         </section>
     }
 }

@@ -5,3 +5,4 @@ pub mod poll;
 pub mod qr_ticket;
 pub mod session;
 pub mod url_filters;
+pub mod write;

@@ -3,9 +3,8 @@
 //! query when it did not work out.
 
 use domain::{ErrorBody, ErrorCode, error::ErrorReason};
-use leptos_router::params::ParamsMap;
 
-use crate::api::ApiError;
+use crate::{api::ApiError, app::query_param};
 
 /// Who a phone signs in with.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -20,7 +19,10 @@ pub fn start_url(with: SignInWith, ticket: &str) -> String {
         SignInWith::Wechat => "wechat",
         SignInWith::Alipay => "alipay",
     };
-    format!("/api/v1/m/{provider}-oauth/start?ticket={ticket}")
+    format!(
+        "{}/m/{provider}-oauth/start?ticket={ticket}",
+        crate::api::BASE
+    )
 }
 
 /// Leaves the page for the identity provider (through the server's start).
@@ -31,17 +33,16 @@ pub fn start(with: SignInWith, ticket: &str) {
 }
 
 /// The error the sign-in came back with, if any.
-pub fn came_back_with(query: &ParamsMap) -> Option<ApiError> {
-    let code: ErrorCode = serde_json::from_value(query.get("sign_in_error")?.into()).ok()?;
-    let reason: Option<ErrorReason> = query
-        .get("reason")
-        .and_then(|r| serde_json::from_value(r.into()).ok());
+pub fn came_back_with() -> Option<ApiError> {
+    let code: ErrorCode = serde_json::from_value(query_param("sign_in_error")?.into()).ok()?;
+    let reason: Option<ErrorReason> =
+        query_param("reason").and_then(|r| serde_json::from_value(r.into()).ok());
     Some(ApiError::Api(ErrorBody {
         code,
         message: String::new(),
         reason,
         fields: Default::default(),
         retry_after_s: None,
-        request_id: query.get("request_id").unwrap_or_default(),
+        request_id: query_param("request_id").unwrap_or_default(),
     }))
 }

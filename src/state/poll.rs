@@ -106,6 +106,18 @@ where
     });
 }
 
+/// What a failed poll means for the schedule: wait as long as a busy server asked, retry a
+/// lost connection with backoff; `None` (stop) for any other refusal.
+pub fn outcome_of(error: &ApiError) -> Option<PollOutcome> {
+    match (error, error.retry_after_s()) {
+        (_, Some(seconds)) => Some(PollOutcome::RetryAfter(
+            u32::try_from(seconds).unwrap_or(u32::MAX),
+        )),
+        (ApiError::Network(_), None) => Some(PollOutcome::Failed),
+        _ => None,
+    }
+}
+
 /// `Date.now()`.
 pub fn now_ms() -> f64 {
     js_sys::Date::now()
@@ -136,8 +148,7 @@ pub fn follow_job(
                     }
                 }
                 Ok(Polled::Unchanged) => Some(PollOutcome::Unchanged),
-                Err(ApiError::Network(_)) => Some(PollOutcome::Failed),
-                Err(_) => None,
+                Err(e) => outcome_of(&e),
             }
         }
     });

@@ -156,13 +156,14 @@ pub fn use_qr_ticket<T: QrTicket>(api: TicketApi<T>, on_change: Callback<T>) -> 
                             offline.set(false);
                             Some(PollOutcome::Unchanged)
                         }
-                        Err(ApiError::Network(_)) => {
-                            offline.set(true);
-                            Some(PollOutcome::Failed)
-                        }
                         Err(e) => {
-                            error.set(Some(e));
-                            None
+                            let outcome = poll::outcome_of(&e);
+                            // A busy server is not a lost connection: the code waits quietly.
+                            offline.set(outcome == Some(PollOutcome::Failed));
+                            if outcome.is_none() {
+                                error.set(Some(e));
+                            }
+                            outcome
                         }
                     }
                 }

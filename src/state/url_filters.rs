@@ -34,9 +34,14 @@ impl UrlFilters {
         self.names.iter().map(|k| (*k, self.param(k))).collect()
     }
 
-    /// The query string of the current filters (also for the API).
-    pub fn query_string(&self) -> String {
-        api::filter_query(&self.all())
+    /// One filter's value, `None` when not set.
+    pub fn value(&self, name: &str) -> Option<String> {
+        Some(self.param(name)).filter(|v| !v.is_empty())
+    }
+
+    /// The page asked for (`None` when not set or not a number).
+    pub fn page_number(&self) -> Option<u32> {
+        self.param("page").parse().ok()
     }
 
     /// Sets one filter by rewriting the URL.
@@ -49,7 +54,7 @@ impl UrlFilters {
                 v.clear();
             }
         }
-        let url = format!("{}?{}", self.path, api::filter_query(&next));
+        let url = format!("{}?{}", self.path, api::query_string(&next));
         self.navigate.with_value(|go| go(&url));
     }
 }

@@ -1,0 +1,38 @@
+//! The frame of a page a phone opens from a QR code: a bar with the mark, the page's title and
+//! the language switch, then the page.
+
+use leptos::prelude::*;
+
+use crate::{
+    components::language_switch::LanguageSwitch,
+    i18n::{Key, tr},
+};
+
+/// Whose page it is: Cloud Pay's (云) or Alipay's (支, in Alipay's colours).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Brand {
+    #[default]
+    CloudPay,
+    Alipay,
+}
+
+#[component]
+pub fn MobileShell(
+    title: Key,
+    #[prop(optional)] brand: Brand,
+    children: Children,
+) -> impl IntoView {
+    let alipay = brand == Brand::Alipay;
+    view! {
+        <div class="mobile" class:mobile-alipay=alipay>
+            <header class="mobile-bar">
+                <span class="brand-mark" class:brand-alipay=alipay aria-hidden="true">
+                    {if alipay { "支" } else { "云" }}
+                </span>
+                <span class="mobile-title">{tr(title)}</span>
+                <LanguageSwitch/>
+            </header>
+            <main class="mobile-body">{children()}</main>
+        </div>
+    }
+}
