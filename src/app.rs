@@ -65,7 +65,9 @@ pub fn PhoneApp() -> impl IntoView {
     let path = web_sys::window()
         .and_then(|w| w.location().pathname().ok())
         .unwrap_or_default();
-    let page = path.strip_prefix(PHONE).unwrap_or_default();
+    let page = path
+        .strip_prefix(domain::navigation::PHONE_PREFIX)
+        .unwrap_or_default();
     let segments: Vec<&str> = page.trim_matches('/').split('/').collect();
     match segments.as_slice() {
         ["provider-sync", id] => view! { <MobileProviderSyncPage id=(*id).to_owned()/> }.into_any(),
@@ -83,25 +85,6 @@ pub fn query_param(name: &str) -> Option<String> {
     web_sys::UrlSearchParams::new_with_str(&search)
         .ok()?
         .get(name)
-}
-
-/// The login entry's page (a bundle of its own).
-pub const LOGIN: &str = "/login";
-
-/// The phone entry's pages (a bundle of their own) start with this.
-pub const PHONE: &str = "/m";
-
-/// The login URL that returns to `path` afterwards.
-pub fn login_url(path: &str) -> String {
-    let safe = domain::navigation::safe_next(path);
-    if safe.is_none_or(|p| p == "/" || p.starts_with(LOGIN)) {
-        LOGIN.to_owned()
-    } else {
-        format!(
-            "{LOGIN}?next={}",
-            String::from(js_sys::encode_uri_component(path))
-        )
-    }
 }
 
 /// Goes to a page of another entry (console ↔ login): a full page load, since the router of

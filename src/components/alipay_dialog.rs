@@ -8,7 +8,6 @@ use leptos::prelude::*;
 
 use crate::{
     api,
-    app::PHONE,
     components::{
         dialog::Dialog,
         error_note::ErrorNote,
@@ -55,7 +54,7 @@ pub fn AlipayDialog(
     let payload = Signal::derive(move || {
         ticket
             .get()
-            .map(|t| page_url(&format!("{PHONE}/alipay-authorizations/{}", t.id)))
+            .map(|t| page_url(&domain::navigation::alipay_authorization_phone_path(&t.id)))
             .unwrap_or_default()
     });
 

@@ -9,7 +9,6 @@ use leptos::prelude::*;
 
 use crate::{
     api,
-    app::PHONE,
     components::{
         dialog::Dialog,
         error_note::ErrorNote,
@@ -21,7 +20,7 @@ use crate::{
 
 /// The address the phone opens for a ticket.
 pub fn mobile_url(ticket_id: &str) -> String {
-    page_url(&format!("{PHONE}/provider-sync/{ticket_id}"))
+    page_url(&domain::navigation::provider_sync_phone_path(ticket_id))
 }
 
 #[component]

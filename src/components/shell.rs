@@ -2,7 +2,10 @@
 //! mounted while the pages change, and guards every page inside it: a signed-out visitor is
 //! sent to the login page and brought back afterwards.
 
-use domain::api::AccountRole;
+use domain::{
+    api::AccountRole,
+    navigation::{LOGIN_PATH, login_url},
+};
 use leptos::prelude::*;
 use leptos_router::{
     components::{A, Outlet},
@@ -11,7 +14,7 @@ use leptos_router::{
 
 use crate::{
     api,
-    app::{LOGIN, go_to, login_url},
+    app::go_to,
     components::language_switch::LanguageSwitch,
     i18n::{Key, tr, use_i18n},
     state::{session::use_session, write::ServerWrite},
@@ -60,7 +63,7 @@ fn TopBar() -> impl IntoView {
         |()| api::logout(),
         move |()| {
             session.signed_out();
-            go_to(LOGIN, false);
+            go_to(LOGIN_PATH, false);
         },
     );
     let account = move || session.info().map(|s| s.account);

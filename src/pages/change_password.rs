@@ -7,7 +7,7 @@ use leptos::prelude::*;
 
 use crate::{
     api,
-    app::{LOGIN, go_to},
+    app::go_to,
     components::{
         error_note::ErrorNote,
         field::{Form, TextField},
@@ -111,7 +111,7 @@ fn SignOutEverywhere() -> impl IntoView {
         |()| api::sign_out_everywhere(),
         move |()| {
             session.signed_out();
-            go_to(LOGIN, false);
+            go_to(domain::navigation::LOGIN_PATH, false);
         },
     );
     let busy = sign_out.pending();

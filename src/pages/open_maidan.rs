@@ -26,7 +26,10 @@ pub fn phone_url(merchant_id: &str) -> String {
             String::from(js_sys::encode_uri_component(merchant_id))
         )
     };
-    crate::state::qr_ticket::page_url(&format!("{}/maidan{query}", crate::app::PHONE))
+    crate::state::qr_ticket::page_url(&format!(
+        "{}maidan{query}",
+        domain::navigation::PHONE_PREFIX
+    ))
 }
 
 #[component]
