@@ -2,6 +2,9 @@
 //!
 //! The language is a signal in context; it persists in `localStorage` and sets `<html lang>`.
 //! Error and field messages are not here: they come with their rules from `domain`.
+//!
+//! Long on purpose: one catalogue, each entry with both languages side by side, so that a
+//! string without its translation cannot be written.
 
 use std::cell::Cell;
 

@@ -2,6 +2,9 @@
 //! parameters of the real ones (see [`crate::oauth`]): the console's OAuth code cannot tell
 //! them apart. Its authorize pages list the sandbox users with a button each;
 //! `&sandbox_user=ID` picks one directly, for scripts.
+//!
+//! Over 400 lines because both providers' authorize pages, code exchanges and signed answers
+//! are one fake of the real services, read beside each other.
 
 use std::{collections::HashMap, sync::Arc};
 
