@@ -1,7 +1,7 @@
 //! How values read on screen: instants in local time, fen as yuan, and the labels of the
 //! domain's enums (account roles, WeChat Pay channels) as catalogue keys.
 
-use domain::api::{AccountRole, WechatChannel};
+use domain::api::{AccountRole, AuditAction, WechatChannel};
 
 use crate::i18n::Key;
 
@@ -40,5 +40,22 @@ pub const fn channel_key(channel: WechatChannel) -> Key {
     match channel {
         WechatChannel::OfficialDirect => Key::ChannelDirect,
         WechatChannel::WechatMaidan => Key::ChannelMaidan,
+    }
+}
+
+/// The words 操作记录 shows for an action.
+pub const fn action_key(action: AuditAction) -> Key {
+    match action {
+        AuditAction::ProviderBasicInfoUpdated => Key::ActionBasic,
+        AuditAction::ProviderWechatPayUpdated => Key::ActionWechat,
+        AuditAction::ProviderAlipayUpdated => Key::ActionAlipay,
+        AuditAction::SubMerchantChannelMaidan => Key::ActionChannelMaidan,
+        AuditAction::SubMerchantChannelDirect => Key::ActionChannelDirect,
+        AuditAction::SubMerchantSubProviderUpdated => Key::ActionSubMerchantSubProvider,
+        AuditAction::SubMerchantKeysReset => Key::ActionKeysReset,
+        AuditAction::SubMerchantAlipayAuthorized => Key::ActionAlipayAuthorized,
+        AuditAction::SubProviderCreated => Key::ActionSubProviderCreated,
+        AuditAction::SubProviderUpdated => Key::ActionSubProviderUpdated,
+        AuditAction::AccountPasswordChanged => Key::ActionPasswordChanged,
     }
 }

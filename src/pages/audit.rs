@@ -1,31 +1,14 @@
 //! 操作记录: who changed what in the account, newest first (field names, never values).
 
-use domain::api::{AuditAction, ListQuery};
+use domain::api::ListQuery;
 use leptos::prelude::*;
 
 use crate::{
     api,
     components::{error_note::ErrorNote, pager::Pager},
+    format::{action_key, local_time},
     i18n::{Key, tr, use_i18n},
-    pages::overview::local_time,
 };
-
-/// The words 操作记录 shows for an action.
-pub const fn action_key(action: AuditAction) -> Key {
-    match action {
-        AuditAction::ProviderBasicInfoUpdated => Key::ActionBasic,
-        AuditAction::ProviderWechatPayUpdated => Key::ActionWechat,
-        AuditAction::ProviderAlipayUpdated => Key::ActionAlipay,
-        AuditAction::SubMerchantChannelMaidan => Key::ActionChannelMaidan,
-        AuditAction::SubMerchantChannelDirect => Key::ActionChannelDirect,
-        AuditAction::SubMerchantSubProviderUpdated => Key::ActionSubMerchantSubProvider,
-        AuditAction::SubMerchantKeysReset => Key::ActionKeysReset,
-        AuditAction::SubMerchantAlipayAuthorized => Key::ActionAlipayAuthorized,
-        AuditAction::SubProviderCreated => Key::ActionSubProviderCreated,
-        AuditAction::SubProviderUpdated => Key::ActionSubProviderUpdated,
-        AuditAction::AccountPasswordChanged => Key::ActionPasswordChanged,
-    }
-}
 
 #[component]
 pub fn AuditPage() -> impl IntoView {

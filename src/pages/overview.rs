@@ -3,7 +3,7 @@
 use leptos::prelude::*;
 
 use crate::{
-    format::role_key,
+    format::{local_time, role_key},
     i18n::{Key, tr, use_i18n},
     state::session::use_session,
 };
@@ -47,6 +47,3 @@ pub fn OverviewPage() -> impl IntoView {
         </section>
     }
 }
-
-// `pages/audit.rs` still reads the time from here.
-pub use crate::format::local_time;

@@ -20,9 +20,8 @@ use crate::{
         key_reset_dialog::KeyResetDialog,
         loaded::Loaded,
     },
-    format::{channel_key, local_time},
+    format::{action_key, channel_key, local_time},
     i18n::{Key, fill, tr, use_i18n},
-    pages::audit::action_key,
     state::{poll, session::use_session, write::ServerWrite},
 };
 
