@@ -637,3 +637,50 @@ async fn the_sandbox_can_be_made_slow_within_a_limit() {
         .unwrap();
     assert!(started.elapsed() >= std::time::Duration::from_millis(80));
 }
+
+/// Every enum on the wire is documented by the names it travels as.
+#[tokio::test]
+async fn the_openapi_document_names_enum_values_as_they_travel() {
+    use domain::api::{
+        AccountRole, AuditAction, JobKind, JobState, SkipReason, TicketState, WechatChannel,
+    };
+    let app = TestApp::new().await;
+    let document = app.get("/api/openapi.json", None).await.json();
+    let documented = |name: &str| -> Vec<String> {
+        document["components"]["schemas"][name]["enum"]
+            .as_array()
+            .unwrap_or_else(|| panic!("{name} is documented as an enum"))
+            .iter()
+            .map(|v| v.as_str().unwrap().to_owned())
+            .collect()
+    };
+    let names = |all: &[&'static str]| all.iter().map(|s| (*s).to_owned()).collect::<Vec<_>>();
+    assert_eq!(
+        documented("AccountRole"),
+        names(&AccountRole::ALL.map(AccountRole::as_str))
+    );
+    assert_eq!(
+        documented("AuditAction"),
+        names(&AuditAction::ALL.map(AuditAction::as_str))
+    );
+    assert_eq!(
+        documented("JobKind"),
+        names(&JobKind::ALL.map(JobKind::as_str))
+    );
+    assert_eq!(
+        documented("JobState"),
+        names(&JobState::ALL.map(JobState::as_str))
+    );
+    assert_eq!(
+        documented("SkipReason"),
+        names(&SkipReason::ALL.map(SkipReason::as_str))
+    );
+    assert_eq!(
+        documented("TicketState"),
+        names(&TicketState::ALL.map(TicketState::as_str))
+    );
+    assert_eq!(
+        documented("WechatChannel"),
+        names(&WechatChannel::ALL.map(WechatChannel::as_str))
+    );
+}
