@@ -1,9 +1,9 @@
 //! Per-client-address limits on what an outsider reaches without a session: `POST /session`
 //! and the phone routes (`/api/v1/m/*`). A fixed one-minute window per address and route
-//! class, kept in this process; beyond the limit the answer is `RateLimited` with
-//! `Retry-After`.
+//! class, counted in the database so that every replica behind a load balancer counts the
+//! same requests; beyond the limit the answer is `RateLimited` with `Retry-After`.
 
-use std::{collections::HashMap, sync::Mutex};
+use std::sync::atomic::{AtomicI64, Ordering};
 
 use axum::{
     extract::{Request, State},
@@ -13,30 +13,14 @@ use axum::{
 };
 use domain::{ErrorCode, error::ErrorReason};
 
-use crate::{AppError, AppState, middleware::ClientIp};
-
-/// Which limit a request counts against.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-enum Class {
-    SignIn,
-    Phone,
-}
-
-/// The windows of every address seen lately.
-#[derive(Debug, Default)]
-pub struct IpLimits {
-    windows: Mutex<HashMap<(Class, String), (i64, u32)>>,
-    /// The window the table was last purged in: at most once per window, so that a full table
-    /// does not cost every newcomer a pass over it.
-    purged: std::sync::atomic::AtomicI64,
-}
+use crate::{AppError, AppState, middleware::ClientIp, store::RequestClass};
 
 const WINDOW_MS: i64 = 60_000;
-/// The most addresses tracked at once (about 100 bytes each). When a window has seen more, the
-/// addresses beyond them share one window, so that a flood of new addresses costs no memory and
-/// still meets a limit.
-const MAX_TRACKED: usize = 100_000;
-const OVERFLOW: &str = "overflow";
+
+/// The window a request at `now_ms` counts in: its first millisecond.
+fn window_start(now_ms: i64) -> i64 {
+    now_ms - now_ms.rem_euclid(WINDOW_MS)
+}
 
 /// What a limit counts: an IPv4 address, or the /64 network of an IPv6 address (one subscriber
 /// line commonly holds a whole /64, so its addresses are one client).
@@ -53,29 +37,40 @@ pub fn bucket(ip: &str) -> String {
     }
 }
 
+/// The layer's own state: when this process last forgot the windows of past minutes (at most
+/// once a window, so that the table holds about one minute's addresses).
+#[derive(Debug, Default)]
+pub struct IpLimits {
+    purged: AtomicI64,
+}
+
 impl IpLimits {
-    /// Counts a request; `Some(seconds to wait)` when it is over `limit` for the window.
-    fn count(&self, class: Class, ip: &str, limit: u32, now_ms: i64) -> Option<u64> {
-        let Ok(mut windows) = self.windows.lock() else {
-            return None;
-        };
-        let start = now_ms - now_ms.rem_euclid(WINDOW_MS);
-        let mut key = (class, bucket(ip));
-        if windows.len() >= MAX_TRACKED && !windows.contains_key(&key) {
-            let ordering = std::sync::atomic::Ordering::Relaxed;
-            if self.purged.swap(start, ordering) != start {
-                windows.retain(|_, (at, _)| *at == start);
+    /// Counts a request; `Some(seconds to wait)` when it is over `limit` for the window. A
+    /// database that cannot count lets the request through (the handler behind it needs the
+    /// database too, and answers for itself).
+    async fn count(
+        &self,
+        state: &AppState,
+        class: RequestClass,
+        ip: &str,
+        limit: u32,
+    ) -> Option<u64> {
+        let now_ms = state.clock.now_ms();
+        let start = window_start(now_ms);
+        if self.purged.swap(start, Ordering::Relaxed) != start
+            && let Err(error) = state.store.forget_request_windows(start).await
+        {
+            tracing::warn!(%error, "could not forget past request windows");
+        }
+        match state.store.count_request(class, &bucket(ip), start).await {
+            Ok(requests) => {
+                (requests > limit).then(|| crate::clock::seconds_until(start + WINDOW_MS, now_ms))
             }
-            if windows.len() >= MAX_TRACKED {
-                key.1 = OVERFLOW.to_owned();
+            Err(error) => {
+                tracing::warn!(%error, "could not count a request");
+                None
             }
         }
-        let entry = windows.entry(key).or_insert((start, 0));
-        if entry.0 != start {
-            *entry = (start, 0);
-        }
-        entry.1 = entry.1.saturating_add(1);
-        (entry.1 > limit).then(|| crate::clock::seconds_until(start + WINDOW_MS, now_ms))
     }
 }
 
@@ -87,9 +82,15 @@ pub async fn limit(
 ) -> Response {
     let path = request.uri().path();
     let class = if path == "/api/v1/session" && request.method() == Method::POST {
-        Some((Class::SignIn, state.settings.login_requests_per_minute))
+        Some((
+            RequestClass::SignIn,
+            state.settings.login_requests_per_minute,
+        ))
     } else if path.starts_with("/api/v1/m/") {
-        Some((Class::Phone, state.settings.phone_requests_per_minute))
+        Some((
+            RequestClass::Phone,
+            state.settings.phone_requests_per_minute,
+        ))
     } else {
         None
     };
@@ -98,7 +99,7 @@ pub async fn limit(
             .extensions()
             .get::<ClientIp>()
             .map_or("unknown", |c| c.0.as_str());
-        if let Some(wait_s) = limits.count(class, ip, max, state.clock.now_ms()) {
+        if let Some(wait_s) = limits.count(&state, class, ip, max).await {
             tracing::warn!(%ip, ?class, "request limit reached");
             return AppError::new(ErrorCode::RateLimited)
                 .with_reason(ErrorReason::TooManyRequests)
@@ -114,65 +115,18 @@ mod tests {
     use super::*;
 
     #[test]
-    fn each_address_has_its_own_window() {
-        let limits = IpLimits::default();
-        let now = 1_000_000 * WINDOW_MS + 15_000;
-        for _ in 0..3 {
-            assert_eq!(limits.count(Class::SignIn, "a", 3, now), None);
-        }
-        assert_eq!(limits.count(Class::SignIn, "a", 3, now), Some(45));
-        assert_eq!(limits.count(Class::SignIn, "b", 3, now), None);
-        assert_eq!(limits.count(Class::Phone, "a", 3, now), None);
-        assert_eq!(
-            limits.count(Class::SignIn, "a", 3, now + 45_000),
-            None,
-            "a new window"
-        );
-    }
-
-    #[test]
     fn an_ipv6_network_counts_as_one_client() {
         assert_eq!(bucket("2001:db8:1:2:aaaa::1"), "2001:db8:1:2::/64");
+        assert_eq!(bucket("2001:db8:1:2::ffff"), "2001:db8:1:2::/64");
+        assert_eq!(bucket("2001:db8:1:3::1"), "2001:db8:1:3::/64");
         assert_eq!(bucket("::ffff:192.0.2.7"), "192.0.2.7");
         assert_eq!(bucket("192.0.2.7"), "192.0.2.7");
-        let limits = IpLimits::default();
-        let now = 1_000_000 * WINDOW_MS;
-        for host in 0..3 {
-            assert_eq!(
-                limits.count(Class::Phone, &format!("2001:db8:1:2::{host:x}"), 3, now),
-                None
-            );
-        }
-        assert!(
-            limits
-                .count(Class::Phone, "2001:db8:1:2::ffff", 3, now)
-                .is_some()
-        );
-        assert_eq!(limits.count(Class::Phone, "2001:db8:1:3::1", 3, now), None);
     }
 
     #[test]
-    fn a_flood_of_new_addresses_shares_one_window_once_the_table_is_full() {
-        let limits = IpLimits::default();
-        let now = 1_000_000 * WINDOW_MS;
-        for n in 0..MAX_TRACKED {
-            let ip = std::net::Ipv4Addr::from(u32::try_from(n).unwrap()).to_string();
-            assert_eq!(limits.count(Class::Phone, &ip, 3, now), None);
-        }
-        // The table holds no more; newcomers share the overflow window and meet its limit.
-        for n in 0..3 {
-            assert_eq!(
-                limits.count(Class::Phone, &format!("10.9.0.{n}"), 3, now),
-                None
-            );
-        }
-        assert!(limits.count(Class::Phone, "10.9.1.1", 3, now).is_some());
-        assert_eq!(limits.windows.lock().unwrap().len(), MAX_TRACKED + 1);
-        // A known address keeps its own window; the next minute starts afresh.
-        assert_eq!(limits.count(Class::Phone, "0.0.0.5", 3, now), None);
-        assert_eq!(
-            limits.count(Class::Phone, "10.9.1.1", 3, now + WINDOW_MS),
-            None
-        );
+    fn a_window_is_one_minute_from_its_first_millisecond() {
+        assert_eq!(window_start(120_000), 120_000);
+        assert_eq!(window_start(179_999), 120_000);
+        assert_eq!(window_start(180_000), 180_000);
     }
 }

@@ -203,3 +203,30 @@ async fn each_address_has_a_request_limit_on_signing_in_and_the_phone_routes() {
     }
     assert_eq!(phone(5).await, StatusCode::TOO_MANY_REQUESTS);
 }
+
+#[tokio::test]
+async fn the_request_limit_counts_on_every_replica_and_forgets_past_minutes() {
+    let one = TestApp::with_settings(Settings {
+        login_requests_per_minute: 3,
+        ..behind_a_proxy()
+    })
+    .await;
+    let other = one.replica().await;
+    for app in [&one, &other, &one] {
+        let answer = sign_in(app, "not-it-at-all", PROXY, Some("203.0.113.9")).await;
+        assert_ne!(answer.json()["error"]["reason"], "too_many_requests");
+    }
+    // The fourth of the minute is refused whichever replica it reaches.
+    let limited = sign_in(&other, "sandbox-demo", PROXY, Some("203.0.113.9")).await;
+    assert_eq!(limited.status, StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(limited.json()["error"]["reason"], "too_many_requests");
+    // The next minute starts afresh, and the past minute's windows are forgotten.
+    one.clock.advance(60_000);
+    let next = sign_in(&one, "sandbox-demo", PROXY, Some("198.51.100.9")).await;
+    assert_eq!(next.status, StatusCode::OK);
+    let kept: Vec<String> = one
+        .db
+        .values("SELECT bucket FROM request_windows", &[])
+        .await;
+    assert_eq!(kept, ["198.51.100.9"]);
+}

@@ -43,6 +43,25 @@ pub enum AttemptAdmission {
     AccountCeiling { oldest_ms: i64 },
 }
 
+/// Which per-address request limit a request counts against.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum RequestClass {
+    /// `POST /api/v1/session`.
+    SignIn,
+    /// The phone routes, `/api/v1/m/*`.
+    Phone,
+}
+
+impl RequestClass {
+    /// The name the store keeps it under.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            RequestClass::SignIn => "sign_in",
+            RequestClass::Phone => "phone",
+        }
+    }
+}
+
 /// An account as `accounts list` shows it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AccountListing {
@@ -137,4 +156,18 @@ pub trait AccountStore: Send + Sync {
 
     /// The attempt succeeded: the pair's failures are forgotten.
     async fn forgive_login_attempts(&self, account_id: &str, ip: &str) -> Result<()>;
+
+    /// Counts a request of a client address (`bucket`) in the window that started at
+    /// `window_start_ms`; the window's count with this request. Atomic: every replica counts
+    /// into the same window. A window older than the stored one counts into the stored one
+    /// (a replica whose clock lags does not reset it).
+    async fn count_request(
+        &self,
+        class: RequestClass,
+        bucket: &str,
+        window_start_ms: i64,
+    ) -> Result<u32>;
+
+    /// Forgets the windows that started before `before_ms`; how many.
+    async fn forget_request_windows(&self, before_ms: i64) -> Result<u64>;
 }

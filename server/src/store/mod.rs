@@ -19,7 +19,7 @@ mod tickets;
 
 pub use accounts::{
     AccountChange, AccountListing, AccountStore, AttemptAdmission, AttemptLimits, LoginAttempt,
-    NewAccount, NewSession,
+    NewAccount, NewSession, RequestClass,
 };
 pub use audit::{AuditStore, NewAuditEvent};
 pub use jobs::{Checkpoint, Claim, Held, JobRecord, JobStore, SubMerchantRow, SyncPage};

@@ -7,7 +7,7 @@ use sqlx::Row;
 use super::{SqliteStore, account_from_row, insert_audit};
 use crate::store::{
     AccountChange, AccountListing, AccountStore, AttemptAdmission, AttemptLimits, LoginAttempt,
-    NewAccount, NewAuditEvent, NewSession, Result,
+    NewAccount, NewAuditEvent, NewSession, RequestClass, Result,
 };
 
 #[async_trait]
@@ -298,5 +298,36 @@ impl AccountStore for SqliteStore {
             .execute(&self.pool)
             .await?;
         Ok(())
+    }
+
+    async fn count_request(
+        &self,
+        class: RequestClass,
+        bucket: &str,
+        window_start_ms: i64,
+    ) -> Result<u32> {
+        let requests: i64 = sqlx::query_scalar(
+            "INSERT INTO request_windows (class, bucket, window_start, requests)
+             VALUES (?, ?, ?, 1)
+             ON CONFLICT (class, bucket) DO UPDATE SET
+               requests = CASE WHEN request_windows.window_start >= excluded.window_start
+                               THEN request_windows.requests + 1 ELSE 1 END,
+               window_start = max(request_windows.window_start, excluded.window_start)
+             RETURNING requests",
+        )
+        .bind(class.as_str())
+        .bind(bucket)
+        .bind(window_start_ms)
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(u32::try_from(requests).unwrap_or(u32::MAX))
+    }
+
+    async fn forget_request_windows(&self, before_ms: i64) -> Result<u64> {
+        let done = sqlx::query("DELETE FROM request_windows WHERE window_start < ?")
+            .bind(before_ms)
+            .execute(&self.pool)
+            .await?;
+        Ok(done.rows_affected())
     }
 }
