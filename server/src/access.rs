@@ -25,10 +25,10 @@ pub async fn changeable_sub_merchant(
     session: &ProviderSession,
     id: i64,
 ) -> Result<SubMerchantSummary, AppError> {
-    let (sub_merchant, _) = state
+    let found = state
         .store
         .sub_merchant(session.viewer(), id)
         .await?
         .ok_or_else(AppError::not_found)?;
-    Ok(sub_merchant)
+    Ok(found.summary)
 }

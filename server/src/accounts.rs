@@ -16,7 +16,7 @@ use crate::audit::AuditTarget;
 use crate::{
     auth,
     clock::rfc3339,
-    store::{AccountChange, NewAccount, NewAuditEvent, Store, StoreError},
+    store::{AccountChange, AccountInsert, NewAccount, NewAuditEvent, Store, StoreError},
 };
 
 /// Who the audit log names for a change made with this command.
@@ -153,13 +153,13 @@ pub async fn run(
                 name,
                 role: role.into(),
             };
-            let created = store
+            let inserted = store
                 .insert_account_if_missing(&NewAccount {
                     account,
                     password_hash: hash(&password)?,
                 })
                 .await?;
-            if !created {
+            if inserted == AccountInsert::Exists {
                 return Err(AccountsError::Exists(id.to_string()));
             }
             writeln!(out, "added {id}")?;

@@ -316,7 +316,10 @@ impl FromRequestParts<AppState> for CurrentSession {
         let token = session_token(&parts.headers, &state.settings)
             .ok_or_else(|| AppError::new(ErrorCode::Unauthenticated))?;
         let token_hash = sha256_hex(token);
-        let (account, expires_at_ms) = state
+        let crate::store::LiveSession {
+            account,
+            expires_at_ms,
+        } = state
             .store
             .session(
                 &token_hash,

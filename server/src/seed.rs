@@ -4,7 +4,7 @@ use domain::{api::Account, rules::AccountId};
 
 use crate::{
     auth::{self, HashError},
-    store::{NewAccount, Store, StoreError},
+    store::{NewAccount, Store, StoreError, SubProviderWrite},
 };
 
 pub use domain::demo::{DEMO_ACCOUNTS, DEMO_PASSWORD};
@@ -36,7 +36,8 @@ pub async fn demo_accounts(store: &dyn Store) -> Result<(), SeedError> {
             name: name.to_owned(),
             role,
         };
-        store
+        // Seeding is idempotent: an account seeded before is left as it is.
+        let _inserted = store
             .insert_account_if_missing(&NewAccount {
                 account,
                 password_hash,
@@ -64,8 +65,8 @@ pub async fn demo_bindings(
             name: p.name,
         })
         .collect();
-    let (existing, _) = store.list_providers(OWNER, Some(PROVIDER), 1, 1).await?;
-    if existing.is_empty() {
+    let existing = store.list_providers(OWNER, Some(PROVIDER), 1, 1).await?;
+    if existing.items.is_empty() {
         store.sync_providers(OWNER, &bound, now_ms).await?;
     }
     // The demo sub-provider accounts are 演示服务商's sub-providers.
@@ -80,8 +81,15 @@ pub async fn demo_bindings(
             rebate_ratio: String::new(),
             remark: "沙箱演示子服务商".to_owned(),
         };
-        store
-            .save_sub_provider(PROVIDER_ACCOUNT, &sub_provider, true, now_ms, None)
+        // Registered already on every start after the first.
+        let _registered = store
+            .save_sub_provider(
+                PROVIDER_ACCOUNT,
+                &sub_provider,
+                SubProviderWrite::Register,
+                now_ms,
+                None,
+            )
             .await?;
     }
     Ok(())

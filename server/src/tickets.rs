@@ -48,7 +48,8 @@ pub async fn any_ticket(
 /// Cancels a ticket that is still open; does nothing to one that is not.
 pub async fn cancel_if_open(state: &AppState, id: &str, now: i64) -> Result<(), AppError> {
     let open = [TicketState::Pending, TicketState::Scanned];
-    state
+    // A ticket that is no longer open (confirmed, expired, cancelled) stays as it is.
+    let _moved = state
         .store
         .transition_ticket(id, &open, TicketState::Cancelled, now, None, None)
         .await?;

@@ -409,5 +409,9 @@ async fn sync_sub_merchants(
         .finish_job(claim, JobState::Succeeded, None, now)
         .await?;
     tracing::info!(job = %job.id, "sub-merchant sync done");
+    // Best effort: the database's own maintenance gets there later anyway.
+    if let Err(error) = store.refresh_search().await {
+        tracing::warn!(job = %job.id, %error, "could not refresh the search statistics");
+    }
     Ok(written(held))
 }

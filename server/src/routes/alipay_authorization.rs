@@ -30,7 +30,7 @@ use crate::{
     error::ApiJson,
     middleware::ClientIp,
     respond::created,
-    store::{NewAuditEvent, PhoneSignIn, TicketKind, TicketRecord, Viewer},
+    store::{NewAuditEvent, PhoneSignIn, TicketKind, TicketMove, TicketRecord, Viewer},
     tickets::{
         any_ticket, cancel_if_open, declined, expires_in_s, issue_ticket, own_ticket, readable,
         unusable,
@@ -163,11 +163,12 @@ async fn mobile_view(
     now: i64,
     signed_in: Option<&PhoneSignIn>,
 ) -> Result<MobileAlipayAuthorization, AppError> {
-    let (sub_merchant, _) = state
+    let sub_merchant = state
         .store
         .sub_merchant(Viewer::Provider(&ticket.account_id), subject(ticket)?)
         .await?
-        .ok_or_else(AppError::not_found)?;
+        .ok_or_else(AppError::not_found)?
+        .summary;
     Ok(MobileAlipayAuthorization {
         id: ticket.id.clone(),
         state: ticket.state_at(now),
@@ -259,7 +260,7 @@ async fn confirm_authorization(
         now,
     )
     .by(&user_id);
-    let done = state
+    let moved = state
         .store
         .complete_alipay_authorization(
             &ticket,
@@ -271,7 +272,7 @@ async fn confirm_authorization(
         )
         .await?;
     let current = any_ticket(&state, KIND, &id).await?;
-    if !done {
+    if moved == TicketMove::Refused {
         // Another confirmation won (the code is used or expired now), or the sub-merchant has
         // left the account (the code is still open, but for nothing).
         return Err(unusable(current.state_at(now)).unwrap_or_else(AppError::not_found));

@@ -27,7 +27,7 @@ use crate::{
     clock::rfc3339,
     error::ApiJson,
     keys,
-    store::{NewAuditEvent, ProviderRow, ProviderSection},
+    store::{Change, NewAuditEvent, ProviderRow, ProviderSection},
 };
 
 pub fn router() -> OpenApiRouter<AppState> {
@@ -194,7 +194,7 @@ async fn save(
             &audit,
         )
         .await?;
-    if !saved {
+    if saved == Change::NotFound {
         return Err(AppError::not_found());
     }
     let row = own_provider(state, session, &row.provider_id).await?;
@@ -467,7 +467,7 @@ async fn audit_events(
     }
     crate::error::FieldErrors::refuse(query.check())?;
     let (page, page_size) = query.paging();
-    let (items, total) = state
+    let crate::store::Page { items, total } = state
         .store
         .audit_events(session.account.id.as_str(), page, page_size)
         .await?;

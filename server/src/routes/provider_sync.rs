@@ -27,7 +27,7 @@ use crate::{
     error::ApiJson,
     middleware::ClientIp,
     respond::created,
-    store::{PhoneSignIn, TicketKind, TicketRecord},
+    store::{PhoneSignIn, TicketKind, TicketMove, TicketRecord},
     tickets::{
         any_ticket, cancel_if_open, declined, expires_in_s, issue_ticket, own_ticket, readable,
         unusable,
@@ -149,7 +149,7 @@ async fn ticket_account(state: &AppState, ticket: &TicketRecord) -> Result<Accou
         .store
         .account_credentials(&ticket.account_id)
         .await?
-        .map(|(account, _)| account)
+        .map(|credentials| credentials.account)
         // A disabled account's codes are of no use to anyone.
         .ok_or_else(AppError::not_found)
 }
@@ -226,7 +226,7 @@ async fn confirm_ticket(
             None,
         )
         .await?;
-    if !claimed {
+    if claimed == TicketMove::Refused {
         // Someone else confirmed (or it expired) between our read and our move.
         let current = any_ticket(&state, TicketKind::ProviderSync, &id).await?;
         return Err(
@@ -249,7 +249,8 @@ async fn confirm_ticket(
     let result = match synced {
         Ok(result) => result,
         Err(error) => {
-            state
+            // Only this confirmation moves the syncing ticket on.
+            let _failed = state
                 .store
                 .transition_ticket(
                     &id,
@@ -263,7 +264,7 @@ async fn confirm_ticket(
             return Err(error.into());
         }
     };
-    state
+    let _completed = state
         .store
         .transition_ticket(
             &id,

@@ -21,7 +21,7 @@ async fn list_providers(
 ) -> Result<ApiJson<Page<ProviderSummary>>, AppError> {
     crate::error::FieldErrors::refuse(query.check())?;
     let (page, page_size) = query.paging();
-    let (items, total) = state
+    let crate::store::Page { items, total } = state
         .store
         .list_providers(session.account.id.as_str(), query.search(), page, page_size)
         .await?;

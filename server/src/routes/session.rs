@@ -80,10 +80,10 @@ async fn login(
     let found = state.store.account_credentials(id).await?;
     let hash = found
         .as_ref()
-        .map_or_else(|| NO_ACCOUNT_HASH.clone(), |(_, hash)| hash.clone());
+        .map_or_else(|| NO_ACCOUNT_HASH.clone(), |c| c.password_hash.clone());
     let verified = auth::verify_password_in(turn, request.password, hash).await?;
     let account = match found {
-        Some((account, _)) if verified => account,
+        Some(credentials) if verified => credentials.account,
         _ => return Err(wrong_password(&state, id, &ip, now).await?),
     };
     state.store.forgive_login_attempts(id, &ip).await?;
@@ -212,12 +212,12 @@ async fn change_password(
     let id = session.account.id.to_string();
     let turn = auth::hashing_turn().await?;
     admit(&state, &id, &ip, now).await?;
-    let (_, stored) = state
+    let stored = state
         .store
         .account_credentials(&id)
         .await?
         .ok_or_else(|| AppError::new(ErrorCode::Unauthenticated))?;
-    if !auth::verify_password_in(turn, request.current_password, stored).await? {
+    if !auth::verify_password_in(turn, request.current_password, stored.password_hash).await? {
         let error = wrong_password(&state, &id, &ip, now).await?;
         return Err(if error.code == ErrorCode::RateLimited {
             error

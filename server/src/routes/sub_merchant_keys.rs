@@ -18,7 +18,7 @@ use crate::{
     auth::ProviderSession,
     keys,
     respond::created,
-    store::{NewAuditEvent, StoredKeys},
+    store::{Change, NewAuditEvent, StoredKeys},
 };
 
 pub fn router() -> OpenApiRouter<AppState> {
@@ -73,11 +73,11 @@ async fn reset_keys(
         AuditTarget::SubMerchant(id),
         now,
     );
-    if !state
+    let reset = state
         .store
         .reset_sub_merchant_keys(&account, id, &stored, &audit)
-        .await?
-    {
+        .await?;
+    if reset == Change::NotFound {
         return Err(AppError::not_found());
     }
     let issued = KeyResetIssued {

@@ -29,7 +29,7 @@ use crate::{
     error::ApiJson,
     jobs,
     respond::accepted,
-    store::{NewAuditEvent, SubMerchantFilter, Viewer},
+    store::{Change, NewAuditEvent, SubMerchantFilter, Viewer},
     upstream::UpstreamError,
 };
 
@@ -58,7 +58,10 @@ async fn sub_merchant_detail(
     viewer: Viewer<'_>,
     id: i64,
 ) -> Result<SubMerchantDetail, AppError> {
-    let (sub_merchant, synced_at) = state
+    let crate::store::SubMerchantRecord {
+        summary: sub_merchant,
+        synced_at_ms: synced_at,
+    } = state
         .store
         .sub_merchant(viewer, id)
         .await?
@@ -155,7 +158,7 @@ async fn switch_channel(
         .store
         .set_sub_merchant_channel(&account, id, change.channel, opened, &audit)
         .await?;
-    if !saved {
+    if saved == Change::NotFound {
         return Err(AppError::not_found());
     }
     Ok(ApiJson(
@@ -355,7 +358,7 @@ async fn export_sub_merchants(
                 .store
                 .list_sub_merchants(&account, &filter, page, ROWS)
                 .await;
-            let (items, total) = match result {
+            let crate::store::Page { items, total } = match result {
                 Ok(found) => found,
                 Err(e) => return Some((Err(std::io::Error::other(e.to_string())), None)),
             };
@@ -417,7 +420,7 @@ async fn list_sub_merchants(
         channel,
         search: paging.search(),
     };
-    let (items, total) = state
+    let crate::store::Page { items, total } = state
         .store
         .list_sub_merchants(session.account.id.as_str(), &filter, page, page_size)
         .await?;

@@ -11,6 +11,7 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 
 use crate::audit::AuditTarget;
 use crate::error::ApiPath;
+use crate::store::{SubProviderSaved, SubProviderWrite};
 use crate::{
     AppError, AppState,
     auth::{CurrentSession, ProviderSession},
@@ -38,19 +39,17 @@ fn checked(sub_provider: &SubProvider) -> Result<SubProvider, AppError> {
     })
 }
 
-/// Adds (`create`) or changes a sub-provider with its audit event; false when it exists
-/// already (add) or does not (change).
+/// Registers or changes a sub-provider with its audit event.
 async fn save(
     state: &AppState,
     session: &CurrentSession,
     sub_provider: &SubProvider,
-    create: bool,
-) -> Result<bool, AppError> {
+    write: SubProviderWrite,
+) -> Result<SubProviderSaved, AppError> {
     let account = session.account.id.to_string();
-    let action = if create {
-        AuditAction::SubProviderCreated
-    } else {
-        AuditAction::SubProviderUpdated
+    let action = match write {
+        SubProviderWrite::Register => AuditAction::SubProviderCreated,
+        SubProviderWrite::Change => AuditAction::SubProviderUpdated,
     };
     let event = NewAuditEvent::new(
         &account,
@@ -60,7 +59,7 @@ async fn save(
     );
     Ok(state
         .store
-        .save_sub_provider(&account, sub_provider, create, event.at_ms, Some(&event))
+        .save_sub_provider(&account, sub_provider, write, event.at_ms, Some(&event))
         .await?)
 }
 
@@ -88,11 +87,12 @@ async fn add_sub_provider(
     ApiJson(request): ApiJson<SubProvider>,
 ) -> Result<(StatusCode, ApiJson<SubProvider>), AppError> {
     let sub_provider = checked(&request)?;
-    let created = save(&state, &session, &sub_provider, true).await?;
-    if !created {
-        return Err(AppError::field("account_id", FieldError::AlreadyExists));
+    match save(&state, &session, &sub_provider, SubProviderWrite::Register).await? {
+        SubProviderSaved::Saved => Ok((StatusCode::CREATED, ApiJson(sub_provider))),
+        SubProviderSaved::AlreadyRegistered | SubProviderSaved::NotRegistered => {
+            Err(AppError::field("account_id", FieldError::AlreadyExists))
+        }
     }
-    Ok((StatusCode::CREATED, ApiJson(sub_provider)))
 }
 
 /// Changes a sub-provider's name, rebate ratio or remark (its account ID is its identity: the
@@ -112,9 +112,10 @@ async fn update_sub_provider(
     let account_id = AccountId::parse(&account_id).map_err(|_| AppError::not_found())?;
     let mut sub_provider = checked(&request)?;
     sub_provider.account_id = account_id.to_string();
-    let updated = save(&state, &session, &sub_provider, false).await?;
-    if !updated {
-        return Err(AppError::not_found());
+    match save(&state, &session, &sub_provider, SubProviderWrite::Change).await? {
+        SubProviderSaved::Saved => Ok(ApiJson(sub_provider)),
+        SubProviderSaved::AlreadyRegistered | SubProviderSaved::NotRegistered => {
+            Err(AppError::not_found())
+        }
     }
-    Ok(ApiJson(sub_provider))
 }

@@ -63,7 +63,11 @@ async fn list_transactions(
         to_ms: to.map(|d| (d + 1) * DAY_MS - CST_OFFSET_MS),
     };
     let who = session.viewer();
-    let (items, total, amount_fen) = state
+    let crate::store::TransactionPage {
+        items,
+        total,
+        amount_fen,
+    } = state
         .store
         .list_transactions(who, &filter, page, page_size)
         .await?;

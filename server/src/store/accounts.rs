@@ -79,6 +79,29 @@ pub enum AccountChange {
     NoAccount,
 }
 
+/// What inserting an account did.
+#[must_use]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AccountInsert {
+    Added,
+    /// An account with its ID exists; it is left as it was.
+    Exists,
+}
+
+/// An account that may sign in, with what its password is checked against.
+#[derive(Debug, Clone)]
+pub struct Credentials {
+    pub account: Account,
+    pub password_hash: String,
+}
+
+/// A live session: whose, and when it ends at the latest.
+#[derive(Debug, Clone)]
+pub struct LiveSession {
+    pub account: Account,
+    pub expires_at_ms: i64,
+}
+
 /// A session to store: only the token's hash is kept.
 #[derive(Debug, Clone)]
 pub struct NewSession {
@@ -91,10 +114,10 @@ pub struct NewSession {
 #[async_trait]
 pub trait AccountStore: Send + Sync {
     /// Inserts the account unless one with its ID exists (seeding is idempotent).
-    async fn insert_account_if_missing(&self, account: &NewAccount) -> Result<bool>;
+    async fn insert_account_if_missing(&self, account: &NewAccount) -> Result<AccountInsert>;
 
-    /// The account and its password hash.
-    async fn account_credentials(&self, id: &str) -> Result<Option<(Account, String)>>;
+    /// The account and its password hash; `None` for a disabled or unknown account.
+    async fn account_credentials(&self, id: &str) -> Result<Option<Credentials>>;
 
     /// Every account, disabled ones included, by ID.
     async fn list_accounts(&self) -> Result<Vec<AccountListing>>;
@@ -121,7 +144,7 @@ pub trait AccountStore: Send + Sync {
         token_hash: &str,
         now_ms: i64,
         idle_ms: i64,
-    ) -> Result<Option<(Account, i64)>>;
+    ) -> Result<Option<LiveSession>>;
 
     async fn delete_session(&self, token_hash: &str) -> Result<()>;
 

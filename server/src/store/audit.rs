@@ -3,7 +3,7 @@
 use async_trait::async_trait;
 use domain::api::{AuditAction, AuditEvent};
 
-use super::Result;
+use super::{Page, Result};
 
 /// An audit event to write with the change it records.
 #[derive(Debug, Clone)]
@@ -24,7 +24,7 @@ pub trait AuditStore: Send + Sync {
         account_id: &str,
         page: u32,
         page_size: u32,
-    ) -> Result<(Vec<AuditEvent>, u64)>;
+    ) -> Result<Page<AuditEvent>>;
 
     /// The newest audit events of one target of the account.
     async fn audit_events_of(

@@ -2,7 +2,7 @@
 
 use async_trait::async_trait;
 
-use super::{NewAuditEvent, Result, TicketRecord};
+use super::{Change, NewAuditEvent, Result, TicketMove, TicketRecord};
 
 /// A sub-merchant's keys as stored.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -44,18 +44,19 @@ pub trait KeyStore: Send + Sync {
     async fn sub_merchant_credentials(&self, id: i64) -> Result<SubMerchantCredentials>;
 
     /// 重置认证密钥和签名公私钥: replaces the sub-merchant's keys, marks them set and records
-    /// the audit event, in one transaction. False when the sub-merchant is not the account's.
+    /// the audit event, in one transaction; `NotFound` when the sub-merchant is not the
+    /// account's.
     async fn reset_sub_merchant_keys(
         &self,
         account_id: &str,
         id: i64,
         keys: &StoredKeys,
         audit: &NewAuditEvent,
-    ) -> Result<bool>;
+    ) -> Result<Change>;
 
     /// Completes an open, unexpired Alipay authorization ticket and records the Alipay user ID
-    /// on its sub-merchant with the audit event, in one transaction. False when the ticket was
-    /// no longer open (of two racing confirmations, one wins).
+    /// on its sub-merchant with the audit event, in one transaction; `Refused` when the ticket
+    /// was no longer open (of two racing confirmations, one moves it).
     async fn complete_alipay_authorization(
         &self,
         ticket: &TicketRecord,
@@ -64,5 +65,5 @@ pub trait KeyStore: Send + Sync {
         sealed_app_auth_token: &str,
         now_ms: i64,
         audit: &NewAuditEvent,
-    ) -> Result<bool>;
+    ) -> Result<TicketMove>;
 }

@@ -18,19 +18,38 @@ mod sub_providers;
 mod tickets;
 
 pub use accounts::{
-    AccountChange, AccountListing, AccountStore, AttemptAdmission, AttemptLimits, LoginAttempt,
-    NewAccount, NewSession, RequestClass,
+    AccountChange, AccountInsert, AccountListing, AccountStore, AttemptAdmission, AttemptLimits,
+    Credentials, LiveSession, LoginAttempt, NewAccount, NewSession, RequestClass,
 };
 pub use audit::{AuditStore, NewAuditEvent};
 pub use jobs::{Checkpoint, Claim, Held, JobRecord, JobStore, SubMerchantRow, SyncPage};
+/// A page of a list, and how many the whole list holds.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Page<T> {
+    pub items: Vec<T>,
+    pub total: u64,
+}
+
+/// What a change to one of an account's objects did.
+#[must_use]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Change {
+    /// Made, with its audit event, in one transaction.
+    Made,
+    /// The object is not the account's (or does not exist): nothing was written.
+    NotFound,
+}
+
 pub use keys::{KeyStore, StoredKeys, SubMerchantCredentials};
 pub use postgres::PgStore;
 pub use providers::{ProviderRow, ProviderSection, ProviderStore};
 pub use sqlite::SqliteStore;
-pub use sub_merchants::{SubMerchantFilter, SubMerchantStore, Viewer};
-pub use sub_providers::{SubProviderStore, TransactionFilter};
+pub use sub_merchants::{SubMerchantFilter, SubMerchantRecord, SubMerchantStore, Viewer};
+pub use sub_providers::{
+    SubProviderSaved, SubProviderStore, SubProviderWrite, TransactionFilter, TransactionPage,
+};
 pub use tickets::{
-    OAuthState, PhoneSignIn, PhoneSignInOutcome, TicketKind, TicketRecord, TicketStore,
+    OAuthState, PhoneSignIn, PhoneSignInOutcome, TicketKind, TicketMove, TicketRecord, TicketStore,
 };
 
 /// A storage failure; always an internal error to the client.

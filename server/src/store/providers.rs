@@ -3,7 +3,7 @@
 use async_trait::async_trait;
 use domain::api::{ProviderSummary, ProviderSyncResult, SyncedProvider};
 
-use super::{NewAuditEvent, Result};
+use super::{Change, NewAuditEvent, Page, Result};
 
 /// A section of a provider's configuration, stored as JSON.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -52,7 +52,7 @@ pub trait ProviderStore: Send + Sync {
         search: Option<&str>,
         page: u32,
         page_size: u32,
-    ) -> Result<(Vec<ProviderSummary>, u64)>;
+    ) -> Result<Page<ProviderSummary>>;
 
     /// Brings the account's providers up to date with `upstream` in one transaction. A
     /// provider bound to another account is skipped, never moved.
@@ -67,7 +67,7 @@ pub trait ProviderStore: Send + Sync {
     async fn provider(&self, account_id: &str, provider_id: &str) -> Result<Option<ProviderRow>>;
 
     /// Replaces one configuration section and records the audit event, in one transaction.
-    /// False when the provider is not the account's.
+    /// `NotFound` when the provider is not the account's.
     async fn save_provider_section(
         &self,
         account_id: &str,
@@ -76,7 +76,7 @@ pub trait ProviderStore: Send + Sync {
         json: &str,
         configured: bool,
         audit: &NewAuditEvent,
-    ) -> Result<bool>;
+    ) -> Result<Change>;
 
     /// The account's provider IDs, in order.
     async fn provider_ids(&self, account_id: &str) -> Result<Vec<String>>;

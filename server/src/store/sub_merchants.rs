@@ -4,7 +4,7 @@
 use async_trait::async_trait;
 use domain::api::{SubMerchantSummary, WechatChannel};
 
-use super::{NewAuditEvent, Result};
+use super::{Change, NewAuditEvent, Page, Result};
 
 /// Filters of the sub-merchant list.
 #[derive(Debug, Clone, Default)]
@@ -24,20 +24,29 @@ pub enum Viewer<'a> {
     SubProvider(&'a str),
 }
 
+/// A sub-merchant as stored: what the list shows, and when it was last synced (ms).
+#[derive(Debug, Clone)]
+pub struct SubMerchantRecord {
+    pub summary: SubMerchantSummary,
+    pub synced_at_ms: i64,
+}
+
 #[async_trait]
 pub trait SubMerchantStore: Send + Sync {
-    /// A sub-merchant the viewer may see, and when it was last synced (ms).
-    async fn sub_merchant(
-        &self,
-        viewer: Viewer<'_>,
-        id: i64,
-    ) -> Result<Option<(SubMerchantSummary, i64)>>;
+    /// A sub-merchant the viewer may see, and when it was last synced.
+    async fn sub_merchant(&self, viewer: Viewer<'_>, id: i64) -> Result<Option<SubMerchantRecord>>;
+
+    /// After a sync wrote many sub-merchants: the planner's statistics and the search indexes
+    /// are brought up to date at once, so that the next searches need not wait for the
+    /// database's background maintenance (PostgreSQL: `ANALYZE` and the trigram indexes'
+    /// pending entries merged; SQLite: `PRAGMA optimize`).
+    async fn refresh_search(&self) -> Result<()>;
 
     /// A merchant ID opened WeChat Maidan: every sub-merchant with it says so.
     async fn mark_maidan_opened(&self, merchant_id: &str) -> Result<()>;
 
     /// 切换渠道: sets the channel (and the Maidan status just read upstream) with its audit
-    /// event, in one transaction. False when the sub-merchant is not the account's.
+    /// event, in one transaction; `NotFound` when the sub-merchant is not the account's.
     async fn set_sub_merchant_channel(
         &self,
         account_id: &str,
@@ -45,7 +54,7 @@ pub trait SubMerchantStore: Send + Sync {
         channel: WechatChannel,
         maidan_opened: bool,
         audit: &NewAuditEvent,
-    ) -> Result<bool>;
+    ) -> Result<Change>;
 
     async fn list_sub_merchants(
         &self,
@@ -53,5 +62,5 @@ pub trait SubMerchantStore: Send + Sync {
         filter: &SubMerchantFilter<'_>,
         page: u32,
         page_size: u32,
-    ) -> Result<(Vec<SubMerchantSummary>, u64)>;
+    ) -> Result<Page<SubMerchantSummary>>;
 }

@@ -14,21 +14,47 @@ pub struct TransactionFilter<'a> {
     pub to_ms: Option<i64>,
 }
 
+/// A page of transactions, with how many the filter matches and their amount together.
+#[derive(Debug, Clone)]
+pub struct TransactionPage {
+    pub items: Vec<Transaction>,
+    pub total: u64,
+    pub amount_fen: i64,
+}
+
+/// Whether saving a sub-provider registers a new one or changes a registered one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SubProviderWrite {
+    Register,
+    Change,
+}
+
+/// What saving a sub-provider did.
+#[must_use]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SubProviderSaved {
+    Saved,
+    /// Registering: the account has a sub-provider with that ID already.
+    AlreadyRegistered,
+    /// Changing: the account has no sub-provider with that ID.
+    NotRegistered,
+}
+
 #[async_trait]
 pub trait SubProviderStore: Send + Sync {
     /// The account's sub-providers, by account ID.
     async fn sub_providers(&self, account_id: &str) -> Result<Vec<SubProvider>>;
 
-    /// Adds (`create`) or changes a sub-provider with its audit event (none when the sandbox
-    /// seeds its demo data). False when it exists already (create) or does not exist (change).
+    /// Registers or changes a sub-provider with its audit event (none when the sandbox seeds
+    /// its demo data), in one transaction.
     async fn save_sub_provider(
         &self,
         account_id: &str,
         sub_provider: &SubProvider,
-        create: bool,
+        write: SubProviderWrite,
         now_ms: i64,
         audit: Option<&NewAuditEvent>,
-    ) -> Result<bool>;
+    ) -> Result<SubProviderSaved>;
 
     /// 修改子商户所属的子服务商: sets the sub-merchant's sub-provider, records the audit event
     /// and queues the re-attribution of its transactions (or joins the one already waiting), in
@@ -74,5 +100,5 @@ pub trait SubProviderStore: Send + Sync {
         filter: &TransactionFilter<'_>,
         page: u32,
         page_size: u32,
-    ) -> Result<(Vec<Transaction>, u64, i64)>;
+    ) -> Result<TransactionPage>;
 }

@@ -100,6 +100,16 @@ impl TicketRecord {
     }
 }
 
+/// What a conditional move of a ticket did.
+#[must_use]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TicketMove {
+    Moved,
+    /// Not moved: the ticket was in none of the states it may move from, had expired, or a
+    /// racing call moved it first.
+    Refused,
+}
+
 #[async_trait]
 pub trait TicketStore: Send + Sync {
     async fn create_ticket(&self, ticket: &TicketRecord) -> Result<()>;
@@ -127,8 +137,7 @@ pub trait TicketStore: Send + Sync {
     ) -> Result<PhoneSignInOutcome>;
 
     /// Moves a ticket to `to` only if it is in one of `from` and (for open states) not yet
-    /// expired at `now_ms`; true when this call made the move. Atomic: of two racing calls,
-    /// one wins.
+    /// expired at `now_ms`. Atomic: of two racing calls, one moves it.
     async fn transition_ticket(
         &self,
         id: &str,
@@ -137,5 +146,5 @@ pub trait TicketStore: Send + Sync {
         now_ms: i64,
         confirmed_by: Option<&str>,
         result: Option<&ProviderSyncResult>,
-    ) -> Result<bool>;
+    ) -> Result<TicketMove>;
 }

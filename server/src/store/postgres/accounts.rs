@@ -1,18 +1,19 @@
 //! Accounts, sessions and the limits on signing in and on SMS codes. PostgreSQL.
 
 use async_trait::async_trait;
-use domain::api::{Account, TicketState};
+use domain::api::TicketState;
 use sqlx::Row;
 
 use super::{PgStore, account_from_row, insert_audit, write_tx};
 use crate::store::{
-    AccountChange, AccountListing, AccountStore, AttemptAdmission, AttemptLimits, LoginAttempt,
-    NewAccount, NewAuditEvent, NewSession, RequestClass, Result,
+    AccountChange, AccountInsert, AccountListing, AccountStore, AttemptAdmission, AttemptLimits,
+    Credentials, LiveSession, LoginAttempt, NewAccount, NewAuditEvent, NewSession, RequestClass,
+    Result,
 };
 
 #[async_trait]
 impl AccountStore for PgStore {
-    async fn insert_account_if_missing(&self, new: &NewAccount) -> Result<bool> {
+    async fn insert_account_if_missing(&self, new: &NewAccount) -> Result<AccountInsert> {
         let done = sqlx::query(
             "INSERT INTO accounts (id, name, role, password_hash, created_at)
              VALUES ($1, $2, $3, $4, (extract(epoch from now()) * 1000)::bigint)
@@ -24,10 +25,14 @@ impl AccountStore for PgStore {
         .bind(&new.password_hash)
         .execute(&self.pool)
         .await?;
-        Ok(done.rows_affected() == 1)
+        Ok(if done.rows_affected() == 1 {
+            AccountInsert::Added
+        } else {
+            AccountInsert::Exists
+        })
     }
 
-    async fn account_credentials(&self, id: &str) -> Result<Option<(Account, String)>> {
+    async fn account_credentials(&self, id: &str) -> Result<Option<Credentials>> {
         let row = sqlx::query(
             "SELECT id, name, role, password_hash FROM accounts
              WHERE id = $1 AND disabled_at IS NULL",
@@ -35,8 +40,13 @@ impl AccountStore for PgStore {
         .bind(id)
         .fetch_optional(&self.pool)
         .await?;
-        row.map(|row| Ok((account_from_row(&row)?, row.try_get("password_hash")?)))
-            .transpose()
+        row.map(|row| {
+            Ok(Credentials {
+                account: account_from_row(&row)?,
+                password_hash: row.try_get("password_hash")?,
+            })
+        })
+        .transpose()
     }
 
     async fn list_accounts(&self) -> Result<Vec<AccountListing>> {
@@ -134,7 +144,7 @@ impl AccountStore for PgStore {
         token_hash: &str,
         now_ms: i64,
         idle_ms: i64,
-    ) -> Result<Option<(Account, i64)>> {
+    ) -> Result<Option<LiveSession>> {
         let row = sqlx::query(
             "SELECT a.id, a.name, a.role, s.expires_at, s.last_seen_at
              FROM sessions s JOIN accounts a ON a.id = s.account_id
@@ -158,7 +168,10 @@ impl AccountStore for PgStore {
                 .execute(&self.pool)
                 .await?;
         }
-        Ok(Some((account_from_row(&row)?, row.try_get("expires_at")?)))
+        Ok(Some(LiveSession {
+            account: account_from_row(&row)?,
+            expires_at_ms: row.try_get("expires_at")?,
+        }))
     }
 
     async fn end_sessions(&self, account_id: &str, now_ms: i64) -> Result<u64> {

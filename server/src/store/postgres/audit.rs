@@ -4,7 +4,7 @@ use async_trait::async_trait;
 use domain::api::AuditEvent;
 
 use super::{PgStore, audit_from_row};
-use crate::store::{AuditStore, Result};
+use crate::store::{AuditStore, Page, Result};
 
 #[async_trait]
 impl AuditStore for PgStore {
@@ -13,7 +13,7 @@ impl AuditStore for PgStore {
         account_id: &str,
         page: u32,
         page_size: u32,
-    ) -> Result<(Vec<AuditEvent>, u64)> {
+    ) -> Result<Page<AuditEvent>> {
         let total: i64 =
             sqlx::query_scalar("SELECT COUNT(*) FROM audit_events WHERE account_id = $1")
                 .bind(account_id)
@@ -32,7 +32,10 @@ impl AuditStore for PgStore {
             .iter()
             .map(audit_from_row)
             .collect::<Result<Vec<_>>>()?;
-        Ok((events, u64::try_from(total).unwrap_or_default()))
+        Ok(Page {
+            items: events,
+            total: u64::try_from(total).unwrap_or_default(),
+        })
     }
 
     async fn audit_events_of(

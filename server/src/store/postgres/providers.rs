@@ -8,7 +8,9 @@ use sqlx::Row;
 
 use super::{PgStore, escape_like, insert_audit, write_tx};
 use crate::clock::rfc3339;
-use crate::store::{NewAuditEvent, ProviderRow, ProviderSection, ProviderStore, Result};
+use crate::store::{
+    Change, NewAuditEvent, Page, ProviderRow, ProviderSection, ProviderStore, Result,
+};
 
 #[async_trait]
 impl ProviderStore for PgStore {
@@ -18,7 +20,7 @@ impl ProviderStore for PgStore {
         search: Option<&str>,
         page: u32,
         page_size: u32,
-    ) -> Result<(Vec<ProviderSummary>, u64)> {
+    ) -> Result<Page<ProviderSummary>> {
         let pattern = search.map(|q| format!("%{}%", escape_like(q)));
         let filter =
             "account_id = $1 AND ($2::text IS NULL OR name ILIKE $2 OR provider_id ILIKE $2)";
@@ -50,7 +52,10 @@ impl ProviderStore for PgStore {
                 })
             })
             .collect::<Result<Vec<_>>>()?;
-        Ok((items, u64::try_from(total).unwrap_or_default()))
+        Ok(Page {
+            items,
+            total: u64::try_from(total).unwrap_or_default(),
+        })
     }
 
     async fn sync_providers(
@@ -142,7 +147,7 @@ impl ProviderStore for PgStore {
         json: &str,
         configured: bool,
         audit: &NewAuditEvent,
-    ) -> Result<bool> {
+    ) -> Result<Change> {
         let mut tx = write_tx(&self.pool, &format!("account:{account_id}")).await?;
         let column = section.column();
         let flag = section.configured_column();
@@ -164,11 +169,11 @@ impl ProviderStore for PgStore {
             .execute(&mut *tx)
             .await?;
         if done.rows_affected() != 1 {
-            return Ok(false);
+            return Ok(Change::NotFound);
         }
         insert_audit(&mut tx, audit).await?;
         tx.commit().await?;
-        Ok(true)
+        Ok(Change::Made)
     }
 
     async fn provider_ids(&self, account_id: &str) -> Result<Vec<String>> {

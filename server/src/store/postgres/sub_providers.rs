@@ -10,8 +10,8 @@ use super::{
 };
 use crate::clock::rfc3339;
 use crate::store::{
-    Checkpoint, Claim, Held, JobRecord, NewAuditEvent, Result, SubProviderStore, TransactionFilter,
-    Viewer,
+    Checkpoint, Claim, Held, JobRecord, NewAuditEvent, Result, SubProviderSaved, SubProviderStore,
+    SubProviderWrite, TransactionFilter, TransactionPage, Viewer,
 };
 
 #[async_trait]
@@ -40,12 +40,12 @@ impl SubProviderStore for PgStore {
         &self,
         account_id: &str,
         sub_provider: &SubProvider,
-        create: bool,
+        write: SubProviderWrite,
         now_ms: i64,
         audit: Option<&NewAuditEvent>,
-    ) -> Result<bool> {
+    ) -> Result<SubProviderSaved> {
         let mut tx = write_tx(&self.pool, &format!("account:{account_id}")).await?;
-        let sql = if create {
+        let sql = if write == SubProviderWrite::Register {
             "INSERT INTO sub_providers
                  (name, rebate_ratio, remark, account_id, sub_provider_account_id, created_at, updated_at)
              VALUES ($1, $2, $3, $4, $5, $6, $6) ON CONFLICT DO NOTHING"
@@ -63,13 +63,16 @@ impl SubProviderStore for PgStore {
             .execute(&mut *tx)
             .await?;
         if done.rows_affected() != 1 {
-            return Ok(false);
+            return Ok(match write {
+                SubProviderWrite::Register => SubProviderSaved::AlreadyRegistered,
+                SubProviderWrite::Change => SubProviderSaved::NotRegistered,
+            });
         }
         if let Some(audit) = audit {
             insert_audit(&mut tx, audit).await?;
         }
         tx.commit().await?;
-        Ok(true)
+        Ok(SubProviderSaved::Saved)
     }
 
     async fn change_sub_provider(
@@ -220,7 +223,7 @@ impl SubProviderStore for PgStore {
         filter: &TransactionFilter<'_>,
         page: u32,
         page_size: u32,
-    ) -> Result<(Vec<Transaction>, u64, i64)> {
+    ) -> Result<TransactionPage> {
         fn conditions<'a>(
             q: &mut sqlx::QueryBuilder<'a, sqlx::Postgres>,
             viewer: Viewer<'a>,
@@ -278,6 +281,10 @@ impl SubProviderStore for PgStore {
                 })
             })
             .collect::<Result<Vec<_>>>()?;
-        Ok((items, u64::try_from(count).unwrap_or_default(), amount))
+        Ok(TransactionPage {
+            items,
+            total: u64::try_from(count).unwrap_or_default(),
+            amount_fen: amount,
+        })
     }
 }

@@ -7,8 +7,8 @@ use sqlx::Row;
 
 use super::{PgStore, write_tx};
 use crate::store::{
-    OAuthState, PhoneSignIn, PhoneSignInOutcome, Result, StoreError, TicketKind, TicketRecord,
-    TicketStore,
+    OAuthState, PhoneSignIn, PhoneSignInOutcome, Result, StoreError, TicketKind, TicketMove,
+    TicketRecord, TicketStore,
 };
 
 #[async_trait]
@@ -191,7 +191,7 @@ impl TicketStore for PgStore {
         now_ms: i64,
         confirmed_by: Option<&str>,
         result: Option<&ProviderSyncResult>,
-    ) -> Result<bool> {
+    ) -> Result<TicketMove> {
         let from: Vec<&str> = from.iter().map(|s| s.as_str()).collect();
         let result = result
             .map(serde_json::to_string)
@@ -215,6 +215,10 @@ impl TicketStore for PgStore {
         .bind(now_ms)
         .execute(&self.pool)
         .await?;
-        Ok(done.rows_affected() == 1)
+        Ok(if done.rows_affected() == 1 {
+            TicketMove::Moved
+        } else {
+            TicketMove::Refused
+        })
     }
 }

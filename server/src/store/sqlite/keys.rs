@@ -6,7 +6,8 @@ use sqlx::Row;
 
 use super::{SqliteStore, insert_audit};
 use crate::store::{
-    KeyStore, NewAuditEvent, Result, StoredKeys, SubMerchantCredentials, TicketKind, TicketRecord,
+    Change, KeyStore, NewAuditEvent, Result, StoredKeys, SubMerchantCredentials, TicketKind,
+    TicketMove, TicketRecord,
 };
 
 #[async_trait]
@@ -50,7 +51,7 @@ impl KeyStore for SqliteStore {
         id: i64,
         keys: &StoredKeys,
         audit: &NewAuditEvent,
-    ) -> Result<bool> {
+    ) -> Result<Change> {
         let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
         let done = sqlx::query(
             "UPDATE sub_merchants SET keys_set = 1
@@ -61,7 +62,7 @@ impl KeyStore for SqliteStore {
         .execute(&mut *tx)
         .await?;
         if done.rows_affected() != 1 {
-            return Ok(false);
+            return Ok(Change::NotFound);
         }
         sqlx::query(
             "INSERT INTO sub_merchant_keys
@@ -87,7 +88,7 @@ impl KeyStore for SqliteStore {
         .await?;
         insert_audit(&mut tx, audit).await?;
         tx.commit().await?;
-        Ok(true)
+        Ok(Change::Made)
     }
 
     async fn complete_alipay_authorization(
@@ -98,7 +99,7 @@ impl KeyStore for SqliteStore {
         sealed_app_auth_token: &str,
         now_ms: i64,
         audit: &NewAuditEvent,
-    ) -> Result<bool> {
+    ) -> Result<TicketMove> {
         let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
         let claimed = sqlx::query(
             "UPDATE qr_tickets SET state = ?, updated_at = ?, confirmed_by = ?
@@ -116,7 +117,7 @@ impl KeyStore for SqliteStore {
         .execute(&mut *tx)
         .await?;
         if claimed.rows_affected() != 1 {
-            return Ok(false);
+            return Ok(TicketMove::Refused);
         }
         let recorded = sqlx::query(
             "UPDATE sub_merchants
@@ -133,10 +134,10 @@ impl KeyStore for SqliteStore {
         if recorded.rows_affected() != 1 {
             // The sub-merchant left the account since the code was made: nothing is recorded,
             // and the ticket stays as it was (the transaction is dropped, so rolled back).
-            return Ok(false);
+            return Ok(TicketMove::Refused);
         }
         insert_audit(&mut tx, audit).await?;
         tx.commit().await?;
-        Ok(true)
+        Ok(TicketMove::Moved)
     }
 }

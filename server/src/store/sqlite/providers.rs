@@ -8,7 +8,9 @@ use sqlx::Row;
 
 use super::{SqliteStore, escape_like, insert_audit};
 use crate::clock::rfc3339;
-use crate::store::{NewAuditEvent, ProviderRow, ProviderSection, ProviderStore, Result};
+use crate::store::{
+    Change, NewAuditEvent, Page, ProviderRow, ProviderSection, ProviderStore, Result,
+};
 
 #[async_trait]
 impl ProviderStore for SqliteStore {
@@ -18,7 +20,7 @@ impl ProviderStore for SqliteStore {
         search: Option<&str>,
         page: u32,
         page_size: u32,
-    ) -> Result<(Vec<ProviderSummary>, u64)> {
+    ) -> Result<Page<ProviderSummary>> {
         let pattern = search.map(|q| format!("%{}%", escape_like(q)));
         let filter = "account_id = ?1 AND (?2 IS NULL OR name LIKE ?2 ESCAPE '\\' OR provider_id LIKE ?2 ESCAPE '\\')";
         let total: i64 =
@@ -49,7 +51,10 @@ impl ProviderStore for SqliteStore {
                 })
             })
             .collect::<Result<Vec<_>>>()?;
-        Ok((items, u64::try_from(total).unwrap_or_default()))
+        Ok(Page {
+            items,
+            total: u64::try_from(total).unwrap_or_default(),
+        })
     }
 
     async fn sync_providers(
@@ -141,7 +146,7 @@ impl ProviderStore for SqliteStore {
         json: &str,
         configured: bool,
         audit: &NewAuditEvent,
-    ) -> Result<bool> {
+    ) -> Result<Change> {
         let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
         let column = section.column();
         let flag = section.configured_column();
@@ -163,11 +168,11 @@ impl ProviderStore for SqliteStore {
             .execute(&mut *tx)
             .await?;
         if done.rows_affected() != 1 {
-            return Ok(false);
+            return Ok(Change::NotFound);
         }
         insert_audit(&mut tx, audit).await?;
         tx.commit().await?;
-        Ok(true)
+        Ok(Change::Made)
     }
 
     async fn provider_ids(&self, account_id: &str) -> Result<Vec<String>> {

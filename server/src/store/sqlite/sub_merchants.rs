@@ -10,16 +10,13 @@ use super::{
     sub_merchant_from_row,
 };
 use crate::store::{
-    NewAuditEvent, Result, StoreError, SubMerchantFilter, SubMerchantStore, Viewer,
+    Change, NewAuditEvent, Page, Result, StoreError, SubMerchantFilter, SubMerchantRecord,
+    SubMerchantStore, Viewer,
 };
 
 #[async_trait]
 impl SubMerchantStore for SqliteStore {
-    async fn sub_merchant(
-        &self,
-        viewer: Viewer<'_>,
-        id: i64,
-    ) -> Result<Option<(SubMerchantSummary, i64)>> {
+    async fn sub_merchant(&self, viewer: Viewer<'_>, id: i64) -> Result<Option<SubMerchantRecord>> {
         let (scope, who) = match viewer {
             Viewer::Provider(account) => ("p.account_id = ?", account),
             Viewer::SubProvider(account) => ("s.sub_provider_account_id = ?", account),
@@ -34,8 +31,13 @@ impl SubMerchantStore for SqliteStore {
         .bind(who)
         .fetch_optional(&self.pool)
         .await?;
-        row.map(|row| Ok((sub_merchant_from_row(&row)?, row.try_get("synced_at")?)))
-            .transpose()
+        row.map(|row| {
+            Ok(SubMerchantRecord {
+                summary: sub_merchant_from_row(&row)?,
+                synced_at_ms: row.try_get("synced_at")?,
+            })
+        })
+        .transpose()
     }
 
     async fn set_sub_merchant_channel(
@@ -45,7 +47,7 @@ impl SubMerchantStore for SqliteStore {
         channel: WechatChannel,
         maidan_opened: bool,
         audit: &NewAuditEvent,
-    ) -> Result<bool> {
+    ) -> Result<Change> {
         let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
         let done = sqlx::query(
             "UPDATE sub_merchants SET channel = ?, maidan_opened = ?
@@ -58,12 +60,12 @@ impl SubMerchantStore for SqliteStore {
         .execute(&mut *tx)
         .await?;
         if done.rows_affected() != 1 {
-            return Ok(false);
+            return Ok(Change::NotFound);
         }
         bump_version(&mut tx, account_id).await?;
         insert_audit(&mut tx, audit).await?;
         tx.commit().await?;
-        Ok(true)
+        Ok(Change::Made)
     }
 
     async fn mark_maidan_opened(&self, merchant_id: &str) -> Result<()> {
@@ -82,13 +84,18 @@ impl SubMerchantStore for SqliteStore {
         Ok(())
     }
 
+    async fn refresh_search(&self) -> Result<()> {
+        sqlx::query("PRAGMA optimize").execute(&self.pool).await?;
+        Ok(())
+    }
+
     async fn list_sub_merchants(
         &self,
         account_id: &str,
         filter: &SubMerchantFilter<'_>,
         page: u32,
         page_size: u32,
-    ) -> Result<(Vec<SubMerchantSummary>, u64)> {
+    ) -> Result<Page<SubMerchantSummary>> {
         let version: i64 = sqlx::query_scalar(
             "SELECT COALESCE((SELECT version FROM sub_merchant_versions WHERE account_id = ?), 0)",
         )
@@ -135,6 +142,6 @@ impl SubMerchantStore for SqliteStore {
             .iter()
             .map(sub_merchant_from_row)
             .collect::<Result<Vec<_>>>()?;
-        Ok((items, total))
+        Ok(Page { items, total })
     }
 }

@@ -10,8 +10,8 @@ use super::{
 };
 use crate::clock::rfc3339;
 use crate::store::{
-    Checkpoint, Claim, Held, JobRecord, NewAuditEvent, Result, SubProviderStore, TransactionFilter,
-    Viewer,
+    Checkpoint, Claim, Held, JobRecord, NewAuditEvent, Result, SubProviderSaved, SubProviderStore,
+    SubProviderWrite, TransactionFilter, TransactionPage, Viewer,
 };
 
 #[async_trait]
@@ -40,12 +40,12 @@ impl SubProviderStore for SqliteStore {
         &self,
         account_id: &str,
         sub_provider: &SubProvider,
-        create: bool,
+        write: SubProviderWrite,
         now_ms: i64,
         audit: Option<&NewAuditEvent>,
-    ) -> Result<bool> {
+    ) -> Result<SubProviderSaved> {
         let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
-        let sql = if create {
+        let sql = if write == SubProviderWrite::Register {
             "INSERT OR IGNORE INTO sub_providers
                  (name, rebate_ratio, remark, account_id, sub_provider_account_id, created_at, updated_at)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6)"
@@ -63,13 +63,16 @@ impl SubProviderStore for SqliteStore {
             .execute(&mut *tx)
             .await?;
         if done.rows_affected() != 1 {
-            return Ok(false);
+            return Ok(match write {
+                SubProviderWrite::Register => SubProviderSaved::AlreadyRegistered,
+                SubProviderWrite::Change => SubProviderSaved::NotRegistered,
+            });
         }
         if let Some(audit) = audit {
             insert_audit(&mut tx, audit).await?;
         }
         tx.commit().await?;
-        Ok(true)
+        Ok(SubProviderSaved::Saved)
     }
 
     async fn change_sub_provider(
@@ -214,7 +217,7 @@ impl SubProviderStore for SqliteStore {
         filter: &TransactionFilter<'_>,
         page: u32,
         page_size: u32,
-    ) -> Result<(Vec<Transaction>, u64, i64)> {
+    ) -> Result<TransactionPage> {
         fn conditions<'a>(
             q: &mut sqlx::QueryBuilder<'a, sqlx::Sqlite>,
             viewer: Viewer<'a>,
@@ -280,6 +283,10 @@ impl SubProviderStore for SqliteStore {
                 })
             })
             .collect::<Result<Vec<_>>>()?;
-        Ok((items, u64::try_from(count).unwrap_or_default(), amount))
+        Ok(TransactionPage {
+            items,
+            total: u64::try_from(count).unwrap_or_default(),
+            amount_fen: amount,
+        })
     }
 }

@@ -7,8 +7,8 @@ use sqlx::Row;
 
 use super::SqliteStore;
 use crate::store::{
-    OAuthState, PhoneSignIn, PhoneSignInOutcome, Result, StoreError, TicketKind, TicketRecord,
-    TicketStore,
+    OAuthState, PhoneSignIn, PhoneSignInOutcome, Result, StoreError, TicketKind, TicketMove,
+    TicketRecord, TicketStore,
 };
 
 #[async_trait]
@@ -191,7 +191,7 @@ impl TicketStore for SqliteStore {
         now_ms: i64,
         confirmed_by: Option<&str>,
         result: Option<&ProviderSyncResult>,
-    ) -> Result<bool> {
+    ) -> Result<TicketMove> {
         let from_list = vec!["?"; from.len()].join(", ");
         let result = result
             .map(serde_json::to_string)
@@ -219,6 +219,10 @@ impl TicketStore for SqliteStore {
             .bind(now_ms)
             .execute(&self.pool)
             .await?;
-        Ok(done.rows_affected() == 1)
+        Ok(if done.rows_affected() == 1 {
+            TicketMove::Moved
+        } else {
+            TicketMove::Refused
+        })
     }
 }
