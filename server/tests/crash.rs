@@ -1,5 +1,7 @@
-//! The real server binary is killed (SIGKILL) in the middle of a durable job, then started
-//! again on the same database: the job resumes from its checkpoint and ends exact. A
+//! The real server binary is killed (SIGKILL) in the middle of a durable job; the job resumes
+//! from its checkpoint and ends exact. On SQLite the server is started again on the same file;
+//! on PostgreSQL a second replica, started beside the first before the job (and held still
+//! until the first has died, so that the first runs it), takes the job over. A
 //! sub-merchant sync ends with exactly the upstream's sub-merchants; a re-attribution with
 //! every transaction of the sub-merchant moved, none lost.
 
@@ -37,10 +39,14 @@ const SYNC_SANDBOX: [(&str, &str); 3] = [
     ("SANDBOX_LATENCY_MS", "15"),
 ];
 
+fn on_postgres() -> bool {
+    std::env::var("TEST_DATABASE").is_ok_and(|v| v == "postgres")
+}
+
 /// A fresh database for one test: a SQLite file in `dir`, or (with `TEST_DATABASE=postgres`)
 /// a new database on `TEST_POSTGRES_URL`.
 fn database(dir: &Path) -> String {
-    if !std::env::var("TEST_DATABASE").is_ok_and(|v| v == "postgres") {
+    if !on_postgres() {
         return format!("sqlite://{}", dir.join("console.db").display());
     }
     static NEXT: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
@@ -91,6 +97,28 @@ fn start(db: &str, dir: &Path, addr: &str, sandbox: &[(&str, &str)]) -> Server {
         std::thread::sleep(Duration::from_millis(100));
     }
     server
+}
+
+/// On PostgreSQL, a second replica on the same database, held still (SIGSTOP) so that the
+/// first one runs the job the test starts; `None` on SQLite, whose test restarts the one server.
+fn standby(db: &str, dir: &Path, sandbox: &[(&str, &str)]) -> Option<Server> {
+    on_postgres().then(|| {
+        let other = start(db, dir, &workspace().1, sandbox);
+        signal(&other, "-STOP");
+        other
+    })
+}
+
+/// The server that carries on after the first was killed: the standby replica let go
+/// (SIGCONT; it takes the job over once the dead one's lease has run out), or a restart.
+fn take_over(standby: Option<Server>, restart: impl FnOnce() -> Server) -> Server {
+    match standby {
+        Some(other) => {
+            signal(&other, "-CONT");
+            other
+        }
+        None => restart(),
+    }
 }
 
 /// A minimal HTTP/1.1 call: `(status, headers, body)`.
@@ -169,6 +197,7 @@ fn a_sync_killed_mid_job_resumes_after_a_restart_and_ends_exact() {
     let db = database(dir.path());
 
     let mut server = start(&db, dir.path(), &addr, &SYNC_SANDBOX);
+    let other = standby(&db, dir.path(), &SYNC_SANDBOX);
     let cookie = login(&server);
     sync_providers(&server, &cookie);
     let (status, _, job) = call(
@@ -193,7 +222,7 @@ fn a_sync_killed_mid_job_resumes_after_a_restart_and_ends_exact() {
     server.child.wait().unwrap();
     assert!(processed < EXPECTED, "killed mid-job");
 
-    let server = start(&db, dir.path(), &addr, &SYNC_SANDBOX);
+    let server = take_over(other, || start(&db, dir.path(), &addr, &SYNC_SANDBOX));
     let cookie = login(&server);
     let mut job = Value::Null;
     wait_for("the resumed job", Duration::from_secs(120), || {
@@ -284,7 +313,7 @@ fn signal(server: &Server, name: &str) {
 /// replicas need PostgreSQL).
 #[test]
 fn a_paused_replica_writes_nothing_after_another_took_its_job_over() {
-    if !std::env::var("TEST_DATABASE").is_ok_and(|v| v == "postgres") {
+    if !on_postgres() {
         eprintln!("skipped on SQLite: runs in the PostgreSQL pass (TEST_DATABASE=postgres)");
         return;
     }
@@ -385,11 +414,7 @@ fn sync_providers(server: &Server, cookie: &str) {
 /// Four sub-merchants split over the four providers, each with a long payment history
 /// (shorter on PostgreSQL, whose inserts are slower than an embedded file's).
 fn history() -> (u64, [(&'static str, String); 3]) {
-    let history: u64 = if std::env::var("TEST_DATABASE").is_ok_and(|v| v == "postgres") {
-        100_000
-    } else {
-        400_000
-    };
+    let history: u64 = if on_postgres() { 100_000 } else { 400_000 };
     let sandbox = [
         ("SANDBOX_SUB_MERCHANTS", "4".to_owned()),
         ("SANDBOX_TRANSACTIONS_PER_SUB_MERCHANT", history.to_string()),
@@ -406,6 +431,7 @@ fn a_re_attribution_killed_mid_job_resumes_and_moves_every_transaction_once() {
     let (history, sandbox) = history();
     let sandbox: Vec<(&str, &str)> = sandbox.iter().map(|(k, v)| (*k, v.as_str())).collect();
     let mut server = start(&db, dir.path(), &addr, &sandbox);
+    let other = standby(&db, dir.path(), &sandbox);
     let cookie = login(&server);
     sync_providers(&server, &cookie);
     let (_, _, sync) = call(
@@ -467,7 +493,7 @@ fn a_re_attribution_killed_mid_job_resumes_and_moves_every_transaction_once() {
     server.child.wait().unwrap();
     assert!(processed < history, "killed mid-job ({processed})");
 
-    let server = start(&db, dir.path(), &addr, &sandbox);
+    let server = take_over(other, || start(&db, dir.path(), &addr, &sandbox));
     let cookie = login(&server);
     let mut job = Value::Null;
     wait_for("the resumed job", Duration::from_secs(120), || {
