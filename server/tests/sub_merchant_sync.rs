@@ -135,13 +135,13 @@ async fn the_job_syncs_every_sub_merchant_exactly_once_and_reports_counts() {
 /// and the trigram indexes' pending entries merged), instead of leaving the first searches to
 /// scan unsorted index entries until the background maintenance comes round.
 #[tokio::test]
-async fn a_finished_sync_refreshes_the_search_statistics() {
+async fn a_finished_sync_refreshes_the_statistics() {
     let app = TestApp::new().await;
     let cookie = synced_provider(&app).await;
     start(&app, &cookie).await;
     run_all(&app).await;
     // Asked again, the refresh succeeds on either database (the job only logs a failure).
-    app.state.store.refresh_search().await.unwrap();
+    app.state.store.refresh_statistics().await.unwrap();
     if common::on_postgres() {
         // `reltuples` is -1 until the table is analyzed; a small table is read whole.
         let counted: Vec<i64> = app

@@ -167,15 +167,28 @@ pub fn custom_sections(bytes: &[u8]) -> anyhow::Result<Vec<String>> {
     Ok(names)
 }
 
-/// `cargo xtask bench`: the bundle against its budget, then the server benchmarks.
-pub fn bench(root: &Path) -> anyhow::Result<()> {
+/// `cargo xtask bench [--postgres]`: the bundles against their budgets, then the server's
+/// measurements on SQLite and, with `--postgres`, on a throwaway PostgreSQL in the same run.
+pub fn bench(root: &Path, args: &[String]) -> anyhow::Result<()> {
+    let postgres = match args {
+        [] => None,
+        [flag] if flag == "--postgres" => Some(crate::postgres::Postgres::start(
+            &crate::tools::ensure_postgres()?,
+        )?),
+        _ => anyhow::bail!("usage: cargo xtask bench [--postgres]"),
+    };
     let dist = crate::dist::build(root)?;
     let total = check(&dist)?;
     println!(
         "bundle: first visit {total} B brotli = {:.2} x budget ({FIRST_VISIT_BROTLI_BYTES} B)",
         total as f64 / FIRST_VISIT_BROTLI_BYTES as f64
     );
-    crate::process::run(crate::process::cargo().args(["bench", "--package", "server"]))
+    let mut bench = crate::process::cargo();
+    bench.args(["bench", "--package", "server"]);
+    if let Some(postgres) = &postgres {
+        bench.env("BENCH_POSTGRES_URL", postgres.url());
+    }
+    crate::process::run(&mut bench)
 }
 
 #[cfg(test)]

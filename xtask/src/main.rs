@@ -30,10 +30,10 @@ fn dispatch() -> anyhow::Result<()> {
         Some("run") => run(&root, &args[1..]),
         Some("test") => test::all(&root),
         Some("dist") => dist::build(&root).map(|_| ()),
-        Some("bench") => budget::bench(&root),
+        Some("bench") => budget::bench(&root, &args[1..]),
         _ => {
             eprintln!(
-                "usage: cargo xtask <command>\n\n  run [SERVER FLAGS]  build the console and start it (flags: cloud-pay-console --help)\n  test                run every check and test suite\n  dist                build the console into dist/ (release, precompressed)\n  bench               report sizes and measurements"
+                "usage: cargo xtask <command>\n\n  run [SERVER FLAGS]  build the console and start it (flags: cloud-pay-console --help)\n  test                run every check and test suite\n  dist                build the console into dist/ (release, precompressed)\n  bench [--postgres]  report sizes and measurements (on SQLite; with --postgres on a throwaway PostgreSQL beside it)"
             );
             bail!(
                 "unknown command {:?}",

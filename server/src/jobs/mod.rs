@@ -410,8 +410,8 @@ async fn sync_sub_merchants(
         .await?;
     tracing::info!(job = %job.id, "sub-merchant sync done");
     // Best effort: the database's own maintenance gets there later anyway.
-    if let Err(error) = store.refresh_search().await {
-        tracing::warn!(job = %job.id, %error, "could not refresh the search statistics");
+    if let Err(error) = store.refresh_statistics().await {
+        tracing::warn!(job = %job.id, %error, "could not refresh the statistics");
     }
     Ok(written(held))
 }

@@ -36,11 +36,11 @@ pub trait SubMerchantStore: Send + Sync {
     /// A sub-merchant the viewer may see, and when it was last synced.
     async fn sub_merchant(&self, viewer: Viewer<'_>, id: i64) -> Result<Option<SubMerchantRecord>>;
 
-    /// After a sync wrote many sub-merchants: the planner's statistics and the search indexes
-    /// are brought up to date at once, so that the next searches need not wait for the
-    /// database's background maintenance (PostgreSQL: `ANALYZE` and the trigram indexes'
-    /// pending entries merged; SQLite: `PRAGMA optimize`).
-    async fn refresh_search(&self) -> Result<()>;
+    /// After a sync wrote many sub-merchants and transactions: the planner's statistics and
+    /// the search indexes are brought up to date at once, so that the next lists and searches
+    /// need not wait for the database's background maintenance (PostgreSQL: `ANALYZE` and the
+    /// trigram indexes' pending entries merged; SQLite: `PRAGMA optimize`).
+    async fn refresh_statistics(&self) -> Result<()>;
 
     /// A merchant ID opened WeChat Maidan: every sub-merchant with it says so.
     async fn mark_maidan_opened(&self, merchant_id: &str) -> Result<()>;

@@ -84,8 +84,8 @@ impl SubMerchantStore for PgStore {
         Ok(())
     }
 
-    async fn refresh_search(&self) -> Result<()> {
-        sqlx::query("ANALYZE sub_merchants")
+    async fn refresh_statistics(&self) -> Result<()> {
+        sqlx::query("ANALYZE sub_merchants, transactions")
             .execute(&self.pool)
             .await?;
         for index in ["sub_merchants_name_trgm", "sub_merchants_merchant_id_trgm"] {

@@ -84,7 +84,7 @@ impl SubMerchantStore for SqliteStore {
         Ok(())
     }
 
-    async fn refresh_search(&self) -> Result<()> {
+    async fn refresh_statistics(&self) -> Result<()> {
         sqlx::query("PRAGMA optimize").execute(&self.pool).await?;
         Ok(())
     }
