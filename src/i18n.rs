@@ -137,6 +137,8 @@ catalogue! {
     MobileCheck => "请确认目标账号是您本人的腾讯云账号；若不认识该账号，请取消。", "Make sure the target is your own Tencent Cloud account; if you do not recognise it, cancel.";
 
     NavAudit => "操作记录", "Activity log";
+    NavLabel => "主导航", "Main navigation";
+    Menu => "菜单", "Menu";
     ProviderDetailTitle => "服务商详情", "Provider details";
     BackToProviders => "返回服务商列表", "Back to providers";
     SyncedName => "同步名称", "Synced name";
