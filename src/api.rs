@@ -401,6 +401,18 @@ pub async fn change_sub_provider(id: i64, account_id: &str) -> Result<Option<Job
     }
 }
 
+/// `DELETE /sub-merchants/{id}/sub-provider`: back to the provider itself; the
+/// re-attribution job it started, or `None` when it had no sub-provider.
+pub async fn clear_sub_provider(id: i64) -> Result<Option<Job>, ApiError> {
+    let url = format!("{BASE}/sub-merchants/{id}/sub-provider");
+    let response = send(with_lang(Request::delete(&url)).build()).await?;
+    if response.status() == 202 {
+        json(response).await.map(Some)
+    } else {
+        Ok(None)
+    }
+}
+
 /// `GET /sub-providers`.
 pub async fn sub_providers() -> Result<Vec<SubProvider>, ApiError> {
     json(send(with_lang(Request::get(&format!("{BASE}/sub-providers"))).build()).await?).await

@@ -302,6 +302,7 @@ catalogue! {
     ActionChannelDirect => "切换渠道为官方直连", "Switched channel to official direct";
     ReattributionRunning => "历史交易归属调整中：已处理 {processed} / {total} 笔。在服务端进行，可以离开此页面，完成后这里会显示。", "Moving past transactions to the new sub-provider: {processed} of {total}. It runs on the server; you can leave this page.";
     ReattributionDone => "历史交易已全部归属到新的子服务商。", "Every past transaction now belongs to the new sub-provider.";
+    ReattributionDoneToProvider => "历史交易已全部归属到服务商本身。", "Every past transaction now belongs to the provider itself.";
     ReattributionFailed => "历史交易归属调整失败：{error}", "Moving past transactions failed: {error}";
     SeeTransactions => "查看交易", "See transactions";
     NavSubProviders => "子服务商", "Sub-providers";
@@ -352,6 +353,9 @@ catalogue! {
     MaidanBoundTitle => "已开通微信买单", "WeChat Maidan is open";
     MaidanBoundText => "商户号 {merchant_id} 已开通微信买单，可以回到云支付控制台切换渠道。", "Merchant ID {merchant_id} has opened WeChat Maidan; switch its channel in the Cloud Pay console.";
     NoSubProvider => "未指定", "None";
+    SubProviderClearHint => "清空则归属服务商本身。历史交易会自动归属，耗时较长。", "Leave empty for the provider itself. Past transactions follow; this takes a while.";
+    SubProviderUnregistered => "该 ID 还不是本服务商的子服务商。", "This ID is not one of this provider's sub-providers yet.";
+    RegisterSubProvider => "去【子服务商】登记", "Register it under Sub-providers";
     EmptyWhileSyncing => "同步进行中，子商户会在完成后出现在这里，列表自动刷新。", "The sync is running; sub-merchants appear here when it is done (the list refreshes itself).";
     NoSubMerchantMatches => "没有符合条件的子商户，请调整筛选条件。", "No sub-merchant matches; change the filters.";
     EmptySubMerchants => "还没有子商户。单击【同步买单子商户】，当前账号下所有服务商的子商户都会同步过来。", "No sub-merchants yet. Click Sync Maidan sub-merchants to bring in every sub-merchant of every provider in this account.";

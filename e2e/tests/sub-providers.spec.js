@@ -92,3 +92,51 @@ test('moving a sub-merchant re-attributes its transactions, and the sub-provider
   await snap(sub, '53-sub-provider-view');
   await context.close();
 });
+
+test('an unregistered ID is offered for registration, and clearing gives the history back', async ({ page }) => {
+  await page.goto('/login');
+  await signIn(page, PROVIDER);
+  await expect(page.getByTestId('account')).toBeVisible();
+  await ensureSynced(page);
+  const list = await (await page.request.get('/api/v1/sub-merchants?provider_id=1900000102&page_size=2')).json();
+  const merchant = list.items[1];
+  // A sub-merchant of the sub-provider, its history attributed to it.
+  const moved = await page.request.put(`/api/v1/sub-merchants/${merchant.id}/sub-provider`, { data: { account_id: SUB } });
+  expect(moved.status()).toBe(202);
+  const job = await moved.json();
+  await expect(async () => {
+    expect((await (await page.request.get(`/api/v1/jobs/${job.id}`)).json()).state).toBe('succeeded');
+  }).toPass({ timeout: 20_000 });
+
+  await page.goto(`/sub-merchants/${merchant.id}`);
+  await page.getByTestId('edit-basic').click();
+  const field = page.getByLabel('子服务商腾讯云账号 ID');
+  await expect(page.getByTestId('basic-info')).toContainText('清空则归属服务商本身');
+  const id = `1001${String(Date.now()).slice(-8)}`;
+  await field.fill(id);
+  const offer = page.getByTestId('sub-provider-unregistered');
+  await expect(offer).toContainText('该 ID 还不是本服务商的子服务商');
+  await offer.getByRole('link', { name: '去【子服务商】登记' }).click();
+  await expect(page).toHaveURL(`/sub-providers?add=${id}`);
+  const form = page.getByTestId('sub-provider-form');
+  await expect(form.getByLabel('子服务商腾讯云账号 ID')).toHaveValue(id);
+  await expect(form.getByLabel('子服务商腾讯云账号 ID')).toBeEnabled();
+  await form.getByLabel('子服务商名称').fill('南京新伙伴');
+  await page.getByTestId('save-sub-provider').click();
+  await expect(page.getByTestId('sub-providers').locator(`tr[data-account-id="${id}"]`)).toContainText('南京新伙伴');
+
+  // Cleared: the sub-merchant is the provider's own again, and its history follows.
+  await page.goto(`/sub-merchants/${merchant.id}`);
+  await page.getByTestId('edit-basic').click();
+  await field.fill('');
+  await page.getByTestId('save-basic').click();
+  await expect(page.getByTestId('sub-provider')).toHaveText('未指定');
+  const progress = page.getByTestId('reattribution');
+  await expect(progress).toHaveAttribute('data-state', 'succeeded', { timeout: 20_000 });
+  await expect(progress).toContainText('历史交易已全部归属到服务商本身');
+  const kept = await (
+    await page.request.get(`/api/v1/transactions?sub_merchant_id=${merchant.id}&sub_provider_account_id=${SUB}`)
+  ).json();
+  expect(kept.total).toBe(0);
+  await snap(page, '54-sub-provider-cleared');
+});

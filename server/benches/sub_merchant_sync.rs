@@ -330,7 +330,7 @@ async fn reattribution(backend: &Backend, figures: &mut Figures) -> anyhow::Resu
         at_ms: 0,
     };
     store
-        .change_sub_provider(ACCOUNT, moved.id, "100000000002", "job_move", &audit)
+        .change_sub_provider(ACCOUNT, moved.id, Some("100000000002"), "job_move", &audit)
         .await?;
     let started = Instant::now();
     let load = tokio::spawn({

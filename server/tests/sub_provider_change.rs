@@ -182,6 +182,74 @@ async fn moving_a_sub_merchant_re_attributes_its_history_exactly() {
     );
 }
 
+/// Clearing the sub-provider gives the sub-merchant back to the provider itself: its past
+/// transactions follow in the same job, the change is audited, and another account's
+/// sub-merchant is not found.
+#[tokio::test]
+async fn clearing_the_sub_provider_gives_the_history_back_to_the_provider() {
+    let app = TestApp::new().await;
+    let cookie = synced(&app).await;
+    let id = app.first_sub_merchant_id(&cookie).await;
+    let all = totals(&app, &cookie, "").await;
+    let clear = |cookie: String| {
+        let app = &app;
+        async move {
+            app.request(
+                Method::DELETE,
+                &format!("/api/v1/sub-merchants/{id}/sub-provider"),
+                None,
+                Some(&cookie),
+            )
+            .await
+        }
+    };
+    // Nothing to clear yet: nothing starts.
+    assert_eq!(clear(cookie.clone()).await.status, StatusCode::OK);
+
+    assert_eq!(
+        move_to(&app, &cookie, id, SUB_A).await.status,
+        StatusCode::ACCEPTED
+    );
+    run_all(&app).await;
+    let moved = totals(&app, &cookie, &format!("sub_provider_account_id={SUB_A}")).await;
+    assert_eq!(moved.0, 5);
+
+    let stranger = app.login_as("100000000004").await;
+    assert_eq!(clear(stranger).await.status, StatusCode::NOT_FOUND);
+    let cleared = clear(cookie.clone()).await;
+    assert_eq!(cleared.status, StatusCode::ACCEPTED, "{}", cleared.text());
+    assert_eq!(cleared.json()["kind"], "reattribution");
+    run_all(&app).await;
+    let detail = app
+        .get(&format!("/api/v1/sub-merchants/{id}"), Some(&cookie))
+        .await
+        .json();
+    assert_eq!(
+        detail["sub_merchant"]["sub_provider_account_id"],
+        Value::Null
+    );
+    assert_eq!(
+        detail["history"][0]["action"],
+        "sub_merchant.sub_provider.updated"
+    );
+    assert_eq!(
+        totals(&app, &cookie, &format!("sub_provider_account_id={SUB_A}")).await,
+        (0, 0),
+        "the sub-provider keeps none of them"
+    );
+    assert_eq!(
+        totals(&app, &cookie, "").await,
+        all,
+        "nothing lost or added"
+    );
+    // The sub-provider no longer sees the sub-merchant.
+    let sub = app.login_as(SUB_A).await;
+    let seen = app
+        .get(&format!("/api/v1/sub-merchants/{id}"), Some(&sub))
+        .await;
+    assert_eq!(seen.status, StatusCode::NOT_FOUND);
+}
+
 #[tokio::test]
 async fn two_changes_in_a_row_end_with_the_last_one_chosen() {
     let app = TestApp::new().await;

@@ -59,7 +59,8 @@ fn SubMerchantDetailView(id: i64) -> impl IntoView {
             </div>
             // Read untracked: the page is drawn again when the sub-merchant is read again.
             {d.reattribution.clone().or_else(|| moved.get_untracked()).map(|job| view! {
-                <ReattributionCard job=job sub_merchant_id=d.sub_merchant.id/>
+                <ReattributionCard job=job sub_merchant_id=d.sub_merchant.id
+                    to_provider=d.sub_merchant.sub_provider_account_id.is_none()/>
             })}
             <BasicInfoCard detail=d.clone() editable=provider on_saved=Callback::new(move |job: Option<Job>| {
                 if job.is_some() {
@@ -72,6 +73,15 @@ fn SubMerchantDetailView(id: i64) -> impl IntoView {
             <HistoryCard detail=d/>
         </Loaded>
     }
+}
+
+/// What saving the editor does to the sub-provider.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum SubProviderEdit {
+    Keep,
+    /// Back to the provider itself.
+    Clear,
+    Set(String),
 }
 
 #[component]
@@ -100,15 +110,16 @@ fn BasicInfoCard(
     // The channel first, then the sub-provider (only what changed).
     let save = ServerWrite::for_form(
         form,
-        move |(to, sub): &(WechatChannel, Option<String>)| {
+        move |(to, sub): &(WechatChannel, SubProviderEdit)| {
             let (to, sub) = (*to, sub.clone());
             async move {
                 if to != current {
                     api::switch_channel(id, to).await?;
                 }
                 match sub {
-                    Some(sub) => api::change_sub_provider(id, &sub).await,
-                    None => Ok(None),
+                    SubProviderEdit::Keep => Ok(None),
+                    SubProviderEdit::Clear => api::clear_sub_provider(id).await,
+                    SubProviderEdit::Set(sub) => api::change_sub_provider(id, &sub).await,
                 }
             }
         },
@@ -126,11 +137,23 @@ fn BasicInfoCard(
     let saving = save.pending();
     let on_save = move |_| {
         let sub = sub_provider.get().trim().to_owned();
-        let sub_changed = !sub.is_empty() && current_sub.with_value(|c| *c != sub);
-        if sub_changed && AccountId::parse(&sub).is_err() {
-            return;
-        }
-        save.send((channel.get(), sub_changed.then_some(sub)));
+        let edit = match (sub.is_empty(), current_sub.with_value(|c| *c == sub)) {
+            (_, true) => SubProviderEdit::Keep,
+            (true, false) => SubProviderEdit::Clear,
+            (false, false) if AccountId::parse(&sub).is_err() => return,
+            (false, false) => SubProviderEdit::Set(sub),
+        };
+        save.send((channel.get(), edit));
+    };
+    // A well-formed ID that is not registered yet: say so, and offer to register it.
+    let unregistered = move || {
+        let sub = sub_provider.get().trim().to_owned();
+        // Still loading: say nothing yet.
+        let known = registered
+            .get()
+            .is_none_or(|list| list.iter().any(|s| s.account_id == sub));
+        (AccountId::parse(&sub).is_ok() && !known && current_sub.with_value(|c| *c != sub))
+            .then_some(sub)
     };
     let row = |label: Key, value: AnyView| {
         view! { <div class="kv"><dt>{tr(label)}</dt><dd>{value}</dd></div> }
@@ -166,6 +189,13 @@ fn BasicInfoCard(
                                 <option value=s.account_id>{s.name}</option>
                             }).collect_view()}
                         </datalist>
+                        <p class="field-note">{tr(Key::SubProviderClearHint)}</p>
+                        {move || unregistered().map(|sub| view! {
+                            <p class="note note-warn" data-testid="sub-provider-unregistered">
+                                {tr(Key::SubProviderUnregistered)}" "
+                                <a href=format!("/sub-providers?add={sub}")>{tr(Key::RegisterSubProvider)}" →"</a>
+                            </p>
+                        })}
                     </Show>
                 }.into_any())}
                 {row(Key::FieldChannel, view! {
@@ -341,9 +371,9 @@ fn HistoryCard(detail: SubMerchantDetail) -> impl IntoView {
 }
 
 /// 历史交易归属调整中: the re-attribution of this sub-merchant's past transactions, followed
-/// until it ends; then where to see the result.
+/// until it ends; then where to see the result. `to_provider`: the sub-provider was cleared.
 #[component]
-fn ReattributionCard(job: Job, sub_merchant_id: i64) -> impl IntoView {
+fn ReattributionCard(job: Job, sub_merchant_id: i64, to_provider: bool) -> impl IntoView {
     let current = RwSignal::new(Some(job.clone()));
     if job.state.is_active() {
         let stop = poll::follow_job(job.id, current, || {});
@@ -351,9 +381,21 @@ fn ReattributionCard(job: Job, sub_merchant_id: i64) -> impl IntoView {
     }
     let transactions = format!("/transactions?sub_merchant_id={sub_merchant_id}");
     view! {
-        <JobProgress job=current describe=reattribution_text test_id="reattribution">
+        <JobProgress
+            job=current
+            describe=if to_provider { reattribution_to_provider_text } else { reattribution_text }
+            test_id="reattribution"
+        >
             <a href=transactions.clone()>{tr(Key::SeeTransactions)}</a>
         </JobProgress>
+    }
+}
+
+/// The sentence of a re-attribution back to the provider itself.
+fn reattribution_to_provider_text(job: &Job, lang: Lang) -> String {
+    match job.state {
+        JobState::Succeeded => Key::ReattributionDoneToProvider.text(lang).to_owned(),
+        _ => reattribution_text(job, lang),
     }
 }
 

@@ -1,9 +1,11 @@
 //! 子服务商: the provider's sub-providers (Tencent Cloud account ID, name, rebate ratio,
 //! remark); add one, or edit one in place. Every field is checked as it is typed, by the rule
-//! the server applies again.
+//! the server applies again. `?add=ID` opens the add form with that account ID (a sub-merchant's
+//! editor links here when the ID typed there is not registered yet).
 
-use domain::api::SubProvider;
+use domain::{api::SubProvider, rules::AccountId};
 use leptos::prelude::*;
+use leptos_router::hooks::use_query_map;
 
 use crate::{
     api,
@@ -23,7 +25,18 @@ pub fn SubProvidersPage() -> impl IntoView {
         version.track();
         api::sub_providers()
     });
-    let editing = RwSignal::new(None::<SubProvider>);
+    // The sub-provider in the form, and whether it is a new one.
+    let blank = |account_id: String| SubProvider {
+        account_id,
+        name: String::new(),
+        rebate_ratio: String::new(),
+        remark: String::new(),
+    };
+    let asked = use_query_map()
+        .get_untracked()
+        .get("add")
+        .filter(|id| AccountId::parse(id).is_ok());
+    let editing = RwSignal::new(asked.map(|id| (blank(id), true)));
     let saved = Callback::new(move |()| {
         editing.set(None);
         version.update(|v| *v += 1);
@@ -35,17 +48,13 @@ pub fn SubProvidersPage() -> impl IntoView {
                 <p class="muted">{tr(Key::SubProvidersSubtitle)}</p>
             </div>
             <button type="button" class="btn btn-primary" data-testid="add-sub-provider"
-                on:click=move |_| editing.set(Some(SubProvider {
-                    account_id: String::new(),
-                    name: String::new(),
-                    rebate_ratio: String::new(),
-                    remark: String::new(),
-                }))>
+                on:click=move |_| editing.set(Some((blank(String::new()), true)))>
                 {tr(Key::AddSubProvider)}
             </button>
         </div>
-        {move || editing.get().map(|current| view! {
-            <SubProviderForm current=current on_saved=saved on_cancel=Callback::new(move |()| editing.set(None))/>
+        {move || editing.get().map(|(current, create)| view! {
+            <SubProviderForm current=current create=create on_saved=saved
+                on_cancel=Callback::new(move |()| editing.set(None))/>
         })}
         <section class="card">
             <Loaded resource=list let:items>
@@ -74,7 +83,7 @@ pub fn SubProvidersPage() -> impl IntoView {
                                                 <td>{s.remark}</td>
                                                 <td>
                                                     <button type="button" class="btn btn-small"
-                                                        on:click=move |_| editing.set(Some(row.clone()))>
+                                                        on:click=move |_| editing.set(Some((row.clone(), false)))>
                                                         {tr(Key::Edit)}
                                                     </button>
                                                 </td>
@@ -91,14 +100,15 @@ pub fn SubProvidersPage() -> impl IntoView {
     }
 }
 
-/// Adds a sub-provider (empty account ID) or edits one (its account ID fixed).
+/// Adds a sub-provider (`create`: its account ID may be typed) or edits one (its account ID
+/// fixed).
 #[component]
 fn SubProviderForm(
     current: SubProvider,
+    create: bool,
     on_saved: Callback<()>,
     on_cancel: Callback<()>,
 ) -> impl IntoView {
-    let create = current.account_id.is_empty();
     let account_id = RwSignal::new(current.account_id);
     let name = RwSignal::new(current.name);
     let rebate_ratio = RwSignal::new(current.rebate_ratio);

@@ -40,7 +40,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(export_sub_merchants))
         .routes(routes!(get_sub_merchant))
         .routes(routes!(switch_channel))
-        .routes(routes!(change_sub_provider))
+        .routes(routes!(change_sub_provider, clear_sub_provider))
 }
 
 /// A fresh, unguessable job ID.
@@ -208,7 +208,45 @@ async fn change_sub_provider(
     let job_id = new_job_id()?;
     let job = state
         .store
-        .change_sub_provider(&account, id, &target, &job_id, &audit)
+        .change_sub_provider(&account, id, Some(&target), &job_id, &audit)
+        .await?
+        .ok_or_else(AppError::not_found)?;
+    state.workers.wake();
+    accepted(jobs::view(&job, now))
+}
+
+/// Clears a sub-merchant's sub-provider: it belongs to the provider itself again, and its past
+/// transactions follow in the same durable job as a change (`202` + the job). A sub-merchant
+/// without one changes nothing (`200`).
+#[utoipa::path(delete, path = "/sub-merchants/{id}/sub-provider", tag = "sub-merchants",
+    params(("id" = i64, Path, description = "the sub-merchant's console ID")),
+    responses(
+        (status = 202, body = Job),
+        (status = 200, body = SubMerchantDetail),
+        (status = 404, body = domain::ErrorEnvelope),
+    ))]
+async fn clear_sub_provider(
+    State(state): State<AppState>,
+    session: ProviderSession,
+    ApiPath(id): ApiPath<i64>,
+) -> Result<Response, AppError> {
+    let current = changeable_sub_merchant(&state, &session, id).await?;
+    let account = session.account.id.to_string();
+    if current.sub_provider_account_id.is_none() {
+        let detail = sub_merchant_detail(&state, Viewer::Provider(&account), id).await?;
+        return Ok(ApiJson(detail).into_response());
+    }
+    let now = state.clock.now_ms();
+    let audit = NewAuditEvent::new(
+        &account,
+        AuditAction::SubMerchantSubProviderUpdated,
+        AuditTarget::SubMerchant(id),
+        now,
+    );
+    let job_id = new_job_id()?;
+    let job = state
+        .store
+        .change_sub_provider(&account, id, None, &job_id, &audit)
         .await?
         .ok_or_else(AppError::not_found)?;
     state.workers.wake();

@@ -56,14 +56,15 @@ pub trait SubProviderStore: Send + Sync {
         audit: Option<&NewAuditEvent>,
     ) -> Result<SubProviderSaved>;
 
-    /// 修改子商户所属的子服务商: sets the sub-merchant's sub-provider, records the audit event
-    /// and queues the re-attribution of its transactions (or joins the one already waiting), in
-    /// one transaction. `None` when the sub-merchant is not the account's.
+    /// 修改子商户所属的子服务商: sets the sub-merchant's sub-provider (`None`: the provider
+    /// itself), records the audit event and queues the re-attribution of its transactions (or
+    /// joins the one already waiting), in one transaction. `None` when the sub-merchant is not
+    /// the account's.
     async fn change_sub_provider(
         &self,
         account_id: &str,
         sub_merchant_id: i64,
-        sub_provider_account_id: &str,
+        sub_provider_account_id: Option<&str>,
         job_id: &str,
         audit: &NewAuditEvent,
     ) -> Result<Option<JobRecord>>;

@@ -79,7 +79,7 @@ impl SubProviderStore for SqliteStore {
         &self,
         account_id: &str,
         sub_merchant_id: i64,
-        sub_provider_account_id: &str,
+        sub_provider_account_id: Option<&str>,
         job_id: &str,
         audit: &NewAuditEvent,
     ) -> Result<Option<JobRecord>> {
