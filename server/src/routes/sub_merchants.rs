@@ -194,25 +194,7 @@ async fn change_sub_provider(
         return Err(AppError::new(ErrorCode::SubProviderNotFound)
             .and_field("account_id", FieldError::NotRegistered));
     }
-    if current.sub_provider_account_id.as_deref() == Some(target.as_str()) {
-        let detail = sub_merchant_detail(&state, Viewer::Provider(&account), id).await?;
-        return Ok(ApiJson(detail).into_response());
-    }
-    let now = state.clock.now_ms();
-    let audit = NewAuditEvent::new(
-        &account,
-        AuditAction::SubMerchantSubProviderUpdated,
-        AuditTarget::SubMerchant(id),
-        now,
-    );
-    let job_id = new_job_id()?;
-    let job = state
-        .store
-        .change_sub_provider(&account, id, Some(&target), &job_id, &audit)
-        .await?
-        .ok_or_else(AppError::not_found)?;
-    state.workers.wake();
-    accepted(jobs::view(&job, now))
+    reassign(&state, &account, &current, Some(&target)).await
 }
 
 /// Clears a sub-merchant's sub-provider: it belongs to the provider itself again, and its past
@@ -231,14 +213,26 @@ async fn clear_sub_provider(
     ApiPath(id): ApiPath<i64>,
 ) -> Result<Response, AppError> {
     let current = changeable_sub_merchant(&state, &session, id).await?;
-    let account = session.account.id.to_string();
-    if current.sub_provider_account_id.is_none() {
-        let detail = sub_merchant_detail(&state, Viewer::Provider(&account), id).await?;
+    reassign(&state, session.account.id.as_str(), &current, None).await
+}
+
+/// Sets the sub-merchant's sub-provider (`None`: the provider itself) and starts the
+/// re-attribution of its past transactions (`202` + the job); the one it has already changes
+/// nothing (`200` + the sub-merchant).
+async fn reassign(
+    state: &AppState,
+    account: &str,
+    current: &SubMerchantSummary,
+    target: Option<&str>,
+) -> Result<Response, AppError> {
+    let id = current.id;
+    if current.sub_provider_account_id.as_deref() == target {
+        let detail = sub_merchant_detail(state, Viewer::Provider(account), id).await?;
         return Ok(ApiJson(detail).into_response());
     }
     let now = state.clock.now_ms();
     let audit = NewAuditEvent::new(
-        &account,
+        account,
         AuditAction::SubMerchantSubProviderUpdated,
         AuditTarget::SubMerchant(id),
         now,
@@ -246,7 +240,7 @@ async fn clear_sub_provider(
     let job_id = new_job_id()?;
     let job = state
         .store
-        .change_sub_provider(&account, id, None, &job_id, &audit)
+        .change_sub_provider(account, id, target, &job_id, &audit)
         .await?
         .ok_or_else(AppError::not_found)?;
     state.workers.wake();
