@@ -11,7 +11,7 @@
 //!
 //! `BENCH_POSTGRES_URL` names a PostgreSQL server whose user may create databases (`cargo
 //! xtask bench --postgres` starts a throwaway one); `--sync-only` or `--reattribution-only`
-//! runs one part.
+//! runs one part; `--postgres-only` leaves SQLite out.
 
 use std::{sync::Arc, time::Instant};
 
@@ -108,11 +108,14 @@ impl Figures {
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let dir = tempfile::tempdir()?;
-    let mut backends = vec![Backend::Sqlite(dir.path().to_owned())];
+    let only = |flag: &str| std::env::args().any(|a| a == flag);
+    let mut backends = Vec::new();
+    if !only("--postgres-only") {
+        backends.push(Backend::Sqlite(dir.path().to_owned()));
+    }
     if let Ok(url) = std::env::var("BENCH_POSTGRES_URL") {
         backends.push(Backend::Postgres(url));
     }
-    let only = |flag: &str| std::env::args().any(|a| a == flag);
     let mut all = Vec::new();
     for backend in &backends {
         println!("== {}", backend.name());
