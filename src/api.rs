@@ -413,6 +413,16 @@ pub async fn clear_sub_provider(id: i64) -> Result<Option<Job>, ApiError> {
     }
 }
 
+/// `DELETE /providers/{id}`: 解绑, confirmed by the provider's ID typed again.
+pub async fn unbind_provider(id: &str, confirm: &str) -> Result<(), ApiError> {
+    let url = format!("{BASE}/providers/{id}");
+    let body = domain::api::UnbindProvider {
+        confirm: confirm.to_owned(),
+    };
+    send(with_lang(Request::delete(&url)).json(&body)).await?;
+    Ok(())
+}
+
 /// `GET /sub-providers`.
 pub async fn sub_providers() -> Result<Vec<SubProvider>, ApiError> {
     json(send(with_lang(Request::get(&format!("{BASE}/sub-providers"))).build()).await?).await

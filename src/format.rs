@@ -57,5 +57,8 @@ pub const fn action_key(action: AuditAction) -> Key {
         AuditAction::SubProviderCreated => Key::ActionSubProviderCreated,
         AuditAction::SubProviderUpdated => Key::ActionSubProviderUpdated,
         AuditAction::AccountPasswordChanged => Key::ActionPasswordChanged,
+        AuditAction::ProvidersSynced => Key::ActionProvidersSynced,
+        AuditAction::SubMerchantSyncStarted => Key::ActionSubMerchantSyncStarted,
+        AuditAction::ProviderUnbound => Key::ActionProviderUnbound,
     }
 }

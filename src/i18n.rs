@@ -287,6 +287,15 @@ catalogue! {
     ActionKeysReset => "重置认证密钥和签名公私钥", "Reset the authentication key and signing key pair";
     ActionAlipayAuthorized => "支付宝子商户授权", "Authorized Alipay";
     ActionPasswordChanged => "修改密码", "Changed the password";
+    ActionProvidersSynced => "同步买单服务商信息", "Synced WeChat Maidan providers";
+    ActionSubMerchantSyncStarted => "同步买单子商户", "Started a sub-merchant sync";
+    ActionProviderUnbound => "解绑服务商", "Unbound a provider";
+    UnbindTitle => "解绑服务商", "Unbind this provider";
+    UnbindHint => "解绑后，该服务商及其下全部子商户（含密钥和交易记录）将从本账号移除，且不可撤销。如果是误同步，解绑后可由正确账号重新【同步买单服务商信息】。", "Unbinding removes this provider and all its sub-merchants (with their keys and transactions) from this account, and cannot be undone. If it was synced by mistake, the right account can then sync it again with Sync WeChat Maidan providers.";
+    UnbindConfirmLabel => "输入服务商 ID {id} 以确认", "Type the provider ID {id} to confirm";
+    Unbind => "解绑", "Unbind";
+    Unbound => "服务商 {id} 已解绑，其子商户已从本账号移除。", "Provider {id} was unbound; its sub-merchants left this account.";
+    LastSync => "{time} 由 {who} 发起", "Started {time} by {who}";
     ChangePassword => "修改密码", "Change password";
     ChangePasswordTitle => "修改密码", "Change password";
     ChangePasswordSubtitle => "修改后，此账号在其他设备上的登录会立即退出，当前页面保持登录。", "Afterwards this account is signed out everywhere else at once; this page stays signed in.";

@@ -251,6 +251,7 @@ async fn switch_results_name_each_refused_row_and_link_to_opening_maidan() {
         maidan_opened: id == 1,
         sub_provider_account_id: None,
         keys_set: false,
+        synced_at: "2026-11-30T08:00:00Z".to_owned(),
     };
     let refused = ApiError::Api(ErrorBody {
         code: ErrorCode::MaidanNotOpened,
@@ -312,6 +313,7 @@ async fn a_job_banner_follows_a_language_switch() {
         rate_per_s: 0.0,
         eta_s: None,
         created_at: "2026-11-30T08:00:00Z".to_owned(),
+        requested_by: Some("100000000001".to_owned()),
         started_at: None,
         finished_at: None,
         error: None,

@@ -24,6 +24,7 @@ crate::wire_enum! {
         TicketUsed = "TicketUsed",
         NotMaidanAdmin = "NotMaidanAdmin",
         SubProviderNotFound = "SubProviderNotFound",
+        JobRunning = "JobRunning",
         Internal = "Internal",
     }
 }
@@ -37,9 +38,10 @@ impl ErrorCode {
             ErrorCode::NotFound => 404,
             ErrorCode::Validation | ErrorCode::SubProviderNotFound => 422,
             ErrorCode::RateLimited => 429,
-            ErrorCode::ProvidersNotSynced | ErrorCode::MaidanNotOpened | ErrorCode::TicketUsed => {
-                409
-            }
+            ErrorCode::ProvidersNotSynced
+            | ErrorCode::MaidanNotOpened
+            | ErrorCode::TicketUsed
+            | ErrorCode::JobRunning => 409,
             ErrorCode::TicketExpired => 410,
             ErrorCode::Internal => 500,
         }
@@ -91,6 +93,10 @@ impl ErrorCode {
             ErrorCode::SubProviderNotFound => lang.pick(
                 "该腾讯云账号 ID 不是本服务商的子服务商，请先在【子服务商】中添加。",
                 "This Tencent Cloud account ID is not one of this provider's sub-providers. Add it under Sub-providers first.",
+            ),
+            ErrorCode::JobRunning => lang.pick(
+                "本账号有同步或历史交易归属调整正在进行，请等待其完成后再试。",
+                "A sync or a transaction re-attribution is running in this account. Wait until it finishes, then try again.",
             ),
             ErrorCode::Internal => lang.pick(
                 "服务器内部错误，请稍后重试；如仍失败，请联系技术支持并提供请求 ID。",

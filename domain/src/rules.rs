@@ -96,6 +96,10 @@ pub enum FieldError {
     /// Not one of the values the field offers (a filter's options, for one).
     #[error("one of {values:?}")]
     Choice { values: Vec<String> },
+    /// A destructive step confirmed by typing a value (a provider's ID to unbind it) that was
+    /// typed differently.
+    #[error("type {expected} to confirm")]
+    TypedConfirmation { expected: String },
 }
 
 impl FieldError {
@@ -185,6 +189,12 @@ impl FieldError {
             }
             (FieldError::Image, Lang::Zh) => "须为 PNG 或 JPEG 图片，请重新选择文件。".into(),
             (FieldError::Image, Lang::En) => "Use a PNG or JPEG image.".into(),
+            (FieldError::TypedConfirmation { expected }, Lang::Zh) => {
+                format!("输入的内容不一致：请准确输入 {expected} 以确认。")
+            }
+            (FieldError::TypedConfirmation { expected }, Lang::En) => {
+                format!("That does not match: type {expected} exactly to confirm.")
+            }
             (FieldError::Choice { values }, Lang::Zh) => {
                 format!("请从以下选项中选择一个：{}。", values.join("、"))
             }
@@ -266,6 +276,17 @@ pub fn new_password(value: &str) -> Result<&str, FieldError> {
         Err(FieldError::TooLong { max: PASSWORD_MAX })
     } else {
         Ok(value)
+    }
+}
+
+/// A destructive step's confirmation: `typed` must be `expected` (surrounding spaces aside).
+pub fn typed_confirmation<'a>(typed: &'a str, expected: &str) -> Result<&'a str, FieldError> {
+    match typed.trim() {
+        "" => Err(FieldError::Required),
+        typed if typed == expected => Ok(typed),
+        _ => Err(FieldError::TypedConfirmation {
+            expected: expected.to_owned(),
+        }),
     }
 }
 
@@ -563,6 +584,23 @@ mod tests {
     use super::*;
 
     #[test]
+    fn a_typed_confirmation_is_the_expected_value_exactly() {
+        assert_eq!(
+            typed_confirmation(" 1900000101 ", "1900000101"),
+            Ok("1900000101")
+        );
+        assert_eq!(
+            typed_confirmation("", "1900000101"),
+            Err(FieldError::Required)
+        );
+        let wrong = Err(FieldError::TypedConfirmation {
+            expected: "1900000101".to_owned(),
+        });
+        assert_eq!(typed_confirmation("190000010", "1900000101"), wrong);
+        assert_eq!(typed_confirmation("19000001011", "1900000101"), wrong);
+    }
+
+    #[test]
     fn account_ids_are_five_to_twenty_digits() {
         assert!(AccountId::parse("100000000001").is_ok());
         assert!(AccountId::parse("12345").is_ok());
@@ -772,6 +810,9 @@ mod tests {
             FieldError::Choice {
                 values: vec!["a".into(), "b".into()],
             },
+            FieldError::TypedConfirmation {
+                expected: "1900000101".into(),
+            },
         ];
         for e in &all {
             match e {
@@ -801,7 +842,8 @@ mod tests {
                 | FieldError::Certificate
                 | FieldError::FileTooLarge { .. }
                 | FieldError::Image
-                | FieldError::Choice { .. } => {}
+                | FieldError::Choice { .. }
+                | FieldError::TypedConfirmation { .. } => {}
             }
         }
         all

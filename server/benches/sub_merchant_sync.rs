@@ -15,12 +15,13 @@
 
 use std::{sync::Arc, time::Instant};
 
-use domain::api::{JobKind, SyncedProvider};
+use domain::api::{AuditAction, JobKind, SyncedProvider};
 use server::{
     AppState, Settings,
+    audit::AuditTarget,
     clock::SystemClock,
     jobs, seed,
-    store::{PgStore, SqliteStore},
+    store::{NewAuditEvent, PgStore, SqliteStore},
     upstream::{MaidanUpstream, Sandbox, SandboxConfig},
     vault::Vault,
 };
@@ -450,7 +451,9 @@ async fn baseline(
         seed::demo_accounts(store.as_ref())
             .await
             .map_err(|e| anyhow::anyhow!("{e}"))?;
-        store.sync_providers(ACCOUNT, &synced(sandbox), 0).await?;
+        store
+            .sync_providers(&synced(sandbox), &bound(ACCOUNT))
+            .await?;
     }
     if url.starts_with("sqlite:") {
         let store = SqliteStore::open(url).await?;
@@ -473,6 +476,17 @@ fn synced(sandbox: &Sandbox) -> Vec<SyncedProvider> {
         .collect()
 }
 
+/// A provider sync into `account`, as a scan by the sandbox's administrator records it.
+fn bound(account: &str) -> NewAuditEvent {
+    NewAuditEvent::new(
+        account,
+        AuditAction::ProvidersSynced,
+        AuditTarget::Account(account),
+        0,
+    )
+    .by("sandbox")
+}
+
 /// The console's durable job, end to end through the store and the sandbox, into a fresh
 /// database. Seconds, and the state for the latency runs.
 async fn console_sync(url: &str, sandbox: &Arc<Sandbox>) -> anyhow::Result<(f64, AppState)> {
@@ -480,7 +494,9 @@ async fn console_sync(url: &str, sandbox: &Arc<Sandbox>) -> anyhow::Result<(f64,
     seed::demo_accounts(store.as_ref())
         .await
         .map_err(|e| anyhow::anyhow!("{e}"))?;
-    store.sync_providers(ACCOUNT, &synced(sandbox), 0).await?;
+    store
+        .sync_providers(&synced(sandbox), &bound(ACCOUNT))
+        .await?;
     let state = AppState {
         workers: Default::default(),
         store: store.clone(),
@@ -493,7 +509,11 @@ async fn console_sync(url: &str, sandbox: &Arc<Sandbox>) -> anyhow::Result<(f64,
         sandbox_oauth: None,
     };
     store
-        .start_job("job_bench", ACCOUNT, JobKind::SubMerchantSync, 0)
+        .start_job(
+            "job_bench",
+            JobKind::SubMerchantSync,
+            &NewAuditEvent::sub_merchant_sync(ACCOUNT, "job_bench", 0),
+        )
         .await?;
     let started = Instant::now();
     while jobs::run_next(&state, None)

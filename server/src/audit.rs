@@ -12,6 +12,7 @@ pub enum AuditTarget<'a> {
     Provider(&'a str),
     SubMerchant(i64),
     SubProvider(&'a str),
+    Job(&'a str),
 }
 
 impl AuditTarget<'_> {
@@ -22,6 +23,7 @@ impl AuditTarget<'_> {
             AuditTarget::Provider(id) => format!("provider/{id}"),
             AuditTarget::SubMerchant(id) => format!("sub_merchant/{id}"),
             AuditTarget::SubProvider(id) => format!("sub_provider/{id}"),
+            AuditTarget::Job(id) => format!("job/{id}"),
         }
     }
 }
@@ -43,6 +45,10 @@ pub const fn fields_of(action: AuditAction) -> &'static [&'static str] {
             &["name", "rebate_ratio", "remark"]
         }
         AuditAction::AccountPasswordChanged => &["password"],
+        // The providers a scan synced are named by the route ([`NewAuditEvent::with_fields`]).
+        AuditAction::ProvidersSynced
+        | AuditAction::SubMerchantSyncStarted
+        | AuditAction::ProviderUnbound => &[],
     }
 }
 
@@ -62,6 +68,16 @@ impl NewAuditEvent {
             fields: fields_of(action).iter().map(|f| (*f).to_owned()).collect(),
             at_ms,
         }
+    }
+
+    /// 同步买单子商户 queued as job `job_id` by the account.
+    pub fn sub_merchant_sync(account_id: &str, job_id: &str, at_ms: i64) -> NewAuditEvent {
+        NewAuditEvent::new(
+            account_id,
+            AuditAction::SubMerchantSyncStarted,
+            AuditTarget::Job(job_id),
+            at_ms,
+        )
     }
 
     /// Made by someone else on the account's behalf (an operator, a merchant on a phone).

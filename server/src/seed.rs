@@ -1,10 +1,14 @@
 //! The demo accounts (fixed: checks outside this repo sign in with them).
 
-use domain::{api::Account, rules::AccountId};
+use domain::{
+    api::{Account, AuditAction},
+    rules::AccountId,
+};
 
 use crate::{
+    audit::AuditTarget,
     auth::{self, HashError},
-    store::{NewAccount, Store, StoreError, SubProviderWrite},
+    store::{NewAccount, NewAuditEvent, Store, StoreError, SubProviderWrite},
 };
 
 pub use domain::demo::{DEMO_ACCOUNTS, DEMO_PASSWORD};
@@ -67,7 +71,14 @@ pub async fn demo_bindings(
         .collect();
     let existing = store.list_providers(OWNER, Some(PROVIDER), 1, 1).await?;
     if existing.items.is_empty() {
-        store.sync_providers(OWNER, &bound, now_ms).await?;
+        let audit = NewAuditEvent::new(
+            OWNER,
+            AuditAction::ProvidersSynced,
+            AuditTarget::Account(OWNER),
+            now_ms,
+        )
+        .by("sandbox");
+        store.sync_providers(&bound, &audit).await?;
     }
     // The demo sub-provider accounts are 演示服务商's sub-providers.
     const PROVIDER_ACCOUNT: &str = "100000000001";

@@ -14,7 +14,7 @@ use serde_json::json;
 use server::{
     clock::Clock,
     jobs,
-    store::{Checkpoint, Held, SubMerchantRow, SyncPage},
+    store::{Checkpoint, Held, NewAuditEvent, SubMerchantRow, SyncPage},
 };
 
 const PROVIDER: &str = "100000000001";
@@ -184,7 +184,11 @@ async fn one_accounts_jobs_wait_for_each_other_and_not_for_other_accounts() {
     let cookie = app.synced_demo_provider().await;
     let t = now(&app);
     let first = store
-        .start_job("job_a1", PROVIDER, JobKind::SubMerchantSync, t)
+        .start_job(
+            "job_a1",
+            JobKind::SubMerchantSync,
+            &NewAuditEvent::sub_merchant_sync(PROVIDER, "job_a1", t),
+        )
         .await
         .unwrap();
     app.clock.advance(1);
@@ -202,9 +206,8 @@ async fn one_accounts_jobs_wait_for_each_other_and_not_for_other_accounts() {
     let other = store
         .start_job(
             "job_b1",
-            OTHER_PROVIDER,
             JobKind::SubMerchantSync,
-            now(&app),
+            &NewAuditEvent::sub_merchant_sync(OTHER_PROVIDER, "job_b1", now(&app)),
         )
         .await
         .unwrap();

@@ -270,8 +270,10 @@ async fn every_change_is_audited_by_field_name_without_values() {
     let events = app.get("/api/v1/audit-events", Some(&cookie)).await;
     assert_eq!(events.status, StatusCode::OK);
     let list = events.json();
-    assert_eq!(list["total"], 3);
+    // The provider sync that brought them in, then the three saves.
+    assert_eq!(list["total"], 4);
     let items = list["items"].as_array().unwrap();
+    assert_eq!(items[3]["action"], "providers.synced");
     assert_eq!(items[0]["action"], "provider.basic_info.updated");
     assert_eq!(
         items[0]["fields"],
@@ -288,11 +290,12 @@ async fn every_change_is_audited_by_field_name_without_values() {
     assert!(!events.text().contains(API_KEY));
     assert!(!events.text().contains("1900000109"));
 
+    // The other account's record holds only the sandbox binding its own provider.
     let other = app.login_as("100000000004").await;
-    assert_eq!(
-        app.get("/api/v1/audit-events", Some(&other)).await.json()["total"],
-        0
-    );
+    let theirs = app.get("/api/v1/audit-events", Some(&other)).await.json();
+    assert_eq!(theirs["total"], 1);
+    assert_eq!(theirs["items"][0]["actor"], "sandbox");
+    assert_eq!(theirs["items"][0]["fields"], json!(["1900000103"]));
 }
 
 fn p12(name: &str) -> String {

@@ -110,6 +110,14 @@ async fn the_admin_scans_confirms_and_the_providers_land_in_the_account() {
     assert_eq!(list["total"], 2);
     assert_eq!(ids(&list["items"]), ["1900000101", "1900000102"]);
     assert_eq!(list["items"][0]["wechat_pay_configured"], false);
+
+    // 操作记录: who scanned, which providers, into which account.
+    let audit = app.get("/api/v1/audit-events", Some(&cookie)).await.json();
+    let synced = &audit["items"][0];
+    assert_eq!(synced["action"], "providers.synced");
+    assert_eq!(synced["actor"], "沙箱管理员·林");
+    assert_eq!(synced["target"], format!("account/{PROVIDER}"));
+    assert_eq!(synced["fields"], json!(["1900000101", "1900000102"]));
 }
 
 #[tokio::test]

@@ -88,6 +88,18 @@ async fn fifty_clicks_at_once_start_exactly_one_job() {
         .await
         .json();
     assert_eq!(jobs.as_array().unwrap().len(), 1);
+    let audit = app.get("/api/v1/audit-events", Some(&cookie)).await.json();
+    let started: Vec<_> = audit["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["action"] == "sub_merchants.sync.started")
+        .collect();
+    assert_eq!(started.len(), 1, "one 操作记录 entry for fifty clicks");
+    assert_eq!(
+        started[0]["target"],
+        format!("job/{}", ids.first().unwrap())
+    );
 }
 
 #[tokio::test]
@@ -263,12 +275,16 @@ async fn a_page_that_keeps_failing_fails_the_job_readably_and_keeps_what_was_syn
     app.state
         .store
         .sync_providers(
-            PROVIDER,
             &[domain::api::SyncedProvider {
                 provider_id: "1900000101".into(),
                 name: "杭州".into(),
             }],
-            0,
+            &server::store::NewAuditEvent::new(
+                PROVIDER,
+                domain::api::AuditAction::ProvidersSynced,
+                server::audit::AuditTarget::Account(PROVIDER),
+                0,
+            ),
         )
         .await
         .unwrap();

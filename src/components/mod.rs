@@ -16,3 +16,4 @@ pub mod provider_sync_dialog;
 pub mod qr_canvas;
 pub mod qr_ticket_panel;
 pub mod shell;
+pub mod unbind_provider;

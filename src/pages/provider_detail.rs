@@ -11,6 +11,7 @@ use crate::{
     components::{
         config_form::{ConfigForm, FieldKind, FieldSpec, Saving, Values, stored, value},
         loaded::Loaded,
+        unbind_provider::UnbindProvider,
     },
     format::local_time,
     i18n::{Key, tr},
@@ -230,5 +231,6 @@ fn ProviderConfig(id: String, found: ProviderDetail) -> impl IntoView {
                 provider_id=id.clone()
                 on_saved=on_saved
             />
+            <UnbindProvider provider_id=id.clone()/>
     }
 }

@@ -8,7 +8,7 @@ use crate::{
     api,
     components::{loaded::Loaded, pager::Pager, provider_sync_dialog::ProviderSyncDialog},
     format::local_time,
-    i18n::{Key, tr, use_i18n},
+    i18n::{Key, fill, tr, use_i18n},
     state::session::use_session,
 };
 
@@ -37,6 +37,10 @@ pub fn ProvidersPage() -> impl IntoView {
             .is_some_and(|s| s.account.role == AccountRole::Provider)
     };
 
+    // Back from 解绑 on the provider's page: say what happened.
+    let query = leptos_router::hooks::use_query_map();
+    let unbound = move || query.with(|q| q.get("unbound"));
+
     let on_search = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         page.set(1);
@@ -55,6 +59,11 @@ pub fn ProvidersPage() -> impl IntoView {
                 </button>
             </Show>
         </div>
+        {move || unbound().map(|id| view! {
+            <p class="note note-ok" role="status" data-testid="provider-unbound">
+                {move || fill(i18n.t(Key::Unbound), &[("id", id.clone())])}
+            </p>
+        })}
         <section class="card">
             <form class="toolbar" role="search" on:submit=on_search>
                 <input

@@ -18,7 +18,7 @@ use crate::{
         loaded::Loaded,
         pager::Pager,
     },
-    format::channel_key,
+    format::{channel_key, local_time},
     i18n::{Key, fill, tr, use_i18n},
     state::url_filters::use_url_filters,
     state::{
@@ -77,7 +77,8 @@ pub fn SubMerchantsPage() -> impl IntoView {
     let editable = use_session()
         .info()
         .is_some_and(|s| s.account.role == AccountRole::Provider);
-    // Coming back while a sync runs shows its banner again.
+    // Coming back (or reloading) shows the last sync: followed while it runs, its result once
+    // it ended.
     let recent = LocalResource::new(move || async move {
         if editable {
             api::sub_merchant_syncs().await
@@ -87,11 +88,15 @@ pub fn SubMerchantsPage() -> impl IntoView {
     });
     Effect::new(move |_| {
         if let Some(Ok(jobs)) = recent.get()
-            && let Some(active) = jobs.into_iter().find(|j| j.state.is_active())
+            && let Some(last) = jobs.into_iter().next()
+            && job.with_untracked(Option::is_none)
         {
-            let id = active.id.clone();
-            job.set(Some(active));
-            follow(id);
+            let id = last.id.clone();
+            let active = last.state.is_active();
+            job.set(Some(last));
+            if active {
+                follow(id);
+            }
         }
     });
     let start = ServerWrite::new(
@@ -152,6 +157,7 @@ pub fn SubMerchantsPage() -> impl IntoView {
             <p class="note note-info"><a href="/providers">{tr(Key::GoSyncProviders)}" →"</a></p>
         </Show>
         <JobProgress job=job describe=sync_text test_id="job-banner" banner=true hint=Key::JobHint>
+            <SyncStarted job=job/>
             <FailedRows job=job/>
         </JobProgress>
         {move || plan.get().map(|next| match next.outcomes {
@@ -287,6 +293,7 @@ fn SubMerchantTable(
                 <th>{tr(Key::ColMaidan)}</th>
                 <th>{tr(Key::ColSubProvider)}</th>
                 <th>{tr(Key::ColKeys)}</th>
+                <th>{tr(Key::ColSyncedAt)}</th>
                 {editable.then(|| view! { <th>{tr(Key::ColActions)}</th> })}
             </tr></thead>
             <tbody>
@@ -316,6 +323,7 @@ fn SubMerchantTable(
                             <td>{badge(m.maidan_opened, Key::Opened, Key::NotOpened)}</td>
                             <td><code>{m.sub_provider_account_id.unwrap_or_default()}</code></td>
                             <td>{badge(m.keys_set, Key::KeysSet, Key::KeysNotSet)}</td>
+                            <td data-testid="synced-at">{local_time(&m.synced_at)}</td>
                             {editable.then(|| view! {
                                 <td>
                                     <button type="button" class="btn btn-small" data-testid="switch-channel"
@@ -329,6 +337,23 @@ fn SubMerchantTable(
                 }).collect_view()}
             </tbody>
         </table>
+    }
+}
+
+/// When the sync was asked for, and by whom.
+#[component]
+fn SyncStarted(job: RwSignal<Option<Job>>) -> impl IntoView {
+    let i18n = use_i18n();
+    move || {
+        job.get().map(|job| {
+            let who = job.requested_by.clone().unwrap_or_default();
+            let time = local_time(&job.created_at);
+            view! {
+                <div class="muted" data-testid="sync-started">
+                    {move || fill(i18n.t(Key::LastSync), &[("time", time.clone()), ("who", who.clone())])}
+                </div>
+            }
+        })
     }
 }
 

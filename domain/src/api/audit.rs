@@ -43,6 +43,13 @@ crate::wire_enum! {
         SubProviderUpdated = "sub_provider.updated",
         /// The account's password changed.
         AccountPasswordChanged = "account.password.changed",
+        /// 同步买单服务商信息: providers synced into the account by a scan (the actor is the
+        /// WeChat user who confirmed; the fields name the providers).
+        ProvidersSynced = "providers.synced",
+        /// 同步买单子商户 started.
+        SubMerchantSyncStarted = "sub_merchants.sync.started",
+        /// A provider unbound from the account, its sub-merchants with it.
+        ProviderUnbound = "provider.unbound",
     }
 }
 

@@ -67,6 +67,8 @@ pub struct Job {
     /// Seconds left at the current rate.
     pub eta_s: Option<u64>,
     pub created_at: String,
+    /// The account that asked for the job.
+    pub requested_by: Option<String>,
     pub started_at: Option<String>,
     pub finished_at: Option<String>,
     /// Why the job failed, when it did.

@@ -22,7 +22,8 @@ pub use list::{ListQuery, Page, check_paging};
 pub use maidan::{MaidanBinding, MaidanBound, MaidanSmsRequest, MaidanSmsSent};
 pub use providers::{
     MobileProviderSyncTicket, PhoneIdentity, ProviderSummary, ProviderSyncResult,
-    ProviderSyncTicket, SkipReason, SkippedProvider, SyncedProvider, TicketState, WechatUser,
+    ProviderSyncTicket, SkipReason, SkippedProvider, SyncedProvider, TicketState, UnbindProvider,
+    WechatUser,
 };
 pub use sandbox::{NewSandboxProvider, SandboxLatency, SandboxMerchant, SandboxSmsCode};
 pub use session::{Account, AccountRole, Health, LoginRequest, PasswordChange, SessionInfo};

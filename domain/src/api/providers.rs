@@ -17,6 +17,25 @@ pub struct ProviderSummary {
     pub synced_at: String,
 }
 
+/// `DELETE /providers/{provider_id}`: 解绑, confirmed by typing the provider's ID.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct UnbindProvider {
+    /// The provider's ID, typed by the operator.
+    pub confirm: String,
+}
+
+impl UnbindProvider {
+    /// The field errors of unbinding `provider_id` with this confirmation.
+    pub fn check(&self, provider_id: &str) -> Vec<(&'static str, crate::rules::FieldError)> {
+        crate::rules::typed_confirmation(&self.confirm, provider_id)
+            .err()
+            .map(|e| ("confirm", e))
+            .into_iter()
+            .collect()
+    }
+}
+
 crate::wire_enum! {
     /// Where a provider sync ticket is in its life (二维码状态).
     pub enum TicketState {

@@ -19,6 +19,8 @@ pub struct SubMerchantSummary {
     pub maidan_opened: bool,
     pub sub_provider_account_id: Option<String>,
     pub keys_set: bool,
+    /// When a sync last brought the row, RFC 3339.
+    pub synced_at: String,
 }
 
 /// A sub-merchant's detail page: what the list shows, when it was last synced, and its

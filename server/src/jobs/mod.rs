@@ -68,6 +68,7 @@ pub fn view(job: &JobRecord, now_ms: i64) -> Job {
         rate_per_s: (rate * 10.0).round() / 10.0,
         eta_s,
         created_at: rfc3339(job.created_at_ms),
+        requested_by: job.requested_by.clone(),
         started_at: job.started_at_ms.map(rfc3339),
         finished_at: job.finished_at_ms.map(rfc3339),
         error: job.error.clone(),

@@ -12,8 +12,8 @@ use axum::{
 use domain::{
     ErrorCode,
     api::{
-        Account, MobileProviderSyncTicket, PhoneIdentity, ProviderSyncTicket, SyncedProvider,
-        TicketState,
+        Account, AuditAction, MobileProviderSyncTicket, PhoneIdentity, ProviderSyncTicket,
+        SyncedProvider, TicketState,
     },
     error::ErrorReason,
 };
@@ -22,12 +22,13 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 use crate::error::ApiPath;
 use crate::{
     AppError, AppState,
+    audit::AuditTarget,
     auth::{CurrentSession, ProviderSession},
     clock::rfc3339,
     error::ApiJson,
     middleware::ClientIp,
     respond::created,
-    store::{PhoneSignIn, TicketKind, TicketMove, TicketRecord},
+    store::{NewAuditEvent, PhoneSignIn, TicketKind, TicketMove, TicketRecord},
     tickets::{
         any_ticket, cancel_if_open, declined, expires_in_s, issue_ticket, own_ticket, readable,
         unusable,
@@ -243,7 +244,17 @@ async fn confirm_ticket(
         .collect();
     let synced = state
         .store
-        .sync_providers(&ticket.account_id, &upstream, now)
+        .sync_providers(
+            &upstream,
+            // Who scanned: the WeChat user, by the nickname WeChat gave for them.
+            &NewAuditEvent::new(
+                &ticket.account_id,
+                AuditAction::ProvidersSynced,
+                AuditTarget::Account(&ticket.account_id),
+                now,
+            )
+            .by(&user.nickname),
+        )
         .await;
     let finished = state.clock.now_ms();
     let result = match synced {

@@ -303,7 +303,9 @@ async fn start_sync(
             .with_reason(domain::error::ErrorReason::SyncCooldown)
             .with_retry_after(wait));
     }
-    let job = store.start_job(&new_job_id()?, account, kind, now).await?;
+    let id = new_job_id()?;
+    let audit = NewAuditEvent::sub_merchant_sync(account, &id, now);
+    let job = store.start_job(&id, kind, &audit).await?;
     state.workers.wake();
     accepted(jobs::view(&job, now))
 }

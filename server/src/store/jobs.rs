@@ -3,7 +3,7 @@
 use async_trait::async_trait;
 use domain::api::{JobCounts, JobFailure, JobKind, JobState};
 
-use super::Result;
+use super::{NewAuditEvent, Result};
 
 /// Where a job stands. A sub-merchant sync: the next provider (by index in the account's
 /// provider list, ordered by ID) and the upstream cursor within it. A re-attribution: the last
@@ -29,6 +29,8 @@ pub struct JobRecord {
     /// What the job is about (a re-attribution: the sub-merchant's ID); empty for a sync.
     pub subject: String,
     pub error: Option<String>,
+    /// Who asked for the job (an audit actor).
+    pub requested_by: Option<String>,
     pub created_at_ms: i64,
     pub started_at_ms: Option<i64>,
     pub finished_at_ms: Option<i64>,
@@ -102,14 +104,9 @@ pub trait JobStore: Send + Sync {
     ) -> Result<Option<JobRecord>>;
 
     /// Queues a job unless one of its kind is active for the account; returns the active
-    /// job either way (the database's unique index decides between racing callers).
-    async fn start_job(
-        &self,
-        id: &str,
-        account_id: &str,
-        kind: JobKind,
-        now_ms: i64,
-    ) -> Result<JobRecord>;
+    /// job either way (the database's unique index decides between racing callers). A job
+    /// queued here is requested by `audit`'s actor and written to 操作记录 with it.
+    async fn start_job(&self, id: &str, kind: JobKind, audit: &NewAuditEvent) -> Result<JobRecord>;
 
     /// When the account's last job of this kind finished, if any.
     async fn last_finished(&self, account_id: &str, kind: JobKind) -> Result<Option<i64>>;

@@ -54,14 +54,20 @@ pub trait ProviderStore: Send + Sync {
         page_size: u32,
     ) -> Result<Page<ProviderSummary>>;
 
-    /// Brings the account's providers up to date with `upstream` in one transaction. A
-    /// provider bound to another account is skipped, never moved.
+    /// Brings `audit`'s account's providers up to date with `upstream` in one transaction,
+    /// and records `audit` naming the providers synced (when any was). A provider bound to
+    /// another account is skipped, never moved.
     async fn sync_providers(
         &self,
-        account_id: &str,
         upstream: &[SyncedProvider],
-        now_ms: i64,
+        audit: &NewAuditEvent,
     ) -> Result<ProviderSyncResult>;
+
+    /// 解绑: removes the account's provider with everything synced under it (its
+    /// sub-merchants, their keys and transactions) and records `audit`, in one transaction.
+    /// A later provider sync may bind it again, into this account or another. `NotFound` when
+    /// the provider is not the account's.
+    async fn unbind_provider(&self, provider_id: &str, audit: &NewAuditEvent) -> Result<Change>;
 
     /// The account's provider with its configuration; `None` for another account's.
     async fn provider(&self, account_id: &str, provider_id: &str) -> Result<Option<ProviderRow>>;

@@ -78,10 +78,11 @@ pub(crate) fn sub_merchant_from_row(row: &impl StoreRow) -> Result<SubMerchantSu
         maidan_opened: row.flag("maidan_opened")?,
         sub_provider_account_id: row.maybe_text("sub_provider_account_id")?,
         keys_set: row.flag("keys_set")?,
+        synced_at: rfc3339(row.int("synced_at")?),
     })
 }
 
-pub(crate) const JOB_COLUMNS: &str = "id, account_id, kind, state, processed, total, counts, failures, checkpoint, subject, error, created_at, started_at, finished_at, updated_at, claim_token";
+pub(crate) const JOB_COLUMNS: &str = "id, account_id, kind, state, processed, total, counts, failures, checkpoint, subject, error, requested_by, created_at, started_at, finished_at, updated_at, claim_token";
 
 pub(crate) fn job_from_row(row: &impl StoreRow) -> Result<JobRecord> {
     let corrupt =
@@ -103,6 +104,7 @@ pub(crate) fn job_from_row(row: &impl StoreRow) -> Result<JobRecord> {
             .map_err(|e| corrupt("checkpoint", &e))?,
         subject: row.text("subject")?,
         error: row.maybe_text("error")?,
+        requested_by: row.maybe_text("requested_by")?,
         created_at_ms: row.int("created_at")?,
         started_at_ms: row.maybe_int("started_at")?,
         finished_at_ms: row.maybe_int("finished_at")?,

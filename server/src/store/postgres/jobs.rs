@@ -6,9 +6,10 @@ use domain::api::{JobCounts, JobFailure, JobKind, JobState};
 use sqlx::Row;
 
 use super::{
-    JOB_COLUMNS, PgStore, bump_version, held, insert_transactions, job_from_row, to_json, write_tx,
+    JOB_COLUMNS, PgStore, bump_version, held, insert_audit, insert_transactions, job_from_row,
+    to_json, write_tx,
 };
-use crate::store::{Claim, Held, JobRecord, JobStore, Result, StoreError, SyncPage};
+use crate::store::{Claim, Held, JobRecord, JobStore, NewAuditEvent, Result, StoreError, SyncPage};
 
 /// The channel every replica's workers listen on for claimable jobs.
 pub(super) const JOBS_CHANNEL: &str = "console_jobs";
@@ -58,26 +59,27 @@ impl JobStore for PgStore {
         row.as_ref().map(job_from_row).transpose()
     }
 
-    async fn start_job(
-        &self,
-        id: &str,
-        account_id: &str,
-        kind: JobKind,
-        now_ms: i64,
-    ) -> Result<JobRecord> {
+    async fn start_job(&self, id: &str, kind: JobKind, audit: &NewAuditEvent) -> Result<JobRecord> {
+        let (account_id, now_ms) = (audit.account_id.as_str(), audit.at_ms);
         // The partial unique index admits one queued-or-running job per account and kind.
-        sqlx::query(
-            "INSERT INTO jobs (id, account_id, kind, state, created_at, updated_at)
-             VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING",
+        let mut tx = self.pool.begin().await?;
+        let queued = sqlx::query(
+            "INSERT INTO jobs (id, account_id, kind, state, requested_by, created_at, updated_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING",
         )
         .bind(id)
         .bind(account_id)
         .bind(kind.as_str())
         .bind(JobState::Queued.as_str())
+        .bind(&audit.actor)
         .bind(now_ms)
         .bind(now_ms)
-        .execute(&self.pool)
+        .execute(&mut *tx)
         .await?;
+        if queued.rows_affected() == 1 {
+            insert_audit(&mut tx, audit).await?;
+        }
+        tx.commit().await?;
         sqlx::query(NOTIFY_JOBS).execute(&self.pool).await?;
         let row = sqlx::query(&format!(
             "SELECT {JOB_COLUMNS} FROM jobs
@@ -254,6 +256,7 @@ impl JobStore for PgStore {
             });
             insert.build().execute(&mut *tx).await?;
         }
+        let mut seen = Vec::new();
         for row in rest {
             let changed = existing
                 .get(&row.merchant_id)
@@ -273,7 +276,23 @@ impl JobStore for PgStore {
                 counts.updated += 1;
             } else {
                 counts.unchanged += 1;
+                seen.push(row.merchant_id.as_str());
             }
+        }
+        if !seen.is_empty() {
+            // Unchanged rows were synced too: the list says when each row last was.
+            let mut touch = sqlx::QueryBuilder::new("UPDATE sub_merchants SET synced_at = ");
+            touch
+                .push_bind(page.now_ms)
+                .push(" WHERE provider_id = ")
+                .push_bind(page.provider_id)
+                .push(" AND merchant_id IN (");
+            let mut ids = touch.separated(", ");
+            for id in &seen {
+                ids.push_bind(*id);
+            }
+            touch.push(")");
+            touch.build().execute(&mut *tx).await?;
         }
         if !page.transactions.is_empty() {
             insert_transactions(

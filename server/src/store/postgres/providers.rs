@@ -6,7 +6,7 @@ use domain::api::{
 };
 use sqlx::Row;
 
-use super::{PgStore, escape_like, insert_audit, write_tx};
+use super::{PgStore, bump_version, escape_like, insert_audit, write_tx};
 use crate::clock::rfc3339;
 use crate::store::{
     Change, NewAuditEvent, Page, ProviderRow, ProviderSection, ProviderStore, Result,
@@ -60,10 +60,10 @@ impl ProviderStore for PgStore {
 
     async fn sync_providers(
         &self,
-        account_id: &str,
         upstream: &[SyncedProvider],
-        now_ms: i64,
+        audit: &NewAuditEvent,
     ) -> Result<ProviderSyncResult> {
+        let (account_id, now_ms) = (audit.account_id.as_str(), audit.at_ms);
         // IMMEDIATE: take the write lock up front, so concurrent syncs queue instead of failing
         // to upgrade a read lock.
         let mut tx = write_tx(&self.pool, "provider-sync").await?;
@@ -113,8 +113,49 @@ impl ProviderStore for PgStore {
                 }
             }
         }
+        let synced: Vec<String> = [&result.new, &result.updated, &result.unchanged]
+            .into_iter()
+            .flatten()
+            .map(|p| p.provider_id.clone())
+            .collect();
+        if !synced.is_empty() {
+            insert_audit(&mut tx, &audit.clone().with_fields(synced)).await?;
+        }
         tx.commit().await?;
         Ok(result)
+    }
+
+    async fn unbind_provider(&self, provider_id: &str, audit: &NewAuditEvent) -> Result<Change> {
+        let account_id = audit.account_id.as_str();
+        let mut tx = write_tx(&self.pool, "provider-sync").await?;
+        let owned =
+            sqlx::query("SELECT 1 FROM providers WHERE provider_id = $1 AND account_id = $2")
+                .bind(provider_id)
+                .bind(account_id)
+                .fetch_optional(&mut *tx)
+                .await?;
+        if owned.is_none() {
+            return Ok(Change::NotFound);
+        }
+        // Children first: transactions and keys hang off the sub-merchants, which hang off
+        // the provider.
+        for statement in [
+            "DELETE FROM transactions WHERE sub_merchant_id IN
+               (SELECT id FROM sub_merchants WHERE provider_id = $1)",
+            "DELETE FROM sub_merchant_keys WHERE sub_merchant_id IN
+               (SELECT id FROM sub_merchants WHERE provider_id = $1)",
+            "DELETE FROM sub_merchants WHERE provider_id = $1",
+            "DELETE FROM providers WHERE provider_id = $1",
+        ] {
+            sqlx::query(statement)
+                .bind(provider_id)
+                .execute(&mut *tx)
+                .await?;
+        }
+        bump_version(&mut tx, account_id).await?;
+        insert_audit(&mut tx, audit).await?;
+        tx.commit().await?;
+        Ok(Change::Made)
     }
 
     async fn provider(&self, account_id: &str, provider_id: &str) -> Result<Option<ProviderRow>> {

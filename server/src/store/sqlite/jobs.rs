@@ -6,9 +6,10 @@ use domain::api::{JobCounts, JobFailure, JobKind, JobState};
 use sqlx::Row;
 
 use super::{
-    JOB_COLUMNS, SqliteStore, bump_version, held, insert_transactions, job_from_row, to_json,
+    JOB_COLUMNS, SqliteStore, bump_version, held, insert_audit, insert_transactions, job_from_row,
+    to_json,
 };
-use crate::store::{Claim, Held, JobRecord, JobStore, Result, StoreError, SyncPage};
+use crate::store::{Claim, Held, JobRecord, JobStore, NewAuditEvent, Result, StoreError, SyncPage};
 
 #[async_trait]
 impl JobStore for SqliteStore {
@@ -33,26 +34,27 @@ impl JobStore for SqliteStore {
         row.as_ref().map(job_from_row).transpose()
     }
 
-    async fn start_job(
-        &self,
-        id: &str,
-        account_id: &str,
-        kind: JobKind,
-        now_ms: i64,
-    ) -> Result<JobRecord> {
+    async fn start_job(&self, id: &str, kind: JobKind, audit: &NewAuditEvent) -> Result<JobRecord> {
+        let (account_id, now_ms) = (audit.account_id.as_str(), audit.at_ms);
         // The partial unique index admits one queued-or-running job per account and kind.
-        sqlx::query(
-            "INSERT OR IGNORE INTO jobs (id, account_id, kind, state, created_at, updated_at)
-             VALUES (?, ?, ?, ?, ?, ?)",
+        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        let queued = sqlx::query(
+            "INSERT OR IGNORE INTO jobs (id, account_id, kind, state, requested_by, created_at, updated_at)
+             VALUES (?, ?, ?, ?, ?, ?, ?)",
         )
         .bind(id)
         .bind(account_id)
         .bind(kind.as_str())
         .bind(JobState::Queued.as_str())
+        .bind(&audit.actor)
         .bind(now_ms)
         .bind(now_ms)
-        .execute(&self.pool)
+        .execute(&mut *tx)
         .await?;
+        if queued.rows_affected() == 1 {
+            insert_audit(&mut tx, audit).await?;
+        }
+        tx.commit().await?;
         let row = sqlx::query(&format!(
             "SELECT {JOB_COLUMNS} FROM jobs
              WHERE account_id = ? AND kind = ? AND state IN (?, ?)"
@@ -232,6 +234,7 @@ impl JobStore for SqliteStore {
             });
             insert.build().execute(&mut *tx).await?;
         }
+        let mut seen = Vec::new();
         for row in rest {
             let changed = existing
                 .get(&row.merchant_id)
@@ -251,7 +254,23 @@ impl JobStore for SqliteStore {
                 counts.updated += 1;
             } else {
                 counts.unchanged += 1;
+                seen.push(row.merchant_id.as_str());
             }
+        }
+        if !seen.is_empty() {
+            // Unchanged rows were synced too: the list says when each row last was.
+            let mut touch = sqlx::QueryBuilder::new("UPDATE sub_merchants SET synced_at = ");
+            touch
+                .push_bind(page.now_ms)
+                .push(" WHERE provider_id = ")
+                .push_bind(page.provider_id)
+                .push(" AND merchant_id IN (");
+            let mut ids = touch.separated(", ");
+            for id in &seen {
+                ids.push_bind(*id);
+            }
+            touch.push(")");
+            touch.build().execute(&mut *tx).await?;
         }
         if !page.transactions.is_empty() {
             insert_transactions(

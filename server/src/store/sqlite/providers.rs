@@ -6,7 +6,7 @@ use domain::api::{
 };
 use sqlx::Row;
 
-use super::{SqliteStore, escape_like, insert_audit};
+use super::{SqliteStore, bump_version, escape_like, insert_audit};
 use crate::clock::rfc3339;
 use crate::store::{
     Change, NewAuditEvent, Page, ProviderRow, ProviderSection, ProviderStore, Result,
@@ -59,10 +59,10 @@ impl ProviderStore for SqliteStore {
 
     async fn sync_providers(
         &self,
-        account_id: &str,
         upstream: &[SyncedProvider],
-        now_ms: i64,
+        audit: &NewAuditEvent,
     ) -> Result<ProviderSyncResult> {
+        let (account_id, now_ms) = (audit.account_id.as_str(), audit.at_ms);
         // IMMEDIATE: take the write lock up front, so concurrent syncs queue instead of failing
         // to upgrade a read lock.
         let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
@@ -112,8 +112,48 @@ impl ProviderStore for SqliteStore {
                 }
             }
         }
+        let synced: Vec<String> = [&result.new, &result.updated, &result.unchanged]
+            .into_iter()
+            .flatten()
+            .map(|p| p.provider_id.clone())
+            .collect();
+        if !synced.is_empty() {
+            insert_audit(&mut tx, &audit.clone().with_fields(synced)).await?;
+        }
         tx.commit().await?;
         Ok(result)
+    }
+
+    async fn unbind_provider(&self, provider_id: &str, audit: &NewAuditEvent) -> Result<Change> {
+        let account_id = audit.account_id.as_str();
+        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        let owned = sqlx::query("SELECT 1 FROM providers WHERE provider_id = ? AND account_id = ?")
+            .bind(provider_id)
+            .bind(account_id)
+            .fetch_optional(&mut *tx)
+            .await?;
+        if owned.is_none() {
+            return Ok(Change::NotFound);
+        }
+        // Children first: transactions and keys hang off the sub-merchants, which hang off
+        // the provider.
+        for statement in [
+            "DELETE FROM transactions WHERE sub_merchant_id IN
+               (SELECT id FROM sub_merchants WHERE provider_id = ?)",
+            "DELETE FROM sub_merchant_keys WHERE sub_merchant_id IN
+               (SELECT id FROM sub_merchants WHERE provider_id = ?)",
+            "DELETE FROM sub_merchants WHERE provider_id = ?",
+            "DELETE FROM providers WHERE provider_id = ?",
+        ] {
+            sqlx::query(statement)
+                .bind(provider_id)
+                .execute(&mut *tx)
+                .await?;
+        }
+        bump_version(&mut tx, account_id).await?;
+        insert_audit(&mut tx, audit).await?;
+        tx.commit().await?;
+        Ok(Change::Made)
     }
 
     async fn provider(&self, account_id: &str, provider_id: &str) -> Result<Option<ProviderRow>> {

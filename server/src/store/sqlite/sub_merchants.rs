@@ -124,7 +124,7 @@ impl SubMerchantStore for SqliteStore {
         // however many rows match; only its rows are joined to their provider names.
         let mut query = sqlx::QueryBuilder::new(
             "SELECT s.id, s.merchant_id, s.name, s.provider_id, p.name AS provider_name, s.channel,
-                    s.maidan_opened, s.sub_provider_account_id, s.keys_set
+                    s.maidan_opened, s.sub_provider_account_id, s.keys_set, s.synced_at
              FROM (SELECT * FROM sub_merchants s",
         );
         push_sub_merchant_conditions(&mut query, account_id, filter);
