@@ -90,11 +90,11 @@ async function signInOnPhone(phone, heading, who) {
 
 /// The signed-in provider account with its providers and sub-merchants synced (by the
 /// sub-merchant spec when the whole suite runs; here when a spec runs alone).
-async function ensureSynced(page) {
+async function ensureSynced(page, admin = 'o_sandbox_admin_1') {
   const list = await (await page.request.get('/api/v1/sub-merchants?page_size=1')).json();
   if (list.total > 0) return;
   const ticket = await (await page.request.post('/api/v1/provider-sync-tickets')).json();
-  await phoneConfirmsProviderSync(ticket.id, 'o_sandbox_admin_1');
+  await phoneConfirmsProviderSync(ticket.id, admin);
   const job = await (await page.request.post('/api/v1/sub-merchant-syncs')).json();
   await base
     .expect(async () => {

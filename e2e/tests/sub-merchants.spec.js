@@ -1,6 +1,6 @@
 // 同步买单子商户: one click starts a durable server-side sync; the banner reports it and the list
 // refreshes; clicking again during the cooldown says when the next sync can start.
-const { test, expect, signIn, snap, expectFailedLoad, phoneConfirmsProviderSync } = require('./fixtures');
+const { test, expect, signIn, snap, expectFailedLoad, phoneConfirmsProviderSync, ensureSynced } = require('./fixtures');
 
 test('the sync runs on the server, reports its result, and fills the list', async ({ page }) => {
   await page.goto('/login');
@@ -20,6 +20,14 @@ test('the sync runs on the server, reports its result, and fills the list', asyn
   await expect(table).toContainText('1600000000');
   await expect(page.getByText('共 2100 条，第 1/105 页')).toBeVisible();
   await snap(page, '30-sub-merchants-synced');
+
+  // "等待一段时间，再刷新页面查看结果": after a reload the last sync is still reported, with who
+  // asked for it and when; every row says when a sync last brought it.
+  await page.reload();
+  await expect(banner).toHaveAttribute('data-state', 'succeeded');
+  await expect(banner).toContainText('子商户同步完成：新增 2100，更新 0，未变化 0，失败 0。');
+  await expect(page.getByTestId('sync-started')).toContainText('由 100000000001 发起');
+  await expect(page.getByTestId('synced-at').first()).toHaveText(/\d{4}-\d{2}-\d{2} \d{2}:\d{2}/);
 
   // Filters live in the URL, so the view survives a reload and can be shared.
   await page.getByLabel('所属服务商').selectOption('1900000102');
@@ -77,4 +85,45 @@ test('a slow sync shows its progress, and the banner is back after a reload', as
   } finally {
     await page.request.put('/api/v1/sandbox/latency', { data: { latency_ms: 0 } });
   }
+});
+
+test('a provider synced by mistake is unbound, its sub-merchants with it, and written to 操作记录', async ({ page }) => {
+  await page.goto('/login');
+  await signIn(page, '100000000004');
+  await expect(page.getByTestId('account')).toBeVisible();
+  await ensureSynced(page, 'o_sandbox_admin_2');
+  const before = (await (await page.request.get('/api/v1/sub-merchants?page_size=1')).json()).total;
+  const its = (await (await page.request.get('/api/v1/sub-merchants?page_size=1&provider_id=1900000201')).json()).total;
+  expect(its).toBeGreaterThan(0);
+
+  await page.goto('/providers/1900000201');
+  const unbind = page.getByTestId('unbind-provider');
+  await expect(unbind).toContainText('不可撤销');
+  // Mistyped: the field says what to type, and nothing is sent.
+  const confirm = unbind.getByLabel('输入服务商 ID 1900000201 以确认');
+  await confirm.fill('190000020');
+  await expect(unbind.getByText('请准确输入 1900000201 以确认')).toBeVisible();
+  await confirm.fill('1900000201');
+  await expect(unbind.getByText('请准确输入')).toHaveCount(0);
+  await snap(page, '33-provider-unbind');
+  await unbind.getByTestId('unbind').click();
+
+  await expect(page).toHaveURL(/\/providers\?unbound=1900000201/);
+  await expect(page.getByTestId('provider-unbound')).toContainText('服务商 1900000201 已解绑');
+  await expect(page.getByTestId('providers')).not.toContainText('1900000201');
+  await expect(page.getByTestId('providers')).toContainText('1900000103');
+  const after = (await (await page.request.get('/api/v1/sub-merchants?page_size=1')).json()).total;
+  expect(after).toBe(before - its);
+
+  await page.getByRole('link', { name: '操作记录' }).click();
+  const first = page.getByTestId('audit').locator('tbody tr').first();
+  await expect(first).toContainText('解绑服务商');
+  await expect(first).toContainText('provider/1900000201');
+
+  // Bound again by the next scan, as the provider-config spec left it.
+  const ticket = await (await page.request.post('/api/v1/provider-sync-tickets')).json();
+  await phoneConfirmsProviderSync(ticket.id, 'o_sandbox_admin_2');
+  await expect
+    .poll(async () => (await (await page.request.get('/api/v1/providers')).json()).total)
+    .toBe(2);
 });

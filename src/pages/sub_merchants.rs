@@ -323,7 +323,7 @@ fn SubMerchantTable(
                             <td>{badge(m.maidan_opened, Key::Opened, Key::NotOpened)}</td>
                             <td><code>{m.sub_provider_account_id.unwrap_or_default()}</code></td>
                             <td>{badge(m.keys_set, Key::KeysSet, Key::KeysNotSet)}</td>
-                            <td data-testid="synced-at">{local_time(&m.synced_at)}</td>
+                            <td class="nowrap" data-testid="synced-at">{local_time(&m.synced_at)}</td>
                             {editable.then(|| view! {
                                 <td>
                                     <button type="button" class="btn btn-small" data-testid="switch-channel"
