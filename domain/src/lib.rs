@@ -12,6 +12,7 @@
 //! - [`provider_config`]: a provider's WeChat Pay, Alipay and basic info, and their forms.
 //! - [`qr`]: QR module matrices (drawn by the SPA's canvas).
 //! - [`secret`]: a string whose `Debug` prints `[redacted]`.
+//! - [`sync_status`]: which providers still need a sub-merchant sync.
 //! - [`wire`]: [`wire_enum!`], one list of names per enum on the wire or in the database.
 //!
 //! No I/O lives here; everything compiles for wasm32 and native alike.
@@ -26,6 +27,7 @@ pub mod provider_config;
 pub mod qr;
 pub mod rules;
 pub mod secret;
+pub mod sync_status;
 pub mod wire;
 
 pub use error::{ErrorBody, ErrorCode, ErrorEnvelope};

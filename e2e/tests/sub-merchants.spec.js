@@ -12,6 +12,11 @@ test('the sync runs on the server, reports its result, and fills the list', asyn
 
   await page.getByRole('link', { name: '子商户管理(新)' }).click();
   await expect(page.getByText('还没有子商户')).toBeVisible();
+  // The guide's notes before the first sync, and which providers wait for it.
+  await expect(page.getByTestId('sync-notes')).toContainText('同步比较耗时');
+  await expect(page.getByTestId('sync-notes')).toContainText('每次在微信买单新增了子商户，都需要再次同步');
+  await expect(page.getByTestId('unsynced-providers')).toContainText('1900000101');
+  await expect(page.getByTestId('unsynced-providers')).toContainText('1900000102');
   await page.getByTestId('sync-sub-merchants').click();
   const banner = page.getByTestId('job-banner');
   await expect(banner).toHaveAttribute('data-state', 'succeeded', { timeout: 20_000 });
@@ -27,6 +32,9 @@ test('the sync runs on the server, reports its result, and fills the list', asyn
   await expect(banner).toHaveAttribute('data-state', 'succeeded');
   await expect(banner).toContainText('子商户同步完成：新增 2100，更新 0，未变化 0，失败 0。');
   await expect(page.getByTestId('sync-started')).toContainText('由 100000000001 发起');
+  // Every provider's sub-merchants are in; the providers were synced before this sync began.
+  await expect(page.getByTestId('unsynced-providers')).toHaveCount(0);
+  await expect(page.getByTestId('providers-older')).toContainText('如果在微信买单新增了服务商，请先同步服务商');
   await expect(page.getByTestId('synced-at').first()).toHaveText(/\d{4}-\d{2}-\d{2} \d{2}:\d{2}/);
 
   // Filters live in the URL, so the view survives a reload and can be shared.
@@ -126,4 +134,8 @@ test('a provider synced by mistake is unbound, its sub-merchants with it, and wr
   await expect
     .poll(async () => (await (await page.request.get('/api/v1/providers')).json()).total)
     .toBe(2);
+  // Bound again, it is new: the sub-merchant page says its sub-merchants wait for a sync.
+  await page.getByRole('link', { name: '子商户管理(新)' }).click();
+  await expect(page.getByTestId('unsynced-providers')).toContainText('成都锦江买单服务商（1900000201）');
+  await snap(page, '34-sub-merchants-unsynced-provider');
 });

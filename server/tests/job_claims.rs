@@ -85,6 +85,7 @@ async fn a_worker_that_lost_its_lease_writes_nothing_after_another_took_over() {
                 provider_index: 9,
                 cursor: 9,
             },
+            provider_done: true,
             now_ms: now(&app),
             lease_until_ms: now(&app) + lease,
         })

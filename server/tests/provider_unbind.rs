@@ -60,6 +60,13 @@ async fn the_last_sub_merchant_sync_stays_readable_with_who_asked_and_each_row_s
     assert!(last["finished_at"].is_string());
     assert_eq!(last["counts"]["new"], last["processed"]);
 
+    // Each provider says its sub-merchants were synced, when the sync got through them.
+    let providers = app.get("/api/v1/providers", Some(&cookie)).await.json();
+    for provider in providers["items"].as_array().unwrap() {
+        let done = provider["sub_merchants_synced_at"].as_str().unwrap();
+        assert!(done >= last["created_at"].as_str().unwrap(), "{provider}");
+    }
+
     // Each row says when a sync last brought it.
     let row = app.first_sub_merchant(&cookie).await;
     assert_eq!(row["synced_at"], last["created_at"]);
@@ -140,12 +147,15 @@ async fn unbinding_takes_the_provider_and_its_sub_merchants_out_of_the_account()
     let again = unbind(&app, &cookie, "1900000102", "1900000102").await;
     assert_eq!(again.status, StatusCode::NOT_FOUND);
 
-    // The next scan binds it again, and its sub-merchants come back with the next sync.
+    // The next scan binds it again, as new: its sub-merchants wait for the next sync, and
+    // the provider list says so.
     app.scan_and_confirm(&cookie, "o_sandbox_admin_1").await;
-    assert_eq!(
-        app.get("/api/v1/providers", Some(&cookie)).await.json()["total"],
-        2
-    );
+    let providers = app.get("/api/v1/providers", Some(&cookie)).await.json();
+    assert_eq!(providers["total"], 2);
+    assert_eq!(providers["items"][0]["provider_id"], "1900000101");
+    assert!(providers["items"][0]["sub_merchants_synced_at"].is_string());
+    assert_eq!(providers["items"][1]["provider_id"], "1900000102");
+    assert!(providers["items"][1]["sub_merchants_synced_at"].is_null());
 }
 
 #[tokio::test]

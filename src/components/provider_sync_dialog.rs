@@ -91,9 +91,9 @@ pub fn ProviderSyncDialog(
                             <SyncResult result=r confirmed_by=t.confirmed_by.unwrap_or_default()/>
                         }))}
                         <ul class="warnings">
-                            <li>{tr(Key::WarnAdminOnly)}</li>
+                            <li><strong>{tr(Key::WarnAdminOnly)}</strong></li>
                             <li>{tr(Key::WarnLandsHere)}</li>
-                            <li>{tr(Key::WarnNoSharing)}</li>
+                            <li><strong>{tr(Key::WarnNoSharing)}</strong></li>
                             <li>{tr(Key::WarnRescan)}</li>
                         </ul>
                     </div>

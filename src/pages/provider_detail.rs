@@ -17,6 +17,9 @@ use crate::{
     i18n::{Key, tr},
 };
 
+/// Cloud Pay's own document on configuring providers (the guide links it here).
+const DOC_PROVIDERS: &str = "https://cloud.tencent.com/document/product/569/9796";
+
 const fn field(name: &'static str, label: Key, kind: FieldKind) -> FieldSpec {
     FieldSpec { name, label, kind }
 }
@@ -168,6 +171,9 @@ fn ProviderConfig(id: String, found: ProviderDetail) -> impl IntoView {
                     <p class="muted">
                         <code>{d.provider_id.clone()}</code>" · "{tr(Key::SyncedName)}": "{d.synced_name.clone()}
                         " · "{tr(Key::ColSyncedAt)}": "{local_time(&d.synced_at)}
+                    </p>
+                    <p class="field-note">
+                        <a href=DOC_PROVIDERS target="_blank" rel="noopener noreferrer">{tr(Key::DocProviders)}" ↗"</a>
                     </p>
                 </div>
             </div>

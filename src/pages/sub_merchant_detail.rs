@@ -25,6 +25,9 @@ use crate::{
     state::{poll, session::use_session, write::ServerWrite},
 };
 
+/// Cloud Pay's own document on configuring sub-merchants (the guide links it here).
+const DOC_SUB_MERCHANTS: &str = "https://cloud.tencent.com/document/product/569/9795";
+
 #[component]
 pub fn SubMerchantDetailPage() -> impl IntoView {
     let params = use_params_map();
@@ -181,21 +184,24 @@ fn BasicInfoCard(
                             None => view! { <span class="muted" data-testid="sub-provider">{tr(Key::NoSubProvider)}</span> }.into_any(),
                         }
                     }>
-                        <TextField name="account_id" label=tr(Key::FieldSubProvider) hide_label=true
-                            value=sub_provider message=sub_message form=form input_class="input"
-                            input_mode="numeric" list="registered-sub-providers"/>
-                        <datalist id="registered-sub-providers">
-                            {move || registered.get().unwrap_or_default().into_iter().map(|s| view! {
-                                <option value=s.account_id>{s.name}</option>
-                            }).collect_view()}
-                        </datalist>
-                        <p class="field-note">{tr(Key::SubProviderClearHint)}</p>
-                        {move || unregistered().map(|sub| view! {
-                            <p class="note note-warn" data-testid="sub-provider-unregistered">
-                                {tr(Key::SubProviderUnregistered)}" "
-                                <a href=format!("/sub-providers?add={sub}")>{tr(Key::RegisterSubProvider)}" →"</a>
-                            </p>
-                        })}
+                        <div class="kv-stack">
+                            <TextField name="account_id" label=tr(Key::FieldSubProvider) hide_label=true
+                                value=sub_provider message=sub_message form=form input_class="input"
+                                input_mode="numeric" list="registered-sub-providers"/>
+                            <datalist id="registered-sub-providers">
+                                {move || registered.get().unwrap_or_default().into_iter().map(|s| view! {
+                                    <option value=s.account_id>{s.name}</option>
+                                }).collect_view()}
+                            </datalist>
+                            <p class="field-note"><strong>{tr(Key::SubProviderClearHint)}</strong></p>
+                            <p class="field-note">{tr(Key::FindAccountId)}</p>
+                            {move || unregistered().map(|sub| view! {
+                                <p class="note note-warn" data-testid="sub-provider-unregistered">
+                                    {tr(Key::SubProviderUnregistered)}" "
+                                    <a href=format!("/sub-providers?add={sub}")>{tr(Key::RegisterSubProvider)}" →"</a>
+                                </p>
+                            })}
+                        </div>
                     </Show>
                 }.into_any())}
                 {row(Key::FieldChannel, view! {
@@ -274,6 +280,9 @@ fn KeysCard(detail: SubMerchantDetail, editable: bool, on_reset: Callback<()>) -
             <Show when=move || empty>
                 <p class="muted">{tr(Key::KeysNone)}</p>
             </Show>
+            <p class="field-note">
+                <a href=DOC_SUB_MERCHANTS target="_blank" rel="noopener noreferrer">{tr(Key::DocSubMerchants)}" ↗"</a>
+            </p>
             <Show when=move || resetting.get()>
                 <KeyResetDialog sub_merchant=sub_merchant.clone() on_close=Callback::new(move |reset: bool| {
                     resetting.set(false);

@@ -4,13 +4,15 @@
 use domain::{
     ErrorCode, Lang,
     api::{
-        AccountRole, Job, JobState, ListQuery, SubMerchantQuery, SubMerchantSummary, WechatChannel,
+        AccountRole, Job, JobState, ListQuery, Page, ProviderSummary, SubMerchantQuery,
+        SubMerchantSummary, WechatChannel,
     },
+    sync_status::sync_status,
 };
 use leptos::prelude::*;
 
 use crate::{
-    api,
+    api::{self, ApiError},
     components::{
         channel_switch::{SwitchDialog, SwitchPlan, SwitchResults, other},
         error_note::ErrorNote,
@@ -55,7 +57,10 @@ pub fn SubMerchantsPage() -> impl IntoView {
         let query = query();
         async move { api::list_sub_merchants(&query).await }
     });
-    let providers = LocalResource::new(|| async {
+    // Also what the notes above the list say about providers still to sync: read again
+    // whenever the list is.
+    let providers = LocalResource::new(move || async move {
+        version.track();
         api::list_providers(&ListQuery {
             q: None,
             page: Some(1),
@@ -152,6 +157,7 @@ pub fn SubMerchantsPage() -> impl IntoView {
                 </button>
             })}
         </div>
+        {editable.then(|| view! { <SyncNotes providers=providers job=job/> })}
         <ErrorNote error=start_error/>
         <Show when=providers_missing>
             <p class="note note-info"><a href="/providers">{tr(Key::GoSyncProviders)}" →"</a></p>
@@ -337,6 +343,54 @@ fn SubMerchantTable(
                 }).collect_view()}
             </tbody>
         </table>
+    }
+}
+
+/// The guide's notes on the sync, and what the account's providers still need: those whose
+/// sub-merchants were never synced, and providers synced before the last sub-merchant sync.
+#[component]
+fn SyncNotes(
+    providers: LocalResource<Result<Page<ProviderSummary>, ApiError>>,
+    job: RwSignal<Option<Job>>,
+) -> impl IntoView {
+    let i18n = use_i18n();
+    let status = move || {
+        let list = providers.get().and_then(Result::ok)?;
+        let last = job.get();
+        if last.as_ref().is_some_and(|j| j.state.is_active()) {
+            return None;
+        }
+        let status = sync_status(&list.items, last.as_ref());
+        let unsynced = (!status.unsynced.is_empty()).then(|| {
+            let names = status
+                .unsynced
+                .iter()
+                .map(|p| format!("{}（{}）", p.name, p.provider_id))
+                .collect::<Vec<_>>()
+                .join("、");
+            view! {
+                <p class="note note-warn" data-testid="unsynced-providers">
+                    {move || fill(i18n.t(Key::UnsyncedProviders), &[("names", names.clone())])}
+                </p>
+            }
+        });
+        let older = status.providers_synced_before.map(|at| {
+            let time = local_time(at);
+            view! {
+                <p class="note note-info" data-testid="providers-older">
+                    {move || fill(i18n.t(Key::ProvidersOlder), &[("time", time.clone())])}" "
+                    <a href="/providers">{tr(Key::GoSyncProvidersLink)}" →"</a>
+                </p>
+            }
+        });
+        Some(view! { {unsynced}{older} })
+    };
+    view! {
+        <ul class="guide-notes muted" data-testid="sync-notes">
+            <li>{tr(Key::SyncTakesTime)}" "<strong>{tr(Key::NoRepeatedClicks)}</strong></li>
+            <li>{tr(Key::SyncAfterAdding)}" "<strong>{tr(Key::ProvidersFirst)}</strong></li>
+        </ul>
+        {status}
     }
 }
 

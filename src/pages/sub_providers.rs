@@ -154,6 +154,7 @@ fn SubProviderForm(
         <form class="card" on:submit=submit data-testid="sub-provider-form" novalidate>
             <div class="kv-list">
                 {field("account_id", Key::FieldSubProvider, account_id)}
+                {create.then(|| view! { <p class="field-note">{tr(Key::FindAccountId)}</p> })}
                 {field("name", Key::FieldSubProviderName, name)}
                 {field("rebate_ratio", Key::FieldRebateRatio, rebate_ratio)}
                 {field("remark", Key::FieldRemark, remark)}

@@ -15,6 +15,8 @@ pub struct ProviderSummary {
     pub alipay_configured: bool,
     /// When the provider was last synced, RFC 3339.
     pub synced_at: String,
+    /// When a sub-merchant sync last brought all of its sub-merchants; `None`: never.
+    pub sub_merchants_synced_at: Option<String>,
 }
 
 /// `DELETE /providers/{provider_id}`: 解绑, confirmed by typing the provider's ID.

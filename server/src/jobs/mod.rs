@@ -369,6 +369,7 @@ async fn sync_sub_merchants(
                 }),
             }
         }
+        let provider_done = page.next_cursor.is_none();
         let next = match page.next_cursor {
             Some(cursor) => Checkpoint {
                 provider_index: at.provider_index,
@@ -392,6 +393,7 @@ async fn sync_sub_merchants(
                 transactions: &history,
                 failures,
                 next,
+                provider_done,
                 now_ms: now,
                 lease_until_ms: now + lease_ms(state),
             })

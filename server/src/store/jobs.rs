@@ -89,6 +89,8 @@ pub struct SyncPage<'a> {
     /// Rows the upstream sent that could not be taken, with the reason.
     pub failures: Vec<JobFailure>,
     pub next: Checkpoint,
+    /// The provider's last page: all its sub-merchants are synced once it is written.
+    pub provider_done: bool,
     pub now_ms: i64,
     pub lease_until_ms: i64,
 }

@@ -332,6 +332,17 @@ impl JobStore for PgStore {
             tx.rollback().await?;
             return Ok(Held::LeaseLost);
         }
+        if page.provider_done {
+            sqlx::query(
+                "UPDATE providers SET sub_merchants_synced_at = $1
+                 WHERE provider_id = $2 AND account_id = $3",
+            )
+            .bind(page.now_ms)
+            .bind(page.provider_id)
+            .bind(page.account_id)
+            .execute(&mut *tx)
+            .await?;
+        }
         tx.commit().await?;
         Ok(Held::Written(()))
     }

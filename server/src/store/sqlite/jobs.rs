@@ -310,6 +310,17 @@ impl JobStore for SqliteStore {
             tx.rollback().await?;
             return Ok(Held::LeaseLost);
         }
+        if page.provider_done {
+            sqlx::query(
+                "UPDATE providers SET sub_merchants_synced_at = ?
+                 WHERE provider_id = ? AND account_id = ?",
+            )
+            .bind(page.now_ms)
+            .bind(page.provider_id)
+            .bind(page.account_id)
+            .execute(&mut *tx)
+            .await?;
+        }
         tx.commit().await?;
         Ok(Held::Written(()))
     }

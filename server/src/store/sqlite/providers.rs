@@ -30,7 +30,8 @@ impl ProviderStore for SqliteStore {
                 .fetch_one(&self.pool)
                 .await?;
         let rows = sqlx::query(&format!(
-            "SELECT provider_id, name, wechat_pay_configured, alipay_configured, synced_at
+            "SELECT provider_id, name, wechat_pay_configured, alipay_configured, synced_at,
+                    sub_merchants_synced_at
              FROM providers WHERE {filter} ORDER BY name, provider_id LIMIT ?3 OFFSET ?4"
         ))
         .bind(account_id)
@@ -48,6 +49,9 @@ impl ProviderStore for SqliteStore {
                     wechat_pay_configured: row.try_get("wechat_pay_configured")?,
                     alipay_configured: row.try_get("alipay_configured")?,
                     synced_at: rfc3339(row.try_get("synced_at")?),
+                    sub_merchants_synced_at: row
+                        .try_get::<Option<i64>, _>("sub_merchants_synced_at")?
+                        .map(rfc3339),
                 })
             })
             .collect::<Result<Vec<_>>>()?;
