@@ -445,6 +445,7 @@ pub async fn save_sub_provider(body: &SubProvider, create: bool) -> Result<SubPr
 pub async fn transactions(query: &TransactionQuery) -> Result<TransactionPage, ApiError> {
     let query = query_string(&[
         ("sub_merchant_id", number(query.sub_merchant_id)),
+        ("q", text(&query.q)),
         (
             "sub_provider_account_id",
             text(&query.sub_provider_account_id),

@@ -262,6 +262,10 @@ catalogue! {
     SavedKeys => "我已保存", "I have saved them";
     SaveFirst => "请先保存密钥并勾选【我已保存】，再关闭此窗口。", "Save the keys and tick I have saved them before closing this window.";
     Done => "完成", "Done";
+    FieldOutSubMchId => "云支付子商户 ID（out_sub_mch_id）", "Cloud Pay sub-merchant ID (out_sub_mch_id)";
+    FieldOutMchId => "云支付服务商 ID（out_mch_id）", "Cloud Pay provider ID (out_mch_id)";
+    FieldAuthType => "认证类型", "Authentication type";
+    FieldSignType => "签名类型", "Signature type";
     KeyFileTitle => "云支付子商户密钥", "Cloud Pay sub-merchant keys";
     KeyFileKeep => "请妥善保管本文件，不要通过聊天工具或邮件发送。", "Keep this file safe; never send it by chat or email.";
     AlipayTitle => "支付宝子商户授权（可选）", "Alipay sub-merchant authorization (optional)";
@@ -318,7 +322,7 @@ catalogue! {
     NavTransactions => "交易查询", "Transactions";
     TransactionsTitle => "交易查询", "Transactions";
     TransactionsSubtitle => "云支付记录的子商户交易，按子商户、子服务商和日期（北京时间）筛选。", "Payments Cloud Pay recorded, by sub-merchant, sub-provider and date (China time).";
-    FilterSubMerchantId => "子商户（控制台 ID）", "Sub-merchant (console ID)";
+    FilterSubMerchant => "子商户（微信支付商户号或名称）", "Sub-merchant (WeChat Pay merchant ID or name)";
     FilterFrom => "开始日期", "From";
     FilterTo => "结束日期", "To";
     TransactionTotals => "共 {count} 笔，合计 {amount}", "{count} payments, {amount} in total";

@@ -243,6 +243,8 @@ async fn switch_results_name_each_refused_row_and_link_to_opening_maidan() {
     };
     let row = |id: i64, merchant_id: &str| SubMerchantSummary {
         id,
+        out_sub_mch_id: format!("sm{id:018}"),
+        out_mch_id: "sp000000000000000001".to_owned(),
         merchant_id: merchant_id.to_owned(),
         name: format!("杭州·测试店 {id}"),
         provider_id: "1900000101".to_owned(),

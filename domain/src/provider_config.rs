@@ -113,6 +113,8 @@ pub struct AlipayInfo {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ProviderDetail {
     pub provider_id: String,
+    /// 云支付服务商 ID (`out_mch_id`).
+    pub out_mch_id: String,
     /// The name synced from WeChat Maidan.
     pub synced_name: String,
     pub synced_at: String,

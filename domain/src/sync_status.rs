@@ -56,6 +56,7 @@ mod tests {
     fn provider(id: &str, synced_at: &str, sub_merchants: Option<&str>) -> ProviderSummary {
         ProviderSummary {
             provider_id: id.to_owned(),
+            out_mch_id: format!("sp{id}"),
             name: format!("服务商 {id}"),
             wechat_pay_configured: false,
             alipay_configured: false,

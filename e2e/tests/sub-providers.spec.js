@@ -62,7 +62,8 @@ test('moving a sub-merchant re-attributes its transactions, and the sub-provider
   await snap(page, '51-sub-merchant-moved');
 
   await progress.getByRole('link', { name: '查看交易' }).click();
-  await expect(page).toHaveURL(new RegExp(`/transactions\\?sub_merchant_id=${merchant.id}`));
+  await expect(page).toHaveURL(new RegExp(`/transactions\\?q=${merchant.merchant_id}`));
+  await expect(page.getByLabel('子商户（微信支付商户号或名称）')).toHaveValue(merchant.merchant_id);
   await expect(page.getByTestId('totals')).toContainText('共 5 笔');
   const rows = page.getByTestId('transactions').locator('tbody tr');
   await expect(rows).toHaveCount(5);

@@ -84,6 +84,12 @@ test('the whole key reset: typed confirmation, secrets once, key file, 我已保
   expect(file).toContain(key);
   expect(file).toContain(pem);
   expect(file).toContain(merchant.merchant_id);
+  // What a cash register is configured with, beside the secrets: Cloud Pay's IDs and the key types.
+  expect(file).toContain(`云支付服务商 ID（out_mch_id）: ${merchant.out_mch_id}`);
+  expect(file).toContain(`云支付子商户 ID（out_sub_mch_id）: ${merchant.out_sub_mch_id}`);
+  expect(file).toContain('认证类型: HMAC-SHA256');
+  expect(file).toContain('签名类型: RSASSA-PSS-2048-SHA256');
+  await expect(dialog.getByTestId('issued-ids')).toContainText(merchant.out_sub_mch_id);
 
   // The saved private key is the pair of the public key the server keeps: its public half has
   // the fingerprint shown, and it signs what the public half verifies.
@@ -119,6 +125,10 @@ test('the whole key reset: typed confirmation, secrets once, key file, 我已保
   await expect(card.getByTestId('fingerprint')).toHaveText(fingerprint);
   await expect(card.getByTestId('auth-last4')).toHaveText(`···· ${key.slice(-4)}`);
   await expect(card.getByTestId('reset-at')).toHaveText(/^\d{4}-\d{2}-\d{2} \d{2}:\d{2}/);
+  await expect(card.getByTestId('auth-type')).toHaveText('HMAC-SHA256');
+  await expect(card.getByTestId('sign-type')).toHaveText('RSASSA-PSS-2048-SHA256');
+  await expect(page.getByTestId('out-sub-mch-id')).toHaveText(merchant.out_sub_mch_id);
+  await expect(page.getByTestId('out-mch-id')).toHaveText(merchant.out_mch_id);
   await expect(page.locator('body')).not.toContainText(key);
   await expect(page.getByTestId('history')).toContainText('重置认证密钥和签名公私钥');
   await snap(page, '73-keys-after-reset');

@@ -424,7 +424,7 @@ async fn baseline(
                     "plain (provider_id, merchant_id, name, maidan_opened) "
                 }
                 Target::ConsoleTable => {
-                    "sub_merchants (provider_id, merchant_id, name, maidan_opened, account_id, synced_at) "
+                    "sub_merchants (provider_id, merchant_id, name, maidan_opened, account_id, synced_at, out_sub_mch_id) "
                 }
             };
             let started = Instant::now();
@@ -437,7 +437,9 @@ async fn baseline(
                         .push_bind(&r.name)
                         .push_bind(r.maidan_opened);
                     if into == Target::ConsoleTable {
-                        b.push_bind(ACCOUNT).push_bind(0_i64);
+                        b.push_bind(ACCOUNT)
+                            .push_bind(0_i64)
+                            .push_bind(format!("sm{}", r.merchant_id));
                     }
                 });
                 insert.build().execute(&mut *tx).await?;

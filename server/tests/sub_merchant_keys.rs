@@ -69,6 +69,9 @@ async fn a_reset_returns_the_authentication_key_once_and_the_page_shows_only_fin
         keys::sha256_hex(der.as_bytes())
     );
     assert_eq!(body["keys"]["authentication_key_last4"], key[28..]);
+    // 认证类型 and 签名类型, what a device needs beside the keys.
+    assert_eq!(body["keys"]["authentication_type"], "HMAC-SHA256");
+    assert_eq!(body["keys"]["signature_type"], "RSASSA-PSS-2048-SHA256");
 
     let shown = detail(&app, &cookie, id).await;
     assert_eq!(shown["sub_merchant"]["keys_set"], true);

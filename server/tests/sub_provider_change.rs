@@ -33,6 +33,19 @@ async fn move_to(app: &TestApp, cookie: &str, id: i64, account: &str) -> TestRes
     .await
 }
 
+/// Percent-encodes a query value (names are Chinese).
+fn urlencoding(value: &str) -> String {
+    value
+        .bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
 async fn totals(app: &TestApp, cookie: &str, query: &str) -> (u64, i64) {
     let page = app
         .get(&format!("/api/v1/transactions?{query}"), Some(cookie))
@@ -121,6 +134,34 @@ async fn moving_a_sub_merchant_re_attributes_its_history_exactly() {
     let all = totals(&app, &cookie, "").await;
     let mine = totals(&app, &cookie, &format!("sub_merchant_id={id}")).await;
     assert_eq!(mine.0, 5, "the sandbox's history of one sub-merchant");
+    // 交易查询 finds the same by its 微信支付商户号, or by its whole name.
+    let row = app.first_sub_merchant(&cookie).await;
+    let merchant_id = row["merchant_id"].as_str().unwrap();
+    assert_eq!(
+        totals(&app, &cookie, &format!("q={merchant_id}")).await,
+        mine
+    );
+    let name = row["name"].as_str().unwrap();
+    let by_name = app
+        .get(
+            &format!("/api/v1/transactions?q={}&page_size=100", urlencoding(name)),
+            Some(&cookie),
+        )
+        .await
+        .json();
+    assert!(by_name["total"].as_u64().unwrap() >= 5);
+    assert!(
+        by_name["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|t| t["sub_merchant_name"].as_str().unwrap().contains(name))
+    );
+    // A part of a merchant ID is not a merchant ID: nothing, rather than someone else's.
+    assert_eq!(
+        totals(&app, &cookie, &format!("q={}", &merchant_id[..6])).await,
+        (0, 0)
+    );
     assert_eq!(
         totals(&app, &cookie, &format!("sub_provider_account_id={SUB_A}")).await,
         (0, 0)

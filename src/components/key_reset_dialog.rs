@@ -5,11 +5,12 @@
 use domain::api::{KeyResetIssued, SubMerchantSummary};
 use leptos::{ev, prelude::*};
 use wasm_bindgen::JsCast;
-use wasm_bindgen_futures::JsFuture;
 
 use crate::{
     api,
-    components::{dialog::Dialog, error_note::ErrorNote, field::TextField},
+    components::{
+        copy_button::CopyButton, dialog::Dialog, error_note::ErrorNote, field::TextField,
+    },
     crypto,
     format::local_time,
     i18n::{Key, fill, tr, use_i18n},
@@ -61,31 +62,6 @@ fn download_text(name: &str, contents: &str) -> Option<()> {
     web_sys::Url::revoke_object_url(&url).ok()
 }
 
-/// A copy button with its outcome next to it.
-#[component]
-fn CopyButton(text: String, #[prop(into)] test_id: String) -> impl IntoView {
-    let outcome = RwSignal::new(None::<bool>);
-    let text = StoredValue::new(text);
-    let copy = move |_| {
-        let Some(clipboard) = web_sys::window().map(|w| w.navigator().clipboard()) else {
-            outcome.set(Some(false));
-            return;
-        };
-        let promise = clipboard.write_text(&text.get_value());
-        leptos::task::spawn_local(async move {
-            outcome.set(Some(JsFuture::from(promise).await.is_ok()));
-        });
-    };
-    view! {
-        <button type="button" class="btn btn-small" on:click=copy data-testid=test_id>{tr(Key::Copy)}</button>
-        {move || outcome.get().map(|ok| view! {
-            <span class=if ok { "copy-ok" } else { "field-error" } role="status">
-                {tr(if ok { Key::Copied } else { Key::CopyFailed })}
-            </span>
-        })}
-    }
-}
-
 #[component]
 pub fn KeyResetDialog(
     sub_merchant: SubMerchantSummary,
@@ -103,8 +79,11 @@ pub fn KeyResetDialog(
         id,
         name,
         merchant_id,
+        out_sub_mch_id,
+        out_mch_id,
         ..
     } = sub_merchant;
+    let ids = StoredValue::new((out_mch_id, out_sub_mch_id));
     let expected = StoredValue::new(merchant_id.clone());
     let matches = move || expected.with_value(|m| typed.get().trim() == m);
     let mismatch = move || {
@@ -172,14 +151,22 @@ pub fn KeyResetDialog(
     let download = move |secrets: &Issued| {
         let (file_name, name, merchant_id) = file.get_value();
         let keys = &secrets.issued.keys;
+        let (out_mch_id, out_sub_mch_id) = ids.get_value();
+        // What a cash register is configured with, beside the secrets it needs.
         let contents = format!(
-            "{title}\n\n{sub}: {name} ({merchant_id})\n{reset_at}: {at}\n\n{auth}:\n{auth_key}\n\n{fp}:\n{sha}\n\n{private}:\n{pem}\n{keep}\n",
+            "{title}\n\n{sub}: {name} ({merchant_id})\n{out_mch}: {out_mch_id}\n{out_sub}: {out_sub_mch_id}\n{reset_at}: {at}\n\n{auth_type}: {auth_type_value}\n{auth}:\n{auth_key}\n\n{sign_type}: {sign_type_value}\n{fp}:\n{sha}\n\n{private}:\n{pem}\n{keep}\n",
             title = i18n.t(Key::KeyFileTitle),
             sub = i18n.t(Key::ColSubMerchantName),
+            out_mch = i18n.t(Key::FieldOutMchId),
+            out_sub = i18n.t(Key::FieldOutSubMchId),
             reset_at = i18n.t(Key::KeyResetAt),
             at = keys.reset_at,
+            auth_type = i18n.t(Key::FieldAuthType),
+            auth_type_value = keys.authentication_type.as_str(),
             auth = i18n.t(Key::FieldAuthKey),
             auth_key = secrets.issued.authentication_key.expose(),
+            sign_type = i18n.t(Key::FieldSignType),
+            sign_type_value = keys.signature_type.as_str(),
             fp = i18n.t(Key::KeyFingerprint),
             sha = keys.public_key_sha256,
             private = i18n.t(Key::FieldPrivateKey),
@@ -233,7 +220,16 @@ pub fn KeyResetDialog(
                             <textarea class="input secret-pem" readonly rows="8" spellcheck="false"
                                 data-testid="private-key" prop:value=secrets.private_key_pem.clone()></textarea>
                         </div>
-                        <dl class="kv-list">
+                        <dl class="kv-list" data-testid="issued-ids">
+                            {move || {
+                                let (out_mch_id, out_sub_mch_id) = ids.get_value();
+                                view! {
+                                    <div class="kv"><dt>{tr(Key::FieldOutMchId)}</dt><dd><code>{out_mch_id.clone()}</code><CopyButton text=out_mch_id test_id="copy-out-mch-id"/></dd></div>
+                                    <div class="kv"><dt>{tr(Key::FieldOutSubMchId)}</dt><dd><code>{out_sub_mch_id.clone()}</code><CopyButton text=out_sub_mch_id test_id="copy-out-sub-mch-id"/></dd></div>
+                                }
+                            }}
+                            <div class="kv"><dt>{tr(Key::FieldAuthType)}</dt><dd><code>{keys.authentication_type.as_str()}</code></dd></div>
+                            <div class="kv"><dt>{tr(Key::FieldSignType)}</dt><dd><code>{keys.signature_type.as_str()}</code></dd></div>
                             <div class="kv"><dt>{tr(Key::KeyFingerprint)}</dt><dd><code class="fingerprint" data-testid="issued-fingerprint">{keys.public_key_sha256.clone()}</code></dd></div>
                             <div class="kv"><dt>{tr(Key::KeyResetAt)}</dt><dd>{local_time(&keys.reset_at)}</dd></div>
                         </dl>

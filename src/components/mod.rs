@@ -3,6 +3,7 @@
 pub mod alipay_dialog;
 pub mod channel_switch;
 pub mod config_form;
+pub mod copy_button;
 pub mod dialog;
 pub mod error_note;
 pub mod field;

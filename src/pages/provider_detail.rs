@@ -10,6 +10,7 @@ use crate::{
     api,
     components::{
         config_form::{ConfigForm, FieldKind, FieldSpec, Saving, Values, stored, value},
+        copy_button::CopyButton,
         loaded::Loaded,
         unbind_provider::UnbindProvider,
     },
@@ -171,6 +172,10 @@ fn ProviderConfig(id: String, found: ProviderDetail) -> impl IntoView {
                     <p class="muted">
                         <code>{d.provider_id.clone()}</code>" · "{tr(Key::SyncedName)}": "{d.synced_name.clone()}
                         " · "{tr(Key::ColSyncedAt)}": "{local_time(&d.synced_at)}
+                    </p>
+                    <p class="muted inline-copy">
+                        {tr(Key::FieldOutMchId)}": "<code data-testid="out-mch-id">{d.out_mch_id.clone()}</code>
+                        <CopyButton text=d.out_mch_id.clone() test_id="copy-out-mch-id"/>
                     </p>
                     <p class="field-note">
                         <a href=DOC_PROVIDERS target="_blank" rel="noopener noreferrer">{tr(Key::DocProviders)}" ↗"</a>

@@ -14,6 +14,7 @@ use crate::{
     components::{
         alipay_dialog::AlipayDialog,
         channel_switch::MaidanLink,
+        copy_button::CopyButton,
         error_note::ErrorNote,
         field::{Form, TextField},
         job_progress::JobProgress,
@@ -62,7 +63,7 @@ fn SubMerchantDetailView(id: i64) -> impl IntoView {
             </div>
             // Read untracked: the page is drawn again when the sub-merchant is read again.
             {d.reattribution.clone().or_else(|| moved.get_untracked()).map(|job| view! {
-                <ReattributionCard job=job sub_merchant_id=d.sub_merchant.id
+                <ReattributionCard job=job merchant_id=d.sub_merchant.merchant_id.clone()
                     to_provider=d.sub_merchant.sub_provider_account_id.is_none()/>
             })}
             <BasicInfoCard detail=d.clone() editable=provider on_saved=Callback::new(move |job: Option<Job>| {
@@ -175,6 +176,14 @@ fn BasicInfoCard(
             <dl class="kv-list">
                 {row(Key::FieldSubMerchantName, view! { {m.name.clone()} }.into_any())}
                 {row(Key::ColMerchantId, view! { <code>{m.merchant_id.clone()}</code> }.into_any())}
+                {row(Key::FieldOutSubMchId, view! {
+                    <code data-testid="out-sub-mch-id">{m.out_sub_mch_id.clone()}</code>
+                    <CopyButton text=m.out_sub_mch_id.clone() test_id="copy-out-sub-mch-id"/>
+                }.into_any())}
+                {row(Key::FieldOutMchId, view! {
+                    <code data-testid="out-mch-id">{m.out_mch_id.clone()}</code>
+                    <CopyButton text=m.out_mch_id.clone() test_id="copy-out-mch-id"/>
+                }.into_any())}
                 {row(Key::ColProvider, view! { {m.provider_name.clone()}" "<code>{m.provider_id.clone()}</code> }.into_any())}
                 {row(Key::FieldSubProvider, view! {
                     <Show when=move || editing.get() fallback={
@@ -254,6 +263,8 @@ fn KeysCard(detail: SubMerchantDetail, editable: bool, on_reset: Callback<()>) -
     let facts = detail.keys.map(|keys| {
         view! {
             <dl class="kv-list" data-testid="key-facts">
+                <div class="kv"><dt>{tr(Key::FieldAuthType)}</dt><dd><code data-testid="auth-type">{keys.authentication_type.as_str()}</code></dd></div>
+                <div class="kv"><dt>{tr(Key::FieldSignType)}</dt><dd><code data-testid="sign-type">{keys.signature_type.as_str()}</code></dd></div>
                 <div class="kv"><dt>{tr(Key::KeyFingerprint)}</dt><dd><code class="fingerprint" data-testid="fingerprint">{keys.public_key_sha256}</code></dd></div>
                 <div class="kv"><dt>{tr(Key::KeyAuthLast4)}</dt><dd><code data-testid="auth-last4">{format!("···· {}", keys.authentication_key_last4)}</code></dd></div>
                 <div class="kv"><dt>{tr(Key::KeyResetAt)}</dt><dd data-testid="reset-at">{local_time(&keys.reset_at)}</dd></div>
@@ -382,13 +393,13 @@ fn HistoryCard(detail: SubMerchantDetail) -> impl IntoView {
 /// 历史交易归属调整中: the re-attribution of this sub-merchant's past transactions, followed
 /// until it ends; then where to see the result. `to_provider`: the sub-provider was cleared.
 #[component]
-fn ReattributionCard(job: Job, sub_merchant_id: i64, to_provider: bool) -> impl IntoView {
+fn ReattributionCard(job: Job, merchant_id: String, to_provider: bool) -> impl IntoView {
     let current = RwSignal::new(Some(job.clone()));
     if job.state.is_active() {
         let stop = poll::follow_job(job.id, current, || {});
         on_cleanup(move || stop.stop());
     }
-    let transactions = format!("/transactions?sub_merchant_id={sub_merchant_id}");
+    let transactions = format!("/transactions?q={merchant_id}");
     view! {
         <JobProgress
             job=current

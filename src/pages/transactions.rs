@@ -1,8 +1,8 @@
-//! 交易查询: transactions filtered by sub-merchant, sub-provider account and dates (kept in the
-//! URL), with the count and amount of the whole filter. While a re-attribution touching the
+//! 交易查询: transactions filtered by sub-merchant (its 微信支付商户号 or name), sub-provider
+//! account and dates (kept in the URL), with the count and amount of the whole filter. While a re-attribution touching the
 //! filter runs, a banner says so and the totals are marked as changing.
 
-use domain::{FieldError, api::TransactionQuery};
+use domain::api::TransactionQuery;
 use leptos::prelude::*;
 
 use crate::{
@@ -13,13 +13,7 @@ use crate::{
     state::url_filters::use_url_filters,
 };
 
-const FILTERS: [&str; 5] = [
-    "sub_merchant_id",
-    "sub_provider_account_id",
-    "from",
-    "to",
-    "page",
-];
+const FILTERS: [&str; 5] = ["q", "sub_provider_account_id", "from", "to", "page"];
 
 #[component]
 pub fn TransactionsPage() -> impl IntoView {
@@ -28,19 +22,17 @@ pub fn TransactionsPage() -> impl IntoView {
     let param = move |name: &str| filters.param(name);
     let page = filters.page;
     let set = move |name: &'static str, value: String| filters.set(name, value);
-    // A sub-merchant's ID is a number: anything else is flagged at the filter, not asked for.
-    let sub_merchant_id = move || {
-        filters
-            .value("sub_merchant_id")
-            .map(|v| v.trim().parse::<i64>())
-    };
-    let id_error = move || {
-        matches!(sub_merchant_id(), Some(Err(_)))
-            .then(|| FieldError::Digits { min: 1, max: 19 }.message(i18n.lang()))
+    // The server's rule on the search text, flagged at the filter instead of asked for.
+    let q_error = move || {
+        domain::api::check_paging(None, None, filters.value("q").as_deref())
+            .into_iter()
+            .next()
+            .map(|(_, e)| e.message(i18n.lang()))
     };
     let list = LocalResource::new(move || {
         let query = TransactionQuery {
-            sub_merchant_id: sub_merchant_id().and_then(Result::ok),
+            sub_merchant_id: None,
+            q: filters.value("q"),
             sub_provider_account_id: filters.value("sub_provider_account_id"),
             from: filters.value("from"),
             to: filters.value("to"),
@@ -50,7 +42,7 @@ pub fn TransactionsPage() -> impl IntoView {
         async move { api::transactions(&query).await }
     });
     let input = move |name: &'static str, label: Key, kind: &'static str| {
-        let message = move || (name == "sub_merchant_id").then(id_error).flatten();
+        let message = move || (name == "q").then(q_error).flatten();
         view! {
             <label class="filter">
                 <span class="muted">{tr(label)}</span>
@@ -71,12 +63,12 @@ pub fn TransactionsPage() -> impl IntoView {
         </div>
         <section class="card">
             <div class="toolbar toolbar-wrap">
-                {input("sub_merchant_id", Key::FilterSubMerchantId, "text")}
+                {input("q", Key::FilterSubMerchant, "search")}
                 {input("sub_provider_account_id", Key::FieldSubProvider, "text")}
                 {input("from", Key::FilterFrom, "date")}
                 {input("to", Key::FilterTo, "date")}
             </div>
-            <Show when=move || id_error().is_none()>
+            <Show when=move || q_error().is_none()>
                 <Loaded resource=list let:result>
                     {
                         let pages = (result.total.div_ceil(u64::from(result.page_size.max(1)))).max(1);

@@ -14,10 +14,30 @@ pub struct KeyReset {
     pub signing_public_key: String,
 }
 
-/// What the console may show of a sub-merchant's keys: fingerprints, never the keys.
+crate::wire_enum! {
+    /// 认证类型: how a device's request authentication code is made with the authentication
+    /// key.
+    pub enum AuthenticationType {
+        HmacSha256 = "HMAC-SHA256",
+    }
+}
+
+crate::wire_enum! {
+    /// 签名类型: how the signing private key (kept on the device) signs a reversal or a
+    /// refund, checked with the verification public key the server keeps.
+    pub enum SignatureType {
+        /// RSASSA-PSS with an RSA 2048 key and SHA-256.
+        RsassaPss2048Sha256 = "RSASSA-PSS-2048-SHA256",
+    }
+}
+
+/// What the console may show of a sub-merchant's keys: their types and fingerprints, never
+/// the keys.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct SubMerchantKeys {
+    pub authentication_type: AuthenticationType,
+    pub signature_type: SignatureType,
     /// SHA-256 of the public key's SubjectPublicKeyInfo (DER), lower-case hex.
     pub public_key_sha256: String,
     /// The last 4 characters of the authentication key.

@@ -15,8 +15,8 @@ mod sub_providers;
 pub use audit::{AuditAction, AuditEvent};
 pub use jobs::{Job, JobCounts, JobFailure, JobKind, JobState};
 pub use keys::{
-    AlipayAuthorizationTicket, AlipayAuthorized, KeyReset, KeyResetIssued,
-    MobileAlipayAuthorization, SubMerchantKeys,
+    AlipayAuthorizationTicket, AlipayAuthorized, AuthenticationType, KeyReset, KeyResetIssued,
+    MobileAlipayAuthorization, SignatureType, SubMerchantKeys,
 };
 pub use list::{ListQuery, Page, check_paging};
 pub use maidan::{MaidanBinding, MaidanBound, MaidanSmsRequest, MaidanSmsSent};

@@ -10,6 +10,9 @@ use super::session::Account;
 pub struct ProviderSummary {
     /// The Maidan provider ID (also this provider's ID in the API).
     pub provider_id: String,
+    /// 云支付服务商 ID (`out_mch_id`): assigned when the provider is bound, unique in the
+    /// account.
+    pub out_mch_id: String,
     pub name: String,
     pub wechat_pay_configured: bool,
     pub alipay_configured: bool,

@@ -10,7 +10,13 @@ use super::keys::{AlipayAuthorized, SubMerchantKeys};
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct SubMerchantSummary {
+    /// The console's own ID of the row (its pages' addresses).
     pub id: i64,
+    /// 云支付子商户 ID (`out_sub_mch_id`): assigned when first synced, unique in the account,
+    /// what a cash register is configured with.
+    pub out_sub_mch_id: String,
+    /// Its provider's 云支付服务商 ID (`out_mch_id`).
+    pub out_mch_id: String,
     pub merchant_id: String,
     pub name: String,
     pub provider_id: String,

@@ -78,7 +78,11 @@ pub struct Transaction {
     into_params(parameter_in = Query)
 )]
 pub struct TransactionQuery {
+    /// The console's row ID of one sub-merchant (its page links here).
     pub sub_merchant_id: Option<i64>,
+    /// A sub-merchant's 微信支付商户号, or a part of its name (at most 100 characters).
+    #[cfg_attr(feature = "openapi", param(max_length = 100))]
+    pub q: Option<String>,
     /// The sub-provider's Tencent Cloud account ID (5–20 digits).
     #[cfg_attr(feature = "openapi", param(pattern = "^[0-9]{5,20}$"))]
     pub sub_provider_account_id: Option<String>,

@@ -138,6 +138,7 @@ fn detail(row: &ProviderRow, now_ms: i64) -> Result<ProviderDetail, AppError> {
     let alipay: AlipayRecord = parse(row.alipay.as_deref())?;
     Ok(ProviderDetail {
         provider_id: row.provider_id.clone(),
+        out_mch_id: row.out_mch_id.clone(),
         synced_name: row.synced_name.clone(),
         synced_at: rfc3339(row.synced_at_ms),
         basic: parse(row.basic_info.as_deref())?,

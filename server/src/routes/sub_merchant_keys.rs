@@ -7,7 +7,7 @@ use axum::{
     http::{HeaderValue, header},
     response::Response,
 };
-use domain::api::{AuditAction, KeyReset, KeyResetIssued};
+use domain::api::{AuditAction, AuthenticationType, KeyReset, KeyResetIssued, SignatureType};
 use utoipa_axum::{router::OpenApiRouter, routes};
 
 use crate::audit::AuditTarget;
@@ -54,6 +54,8 @@ async fn reset_keys(
     let authentication_key = keys::authentication_key().map_err(AppError::internal)?;
     let now = state.clock.now_ms();
     let stored = StoredKeys {
+        authentication_type: AuthenticationType::HmacSha256,
+        signature_type: SignatureType::RsassaPss2048Sha256,
         authentication_key_sealed: state
             .vault
             .seal(&authentication_key, &authentication_key_context(id))

@@ -1,5 +1,5 @@
-//! 交易查询: a sub-merchant's payments as Cloud Pay recorded them, filtered by sub-merchant,
-//! sub-provider and dates, with the totals of the whole filter. While a re-attribution that
+//! 交易查询: a sub-merchant's payments as Cloud Pay recorded them, filtered by sub-merchant
+//! (its 微信支付商户号 or name), sub-provider and dates, with the totals of the whole filter. While a re-attribution that
 //! touches the filter runs, the answer says the totals are changing.
 
 use axum::extract::State;
@@ -34,7 +34,12 @@ async fn list_transactions(
     ApiQuery(query): ApiQuery<TransactionQuery>,
 ) -> Result<ApiJson<TransactionPage>, AppError> {
     let mut errors = FieldErrors::default();
-    errors.check_all(domain::api::check_paging(query.page, query.page_size, None));
+    errors.check_all(domain::api::check_paging(
+        query.page,
+        query.page_size,
+        query.q.as_deref(),
+    ));
+    let merchant = query.q.as_deref().map(str::trim).filter(|q| !q.is_empty());
     // A filter that is present must be valid (the console leaves unset filters out).
     let from = query
         .from
@@ -58,6 +63,7 @@ async fn list_transactions(
     .paging();
     let filter = TransactionFilter {
         sub_merchant_id: query.sub_merchant_id,
+        merchant,
         sub_provider_account_id: sub_provider.as_deref(),
         from_ms: from.map(|d| d * DAY_MS - CST_OFFSET_MS),
         to_ms: to.map(|d| (d + 1) * DAY_MS - CST_OFFSET_MS),

@@ -7,6 +7,8 @@ use super::{Change, NewAuditEvent, Result, TicketMove, TicketRecord};
 /// A sub-merchant's keys as stored.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StoredKeys {
+    pub authentication_type: domain::api::AuthenticationType,
+    pub signature_type: domain::api::SignatureType,
     /// Sealed by the vault; opened only to check a device's request.
     pub authentication_key_sealed: String,
     pub authentication_key_last4: String,
@@ -21,6 +23,8 @@ impl StoredKeys {
     /// What may be shown of stored keys: their fingerprints, never the keys.
     pub fn view(&self) -> domain::api::SubMerchantKeys {
         domain::api::SubMerchantKeys {
+            authentication_type: self.authentication_type,
+            signature_type: self.signature_type,
             public_key_sha256: self.public_key_sha256.clone(),
             authentication_key_last4: self.authentication_key_last4.clone(),
             reset_at: crate::clock::rfc3339(self.reset_at_ms),

@@ -36,6 +36,7 @@ impl ProviderSection {
 #[derive(Debug, Clone)]
 pub struct ProviderRow {
     pub provider_id: String,
+    pub out_mch_id: String,
     pub synced_name: String,
     pub synced_at_ms: i64,
     pub basic_info: Option<String>,

@@ -70,6 +70,8 @@ pub(crate) fn audit_from_row(row: &impl StoreRow) -> Result<AuditEvent> {
 pub(crate) fn sub_merchant_from_row(row: &impl StoreRow) -> Result<SubMerchantSummary> {
     Ok(SubMerchantSummary {
         id: row.int("id")?,
+        out_sub_mch_id: row.text("out_sub_mch_id")?,
+        out_mch_id: row.text("out_mch_id")?,
         merchant_id: row.text("merchant_id")?,
         name: row.text("name")?,
         provider_id: row.text("provider_id")?,

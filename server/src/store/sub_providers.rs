@@ -9,6 +9,8 @@ use super::{Claim, Held, JobRecord, NewAuditEvent, Result, Viewer};
 #[derive(Debug, Clone, Default)]
 pub struct TransactionFilter<'a> {
     pub sub_merchant_id: Option<i64>,
+    /// A sub-merchant's 微信支付商户号 (exactly) or a part of its name.
+    pub merchant: Option<&'a str>,
     pub sub_provider_account_id: Option<&'a str>,
     pub from_ms: Option<i64>,
     pub to_ms: Option<i64>,

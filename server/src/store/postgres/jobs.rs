@@ -244,7 +244,7 @@ impl JobStore for PgStore {
             .partition(|row| !existing.contains_key(&row.merchant_id));
         if !new.is_empty() {
             let mut insert = sqlx::QueryBuilder::new(
-                "INSERT INTO sub_merchants (account_id, provider_id, merchant_id, name, maidan_opened, synced_at) ",
+                "INSERT INTO sub_merchants (account_id, provider_id, merchant_id, name, maidan_opened, synced_at, out_sub_mch_id) ",
             );
             insert.push_values(&new, |mut b, row| {
                 b.push_bind(page.account_id)
@@ -252,7 +252,9 @@ impl JobStore for PgStore {
                     .push_bind(&row.merchant_id)
                     .push_bind(&row.name)
                     .push_bind(row.maidan_opened)
-                    .push_bind(page.now_ms);
+                    .push_bind(page.now_ms)
+                    // 云支付子商户 ID: assigned here, once.
+                    .push("'sm' || substr(md5(gen_random_uuid()::text), 1, 18)");
             });
             insert.build().execute(&mut *tx).await?;
         }

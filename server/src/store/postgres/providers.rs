@@ -31,7 +31,7 @@ impl ProviderStore for PgStore {
                 .fetch_one(&self.pool)
                 .await?;
         let rows = sqlx::query(&format!(
-            "SELECT provider_id, name, wechat_pay_configured, alipay_configured, synced_at,
+            "SELECT provider_id, out_mch_id, name, wechat_pay_configured, alipay_configured, synced_at,
                     sub_merchants_synced_at
              FROM providers WHERE {filter} ORDER BY name, provider_id LIMIT $3 OFFSET $4"
         ))
@@ -46,6 +46,7 @@ impl ProviderStore for PgStore {
             .map(|row| {
                 Ok(ProviderSummary {
                     provider_id: row.try_get("provider_id")?,
+                    out_mch_id: row.try_get("out_mch_id")?,
                     name: row.try_get("name")?,
                     wechat_pay_configured: row.try_get("wechat_pay_configured")?,
                     alipay_configured: row.try_get("alipay_configured")?,
@@ -81,8 +82,8 @@ impl ProviderStore for PgStore {
             match existing {
                 None => {
                     sqlx::query(
-                        "INSERT INTO providers (provider_id, account_id, name, synced_at, created_at)
-                         VALUES ($1, $2, $3, $4, $5)",
+                        "INSERT INTO providers (provider_id, account_id, name, synced_at, created_at, out_mch_id)
+                         VALUES ($1, $2, $3, $4, $5, 'sp' || substr(md5(gen_random_uuid()::text), 1, 18))",
                     )
                     .bind(&provider.provider_id)
                     .bind(account_id)
@@ -164,7 +165,7 @@ impl ProviderStore for PgStore {
 
     async fn provider(&self, account_id: &str, provider_id: &str) -> Result<Option<ProviderRow>> {
         let row = sqlx::query(
-            "SELECT provider_id, name, synced_at, basic_info, wechat_pay, alipay
+            "SELECT provider_id, out_mch_id, name, synced_at, basic_info, wechat_pay, alipay
              FROM providers WHERE provider_id = $1 AND account_id = $2",
         )
         .bind(provider_id)
@@ -174,6 +175,7 @@ impl ProviderStore for PgStore {
         row.map(|row| {
             Ok(ProviderRow {
                 provider_id: row.try_get("provider_id")?,
+                out_mch_id: row.try_get("out_mch_id")?,
                 synced_name: row.try_get("name")?,
                 synced_at_ms: row.try_get("synced_at")?,
                 basic_info: row.try_get("basic_info")?,

@@ -5,8 +5,8 @@ use domain::api::{JobKind, JobState, SubProvider, Transaction};
 use sqlx::Row;
 
 use super::{
-    JOB_COLUMNS, PgStore, bump_version, insert_audit, insert_transactions, job_from_row, to_json,
-    write_tx,
+    JOB_COLUMNS, PgStore, bump_version, escape_like, insert_audit, insert_transactions,
+    job_from_row, to_json, write_tx,
 };
 use crate::clock::rfc3339;
 use crate::store::{
@@ -238,6 +238,15 @@ impl SubProviderStore for PgStore {
             };
             if let Some(id) = filter.sub_merchant_id {
                 q.push(" AND t.sub_merchant_id = ").push_bind(id);
+            }
+            if let Some(merchant) = filter.merchant {
+                q.push(
+                    " AND t.sub_merchant_id IN (SELECT id FROM sub_merchants WHERE merchant_id = ",
+                )
+                .push_bind(merchant)
+                .push(" OR name ILIKE ")
+                .push_bind(format!("%{}%", escape_like(merchant)))
+                .push(")");
             }
             if let Some(sp) = filter.sub_provider_account_id {
                 q.push(" AND t.sub_provider_account_id = ").push_bind(sp);

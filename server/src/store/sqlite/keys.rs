@@ -1,10 +1,11 @@
 //! A sub-merchant's keys (认证密钥, 签名公私钥) and its Alipay authorization. SQLite.
 
 use async_trait::async_trait;
-use domain::api::TicketState;
+use domain::api::{AuthenticationType, SignatureType, TicketState};
 use sqlx::Row;
 
 use super::{SqliteStore, insert_audit};
+use crate::store::sql::decode;
 use crate::store::{
     Change, KeyStore, NewAuditEvent, Result, StoredKeys, SubMerchantCredentials, TicketKind,
     TicketMove, TicketRecord,
@@ -14,8 +15,9 @@ use crate::store::{
 impl KeyStore for SqliteStore {
     async fn sub_merchant_credentials(&self, id: i64) -> Result<SubMerchantCredentials> {
         let keys = sqlx::query(
-            "SELECT authentication_key, authentication_key_last4, signing_public_key,
-                    public_key_sha256, reset_at, reset_by
+            "SELECT authentication_type, signature_type, authentication_key,
+                    authentication_key_last4, signing_public_key, public_key_sha256, reset_at,
+                    reset_by
              FROM sub_merchant_keys WHERE sub_merchant_id = ?",
         )
         .bind(id)
@@ -23,6 +25,16 @@ impl KeyStore for SqliteStore {
         .await?
         .map(|row| -> Result<StoredKeys> {
             Ok(StoredKeys {
+                authentication_type: decode(
+                    "authentication type",
+                    &row.try_get::<String, _>("authentication_type")?,
+                    AuthenticationType::parse,
+                )?,
+                signature_type: decode(
+                    "signature type",
+                    &row.try_get::<String, _>("signature_type")?,
+                    SignatureType::parse,
+                )?,
                 authentication_key_sealed: row.try_get("authentication_key")?,
                 authentication_key_last4: row.try_get("authentication_key_last4")?,
                 signing_public_key: row.try_get("signing_public_key")?,
@@ -66,10 +78,13 @@ impl KeyStore for SqliteStore {
         }
         sqlx::query(
             "INSERT INTO sub_merchant_keys
-               (sub_merchant_id, authentication_key, authentication_key_last4, signing_public_key,
-                public_key_sha256, reset_at, reset_by)
-             VALUES (?, ?, ?, ?, ?, ?, ?)
+               (sub_merchant_id, authentication_type, signature_type, authentication_key,
+                authentication_key_last4, signing_public_key, public_key_sha256, reset_at,
+                reset_by)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
              ON CONFLICT (sub_merchant_id) DO UPDATE SET
+               authentication_type = excluded.authentication_type,
+               signature_type = excluded.signature_type,
                authentication_key = excluded.authentication_key,
                authentication_key_last4 = excluded.authentication_key_last4,
                signing_public_key = excluded.signing_public_key,
@@ -78,6 +93,8 @@ impl KeyStore for SqliteStore {
                reset_by = excluded.reset_by",
         )
         .bind(id)
+        .bind(keys.authentication_type.as_str())
+        .bind(keys.signature_type.as_str())
         .bind(&keys.authentication_key_sealed)
         .bind(&keys.authentication_key_last4)
         .bind(&keys.signing_public_key)

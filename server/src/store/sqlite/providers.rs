@@ -30,7 +30,7 @@ impl ProviderStore for SqliteStore {
                 .fetch_one(&self.pool)
                 .await?;
         let rows = sqlx::query(&format!(
-            "SELECT provider_id, name, wechat_pay_configured, alipay_configured, synced_at,
+            "SELECT provider_id, out_mch_id, name, wechat_pay_configured, alipay_configured, synced_at,
                     sub_merchants_synced_at
              FROM providers WHERE {filter} ORDER BY name, provider_id LIMIT ?3 OFFSET ?4"
         ))
@@ -45,6 +45,7 @@ impl ProviderStore for SqliteStore {
             .map(|row| {
                 Ok(ProviderSummary {
                     provider_id: row.try_get("provider_id")?,
+                    out_mch_id: row.try_get("out_mch_id")?,
                     name: row.try_get("name")?,
                     wechat_pay_configured: row.try_get("wechat_pay_configured")?,
                     alipay_configured: row.try_get("alipay_configured")?,
@@ -80,8 +81,8 @@ impl ProviderStore for SqliteStore {
             match existing {
                 None => {
                     sqlx::query(
-                        "INSERT INTO providers (provider_id, account_id, name, synced_at, created_at)
-                         VALUES (?, ?, ?, ?, ?)",
+                        "INSERT INTO providers (provider_id, account_id, name, synced_at, created_at, out_mch_id)
+                         VALUES (?, ?, ?, ?, ?, 'sp' || lower(hex(randomblob(9))))",
                     )
                     .bind(&provider.provider_id)
                     .bind(account_id)
@@ -162,7 +163,7 @@ impl ProviderStore for SqliteStore {
 
     async fn provider(&self, account_id: &str, provider_id: &str) -> Result<Option<ProviderRow>> {
         let row = sqlx::query(
-            "SELECT provider_id, name, synced_at, basic_info, wechat_pay, alipay
+            "SELECT provider_id, out_mch_id, name, synced_at, basic_info, wechat_pay, alipay
              FROM providers WHERE provider_id = ? AND account_id = ?",
         )
         .bind(provider_id)
@@ -172,6 +173,7 @@ impl ProviderStore for SqliteStore {
         row.map(|row| {
             Ok(ProviderRow {
                 provider_id: row.try_get("provider_id")?,
+                out_mch_id: row.try_get("out_mch_id")?,
                 synced_name: row.try_get("name")?,
                 synced_at_ms: row.try_get("synced_at")?,
                 basic_info: row.try_get("basic_info")?,

@@ -22,7 +22,7 @@ impl SubMerchantStore for SqliteStore {
             Viewer::SubProvider(account) => ("s.sub_provider_account_id = ?", account),
         };
         let row = sqlx::query(&format!(
-            "SELECT s.id, s.merchant_id, s.name, s.provider_id, p.name AS provider_name, s.channel,
+            "SELECT s.id, s.out_sub_mch_id, p.out_mch_id, s.merchant_id, s.name, s.provider_id, p.name AS provider_name, s.channel,
                     s.maidan_opened, s.sub_provider_account_id, s.keys_set, s.synced_at
              FROM sub_merchants s JOIN providers p ON p.provider_id = s.provider_id
              WHERE s.id = ? AND {scope}"
@@ -123,7 +123,7 @@ impl SubMerchantStore for SqliteStore {
         // The page is picked in the order of the index (provider, merchant ID), with no sort
         // however many rows match; only its rows are joined to their provider names.
         let mut query = sqlx::QueryBuilder::new(
-            "SELECT s.id, s.merchant_id, s.name, s.provider_id, p.name AS provider_name, s.channel,
+            "SELECT s.id, s.out_sub_mch_id, p.out_mch_id, s.merchant_id, s.name, s.provider_id, p.name AS provider_name, s.channel,
                     s.maidan_opened, s.sub_provider_account_id, s.keys_set, s.synced_at
              FROM (SELECT * FROM sub_merchants s",
         );

@@ -5,8 +5,8 @@ use domain::api::{JobKind, JobState, SubProvider, Transaction};
 use sqlx::Row;
 
 use super::{
-    JOB_COLUMNS, SqliteStore, bump_version, insert_audit, insert_transactions, job_from_row,
-    to_json,
+    JOB_COLUMNS, SqliteStore, bump_version, escape_like, insert_audit, insert_transactions,
+    job_from_row, to_json,
 };
 use crate::clock::rfc3339;
 use crate::store::{
@@ -227,6 +227,7 @@ impl SubProviderStore for SqliteStore {
             // With a narrower filter, the scope term is kept off the index (`+`): walking an
             // account's million rows in time order to find one sub-merchant's is the slow way.
             let narrower = filter.sub_merchant_id.is_some()
+                || filter.merchant.is_some()
                 || (matches!(viewer, Viewer::Provider(_))
                     && filter.sub_provider_account_id.is_some());
             let plus = if narrower { "+" } else { "" };
@@ -240,6 +241,15 @@ impl SubProviderStore for SqliteStore {
             };
             if let Some(id) = filter.sub_merchant_id {
                 q.push(" AND t.sub_merchant_id = ").push_bind(id);
+            }
+            if let Some(merchant) = filter.merchant {
+                q.push(
+                    " AND t.sub_merchant_id IN (SELECT id FROM sub_merchants WHERE merchant_id = ",
+                )
+                .push_bind(merchant)
+                .push(" OR name LIKE ")
+                .push_bind(format!("%{}%", escape_like(merchant)))
+                .push(" ESCAPE '\\')");
             }
             if let Some(sp) = filter.sub_provider_account_id {
                 q.push(" AND t.sub_provider_account_id = ").push_bind(sp);
