@@ -366,8 +366,15 @@ pub async fn list_sub_merchants(
 }
 
 /// `GET /sub-merchants.csv?…`: the download of the same filter.
-pub fn sub_merchants_csv_url(query: &SubMerchantQuery) -> String {
-    format!("{BASE}/sub-merchants.csv?{}", sub_merchant_query(query))
+pub fn sub_merchants_csv_url(query: &SubMerchantQuery, lang: domain::Lang) -> String {
+    // A download carries the browser's Accept-Language: the page's language is named instead.
+    let query = sub_merchant_query(query);
+    let lang = lang.tag();
+    if query.is_empty() {
+        format!("{BASE}/sub-merchants.csv?lang={lang}")
+    } else {
+        format!("{BASE}/sub-merchants.csv?{query}&lang={lang}")
+    }
 }
 
 /// `GET /sub-merchants/{id}`.

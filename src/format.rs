@@ -1,7 +1,10 @@
 //! How values read on screen: instants in local time, fen as yuan, and the labels of the
 //! domain's enums (account roles, WeChat Pay channels) as catalogue keys.
 
-use domain::api::{AccountRole, AuditAction, WechatChannel};
+use domain::{
+    Lang,
+    api::{AccountRole, AuditAction, WechatChannel},
+};
 
 use crate::i18n::Key;
 
@@ -61,4 +64,63 @@ pub const fn action_key(action: AuditAction) -> Key {
         AuditAction::SubMerchantSyncStarted => Key::ActionSubMerchantSyncStarted,
         AuditAction::ProviderUnbound => Key::ActionProviderUnbound,
     }
+}
+
+/// What an 操作记录 entry is about, as a person reads it (`sub_merchant/12` → 子商户 #12),
+/// with the page that shows it, when there is one.
+pub fn audit_target(target: &str, lang: Lang) -> (String, Option<String>) {
+    let (kind, id) = target.split_once('/').unwrap_or(("", target));
+    match kind {
+        "provider" => (
+            format!("{} {id}", lang.pick("服务商", "Provider")),
+            Some(format!("/providers/{id}")),
+        ),
+        "sub_merchant" => (
+            format!("{} #{id}", lang.pick("子商户", "Sub-merchant")),
+            Some(format!("/sub-merchants/{id}")),
+        ),
+        "sub_provider" => (
+            format!("{} {id}", lang.pick("子服务商", "Sub-provider")),
+            Some("/sub-providers".to_owned()),
+        ),
+        "account" => (format!("{} {id}", lang.pick("账号", "Account")), None),
+        "job" => (
+            format!("{} {id}", lang.pick("同步任务", "Sync job")),
+            Some("/sub-merchants".to_owned()),
+        ),
+        _ => (target.to_owned(), None),
+    }
+}
+
+/// A field an 操作记录 entry names, as a person reads it; a name it does not know (a provider
+/// ID a sync brought) as it is.
+pub fn audit_field(name: &str, lang: Lang) -> String {
+    let (zh, en) = match name {
+        "name" => ("名称", "name"),
+        "short_name" => ("简称", "short name"),
+        "callback_url" => ("交易完成回调地址", "callback URL"),
+        "ad_url" => ("广告链接", "ad link"),
+        "ad_image" => ("广告图片", "ad image"),
+        "logo" => ("Logo", "logo"),
+        "company_remark" => ("公司备注", "company remark"),
+        "provider_remark" => ("服务商备注", "provider remark"),
+        "remark" => ("备注", "remark"),
+        "merchant_id" => ("商户号", "merchant ID"),
+        "app_id" => ("AppID", "AppID"),
+        "api_key" => ("API 密钥", "API key"),
+        "certificate_p12" => ("API 证书", "API certificate"),
+        "rebate_ratio" => ("返佣比例", "rebate ratio"),
+        "pid" => ("PID", "PID"),
+        "app_private_key" => ("应用签名私钥", "application signing private key"),
+        "alipay_public_key" => ("支付宝验签公钥", "Alipay verification public key"),
+        "wechat_channel" => ("微信支付接入渠道", "WeChat Pay channel"),
+        "sub_provider_account_id" => ("子服务商", "sub-provider"),
+        "authentication_key" => ("认证密钥", "authentication key"),
+        "signing_public_key" => ("签名公钥", "signing public key"),
+        "alipay_user_id" => ("支付宝用户 ID", "Alipay user ID"),
+        "alipay_app_auth_token" => ("支付宝应用授权令牌", "Alipay app authorization token"),
+        "password" => ("密码", "password"),
+        _ => return name.to_owned(),
+    };
+    lang.pick(zh, en).to_owned()
 }

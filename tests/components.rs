@@ -319,6 +319,7 @@ async fn a_job_banner_follows_a_language_switch() {
         started_at: None,
         finished_at: None,
         error: None,
+        failure: None,
     };
     fn queued(_: &Job, lang: Lang) -> String {
         Key::JobQueued.text(lang).to_owned()
@@ -342,6 +343,84 @@ async fn a_job_banner_follows_a_language_switch() {
         .click();
     tick().await;
     assert_eq!(text_of(&root, banner), Key::JobQueued.text(Lang::En));
+}
+
+#[wasm_bindgen_test]
+async fn in_english_a_failed_sync_and_its_failed_rows_show_no_chinese() {
+    use console::{
+        components::job_progress::JobProgress,
+        pages::sub_merchants::{FailedRows, sync_text},
+    };
+    use domain::{
+        FieldError,
+        api::{Job, JobCounts, JobError, JobFailure, JobKind, JobState},
+    };
+    let failed = |rule: FieldError| JobFailure {
+        provider_id: "1900000101".to_owned(),
+        merchant_id: "16x".to_owned(),
+        reason: rule.message(Lang::Zh),
+        rule: Some(rule),
+    };
+    let job = Job {
+        id: "job_1".to_owned(),
+        kind: JobKind::SubMerchantSync,
+        state: JobState::Failed,
+        processed: 2,
+        total: 10,
+        counts: JobCounts::default(),
+        failures: vec![
+            failed(FieldError::Digits { min: 8, max: 32 }),
+            failed(FieldError::Required),
+        ],
+        rate_per_s: 0.0,
+        eta_s: None,
+        created_at: "2026-11-30T08:00:00Z".to_owned(),
+        requested_by: Some("100000000001".to_owned()),
+        started_at: None,
+        finished_at: None,
+        error: Some("微信买单持续无法访问".to_owned()),
+        failure: Some(JobError::UpstreamUnavailable {
+            provider_id: "1900000101".to_owned(),
+            cursor: Some(100),
+            detail: "connection refused".to_owned(),
+        }),
+    };
+    let job = RwSignal::new(Some(job));
+    let root = fresh_root();
+    let _app = leptos::mount::mount_to(root.clone(), move || {
+        view! {
+            <Harness>
+                <LanguageSwitch/>
+                <JobProgress job=job describe=sync_text test_id="job-banner" banner=true>
+                    <FailedRows job=job/>
+                </JobProgress>
+            </Harness>
+        }
+    });
+    tick().await;
+    let banner = "[data-testid=job-banner]";
+    assert!(
+        text_of(&root, banner).contains("微信买单持续无法访问（服务商 1900000101，第 100 条起）")
+    );
+    root.query_selector(".lang-switch")
+        .unwrap()
+        .unwrap()
+        .unchecked_into::<web_sys::HtmlElement>()
+        .click();
+    tick().await;
+    let english = text_of(&root, banner);
+    assert!(
+        english.contains("WeChat Maidan stayed unreachable (provider 1900000101, from row 100)")
+    );
+    assert!(
+        english.contains("Use digits only, 8 to 32 of them."),
+        "{english}"
+    );
+    let chinese: String = english
+        .chars()
+        .filter(|c| ('\u{3000}'..='\u{9fff}').contains(c) || ('\u{ff00}'..='\u{ffef}').contains(c))
+        .collect();
+    assert_eq!(chinese, "", "{english}");
 }
 
 #[wasm_bindgen_test]

@@ -81,6 +81,7 @@ mod tests {
             started_at: Some(at.to_owned()),
             finished_at: None,
             error: None,
+            failure: None,
         }
     }
 

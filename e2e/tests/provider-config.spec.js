@@ -86,7 +86,15 @@ test('WeChat Pay info is checked as typed, saved, masked, and kept after a reloa
   await page.getByRole('link', { name: '操作记录' }).click();
   const audit = page.getByTestId('audit');
   await expect(audit).toContainText('修改服务商微信支付信息');
-  await expect(audit).toContainText('merchant_id, app_id, api_key, rebate_ratio');
+  // Readable names of what changed, in the page's language, never the values.
+  await expect(audit).toContainText('商户号、AppID、API 密钥、返佣比例');
+  await expect(audit.getByTestId('audit-target').first()).toContainText('服务商 1900000201');
   await expect(audit).not.toContainText(API_KEY);
+  // In English: the same entries, no Chinese but the names of things.
+  await page.getByRole('button', { name: 'English' }).click();
+  await expect(audit).toContainText('merchant ID, AppID, API key, rebate ratio');
+  await expect(audit.getByTestId('audit-target').first()).toContainText('Provider 1900000201');
+  await page.getByRole('button', { name: '中文' }).click();
+  await expect(audit).toContainText('商户号、AppID、API 密钥、返佣比例');
   await snap(page, '22-audit-log');
 });

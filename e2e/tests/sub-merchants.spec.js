@@ -126,7 +126,7 @@ test('a provider synced by mistake is unbound, its sub-merchants with it, and wr
   await page.getByRole('link', { name: '操作记录' }).click();
   const first = page.getByTestId('audit').locator('tbody tr').first();
   await expect(first).toContainText('解绑服务商');
-  await expect(first).toContainText('provider/1900000201');
+  await expect(first.getByRole('link', { name: '服务商 1900000201' })).toHaveAttribute('href', '/providers/1900000201');
 
   // Bound again by the next scan, as the provider-config spec left it.
   const ticket = await (await page.request.post('/api/v1/provider-sync-tickets')).json();

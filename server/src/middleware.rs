@@ -96,6 +96,18 @@ pub fn client_ip(request: &Request, trusted: &[ipnet::IpNet]) -> String {
     client.to_string()
 }
 
+/// The language a request asks for: a `lang` query parameter (`zh-CN` or `en`) first — a
+/// download the console links to, whose request carries the browser's `Accept-Language` but
+/// not the language the page is shown in — then `Accept-Language`.
+pub fn asked_lang(uri: &axum::http::Uri, headers: &HeaderMap) -> Lang {
+    uri.query()
+        .into_iter()
+        .flat_map(|q| q.split('&'))
+        .find_map(|pair| pair.strip_prefix("lang="))
+        .map(Lang::from_tag)
+        .unwrap_or_else(|| request_lang(headers))
+}
+
 /// The language of the request's `Accept-Language` (Chinese unless English comes first).
 pub fn request_lang(headers: &HeaderMap) -> Lang {
     headers
@@ -132,7 +144,7 @@ pub async fn request_context(
 ) -> Response {
     let started = Instant::now();
     let id = RequestId::generate();
-    let lang = request_lang(request.headers());
+    let lang = asked_lang(request.uri(), request.headers());
     let method = request.method().clone();
     let api = request.uri().path().starts_with("/api/");
     let client = client_ip(&request, &state.settings.trusted_proxies);

@@ -296,11 +296,20 @@ async fn a_page_that_keeps_failing_fails_the_job_readably_and_keeps_what_was_syn
     run_all(&app).await;
     let failed = job(&app, &cookie, &id).await;
     assert_eq!(failed["state"], "failed");
+    // As data for the console to word in either language, and in Chinese for others.
+    assert_eq!(failed["failure"]["kind"], "upstream_unavailable");
+    assert_eq!(failed["failure"]["provider_id"], "1900000101");
+    assert!(
+        failed["failure"]["detail"]
+            .as_str()
+            .unwrap()
+            .contains("sandbox fault")
+    );
     assert!(
         failed["error"]
             .as_str()
             .unwrap()
-            .contains("upstream unavailable")
+            .starts_with("微信买单持续无法访问（服务商 1900000101")
     );
 }
 
@@ -360,6 +369,15 @@ async fn the_filtered_list_exports_as_csv_with_a_bom() {
     assert!(lines[0].starts_with("\u{feff}Sub-merchant,WeChat Pay merchant ID,"));
     assert!(lines[1].contains(",Official direct,"), "{}", lines[1]);
     assert!(lines[1].ends_with(",no") || lines[1].ends_with(",yes"));
+    // The console's link names the page's language: it wins over the browser's.
+    let request =
+        axum::http::Request::get("/api/v1/sub-merchants.csv?provider_id=1900000102&lang=en")
+            .header("cookie", &cookie)
+            .header("accept-language", "zh-CN,zh;q=0.9")
+            .body(axum::body::Body::empty())
+            .unwrap();
+    let linked = app.send(request).await.text();
+    assert_eq!(linked, english);
     let other = app.login_as("100000000004").await;
     let theirs = app.get("/api/v1/sub-merchants.csv", Some(&other)).await;
     assert_eq!(

@@ -6,7 +6,7 @@ use leptos::prelude::*;
 use crate::{
     api,
     components::{error_note::ErrorNote, pager::Pager},
-    format::{action_key, local_time},
+    format::{action_key, audit_field, audit_target, local_time},
     i18n::{Key, tr, use_i18n},
 };
 
@@ -46,13 +46,22 @@ pub fn AuditPage() -> impl IntoView {
                         <tbody>
                             {list.items.into_iter().map(|e| {
                                 let action = e.action;
+                                let target = e.target.clone();
+                                let fields = e.fields.clone();
                                 view! {
                                     <tr>
                                         <td>{local_time(&e.at)}</td>
                                         <td><code>{e.actor}</code></td>
                                         <td>{move || i18n.t(action_key(action))}</td>
-                                        <td><code>{e.target}</code></td>
-                                        <td>{e.fields.join(", ")}</td>
+                                        <td data-testid="audit-target">{move || match audit_target(&target, i18n.lang()) {
+                                            (text, Some(href)) => view! { <a href=href>{text}</a> }.into_any(),
+                                            (text, None) => view! { <span>{text}</span> }.into_any(),
+                                        }}</td>
+                                        <td data-testid="audit-fields">{move || {
+                                            let lang = i18n.lang();
+                                            let separator = lang.pick("、", ", ");
+                                            fields.iter().map(|f| audit_field(f, lang)).collect::<Vec<_>>().join(separator)
+                                        }}</td>
                                     </tr>
                                 }
                             }).collect_view()}

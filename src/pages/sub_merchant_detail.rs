@@ -425,7 +425,7 @@ fn reattribution_text(job: &Job, lang: Lang) -> String {
         JobState::Succeeded => Key::ReattributionDone.text(lang).to_owned(),
         JobState::Failed | JobState::Cancelled => fill(
             Key::ReattributionFailed.text(lang),
-            &[("error", job.error.clone().unwrap_or_default())],
+            &[("error", job.error(lang).unwrap_or_default())],
         ),
         JobState::Queued | JobState::Running => fill(
             Key::ReattributionRunning.text(lang),

@@ -119,7 +119,7 @@ pub fn SubMerchantsPage() -> impl IntoView {
             .get()
             .is_some_and(|e| e.code() == Some(ErrorCode::ProvidersNotSynced))
     };
-    let export = move || api::sub_merchants_csv_url(&query());
+    let export = move || api::sub_merchants_csv_url(&query(), i18n.lang());
 
     // 切换渠道: one row (its other channel) or the selection (a chosen channel).
     let selected = RwSignal::new(Vec::<SubMerchantSummary>::new());
@@ -412,7 +412,7 @@ fn SyncStarted(job: RwSignal<Option<Job>>) -> impl IntoView {
 }
 
 /// The sync's sentence: processed / estimated total, percent, rate, ETA; then the result.
-fn sync_text(job: &Job, lang: Lang) -> String {
+pub fn sync_text(job: &Job, lang: Lang) -> String {
     let percent = (job.processed * 100).checked_div(job.total).unwrap_or(0);
     match job.state {
         JobState::Queued => Key::JobQueued.text(lang).to_owned(),
@@ -443,14 +443,15 @@ fn sync_text(job: &Job, lang: Lang) -> String {
         ),
         JobState::Failed | JobState::Cancelled => fill(
             Key::JobFailed.text(lang),
-            &[("error", job.error.clone().unwrap_or_default())],
+            &[("error", job.error(lang).unwrap_or_default())],
         ),
     }
 }
 
-/// The rows the sync could not take, each with its reason.
+/// The rows the sync could not take, each with its reason in the page's language.
 #[component]
-fn FailedRows(job: RwSignal<Option<Job>>) -> impl IntoView {
+pub fn FailedRows(#[prop(into)] job: Signal<Option<Job>>) -> impl IntoView {
+    let i18n = use_i18n();
     move || {
         job.get()
             .map(|j| j.failures)
@@ -460,8 +461,12 @@ fn FailedRows(job: RwSignal<Option<Job>>) -> impl IntoView {
                     <details>
                         <summary>{tr(Key::FailedRows)}" ("{failures.len()}")"</summary>
                         <ul>
-                            {failures.into_iter().map(|f| view! {
-                                <li><code>{f.merchant_id}</code>" ("{f.provider_id}"): "{f.reason}</li>
+                            {failures.into_iter().map(|f| {
+                                let (merchant_id, provider_id) = (f.merchant_id.clone(), f.provider_id.clone());
+                                let reason = move || f.reason(i18n.lang());
+                                view! {
+                                    <li><code>{merchant_id}</code>" ("{provider_id}"): "{reason}</li>
+                                }
                             }).collect_view()}
                         </ul>
                     </details>

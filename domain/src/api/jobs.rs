@@ -46,7 +46,75 @@ pub struct JobCounts {
 pub struct JobFailure {
     pub provider_id: String,
     pub merchant_id: String,
+    /// The reason in Chinese (the console's default language).
     pub reason: String,
+    /// The rule the row broke, which the console words in the reader's language (as `rule`
+    /// of a field in a validation error).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<Object>))]
+    pub rule: Option<crate::FieldError>,
+}
+
+impl JobFailure {
+    /// The reason in `lang`.
+    pub fn reason(&self, lang: crate::Lang) -> String {
+        self.rule
+            .as_ref()
+            .map_or_else(|| self.reason.clone(), |rule| rule.message(lang))
+    }
+}
+
+/// Why a job failed, as data: the console words it in the reader's language.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum JobError {
+    /// WeChat Maidan stayed unreachable through every retry while the job read a provider's
+    /// sub-merchants (from `cursor`, once the first page was read). `detail` is the
+    /// upstream's own words.
+    UpstreamUnavailable {
+        provider_id: String,
+        cursor: Option<u64>,
+        detail: String,
+    },
+    /// The job names a subject the console does not know (a re-attribution's sub-merchant).
+    UnknownSubject,
+}
+
+impl JobError {
+    /// The sentence in `lang`.
+    pub fn message(&self, lang: crate::Lang) -> String {
+        match (self, lang) {
+            (
+                JobError::UpstreamUnavailable {
+                    provider_id,
+                    cursor,
+                    detail,
+                },
+                crate::Lang::Zh,
+            ) => {
+                let at = cursor.map(|c| format!("，第 {c} 条起")).unwrap_or_default();
+                format!("微信买单持续无法访问（服务商 {provider_id}{at}）：{detail}")
+            }
+            (
+                JobError::UpstreamUnavailable {
+                    provider_id,
+                    cursor,
+                    detail,
+                },
+                crate::Lang::En,
+            ) => {
+                let at = cursor
+                    .map(|c| format!(", from row {c}"))
+                    .unwrap_or_default();
+                format!("WeChat Maidan stayed unreachable (provider {provider_id}{at}): {detail}")
+            }
+            (JobError::UnknownSubject, crate::Lang::Zh) => "任务指向的子商户不存在。".to_owned(),
+            (JobError::UnknownSubject, crate::Lang::En) => {
+                "The job names a sub-merchant that does not exist.".to_owned()
+            }
+        }
+    }
 }
 
 /// `GET /jobs/{id}`: a job's progress.
@@ -71,6 +139,18 @@ pub struct Job {
     pub requested_by: Option<String>,
     pub started_at: Option<String>,
     pub finished_at: Option<String>,
-    /// Why the job failed, when it did.
+    /// Why the job failed, when it did, in Chinese.
     pub error: Option<String>,
+    /// Why the job failed, as data (the console words it in the reader's language).
+    pub failure: Option<JobError>,
+}
+
+impl Job {
+    /// Why the job failed, in `lang`.
+    pub fn error(&self, lang: crate::Lang) -> Option<String> {
+        self.failure
+            .as_ref()
+            .map(|f| f.message(lang))
+            .or_else(|| self.error.clone())
+    }
 }

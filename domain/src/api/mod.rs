@@ -13,7 +13,7 @@ mod sub_merchants;
 mod sub_providers;
 
 pub use audit::{AuditAction, AuditEvent};
-pub use jobs::{Job, JobCounts, JobFailure, JobKind, JobState};
+pub use jobs::{Job, JobCounts, JobError, JobFailure, JobKind, JobState};
 pub use keys::{
     AlipayAuthorizationTicket, AlipayAuthorized, AuthenticationType, KeyReset, KeyResetIssued,
     MobileAlipayAuthorization, SignatureType, SubMerchantKeys,

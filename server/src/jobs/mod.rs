@@ -9,7 +9,7 @@
 use std::{sync::Arc, time::Duration};
 
 use domain::{
-    api::{Job, JobFailure, JobKind, JobState},
+    api::{Job, JobError as Failure, JobFailure, JobKind, JobState},
     rules,
 };
 
@@ -57,6 +57,10 @@ pub fn view(job: &JobRecord, now_ms: i64) -> Job {
     let rate = elapsed_s.map_or(0.0, |s| job.processed as f64 / s);
     let eta_s = (job.state.is_active() && rate > 0.0 && job.total >= job.processed)
         .then(|| ((job.total - job.processed) as f64 / rate).ceil() as u64);
+    let failure = job
+        .error
+        .as_deref()
+        .and_then(|e| serde_json::from_str::<Failure>(e).ok());
     Job {
         id: job.id.clone(),
         kind: job.kind,
@@ -71,8 +75,18 @@ pub fn view(job: &JobRecord, now_ms: i64) -> Job {
         requested_by: job.requested_by.clone(),
         started_at: job.started_at_ms.map(rfc3339),
         finished_at: job.finished_at_ms.map(rfc3339),
-        error: job.error.clone(),
+        // Stored as data; a text from before is shown as it was written.
+        error: failure
+            .as_ref()
+            .map(|f| f.message(domain::Lang::Zh))
+            .or_else(|| job.error.clone()),
+        failure,
     }
+}
+
+/// A job's failure as its `error` column keeps it.
+fn stored_failure(failure: &Failure) -> String {
+    serde_json::to_string(failure).unwrap_or_default()
 }
 
 /// Wakes the workers of this process and tells them to stop.
@@ -236,8 +250,9 @@ async fn reattribute(
     let claim = job.claim();
     let Ok(sub_merchant_id) = job.subject.parse::<i64>() else {
         let now = state.clock.now_ms();
+        let failure = stored_failure(&Failure::UnknownSubject);
         let held = store
-            .finish_job(claim, JobState::Failed, Some("bad subject"), now)
+            .finish_job(claim, JobState::Failed, Some(&failure), now)
             .await?;
         return Ok(written(held));
     };
@@ -291,10 +306,15 @@ async fn sync_sub_merchants(
     let store = &state.store;
     let claim = job.claim();
     let providers = store.provider_ids(&job.account_id).await?;
-    let fail = |reason: String| async move {
+    let fail = |failure: Failure| async move {
         let now = state.clock.now_ms();
         let held = store
-            .finish_job(claim, JobState::Failed, Some(&reason), now)
+            .finish_job(
+                claim,
+                JobState::Failed,
+                Some(&stored_failure(&failure)),
+                now,
+            )
             .await?;
         Ok::<_, JobError>(written(held))
     };
@@ -304,9 +324,11 @@ async fn sync_sub_merchants(
             match page_with_retries(state, provider, 0, 1).await {
                 Ok(page) => total += page.total,
                 Err(e) => {
-                    return fail(format!(
-                        "上游持续不可用 / upstream unavailable ({provider}): {e}"
-                    ))
+                    return fail(Failure::UpstreamUnavailable {
+                        provider_id: provider.clone(),
+                        cursor: None,
+                        detail: e.to_string(),
+                    })
                     .await;
                 }
             }
@@ -346,10 +368,11 @@ async fn sync_sub_merchants(
             Ok(fetched) => fetched,
             Err(e) => {
                 tracing::warn!(job = %job.id, %provider, error = %e, "sync page failed");
-                return fail(format!(
-                    "上游持续不可用 / upstream unavailable ({provider}, {}): {e}",
-                    at.cursor
-                ))
+                return fail(Failure::UpstreamUnavailable {
+                    provider_id: provider.clone(),
+                    cursor: Some(at.cursor),
+                    detail: e.to_string(),
+                })
                 .await;
             }
         };
@@ -366,6 +389,7 @@ async fn sync_sub_merchants(
                     provider_id: provider.clone(),
                     merchant_id: item.merchant_id,
                     reason: e.message(domain::Lang::Zh),
+                    rule: Some(e),
                 }),
             }
         }
