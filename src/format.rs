@@ -3,7 +3,7 @@
 
 use domain::{
     Lang,
-    api::{AccountRole, AuditAction, WechatChannel},
+    api::{AccountRole, AuditAction, AuditTarget, WechatChannel},
 };
 
 use crate::i18n::Key;
@@ -69,26 +69,25 @@ pub const fn action_key(action: AuditAction) -> Key {
 /// What an 操作记录 entry is about, as a person reads it (`sub_merchant/12` → 子商户 #12),
 /// with the page that shows it, when there is one.
 pub fn audit_target(target: &str, lang: Lang) -> (String, Option<String>) {
-    let (kind, id) = target.split_once('/').unwrap_or(("", target));
-    match kind {
-        "provider" => (
+    match AuditTarget::parse(target) {
+        Some(AuditTarget::Provider(id)) => (
             format!("{} {id}", lang.pick("服务商", "Provider")),
             Some(format!("/providers/{id}")),
         ),
-        "sub_merchant" => (
+        Some(AuditTarget::SubMerchant(id)) => (
             format!("{} #{id}", lang.pick("子商户", "Sub-merchant")),
             Some(format!("/sub-merchants/{id}")),
         ),
-        "sub_provider" => (
+        Some(AuditTarget::SubProvider(id)) => (
             format!("{} {id}", lang.pick("子服务商", "Sub-provider")),
             Some("/sub-providers".to_owned()),
         ),
-        "account" => (format!("{} {id}", lang.pick("账号", "Account")), None),
-        "job" => (
+        Some(AuditTarget::Account(id)) => (format!("{} {id}", lang.pick("账号", "Account")), None),
+        Some(AuditTarget::Job(id)) => (
             format!("{} {id}", lang.pick("同步任务", "Sync job")),
             Some("/sub-merchants".to_owned()),
         ),
-        _ => (target.to_owned(), None),
+        None => (target.to_owned(), None),
     }
 }
 

@@ -5,28 +5,7 @@ use domain::api::AuditAction;
 
 use crate::store::NewAuditEvent;
 
-/// What an audited change is about, as 操作记录 names it (`provider/1900000101`, …).
-#[derive(Debug, Clone, Copy)]
-pub enum AuditTarget<'a> {
-    Account(&'a str),
-    Provider(&'a str),
-    SubMerchant(i64),
-    SubProvider(&'a str),
-    Job(&'a str),
-}
-
-impl AuditTarget<'_> {
-    /// The stored form, `kind/id`.
-    pub fn path(self) -> String {
-        match self {
-            AuditTarget::Account(id) => format!("account/{id}"),
-            AuditTarget::Provider(id) => format!("provider/{id}"),
-            AuditTarget::SubMerchant(id) => format!("sub_merchant/{id}"),
-            AuditTarget::SubProvider(id) => format!("sub_provider/{id}"),
-            AuditTarget::Job(id) => format!("job/{id}"),
-        }
-    }
-}
+pub use domain::api::AuditTarget;
 
 /// The fields an action always changes (never their values). A provider's sections name the
 /// fields that changed instead ([`NewAuditEvent::with_fields`]).

@@ -18,6 +18,42 @@ pub struct AuditEvent {
     pub fields: Vec<String>,
 }
 
+/// What an audited change is about, as 操作记录 stores it (`provider/1900000101`, …).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AuditTarget<'a> {
+    Account(&'a str),
+    Provider(&'a str),
+    SubMerchant(i64),
+    SubProvider(&'a str),
+    Job(&'a str),
+}
+
+impl<'a> AuditTarget<'a> {
+    /// The stored form, `kind/id`.
+    pub fn path(self) -> String {
+        match self {
+            AuditTarget::Account(id) => format!("account/{id}"),
+            AuditTarget::Provider(id) => format!("provider/{id}"),
+            AuditTarget::SubMerchant(id) => format!("sub_merchant/{id}"),
+            AuditTarget::SubProvider(id) => format!("sub_provider/{id}"),
+            AuditTarget::Job(id) => format!("job/{id}"),
+        }
+    }
+
+    /// Reads the stored form back; `None` for one it does not know.
+    pub fn parse(path: &'a str) -> Option<AuditTarget<'a>> {
+        let (kind, id) = path.split_once('/')?;
+        match kind {
+            "account" => Some(AuditTarget::Account(id)),
+            "provider" => Some(AuditTarget::Provider(id)),
+            "sub_merchant" => id.parse().ok().map(AuditTarget::SubMerchant),
+            "sub_provider" => Some(AuditTarget::SubProvider(id)),
+            "job" => Some(AuditTarget::Job(id)),
+            _ => None,
+        }
+    }
+}
+
 crate::wire_enum! {
     /// What an audited change did (操作记录's 操作).
     pub enum AuditAction {
@@ -60,5 +96,25 @@ impl AuditAction {
             WechatChannel::WechatMaidan => AuditAction::SubMerchantChannelMaidan,
             WechatChannel::OfficialDirect => AuditAction::SubMerchantChannelDirect,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::AuditTarget;
+
+    #[test]
+    fn a_target_reads_back_from_its_stored_form() {
+        for target in [
+            AuditTarget::Account("100000000001"),
+            AuditTarget::Provider("1900000101"),
+            AuditTarget::SubMerchant(12),
+            AuditTarget::SubProvider("100000000002"),
+            AuditTarget::Job("job_0a1b"),
+        ] {
+            assert_eq!(AuditTarget::parse(&target.path()), Some(target));
+        }
+        assert_eq!(AuditTarget::parse("sub_merchant/x"), None);
+        assert_eq!(AuditTarget::parse("nothing"), None);
     }
 }

@@ -12,7 +12,7 @@ mod session;
 mod sub_merchants;
 mod sub_providers;
 
-pub use audit::{AuditAction, AuditEvent};
+pub use audit::{AuditAction, AuditEvent, AuditTarget};
 pub use jobs::{Job, JobCounts, JobError, JobFailure, JobKind, JobState};
 pub use keys::{
     AlipayAuthorizationTicket, AlipayAuthorized, AuthenticationType, KeyReset, KeyResetIssued,

@@ -89,6 +89,21 @@ fn stored_failure(failure: &Failure) -> String {
     serde_json::to_string(failure).unwrap_or_default()
 }
 
+/// Whether a job of `kind` (any kind: `None`) is queued or running in the account. Asked by
+/// state, not read off the recent history: a queued job may wait behind newer ones.
+pub async fn any_active(
+    store: &dyn crate::store::Store,
+    account_id: &str,
+    kind: Option<JobKind>,
+) -> crate::store::Result<bool> {
+    for state in [JobState::Running, JobState::Queued] {
+        if !store.jobs(account_id, kind, Some(state)).await?.is_empty() {
+            return Ok(true);
+        }
+    }
+    Ok(false)
+}
+
 /// Wakes the workers of this process and tells them to stop.
 #[derive(Debug, Clone, Default)]
 pub struct Workers {

@@ -67,8 +67,7 @@ async fn unbind_provider(
         return Err(AppError::not_found());
     }
     FieldErrors::refuse(request.check(&provider_id))?;
-    let jobs = state.store.jobs(account, None, None).await?;
-    if jobs.iter().any(|job| job.state.is_active()) {
+    if crate::jobs::any_active(state.store.as_ref(), account, None).await? {
         return Err(AppError::new(ErrorCode::JobRunning));
     }
     let audit = NewAuditEvent::new(

@@ -4,7 +4,7 @@
 
 use axum::extract::State;
 use domain::{
-    api::{JobKind, JobState, ListQuery, TransactionPage, TransactionQuery},
+    api::{JobKind, ListQuery, TransactionPage, TransactionQuery},
     rules,
 };
 use utoipa_axum::{router::OpenApiRouter, routes};
@@ -80,7 +80,6 @@ async fn list_transactions(
     // A running re-attribution moves transactions between sub-providers: the totals of a
     // filter on its sub-merchant, on a sub-provider, or on everything are changing.
     let changing = match who {
-        // Asked by state, not read off the recent history: a job may wait behind newer ones.
         Viewer::Provider(account) => match query.sub_merchant_id {
             Some(id) => state
                 .store
@@ -88,17 +87,8 @@ async fn list_transactions(
                 .await?
                 .is_some(),
             None => {
-                let kind = Some(JobKind::Reattribution);
-                !state
-                    .store
-                    .jobs(account, kind, Some(JobState::Running))
+                crate::jobs::any_active(state.store.as_ref(), account, Some(JobKind::Reattribution))
                     .await?
-                    .is_empty()
-                    || !state
-                        .store
-                        .jobs(account, kind, Some(JobState::Queued))
-                        .await?
-                        .is_empty()
             }
         },
         Viewer::SubProvider(_) => false,

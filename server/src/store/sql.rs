@@ -3,13 +3,13 @@
 
 use domain::{
     api::{
-        Account, AccountRole, AuditAction, AuditEvent, JobKind, JobState, SubMerchantSummary,
-        WechatChannel,
+        Account, AccountRole, AuditAction, AuditEvent, AuthenticationType, JobKind, JobState,
+        ProviderSyncResult, SignatureType, SubMerchantSummary, WechatChannel,
     },
     rules::AccountId,
 };
 
-use super::{Checkpoint, Held, JobRecord, Result, StoreError};
+use super::{Checkpoint, Held, JobRecord, Result, StoreError, StoredKeys};
 use crate::clock::rfc3339;
 
 /// A result row of either backend, read by column name.
@@ -82,6 +82,40 @@ pub(crate) fn sub_merchant_from_row(row: &impl StoreRow) -> Result<SubMerchantSu
         keys_set: row.flag("keys_set")?,
         synced_at: rfc3339(row.int("synced_at")?),
     })
+}
+
+/// The columns [`keys_from_row`] reads.
+pub(crate) const KEY_COLUMNS: &str = "authentication_type, signature_type, authentication_key, authentication_key_last4, signing_public_key, public_key_sha256, reset_at, reset_by";
+
+pub(crate) fn keys_from_row(row: &impl StoreRow) -> Result<StoredKeys> {
+    Ok(StoredKeys {
+        authentication_type: decode(
+            "authentication type",
+            &row.text("authentication_type")?,
+            AuthenticationType::parse,
+        )?,
+        signature_type: decode(
+            "signature type",
+            &row.text("signature_type")?,
+            SignatureType::parse,
+        )?,
+        authentication_key_sealed: row.text("authentication_key")?,
+        authentication_key_last4: row.text("authentication_key_last4")?,
+        signing_public_key: row.text("signing_public_key")?,
+        public_key_sha256: row.text("public_key_sha256")?,
+        reset_at_ms: row.int("reset_at")?,
+        reset_by: row.text("reset_by")?,
+    })
+}
+
+/// The providers a sync brought into the account (new, renamed or as they were), as its
+/// audit event names them.
+pub(crate) fn synced_provider_ids(result: &ProviderSyncResult) -> Vec<String> {
+    [&result.new, &result.updated, &result.unchanged]
+        .into_iter()
+        .flatten()
+        .map(|p| p.provider_id.clone())
+        .collect()
 }
 
 pub(crate) const JOB_COLUMNS: &str = "id, account_id, kind, state, processed, total, counts, failures, checkpoint, subject, error, requested_by, created_at, started_at, finished_at, updated_at, claim_token";

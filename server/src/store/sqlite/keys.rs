@@ -1,11 +1,10 @@
 //! A sub-merchant's keys (认证密钥, 签名公私钥) and its Alipay authorization. SQLite.
 
 use async_trait::async_trait;
-use domain::api::{AuthenticationType, SignatureType, TicketState};
-use sqlx::Row;
+use domain::api::TicketState;
 
 use super::{SqliteStore, insert_audit};
-use crate::store::sql::decode;
+use crate::store::sql::{KEY_COLUMNS, keys_from_row};
 use crate::store::{
     Change, KeyStore, NewAuditEvent, Result, StoredKeys, SubMerchantCredentials, TicketKind,
     TicketMove, TicketRecord,
@@ -14,35 +13,14 @@ use crate::store::{
 #[async_trait]
 impl KeyStore for SqliteStore {
     async fn sub_merchant_credentials(&self, id: i64) -> Result<SubMerchantCredentials> {
-        let keys = sqlx::query(
-            "SELECT authentication_type, signature_type, authentication_key,
-                    authentication_key_last4, signing_public_key, public_key_sha256, reset_at,
-                    reset_by
-             FROM sub_merchant_keys WHERE sub_merchant_id = ?",
-        )
+        let keys = sqlx::query(&format!(
+            "SELECT {KEY_COLUMNS} FROM sub_merchant_keys WHERE sub_merchant_id = ?"
+        ))
         .bind(id)
         .fetch_optional(&self.pool)
         .await?
-        .map(|row| -> Result<StoredKeys> {
-            Ok(StoredKeys {
-                authentication_type: decode(
-                    "authentication type",
-                    &row.try_get::<String, _>("authentication_type")?,
-                    AuthenticationType::parse,
-                )?,
-                signature_type: decode(
-                    "signature type",
-                    &row.try_get::<String, _>("signature_type")?,
-                    SignatureType::parse,
-                )?,
-                authentication_key_sealed: row.try_get("authentication_key")?,
-                authentication_key_last4: row.try_get("authentication_key_last4")?,
-                signing_public_key: row.try_get("signing_public_key")?,
-                public_key_sha256: row.try_get("public_key_sha256")?,
-                reset_at_ms: row.try_get("reset_at")?,
-                reset_by: row.try_get("reset_by")?,
-            })
-        })
+        .as_ref()
+        .map(keys_from_row)
         .transpose()?;
         let alipay: Option<(Option<String>, Option<i64>)> = sqlx::query_as(
             "SELECT alipay_user_id, alipay_authorized_at FROM sub_merchants WHERE id = ?",

@@ -8,6 +8,7 @@ use sqlx::Row;
 
 use super::{SqliteStore, bump_version, escape_like, insert_audit};
 use crate::clock::rfc3339;
+use crate::store::sql::synced_provider_ids;
 use crate::store::{
     Change, NewAuditEvent, Page, ProviderRow, ProviderSection, ProviderStore, Result,
 };
@@ -117,11 +118,7 @@ impl ProviderStore for SqliteStore {
                 }
             }
         }
-        let synced: Vec<String> = [&result.new, &result.updated, &result.unchanged]
-            .into_iter()
-            .flatten()
-            .map(|p| p.provider_id.clone())
-            .collect();
+        let synced = synced_provider_ids(&result);
         if !synced.is_empty() {
             insert_audit(&mut tx, &audit.clone().with_fields(synced)).await?;
         }
