@@ -11,8 +11,9 @@ use domain::{
         AlipayAuthorizationTicket, AuditEvent, ChannelChange, Health, Job, KeyReset,
         KeyResetIssued, ListQuery, LoginRequest, MaidanBinding, MaidanBound, MaidanSmsRequest,
         MaidanSmsSent, MobileAlipayAuthorization, MobileProviderSyncTicket, Page, ProviderSummary,
-        ProviderSyncTicket, SessionInfo, SubMerchantDetail, SubMerchantQuery, SubMerchantSummary,
-        SubProvider, SubProviderChange, TransactionPage, TransactionQuery, WechatChannel,
+        ProviderSyncTicket, SessionInfo, SubMerchantBasicInfo, SubMerchantDetail, SubMerchantQuery,
+        SubMerchantSummary, SubProvider, SubProviderChange, TransactionPage, TransactionQuery,
+        WechatChannel,
     },
 };
 use gloo_net::http::{Request, RequestBuilder, Response};
@@ -391,6 +392,15 @@ pub async fn switch_channel(
     let url = format!("{BASE}/sub-merchants/{id}/wechat-channel");
     let body = ChannelChange { channel };
     json(send(with_lang(Request::put(&url)).json(&body)).await?).await
+}
+
+/// `PUT /sub-merchants/{id}/basic-info`: what the server stored.
+pub async fn update_sub_merchant_basic_info(
+    id: i64,
+    body: &SubMerchantBasicInfo,
+) -> Result<SubMerchantBasicInfo, ApiError> {
+    let url = format!("{BASE}/sub-merchants/{id}/basic-info");
+    json(send(with_lang(Request::put(&url)).json(body)).await?).await
 }
 
 /// `PUT /sub-merchants/{id}/sub-provider`: the re-attribution job it started, or `None` when

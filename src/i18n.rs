@@ -237,6 +237,14 @@ catalogue! {
     FieldSubProvider => "子服务商腾讯云账号 ID", "Sub-provider Tencent Cloud account ID";
     FieldMaidanOpened => "微信买单", "WeChat Maidan";
     FieldSyncedAt => "最近同步", "Last synced";
+    ProfileTitle => "商户资料", "Merchant profile";
+    ProfileHint => "简称、管理员、Logo 和广告，均为可选；保存后立即生效。", "Short name, admin, logo and ad, all optional; saved at once.";
+    FieldMerchantShortName => "简称", "Short name";
+    FieldAdminName => "管理员姓名", "Admin name";
+    FieldAdminEmail => "管理员邮箱", "Admin email";
+    NotEntered => "未填写", "Not entered";
+    LogoShort => "Logo", "Logo";
+    AdImageShort => "广告图片", "Ad image";
     KeysTitle => "认证密钥和签名公私钥", "Authentication key and signing key pair";
     KeysNone => "尚未设置密钥。重置后，子商户的收银设备和系统才能调用云支付。", "No keys yet. Reset them before the merchant's devices and systems can call Cloud Pay.";
     KeyReset => "重置认证密钥和签名公私钥", "Reset the authentication key and signing key pair";
@@ -341,6 +349,7 @@ catalogue! {
     ActionSubProviderCreated => "添加子服务商", "Added a sub-provider";
     ActionSubProviderUpdated => "修改子服务商", "Changed a sub-provider";
     ActionSubMerchantSubProvider => "修改子商户所属的子服务商", "Moved a sub-merchant to another sub-provider";
+    ActionSubMerchantBasic => "修改子商户资料", "Changed a sub-merchant's profile";
     NavOpenMaidan => "开通微信买单", "Open WeChat Maidan";
     OpenMaidanTitle => "开通微信买单", "Open WeChat Maidan";
     OpenMaidanWhen => "子商户的微信支付商户号要先开通微信买单，才能切换到微信买单渠道。商家已有商户号时，可在手机上扫码绑定开通。", "A sub-merchant's WeChat Pay merchant ID must open WeChat Maidan before it can switch to the Maidan channel. With an existing merchant ID, bind it on a phone.";

@@ -78,6 +78,9 @@ pub enum FieldError {
     /// A mainland China mobile number: `1[3-9]` and 9 more digits.
     #[error("mainland mobile number")]
     Mobile,
+    /// An email address: `name@example.com`.
+    #[error("email address")]
+    Email,
     /// A bank card number: 12–19 digits passing the Luhn check.
     #[error("bank card number")]
     BankCard,
@@ -162,6 +165,12 @@ impl FieldError {
             }
             (FieldError::HttpsUrl, Lang::Zh) => "须为 https:// 开头的完整网址。".into(),
             (FieldError::HttpsUrl, Lang::En) => "Enter a full address starting with https://.".into(),
+            (FieldError::Email, Lang::Zh) => {
+                "请输入完整的邮箱地址，例如 admin@example.com。".into()
+            }
+            (FieldError::Email, Lang::En) => {
+                "Enter a whole email address, such as admin@example.com.".into()
+            }
             (FieldError::Mobile, Lang::Zh) => "请输入 11 位中国大陆手机号，以 13–19 开头。".into(),
             (FieldError::Mobile, Lang::En) => {
                 "Enter an 11-digit mainland China mobile number starting with 13–19.".into()
@@ -479,6 +488,44 @@ pub fn cloud_pay_id(value: &str) -> Result<&str, FieldError> {
     text(required(value)?, 32)
 }
 
+/// The longest email address accepted (RFC 5321's path limit less its brackets).
+pub const EMAIL_MAX: usize = 254;
+
+/// An email address as a person types it: one `@`, a local part of at most 64 characters
+/// without spaces, and a domain of dot-separated labels (letters, digits, inner hyphens; any
+/// script) ending in a top-level label of two or more letters.
+pub fn email(value: &str) -> Result<&str, FieldError> {
+    let value = required(value)?;
+    if value.chars().count() > EMAIL_MAX {
+        return Err(FieldError::TooLong { max: EMAIL_MAX });
+    }
+    let (local, domain) = value.split_once('@').ok_or(FieldError::Email)?;
+    let local_ok = !local.is_empty()
+        && local.chars().count() <= 64
+        && !local.starts_with('.')
+        && !local.ends_with('.')
+        && !local.contains("..")
+        && !local
+            .chars()
+            .any(|c| c.is_whitespace() || c.is_control() || "@<>()[]\\,;:\"".contains(c));
+    let labels: Vec<&str> = domain.split('.').collect();
+    let label_ok = |l: &&str| {
+        !l.is_empty()
+            && l.chars().count() <= 63
+            && !l.starts_with('-')
+            && !l.ends_with('-')
+            && l.chars().all(|c| c.is_alphanumeric() || c == '-')
+    };
+    let top_ok = labels
+        .last()
+        .is_some_and(|t| t.chars().count() >= 2 && t.chars().all(char::is_alphabetic));
+    if local_ok && labels.len() >= 2 && labels.iter().all(label_ok) && top_ok {
+        Ok(value)
+    } else {
+        Err(FieldError::Email)
+    }
+}
+
 /// A mainland China mobile number: `1[3-9]` + 9 digits.
 pub fn mobile(value: &str) -> Result<&str, FieldError> {
     let value = required(value)?;
@@ -582,6 +629,41 @@ mod tests {
     use proptest::prelude::*;
 
     use super::*;
+
+    #[test]
+    fn an_email_address_is_whole() {
+        for ok in [
+            "admin@example.com",
+            " admin@example.com ",
+            "li.lei+maidan@shop.example.com.cn",
+            "店长@例子.中国",
+        ] {
+            assert_eq!(email(ok), Ok(ok.trim()), "{ok}");
+        }
+        for bad in [
+            "admin",
+            "admin@",
+            "@example.com",
+            "admin@example",
+            "admin@example.c",
+            "admin@@example.com",
+            "ad min@example.com",
+            "admin@exa mple.com",
+            "admin@-example.com",
+            "admin@example..com",
+            ".admin@example.com",
+            "admin.@example.com",
+            "a..b@example.com",
+            "admin@example.com1",
+        ] {
+            assert_eq!(email(bad), Err(FieldError::Email), "{bad}");
+        }
+        assert_eq!(email(" "), Err(FieldError::Required));
+        let long = format!("{}@{}.com", "a".repeat(64), "b".repeat(190));
+        assert_eq!(email(&long), Err(FieldError::TooLong { max: EMAIL_MAX }));
+        let long_local = format!("{}@example.com", "a".repeat(65));
+        assert_eq!(email(&long_local), Err(FieldError::Email));
+    }
 
     #[test]
     fn a_typed_confirmation_is_the_expected_value_exactly() {
@@ -802,6 +884,7 @@ mod tests {
             FieldError::Ratio,
             FieldError::HttpsUrl,
             FieldError::Mobile,
+            FieldError::Email,
             FieldError::BankCard,
             FieldError::RsaKey,
             FieldError::Certificate,
@@ -837,6 +920,7 @@ mod tests {
                 | FieldError::Ratio
                 | FieldError::HttpsUrl
                 | FieldError::Mobile
+                | FieldError::Email
                 | FieldError::BankCard
                 | FieldError::RsaKey
                 | FieldError::Certificate

@@ -7,13 +7,14 @@ use crate::store::NewAuditEvent;
 
 pub use domain::api::AuditTarget;
 
-/// The fields an action always changes (never their values). A provider's sections name the
-/// fields that changed instead ([`NewAuditEvent::with_fields`]).
+/// The fields an action always changes (never their values). A provider's sections and a
+/// sub-merchant's 基本信息 name the fields that changed instead ([`NewAuditEvent::with_fields`]).
 pub const fn fields_of(action: AuditAction) -> &'static [&'static str] {
     match action {
         AuditAction::ProviderBasicInfoUpdated
         | AuditAction::ProviderWechatPayUpdated
-        | AuditAction::ProviderAlipayUpdated => &[],
+        | AuditAction::ProviderAlipayUpdated
+        | AuditAction::SubMerchantBasicInfoUpdated => &[],
         AuditAction::SubMerchantChannelMaidan | AuditAction::SubMerchantChannelDirect => {
             &["wechat_channel"]
         }

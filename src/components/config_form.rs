@@ -1,9 +1,11 @@
 //! A configuration form section: fields checked by their `domain` rule as the user types, the
-//! server's verdict shown on the same fields, write-only secrets shown masked.
+//! server's verdict shown on the same fields, write-only secrets shown masked. A provider's
+//! three sections and a sub-merchant's 基本信息 are each one of these; what a save answers is
+//! the caller's type.
 
 use std::{future::Future, pin::Pin};
 
-use domain::provider_config::{FormErrors, ProviderDetail, SecretStatus};
+use domain::provider_config::{FormErrors, SecretStatus};
 use leptos::prelude::*;
 
 use crate::{
@@ -80,10 +82,11 @@ pub fn stored(secrets: &[(&'static str, SecretStatus)], name: &str) -> bool {
     secrets.iter().any(|(n, s)| *n == name && s.set)
 }
 
-pub type Saving = Pin<Box<dyn Future<Output = Result<ProviderDetail, ApiError>>>>;
+/// A save on its way: the server's answer (what it stored) or its refusal.
+pub type Saving<T> = Pin<Box<dyn Future<Output = Result<T, ApiError>>>>;
 
 #[component]
-pub fn ConfigForm(
+pub fn ConfigForm<T>(
     title: Key,
     subtitle: Option<Key>,
     /// Used in element ids, e.g. `wechat`.
@@ -93,10 +96,17 @@ pub fn ConfigForm(
     initial: Signal<Values>,
     secrets: Signal<Vec<(&'static str, SecretStatus)>>,
     check: fn(&Values, &[(&'static str, SecretStatus)]) -> FormErrors,
-    save: fn(String, Values) -> Saving,
-    provider_id: String,
-    on_saved: Callback<ProviderDetail>,
-) -> impl IntoView {
+    /// Sends the values for the object `target` (a provider's ID, a sub-merchant's).
+    save: fn(String, Values) -> Saving<T>,
+    target: String,
+    on_saved: Callback<T>,
+    /// Shows 取消 beside 保存 (a form opened from a page that also shows the values).
+    #[prop(optional)]
+    on_cancel: Option<Callback<()>>,
+) -> impl IntoView
+where
+    T: Send + Sync + 'static,
+{
     let i18n = use_i18n();
     let form = Form::new();
     // One value per field, reset to the stored values whenever they change.
@@ -133,13 +143,13 @@ pub fn ConfigForm(
                 .map(|(_, e)| e.clone())
         })
     };
-    let provider = StoredValue::new(provider_id);
+    let target = StoredValue::new(target);
     // 已保存 shows until the next edit: the form's edit count when the save was answered.
     let saved_at = RwSignal::new(None::<u32>);
     let saved = move || saved_at.get() == Some(form.edits());
     let save = ServerWrite::for_form(
         form,
-        move |values: &Values| save(provider.get_value(), values.clone()),
+        move |values: &Values| save(target.get_value(), values.clone()),
         move |detail| {
             saved_at.set(Some(form.edits_untracked()));
             on_saved.run(detail);
@@ -241,8 +251,12 @@ pub fn ConfigForm(
                     <div class="image-field">
                         {move || {
                             let url = current.get();
+                            // A file that is no image (refused by the rule) has no preview.
+                            let image = url.starts_with("data:image/").then_some(url.clone());
                             (!url.is_empty()).then(|| view! {
-                                <img class="image-preview" src=url alt=move || i18n.t(label)/>
+                                {image.map(|url| view! {
+                                    <img class="image-preview" src=url alt=move || i18n.t(label)/>
+                                })}
                                 <button type="button" class="link" on:click=move |_| set(String::new())>
                                     {tr(Key::Remove)}
                                 </button>
@@ -312,6 +326,11 @@ pub fn ConfigForm(
                         <Show when=saved>
                             <span class="badge badge-ok" role="status">{tr(Key::Saved)}</span>
                         </Show>
+                        {on_cancel.map(|cancel| view! {
+                            <button type="button" class="btn" on:click=move |_| cancel.run(())>
+                                {tr(Key::Cancel)}
+                            </button>
+                        })}
                         <button type="submit" class="btn btn-primary" disabled=pending>
                             {move || i18n.t(if pending.get() { Key::Saving } else { Key::Save })}
                         </button>

@@ -71,15 +71,15 @@ fn check_basic(values: &Values, _: &[(&'static str, SecretStatus)]) -> FormError
     basic_form(values).check()
 }
 
-fn save_wechat(id: String, values: Values) -> Saving {
+fn save_wechat(id: String, values: Values) -> Saving<ProviderDetail> {
     Box::pin(async move { api::update_wechat_pay(&id, &wechat_form(&values)).await })
 }
 
-fn save_alipay(id: String, values: Values) -> Saving {
+fn save_alipay(id: String, values: Values) -> Saving<ProviderDetail> {
     Box::pin(async move { api::update_alipay(&id, &alipay_form(&values)).await })
 }
 
-fn save_basic(id: String, values: Values) -> Saving {
+fn save_basic(id: String, values: Values) -> Saving<ProviderDetail> {
     Box::pin(async move { api::update_basic_info(&id, &basic_form(&values)).await })
 }
 
@@ -200,7 +200,7 @@ fn ProviderConfig(id: String, found: ProviderDetail) -> impl IntoView {
                 secrets=wechat_secrets
                 check=check_wechat
                 save=save_wechat
-                provider_id=id.clone()
+                target=id.clone()
                 on_saved=on_saved
             />
             <ConfigForm
@@ -218,7 +218,7 @@ fn ProviderConfig(id: String, found: ProviderDetail) -> impl IntoView {
                 secrets=alipay_secrets
                 check=check_alipay
                 save=save_alipay
-                provider_id=id.clone()
+                target=id.clone()
                 on_saved=on_saved
             />
             <ConfigForm
@@ -239,7 +239,7 @@ fn ProviderConfig(id: String, found: ProviderDetail) -> impl IntoView {
                 secrets=no_secrets
                 check=check_basic
                 save=save_basic
-                provider_id=id.clone()
+                target=id.clone()
                 on_saved=on_saved
             />
             <UnbindProvider provider_id=id.clone()/>

@@ -69,6 +69,8 @@ crate::wire_enum! {
         SubMerchantChannelDirect = "sub_merchant.wechat_channel.official_direct",
         /// A sub-merchant moved to another sub-provider.
         SubMerchantSubProviderUpdated = "sub_merchant.sub_provider.updated",
+        /// 基本信息 edited.
+        SubMerchantBasicInfoUpdated = "sub_merchant.basic_info.updated",
         /// A sub-merchant's keys reset.
         SubMerchantKeysReset = "sub_merchant.keys.reset",
         /// A sub-merchant's Alipay authorization confirmed.

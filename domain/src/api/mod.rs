@@ -28,7 +28,8 @@ pub use providers::{
 pub use sandbox::{NewSandboxProvider, SandboxLatency, SandboxMerchant, SandboxSmsCode};
 pub use session::{Account, AccountRole, Health, LoginRequest, PasswordChange, SessionInfo};
 pub use sub_merchants::{
-    ChannelChange, SubMerchantDetail, SubMerchantQuery, SubMerchantSummary, WechatChannel,
+    ChannelChange, SubMerchantBasicInfo, SubMerchantDetail, SubMerchantQuery, SubMerchantSummary,
+    WechatChannel,
 };
 pub use sub_providers::{
     SubProvider, SubProviderChange, Transaction, TransactionPage, TransactionQuery,

@@ -1,6 +1,12 @@
-//! Sub-merchants (子商户): the list, the detail page, the channel switch.
+//! Sub-merchants (子商户): the list, the detail page, its 基本信息, the channel switch.
 
 use serde::{Deserialize, Serialize};
+
+use crate::{
+    FieldError,
+    provider_config::{FormErrors, IMAGE_MAX_KB},
+    rules,
+};
 
 use super::audit::AuditEvent;
 use super::jobs::Job;
@@ -43,6 +49,110 @@ pub struct SubMerchantDetail {
     pub keys: Option<SubMerchantKeys>,
     /// Its Alipay sub-merchant authorization, once confirmed.
     pub alipay: Option<AlipayAuthorized>,
+    /// 基本信息 the provider entered (empty until then).
+    #[serde(default)]
+    pub basic: SubMerchantBasicInfo,
+}
+
+/// A sub-merchant's 基本信息 as Cloud Pay's console holds it, beside the name synced from WeChat
+/// Maidan: all optional, a missing field is empty. `PUT /sub-merchants/{id}/basic-info` answers
+/// what was stored (trimmed).
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(default)]
+pub struct SubMerchantBasicInfo {
+    /// 简称.
+    #[cfg_attr(feature = "openapi", schema(max_length = 32))]
+    pub short_name: String,
+    /// 管理员姓名.
+    #[cfg_attr(feature = "openapi", schema(max_length = 32))]
+    pub admin_name: String,
+    /// 管理员邮箱.
+    #[cfg_attr(
+        feature = "openapi",
+        schema(pattern = r"^\s*$|^[^@\s]+@[^@\s]+\.[^@\s]+$", max_length = 254)
+    )]
+    pub admin_email: String,
+    /// The logo as a `data:` URL (PNG or JPEG, at most 200 KB); empty for none.
+    #[cfg_attr(
+        feature = "openapi",
+        schema(pattern = r"^$|^data:image/(png|jpeg);base64,[A-Za-z0-9+/=]+$")
+    )]
+    pub logo: String,
+    /// 广告链接 (https only).
+    #[cfg_attr(
+        feature = "openapi",
+        schema(
+            pattern = r"^\s*$|^https://[^/?#@\s]*\.[^/?#@\s]*([/?#]\S*)?$",
+            max_length = 256
+        )
+    )]
+    pub ad_url: String,
+    /// 广告图片 as a `data:` URL (PNG or JPEG, at most 200 KB); empty for none.
+    #[cfg_attr(
+        feature = "openapi",
+        schema(pattern = r"^$|^data:image/(png|jpeg);base64,[A-Za-z0-9+/=]+$")
+    )]
+    pub ad_image: String,
+    /// 备注.
+    #[cfg_attr(feature = "openapi", schema(max_length = 256))]
+    pub remark: String,
+}
+
+impl SubMerchantBasicInfo {
+    /// Every field's rule (all optional).
+    pub fn check(&self) -> FormErrors {
+        let mut errors = FormErrors::new();
+        let mut check = |name, result: Result<(), FieldError>| {
+            if let Err(e) = result {
+                errors.push((name, e));
+            }
+        };
+        check("short_name", rules::text(&self.short_name, 32).map(drop));
+        check("admin_name", rules::text(&self.admin_name, 32).map(drop));
+        if !self.admin_email.trim().is_empty() {
+            check("admin_email", rules::email(&self.admin_email).map(drop));
+        }
+        check("logo", rules::image_data_url(&self.logo, IMAGE_MAX_KB));
+        if !self.ad_url.trim().is_empty() {
+            check("ad_url", rules::https_url(&self.ad_url).map(drop));
+        }
+        check(
+            "ad_image",
+            rules::image_data_url(&self.ad_image, IMAGE_MAX_KB),
+        );
+        check("remark", rules::text(&self.remark, 256).map(drop));
+        errors
+    }
+
+    /// The same information with the text fields trimmed, as it is stored.
+    pub fn trimmed(self) -> Self {
+        SubMerchantBasicInfo {
+            short_name: self.short_name.trim().to_owned(),
+            admin_name: self.admin_name.trim().to_owned(),
+            admin_email: self.admin_email.trim().to_owned(),
+            ad_url: self.ad_url.trim().to_owned(),
+            remark: self.remark.trim().to_owned(),
+            ..self
+        }
+    }
+
+    /// Names of the fields whose values differ from `other`'s (for the audit record).
+    pub fn changed_fields(&self, other: &Self) -> Vec<String> {
+        [
+            ("short_name", self.short_name != other.short_name),
+            ("admin_name", self.admin_name != other.admin_name),
+            ("admin_email", self.admin_email != other.admin_email),
+            ("logo", self.logo != other.logo),
+            ("ad_url", self.ad_url != other.ad_url),
+            ("ad_image", self.ad_image != other.ad_image),
+            ("remark", self.remark != other.remark),
+        ]
+        .into_iter()
+        .filter(|(_, differs)| *differs)
+        .map(|(name, _)| name.to_owned())
+        .collect()
+    }
 }
 
 /// `PUT /sub-merchants/{id}/wechat-channel`: 切换渠道.
@@ -92,4 +202,64 @@ pub struct SubMerchantQuery {
     /// Rows per page, 1–100 (default 20).
     #[cfg_attr(feature = "openapi", param(minimum = 1, maximum = 100))]
     pub page_size: Option<u32>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const PNG: &str = "data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==";
+
+    #[test]
+    fn basic_info_is_optional_and_each_field_has_its_rule() {
+        assert!(SubMerchantBasicInfo::default().check().is_empty());
+        let good = SubMerchantBasicInfo {
+            short_name: "老王面馆".into(),
+            admin_name: "王磊".into(),
+            admin_email: "wang@example.com".into(),
+            logo: PNG.into(),
+            ad_url: "https://example.com/menu".into(),
+            ad_image: PNG.into(),
+            remark: "周一店休".into(),
+        };
+        assert!(good.check().is_empty());
+        let bad = SubMerchantBasicInfo {
+            short_name: "面".repeat(33),
+            admin_name: "王".repeat(33),
+            admin_email: "wang@example".into(),
+            logo: "data:image/gif;base64,R0lGODlh".into(),
+            ad_url: "http://example.com".into(),
+            ad_image: "data:image/png;base64,/9j/4AAQSkZJRg==".into(),
+            remark: "x".repeat(257),
+        };
+        assert_eq!(
+            bad.check(),
+            vec![
+                ("short_name", FieldError::TooLong { max: 32 }),
+                ("admin_name", FieldError::TooLong { max: 32 }),
+                ("admin_email", FieldError::Email),
+                ("logo", FieldError::Image),
+                ("ad_url", FieldError::HttpsUrl),
+                ("ad_image", FieldError::Image),
+                ("remark", FieldError::TooLong { max: 256 }),
+            ]
+        );
+    }
+
+    #[test]
+    fn stored_text_is_trimmed_and_changes_are_named() {
+        let before = SubMerchantBasicInfo {
+            short_name: "老王面馆".into(),
+            ..SubMerchantBasicInfo::default()
+        };
+        let after = SubMerchantBasicInfo {
+            short_name: " 老王面馆 ".into(),
+            admin_email: " wang@example.com ".into(),
+            ..SubMerchantBasicInfo::default()
+        }
+        .trimmed();
+        assert_eq!(after.admin_email, "wang@example.com");
+        assert_eq!(after.changed_fields(&before), vec!["admin_email"]);
+        assert!(after.changed_fields(&after).is_empty());
+    }
 }

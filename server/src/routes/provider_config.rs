@@ -236,20 +236,10 @@ async fn update_basic_info(
     let row = own_provider(&state, &session, &id).await?;
     form_error(form.check())?;
     let old: BasicInfo = parse(row.basic_info.as_deref())?;
-    // The browser checked the first bytes; decode the whole image to be sure.
-    let mut errors = FormErrors::new();
-    for (name, image) in [("logo", &form.logo), ("ad_image", &form.ad_image)] {
-        if let Some((_, data)) = image.split_once(',') {
-            let decoded = base64::Engine::decode(&base64::engine::general_purpose::STANDARD, data);
-            let checked = decoded
-                .map_err(|_| domain::FieldError::Image)
-                .and_then(|bytes| crate::images::check(&bytes));
-            if let Err(error) = checked {
-                errors.push((name, error));
-            }
-        }
-    }
-    form_error(errors)?;
+    form_error(crate::images::check_data_urls(&[
+        ("logo", &form.logo),
+        ("ad_image", &form.ad_image),
+    ]))?;
     let new = BasicInfo {
         name: form.name.trim().to_owned(),
         short_name: form.short_name.trim().to_owned(),

@@ -12,8 +12,9 @@ use axum::{
 use domain::{
     ErrorCode, FieldError,
     api::{
-        AccountRole, AuditAction, ChannelChange, Job, JobKind, ListQuery, Page, SubMerchantDetail,
-        SubMerchantQuery, SubMerchantSummary, SubProviderChange, WechatChannel,
+        AccountRole, AuditAction, ChannelChange, Job, JobKind, ListQuery, Page,
+        SubMerchantBasicInfo, SubMerchantDetail, SubMerchantQuery, SubMerchantSummary,
+        SubProviderChange, WechatChannel,
     },
 };
 use utoipa_axum::{router::OpenApiRouter, routes};
@@ -40,6 +41,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(export_sub_merchants))
         .routes(routes!(get_sub_merchant))
         .routes(routes!(switch_channel))
+        .routes(routes!(update_basic_info))
         .routes(routes!(change_sub_provider, clear_sub_provider))
 }
 
@@ -82,6 +84,7 @@ async fn sub_merchant_detail(
         Viewer::SubProvider(_) => (Vec::new(), None),
     };
     let credentials = state.store.sub_merchant_credentials(id).await?;
+    let basic = stored_basic_info(state, id).await?;
     Ok(SubMerchantDetail {
         sub_merchant,
         synced_at: rfc3339(synced_at),
@@ -97,7 +100,16 @@ async fn sub_merchant_detail(
                 user_id,
                 authorized_at: rfc3339(at_ms),
             }),
+        basic,
     })
+}
+
+/// The 基本信息 stored for a sub-merchant (empty when never saved).
+async fn stored_basic_info(state: &AppState, id: i64) -> Result<SubMerchantBasicInfo, AppError> {
+    state.store.sub_merchant_basic_info(id).await?.map_or_else(
+        || Ok(SubMerchantBasicInfo::default()),
+        |json| serde_json::from_str(&json).map_err(AppError::internal),
+    )
 }
 
 /// A sub-merchant of the account: what the list shows, when it was synced, its history.
@@ -164,6 +176,54 @@ async fn switch_channel(
     Ok(ApiJson(
         sub_merchant_detail(&state, Viewer::Provider(&account), id).await?,
     ))
+}
+
+/// 编辑基本信息: 简称, 管理员姓名 and 邮箱, logo, 广告链接 and 图片, 备注 (all optional). Each field
+/// is checked by its rule and each image decoded in full; the answer is what was stored. A
+/// save that changes nothing records nothing.
+#[utoipa::path(put, path = "/sub-merchants/{id}/basic-info", tag = "sub-merchants",
+    params(("id" = i64, Path, description = "the sub-merchant's console ID")),
+    request_body = SubMerchantBasicInfo,
+    responses(
+        (status = 200, body = SubMerchantBasicInfo),
+        (status = 404, body = domain::ErrorEnvelope),
+        (status = 422, body = domain::ErrorEnvelope),
+    ))]
+async fn update_basic_info(
+    State(state): State<AppState>,
+    session: ProviderSession,
+    ApiPath(id): ApiPath<i64>,
+    ApiJson(form): ApiJson<SubMerchantBasicInfo>,
+) -> Result<ApiJson<SubMerchantBasicInfo>, AppError> {
+    changeable_sub_merchant(&state, &session, id).await?;
+    crate::error::FieldErrors::refuse(form.check())?;
+    crate::error::FieldErrors::refuse(crate::images::check_data_urls(&[
+        ("logo", &form.logo),
+        ("ad_image", &form.ad_image),
+    ]))?;
+    let new = form.trimmed();
+    let old = stored_basic_info(&state, id).await?;
+    let fields = new.changed_fields(&old);
+    if fields.is_empty() {
+        return Ok(ApiJson(old));
+    }
+    let account = session.account.id.to_string();
+    let audit = NewAuditEvent::new(
+        &account,
+        AuditAction::SubMerchantBasicInfoUpdated,
+        AuditTarget::SubMerchant(id),
+        state.clock.now_ms(),
+    )
+    .with_fields(fields);
+    let json = serde_json::to_string(&new).map_err(AppError::internal)?;
+    let saved = state
+        .store
+        .save_sub_merchant_basic_info(&account, id, &json, &audit)
+        .await?;
+    if saved == Change::NotFound {
+        return Err(AppError::not_found());
+    }
+    Ok(ApiJson(new))
 }
 
 /// 修改子商户所属的子服务商: the sub-provider must be one of the account's; the change is

@@ -56,6 +56,20 @@ pub trait SubMerchantStore: Send + Sync {
         audit: &NewAuditEvent,
     ) -> Result<Change>;
 
+    /// The sub-merchant's 基本信息 as stored (JSON), `None` when never saved. Tenancy is the
+    /// caller's: read the sub-merchant first.
+    async fn sub_merchant_basic_info(&self, id: i64) -> Result<Option<String>>;
+
+    /// Saves the sub-merchant's 基本信息 (JSON) with its audit event, in one transaction;
+    /// `NotFound` when the sub-merchant is not the account's.
+    async fn save_sub_merchant_basic_info(
+        &self,
+        account_id: &str,
+        id: i64,
+        json: &str,
+        audit: &NewAuditEvent,
+    ) -> Result<Change>;
+
     async fn list_sub_merchants(
         &self,
         account_id: &str,

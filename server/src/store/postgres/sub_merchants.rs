@@ -68,6 +68,40 @@ impl SubMerchantStore for PgStore {
         Ok(Change::Made)
     }
 
+    async fn sub_merchant_basic_info(&self, id: i64) -> Result<Option<String>> {
+        let json: Option<Option<String>> =
+            sqlx::query_scalar("SELECT basic_info FROM sub_merchants WHERE id = $1")
+                .bind(id)
+                .fetch_optional(&self.pool)
+                .await?;
+        Ok(json.flatten())
+    }
+
+    async fn save_sub_merchant_basic_info(
+        &self,
+        account_id: &str,
+        id: i64,
+        json: &str,
+        audit: &NewAuditEvent,
+    ) -> Result<Change> {
+        let mut tx = write_tx(&self.pool, &format!("account:{account_id}")).await?;
+        let done = sqlx::query(
+            "UPDATE sub_merchants SET basic_info = $1
+             WHERE id = $2 AND provider_id IN (SELECT provider_id FROM providers WHERE account_id = $3)",
+        )
+        .bind(json)
+        .bind(id)
+        .bind(account_id)
+        .execute(&mut *tx)
+        .await?;
+        if done.rows_affected() != 1 {
+            return Ok(Change::NotFound);
+        }
+        insert_audit(&mut tx, audit).await?;
+        tx.commit().await?;
+        Ok(Change::Made)
+    }
+
     async fn mark_maidan_opened(&self, merchant_id: &str) -> Result<()> {
         let mut tx = write_tx(&self.pool, &format!("merchant:{merchant_id}")).await?;
         let accounts: Vec<String> = sqlx::query_scalar(
