@@ -25,19 +25,26 @@ pub fn request_lang() -> Lang {
 
 macro_rules! catalogue {
     ($($key:ident => $zh:literal, $en:literal;)*) => {
-        /// A visible string.
+        /// A visible string: its Chinese and its English text. Each key is a constant of its
+        /// own (not a variant of one big `match`), so that a bundle carries only the texts it
+        /// names: the login page does not download the console's catalogue.
         #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-        pub enum Key { $($key),* }
+        pub struct Key(&'static [&'static str; 2]);
 
+        #[allow(non_upper_case_globals)]
         impl Key {
+            $(pub const $key: Key = Key(&[$zh, $en]);)*
+
             /// Every key, for tests that check the catalogue is complete.
             pub const ALL: &'static [Key] = &[$(Key::$key),*];
-
-            pub const fn text(self, lang: Lang) -> &'static str {
-                match self { $(Key::$key => lang.pick($zh, $en)),* }
-            }
         }
     };
+}
+
+impl Key {
+    pub const fn text(self, lang: Lang) -> &'static str {
+        lang.pick(self.0[0], self.0[1])
+    }
 }
 
 catalogue! {

@@ -10,8 +10,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::Lang;
 
-/// Why a field's value is not accepted.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+/// Why a field's value is not accepted. On the wire: `{"kind": "digits", "min": 5, "max": 20}`
+/// (its [`Deserialize`] is written by hand, below).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, thiserror::Error)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum FieldError {
     /// Nothing was entered.
@@ -103,6 +104,85 @@ pub enum FieldError {
     /// typed differently.
     #[error("type {expected} to confirm")]
     TypedConfirmation { expected: String },
+}
+
+/// A [`FieldError`] as it travels: the kind and whichever parameters it has.
+#[derive(Deserialize)]
+struct WireFieldError {
+    kind: String,
+    min: Option<u64>,
+    max: Option<u64>,
+    left: Option<u32>,
+    len: Option<usize>,
+    max_kb: Option<usize>,
+    values: Option<Vec<String>>,
+    expected: Option<String>,
+}
+
+/// By hand rather than derived: serde's derive of an internally tagged enum buffers the whole
+/// object and costs every browser bundle about 25 KB of wasm; this reads one flat object.
+impl<'de> Deserialize<'de> for FieldError {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        use serde::de::Error;
+        let w = WireFieldError::deserialize(deserializer)?;
+        fn need<T, E: Error>(value: Option<T>, name: &'static str) -> Result<T, E> {
+            value.ok_or_else(|| E::missing_field(name))
+        }
+        let size = |v: u64| usize::try_from(v).map_err(D::Error::custom);
+        Ok(match w.kind.as_str() {
+            "required" => FieldError::Required,
+            "digits" => FieldError::Digits {
+                min: size(need(w.min, "min")?)?,
+                max: size(need(w.max, "max")?)?,
+            },
+            "too_long" => FieldError::TooLong {
+                max: size(need(w.max, "max")?)?,
+            },
+            "too_short" => FieldError::TooShort {
+                min: size(need(w.min, "min")?)?,
+            },
+            "wrong_password" => FieldError::WrongPassword,
+            "mismatch" => FieldError::Mismatch,
+            "binding_mismatch" => FieldError::BindingMismatch {
+                left: need(w.left, "left")?,
+            },
+            "unknown_merchant" => FieldError::UnknownMerchant,
+            "code_expired" => FieldError::CodeExpired,
+            "sms_code" => FieldError::SmsCode,
+            "not_registered" => FieldError::NotRegistered,
+            "already_exists" => FieldError::AlreadyExists,
+            "date" => FieldError::Date,
+            "too_large" => FieldError::TooLarge {
+                max: need(w.max, "max")?,
+            },
+            "too_small" => FieldError::TooSmall {
+                min: need(w.min, "min")?,
+            },
+            "wechat_app_id" => FieldError::WechatAppId,
+            "alphanumeric" => FieldError::Alphanumeric {
+                len: need(w.len, "len")?,
+            },
+            "alipay_pid" => FieldError::AlipayPid,
+            "ratio" => FieldError::Ratio,
+            "https_url" => FieldError::HttpsUrl,
+            "mobile" => FieldError::Mobile,
+            "email" => FieldError::Email,
+            "bank_card" => FieldError::BankCard,
+            "rsa_key" => FieldError::RsaKey,
+            "certificate" => FieldError::Certificate,
+            "file_too_large" => FieldError::FileTooLarge {
+                max_kb: need(w.max_kb, "max_kb")?,
+            },
+            "image" => FieldError::Image,
+            "choice" => FieldError::Choice {
+                values: need(w.values, "values")?,
+            },
+            "typed_confirmation" => FieldError::TypedConfirmation {
+                expected: need(w.expected, "expected")?,
+            },
+            other => return Err(D::Error::unknown_variant(other, &[])),
+        })
+    }
 }
 
 impl FieldError {
@@ -716,6 +796,20 @@ mod tests {
             json,
             serde_json::json!({"kind": "digits", "min": 5, "max": 20})
         );
+    }
+
+    /// The hand-written reader takes back exactly what the derived writer wrote, every variant.
+    #[test]
+    fn every_field_error_reads_back_as_written() {
+        for error in every_variant() {
+            let json = serde_json::to_string(&error).unwrap();
+            let back: FieldError = serde_json::from_str(&json).unwrap();
+            assert_eq!(back, error, "{json}");
+        }
+        let unknown = serde_json::from_str::<FieldError>(r#"{"kind": "nonsense"}"#);
+        assert!(unknown.is_err());
+        let incomplete = serde_json::from_str::<FieldError>(r#"{"kind": "digits", "min": 5}"#);
+        assert!(incomplete.unwrap_err().to_string().contains("max"));
     }
 
     #[test]

@@ -1,4 +1,4 @@
-//! `cargo xtask run | test | bench | dist` — the only entry points a person needs.
+//! `cargo xtask run | test | dist | size | bench` — the only entry points a person needs.
 //!
 //! Each command installs what it is missing (the wasm target, trunk, wasm-bindgen-cli at the
 //! Cargo.lock version, wasm-opt from npm's binaryen, Chromium for tests) and is fast when all
@@ -30,18 +30,28 @@ fn dispatch() -> anyhow::Result<()> {
         Some("run") => run(&root, &args[1..]),
         Some("test") => test::all(&root),
         Some("dist") => dist::build(&root).map(|_| ()),
+        Some("size") => budget::check(&dist::build(&root)?).map(|_| ()),
         Some("bench") => budget::bench(&root, &args[1..]),
-        _ => {
-            eprintln!(
-                "usage: cargo xtask <command>\n\n  run [SERVER FLAGS]  build the console and start it (flags: cloud-pay-console --help)\n  test                run every check and test suite\n  dist                build the console into dist/ (release, precompressed)\n  bench [--postgres]  report sizes and measurements (on SQLite; with --postgres on a throwaway PostgreSQL beside it)"
-            );
-            bail!(
-                "unknown command {:?}",
-                args.first().map_or("", String::as_str)
-            );
+        Some("-h" | "--help" | "help") => {
+            println!("{USAGE}");
+            Ok(())
+        }
+        other => {
+            eprintln!("{USAGE}");
+            bail!("unknown command {:?}", other.unwrap_or(""));
         }
     }
 }
+
+const USAGE: &str = "usage: cargo xtask <command>
+
+  run [SERVER FLAGS]  build the console and start it (flags: cloud-pay-console --help)
+  test                run every check and test suite
+  dist                build the console into dist/ (release, precompressed)
+  size                build the bundles and check each against its size budget
+  bench [--postgres]  report sizes and measurements (on SQLite; with --postgres on a
+                      throwaway PostgreSQL beside it)
+  -h, --help          this text";
 
 /// The workspace root (the parent of this crate).
 /// The checkout this xtask runs in. `cargo run` names the manifest directory at run time; the
