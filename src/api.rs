@@ -101,7 +101,7 @@ async fn error_of(response: Response) -> ApiError {
         .then(|| response.headers().get("retry-after"))
         .flatten()
         .and_then(|v| v.trim().parse::<u64>().ok());
-    match response.json::<ErrorEnvelope>().await {
+    match decode::<ErrorEnvelope>(response).await {
         Ok(mut envelope) => {
             envelope.error.retry_after_s = envelope.error.retry_after_s.or(retry_after);
             ApiError::Api(envelope.error)
@@ -126,16 +126,39 @@ async fn send(request: Result<Request, gloo_net::Error>) -> Result<Response, Api
     }
 }
 
+/// A request with a JSON body, written by the browser (`JSON.stringify`).
+fn with_body<B: serde::Serialize>(
+    request: RequestBuilder,
+    body: &B,
+) -> Result<Request, gloo_net::Error> {
+    let value = body
+        .serialize(&serde_wasm_bindgen::Serializer::json_compatible())
+        .map_err(|e| gloo_net::Error::GlooError(e.to_string()))?;
+    let text = js_sys::JSON::stringify(&value)
+        .map_err(|_| gloo_net::Error::GlooError("unserialisable body".to_owned()))?;
+    request
+        .header("Content-Type", "application/json")
+        .body(String::from(text))
+}
+
+/// A response's JSON body, parsed by the browser and read into `T`.
+async fn decode<T: DeserializeOwned>(response: Response) -> Result<T, String> {
+    let text = response.text().await.map_err(|e| e.to_string())?;
+    let value = js_sys::JSON::parse(&text).map_err(|_| "invalid JSON".to_owned())?;
+    serde_wasm_bindgen::from_value(value).map_err(|e| e.to_string())
+}
+
 async fn json<T: DeserializeOwned>(response: Response) -> Result<T, ApiError> {
-    response
-        .json::<T>()
-        .await
-        .map_err(|e| ApiError::Network(e.to_string()))
+    decode(response).await.map_err(ApiError::Network)
 }
 
 /// `POST /session`: signs in.
 pub async fn login(request: &LoginRequest) -> Result<SessionInfo, ApiError> {
-    let response = send(with_lang(Request::post(&format!("{BASE}/session"))).json(request)).await?;
+    let response = send(with_body(
+        with_lang(Request::post(&format!("{BASE}/session"))),
+        request,
+    ))
+    .await?;
     json(response).await
 }
 
@@ -250,7 +273,11 @@ pub async fn change_password(current: &str, new: &str) -> Result<(), ApiError> {
         current_password: current.into(),
         new_password: new.into(),
     };
-    send(with_lang(Request::put(&format!("{BASE}/session/password"))).json(&body)).await?;
+    send(with_body(
+        with_lang(Request::put(&format!("{BASE}/session/password"))),
+        &body,
+    ))
+    .await?;
     Ok(())
 }
 
@@ -292,7 +319,7 @@ async fn put_section<T: serde::Serialize>(
         "{BASE}/providers/{}/{section}",
         String::from(js_sys::encode_uri_component(id))
     );
-    json(send(with_lang(Request::put(&url)).json(body)).await?).await
+    json(send(with_body(with_lang(Request::put(&url)), body)).await?).await
 }
 
 /// `PUT /providers/{id}/basic-info`.
@@ -391,7 +418,7 @@ pub async fn switch_channel(
 ) -> Result<SubMerchantDetail, ApiError> {
     let url = format!("{BASE}/sub-merchants/{id}/wechat-channel");
     let body = ChannelChange { channel };
-    json(send(with_lang(Request::put(&url)).json(&body)).await?).await
+    json(send(with_body(with_lang(Request::put(&url)), &body)).await?).await
 }
 
 /// `PUT /sub-merchants/{id}/basic-info`: what the server stored.
@@ -400,7 +427,7 @@ pub async fn update_sub_merchant_basic_info(
     body: &SubMerchantBasicInfo,
 ) -> Result<SubMerchantBasicInfo, ApiError> {
     let url = format!("{BASE}/sub-merchants/{id}/basic-info");
-    json(send(with_lang(Request::put(&url)).json(body)).await?).await
+    json(send(with_body(with_lang(Request::put(&url)), body)).await?).await
 }
 
 /// `PUT /sub-merchants/{id}/sub-provider`: the re-attribution job it started, or `None` when
@@ -410,7 +437,7 @@ pub async fn change_sub_provider(id: i64, account_id: &str) -> Result<Option<Job
     let body = SubProviderChange {
         account_id: account_id.to_owned(),
     };
-    let response = send(with_lang(Request::put(&url)).json(&body)).await?;
+    let response = send(with_body(with_lang(Request::put(&url)), &body)).await?;
     if response.status() == 202 {
         json(response).await.map(Some)
     } else {
@@ -436,7 +463,7 @@ pub async fn unbind_provider(id: &str, confirm: &str) -> Result<(), ApiError> {
     let body = domain::api::UnbindProvider {
         confirm: confirm.to_owned(),
     };
-    send(with_lang(Request::delete(&url)).json(&body)).await?;
+    send(with_body(with_lang(Request::delete(&url)), &body)).await?;
     Ok(())
 }
 
@@ -455,7 +482,7 @@ pub async fn save_sub_provider(body: &SubProvider, create: bool) -> Result<SubPr
             String::from(js_sys::encode_uri_component(&body.account_id))
         ))
     };
-    json(send(with_lang(request).json(body)).await?).await
+    json(send(with_body(with_lang(request), body)).await?).await
 }
 
 /// `GET /transactions?…`.
@@ -479,13 +506,13 @@ pub async fn transactions(query: &TransactionQuery) -> Result<TransactionPage, A
 /// `POST /m/maidan/sms-codes`: 获取验证码.
 pub async fn send_maidan_code(body: &MaidanSmsRequest) -> Result<MaidanSmsSent, ApiError> {
     let url = format!("{BASE}/m/maidan/sms-codes");
-    json(send(with_lang(Request::post(&url)).json(body)).await?).await
+    json(send(with_body(with_lang(Request::post(&url)), body)).await?).await
 }
 
 /// `POST /m/maidan/bindings`: 已有商户号？立即绑定.
 pub async fn bind_maidan(body: &MaidanBinding) -> Result<MaidanBound, ApiError> {
     let url = format!("{BASE}/m/maidan/bindings");
-    json(send(with_lang(Request::post(&url)).json(body)).await?).await
+    json(send(with_body(with_lang(Request::post(&url)), body)).await?).await
 }
 
 /// `POST /sub-merchants/{id}/key-resets`: sends the public key made in this browser; the
@@ -493,7 +520,7 @@ pub async fn bind_maidan(body: &MaidanBinding) -> Result<MaidanBound, ApiError> 
 pub async fn reset_keys(id: i64, signing_public_key: String) -> Result<KeyResetIssued, ApiError> {
     let url = format!("{BASE}/sub-merchants/{id}/key-resets");
     let body = KeyReset { signing_public_key };
-    json(send(with_lang(Request::post(&url)).json(&body)).await?).await
+    json(send(with_body(with_lang(Request::post(&url)), &body)).await?).await
 }
 
 fn alipay_authorization_url(sub_merchant_id: i64, ticket: &str) -> String {

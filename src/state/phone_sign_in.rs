@@ -34,9 +34,9 @@ pub fn start(with: SignInWith, ticket: &str) {
 
 /// The error the sign-in came back with, if any.
 pub fn came_back_with() -> Option<ApiError> {
-    let code: ErrorCode = serde_json::from_value(query_param("sign_in_error")?.into()).ok()?;
-    let reason: Option<ErrorReason> =
-        query_param("reason").and_then(|r| serde_json::from_value(r.into()).ok());
+    let code = ErrorCode::parse(&query_param("sign_in_error")?)?;
+    let reason: Option<ErrorReason> = query_param("reason")
+        .and_then(|r| serde_wasm_bindgen::from_value(wasm_bindgen::JsValue::from_str(&r)).ok());
     Some(ApiError::Api(ErrorBody {
         code,
         message: String::new(),
