@@ -154,7 +154,9 @@ pub fn app(state: AppState) -> Router {
 
 /// What every request passes through, around `routes`: security headers, the request's id,
 /// language and client address with the error envelope and the log line, per-address limits,
-/// CSRF protection, and a handler's panic turned into the `Internal` envelope.
+/// CSRF protection, a handler's panic turned into the `Internal` envelope, and the answer
+/// compressed (brotli or gzip, as the client accepts; never a secret's, see
+/// [`respond::Uncompressed`]).
 pub fn with_layers(routes: Router, state: AppState) -> Router {
     routes
         .layer(tower_http::catch_panic::CatchPanicLayer::custom(
@@ -183,4 +185,11 @@ pub fn with_layers(routes: Router, state: AppState) -> Router {
             state,
             middleware::add_security_headers,
         ))
+        .layer(
+            tower_http::compression::CompressionLayer::new()
+                .br(true)
+                .gzip(true)
+                .quality(tower_http::CompressionLevel::Fastest)
+                .compress_when(respond::CompressWhen::default()),
+        )
 }

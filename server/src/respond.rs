@@ -1,5 +1,6 @@
 //! The answers several routes share: `201 Created` with a `Location`, `202 Accepted` with the
-//! job that does the work, and conditional GETs for the resources the console polls.
+//! job that does the work, conditional GETs for the resources the console polls, and the
+//! compression of API answers (never of one that carries a secret).
 
 use axum::{
     http::{HeaderMap, HeaderValue, StatusCode, header},
@@ -9,6 +10,27 @@ use axum::{
 use domain::api::Job;
 
 use crate::{AppError, error::ApiJson};
+
+/// Marks a response that must travel uncompressed: it carries a secret, and a compressed
+/// secret beside data an attacker can influence leaks through the compressed length (BREACH).
+#[derive(Debug, Clone, Copy)]
+pub struct Uncompressed;
+
+/// Which responses [`tower_http::compression::CompressionLayer`] compresses: what its default
+/// predicate would (bodies of 32 bytes or more, not images, not event streams), unless marked
+/// [`Uncompressed`]. Files served precompressed already carry their `Content-Encoding` and pass
+/// through as they are.
+#[derive(Clone, Default)]
+pub struct CompressWhen(tower_http::compression::DefaultPredicate);
+
+impl tower_http::compression::Predicate for CompressWhen {
+    fn should_compress<B>(&self, response: &axum::http::Response<B>) -> bool
+    where
+        B: axum::body::HttpBody,
+    {
+        response.extensions().get::<Uncompressed>().is_none() && self.0.should_compress(response)
+    }
+}
 
 /// `201 Created` with the new resource's `Location`.
 pub fn created<T: serde::Serialize>(location: &str, body: T) -> Result<Response, AppError> {

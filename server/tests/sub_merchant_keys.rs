@@ -250,3 +250,59 @@ async fn other_accounts_cannot_reset_or_see_a_sub_merchants_keys() {
         StatusCode::NOT_FOUND
     );
 }
+
+/// API answers are compressed for a client that accepts it, except the one that carries the
+/// new authentication key: a compressed secret beside data an attacker can influence leaks
+/// through the compressed length.
+#[tokio::test]
+async fn answers_are_compressed_but_never_the_one_with_the_new_key() {
+    use axum::{body::Body, http::Request};
+    let app = TestApp::new().await;
+    let cookie = app.synced_demo_provider().await;
+    let id = app.first_sub_merchant_id(&cookie).await;
+    let with_encoding = |method: &str, path: &str, body: Option<Value>| {
+        let builder = Request::builder()
+            .method(method)
+            .uri(path)
+            .header("cookie", &cookie)
+            .header("accept-encoding", "br, gzip")
+            .header("content-type", "application/json");
+        builder
+            .body(body.map_or_else(Body::empty, |b| Body::from(b.to_string())))
+            .unwrap()
+    };
+
+    let list = app
+        .send(with_encoding(
+            "GET",
+            "/api/v1/sub-merchants?page_size=100",
+            None,
+        ))
+        .await;
+    assert_eq!(list.status, StatusCode::OK);
+    assert_eq!(list.header("content-encoding"), Some("br"));
+    assert!(list.header("vary").unwrap().contains("accept-encoding"));
+    let plain = app
+        .get("/api/v1/sub-merchants?page_size=100", Some(&cookie))
+        .await;
+    assert_eq!(plain.header("content-encoding"), None);
+    assert!(
+        list.body.len() * 3 < plain.body.len(),
+        "a list compresses well"
+    );
+
+    let public = spki_base64(&device_key().to_public_key());
+    let issued = app
+        .send(with_encoding(
+            "POST",
+            &format!("/api/v1/sub-merchants/{id}/key-resets"),
+            Some(json!({ "signing_public_key": public })),
+        ))
+        .await;
+    assert_eq!(issued.status, StatusCode::CREATED, "{}", issued.text());
+    assert_eq!(issued.header("content-encoding"), None);
+    assert_eq!(
+        issued.json()["authentication_key"].as_str().unwrap().len(),
+        32
+    );
+}

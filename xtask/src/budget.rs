@@ -189,7 +189,8 @@ pub fn custom_sections(bytes: &[u8]) -> anyhow::Result<Vec<String>> {
     Ok(names)
 }
 
-/// `cargo xtask bench [--postgres]`: the bundles against their budgets, then the server's
+/// `cargo xtask bench [--postgres]`: the bundles against their budgets, the pages' timings in
+/// headless Chromium (`e2e/bench/timings.js`), then the server's
 /// measurements on SQLite and, with `--postgres`, on a throwaway PostgreSQL in the same run.
 pub fn bench(root: &Path, args: &[String]) -> anyhow::Result<()> {
     let postgres = match args {
@@ -208,6 +209,7 @@ pub fn bench(root: &Path, args: &[String]) -> anyhow::Result<()> {
             bundle.budget
         );
     }
+    crate::test::page_timings(root)?;
     let mut bench = crate::process::cargo();
     bench.args(["bench", "--package", "server"]);
     if let Some(postgres) = &postgres {

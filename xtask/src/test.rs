@@ -151,14 +151,18 @@ pub fn all(root: &Path) -> anyhow::Result<()> {
 
 /// The real server in sandbox mode on a free port, in a fresh data directory of its own, its
 /// output in `e2e/artifacts/{name}.log`; stopped and its data removed when dropped.
-struct SandboxServer {
+pub(crate) struct SandboxServer {
     addr: String,
     data: std::path::PathBuf,
     process: Option<KillOnDrop>,
 }
 
 impl SandboxServer {
-    fn start(root: &Path, name: &str, env: &[(&str, &str)]) -> anyhow::Result<SandboxServer> {
+    pub(crate) fn start(
+        root: &Path,
+        name: &str,
+        env: &[(&str, &str)],
+    ) -> anyhow::Result<SandboxServer> {
         let binary = crate::process::build_server(root)?;
         let artifacts = root.join("e2e/artifacts");
         std::fs::create_dir_all(&artifacts)?;
@@ -187,7 +191,7 @@ impl SandboxServer {
         })
     }
 
-    fn origin(&self) -> String {
+    pub(crate) fn origin(&self) -> String {
         format!("http://{}", self.addr)
     }
 }
@@ -220,6 +224,18 @@ fn e2e(root: &Path) -> anyhow::Result<()> {
         .current_dir(&e2e_dir)
         .env("BASE_URL", server.origin())
         .env("TICKET_TTL_S", &ttl))
+}
+
+/// `cargo xtask bench`'s page timings: `e2e/bench/timings.js` in headless Chromium against a
+/// fresh sandbox server serving `dist/` (built by the caller).
+pub(crate) fn page_timings(root: &Path) -> anyhow::Result<()> {
+    let e2e_dir = root.join("e2e");
+    tools::ensure_npm_packages(&e2e_dir)?;
+    let server = SandboxServer::start(root, "timings-server", &[])?;
+    run(Command::new("node")
+        .arg("bench/timings.js")
+        .current_dir(&e2e_dir)
+        .env("BASE_URL", server.origin()))
 }
 
 /// A fresh sandbox server, signed in as the demo provider account, under schemathesis with every

@@ -90,5 +90,8 @@ async fn reset_keys(
     response
         .headers_mut()
         .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    response
+        .extensions_mut()
+        .insert(crate::respond::Uncompressed);
     Ok(response)
 }
