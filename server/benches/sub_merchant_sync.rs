@@ -500,6 +500,7 @@ async fn console_sync(url: &str, sandbox: &Arc<Sandbox>) -> anyhow::Result<(f64,
         .sync_providers(&synced(sandbox), &bound(ACCOUNT))
         .await?;
     let state = AppState {
+        readiness: Default::default(),
         workers: Default::default(),
         store: store.clone(),
         upstream: sandbox.clone() as Arc<dyn MaidanUpstream>,

@@ -60,6 +60,8 @@ pub struct AppState {
     pub sandbox_oauth: Option<upstream::sandbox_oauth::SandboxOAuth>,
     /// This process's job workers: woken when a job is queued, stopped on shutdown.
     pub workers: jobs::Workers,
+    /// The last upstream probe of `/health/ready`.
+    pub readiness: Arc<routes::health::UpstreamProbe>,
 }
 
 /// Behaviour knobs that tests may tighten.

@@ -149,6 +149,7 @@ async fn console(config: &Config, production: Option<Production>) -> anyhow::Res
             }
         };
     let state = AppState {
+        readiness: Default::default(),
         workers: Default::default(),
         vault: Arc::new(vault),
         store,

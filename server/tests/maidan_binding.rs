@@ -388,6 +388,7 @@ async fn the_sandbox_controls_are_absent_when_the_upstream_is_not_the_sandbox() 
     use tower::ServiceExt;
     let app = TestApp::new().await;
     let state = server::AppState {
+        readiness: Default::default(),
         workers: Default::default(),
         upstream: std::sync::Arc::new(Production),
         ..app.state.clone()

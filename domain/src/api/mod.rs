@@ -26,7 +26,10 @@ pub use providers::{
     WechatUser,
 };
 pub use sandbox::{NewSandboxProvider, SandboxLatency, SandboxMerchant, SandboxSmsCode};
-pub use session::{Account, AccountRole, Health, LoginRequest, PasswordChange, SessionInfo};
+pub use session::{
+    Account, AccountRole, Health, LoginRequest, PasswordChange, Readiness, ReadinessCheck,
+    SessionInfo,
+};
 pub use sub_merchants::{
     ChannelChange, SubMerchantBasicInfo, SubMerchantDetail, SubMerchantQuery, SubMerchantSummary,
     WechatChannel,

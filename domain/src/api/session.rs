@@ -56,6 +56,28 @@ pub struct SessionInfo {
     pub sandbox: bool,
 }
 
+/// `GET /api/v1/health/ready`: `200` when every part this replica needs answers, else `503`
+/// with the failing parts named (a load balancer sends no traffic to it meanwhile).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Readiness {
+    /// `ready` or `not_ready`.
+    pub status: String,
+    /// `database`, `upstream` and `jobs`, in that order.
+    pub checks: Vec<ReadinessCheck>,
+}
+
+/// One part of [`Readiness`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ReadinessCheck {
+    pub name: String,
+    pub ok: bool,
+    /// Why not, when not.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub detail: Option<String>,
+}
+
 /// `GET /api/v1/health`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]

@@ -109,9 +109,23 @@ pub async fn any_active(
 pub struct Workers {
     wake: Arc<tokio::sync::Notify>,
     stop: Arc<tokio::sync::watch::Sender<bool>>,
+    /// When a worker of this process last showed it was alive (ms; 0 before any started): at
+    /// each look for a job and after each page of one.
+    beat: Arc<std::sync::atomic::AtomicI64>,
 }
 
 impl Workers {
+    /// A worker is alive at `now_ms`.
+    pub fn beat(&self, now_ms: i64) {
+        self.beat
+            .store(now_ms.max(1), std::sync::atomic::Ordering::Relaxed);
+    }
+
+    /// When a worker last showed it was alive (ms), `None` when none has started.
+    pub fn last_beat(&self) -> Option<i64> {
+        Some(self.beat.load(std::sync::atomic::Ordering::Relaxed)).filter(|ms| *ms > 0)
+    }
+
     /// A job was queued: an idle worker takes it now rather than at its next look.
     pub fn wake(&self) {
         self.wake.notify_one();
@@ -147,6 +161,7 @@ pub fn spawn_workers(state: &AppState, count: usize) -> tokio::task::JoinSet<()>
             let workers = state.workers.clone();
             let mut stopped = workers.stop.subscribe();
             while !workers.stopping() {
+                workers.beat(state.clock.now_ms());
                 match run_next(&state, None).await {
                     Ok(true) => continue,
                     Ok(false) => {}
@@ -215,6 +230,7 @@ fn written<T>(held: Held<T>) -> Result<T, Stopped> {
 /// After a committed page: stop here when the process is stopping or the test's page budget
 /// is spent.
 fn pause_after(state: &AppState, pages: usize, max_pages: Option<usize>) -> Step {
+    state.workers.beat(state.clock.now_ms());
     if state.workers.stopping() || max_pages.is_some_and(|max| pages >= max) {
         Err(Stopped::Paused)
     } else {

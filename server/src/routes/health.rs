@@ -1,13 +1,21 @@
-//! Liveness.
+//! Liveness and readiness.
 
-use axum::extract::State;
-use domain::api::Health;
+use std::sync::Mutex;
+
+use axum::{
+    extract::State,
+    http::StatusCode,
+    response::{IntoResponse, Response},
+};
+use domain::api::{Health, Readiness, ReadinessCheck};
 use utoipa_axum::{router::OpenApiRouter, routes};
 
 use crate::{AppState, error::ApiJson};
 
 pub fn router() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new().routes(routes!(health))
+    OpenApiRouter::new()
+        .routes(routes!(health))
+        .routes(routes!(ready))
 }
 
 /// Liveness: the server answers and names its upstream.
@@ -18,4 +26,82 @@ async fn health(State(state): State<AppState>) -> ApiJson<Health> {
         version: env!("CARGO_PKG_VERSION").into(),
         upstream: state.upstream.kind().into(),
     })
+}
+
+/// How long an upstream probe's answer is reused: a load balancer asking every second costs
+/// the upstream one call per replica every few seconds.
+const UPSTREAM_PROBE_MS: i64 = 5_000;
+
+/// The last upstream probe: when (ms) and what it found.
+#[derive(Debug, Default)]
+pub struct UpstreamProbe(Mutex<Option<(i64, Result<(), String>)>>);
+
+impl UpstreamProbe {
+    async fn check(&self, state: &AppState) -> Result<(), String> {
+        let now = state.clock.now_ms();
+        if let Ok(last) = self.0.lock()
+            && let Some((at, found)) = last.as_ref()
+            && now - at < UPSTREAM_PROBE_MS
+        {
+            return found.clone();
+        }
+        // A cheap signed call: a WeChat user nobody is.
+        let found = state
+            .upstream
+            .wechat_user("readiness-probe")
+            .await
+            .map(drop)
+            .map_err(|e| e.to_string());
+        if let Ok(mut last) = self.0.lock() {
+            *last = Some((now, found.clone()));
+        }
+        found
+    }
+}
+
+/// Readiness: the database answers (and, on SQLite, its file is where it was opened), the
+/// upstream answers a signed call (probed at most every 5 s) and this process's job workers
+/// showed a sign of life within the job lease. `503` names what failed.
+#[utoipa::path(get, path = "/health/ready", tag = "system", responses(
+    (status = 200, body = Readiness),
+    (status = 503, body = Readiness, description = "a part failed: its check says why"),
+))]
+async fn ready(State(state): State<AppState>) -> Response {
+    let database = state.store.ping().await.map_err(|e| e.to_string());
+    let upstream = state.readiness.check(&state).await;
+    let lease_ms = i64::try_from(state.settings.job_lease.as_millis()).unwrap_or(i64::MAX);
+    let jobs = match state.workers.last_beat() {
+        None => Err("no job worker runs in this process".to_owned()),
+        Some(at) if state.clock.now_ms() - at > lease_ms => Err(format!(
+            "the job workers last showed a sign of life {} s ago",
+            (state.clock.now_ms() - at) / 1000
+        )),
+        Some(_) => Ok(()),
+    };
+    let checks: Vec<ReadinessCheck> = [
+        ("database", database),
+        ("upstream", upstream),
+        ("jobs", jobs),
+    ]
+    .into_iter()
+    .map(|(name, found)| ReadinessCheck {
+        name: name.to_owned(),
+        ok: found.is_ok(),
+        detail: found.err(),
+    })
+    .collect();
+    let all_ok = checks.iter().all(|c| c.ok);
+    if !all_ok {
+        tracing::warn!(failing = ?checks.iter().filter(|c| !c.ok).map(|c| &c.name).collect::<Vec<_>>(), "not ready");
+    }
+    let status = if all_ok {
+        StatusCode::OK
+    } else {
+        StatusCode::SERVICE_UNAVAILABLE
+    };
+    let body = Readiness {
+        status: if all_ok { "ready" } else { "not_ready" }.to_owned(),
+        checks,
+    };
+    (status, ApiJson(body)).into_response()
 }

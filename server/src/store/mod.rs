@@ -70,6 +70,13 @@ pub enum StoreError {
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 
+/// Whether the database answers (readiness).
+#[async_trait::async_trait]
+pub trait HealthStore: Send + Sync {
+    /// A trivial query; on SQLite also that the database file is still where it was opened.
+    async fn ping(&self) -> Result<()>;
+}
+
 /// Everything the console stores, by area (one trait per area, one file per area per
 /// backend). Handlers take `Arc<dyn Store>` and call any area's methods on it.
 pub trait Store:
@@ -81,6 +88,7 @@ pub trait Store:
     + SubProviderStore
     + JobStore
     + TicketStore
+    + HealthStore
     + 'static
 {
 }
@@ -94,6 +102,7 @@ impl<
         + SubProviderStore
         + JobStore
         + TicketStore
+        + HealthStore
         + 'static,
 > Store for T
 {

@@ -155,6 +155,8 @@ pub struct Sandbox {
     calls: std::sync::atomic::AtomicU64,
     /// Injected latency per call, changeable at run time (sandbox control).
     latency_ms: std::sync::atomic::AtomicU64,
+    /// Every call fails, as in an outage (tests of readiness).
+    down: std::sync::atomic::AtomicBool,
     /// Time for binding codes (a test's manual clock).
     clock: std::sync::Arc<dyn Clock>,
 }
@@ -222,6 +224,7 @@ impl Sandbox {
             world: RwLock::new(world),
             calls: std::sync::atomic::AtomicU64::new(0),
             latency_ms: std::sync::atomic::AtomicU64::new(latency_ms),
+            down: std::sync::atomic::AtomicBool::new(false),
             clock: std::sync::Arc::new(SystemClock),
         }
     }
@@ -262,6 +265,11 @@ impl Sandbox {
     }
 
     /// Sets the latency every later upstream call waits (sandbox control: "WeChat is slow").
+    /// Takes the sandbox down (every call fails as a transient outage would) or back up.
+    pub fn set_down(&self, down: bool) {
+        self.down.store(down, std::sync::atomic::Ordering::Relaxed);
+    }
+
     pub fn set_latency(&self, latency: Duration) {
         let ms = u64::try_from(latency.as_millis()).unwrap_or(u64::MAX);
         self.latency_ms
@@ -389,6 +397,9 @@ impl Sandbox {
 
     /// Injected latency and faults; deterministic per call number for a given seed.
     async fn behave(&self) -> Result<(), UpstreamError> {
+        if self.down.load(std::sync::atomic::Ordering::Relaxed) {
+            return Err(UpstreamError::Transient("sandbox is down".into()));
+        }
         let latency_ms = self.latency_ms.load(std::sync::atomic::Ordering::Relaxed);
         if latency_ms > 0 {
             tokio::time::sleep(Duration::from_millis(latency_ms)).await;

@@ -553,6 +553,7 @@ impl TestApp {
         .expect("br");
         let (identity, sign_in_base) = sandbox_identity(&sandbox).await;
         let state = AppState {
+            readiness: Default::default(),
             workers: Default::default(),
             store,
             upstream: sandbox.clone(),
@@ -601,6 +602,7 @@ impl TestApp {
             }
         };
         let state = AppState {
+            readiness: Default::default(),
             store,
             workers: Default::default(),
             ..self.state.clone()

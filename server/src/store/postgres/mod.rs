@@ -31,6 +31,14 @@ pub struct PgStore {
     counts: std::sync::Arc<CountCache>,
 }
 
+#[async_trait::async_trait]
+impl super::HealthStore for PgStore {
+    async fn ping(&self) -> Result<()> {
+        sqlx::query("SELECT 1").execute(&self.pool).await?;
+        Ok(())
+    }
+}
+
 impl PgStore {
     /// Connects to a `postgres://` URL and brings its schema up to date.
     pub async fn open(url: &str) -> Result<PgStore> {

@@ -31,6 +31,8 @@ use super::{
 pub struct SqliteStore {
     pool: SqlitePool,
     counts: std::sync::Arc<CountCache>,
+    /// The database file (empty or `:memory:` for none).
+    file: std::path::PathBuf,
 }
 
 impl SqliteStore {
@@ -67,12 +69,29 @@ impl SqliteStore {
         Ok(SqliteStore {
             pool,
             counts: std::sync::Arc::default(),
+            file,
         })
     }
 
     /// The pool, for tests that inspect the file.
     pub fn pool(&self) -> &SqlitePool {
         &self.pool
+    }
+}
+
+#[async_trait::async_trait]
+impl super::HealthStore for SqliteStore {
+    async fn ping(&self) -> Result<()> {
+        // An open connection keeps reading a file that was removed or moved: look at the path.
+        let in_memory = self.file.as_os_str().is_empty() || self.file.as_os_str() == ":memory:";
+        if !in_memory && !self.file.exists() {
+            return Err(StoreError::Database(sqlx::Error::Io(std::io::Error::new(
+                std::io::ErrorKind::NotFound,
+                format!("the database file {} is gone", self.file.display()),
+            ))));
+        }
+        sqlx::query("SELECT 1").execute(&self.pool).await?;
+        Ok(())
     }
 }
 
