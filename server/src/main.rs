@@ -20,13 +20,21 @@ use server::{
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| "info,sqlx=warn".into()),
-        )
-        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stdout()))
-        .init();
+    // `LOG_FORMAT=json`: one JSON object per line, with the request's span (its id, method
+    // and route) on every line logged inside a request.
+    let logs = tracing_subscriber::fmt().with_env_filter(
+        tracing_subscriber::EnvFilter::try_from_default_env()
+            .unwrap_or_else(|_| "info,sqlx=warn".into()),
+    );
+    if std::env::var("LOG_FORMAT").is_ok_and(|f| f == "json") {
+        logs.json()
+            .with_current_span(true)
+            .with_span_list(false)
+            .init();
+    } else {
+        logs.with_ansi(std::io::IsTerminal::is_terminal(&std::io::stdout()))
+            .init();
+    }
     let config = Config::parse();
     match &config.command {
         Some(Command::SandboxUpstream { addr }) => sandbox_upstream(&config, *addr).await,

@@ -30,6 +30,16 @@ pub fn current_request() -> (RequestId, Lang) {
 }
 
 impl RequestId {
+    /// The id a trusted proxy gave the request (`x-request-id`), if it is a plain token of at
+    /// most 64 letters, digits and `._:-`; anything else is not carried into our logs.
+    fn from_proxy(value: &str) -> Option<RequestId> {
+        let ok = (1..=64).contains(&value.len())
+            && value
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b"._:-".contains(&b));
+        ok.then(|| RequestId(value.to_owned()))
+    }
+
     fn generate() -> RequestId {
         let mut bytes = [0_u8; 8];
         // A request id needs uniqueness, not secrecy; fall back to the clock if the OS says no.
@@ -61,13 +71,22 @@ impl<S: Send + Sync> axum::extract::FromRequestParts<S> for ClientIp {
     }
 }
 
-/// The client's address of a request (see [`ClientIp`]).
-pub fn client_ip(request: &Request, trusted: &[ipnet::IpNet]) -> String {
-    let Some(peer) = request
+/// The address of the peer the request came from (`None` in tests without a socket).
+fn peer(request: &Request) -> Option<std::net::IpAddr> {
+    request
         .extensions()
         .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
         .map(|info| info.0.ip())
-    else {
+}
+
+/// Whether the request came straight from a trusted proxy (`CONSOLE_TRUSTED_PROXIES`).
+fn from_trusted_proxy(request: &Request, trusted: &[ipnet::IpNet]) -> bool {
+    peer(request).is_some_and(|ip| trusted.iter().any(|net| net.contains(&ip)))
+}
+
+/// The client's address of a request (see [`ClientIp`]).
+pub fn client_ip(request: &Request, trusted: &[ipnet::IpNet]) -> String {
+    let Some(peer) = peer(request) else {
         return "unknown".to_owned();
     };
     let is_trusted = |ip: &std::net::IpAddr| trusted.iter().any(|net| net.contains(ip));
@@ -143,7 +162,13 @@ pub async fn request_context(
     next: Next,
 ) -> Response {
     let started = Instant::now();
-    let id = RequestId::generate();
+    // A trusted proxy's id is kept, so that its logs and ours name the request alike.
+    let id = from_trusted_proxy(&request, &state.settings.trusted_proxies)
+        .then(|| request.headers().get("x-request-id"))
+        .flatten()
+        .and_then(|v| v.to_str().ok())
+        .and_then(RequestId::from_proxy)
+        .unwrap_or_else(RequestId::generate);
     let lang = asked_lang(request.uri(), request.headers());
     let method = request.method().clone();
     let api = request.uri().path().starts_with("/api/");
@@ -152,7 +177,19 @@ pub async fn request_context(
     request.extensions_mut().insert(lang);
     request.extensions_mut().insert(ClientIp(client.clone()));
 
-    let mut response = REQUEST.scope((id.clone(), lang), next.run(request)).await;
+    // Every line logged while the request is answered carries its id and method; the route's
+    // template is added once the router has matched it.
+    let span = tracing::info_span!(
+        "request",
+        request_id = %id.0,
+        %method,
+        route = tracing::field::Empty,
+    );
+    let mut response = tracing::Instrument::instrument(
+        REQUEST.scope((id.clone(), lang), next.run(request)),
+        span.clone(),
+    )
+    .await;
     // The route's template, never the raw path (it may carry a ticket ID or a mobile); a path
     // that matched no route is named by its kind only.
     let route = match response.extensions().get::<RouteTemplate>() {
@@ -160,6 +197,7 @@ pub async fn request_context(
         None if api => "(no such API route)".to_owned(),
         None => "(static file)".to_owned(),
     };
+    span.record("route", tracing::field::display(&route));
 
     let headers = response.headers_mut();
     if let Ok(value) = HeaderValue::from_str(&id.0) {
@@ -168,15 +206,14 @@ pub async fn request_context(
     if api && !headers.contains_key(header::CACHE_CONTROL) {
         headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     }
-    tracing::info!(
-        request_id = %id.0,
-        %method,
-        %route,
-        %client,
-        status = response.status().as_u16(),
-        ms = started.elapsed().as_millis() as u64,
-        "request"
-    );
+    span.in_scope(|| {
+        tracing::info!(
+            %client,
+            status = response.status().as_u16(),
+            ms = started.elapsed().as_millis() as u64,
+            "request"
+        );
+    });
     response
 }
 

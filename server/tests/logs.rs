@@ -48,3 +48,86 @@ async fn request_logs_name_the_route_not_the_ticket_or_the_mobile() {
     assert!(!log.contains(ticket), "a ticket ID in the log");
     assert!(!log.contains(mobile), "a mobile in the log");
 }
+
+/// Reads what the console wrote to stdout until it was stopped.
+fn stopped_output(mut console: ConsoleProcess) -> String {
+    let _ = console.child.kill();
+    let _ = console.child.wait();
+    let mut log = String::new();
+    console
+        .child
+        .stdout
+        .take()
+        .unwrap()
+        .read_to_string(&mut log)
+        .unwrap();
+    log
+}
+
+#[tokio::test]
+async fn json_logs_carry_the_request_id_a_trusted_proxy_gave_and_no_other() {
+    let http = reqwest::Client::new();
+    let dir = tempfile::tempdir().unwrap();
+    let console = ConsoleProcess::start(
+        dir.path(),
+        &[
+            ("RUST_LOG", "info"),
+            ("LOG_FORMAT", "json"),
+            ("CONSOLE_TRUSTED_PROXIES", "127.0.0.1"),
+        ],
+        Stdio::piped(),
+    )
+    .await;
+    let kept = http
+        .get(format!("{}/api/v1/health", console.base))
+        .header("x-request-id", "lb-7f3a:42")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(kept.headers()["x-request-id"], "lb-7f3a:42");
+    let odd = http
+        .get(format!("{}/api/v1/health", console.base))
+        .header("x-request-id", "not an id <script>")
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        odd.headers()["x-request-id"]
+            .to_str()
+            .unwrap()
+            .starts_with("req_")
+    );
+    let log = stopped_output(console);
+    // The log lines are JSON objects (what else stdout holds is the start-up banner).
+    let lines: Vec<serde_json::Value> = log
+        .lines()
+        .filter(|l| l.starts_with('{'))
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}")))
+        .collect();
+    let request = lines
+        .iter()
+        .find(|l| l["span"]["request_id"] == "lb-7f3a:42")
+        .unwrap_or_else(|| panic!("{log}"));
+    assert_eq!(request["fields"]["message"], "request");
+    assert_eq!(request["span"]["method"], "GET");
+    assert_eq!(request["span"]["route"], "/api/v1/health");
+    assert_eq!(request["fields"]["status"], 200);
+    assert!(!log.contains("not an id"));
+
+    // From a peer that is not a trusted proxy, the header is not taken.
+    let dir = tempfile::tempdir().unwrap();
+    let console = ConsoleProcess::start(dir.path(), &[], Stdio::null()).await;
+    let mine = http
+        .get(format!("{}/api/v1/health", console.base))
+        .header("x-request-id", "lb-7f3a:43")
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        mine.headers()["x-request-id"]
+            .to_str()
+            .unwrap()
+            .starts_with("req_")
+    );
+    drop(console);
+}
