@@ -332,6 +332,7 @@ async fn reattribution(backend: &Backend, figures: &mut Figures) -> anyhow::Resu
         target: format!("sub_merchant/{}", moved.id),
         fields: vec!["sub_provider_account_id".to_owned()],
         at_ms: 0,
+        request_id: None,
     };
     store
         .change_sub_provider(ACCOUNT, moved.id, Some("100000000002"), "job_move", &audit)

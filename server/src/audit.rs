@@ -47,6 +47,7 @@ impl NewAuditEvent {
             target: target.path(),
             fields: fields_of(action).iter().map(|f| (*f).to_owned()).collect(),
             at_ms,
+            request_id: crate::middleware::current_request_id(),
         }
     }
 

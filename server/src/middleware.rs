@@ -29,6 +29,11 @@ pub fn current_request() -> (RequestId, Lang) {
         .unwrap_or_else(|_| (RequestId::generate(), Lang::default()))
 }
 
+/// The id of the request this task answers; `None` outside a request (a job worker).
+pub fn current_request_id() -> Option<String> {
+    REQUEST.try_with(|(id, _)| id.0.clone()).ok()
+}
+
 impl RequestId {
     /// The id a trusted proxy gave the request (`x-request-id`), if it is a plain token of at
     /// most 64 letters, digits and `._:-`; anything else is not carried into our logs.

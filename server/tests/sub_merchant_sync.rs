@@ -427,3 +427,31 @@ async fn list_totals_follow_every_sync_that_changes_the_account() {
         .json();
     assert_eq!(by_provider["total"], 50);
 }
+
+/// A job keeps the id of the request that queued it: its log lines (a `job` span) name it.
+#[tokio::test]
+async fn a_job_keeps_the_id_of_the_request_that_queued_it() {
+    let app = TestApp::new().await;
+    let cookie = app.login_as("100000000001").await;
+    app.scan_and_confirm(&cookie, "o_sandbox_admin_1").await;
+    let started = app
+        .request(
+            Method::POST,
+            "/api/v1/sub-merchant-syncs",
+            None,
+            Some(&cookie),
+        )
+        .await;
+    assert_eq!(started.status, StatusCode::ACCEPTED);
+    let request_id = started.header("x-request-id").unwrap().to_owned();
+    let job_id = started.json()["id"].as_str().unwrap().to_owned();
+    let job = app
+        .state
+        .store
+        .job("100000000001", &job_id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(job.request_id.as_deref(), Some(request_id.as_str()));
+    assert!(request_id.starts_with("req_"));
+}

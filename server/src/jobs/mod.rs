@@ -194,25 +194,36 @@ pub async fn run_next(state: &AppState, max_pages: Option<usize>) -> Result<bool
     let Some(job) = state.store.claim_job(now, now + lease).await? else {
         return Ok(false);
     };
-    tracing::info!(job = %job.id, kind = ?job.kind, claim = job.claim_token, "job claimed");
-    let outcome = match job.kind {
-        JobKind::SubMerchantSync => sync_sub_merchants(state, &job, max_pages).await?,
-        JobKind::Reattribution => reattribute(state, &job, max_pages).await?,
-    };
-    match outcome {
-        Ok(()) => {}
-        Err(Stopped::LeaseLost) => {
-            tracing::warn!(job = %job.id, "lease lost: another worker has the job");
-        }
-        Err(Stopped::Paused) if state.workers.stopping() => {
-            // Given back, so that the next process resumes it at once, not after the lease.
-            let now = state.clock.now_ms();
-            if state.store.release_job(job.claim(), now).await? == Held::Written(()) {
-                tracing::info!(job = %job.id, "job released for the next worker");
+    // Every line the job logs names it and the request that queued it.
+    let span = tracing::info_span!(
+        "job",
+        job = %job.id,
+        kind = job.kind.as_str(),
+        request_id = job.request_id.as_deref().unwrap_or("-"),
+    );
+    let work = async {
+        tracing::info!(claim = job.claim_token, "job claimed");
+        let outcome = match job.kind {
+            JobKind::SubMerchantSync => sync_sub_merchants(state, &job, max_pages).await?,
+            JobKind::Reattribution => reattribute(state, &job, max_pages).await?,
+        };
+        match outcome {
+            Ok(()) => {}
+            Err(Stopped::LeaseLost) => {
+                tracing::warn!("lease lost: another worker has the job");
             }
+            Err(Stopped::Paused) if state.workers.stopping() => {
+                // Given back, so that the next process resumes it at once, not after the lease.
+                let now = state.clock.now_ms();
+                if state.store.release_job(job.claim(), now).await? == Held::Written(()) {
+                    tracing::info!("job released for the next worker");
+                }
+            }
+            Err(Stopped::Paused) => {}
         }
-        Err(Stopped::Paused) => {}
-    }
+        Ok::<(), JobError>(())
+    };
+    tracing::Instrument::instrument(work, span).await?;
     Ok(true)
 }
 

@@ -14,6 +14,9 @@ pub struct NewAuditEvent {
     pub target: String,
     pub fields: Vec<String>,
     pub at_ms: i64,
+    /// The request that made the change, when one did: a job it queues keeps it, so that the
+    /// job's log lines name the request.
+    pub request_id: Option<String>,
 }
 
 #[async_trait]

@@ -31,6 +31,8 @@ pub struct JobRecord {
     pub error: Option<String>,
     /// Who asked for the job (an audit actor).
     pub requested_by: Option<String>,
+    /// The request that queued it, for the job's log lines.
+    pub request_id: Option<String>,
     pub created_at_ms: i64,
     pub started_at_ms: Option<i64>,
     pub finished_at_ms: Option<i64>,

@@ -118,7 +118,7 @@ pub(crate) fn synced_provider_ids(result: &ProviderSyncResult) -> Vec<String> {
         .collect()
 }
 
-pub(crate) const JOB_COLUMNS: &str = "id, account_id, kind, state, processed, total, counts, failures, checkpoint, subject, error, requested_by, created_at, started_at, finished_at, updated_at, claim_token";
+pub(crate) const JOB_COLUMNS: &str = "id, account_id, kind, state, processed, total, counts, failures, checkpoint, subject, error, requested_by, request_id, created_at, started_at, finished_at, updated_at, claim_token";
 
 pub(crate) fn job_from_row(row: &impl StoreRow) -> Result<JobRecord> {
     let corrupt =
@@ -141,6 +141,7 @@ pub(crate) fn job_from_row(row: &impl StoreRow) -> Result<JobRecord> {
         subject: row.text("subject")?,
         error: row.maybe_text("error")?,
         requested_by: row.maybe_text("requested_by")?,
+        request_id: row.maybe_text("request_id")?,
         created_at_ms: row.int("created_at")?,
         started_at_ms: row.maybe_int("started_at")?,
         finished_at_ms: row.maybe_int("finished_at")?,

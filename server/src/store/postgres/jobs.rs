@@ -64,14 +64,15 @@ impl JobStore for PgStore {
         // The partial unique index admits one queued-or-running job per account and kind.
         let mut tx = self.pool.begin().await?;
         let queued = sqlx::query(
-            "INSERT INTO jobs (id, account_id, kind, state, requested_by, created_at, updated_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING",
+            "INSERT INTO jobs (id, account_id, kind, state, requested_by, request_id, created_at, updated_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT DO NOTHING",
         )
         .bind(id)
         .bind(account_id)
         .bind(kind.as_str())
         .bind(JobState::Queued.as_str())
         .bind(&audit.actor)
+        .bind(&audit.request_id)
         .bind(now_ms)
         .bind(now_ms)
         .execute(&mut *tx)

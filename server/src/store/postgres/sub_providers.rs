@@ -102,8 +102,8 @@ impl SubProviderStore for PgStore {
         // the partial unique index makes this insert join it instead.
         let subject = sub_merchant_id.to_string();
         sqlx::query(
-            "INSERT INTO jobs (id, account_id, kind, state, subject, requested_by, created_at, updated_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT DO NOTHING",
+            "INSERT INTO jobs (id, account_id, kind, state, subject, requested_by, request_id, created_at, updated_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT DO NOTHING",
         )
         .bind(job_id)
         .bind(account_id)
@@ -111,6 +111,7 @@ impl SubProviderStore for PgStore {
         .bind(JobState::Queued.as_str())
         .bind(&subject)
         .bind(&audit.actor)
+        .bind(&audit.request_id)
         .bind(audit.at_ms)
         .bind(audit.at_ms)
         .execute(&mut *tx)

@@ -39,14 +39,15 @@ impl JobStore for SqliteStore {
         // The partial unique index admits one queued-or-running job per account and kind.
         let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
         let queued = sqlx::query(
-            "INSERT OR IGNORE INTO jobs (id, account_id, kind, state, requested_by, created_at, updated_at)
-             VALUES (?, ?, ?, ?, ?, ?, ?)",
+            "INSERT OR IGNORE INTO jobs (id, account_id, kind, state, requested_by, request_id, created_at, updated_at)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
         )
         .bind(id)
         .bind(account_id)
         .bind(kind.as_str())
         .bind(JobState::Queued.as_str())
         .bind(&audit.actor)
+        .bind(&audit.request_id)
         .bind(now_ms)
         .bind(now_ms)
         .execute(&mut *tx)

@@ -102,8 +102,8 @@ impl SubProviderStore for SqliteStore {
         // the partial unique index makes this insert join it instead.
         let subject = sub_merchant_id.to_string();
         sqlx::query(
-            "INSERT OR IGNORE INTO jobs (id, account_id, kind, state, subject, requested_by, created_at, updated_at)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT OR IGNORE INTO jobs (id, account_id, kind, state, subject, requested_by, request_id, created_at, updated_at)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
         )
         .bind(job_id)
         .bind(account_id)
@@ -111,6 +111,7 @@ impl SubProviderStore for SqliteStore {
         .bind(JobState::Queued.as_str())
         .bind(&subject)
         .bind(&audit.actor)
+        .bind(&audit.request_id)
         .bind(audit.at_ms)
         .bind(audit.at_ms)
         .execute(&mut *tx)
