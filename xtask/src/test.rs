@@ -109,6 +109,10 @@ pub fn all(root: &Path) -> anyhow::Result<()> {
         },
     );
     step(
+        "deploy files (systemd-analyze verify, when systemd is here)",
+        &mut || verify_systemd_unit(root),
+    );
+    step(
         "API contract (schemathesis over the OpenAPI document)",
         &mut || api_contract(root, &schemathesis),
     );
@@ -224,6 +228,39 @@ fn e2e(root: &Path) -> anyhow::Result<()> {
         .current_dir(&e2e_dir)
         .env("BASE_URL", server.origin())
         .env("TICKET_TTL_S", &ttl))
+}
+
+/// `deploy/cloud-pay-console.service` checked by `systemd-analyze verify` (and its exposure
+/// printed by `systemd-analyze security`), with the built binary in place of the installed
+/// one and its settings file optional; skipped where systemd is not installed.
+fn verify_systemd_unit(root: &Path) -> anyhow::Result<()> {
+    if Command::new("systemd-analyze")
+        .arg("--version")
+        .stdout(Stdio::null())
+        .status()
+        .is_err()
+    {
+        eprintln!("systemd-analyze is not installed here: the unit is not verified");
+        return Ok(());
+    }
+    let binary = crate::process::build_server(root)?;
+    let unit = std::fs::read_to_string(root.join("deploy/cloud-pay-console.service"))?;
+    let unit = unit
+        .replace(
+            "ExecStart=/usr/local/bin/cloud-pay-console",
+            &format!("ExecStart={}", binary.display()),
+        )
+        .replace("EnvironmentFile=/", "EnvironmentFile=-/");
+    let dir = tempdir("cloud-pay-console-unit")?;
+    let path = dir.join("cloud-pay-console.service");
+    std::fs::write(&path, unit)?;
+    let verified = run(Command::new("systemd-analyze").arg("verify").arg(&path));
+    let _ = Command::new("systemd-analyze")
+        .args(["security", "--offline=yes"])
+        .arg(&path)
+        .status();
+    let _ = std::fs::remove_dir_all(&dir);
+    verified
 }
 
 /// `cargo xtask bench`'s page timings: `e2e/bench/timings.js` in headless Chromium against a
