@@ -12,8 +12,7 @@ use common::ConsoleProcess;
 #[tokio::test]
 async fn request_logs_name_the_route_not_the_ticket_or_the_mobile() {
     let dir = tempfile::tempdir().unwrap();
-    let mut console =
-        ConsoleProcess::start(dir.path(), &[("RUST_LOG", "info")], Stdio::piped()).await;
+    let console = ConsoleProcess::start(dir.path(), &[("RUST_LOG", "info")], Stdio::piped()).await;
     let http = reqwest::Client::new();
     let ticket = "0123456789abcdef0123456789abcdef";
     let mobile = "13912345678";
@@ -28,16 +27,7 @@ async fn request_logs_name_the_route_not_the_ticket_or_the_mobile() {
             .await
             .unwrap();
     }
-    let _ = console.child.kill();
-    let _ = console.child.wait();
-    let mut log = String::new();
-    console
-        .child
-        .stdout
-        .take()
-        .unwrap()
-        .read_to_string(&mut log)
-        .unwrap();
+    let log = stopped_output(console);
     assert!(
         log.contains("/api/v1/m/provider-sync-tickets/{id}"),
         "{log}"

@@ -42,21 +42,6 @@ fn wechat(api_key: &str) -> Value {
     })
 }
 
-fn field_kinds(response: &TestResponse) -> Vec<(String, String)> {
-    let fields = response.json()["error"]["fields"].clone();
-    fields
-        .as_object()
-        .unwrap()
-        .iter()
-        .map(|(name, issue)| {
-            (
-                name.clone(),
-                issue["rule"]["kind"].as_str().unwrap().to_owned(),
-            )
-        })
-        .collect()
-}
-
 #[tokio::test]
 async fn wechat_pay_info_is_saved_and_the_key_is_shown_only_masked() {
     let app = TestApp::new().await;
@@ -99,7 +84,7 @@ async fn a_blank_key_keeps_the_stored_one_but_the_first_save_needs_it() {
     let first = put(&app, &cookie, "wechat-pay", wechat("")).await;
     assert_eq!(first.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(
-        field_kinds(&first),
+        first.field_kinds(),
         [("api_key".to_owned(), "required".to_owned())]
     );
 
@@ -125,7 +110,7 @@ async fn every_wrong_field_of_each_section_is_named() {
     .await;
     assert_eq!(wrong.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(
-        field_kinds(&wrong),
+        wrong.field_kinds(),
         [
             ("api_key".to_owned(), "alphanumeric".to_owned()),
             ("app_id".to_owned(), "wechat_app_id".to_owned()),
@@ -142,7 +127,7 @@ async fn every_wrong_field_of_each_section_is_named() {
     )
     .await;
     assert_eq!(
-        field_kinds(&alipay),
+        alipay.field_kinds(),
         [
             ("alipay_public_key".to_owned(), "rsa_key".to_owned()),
             ("app_id".to_owned(), "digits".to_owned()),
@@ -153,7 +138,7 @@ async fn every_wrong_field_of_each_section_is_named() {
 
     let basic = put(&app, &cookie, "basic-info", json!({"name": "", "short_name": "", "callback_url": "http://pay.example.com/notify", "ad_url": "", "company_remark": "", "provider_remark": ""})).await;
     assert_eq!(
-        field_kinds(&basic),
+        basic.field_kinds(),
         [("callback_url".to_owned(), "https_url".to_owned())]
     );
 }
@@ -341,7 +326,7 @@ async fn a_certificate_with_another_password_needs_it_and_is_flagged_near_expiry
     let refused = put(&app, &cookie, "wechat-pay", form.clone()).await;
     assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(
-        field_kinds(&refused),
+        refused.field_kinds(),
         [("certificate_p12".to_owned(), "certificate".to_owned())]
     );
 
@@ -372,7 +357,7 @@ async fn a_certificate_with_another_password_needs_it_and_is_flagged_near_expiry
 
     let garbage = put(&app, &cookie, "wechat-pay", json!({"merchant_id": "1900000109", "app_id": "wxd678efh567hg6787", "api_key": "", "certificate_p12": "bm90IGEgcDEy"})).await;
     assert_eq!(
-        field_kinds(&garbage),
+        garbage.field_kinds(),
         [("certificate_p12".to_owned(), "certificate".to_owned())]
     );
 }
@@ -395,7 +380,7 @@ async fn logo_and_ad_image_are_checked_by_content_and_shown_back() {
     )
     .await;
     assert_eq!(
-        field_kinds(&gif),
+        gif.field_kinds(),
         [("ad_image".to_owned(), "image".to_owned())]
     );
     // An image bomb (a few hundred bytes that declare more pixels than allowed) and a polyglot
@@ -421,7 +406,7 @@ async fn logo_and_ad_image_are_checked_by_content_and_shown_back() {
     )
     .await;
     assert_eq!(
-        field_kinds(&bomb),
+        bomb.field_kinds(),
         [("logo".to_owned(), "image".to_owned())]
     );
     let mut polyglot = png(8, 8);
@@ -434,7 +419,7 @@ async fn logo_and_ad_image_are_checked_by_content_and_shown_back() {
     )
     .await;
     assert_eq!(
-        field_kinds(&refused),
+        refused.field_kinds(),
         [("logo".to_owned(), "image".to_owned())]
     );
     let largest = put(
@@ -455,7 +440,7 @@ async fn logo_and_ad_image_are_checked_by_content_and_shown_back() {
     )
     .await;
     assert_eq!(
-        field_kinds(&broken),
+        broken.field_kinds(),
         [("ad_image".to_owned(), "image".to_owned())]
     );
 }

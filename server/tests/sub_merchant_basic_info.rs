@@ -31,20 +31,6 @@ async fn detail(app: &TestApp, cookie: &str, id: i64) -> Value {
     found.json()
 }
 
-fn field_kinds(response: &TestResponse) -> Vec<(String, String)> {
-    response.json()["error"]["fields"]
-        .as_object()
-        .unwrap()
-        .iter()
-        .map(|(name, issue)| {
-            (
-                name.clone(),
-                issue["rule"]["kind"].as_str().unwrap().to_owned(),
-            )
-        })
-        .collect()
-}
-
 #[tokio::test]
 async fn saved_basic_info_is_shown_trimmed_and_audited_by_the_fields_it_changed() {
     let app = TestApp::new().await;
@@ -136,7 +122,7 @@ async fn each_bad_field_is_named_and_nothing_of_the_form_is_stored() {
     .await;
     assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(
-        field_kinds(&refused),
+        refused.field_kinds(),
         [
             ("ad_url".to_owned(), "https_url".to_owned()),
             ("admin_email".to_owned(), "email".to_owned()),
@@ -162,7 +148,7 @@ async fn each_bad_field_is_named_and_nothing_of_the_form_is_stored() {
     );
     let refused = put(&app, &cookie, id, json!({"ad_image": polyglot})).await;
     assert_eq!(
-        field_kinds(&refused),
+        refused.field_kinds(),
         [("ad_image".to_owned(), "image".to_owned())]
     );
 

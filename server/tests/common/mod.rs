@@ -466,6 +466,22 @@ impl TestResponse {
         String::from_utf8_lossy(&self.body).into_owned()
     }
 
+    /// The fields a refusal names, each with its rule's kind, in name order.
+    pub fn field_kinds(&self) -> Vec<(String, String)> {
+        self.json()["error"]["fields"]
+            .as_object()
+            .map(|fields| {
+                fields
+                    .iter()
+                    .map(|(name, issue)| {
+                        let kind = issue["rule"]["kind"].as_str().unwrap_or_default();
+                        (name.clone(), kind.to_owned())
+                    })
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
     pub fn header(&self, name: &str) -> Option<&str> {
         self.headers.get(name).and_then(|v| v.to_str().ok())
     }
