@@ -291,6 +291,14 @@ async fn answers_are_compressed_but_never_the_one_with_the_new_key() {
         "a list compresses well"
     );
 
+    // A streamed answer too (the CSV export), to its end.
+    let csv = app
+        .send(with_encoding("GET", "/api/v1/sub-merchants.csv", None))
+        .await;
+    assert_eq!(csv.status, StatusCode::OK);
+    assert_eq!(csv.header("content-encoding"), Some("br"));
+    assert!(!csv.body.is_empty());
+
     let public = spki_base64(&device_key().to_public_key());
     let issued = app
         .send(with_encoding(

@@ -475,12 +475,13 @@ async fn export_sub_merchants(
             Some((Ok(axum::body::Bytes::from(chunk)), more.then_some(page + 1)))
         }
     });
-    let body = futures_util::StreamExt::chain(
+    // Fused: a compressing body may look once more after the end.
+    let body = futures_util::StreamExt::fuse(futures_util::StreamExt::chain(
         futures_util::stream::once(
             async move { Ok(axum::body::Bytes::from_static(header.as_bytes())) },
         ),
         pages,
-    );
+    ));
     Ok((
         [
             (
