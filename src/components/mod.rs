@@ -17,4 +17,5 @@ pub mod provider_sync_dialog;
 pub mod qr_canvas;
 pub mod qr_ticket_panel;
 pub mod shell;
+pub mod sub_merchant_profile;
 pub mod unbind_provider;

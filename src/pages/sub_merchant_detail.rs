@@ -3,8 +3,7 @@
 
 use domain::{
     ErrorCode, Lang,
-    api::{AccountRole, Job, JobState, SubMerchantBasicInfo, SubMerchantDetail, WechatChannel},
-    provider_config::{FormErrors, SecretStatus},
+    api::{AccountRole, Job, JobState, SubMerchantDetail, WechatChannel},
     rules::AccountId,
 };
 use leptos::prelude::*;
@@ -15,13 +14,13 @@ use crate::{
     components::{
         alipay_dialog::AlipayDialog,
         channel_switch::MaidanLink,
-        config_form::{ConfigForm, FieldKind, FieldSpec, Saving, Values, value},
         copy_button::CopyButton,
         error_note::ErrorNote,
         field::{Form, TextField},
         job_progress::JobProgress,
         key_reset_dialog::KeyResetDialog,
         loaded::Loaded,
+        sub_merchant_profile::ProfileCard,
     },
     format::{action_key, channel_key, local_time},
     i18n::{Key, fill, tr, use_i18n},
@@ -255,147 +254,6 @@ fn BasicInfoCard(
                 </div>
             </Show>
         </section>
-    }
-}
-
-fn profile_form(values: &Values) -> SubMerchantBasicInfo {
-    SubMerchantBasicInfo {
-        short_name: value(values, "short_name").to_owned(),
-        admin_name: value(values, "admin_name").to_owned(),
-        admin_email: value(values, "admin_email").to_owned(),
-        logo: value(values, "logo").to_owned(),
-        ad_url: value(values, "ad_url").to_owned(),
-        ad_image: value(values, "ad_image").to_owned(),
-        remark: value(values, "remark").to_owned(),
-    }
-}
-
-fn profile_values(basic: SubMerchantBasicInfo) -> Values {
-    vec![
-        ("short_name", basic.short_name),
-        ("admin_name", basic.admin_name),
-        ("admin_email", basic.admin_email),
-        ("ad_url", basic.ad_url),
-        ("remark", basic.remark),
-        ("logo", basic.logo),
-        ("ad_image", basic.ad_image),
-    ]
-}
-
-fn check_profile(values: &Values, _: &[(&'static str, SecretStatus)]) -> FormErrors {
-    profile_form(values).check()
-}
-
-fn save_profile(id: String, values: Values) -> Saving<SubMerchantBasicInfo> {
-    Box::pin(async move {
-        let id = id.parse().unwrap_or_default();
-        api::update_sub_merchant_basic_info(id, &profile_form(&values)).await
-    })
-}
-
-/// 商户资料: shown as entered; 编辑 opens the form in place, each field checked as it is typed.
-#[component]
-fn ProfileCard(
-    id: i64,
-    basic: SubMerchantBasicInfo,
-    editable: bool,
-    on_saved: Callback<()>,
-) -> impl IntoView {
-    let i18n = use_i18n();
-    let editing = RwSignal::new(false);
-    let stored = RwSignal::new(basic);
-    let initial = Signal::derive(move || profile_values(stored.get()));
-    let text = |label: Key, value: String, test_id: &'static str| {
-        view! {
-            <div class="kv"><dt>{tr(label)}</dt><dd data-testid=test_id>
-                {if value.is_empty() {
-                    view! { <span class="muted">{tr(Key::NotEntered)}</span> }.into_any()
-                } else {
-                    view! { {value} }.into_any()
-                }}
-            </dd></div>
-        }
-    };
-    let image = move |label: Key, url: String, test_id: &'static str| {
-        view! {
-            <div class="kv"><dt>{tr(label)}</dt><dd data-testid=test_id>
-                {if url.is_empty() {
-                    view! { <span class="muted">{tr(Key::NotEntered)}</span> }.into_any()
-                } else {
-                    view! { <img class="image-preview" src=url alt=move || i18n.t(label)/> }.into_any()
-                }}
-            </dd></div>
-        }
-    };
-    move || {
-        if editing.get() {
-            return view! {
-                <ConfigForm
-                    title=Key::ProfileTitle
-                    subtitle=Some(Key::ProfileHint)
-                    id="profile"
-                    fields=vec![
-                        FieldSpec { name: "short_name", label: Key::FieldMerchantShortName, kind: FieldKind::Text },
-                        FieldSpec { name: "admin_name", label: Key::FieldAdminName, kind: FieldKind::Text },
-                        FieldSpec { name: "admin_email", label: Key::FieldAdminEmail, kind: FieldKind::Text },
-                        FieldSpec { name: "ad_url", label: Key::FieldAdUrl, kind: FieldKind::Text },
-                        FieldSpec { name: "remark", label: Key::FieldRemark, kind: FieldKind::Multiline },
-                        FieldSpec { name: "logo", label: Key::FieldLogo, kind: FieldKind::Image },
-                        FieldSpec { name: "ad_image", label: Key::FieldAdImage, kind: FieldKind::Image },
-                    ]
-                    initial=initial
-                    secrets=Signal::derive(Vec::new)
-                    check=check_profile
-                    save=save_profile
-                    target=id.to_string()
-                    on_saved=Callback::new(move |saved: SubMerchantBasicInfo| {
-                        stored.set(saved);
-                        editing.set(false);
-                        on_saved.run(());
-                    })
-                    on_cancel=Callback::new(move |()| editing.set(false))
-                />
-            }
-            .into_any();
-        }
-        let b = stored.get();
-        let email = if b.admin_email.is_empty() {
-            view! { <span class="muted">{tr(Key::NotEntered)}</span> }.into_any()
-        } else {
-            view! { <a href=format!("mailto:{}", b.admin_email)>{b.admin_email.clone()}</a> }
-                .into_any()
-        };
-        let ad_url = if b.ad_url.is_empty() {
-            view! { <span class="muted">{tr(Key::NotEntered)}</span> }.into_any()
-        } else {
-            view! { <a href=b.ad_url.clone() target="_blank" rel="noopener noreferrer">{b.ad_url.clone()}</a> }.into_any()
-        };
-        view! {
-            <section class="card" data-testid="profile">
-                <header class="config-head">
-                    <div>
-                        <h2>{tr(Key::ProfileTitle)}</h2>
-                        <p class="muted">{tr(Key::ProfileHint)}</p>
-                    </div>
-                    <Show when=move || editable>
-                        <button type="button" class="btn btn-small" data-testid="edit-profile"
-                            on:click=move |_| editing.set(true)>
-                            {tr(Key::Edit)}
-                        </button>
-                    </Show>
-                </header>
-                <dl class="kv-list">
-                    {text(Key::FieldMerchantShortName, b.short_name, "profile-short-name")}
-                    {text(Key::FieldAdminName, b.admin_name, "profile-admin-name")}
-                    <div class="kv"><dt>{tr(Key::FieldAdminEmail)}</dt><dd data-testid="profile-admin-email">{email}</dd></div>
-                    <div class="kv"><dt>{tr(Key::FieldAdUrl)}</dt><dd data-testid="profile-ad-url">{ad_url}</dd></div>
-                    {text(Key::FieldRemark, b.remark, "profile-remark")}
-                    {image(Key::LogoShort, b.logo, "profile-logo")}
-                    {image(Key::AdImageShort, b.ad_image, "profile-ad-image")}
-                </dl>
-            </section>
-        }
-        .into_any()
     }
 }
 
