@@ -135,6 +135,10 @@ pub struct Config {
     #[arg(long, env = "JOB_WORKERS", default_value_t = 2,
           value_parser = clap::value_parser!(u16).range(1..=64))]
     pub job_workers: u16,
+    /// Serve Prometheus metrics at `/metrics` on this address (off when unset). Keep it off
+    /// the public network: it is a listener of its own, not a route of the console's.
+    #[arg(long, env = "METRICS_ADDR")]
+    pub metrics_addr: Option<SocketAddr>,
     /// Sub-merchants asked of the upstream per page (and written per transaction).
     #[arg(long, env = "SUB_MERCHANT_SYNC_PAGE_SIZE", default_value_t = 1_000,
           value_parser = clap::value_parser!(u32).range(1..=5_000))]

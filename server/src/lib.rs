@@ -18,6 +18,7 @@ pub mod error;
 pub mod images;
 pub mod jobs;
 pub mod keys;
+pub mod metrics;
 pub mod middleware;
 pub mod oauth;
 pub mod openapi;

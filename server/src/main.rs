@@ -11,7 +11,7 @@ use server::{
     oauth::{IdentityProviders, OAuthConfig},
     seed, store,
     upstream::{
-        MaidanUpstream, Sandbox, SandboxConfig,
+        MaidanUpstream, Observed, Sandbox, SandboxConfig,
         http::{HttpUpstream, HttpUpstreamConfig},
         sandbox_oauth::SandboxOAuth,
         sandbox_server::{self, SandboxServer},
@@ -161,7 +161,7 @@ async fn console(config: &Config, production: Option<Production>) -> anyhow::Res
         workers: Default::default(),
         vault: Arc::new(vault),
         store,
-        upstream,
+        upstream: Arc::new(Observed(upstream)),
         identity: Arc::new(
             IdentityProviders::new(oauth).map_err(|e| anyhow::anyhow!("HTTP client: {e}"))?,
         ),
@@ -179,6 +179,19 @@ async fn console(config: &Config, production: Option<Production>) -> anyhow::Res
         }),
     };
 
+    if let Some(metrics_addr) = config.metrics_addr {
+        let listener = tokio::net::TcpListener::bind(metrics_addr)
+            .await
+            .with_context(|| format!("listening on {metrics_addr} (METRICS_ADDR)"))?;
+        tracing::info!(addr = %listener.local_addr()?, "metrics at /metrics");
+        let serving =
+            server::metrics::serve(listener, server::metrics::install(), state.store.clone());
+        tokio::spawn(async move {
+            if let Err(error) = serving.await {
+                tracing::error!(%error, "the metrics listener stopped");
+            }
+        });
+    }
     let mut workers = server::jobs::spawn_workers(&state, usize::from(config.job_workers));
     let jobs = state.workers.clone();
     match &production {

@@ -211,14 +211,18 @@ pub async fn request_context(
     if api && !headers.contains_key(header::CACHE_CONTROL) {
         headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     }
+    let elapsed = started.elapsed();
+    let status = response.status().as_u16();
     span.in_scope(|| {
-        tracing::info!(
-            %client,
-            status = response.status().as_u16(),
-            ms = started.elapsed().as_millis() as u64,
-            "request"
-        );
+        tracing::info!(%client, status, ms = elapsed.as_millis() as u64, "request");
     });
+    metrics::histogram!(
+        "console_http_request_duration_seconds",
+        "method" => crate::metrics::method_label(&method),
+        "route" => route,
+        "status" => status.to_string(),
+    )
+    .record(elapsed.as_secs_f64());
     response
 }
 

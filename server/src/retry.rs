@@ -26,7 +26,8 @@ impl RetryPolicy {
 
     /// Runs `call` until it succeeds, fails in a way `transient` does not name as worth
     /// retrying (it returns why it is, for the log), or the policy gives up; answers the last
-    /// outcome.
+    /// outcome. `what` names the call in the log and the retry metric: a fixed name (the
+    /// upstream trait's method), never a path or an ID.
     pub async fn run<T, E, F, Fut>(
         &self,
         what: &str,
@@ -55,6 +56,8 @@ impl RetryPolicy {
             if attempt >= self.attempts || past_deadline {
                 return outcome;
             }
+            metrics::counter!("console_upstream_retries_total", "call" => what.to_owned())
+                .increment(1);
             tracing::warn!(what, attempt, %why, wait_ms = wait.as_millis() as u64, "upstream call failed; retrying");
             tokio::time::sleep(wait).await;
             ceiling = ceiling.saturating_mul(2);

@@ -238,6 +238,38 @@ fn written<T>(held: Held<T>) -> Result<T, Stopped> {
     }
 }
 
+/// Puts the job down, succeeded or failed with why (`console_jobs_finished_total`); a lost
+/// lease stops it instead.
+async fn finish(
+    state: &AppState,
+    job: &JobRecord,
+    outcome: Result<(), Failure>,
+) -> Result<Step, JobError> {
+    let (end, failure) = match &outcome {
+        Ok(()) => (JobState::Succeeded, None),
+        Err(failure) => (JobState::Failed, Some(stored_failure(failure))),
+    };
+    let now = state.clock.now_ms();
+    let held = state
+        .store
+        .finish_job(job.claim(), end, failure.as_deref(), now)
+        .await?;
+    if held == Held::Written(()) {
+        metrics::counter!(
+            "console_jobs_finished_total",
+            "kind" => job.kind.as_str(),
+            "state" => end.as_str(),
+        )
+        .increment(1);
+    }
+    Ok(written(held))
+}
+
+/// A sync page or re-attribution batch committed (`console_job_pages_total`).
+fn page_done(job: &JobRecord) {
+    metrics::counter!("console_job_pages_total", "kind" => job.kind.as_str()).increment(1);
+}
+
 /// After a committed page: stop here when the process is stopping or the test's page budget
 /// is spent.
 fn pause_after(state: &AppState, pages: usize, max_pages: Option<usize>) -> Step {
@@ -257,7 +289,7 @@ async fn page_with_retries(
 ) -> Result<SubMerchantPage, UpstreamError> {
     retry(state)
         .run(
-            "sub-merchant page",
+            "sub_merchants",
             || state.upstream.sub_merchants(provider_id, cursor, limit),
             UpstreamError::transient,
         )
@@ -270,7 +302,7 @@ async fn history_with_retries(
 ) -> Result<Vec<crate::upstream::UpstreamTransaction>, UpstreamError> {
     retry(state)
         .run(
-            "payment history",
+            "transactions_of",
             || state.upstream.transactions_of(merchant_ids),
             UpstreamError::transient,
         )
@@ -291,12 +323,7 @@ async fn reattribute(
     let store = &state.store;
     let claim = job.claim();
     let Ok(sub_merchant_id) = job.subject.parse::<i64>() else {
-        let now = state.clock.now_ms();
-        let failure = stored_failure(&Failure::UnknownSubject);
-        let held = store
-            .finish_job(claim, JobState::Failed, Some(&failure), now)
-            .await?;
-        return Ok(written(held));
+        return finish(state, job, Err(Failure::UnknownSubject)).await;
     };
     if job.total == 0 {
         let total = store.count_transactions_of(sub_merchant_id).await?;
@@ -327,16 +354,14 @@ async fn reattribute(
         };
         after = last;
         batches += 1;
+        page_done(job);
         if let Err(stopped) = pause_after(state, batches, max_pages) {
             return Ok(Err(stopped));
         }
     }
-    let now = state.clock.now_ms();
-    let held = store
-        .finish_job(claim, JobState::Succeeded, None, now)
-        .await?;
+    let step = finish(state, job, Ok(())).await?;
     tracing::info!(job = %job.id, sub_merchant_id, "re-attribution done");
-    Ok(written(held))
+    Ok(step)
 }
 
 /// 同步买单子商户: every sub-merchant of every provider of the account.
@@ -348,18 +373,7 @@ async fn sync_sub_merchants(
     let store = &state.store;
     let claim = job.claim();
     let providers = store.provider_ids(&job.account_id).await?;
-    let fail = |failure: Failure| async move {
-        let now = state.clock.now_ms();
-        let held = store
-            .finish_job(
-                claim,
-                JobState::Failed,
-                Some(&stored_failure(&failure)),
-                now,
-            )
-            .await?;
-        Ok::<_, JobError>(written(held))
-    };
+    let fail = |failure: Failure| finish(state, job, Err(failure));
     if job.total == 0 {
         let mut total = 0;
         for provider in &providers {
@@ -469,18 +483,16 @@ async fn sync_sub_merchants(
         }
         at = next;
         pages += 1;
+        page_done(job);
         if let Err(stopped) = pause_after(state, pages, max_pages) {
             return Ok(Err(stopped));
         }
     }
-    let now = state.clock.now_ms();
-    let held = store
-        .finish_job(claim, JobState::Succeeded, None, now)
-        .await?;
+    let step = finish(state, job, Ok(())).await?;
     tracing::info!(job = %job.id, "sub-merchant sync done");
     // Best effort: the database's own maintenance gets there later anyway.
     if let Err(error) = store.refresh_statistics().await {
         tracing::warn!(job = %job.id, %error, "could not refresh the statistics");
     }
-    Ok(written(held))
+    Ok(step)
 }

@@ -149,8 +149,13 @@ async fn admit(state: &AppState, account_id: &str, ip: &str, now: i64) -> Result
     };
     match state.store.admit_login_attempt(&attempt, &limits).await? {
         AttemptAdmission::Admitted => Ok(()),
-        AttemptAdmission::PairLocked { failures } => Err(locked(settings, &failures, now)),
+        AttemptAdmission::PairLocked { failures } => {
+            metrics::counter!("console_login_refusals_total", "reason" => "locked").increment(1);
+            Err(locked(settings, &failures, now))
+        }
         AttemptAdmission::AccountCeiling { oldest_ms } => {
+            metrics::counter!("console_login_refusals_total", "reason" => "account_ceiling")
+                .increment(1);
             tracing::warn!(account = %account_id, %ip, "sign-in failures of the account over the hourly ceiling");
             let wait_s = crate::clock::seconds_until(oldest_ms + 3_600_000, now);
             Err(AppError::new(ErrorCode::RateLimited)
@@ -173,7 +178,9 @@ async fn wrong_password(
         .store
         .login_failures(account_id, ip, now - window_ms(settings))
         .await?;
+    metrics::counter!("console_login_failures_total").increment(1);
     Ok(if failures.len() >= settings.login_max_failures {
+        metrics::counter!("console_login_locks_total").increment(1);
         locked(settings, &failures, now)
     } else {
         AppError::new(ErrorCode::Unauthenticated).with_reason(ErrorReason::WrongCredentials)

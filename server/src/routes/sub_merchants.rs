@@ -318,7 +318,7 @@ async fn maidan_opened(state: &AppState, merchant_id: &str) -> Result<bool, AppE
     };
     let opened = policy
         .run(
-            "maidan status",
+            "maidan_opened",
             || state.upstream.maidan_opened(merchant_id),
             UpstreamError::transient,
         )

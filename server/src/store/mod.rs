@@ -75,6 +75,29 @@ pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 pub trait HealthStore: Send + Sync {
     /// A trivial query; on SQLite also that the database file is still where it was opened.
     async fn ping(&self) -> Result<()>;
+
+    /// The connection pool's use (metrics).
+    fn pool_use(&self) -> PoolUse;
+}
+
+/// Connections of a store's pool.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PoolUse {
+    pub idle: u32,
+    pub in_use: u32,
+    /// The most the pool opens.
+    pub max: u32,
+}
+
+impl PoolUse {
+    pub(crate) fn of<DB: sqlx::Database>(pool: &sqlx::Pool<DB>) -> PoolUse {
+        let idle = u32::try_from(pool.num_idle()).unwrap_or(u32::MAX);
+        PoolUse {
+            idle,
+            in_use: pool.size().saturating_sub(idle),
+            max: pool.options().get_max_connections(),
+        }
+    }
 }
 
 /// Everything the console stores, by area (one trait per area, one file per area per

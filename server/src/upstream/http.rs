@@ -173,9 +173,10 @@ impl HttpUpstream {
     }
 
     /// A call, retried with jittered exponential backoff when it is idempotent and the failure
-    /// transient.
+    /// transient; `name` (the trait method's) names it in the log and the retry metric.
     async fn call<T: DeserializeOwned>(
         &self,
+        name: &'static str,
         method: reqwest::Method,
         path_and_query: &str,
         body: Option<&impl Serialize>,
@@ -194,7 +195,7 @@ impl HttpUpstream {
         };
         policy
             .run(
-                path_and_query,
+                name,
                 || self.once(method.clone(), path_and_query, &body),
                 |error| match error {
                     CallError::Transient(why) => Some(why.as_str()),
@@ -204,9 +205,19 @@ impl HttpUpstream {
             .await
     }
 
-    async fn get<T: DeserializeOwned>(&self, path_and_query: &str) -> Result<T, CallError> {
-        self.call(reqwest::Method::GET, path_and_query, None::<&()>, true)
-            .await
+    async fn get<T: DeserializeOwned>(
+        &self,
+        name: &'static str,
+        path_and_query: &str,
+    ) -> Result<T, CallError> {
+        self.call(
+            name,
+            reqwest::Method::GET,
+            path_and_query,
+            None::<&()>,
+            true,
+        )
+        .await
     }
 }
 
@@ -218,7 +229,10 @@ impl MaidanUpstream for HttpUpstream {
 
     async fn wechat_user(&self, openid: &str) -> Result<Option<WechatUser>, UpstreamError> {
         match self
-            .get::<WechatUser>(&format!("{PREFIX}/wechat-users/{}", segment(openid)))
+            .get::<WechatUser>(
+                "wechat_user",
+                &format!("{PREFIX}/wechat-users/{}", segment(openid)),
+            )
             .await
         {
             Ok(user) => Ok(Some(user)),
@@ -232,10 +246,10 @@ impl MaidanUpstream for HttpUpstream {
         openid: &str,
     ) -> Result<Vec<UpstreamProvider>, UpstreamError> {
         match self
-            .get::<ProvidersBody>(&format!(
-                "{PREFIX}/wechat-users/{}/providers",
-                segment(openid)
-            ))
+            .get::<ProvidersBody>(
+                "providers_administered_by",
+                &format!("{PREFIX}/wechat-users/{}/providers", segment(openid)),
+            )
             .await
         {
             Ok(body) => Ok(body.items),
@@ -251,10 +265,13 @@ impl MaidanUpstream for HttpUpstream {
         limit: u32,
     ) -> Result<SubMerchantPage, UpstreamError> {
         let body: SubMerchantPageBody = self
-            .get(&format!(
-                "{PREFIX}/providers/{}/sub-merchants?cursor={cursor}&limit={limit}",
-                segment(provider_id)
-            ))
+            .get(
+                "sub_merchants",
+                &format!(
+                    "{PREFIX}/providers/{}/sub-merchants?cursor={cursor}&limit={limit}",
+                    segment(provider_id)
+                ),
+            )
             .await?;
         Ok(SubMerchantPage {
             items: body.items,
@@ -265,7 +282,10 @@ impl MaidanUpstream for HttpUpstream {
 
     async fn maidan_opened(&self, merchant_id: &str) -> Result<Option<bool>, UpstreamError> {
         match self
-            .get::<MerchantBody>(&format!("{PREFIX}/merchants/{}", segment(merchant_id)))
+            .get::<MerchantBody>(
+                "maidan_opened",
+                &format!("{PREFIX}/merchants/{}", segment(merchant_id)),
+            )
             .await
         {
             Ok(body) => Ok(Some(body.maidan_opened)),
@@ -282,6 +302,7 @@ impl MaidanUpstream for HttpUpstream {
         // Not retried: a second try could text a second code.
         let body: BindingCodeBody = self
             .call(
+                "send_binding_code",
                 reqwest::Method::POST,
                 &format!("{PREFIX}/merchants/{}/binding-codes", segment(merchant_id)),
                 Some(&BindingCodeRequest {
@@ -303,6 +324,7 @@ impl MaidanUpstream for HttpUpstream {
     ) -> Result<(), BindingError> {
         let _: serde_json::Value = self
             .call(
+                "bind_merchant",
                 reqwest::Method::POST,
                 &format!(
                     "{PREFIX}/merchants/{}/bindings",
@@ -329,6 +351,7 @@ impl MaidanUpstream for HttpUpstream {
         // A query, not a change: safe to retry.
         let body: TransactionsBody = self
             .call(
+                "transactions_of",
                 reqwest::Method::POST,
                 &format!("{PREFIX}/transactions/query"),
                 Some(&TransactionsQuery {

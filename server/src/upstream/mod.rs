@@ -6,6 +6,7 @@
 //! its own ([`sandbox_server`]) that the HTTP client can talk to.
 
 pub mod http;
+pub mod observed;
 pub mod protocol;
 pub mod sandbox;
 pub mod sandbox_oauth;
@@ -15,6 +16,7 @@ use async_trait::async_trait;
 pub use domain::api::WechatUser;
 use serde::{Deserialize, Serialize};
 
+pub use observed::Observed;
 pub use sandbox::{Sandbox, SandboxConfig};
 
 /// A WeChat Maidan provider (买单服务商) as the upstream knows it.

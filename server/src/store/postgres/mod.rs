@@ -37,6 +37,10 @@ impl super::HealthStore for PgStore {
         sqlx::query("SELECT 1").execute(&self.pool).await?;
         Ok(())
     }
+
+    fn pool_use(&self) -> super::PoolUse {
+        super::PoolUse::of(&self.pool)
+    }
 }
 
 impl PgStore {

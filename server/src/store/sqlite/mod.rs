@@ -93,6 +93,10 @@ impl super::HealthStore for SqliteStore {
         sqlx::query("SELECT 1").execute(&self.pool).await?;
         Ok(())
     }
+
+    fn pool_use(&self) -> super::PoolUse {
+        super::PoolUse::of(&self.pool)
+    }
 }
 
 /// `WHERE …` of the sub-merchant list: only the filters that are set, so that the planner
