@@ -6,6 +6,7 @@
 
 mod budget;
 mod dist;
+mod edge;
 mod postgres;
 mod process;
 mod test;
@@ -30,6 +31,10 @@ fn dispatch() -> anyhow::Result<()> {
         Some("run") => run(&root, &args[1..]),
         Some("test") => test::all(&root),
         Some("dist") => dist::build(&root).map(|_| ()),
+        Some("edge") => {
+            dist::build(&root)?;
+            edge::smoke(&root)
+        }
         Some("size") => budget::check(&dist::build(&root)?).map(|_| ()),
         Some("bench") => budget::bench(&root, &args[1..]),
         Some("-h" | "--help" | "help") => {
@@ -48,6 +53,8 @@ const USAGE: &str = "usage: cargo xtask <command>
   run [SERVER FLAGS]  build the console and start it (flags: cloud-pay-console --help)
   test                run every check and test suite
   dist                build the console into dist/ (release, precompressed)
+  edge                build dist/ and run the smoke spec through nginx in front of the
+                      server (deploy/nginx.conf, as a CDN edge serves it)
   size                build the bundles and check each against its size budget
   bench [--postgres]  report sizes and measurements (on SQLite; with --postgres on a
                       throwaway PostgreSQL beside it)

@@ -133,6 +133,10 @@ pub fn all(root: &Path) -> anyhow::Result<()> {
         step("end-to-end (Playwright, headless Chromium)", &mut || {
             e2e(root)
         });
+        step(
+            "static edge (nginx with deploy/nginx.conf in front, Playwright smoke)",
+            &mut || crate::edge::smoke(root),
+        );
     }
 
     let failed: Vec<&Step> = steps.iter().filter(|s| s.outcome.is_err()).collect();
@@ -156,7 +160,7 @@ pub fn all(root: &Path) -> anyhow::Result<()> {
 /// The real server in sandbox mode on a free port, in a fresh data directory of its own, its
 /// output in `e2e/artifacts/{name}.log`; stopped and its data removed when dropped.
 pub(crate) struct SandboxServer {
-    addr: String,
+    pub(crate) addr: String,
     data: std::path::PathBuf,
     process: Option<KillOnDrop>,
 }
@@ -317,7 +321,7 @@ fn sign_in(addr: &str, account: &str, password: &str) -> anyhow::Result<String> 
         .with_context(|| format!("signing in as {account} gave no session cookie"))
 }
 
-struct KillOnDrop(Child);
+pub(crate) struct KillOnDrop(pub(crate) Child);
 
 impl Drop for KillOnDrop {
     fn drop(&mut self) {
@@ -334,14 +338,14 @@ impl Drop for KillOnDrop {
     }
 }
 
-fn tempdir(prefix: &str) -> anyhow::Result<std::path::PathBuf> {
+pub(crate) fn tempdir(prefix: &str) -> anyhow::Result<std::path::PathBuf> {
     let dir = std::env::temp_dir().join(format!("{prefix}-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir)?;
     Ok(dir)
 }
 
-fn free_port() -> anyhow::Result<u16> {
+pub(crate) fn free_port() -> anyhow::Result<u16> {
     Ok(TcpListener::bind("127.0.0.1:0")?.local_addr()?.port())
 }
 

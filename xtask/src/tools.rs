@@ -184,3 +184,32 @@ pub fn ensure_postgres() -> anyhow::Result<PathBuf> {
         .env("DEBIAN_FRONTEND", "noninteractive"))?;
     find().context("postgresql installed, but no initdb under /usr/lib/postgresql/*/bin")
 }
+
+/// Debian's nginx with the brotli_static module, for the static-edge smoke run: the binary
+/// and the module's path (installed when missing; no service is started here).
+pub fn ensure_nginx() -> anyhow::Result<(PathBuf, PathBuf)> {
+    let binary = PathBuf::from("/usr/sbin/nginx");
+    let module = PathBuf::from("/usr/lib/nginx/modules/ngx_http_brotli_static_module.so");
+    if binary.exists() && module.exists() {
+        return Ok((binary, module));
+    }
+    eprintln!("installing nginx-light and libnginx-mod-http-brotli-static from Debian");
+    run(Command::new("apt-get").arg("update"))?;
+    run(Command::new("apt-get")
+        .args([
+            "install",
+            "-y",
+            "--no-install-recommends",
+            "nginx-light",
+            "libnginx-mod-http-brotli-static",
+        ])
+        .env("DEBIAN_FRONTEND", "noninteractive"))?;
+    if !(binary.exists() && module.exists()) {
+        anyhow::bail!(
+            "nginx installed, but no {} or {}",
+            binary.display(),
+            module.display()
+        );
+    }
+    Ok((binary, module))
+}

@@ -1,0 +1,133 @@
+// The console served as a CDN edge serves it: nginx with deploy/nginx.conf in front of the API
+// server (BASE_URL is nginx, SERVER_URL the server itself; `cargo xtask test` starts both).
+// The same bundles, the server's headers, the right caching and encodings, and the flows a
+// person starts with — signing in, the providers page, the QR dialog, a phone page — with no
+// browser error (a CSP violation would be one).
+const { test, expect, signIn, snap, expectFailedLoad, signInOnPhone } = require('./fixtures');
+
+const SERVER = process.env.SERVER_URL;
+test.skip(!SERVER, 'runs through nginx: cargo xtask test starts it (SERVER_URL)');
+
+const SECURITY = [
+  'content-security-policy',
+  'x-content-type-options',
+  'referrer-policy',
+  'x-frame-options',
+  'cross-origin-opener-policy',
+];
+const IMMUTABLE = 'public, max-age=31536000, immutable';
+const PHONE = { viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true, locale: 'zh-CN' };
+
+/// An answer's media type without parameters, JavaScript by its one name (nginx says
+/// application/javascript, the server text/javascript: browsers take both).
+function mediaType(answer) {
+  const type = (answer.headers()['content-type'] || '').split(';')[0].trim();
+  return type === 'application/javascript' ? 'text/javascript' : type;
+}
+
+/// The hashed files a page names (scripts, styles, the preloaded wasm).
+function hashedAssets(html) {
+  return [...html.matchAll(/(?:src|href)="([^"]+-[0-9a-f]{1,16}[._][^"/]*)"/g)].map((m) => m[1]);
+}
+
+test('pages and assets come from the edge as the server serves them, with its headers', async ({ request }) => {
+  for (const path of ['/login', '/m/provider-sync/0123456789abcdef0123456789abcdef', '/index.html']) {
+    const edge = await request.get(path, { maxRedirects: 0 });
+    const server = await request.get(`${SERVER}${path}`, { maxRedirects: 0 });
+    expect(edge.status(), path).toBe(200);
+    expect(await edge.text(), `${path}: the same page`).toBe(await server.text());
+    expect(edge.headers()['content-type']).toMatch(/^text\/html/);
+    expect(edge.headers()['cache-control'], path).toBe('no-cache');
+    for (const name of SECURITY) expect(edge.headers()[name], `${path} ${name}`).toBe(server.headers()[name]);
+  }
+
+  // A console page: the console's own page (it sends a signed-out visitor to the login page).
+  const page = await request.get('/sub-merchants?provider=1900000101', { maxRedirects: 0 });
+  expect(page.status()).toBe(200);
+  expect(await page.text()).toBe(await (await request.get('/index.html')).text());
+
+  const pages = await Promise.all(['/login', '/m/x', '/index.html'].map((p) => request.get(p).then((r) => r.text())));
+  const assets = [...new Set(pages.flatMap(hashedAssets))];
+  expect(assets.filter((a) => a.endsWith('_bg.wasm')).length, 'three bundles').toBe(3);
+  for (const asset of assets) {
+    const server = await request.get(`${SERVER}${asset}`, { headers: { 'accept-encoding': 'identity' } });
+    const plain = await request.get(asset, { headers: { 'accept-encoding': 'identity' } });
+    expect(plain.status(), asset).toBe(200);
+    expect(plain.headers()['cache-control'], asset).toBe(IMMUTABLE);
+    expect(mediaType(plain), asset).toBe(mediaType(server));
+    if (asset.endsWith('.wasm')) expect(plain.headers()['content-type'], 'streaming compilation').toBe('application/wasm');
+    expect(plain.headers()['content-encoding'], asset).toBeUndefined();
+    expect((await plain.body()).equals(await server.body()), `${asset}: the same bytes`).toBe(true);
+    for (const encoding of ['br', 'gzip']) {
+      const packed = await request.get(asset, { headers: { 'accept-encoding': encoding } });
+      expect(packed.headers()['content-encoding'], `${asset} ${encoding}`).toBe(encoding);
+      expect(packed.headers()['vary'], `${asset} ${encoding}`).toMatch(/Accept-Encoding/i);
+      expect(packed.headers()['cache-control'], asset).toBe(IMMUTABLE);
+      // Decoded by the client: the same file.
+      expect((await packed.body()).equals(await server.body()), `${asset} ${encoding}`).toBe(true);
+    }
+  }
+
+  // A missing file is 404, never a page, and never cached as if it were a hashed file.
+  for (const missing of ['/login/login-0123456789abcdef.js', '/nothing-here.css', '/phone/phone-0123456789abcdef_bg.wasm']) {
+    const answer = await request.get(missing);
+    expect(answer.status(), missing).toBe(404);
+    expect(answer.headers()['cache-control'], missing).toBeUndefined();
+    expect(answer.headers()['content-security-policy'], missing).toBe(
+      (await request.get(`${SERVER}/login`)).headers()['content-security-policy'],
+    );
+  }
+});
+
+test('the API is proxied on the same origin with its own caching and each header once', async ({ request }) => {
+  const answer = await request.get('/api/v1/health');
+  expect(answer.status()).toBe(200);
+  expect((await answer.json()).upstream).toBe('sandbox');
+  expect(answer.headers()['cache-control']).toBe('no-store');
+  const names = answer.headersArray().map((h) => h.name.toLowerCase());
+  for (const name of [...SECURITY, 'cache-control']) {
+    expect(names.filter((n) => n === name), name).toHaveLength(1);
+  }
+  expect(answer.headers()['x-request-id']).toMatch(/^req_[0-9a-f]{16}$/);
+});
+
+test('sign in, the providers page, the QR code, and the admin confirming on a phone, all through the edge', async ({ page, browser }) => {
+  // No session: the console's page asks, and sends the visitor to the login page, and back after.
+  expectFailedLoad(page, 401, '/api/v1/session');
+  await page.goto('/providers');
+  await expect(page).toHaveURL(/\/login\?next=%2Fproviders$/);
+  await signIn(page, '100000000001');
+  await expect(page).toHaveURL(/\/providers$/);
+  await expect(page.getByRole('heading', { name: '服务商账户管理(新)' })).toBeVisible();
+  await page.getByRole('button', { name: '同步买单服务商信息' }).first().click();
+  const dialog = page.getByRole('dialog');
+  const qr = dialog.locator('canvas.qr');
+  await expect(qr).toHaveAttribute('data-payload', /\/m\/provider-sync\/[0-9a-f]{32}$/);
+  const url = await qr.getAttribute('data-payload');
+  expect(new URL(url).origin, 'the code points at the edge').toBe(new URL(page.url()).origin);
+  await snap(page, '60-edge-qr-dialog');
+
+  const context = await browser.newContext(PHONE);
+  const phone = await context.newPage();
+  const problems = [];
+  phone.on('pageerror', (error) => problems.push(error.message));
+  phone.on('console', (m) => {
+    // The sandbox's WeChat page names no icon, so the browser asks for /favicon.ico (404).
+    if (m.type() === 'error' && !m.location().url.endsWith('/favicon.ico')) {
+      problems.push(`${m.text()} ${m.location().url}`);
+    }
+  });
+  await phone.goto(url);
+  await signInOnPhone(phone, '微信授权登录', /沙箱管理员·林/);
+  await expect(phone.getByTestId('signed-in-as')).toContainText('o_sandbox_admin_1');
+  await expect(dialog.locator('[aria-current="step"]')).toHaveText('已扫码');
+  await phone.getByRole('button', { name: '确认', exact: true }).click();
+  await expect(phone.getByRole('status')).toContainText('同步完成');
+  await snap(phone, '61-edge-phone-done');
+  expect(problems, 'the phone pages reported errors').toEqual([]);
+  await context.close();
+
+  await expect(dialog.getByTestId('sync-result').locator('[data-kind="new"]')).toContainText('杭州西湖买单服务商');
+  await dialog.getByRole('button', { name: '关闭' }).click();
+  await expect(page.getByTestId('providers')).toContainText('苏州园区买单服务商');
+});
