@@ -30,7 +30,7 @@ fn dispatch() -> anyhow::Result<()> {
     match args.first().map(String::as_str) {
         Some("run") => run(&root, &args[1..]),
         Some("test") => test::all(&root),
-        Some("dist") => dist::build(&root).map(|_| ()),
+        Some("dist") => release(&root),
         Some("edge") => {
             dist::build(&root)?;
             edge::smoke(&root)
@@ -52,7 +52,8 @@ const USAGE: &str = "usage: cargo xtask <command>
 
   run [SERVER FLAGS]  build the console and start it (flags: cloud-pay-console --help)
   test                run every check and test suite
-  dist                build the console into dist/ (release, precompressed)
+  dist                build the console into dist/ (release, precompressed) and the
+                      server binary (release)
   edge                build dist/ and run the smoke spec through nginx in front of the
                       server (deploy/nginx.conf, as a CDN edge serves it)
   size                build the bundles and check each against its size budget
@@ -83,4 +84,24 @@ fn run(root: &Path, server_args: &[String]) -> anyhow::Result<()> {
         command.env("CONSOLE_DIST", root.join("dist"));
     }
     process::exec(command)
+}
+
+/// `cargo xtask dist`: what a deployment needs, built for release and named.
+fn release(root: &Path) -> anyhow::Result<()> {
+    let dist = dist::build(root)?;
+    let server = process::build_release_server(root)?;
+    let size = std::fs::metadata(&server).map(|m| m.len()).unwrap_or(0);
+    println!(
+        "
+  {dist}
+      the SPA as static files: serve them from a CDN or deploy/nginx.conf
+      (README, \"Static hosting and CDNs\")
+  {server} ({mb:.1} MB)
+      the API server: `cloud-pay-console --help` lists its settings (README, \"Production
+      mode\"); deploy/cloud-pay-console.service runs it under systemd",
+        dist = dist.display(),
+        server = server.display(),
+        mb = size as f64 / 1_000_000.0,
+    );
+    Ok(())
 }

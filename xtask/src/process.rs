@@ -52,6 +52,20 @@ pub fn build_server(root: &Path) -> anyhow::Result<PathBuf> {
     Ok(target_dir(root).join("debug").join("cloud-pay-console"))
 }
 
+/// Builds the server binary as it is deployed (the release profile: optimised for speed,
+/// unwinding) and returns its path.
+pub fn build_release_server(root: &Path) -> anyhow::Result<PathBuf> {
+    run(cargo().args([
+        "build",
+        "--release",
+        "--package",
+        "server",
+        "--bin",
+        "cloud-pay-console",
+    ]))?;
+    Ok(target_dir(root).join("release").join("cloud-pay-console"))
+}
+
 /// Replaces this process with `command` (so Ctrl-C reaches the server directly).
 #[cfg(unix)]
 pub fn exec(mut command: Command) -> anyhow::Result<()> {
