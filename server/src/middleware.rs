@@ -183,12 +183,15 @@ pub async fn request_context(
     request.extensions_mut().insert(ClientIp(client.clone()));
 
     // Every line logged while the request is answered carries its id and method; the route's
-    // template is added once the router has matched it.
+    // template is added once the router has matched it, the status and latency at the end
+    // (on the request's own line).
     let span = tracing::info_span!(
         "request",
         request_id = %id.0,
         %method,
         route = tracing::field::Empty,
+        status = tracing::field::Empty,
+        ms = tracing::field::Empty,
     );
     let mut response = tracing::Instrument::instrument(
         REQUEST.scope((id.clone(), lang), next.run(request)),
@@ -213,9 +216,9 @@ pub async fn request_context(
     }
     let elapsed = started.elapsed();
     let status = response.status().as_u16();
-    span.in_scope(|| {
-        tracing::info!(%client, status, ms = elapsed.as_millis() as u64, "request");
-    });
+    span.record("status", status);
+    span.record("ms", elapsed.as_millis() as u64);
+    span.in_scope(|| tracing::info!(%client, "request"));
     metrics::histogram!(
         "console_http_request_duration_seconds",
         "method" => crate::metrics::method_label(&method),
