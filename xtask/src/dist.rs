@@ -2,7 +2,8 @@
 //! (`dist/index.html`), the login page (`dist/login/`) and the phone pages (`dist/phone/`).
 //!
 //! trunk builds each (release, wasm-opt -Oz, hashed names); then trunk's inline loader script
-//! moves into a hashed file (the CSP allows no inline script), and every text asset gets
+//! moves into a hashed file (the CSP allows no inline script), the JavaScript is minified
+//! (`xtask/node/minify-glue.mjs`, integrity attributes kept true), and every text asset gets
 //! `.br` and `.gz` siblings.
 
 use std::{
@@ -16,7 +17,7 @@ use anyhow::{Context, bail};
 use crate::{process::run, tools};
 
 /// What the SPA is built from: a change to any of these rebuilds `dist/`.
-const INPUTS: [&str; 10] = [
+const INPUTS: [&str; 12] = [
     "src",
     "style",
     "public",
@@ -27,6 +28,8 @@ const INPUTS: [&str; 10] = [
     "Trunk.toml",
     "domain/Cargo.toml",
     "xtask/src/dist.rs",
+    "xtask/node/minify-glue.mjs",
+    "xtask/node/package-lock.json",
 ];
 const STAMP: &str = ".build-stamp";
 
@@ -72,6 +75,10 @@ pub fn build(root: &Path) -> anyhow::Result<PathBuf> {
     }
     for (folder, url) in &folders {
         externalize_loader(folder, url)?;
+        run(Command::new("node")
+            .arg(root.join("xtask/node/minify-glue.mjs"))
+            .arg(folder)
+            .env("PATH", &path))?;
         precompress(folder)?;
     }
     std::fs::write(&stamp, "").context("writing the build stamp")?;
