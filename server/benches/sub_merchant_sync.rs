@@ -10,8 +10,9 @@
 //!   during the job.
 //!
 //! `BENCH_POSTGRES_URL` names a PostgreSQL server whose user may create databases (`cargo
-//! xtask bench --postgres` starts a throwaway one); `--sync-only` or `--reattribution-only`
-//! runs one part; `--postgres-only` leaves SQLite out.
+//! xtask bench --postgres` starts a throwaway one); `--sync-only`, `--latency-only` (the sync
+//! and the latency), `--search-only` or `--reattribution-only` runs one part; `--postgres-only`
+//! leaves SQLite out.
 
 use std::{sync::Arc, time::Instant};
 
@@ -121,14 +122,18 @@ async fn main() -> anyhow::Result<()> {
     for backend in &backends {
         println!("== {}", backend.name());
         let mut figures = Figures::default();
-        if !only("--reattribution-only") {
+        if only("--search-only") {
+            first_time_search(backend, &mut figures).await?;
+        } else if !only("--reattribution-only") {
             let state = sync(backend, &mut figures).await?;
             if !only("--sync-only") {
                 latency(state, "job_bench", &mut figures).await?;
-                first_time_search(backend, &mut figures).await?;
+                if !only("--latency-only") {
+                    first_time_search(backend, &mut figures).await?;
+                }
             }
         }
-        if !only("--sync-only") {
+        if !only("--sync-only") && !only("--search-only") && !only("--latency-only") {
             reattribution(backend, &mut figures).await?;
         }
         all.push((backend.name(), figures));

@@ -428,6 +428,45 @@ async fn list_totals_follow_every_sync_that_changes_the_account() {
     assert_eq!(by_provider["total"], 50);
 }
 
+/// A page past the last, a search that finds nothing and a search by a part of a name or of a
+/// merchant ID: the rows and the total agree, whatever the page holds.
+#[tokio::test]
+async fn empty_pages_and_searches_answer_with_their_totals() {
+    let app = TestApp::new().await;
+    let cookie = synced_provider(&app).await;
+    start(&app, &cookie).await;
+    run_all(&app).await;
+    let list = |q: &'static str| {
+        let (app, cookie) = (&app, &cookie);
+        async move {
+            let page = app
+                .get(&format!("/api/v1/sub-merchants?{q}"), Some(cookie))
+                .await
+                .json();
+            let names: Vec<String> = page["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|item| format!("{} {}", item["merchant_id"], item["name"]))
+                .collect();
+            (names, page["total"].as_u64().unwrap())
+        }
+    };
+    let (rows, total) = list("page=1000&page_size=20").await;
+    assert_eq!((rows.len(), total), (0, EXPECTED), "past the last page");
+    let (rows, total) = list("q=nothing-like-this").await;
+    assert_eq!((rows.len(), total), (0, 0), "a search that finds nothing");
+    let (rows, total) = list("q=0042&page_size=100").await;
+    assert!(
+        total > 0 && rows.len() as u64 == total.min(100),
+        "{total} {rows:?}"
+    );
+    assert!(rows.iter().all(|row| row.contains("0042")), "{rows:?}");
+    // The same search on the next page again carries the same total.
+    let (_, again) = list("q=0042&page=2&page_size=100").await;
+    assert_eq!(again, total);
+}
+
 /// A job keeps the id of the request that queued it: its log lines (a `job` span) name it.
 #[tokio::test]
 async fn a_job_keeps_the_id_of_the_request_that_queued_it() {

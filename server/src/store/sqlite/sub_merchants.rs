@@ -149,10 +149,12 @@ impl SubMerchantStore for SqliteStore {
             let total: i64 = count.build_query_scalar().fetch_one(&self.pool).await?;
             Ok::<_, StoreError>(u64::try_from(total).unwrap_or_default())
         };
-        let total = if filter.assigned_to.is_some() {
-            count().await?
-        } else {
-            self.counts.get_or_count(key, version, count).await?
+        let total = async {
+            if filter.assigned_to.is_some() {
+                count().await
+            } else {
+                self.counts.get_or_count(key, version, count).await
+            }
         };
         // The page is picked in the order of the index (provider, merchant ID), with no sort
         // however many rows match; only its rows are joined to their provider names.
@@ -171,7 +173,11 @@ impl SubMerchantStore for SqliteStore {
                 ") s JOIN providers p ON p.provider_id = s.provider_id
                  ORDER BY s.provider_id, s.merchant_id",
             );
-        let rows = query.build().fetch_all(&self.pool).await?;
+        // The count (when not cached) and the page are two statements on two connections:
+        // a first-time search waits for the slower of them, not for both in turn.
+        let (total, rows) = tokio::try_join!(total, async {
+            Ok(query.build().fetch_all(&self.pool).await?)
+        })?;
         let items = rows
             .iter()
             .map(sub_merchant_from_row)
