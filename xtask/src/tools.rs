@@ -149,17 +149,16 @@ pub fn ensure_chromium() -> anyhow::Result<()> {
     {
         return Ok(());
     }
-    eprintln!("installing chromium, chromium-driver and fonts-wqy-microhei from Debian");
+    apt_install(&["chromium", "chromium-driver", "fonts-wqy-microhei"])
+}
+
+/// Installs Debian packages (without their recommendations), saying so first.
+fn apt_install(packages: &[&str]) -> anyhow::Result<()> {
+    eprintln!("installing {} from Debian", packages.join(", "));
     run(Command::new("apt-get").arg("update"))?;
     run(Command::new("apt-get")
-        .args([
-            "install",
-            "-y",
-            "--no-install-recommends",
-            "chromium",
-            "chromium-driver",
-            "fonts-wqy-microhei",
-        ])
+        .args(["install", "-y", "--no-install-recommends"])
+        .args(packages)
         .env("DEBIAN_FRONTEND", "noninteractive"))
 }
 
@@ -177,11 +176,7 @@ pub fn ensure_postgres() -> anyhow::Result<PathBuf> {
     if let Some(bin) = find() {
         return Ok(bin);
     }
-    eprintln!("installing postgresql from Debian");
-    run(Command::new("apt-get").arg("update"))?;
-    run(Command::new("apt-get")
-        .args(["install", "-y", "--no-install-recommends", "postgresql"])
-        .env("DEBIAN_FRONTEND", "noninteractive"))?;
+    apt_install(&["postgresql"])?;
     find().context("postgresql installed, but no initdb under /usr/lib/postgresql/*/bin")
 }
 
@@ -193,17 +188,7 @@ pub fn ensure_nginx() -> anyhow::Result<(PathBuf, PathBuf)> {
     if binary.exists() && module.exists() {
         return Ok((binary, module));
     }
-    eprintln!("installing nginx-light and libnginx-mod-http-brotli-static from Debian");
-    run(Command::new("apt-get").arg("update"))?;
-    run(Command::new("apt-get")
-        .args([
-            "install",
-            "-y",
-            "--no-install-recommends",
-            "nginx-light",
-            "libnginx-mod-http-brotli-static",
-        ])
-        .env("DEBIAN_FRONTEND", "noninteractive"))?;
+    apt_install(&["nginx-light", "libnginx-mod-http-brotli-static"])?;
     if !(binary.exists() && module.exists()) {
         anyhow::bail!(
             "nginx installed, but no {} or {}",
