@@ -138,58 +138,83 @@ impl SubMerchantStore for PgStore {
         page: u32,
         page_size: u32,
     ) -> Result<Page<SubMerchantSummary>> {
-        let version: i64 = sqlx::query_scalar(
-            "SELECT COALESCE((SELECT version FROM sub_merchant_versions WHERE account_id = $1), 0)",
-        )
-        .bind(account_id)
-        .fetch_one(&self.pool)
-        .await?;
+        // How PostgreSQL plans these statements. A text search is planned for its own pattern
+        // every time (an unnamed statement): a plan made for "any pattern" walks the whole
+        // (provider, merchant ID) index when the pattern is rare, 300 ms over 1,000,000 rows.
+        // A list without one keeps a plan per statement: its page size and offset are written
+        // into the statement, so the plan made for "any provider" is as good as one made for
+        // this one and is reused (0.26 ms of planning per request otherwise).
+        let searching = filter.search.is_some();
+        // The account's data version and the page in one statement (one round trip, one
+        // snapshot): a row with the version and no sub-merchant when the page is empty. The
+        // page is picked in the order of the index (provider, merchant ID), with no sort
+        // however many rows match; only its rows are joined to their provider names.
+        let mut query = sqlx::QueryBuilder::new(
+            "WITH v AS (SELECT COALESCE((SELECT version FROM sub_merchant_versions WHERE account_id = ",
+        );
+        query.push_bind(account_id).push(
+            "), 0) AS version)
+             SELECT v.version, s.id, s.out_sub_mch_id, s.out_mch_id, s.merchant_id, s.name, s.provider_id,
+                    s.provider_name, s.channel, s.maidan_opened, s.sub_provider_account_id, s.keys_set, s.synced_at
+             FROM v LEFT JOIN (
+               SELECT s.*, p.out_mch_id, p.name AS provider_name
+               FROM (SELECT * FROM sub_merchants s",
+        );
+        push_sub_merchant_conditions(&mut query, account_id, filter);
+        let offset = i64::from(page.saturating_sub(1)) * i64::from(page_size);
+        query.push(" ORDER BY s.provider_id, s.merchant_id");
+        if searching {
+            query
+                .push(" LIMIT ")
+                .push_bind(i64::from(page_size))
+                .push(" OFFSET ")
+                .push_bind(offset);
+        } else {
+            // Integers of our own making, not text from the request.
+            query.push(format_args!(" LIMIT {page_size} OFFSET {offset}"));
+        }
+        query.push(
+            ") s JOIN providers p ON p.provider_id = s.provider_id
+             ) s ON TRUE
+             ORDER BY s.provider_id, s.merchant_id",
+        );
+        let rows = query
+            .build()
+            .persistent(!searching)
+            .fetch_all(&self.pool)
+            .await?;
+        let version: i64 = match rows.first() {
+            Some(row) => row.try_get("version")?,
+            None => 0,
+        };
+        let items = rows
+            .iter()
+            .filter(|row| matches!(row.try_get::<Option<i64>, _>("id"), Ok(Some(_))))
+            .map(sub_merchant_from_row)
+            .collect::<Result<Vec<_>>>()?;
         let key = CountKey {
             account_id: account_id.to_owned(),
             provider_id: filter.provider_id.map(str::to_owned),
             channel: filter.channel.map(WechatChannel::as_str),
             search: filter.search.map(str::to_owned),
         };
-        // A sub-provider's view is small and follows another account's version: counted.
+        // Counted at the version the page was read at. A sub-provider's view is small and
+        // follows another account's version: counted each time.
         let count = || async {
             let mut count = sqlx::QueryBuilder::new("SELECT COUNT(*) FROM sub_merchants s");
             push_sub_merchant_conditions(&mut count, account_id, filter);
-            let total: i64 = count.build_query_scalar().fetch_one(&self.pool).await?;
+            let total: i64 = count
+                .build_query_scalar()
+                .persistent(!searching)
+                .fetch_one(&self.pool)
+                .await?;
             Ok::<_, StoreError>(u64::try_from(total).unwrap_or_default())
         };
-        let total = async {
-            if filter.assigned_to.is_some() {
-                count().await
-            } else {
-                self.counts.get_or_count(key, version, count).await
-            }
+        let total = if filter.assigned_to.is_some() {
+            count().await?
+        } else {
+            self.counts.get_or_count(key, version, count).await?
         };
-        // The page is picked in the order of the index (provider, merchant ID), with no sort
-        // however many rows match; only its rows are joined to their provider names.
-        let mut query = sqlx::QueryBuilder::new(
-            "SELECT s.id, s.out_sub_mch_id, p.out_mch_id, s.merchant_id, s.name, s.provider_id, p.name AS provider_name, s.channel,
-                    s.maidan_opened, s.sub_provider_account_id, s.keys_set, s.synced_at
-             FROM (SELECT * FROM sub_merchants s",
-        );
-        push_sub_merchant_conditions(&mut query, account_id, filter);
-        query
-            .push(" ORDER BY s.provider_id, s.merchant_id LIMIT ")
-            .push_bind(i64::from(page_size))
-            .push(" OFFSET ")
-            .push_bind(i64::from(page.saturating_sub(1)) * i64::from(page_size))
-            .push(
-                ") s JOIN providers p ON p.provider_id = s.provider_id
-                 ORDER BY s.provider_id, s.merchant_id",
-            );
-        // The count (when not cached) and the page are two statements on two connections:
-        // a first-time search waits for the slower of them, not for both in turn.
-        let (total, rows) = tokio::try_join!(total, async {
-            Ok(query.build().fetch_all(&self.pool).await?)
-        })?;
-        let items = rows
-            .iter()
-            .map(sub_merchant_from_row)
-            .collect::<Result<Vec<_>>>()?;
         Ok(Page { items, total })
     }
 }
