@@ -107,10 +107,21 @@ impl Figures {
     }
 }
 
+/// The flags that run one part of the bench (the latency runs over the sync's rows).
+const PARTS: [&str; 4] = [
+    "--sync-only",
+    "--latency-only",
+    "--search-only",
+    "--reattribution-only",
+];
+
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let dir = tempfile::tempdir()?;
     let only = |flag: &str| std::env::args().any(|a| a == flag);
+    // One part alone, or every part.
+    let part = PARTS.into_iter().find(|flag| only(flag));
+    let wants = |flag: &str| part.is_none_or(|p| p == flag);
     let mut backends = Vec::new();
     if !only("--postgres-only") {
         backends.push(Backend::Sqlite(dir.path().to_owned()));
@@ -122,18 +133,16 @@ async fn main() -> anyhow::Result<()> {
     for backend in &backends {
         println!("== {}", backend.name());
         let mut figures = Figures::default();
-        if only("--search-only") {
-            first_time_search(backend, &mut figures).await?;
-        } else if !only("--reattribution-only") {
+        if wants("--sync-only") || wants("--latency-only") {
             let state = sync(backend, &mut figures).await?;
-            if !only("--sync-only") {
+            if wants("--latency-only") {
                 latency(state, "job_bench", &mut figures).await?;
-                if !only("--latency-only") {
-                    first_time_search(backend, &mut figures).await?;
-                }
             }
         }
-        if !only("--sync-only") && !only("--search-only") && !only("--latency-only") {
+        if wants("--search-only") {
+            first_time_search(backend, &mut figures).await?;
+        }
+        if wants("--reattribution-only") {
             reattribution(backend, &mut figures).await?;
         }
         all.push((backend.name(), figures));

@@ -187,10 +187,14 @@ impl SubMerchantStore for PgStore {
             Some(row) => row.try_get("version")?,
             None => 0,
         };
+        // An empty page is the version's row alone, its sub-merchant columns NULL.
         let items = rows
             .iter()
-            .filter(|row| matches!(row.try_get::<Option<i64>, _>("id"), Ok(Some(_))))
-            .map(sub_merchant_from_row)
+            .filter_map(|row| match row.try_get::<Option<i64>, _>("id") {
+                Ok(None) => None,
+                Ok(Some(_)) => Some(sub_merchant_from_row(row)),
+                Err(e) => Some(Err(e.into())),
+            })
             .collect::<Result<Vec<_>>>()?;
         let key = CountKey {
             account_id: account_id.to_owned(),
