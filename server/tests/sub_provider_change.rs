@@ -360,6 +360,23 @@ async fn sub_providers_see_only_what_is_theirs_and_change_nothing() {
     assert_eq!(list["items"][0]["id"], id);
     let (count, _) = totals(&app, &sub, "").await;
     assert_eq!(count, 5, "only the transactions attributed to it");
+    // Its dates narrow its own list, newest first.
+    assert_eq!(
+        totals(&app, &sub, "from=2000-01-01&to=2100-01-01").await.0,
+        5
+    );
+    assert_eq!(
+        totals(&app, &sub, "from=1900-01-01&to=1969-12-31").await,
+        (0, 0)
+    );
+    let page = app.get("/api/v1/transactions", Some(&sub)).await.json();
+    let paid: Vec<&str> = page["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["paid_at"].as_str().unwrap())
+        .collect();
+    assert!(paid.windows(2).all(|w| w[0] >= w[1]), "{paid:?}");
 
     // The other sub-provider and the other provider account see nothing of it.
     for who in [&other_sub, &other_provider] {

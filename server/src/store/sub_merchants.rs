@@ -38,7 +38,7 @@ pub trait SubMerchantStore: Send + Sync {
 
     /// After a sync wrote many sub-merchants and transactions: the planner's statistics and
     /// the search indexes are brought up to date at once, so that the next lists and searches
-    /// need not wait for the database's background maintenance (PostgreSQL: `ANALYZE` and the
+    /// need not wait for the database's background maintenance (PostgreSQL: `VACUUM (ANALYZE)` and the
     /// trigram indexes' pending entries merged; SQLite: `PRAGMA optimize`).
     async fn refresh_statistics(&self) -> Result<()>;
 

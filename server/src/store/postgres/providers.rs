@@ -142,6 +142,9 @@ impl ProviderStore for PgStore {
         // Children first: transactions and keys hang off the sub-merchants, which hang off
         // the provider.
         for statement in [
+            "DELETE FROM transaction_attributions WHERE transaction_id IN
+               (SELECT t.id FROM transactions t JOIN sub_merchants s ON s.id = t.sub_merchant_id
+                WHERE s.provider_id = $1)",
             "DELETE FROM transactions WHERE sub_merchant_id IN
                (SELECT id FROM sub_merchants WHERE provider_id = $1)",
             "DELETE FROM sub_merchant_keys WHERE sub_merchant_id IN

@@ -157,13 +157,13 @@ async fn insert_transactions(
 ) -> Result<()> {
     for chunk in transactions.chunks(500) {
         let mut insert = sqlx::QueryBuilder::new(
-                "INSERT OR IGNORE INTO transactions
-                     (account_id, sub_merchant_id, upstream_id, sub_provider_account_id, amount_fen, paid_at)
-                 SELECT ",
-            );
+            "INSERT OR IGNORE INTO transactions
+                 (account_id, sub_merchant_id, upstream_id, amount_fen, paid_at)
+             SELECT ",
+        );
         insert
             .push_bind(account_id)
-            .push(", s.id, v.column1, s.sub_provider_account_id, v.column2, v.column3 FROM (");
+            .push(", s.id, v.column1, v.column2, v.column3 FROM (");
         insert.push_values(chunk, |mut b, t| {
             b.push_bind(&t.id)
                 .push_bind(t.amount_fen)
@@ -175,6 +175,20 @@ async fn insert_transactions(
             .push_bind(provider_id)
             .push(" AND s.merchant_id = v.column4");
         insert.build().execute(&mut *tx).await?;
+        // Those already stored keep the attribution they have.
+        let mut attribute = sqlx::QueryBuilder::new(
+            "INSERT OR IGNORE INTO transaction_attributions
+                 (transaction_id, sub_provider_account_id, paid_at)
+             SELECT t.id, s.sub_provider_account_id, t.paid_at
+             FROM transactions t JOIN sub_merchants s ON s.id = t.sub_merchant_id
+             WHERE t.upstream_id IN (",
+        );
+        let mut ids = attribute.separated(", ");
+        for t in chunk {
+            ids.push_bind(&t.id);
+        }
+        attribute.push(")");
+        attribute.build().execute(&mut *tx).await?;
     }
     Ok(())
 }

@@ -166,10 +166,11 @@ impl SubProviderStore for SqliteStore {
             return Ok(Held::Written(None));
         };
         sqlx::query(
-            "UPDATE transactions
+            "UPDATE transaction_attributions
              SET sub_provider_account_id =
                  (SELECT sub_provider_account_id FROM sub_merchants WHERE id = ?1)
-             WHERE sub_merchant_id = ?1 AND id > ?2 AND id <= ?3",
+             WHERE transaction_id IN
+                 (SELECT id FROM transactions WHERE sub_merchant_id = ?1 AND id > ?2 AND id <= ?3)",
         )
         .bind(sub_merchant_id)
         .bind(after_id)
@@ -220,10 +221,20 @@ impl SubProviderStore for SqliteStore {
         page: u32,
         page_size: u32,
     ) -> Result<TransactionPage> {
+        // A sub-provider's transactions are found through their attributions (by sub-provider
+        // and time); a provider's through its own (by account and time).
+        let by_sub_provider =
+            matches!(viewer, Viewer::SubProvider(_)) || filter.sub_provider_account_id.is_some();
+        let paid_at = if by_sub_provider {
+            "a.paid_at"
+        } else {
+            "t.paid_at"
+        };
         fn conditions<'a>(
             q: &mut sqlx::QueryBuilder<'a, sqlx::Sqlite>,
             viewer: Viewer<'a>,
             filter: &TransactionFilter<'a>,
+            paid_at: &str,
         ) {
             // With a narrower filter, the scope term is kept off the index (`+`): walking an
             // account's million rows in time order to find one sub-merchant's is the slow way.
@@ -237,7 +248,7 @@ impl SubProviderStore for SqliteStore {
                     .push(format!(" WHERE {plus}t.account_id = "))
                     .push_bind(account),
                 Viewer::SubProvider(account) => q
-                    .push(format!(" WHERE {plus}t.sub_provider_account_id = "))
+                    .push(format!(" WHERE {plus}a.sub_provider_account_id = "))
                     .push_bind(account),
             };
             if let Some(id) = filter.sub_merchant_id {
@@ -253,28 +264,33 @@ impl SubProviderStore for SqliteStore {
                 .push(" ESCAPE '\\')");
             }
             if let Some(sp) = filter.sub_provider_account_id {
-                q.push(" AND t.sub_provider_account_id = ").push_bind(sp);
+                q.push(" AND a.sub_provider_account_id = ").push_bind(sp);
             }
             if let Some(from) = filter.from_ms {
-                q.push(" AND t.paid_at >= ").push_bind(from);
+                q.push(format_args!(" AND {paid_at} >= ")).push_bind(from);
             }
             if let Some(to) = filter.to_ms {
-                q.push(" AND t.paid_at < ").push_bind(to);
+                q.push(format_args!(" AND {paid_at} < ")).push_bind(to);
             }
         }
         let mut totals = sqlx::QueryBuilder::new(
             "SELECT COUNT(*), COALESCE(SUM(t.amount_fen), 0) FROM transactions t",
         );
-        conditions(&mut totals, viewer, filter);
+        if by_sub_provider {
+            totals.push(" JOIN transaction_attributions a ON a.transaction_id = t.id");
+        }
+        conditions(&mut totals, viewer, filter, paid_at);
         let (count, amount): (i64, i64) = totals.build_query_as().fetch_one(&self.pool).await?;
         let mut query = sqlx::QueryBuilder::new(
-            "SELECT t.id, t.sub_merchant_id, s.merchant_id, s.name, t.sub_provider_account_id,
+            "SELECT t.id, t.sub_merchant_id, s.merchant_id, s.name, a.sub_provider_account_id,
                     t.amount_fen, t.paid_at
-             FROM transactions t JOIN sub_merchants s ON s.id = t.sub_merchant_id",
+             FROM transactions t
+             JOIN transaction_attributions a ON a.transaction_id = t.id
+             JOIN sub_merchants s ON s.id = t.sub_merchant_id",
         );
-        conditions(&mut query, viewer, filter);
+        conditions(&mut query, viewer, filter, paid_at);
         query
-            .push(" ORDER BY t.paid_at DESC, t.id DESC LIMIT ")
+            .push(format_args!(" ORDER BY {paid_at} DESC, t.id DESC LIMIT "))
             .push_bind(i64::from(page_size))
             .push(" OFFSET ")
             .push_bind(i64::from(page.saturating_sub(1)) * i64::from(page_size));
