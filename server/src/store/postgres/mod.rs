@@ -28,6 +28,9 @@ use super::{
 #[derive(Debug, Clone)]
 pub struct PgStore {
     pool: PgPool,
+    /// Connections that always use a statement's generic plan, for the lists whose best plan
+    /// does not depend on their parameters (see `list_sub_merchants`).
+    generic_plans: PgPool,
     counts: std::sync::Arc<CountCache>,
 }
 
@@ -59,11 +62,18 @@ impl PgStore {
             // connection that died while idle fails the one statement it is given and leaves
             // the pool.
             .test_before_acquire(false)
-            .connect_with(options)
+            .connect_with(options.clone())
             .await?;
         sqlx::migrate!("./migrations/postgres").run(&pool).await?;
+        // PostgreSQL keeps planning a statement anew while a plan made for its values looks
+        // cheaper than the generic one, even when both walk the same index: 0.4 ms a request.
+        let generic_plans = PgPoolOptions::new()
+            .max_connections(8)
+            .test_before_acquire(false)
+            .connect_lazy_with(options.options([("plan_cache_mode", "force_generic_plan")]));
         Ok(PgStore {
             pool,
+            generic_plans,
             counts: std::sync::Arc::default(),
         })
     }
@@ -98,10 +108,11 @@ fn push_sub_merchant_conditions<'a>(
         query
             .push(" WHERE s.sub_provider_account_id = ")
             .push_bind(sub_provider);
-    } else if filter.search.is_some() {
+    } else if filter.search.is_some_and(has_trigram) {
         // A text search reads the trigram matches once, scoped by the row's own account (the
         // account of its provider, which never changes): through the providers, the planner
-        // ran the whole match once per provider.
+        // ran the whole match once per provider. A search too short for a trigram is the
+        // list's own walk in order, each row checked.
         query.push(" WHERE s.account_id = ").push_bind(account_id);
     } else {
         query
@@ -133,6 +144,17 @@ fn push_sub_merchant_conditions<'a>(
             .push_bind(pattern)
             .push(")");
     }
+}
+
+/// Whether `search` has a trigram for the `pg_trgm` indexes to look up: a run of three letters
+/// or digits. A shorter search ("苏", "12") can only be checked row by row, whatever its
+/// text: its statement is the same plan each time, prepared once; one with a trigram is
+/// planned for its own pattern (how many rows it matches decides between the trigram index
+/// and a walk in order).
+pub(crate) fn has_trigram(search: &str) -> bool {
+    search
+        .split(|c: char| !c.is_alphanumeric())
+        .any(|word| word.chars().nth(2).is_some())
 }
 
 /// Whether `text` holds a letter with another case: "cafe" must also find "Cafe", while
@@ -218,6 +240,16 @@ mod tests {
         }
         for plain in ["0042", "苏州", "西安·鹿角火锅 0137", "", "1600-00_%"] {
             assert!(!super::has_case(plain), "{plain}");
+        }
+    }
+
+    #[test]
+    fn a_trigram_is_three_letters_or_digits_in_a_row() {
+        for indexed in ["苏州好", "004", "西安·鹿角火锅", "a cafe", "1600-00_%"] {
+            assert!(super::has_trigram(indexed), "{indexed}");
+        }
+        for walked in ["苏", "苏州", "12", "a b", "ab-cd", "", "%_"] {
+            assert!(!super::has_trigram(walked), "{walked}");
         }
     }
 }
