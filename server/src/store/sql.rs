@@ -179,3 +179,35 @@ pub(crate) fn held(rows_affected: u64) -> Held {
 pub(crate) fn to_json<T: serde::Serialize>(value: &T) -> Result<String> {
     serde_json::to_string(value).map_err(|e| StoreError::Corrupt(format!("encoding: {e}")))
 }
+
+/// How a transaction list finds its rows: a sub-provider's transactions (its own view, or a
+/// provider's filtered by one) through their attributions, by sub-provider and time; a
+/// provider's through its own, by account and time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum TransactionScan {
+    ByAttribution,
+    ByAccount,
+}
+
+impl TransactionScan {
+    pub(crate) fn of(
+        viewer: super::Viewer<'_>,
+        filter: &super::sub_providers::TransactionFilter<'_>,
+    ) -> TransactionScan {
+        if matches!(viewer, super::Viewer::SubProvider(_))
+            || filter.sub_provider_account_id.is_some()
+        {
+            TransactionScan::ByAttribution
+        } else {
+            TransactionScan::ByAccount
+        }
+    }
+
+    /// The time column the list is filtered and ordered by, the one its index holds.
+    pub(crate) fn paid_at(self) -> &'static str {
+        match self {
+            TransactionScan::ByAttribution => "a.paid_at",
+            TransactionScan::ByAccount => "t.paid_at",
+        }
+    }
+}

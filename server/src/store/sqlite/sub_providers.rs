@@ -221,15 +221,8 @@ impl SubProviderStore for SqliteStore {
         page: u32,
         page_size: u32,
     ) -> Result<TransactionPage> {
-        // A sub-provider's transactions are found through their attributions (by sub-provider
-        // and time); a provider's through its own (by account and time).
-        let by_sub_provider =
-            matches!(viewer, Viewer::SubProvider(_)) || filter.sub_provider_account_id.is_some();
-        let paid_at = if by_sub_provider {
-            "a.paid_at"
-        } else {
-            "t.paid_at"
-        };
+        let scan = crate::store::sql::TransactionScan::of(viewer, filter);
+        let paid_at = scan.paid_at();
         fn conditions<'a>(
             q: &mut sqlx::QueryBuilder<'a, sqlx::Sqlite>,
             viewer: Viewer<'a>,
@@ -276,7 +269,7 @@ impl SubProviderStore for SqliteStore {
         let mut totals = sqlx::QueryBuilder::new(
             "SELECT COUNT(*), COALESCE(SUM(t.amount_fen), 0) FROM transactions t",
         );
-        if by_sub_provider {
+        if scan == crate::store::sql::TransactionScan::ByAttribution {
             totals.push(" JOIN transaction_attributions a ON a.transaction_id = t.id");
         }
         conditions(&mut totals, viewer, filter, paid_at);
