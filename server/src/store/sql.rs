@@ -203,6 +203,16 @@ impl TransactionScan {
         }
     }
 
+    /// What the totals' `FROM transactions t` needs joined to filter by sub-provider.
+    pub(crate) fn totals_join(self) -> &'static str {
+        match self {
+            TransactionScan::ByAttribution => {
+                " JOIN transaction_attributions a ON a.transaction_id = t.id"
+            }
+            TransactionScan::ByAccount => "",
+        }
+    }
+
     /// The time column the list is filtered and ordered by, the one its index holds.
     pub(crate) fn paid_at(self) -> &'static str {
         match self {

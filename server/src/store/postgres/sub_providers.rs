@@ -262,9 +262,7 @@ impl SubProviderStore for PgStore {
         let mut totals = sqlx::QueryBuilder::new(
             "SELECT COUNT(*), COALESCE(SUM(t.amount_fen), 0)::bigint FROM transactions t",
         );
-        if scan == crate::store::sql::TransactionScan::ByAttribution {
-            totals.push(" JOIN transaction_attributions a ON a.transaction_id = t.id");
-        }
+        totals.push(scan.totals_join());
         conditions(&mut totals, viewer, filter, paid_at);
         let mut query = sqlx::QueryBuilder::new(
             "SELECT t.id, t.sub_merchant_id, s.merchant_id, s.name, a.sub_provider_account_id,

@@ -269,9 +269,7 @@ impl SubProviderStore for SqliteStore {
         let mut totals = sqlx::QueryBuilder::new(
             "SELECT COUNT(*), COALESCE(SUM(t.amount_fen), 0) FROM transactions t",
         );
-        if scan == crate::store::sql::TransactionScan::ByAttribution {
-            totals.push(" JOIN transaction_attributions a ON a.transaction_id = t.id");
-        }
+        totals.push(scan.totals_join());
         conditions(&mut totals, viewer, filter, paid_at);
         let (count, amount): (i64, i64) = totals.build_query_as().fetch_one(&self.pool).await?;
         let mut query = sqlx::QueryBuilder::new(
