@@ -13,10 +13,12 @@ const TRUNK_VERSION: &str = "0.21.14";
 const CARGO_DENY_VERSION: &str = "0.20.2";
 const SCHEMATHESIS_VERSION: &str = "4.32.5";
 
-/// The wasm32 target, trunk, wasm-bindgen-cli (= Cargo.lock) and wasm-opt 132.
+/// The wasm32 target and the standard library's source, trunk, wasm-bindgen-cli
+/// (= Cargo.lock) and wasm-opt 132.
 /// Returns the PATH to build with (npm's wasm-opt first, so Debian's is never picked up).
 pub fn ensure_build_tools(root: &Path) -> anyhow::Result<std::ffi::OsString> {
     ensure_wasm_target()?;
+    ensure_rust_src()?;
     ensure_cargo_tool("trunk", TRUNK_VERSION, &["--locked"])?;
     let wasm_bindgen = locked_version(root, "wasm-bindgen")?;
     // Without --locked: the CLI's own lock file names a crate version the registry lacks.
@@ -72,6 +74,16 @@ pub fn ensure_schemathesis(root: &Path) -> anyhow::Result<PathBuf> {
         .arg(&requirements))?;
     std::fs::write(&installed, wanted)?;
     Ok(st)
+}
+
+/// The standard library's source, which the bundles' build compiles for size (`crate::dist`).
+fn ensure_rust_src() -> anyhow::Result<()> {
+    let installed = output(Command::new("rustup").args(["component", "list", "--installed"]))
+        .unwrap_or_default();
+    if !installed.lines().any(|l| l.trim() == "rust-src") {
+        run(Command::new("rustup").args(["component", "add", "rust-src"]))?;
+    }
+    Ok(())
 }
 
 fn ensure_wasm_target() -> anyhow::Result<()> {
