@@ -11,12 +11,10 @@ use crate::{
     i18n::provide_i18n,
     pages::{
         audit::AuditPage, change_password::ChangePasswordPage, login::LoginPage,
-        mobile_alipay::MobileAlipayPage, mobile_maidan::MobileMaidanPage,
-        mobile_provider_sync::MobileProviderSyncPage, not_found::NotFoundPage,
-        open_maidan::OpenMaidanPage, overview::OverviewPage, provider_detail::ProviderDetailPage,
-        providers::ProvidersPage, sub_merchant_detail::SubMerchantDetailPage,
-        sub_merchants::SubMerchantsPage, sub_providers::SubProvidersPage,
-        transactions::TransactionsPage,
+        not_found::NotFoundPage, open_maidan::OpenMaidanPage, overview::OverviewPage,
+        provider_detail::ProviderDetailPage, providers::ProvidersPage,
+        sub_merchant_detail::SubMerchantDetailPage, sub_merchants::SubMerchantsPage,
+        sub_providers::SubProvidersPage, transactions::TransactionsPage,
     },
     state::session::provide_session,
 };
@@ -56,27 +54,23 @@ pub fn LoginApp() -> impl IntoView {
     view! { <LoginPage/> }
 }
 
-/// The pages a phone opens from a QR code, a bundle of their own: nobody signs in there.
-/// Each is a page load of its own (the phone follows links and sign-ins out and back), so
-/// the address is matched once, without a router and its weight.
-#[component]
-pub fn PhoneApp() -> impl IntoView {
+/// A page a phone opens from a QR code, `page` of [`domain::navigation::PHONE_PAGES`]. Each is
+/// a bundle of its own and a page load of its own (the phone follows links and sign-ins out and
+/// back), so the address is matched once, without a router and its weight: `view` makes the
+/// page from the rest of the address below `/m/<page>/`, or says there is no such page there.
+pub fn phone_app<V: IntoView + 'static>(
+    page: &str,
+    view: impl FnOnce(&[&str]) -> Option<V>,
+) -> AnyView {
     provide_i18n();
     let path = web_sys::window()
         .and_then(|w| w.location().pathname().ok())
         .unwrap_or_default();
-    let page = path
-        .strip_prefix(domain::navigation::PHONE_PREFIX)
-        .unwrap_or_default();
-    let segments: Vec<&str> = page.trim_matches('/').split('/').collect();
-    match segments.as_slice() {
-        ["provider-sync", id] => view! { <MobileProviderSyncPage id=(*id).to_owned()/> }.into_any(),
-        ["maidan"] => view! { <MobileMaidanPage/> }.into_any(),
-        ["alipay-authorizations", id] => {
-            view! { <MobileAlipayPage id=(*id).to_owned()/> }.into_any()
-        }
-        _ => view! { <NotFoundPage/> }.into_any(),
+    match domain::navigation::phone_page(&path) {
+        Some((here, rest)) if here == page => view(&rest).map(IntoAny::into_any),
+        _ => None,
     }
+    .unwrap_or_else(|| view! { <NotFoundPage/> }.into_any())
 }
 
 /// A parameter of this page's address (`?name=…`), for the entries without a router.

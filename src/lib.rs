@@ -41,8 +41,12 @@ pub fn mount_login() {
     leptos::mount::mount_to_body(app::LoginApp);
 }
 
-/// Mounts the phone pages on `<body>`.
-pub fn mount_phone() {
+/// Mounts a phone page on `<body>` (a bundle of its own, `src/bin/phone-*.rs`): `page` names
+/// it, `view` makes it from the rest of its address ([`app::phone_app`]).
+pub fn mount_phone<V: leptos::prelude::IntoView + 'static>(
+    page: &'static str,
+    view: impl FnOnce(&[&str]) -> Option<V> + 'static,
+) {
     report_panics();
-    leptos::mount::mount_to_body(app::PhoneApp);
+    leptos::mount::mount_to_body(move || app::phone_app(page, view));
 }

@@ -7,17 +7,47 @@ pub const LOGIN_PATH: &str = "/login";
 pub const PHONE_PREFIX: &str = "/m/";
 /// The login page's bundle, in `dist/login/` (the console's own is at the root of `dist/`).
 pub const LOGIN_ENTRY: &str = "login";
-/// The phone pages' bundle, in `dist/phone/`.
+/// The phone pages' bundles live below `dist/phone/`: each page a phone opens is a bundle of
+/// its own, in `dist/phone/<page>/`, so that a phone downloads one page, not all of them.
 pub const PHONE_ENTRY: &str = "phone";
 
-/// The phone page of a provider-sync QR code (同步买单服务商信息).
+/// The phone page of 开通微信买单: `/m/maidan`.
+pub const MAIDAN_PHONE_PAGE: &str = "maidan";
+/// The phone page of a provider-sync QR code (同步买单服务商信息): `/m/provider-sync/<ticket>`.
+pub const PROVIDER_SYNC_PHONE_PAGE: &str = "provider-sync";
+/// The phone page of an Alipay authorization QR code (支付宝子商户授权):
+/// `/m/alipay-authorizations/<ticket>`.
+pub const ALIPAY_AUTHORIZATION_PHONE_PAGE: &str = "alipay-authorizations";
+
+/// Every phone page, by the first segment of its address below [`PHONE_PREFIX`], which is also
+/// the folder of its bundle below `dist/phone/` and, after `phone-`, the name of its binary.
+pub const PHONE_PAGES: [&str; 3] = [
+    MAIDAN_PHONE_PAGE,
+    PROVIDER_SYNC_PHONE_PAGE,
+    ALIPAY_AUTHORIZATION_PHONE_PAGE,
+];
+
+/// The phone page of a provider-sync QR code.
 pub fn provider_sync_phone_path(ticket_id: &str) -> String {
-    format!("{PHONE_PREFIX}provider-sync/{ticket_id}")
+    format!("{PHONE_PREFIX}{PROVIDER_SYNC_PHONE_PAGE}/{ticket_id}")
 }
 
-/// The phone page of an Alipay authorization QR code (支付宝子商户授权).
+/// The phone page of an Alipay authorization QR code.
 pub fn alipay_authorization_phone_path(ticket_id: &str) -> String {
-    format!("{PHONE_PREFIX}alipay-authorizations/{ticket_id}")
+    format!("{PHONE_PREFIX}{ALIPAY_AUTHORIZATION_PHONE_PAGE}/{ticket_id}")
+}
+
+/// The phone page an address (a path) opens, and the rest of the address below it:
+/// `/m/provider-sync/abc` is `("provider-sync", ["abc"])`; `None` for an address of no phone
+/// page.
+pub fn phone_page(path: &str) -> Option<(&'static str, Vec<&str>)> {
+    let mut segments = path
+        .strip_prefix(PHONE_PREFIX)?
+        .split('/')
+        .filter(|s| !s.is_empty());
+    let first = segments.next()?;
+    let page = PHONE_PAGES.into_iter().find(|p| *p == first)?;
+    Some((page, segments.collect()))
 }
 
 /// The login page that comes back to `path_and_query` afterwards (`/login` alone when that is
@@ -57,7 +87,24 @@ pub fn safe_next(next: &str) -> Option<&str> {
 
 #[cfg(test)]
 mod tests {
-    use super::{login_url, safe_next};
+    use super::{login_url, phone_page, safe_next};
+
+    #[test]
+    fn a_phone_address_names_its_page_and_the_rest() {
+        assert_eq!(phone_page("/m/maidan"), Some(("maidan", vec![])));
+        assert_eq!(phone_page("/m/maidan/"), Some(("maidan", vec![])));
+        assert_eq!(
+            phone_page("/m/provider-sync/abc"),
+            Some(("provider-sync", vec!["abc"]))
+        );
+        assert_eq!(
+            phone_page("/m/alipay-authorizations/abc/x"),
+            Some(("alipay-authorizations", vec!["abc", "x"]))
+        );
+        assert_eq!(phone_page("/m/no-such-page"), None);
+        assert_eq!(phone_page("/m/"), None);
+        assert_eq!(phone_page("/providers"), None);
+    }
 
     #[test]
     fn the_login_url_comes_back_to_where_the_visitor_was() {

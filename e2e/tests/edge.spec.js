@@ -46,9 +46,11 @@ test('pages and assets come from the edge as the server serves them, with its he
   expect(page.status()).toBe(200);
   expect(await page.text()).toBe(await (await request.get('/index.html')).text());
 
-  const pages = await Promise.all(['/login', '/m/x', '/index.html'].map((p) => request.get(p).then((r) => r.text())));
+  // Each entry a bundle of its own: the login page, each phone page, the console.
+  const entries = ['/login', '/m/maidan', '/m/provider-sync/x', '/m/alipay-authorizations/x', '/index.html'];
+  const pages = await Promise.all(entries.map((p) => request.get(p).then((r) => r.text())));
   const assets = [...new Set(pages.flatMap(hashedAssets))];
-  expect(assets.filter((a) => a.endsWith('_bg.wasm')).length, 'three bundles').toBe(3);
+  expect(assets.filter((a) => a.endsWith('_bg.wasm')).length, 'five bundles').toBe(5);
   for (const asset of assets) {
     const server = await request.get(`${SERVER}${asset}`, { headers: { 'accept-encoding': 'identity' } });
     const plain = await request.get(asset, { headers: { 'accept-encoding': 'identity' } });

@@ -88,7 +88,7 @@ test('an unknown address shows a way back', async ({ page }) => {
   await expect(page).toHaveURL(/\/login\?next=%2Fno-such-page$/);
   await signIn(page, '100000000004');
   await expect(page.getByRole('heading', { name: '页面不存在' })).toBeVisible();
-  // A phone page that does not exist says so too, and its way back leads to the console.
+  // An address below /m/ that is no phone page is an unknown console address too.
   await page.goto('/m/no-such-page');
   await expect(page.getByRole('heading', { name: '页面不存在' })).toBeVisible();
   await page.getByRole('link', { name: '返回首页' }).click();

@@ -1,5 +1,5 @@
-//! The built SPA, as three entries, each a page with its own bundle: the login page
-//! (`dist/login/`), the pages a phone opens from a QR code (`/m/...`, `dist/phone/`) and the
+//! The built SPA, as entries, each a page with its own bundle: the login page (`dist/login/`),
+//! each page a phone opens from a QR code (`/m/<page>/...`, `dist/phone/<page>/`) and the
 //! console (every other page, `dist/index.html`). A visitor without a live session asking for
 //! a console page is sent to the login page before the console's bundle is fetched. Hashed assets are cached forever, pages revalidated, and
 //! precompressed `.br`/`.gz` served when the browser accepts them.
@@ -17,7 +17,7 @@ use axum::{
 use tower::ServiceExt;
 use tower_http::services::{ServeDir, ServeFile};
 
-use domain::navigation::{self, LOGIN_ENTRY, LOGIN_PATH, PHONE_ENTRY, PHONE_PREFIX};
+use domain::navigation::{self, LOGIN_ENTRY, LOGIN_PATH, PHONE_ENTRY, PHONE_PAGES, PHONE_PREFIX};
 
 use crate::{AppState, auth::CurrentSession};
 
@@ -57,12 +57,14 @@ pub fn router(state: &AppState) -> Router {
         .precompressed_br()
         .precompressed_gzip()
         .fallback(axum::handler::HandlerWithoutStateExt::into_service(missing));
-    Router::new()
-        .route_service(LOGIN_PATH, page(&entry(LOGIN_ENTRY)))
-        .route_service(
-            &format!("{PHONE_PREFIX}{{*rest}}"),
-            page(&entry(PHONE_ENTRY)),
-        )
+    let mut router = Router::new().route_service(LOGIN_PATH, page(&entry(LOGIN_ENTRY)));
+    for phone_page in PHONE_PAGES {
+        let file = page(&entry(&format!("{PHONE_ENTRY}/{phone_page}")));
+        router = router
+            .route_service(&format!("{PHONE_PREFIX}{phone_page}"), file.clone())
+            .route_service(&format!("{PHONE_PREFIX}{phone_page}/{{*rest}}"), file);
+    }
+    router
         .fallback_service(files)
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
@@ -72,7 +74,8 @@ pub fn router(state: &AppState) -> Router {
 }
 
 /// A console page (a path that names no file and is not public) needs a live session: without
-/// one, `303` to the login page.
+/// one, `303` to the login page. An address below `/m/` that is no phone page is a console
+/// address like any other unknown one.
 async fn signed_in_or_login(
     State(state): State<AppState>,
     request: Request,
@@ -80,7 +83,7 @@ async fn signed_in_or_login(
 ) -> Response {
     let path = request.uri().path();
     let console_page = !(path == LOGIN_PATH
-        || path.starts_with(PHONE_PREFIX)
+        || navigation::phone_page(path).is_some()
         || path.starts_with("/api/")
         || path
             .rsplit('/')

@@ -374,9 +374,10 @@ async fn the_login_and_phone_pages_are_entries_of_their_own() {
     for (path, title) in [
         ("/login", "sign in"),
         ("/login?next=%2Fproviders", "sign in"),
-        ("/m/provider-sync/abc", "phone"),
-        ("/m/maidan?merchant_id=1601000001", "phone"),
-        ("/m/alipay-authorizations/abc", "phone"),
+        ("/m/provider-sync/abc", "provider sync"),
+        ("/m/maidan", "open WeChat Maidan"),
+        ("/m/maidan?merchant_id=1601000001", "open WeChat Maidan"),
+        ("/m/alipay-authorizations/abc", "Alipay authorization"),
     ] {
         let response = app.get(path, None).await;
         assert_eq!(response.status, StatusCode::OK, "{path}");
@@ -397,6 +398,8 @@ async fn a_console_page_without_a_session_goes_to_the_login_page_first() {
     for (path, login) in [
         ("/", "/login"),
         ("/providers", "/login?next=%2Fproviders"),
+        // Below /m/ but no phone page: an unknown address like any other.
+        ("/m/no-such-page", "/login?next=%2Fm%2Fno-such-page"),
         (
             "/sub-merchants?channel=wechat_maidan&q=苏",
             "/login?next=%2Fsub-merchants%3Fchannel%3Dwechat_maidan%26q%3D%E8%8B%8F",

@@ -33,7 +33,7 @@ async fn request_logs_name_the_route_not_the_ticket_or_the_mobile() {
         "{log}"
     );
     assert!(log.contains("/api/v1/sandbox/sms-codes/{mobile}"), "{log}");
-    assert!(log.contains("/m/{*rest}"), "{log}");
+    assert!(log.contains("/m/provider-sync/{*rest}"), "{log}");
     assert!(log.contains("route=/api/{*rest}"), "{log}");
     assert!(!log.contains(ticket), "a ticket ID in the log");
     assert!(!log.contains(mobile), "a mobile in the log");

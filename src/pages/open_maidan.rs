@@ -27,8 +27,9 @@ pub fn phone_url(merchant_id: &str) -> String {
         )
     };
     crate::state::qr_ticket::page_url(&format!(
-        "{}maidan{query}",
-        domain::navigation::PHONE_PREFIX
+        "{}{}{query}",
+        domain::navigation::PHONE_PREFIX,
+        domain::navigation::MAIDAN_PHONE_PAGE
     ))
 }
 

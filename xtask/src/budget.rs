@@ -29,16 +29,29 @@ pub struct Bundle {
 /// bundles): 99.8 KB, 148.2 KB and 402.3 KB. wasm-bindgen's glue minified (terser, integrity
 /// attributes rewritten): 98.1 KB, 146.5 KB and 400.2 KB. The standard library built with the
 /// bundles for size, without panic machinery (`dist::trunk`): 87.3 KB, 133.6 KB and 379.3 KB.
-pub const BUNDLES: [Bundle; 3] = [
+/// The phone pages then became a bundle each (a phone opens one of them): 96.8 KB, 100.1 KB and
+/// 94.6 KB; the console's own styles moved to a file of their own: the login page 85.8 KB, the
+/// phone pages 95.4 KB, 98.7 KB and 93.1 KB, the console 380.0 KB (one more file, +0.6 KB).
+pub const BUNDLES: [Bundle; 5] = [
     Bundle {
         name: "login page (first visit)",
         page: "login/index.html",
-        budget: 88_000,
+        budget: 86_000,
     },
     Bundle {
-        name: "phone pages",
-        page: "phone/index.html",
-        budget: 134_000,
+        name: "phone page: open WeChat Maidan",
+        page: "phone/maidan/index.html",
+        budget: 96_000,
+    },
+    Bundle {
+        name: "phone page: provider sync",
+        page: "phone/provider-sync/index.html",
+        budget: 99_000,
+    },
+    Bundle {
+        name: "phone page: Alipay authorization",
+        page: "phone/alipay-authorizations/index.html",
+        budget: 94_000,
     },
     Bundle {
         name: "console after signing in",
@@ -126,8 +139,8 @@ pub fn check(dist: &Path) -> anyhow::Result<Vec<u64>> {
         bail!("{}", over.join("; "));
     }
     let mut wasm = wasm_files(dist)?;
-    for entry in crate::dist::ENTRIES {
-        wasm.extend(wasm_files(&dist.join(entry))?);
+    for entry in crate::dist::entries() {
+        wasm.extend(wasm_files(&dist.join(entry.folder))?);
     }
     for wasm in wasm {
         let sections = custom_sections(&std::fs::read(&wasm)?)?;
@@ -227,14 +240,11 @@ mod tests {
     #[test]
     fn each_bundle_is_one_of_the_entries_or_the_console() {
         let pages: Vec<&str> = BUNDLES.iter().map(|b| b.page).collect();
-        assert_eq!(
-            pages,
-            [
-                format!("{}/index.html", domain::navigation::LOGIN_ENTRY),
-                format!("{}/index.html", domain::navigation::PHONE_ENTRY),
-                CONSOLE_PAGE.to_owned(),
-            ]
-        );
+        let entries = crate::dist::entries()
+            .into_iter()
+            .map(|e| format!("{}/index.html", e.folder));
+        let expected: Vec<String> = entries.chain([CONSOLE_PAGE.to_owned()]).collect();
+        assert_eq!(pages, expected);
     }
 
     #[test]

@@ -1,5 +1,6 @@
-//! `cargo xtask dist`: the SPA as static files a CDN can serve, in three entries: the console
-//! (`dist/index.html`), the login page (`dist/login/`) and the phone pages (`dist/phone/`).
+//! `cargo xtask dist`: the SPA as static files a CDN can serve, in entries: the console
+//! (`dist/index.html`), the login page (`dist/login/`) and each phone page
+//! (`dist/phone/<page>/`).
 //!
 //! trunk builds each (release, wasm-opt -Oz, hashed names); then trunk's inline loader script
 //! moves into a hashed file (the CSP allows no inline script), the JavaScript is minified
@@ -34,12 +35,28 @@ const INPUTS: [&str; 13] = [
 ];
 const STAMP: &str = ".build-stamp";
 
-/// The bundles beside the console, each from `src/bin/<name>.html` into `dist/<name>/`: the
-/// login page (a first visit downloads only it) and the pages a phone opens from a QR code.
-pub const ENTRIES: [&str; 2] = [
-    domain::navigation::LOGIN_ENTRY,
-    domain::navigation::PHONE_ENTRY,
-];
+/// A bundle beside the console: the page trunk builds it from, and its folder below `dist/`
+/// (also its public URL, `/<folder>/`).
+pub struct Entry {
+    pub source: String,
+    pub folder: String,
+}
+
+/// The bundles beside the console: the login page (a first visit downloads only it) and each
+/// page a phone opens from a QR code (`src/bin/phone-<page>.html` into `dist/phone/<page>/`: a
+/// phone downloads the page it opened, not the others).
+pub fn entries() -> Vec<Entry> {
+    use domain::navigation::{LOGIN_ENTRY, PHONE_ENTRY, PHONE_PAGES};
+    let login = Entry {
+        source: format!("src/bin/{LOGIN_ENTRY}.html"),
+        folder: LOGIN_ENTRY.to_owned(),
+    };
+    let phone = PHONE_PAGES.iter().map(|page| Entry {
+        source: format!("src/bin/{PHONE_ENTRY}-{page}.html"),
+        folder: format!("{PHONE_ENTRY}/{page}"),
+    });
+    std::iter::once(login).chain(phone).collect()
+}
 
 /// Builds `dist/` (unless it is newer than every input) and returns its path.
 pub fn build(root: &Path) -> anyhow::Result<PathBuf> {
@@ -62,12 +79,12 @@ pub fn build(root: &Path) -> anyhow::Result<PathBuf> {
         .env("PATH", &path)
         .current_dir(root))?;
     let mut folders = vec![(dist.clone(), "/".to_owned())];
-    for entry in ENTRIES {
-        let folder = dist.join(entry);
-        let url = format!("/{entry}/");
+    for entry in entries() {
+        let folder = dist.join(&entry.folder);
+        let url = format!("/{}/", entry.folder);
         run(trunk()
             .arg("build")
-            .arg(format!("src/bin/{entry}.html"))
+            .arg(&entry.source)
             .args(["--release", "true", "--public-url", &url, "--dist"])
             .arg(&folder)
             .env("PATH", &path)

@@ -553,7 +553,12 @@ impl TestApp {
             "<!doctype html><title>Cloud Pay Console</title>",
         )
         .expect("index");
-        for (entry, title) in [("login", "sign in"), ("phone", "phone")] {
+        for (entry, title) in [
+            ("login", "sign in"),
+            ("phone/maidan", "open WeChat Maidan"),
+            ("phone/provider-sync", "provider sync"),
+            ("phone/alipay-authorizations", "Alipay authorization"),
+        ] {
             std::fs::create_dir_all(dist.join(entry)).expect("entry folder");
             std::fs::write(
                 dist.join(entry).join("index.html"),
