@@ -32,6 +32,7 @@ pub struct Bundle {
 /// The phone pages then became a bundle each (a phone opens one of them): 96.8 KB, 100.1 KB and
 /// 94.6 KB; the console's own styles moved to a file of their own: the login page 85.8 KB, the
 /// phone pages 95.4 KB, 98.7 KB and 93.1 KB, the console 380.0 KB (one more file, +0.6 KB).
+/// The console built with Leptos's `erase_components`: 327.8 KB.
 pub const BUNDLES: [Bundle; 5] = [
     Bundle {
         name: "login page (first visit)",
@@ -56,7 +57,7 @@ pub const BUNDLES: [Bundle; 5] = [
     Bundle {
         name: "console after signing in",
         page: CONSOLE_PAGE,
-        budget: 380_000,
+        budget: 328_000,
     },
 ];
 

@@ -74,7 +74,7 @@ pub fn build(root: &Path) -> anyhow::Result<PathBuf> {
     // trunk builds offline (it must never download tools), so fetch crates first.
     run(crate::process::cargo().args(["fetch", "--target", "wasm32-unknown-unknown"]))?;
     // The console first: trunk empties its own dist folder, and the other entries live inside.
-    run(trunk()
+    run(trunk(root, true)
         .args(["build", "--release"])
         .env("PATH", &path)
         .current_dir(root))?;
@@ -82,7 +82,7 @@ pub fn build(root: &Path) -> anyhow::Result<PathBuf> {
     for entry in entries() {
         let folder = dist.join(&entry.folder);
         let url = format!("/{}/", entry.folder);
-        run(trunk()
+        run(trunk(root, false)
             .arg("build")
             .arg(&entry.source)
             .args(["--release", "true", "--public-url", &url, "--dist"])
@@ -103,25 +103,40 @@ pub fn build(root: &Path) -> anyhow::Result<PathBuf> {
     Ok(dist)
 }
 
-/// trunk, with the bundles' standard library compiled with them, for size: `-Zbuild-std` builds it at the
-/// `wasm-release` profile's `opt-level = "z"` with its `optimize_for_size` paths (the shipped
-/// one is built for speed), and `panic=immediate-abort` leaves out the panic machinery, its
-/// messages and their formatting (a release bundle never showed them: a panic ends the page
-/// either way). Unstable flags on the stable toolchain, hence `RUSTC_BOOTSTRAP`; only these
-/// builds see them, and their host crates live apart under the `wasm-release` profile, so the
-/// other builds are not disturbed. About 10 % of each bundle (`docs/size.md`).
-fn trunk() -> Command {
+/// trunk, with the bundles' standard library compiled with them, for size: `-Zbuild-std`
+/// builds it at the `wasm-release` profile's `opt-level = "z"` with its `optimize_for_size`
+/// paths (the shipped one is built for speed), and `panic=immediate-abort` leaves out the panic
+/// machinery, its messages and their formatting (a release bundle never showed them: a panic
+/// ends the page either way). Unstable flags on the stable toolchain, hence `RUSTC_BOOTSTRAP`;
+/// only these builds see them, and their host crates live apart under the `wasm-release`
+/// profile, so the other builds are not disturbed. About 10 % of each bundle (`docs/size.md`).
+///
+/// `erased` (the console's bundle): Leptos's `erase_components`, every component's view an
+/// `AnyView`, so that a page's view types are not nested into those of the shell and router
+/// around it and compiled again for each: a seventh of the console's bundle, while the small
+/// bundles grow by the erasing's own code (the login page by 7 KB). Those builds use a target
+/// folder of their own: one set of flags per folder, so that neither rebuilds the other's
+/// crates.
+fn trunk(root: &Path, erased: bool) -> Command {
+    let mut rustflags = "-Zunstable-options -Cpanic=immediate-abort".to_owned();
     let mut trunk = Command::new("trunk");
+    if erased {
+        rustflags.push_str(" --cfg erase_components");
+        trunk.env(
+            "CARGO_TARGET_DIR",
+            crate::process::target_dir(root).join(ERASED_TARGET),
+        );
+    }
     trunk
         .env("RUSTC_BOOTSTRAP", "1")
         .env("CARGO_UNSTABLE_BUILD_STD", "std,panic_abort")
         .env("CARGO_UNSTABLE_BUILD_STD_FEATURES", "optimize_for_size")
-        .env(
-            "CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS",
-            "-Zunstable-options -Cpanic=immediate-abort",
-        );
+        .env("CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS", rustflags);
     trunk
 }
+
+/// The target folder, below the shared one, of the builds with `erase_components`.
+pub const ERASED_TARGET: &str = "erased-views";
 
 /// The newest modification time of a file or anything below a folder.
 fn newest(path: &Path) -> Option<std::time::SystemTime> {
