@@ -71,8 +71,13 @@ pub fn build(root: &Path) -> anyhow::Result<PathBuf> {
         return Ok(dist);
     }
     let path = tools::ensure_build_tools(root)?;
-    // trunk builds offline (it must never download tools), so fetch crates first.
-    run(crate::process::cargo().args(["fetch", "--target", "wasm32-unknown-unknown"]))?;
+    // trunk builds offline (it must never download tools), so fetch crates first, the standard
+    // library's own among them.
+    run(with_std_built(&mut crate::process::cargo()).args([
+        "fetch",
+        "--target",
+        "wasm32-unknown-unknown",
+    ]))?;
     // The console first: trunk empties its own dist folder, and the other entries live inside.
     run(trunk(root, true)
         .args(["build", "--release"])
@@ -127,12 +132,16 @@ fn trunk(root: &Path, erased: bool) -> Command {
             crate::process::target_dir(root).join(ERASED_TARGET),
         );
     }
+    with_std_built(&mut trunk).env("CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS", rustflags);
     trunk
+}
+
+/// A cargo command (or one that runs cargo) that builds the standard library with the crates.
+fn with_std_built(command: &mut Command) -> &mut Command {
+    command
         .env("RUSTC_BOOTSTRAP", "1")
         .env("CARGO_UNSTABLE_BUILD_STD", "std,panic_abort")
         .env("CARGO_UNSTABLE_BUILD_STD_FEATURES", "optimize_for_size")
-        .env("CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS", rustflags);
-    trunk
 }
 
 /// The target folder, below the shared one, of the builds with `erase_components`.
