@@ -145,7 +145,7 @@ fn with_std_built(command: &mut Command) -> &mut Command {
 }
 
 /// The target folder, below the shared one, of the builds with `erase_components`.
-pub const ERASED_TARGET: &str = "erased-views";
+const ERASED_TARGET: &str = "erased-views";
 
 /// The newest modification time of a file or anything below a folder.
 fn newest(path: &Path) -> Option<std::time::SystemTime> {
