@@ -1,7 +1,10 @@
 //! The router and the shared state every page finds in context.
 
 use leptos::prelude::*;
+#[cfg(split_pages)]
+use leptos_router::lazy_route;
 use leptos_router::{
+    Lazy, LazyRoute,
     components::{ParentRoute, Route, Router, Routes},
     path,
 };
@@ -19,6 +22,53 @@ use crate::{
     state::session::provide_session,
 };
 
+/// The console's pages behind the overview, each a [`LazyRoute`]: in the console's bundle
+/// (`cargo xtask dist` builds it with `--cfg split_pages`) each page's code is a wasm module of
+/// its own, fetched when the page is first opened, so signing in downloads the shell and the
+/// overview, not every page. Built without that flag (`trunk serve`, the browser tests) the
+/// pages stay in the one module, behind the same routes.
+macro_rules! lazy_page {
+    ($($route:ident => $page:ident),* $(,)?) => {$(
+        #[derive(Debug)]
+        struct $route;
+
+        #[cfg(split_pages)]
+        #[lazy_route]
+        impl LazyRoute for $route {
+            fn data() -> Self {
+                Self
+            }
+
+            fn view(_this: Self) -> AnyView {
+                view! { <$page/> }.into_any()
+            }
+        }
+
+        #[cfg(not(split_pages))]
+        impl LazyRoute for $route {
+            fn data() -> Self {
+                Self
+            }
+
+            async fn view(_this: Self) -> AnyView {
+                view! { <$page/> }.into_any()
+            }
+        }
+    )*};
+}
+
+lazy_page! {
+    ProvidersRoute => ProvidersPage,
+    ProviderDetailRoute => ProviderDetailPage,
+    AuditRoute => AuditPage,
+    ChangePasswordRoute => ChangePasswordPage,
+    SubMerchantsRoute => SubMerchantsPage,
+    SubMerchantDetailRoute => SubMerchantDetailPage,
+    SubProvidersRoute => SubProvidersPage,
+    TransactionsRoute => TransactionsPage,
+    OpenMaidanRoute => OpenMaidanPage,
+}
+
 /// The console: every page behind sign-in, inside one shell that stays while the pages
 /// change. The server sends a visitor without a session to the public entry's login page
 /// before this bundle is fetched.
@@ -31,15 +81,15 @@ pub fn App() -> impl IntoView {
             <Routes fallback=NotFoundPage>
                 <ParentRoute path=path!("") view=Shell>
                     <Route path=path!("") view=OverviewPage/>
-                    <Route path=path!("/providers") view=ProvidersPage/>
-                    <Route path=path!("/providers/:id") view=ProviderDetailPage/>
-                    <Route path=path!("/audit") view=AuditPage/>
-                    <Route path=path!("/account/password") view=ChangePasswordPage/>
-                    <Route path=path!("/sub-merchants") view=SubMerchantsPage/>
-                    <Route path=path!("/sub-merchants/:id") view=SubMerchantDetailPage/>
-                    <Route path=path!("/sub-providers") view=SubProvidersPage/>
-                    <Route path=path!("/transactions") view=TransactionsPage/>
-                    <Route path=path!("/maidan/open") view=OpenMaidanPage/>
+                    <Route path=path!("/providers") view={Lazy::<ProvidersRoute>::new()}/>
+                    <Route path=path!("/providers/:id") view={Lazy::<ProviderDetailRoute>::new()}/>
+                    <Route path=path!("/audit") view={Lazy::<AuditRoute>::new()}/>
+                    <Route path=path!("/account/password") view={Lazy::<ChangePasswordRoute>::new()}/>
+                    <Route path=path!("/sub-merchants") view={Lazy::<SubMerchantsRoute>::new()}/>
+                    <Route path=path!("/sub-merchants/:id") view={Lazy::<SubMerchantDetailRoute>::new()}/>
+                    <Route path=path!("/sub-providers") view={Lazy::<SubProvidersRoute>::new()}/>
+                    <Route path=path!("/transactions") view={Lazy::<TransactionsRoute>::new()}/>
+                    <Route path=path!("/maidan/open") view={Lazy::<OpenMaidanRoute>::new()}/>
                 </ParentRoute>
             </Routes>
         </Router>

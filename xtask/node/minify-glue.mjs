@@ -1,5 +1,6 @@
-// Minifies the JavaScript that a page of dist/ loads (wasm-bindgen's glue and the boot script)
-// and brings the page's integrity attributes up to date: node minify-glue.mjs <folder>.
+// Minifies the JavaScript that a page of dist/ loads (wasm-bindgen's glue, the boot script and
+// the script that fetches the console's page modules) and brings the page's integrity
+// attributes up to date with its files: node minify-glue.mjs <folder>.
 //
 // wasm-bindgen writes readable glue (about 45 KB, half of it names and comments); trunk hashes
 // and preloads it as written. Minifying keeps every export and every import name the wasm
@@ -20,6 +21,12 @@ let html = readFileSync(page, "utf8");
 const scripts = new Set(
   [...html.matchAll(/(?:href|src)="([^"]+\.js)"/g)].map((m) => basename(m[1])),
 );
+// The modules those scripts import from beside them (the console's glue imports the script that
+// fetches its page modules).
+for (const name of [...scripts]) {
+  const source = readFileSync(join(folder, name), "utf8");
+  for (const m of source.matchAll(/from\s*"\.\/([^"/]+\.js)"/g)) scripts.add(m[1]);
+}
 for (const name of scripts) {
   const file = join(folder, name);
   const source = readFileSync(file, "utf8");
@@ -31,14 +38,15 @@ for (const name of scripts) {
     format: { comments: false },
   });
   writeFileSync(file, result.code + "\n");
-  const integrity =
-    "sha384-" + createHash("sha384").update(result.code + "\n").digest("base64");
-  // The tags naming this file: their integrity follows the new content.
-  html = html.replace(/<(link|script)\b[^>]*>/g, (tag) =>
-    tag.includes(`/${name}"`)
-      ? tag.replace(/integrity="[^"]*"/, `integrity="${integrity}"`)
-      : tag,
-  );
   console.log(`${name}: ${source.length} -> ${result.code.length + 1} bytes`);
 }
+// Every tag's integrity follows its file's content as it is now (the scripts just minified,
+// the console's module rewritten after trunk hashed it).
+html = html.replace(/<(link|script)\b[^>]*>/g, (tag) => {
+  const named = tag.match(/(?:href|src)="([^"]+)"/);
+  if (!named || !tag.includes("integrity=")) return tag;
+  const content = readFileSync(join(folder, basename(named[1])));
+  const integrity = "sha384-" + createHash("sha384").update(content).digest("base64");
+  return tag.replace(/integrity="[^"]*"/, `integrity="${integrity}"`);
+});
 writeFileSync(page, html);

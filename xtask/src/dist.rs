@@ -18,7 +18,7 @@ use anyhow::{Context, bail};
 use crate::{process::run, tools};
 
 /// What the SPA is built from: a change to any of these rebuilds `dist/`.
-const INPUTS: [&str; 13] = [
+const INPUTS: [&str; 14] = [
     "src",
     "style",
     "public",
@@ -30,6 +30,7 @@ const INPUTS: [&str; 13] = [
     "rust-toolchain.toml",
     "domain/Cargo.toml",
     "xtask/src/dist.rs",
+    "xtask/src/split.rs",
     "xtask/node/minify-glue.mjs",
     "xtask/node/package-lock.json",
 ];
@@ -83,6 +84,13 @@ pub fn build(root: &Path) -> anyhow::Result<PathBuf> {
         .args(["build", "--release"])
         .env("PATH", &path)
         .current_dir(root))?;
+    let console_target = crate::process::target_dir(root).join(CONSOLE_TARGET);
+    crate::split::split_console(
+        &dist,
+        &console_target.join("wasm32-unknown-unknown/wasm-release/console.wasm"),
+        &console_target.join("split"),
+        &path,
+    )?;
     let mut folders = vec![(dist.clone(), "/".to_owned())];
     for entry in entries() {
         let folder = dist.join(&entry.folder);
@@ -116,20 +124,21 @@ pub fn build(root: &Path) -> anyhow::Result<PathBuf> {
 /// only these builds see them, and their host crates live apart under the `wasm-release`
 /// profile, so the other builds are not disturbed. About 10 % of each bundle (`docs/size.md`).
 ///
-/// `erased` (the console's bundle): Leptos's `erase_components`, every component's view an
+/// `console` (the console's bundle): Leptos's `erase_components`, every component's view an
 /// `AnyView`, so that a page's view types are not nested into those of the shell and router
 /// around it and compiled again for each: a seventh of the console's bundle, while the small
-/// bundles grow by the erasing's own code (the login page by 7 KB). Those builds use a target
-/// folder of their own: one set of flags per folder, so that neither rebuilds the other's
-/// crates.
-fn trunk(root: &Path, erased: bool) -> Command {
+/// bundles grow by the erasing's own code (the login page by 7 KB). And its pages split into
+/// modules of their own ([`crate::split`]). Those builds use a target folder of their own: one
+/// set of flags per folder, so that neither rebuilds the other's crates.
+fn trunk(root: &Path, console: bool) -> Command {
     let mut rustflags = "-Zunstable-options -Cpanic=immediate-abort".to_owned();
     let mut trunk = Command::new("trunk");
-    if erased {
-        rustflags.push_str(" --cfg erase_components");
+    if console {
+        rustflags.push_str(" --cfg erase_components ");
+        rustflags.push_str(crate::split::SPLIT_FLAGS);
         trunk.env(
             "CARGO_TARGET_DIR",
-            crate::process::target_dir(root).join(ERASED_TARGET),
+            crate::process::target_dir(root).join(CONSOLE_TARGET),
         );
     }
     with_std_built(&mut trunk).env("CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS", rustflags);
@@ -144,8 +153,8 @@ fn with_std_built(command: &mut Command) -> &mut Command {
         .env("CARGO_UNSTABLE_BUILD_STD_FEATURES", "optimize_for_size")
 }
 
-/// The target folder, below the shared one, of the builds with `erase_components`.
-const ERASED_TARGET: &str = "erased-views";
+/// The target folder, below the shared one, of the console's builds (their own flags).
+const CONSOLE_TARGET: &str = "erased-views";
 
 /// The newest modification time of a file or anything below a folder.
 fn newest(path: &Path) -> Option<std::time::SystemTime> {
@@ -187,7 +196,7 @@ fn externalize_loader(dist: &Path, url: &str) -> anyhow::Result<()> {
 }
 
 /// FNV-1a, 64 bits: a content hash for cache-busting file names.
-fn fnv1a(bytes: &[u8]) -> u64 {
+pub fn fnv1a(bytes: &[u8]) -> u64 {
     bytes.iter().fold(0xcbf2_9ce4_8422_2325, |h, b| {
         (h ^ u64::from(*b)).wrapping_mul(0x0000_0100_0000_01b3)
     })

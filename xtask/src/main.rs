@@ -9,6 +9,7 @@ mod dist;
 mod edge;
 mod postgres;
 mod process;
+mod split;
 mod test;
 mod tools;
 

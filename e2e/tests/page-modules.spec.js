@@ -1,0 +1,74 @@
+// The console's pages as modules of their own: signing in downloads the shell and the overview,
+// each page's module comes when the page is first opened, and one that fails to download
+// loads the page again instead of ending the console.
+const { test, expect, signIn, expectFailedLoad } = require('./fixtures');
+
+// A page's module or a module some pages share: `providers-<hash>.wasm`, `chunk_12-<hash>.wasm`.
+const PAGE_MODULE = /^\/[a-z_0-9]+-[0-9a-f]{16}\.wasm$/;
+const PROVIDERS_MODULE = /\/providers-[0-9a-f]{16}\.wasm$/;
+
+function wasmLoads(page) {
+  const loads = [];
+  page.on('request', (request) => {
+    const path = new URL(request.url()).pathname;
+    if (path.endsWith('.wasm')) loads.push(path);
+  });
+  return loads;
+}
+
+test('a page downloads its own module when it is first opened, not at sign-in', async ({ page }) => {
+  const loads = wasmLoads(page);
+  await page.goto('/login');
+  await signIn(page, '100000000001');
+  await expect(page.getByTestId('overview-account-id')).toHaveText('100000000001');
+  expect(loads.filter((path) => PAGE_MODULE.test(path)), loads.join(', ')).toEqual([]);
+
+  await page.getByRole('link', { name: '服务商账户管理(新)' }).click();
+  await expect(page.getByTestId('providers')).toBeVisible();
+  expect(loads.some((path) => PROVIDERS_MODULE.test(path)), loads.join(', ')).toBe(true);
+  // Nothing of the pages not opened.
+  expect(loads.some((path) => /\/sub_merchant_detail-/.test(path)), loads.join(', ')).toBe(false);
+
+  // Back and forth: a module is fetched once.
+  const before = loads.length;
+  await page.getByRole('link', { name: '概览' }).click();
+  await page.getByRole('link', { name: '服务商账户管理(新)' }).click();
+  await expect(page.getByTestId('providers')).toBeVisible();
+  expect(loads.length).toBe(before);
+});
+
+test('a page module whose download fails once is asked for again', async ({ page }) => {
+  await page.goto('/login');
+  await signIn(page, '100000000001');
+  await expect(page.getByTestId('overview-account-id')).toHaveText('100000000001');
+  expectFailedLoad(page, 'net::ERR_FAILED', PROVIDERS_MODULE);
+
+  // A dropped request: asked again, and the page opens as if nothing happened.
+  let attempts = 0;
+  await page.route(PROVIDERS_MODULE, (route) => (++attempts === 1 ? route.abort() : route.continue()));
+  await page.getByRole('link', { name: '服务商账户管理(新)' }).click();
+  await expect(page).toHaveURL(/\/providers$/);
+  await expect(page.getByTestId('providers')).toBeVisible();
+  expect(attempts).toBe(2);
+});
+
+test('a page module that stays missing loads the console afresh, and the page opens after', async ({ page }) => {
+  await page.goto('/login');
+  await signIn(page, '100000000001');
+  await expect(page.getByTestId('overview-account-id')).toHaveText('100000000001');
+  expectFailedLoad(page, 'net::ERR_FAILED', PROVIDERS_MODULE);
+
+  // Missing three times (a release that no longer has it): the page it was opened from loads
+  // again, with the console as the server has it now.
+  let attempts = 0;
+  await page.route(PROVIDERS_MODULE, (route) => (++attempts <= 3 ? route.abort() : route.continue()));
+  const reloaded = page.waitForEvent('load');
+  await page.getByRole('link', { name: '服务商账户管理(新)' }).click();
+  await reloaded;
+  await expect(page).toHaveURL(/\/$/);
+  await expect(page.getByTestId('overview-account-id')).toHaveText('100000000001');
+  expect(attempts).toBe(3);
+  await page.getByRole('link', { name: '服务商账户管理(新)' }).click();
+  await expect(page.getByTestId('providers')).toBeVisible();
+  expect(attempts).toBe(4);
+});
