@@ -22,11 +22,12 @@ use crate::{
     state::session::provide_session,
 };
 
-/// The console's pages behind the overview, each a [`LazyRoute`]: in the console's bundle
-/// (`cargo xtask dist` builds it with `--cfg split_pages`) each page's code is a wasm module of
-/// its own, fetched when the page is first opened, so signing in downloads the shell and the
-/// overview, not every page. Built without that flag (`trunk serve`, the browser tests) the
-/// pages stay in the one module, behind the same routes.
+/// The console's pages beyond the overview and the providers (the first table a newcomer sees),
+/// each a [`LazyRoute`]: in the console's bundle (`cargo xtask dist` builds it with
+/// `--cfg split_pages`) each is a wasm module of its own, fetched when the page is first
+/// opened, so signing in downloads the shell, the overview and the providers page with what
+/// they share with the others, not every page. Built without that flag (`trunk serve`, the
+/// browser tests) the pages stay in the one module, behind the same routes.
 macro_rules! lazy_page {
     ($($route:ident => $page:ident),* $(,)?) => {$(
         #[derive(Debug)]
@@ -58,7 +59,6 @@ macro_rules! lazy_page {
 }
 
 lazy_page! {
-    ProvidersRoute => ProvidersPage,
     ProviderDetailRoute => ProviderDetailPage,
     AuditRoute => AuditPage,
     ChangePasswordRoute => ChangePasswordPage,
@@ -81,7 +81,7 @@ pub fn App() -> impl IntoView {
             <Routes fallback=NotFoundPage>
                 <ParentRoute path=path!("") view=Shell>
                     <Route path=path!("") view=OverviewPage/>
-                    <Route path=path!("/providers") view={Lazy::<ProvidersRoute>::new()}/>
+                    <Route path=path!("/providers") view=ProvidersPage/>
                     <Route path=path!("/providers/:id") view={Lazy::<ProviderDetailRoute>::new()}/>
                     <Route path=path!("/audit") view={Lazy::<AuditRoute>::new()}/>
                     <Route path=path!("/account/password") view={Lazy::<ChangePasswordRoute>::new()}/>

@@ -170,21 +170,9 @@ pub fn split_console(dist: &Path, wasm: &Path, work: &Path, path: &OsStr) -> any
     Ok(())
 }
 
-/// The file in `dist/` that lists each page's modules (not served to anyone; the budgets read
-/// it).
+/// The file in `dist/` that lists each page's modules (no page fetches it; `cargo xtask size`
+/// reports from it).
 pub const PAGE_MODULES: &str = ".page-modules";
-
-/// The files of `page`'s modules, as [`split_console`] listed them in `dist`.
-pub fn page_modules(dist: &Path, page: &str) -> anyhow::Result<Vec<String>> {
-    let list = std::fs::read_to_string(dist.join(PAGE_MODULES))
-        .with_context(|| format!("reading dist/{PAGE_MODULES}"))?;
-    list.lines()
-        .find_map(|line| {
-            let mut words = line.split(' ');
-            (words.next() == Some(page)).then(|| words.map(str::to_owned).collect())
-        })
-        .ok_or_else(|| anyhow!("dist/{PAGE_MODULES} lists no page {page}"))
-}
 
 /// `console-<hash>`: the name trunk gave the console's glue and module in `dist`.
 fn console_stem(dist: &Path) -> anyhow::Result<String> {
