@@ -59,7 +59,7 @@ pub const BUNDLES: [Bundle; 5] = [
     Bundle {
         name: "console after signing in",
         page: CONSOLE_PAGE,
-        budget: 235_000,
+        budget: 192_000,
     },
 ];
 
