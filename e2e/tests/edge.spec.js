@@ -132,4 +132,20 @@ test('sign in, the providers page, the QR code, and the admin confirming on a ph
   await expect(dialog.getByTestId('sync-result').locator('[data-kind="new"]')).toContainText('杭州西湖买单服务商');
   await dialog.getByRole('button', { name: '关闭' }).click();
   await expect(page.getByTestId('providers')).toContainText('苏州园区买单服务商');
+
+  // A page that is a module of its own, fetched through the edge when first opened.
+  const modules = [];
+  page.on('response', (response) => {
+    if (response.url().endsWith('.wasm')) modules.push(response);
+  });
+  await page.getByRole('link', { name: '子商户管理(新)' }).click();
+  await expect(page.getByRole('heading', { name: '子商户管理(新)' })).toBeVisible();
+  const own = modules.find((r) => /\/sub_merchants-[0-9a-f]{16}\.wasm$/.test(r.url()));
+  expect(own, modules.map((r) => r.url()).join(', ')).toBeTruthy();
+  const headers = await own.allHeaders();
+  expect(headers).toMatchObject({
+    'content-type': 'application/wasm',
+    'cache-control': 'public, max-age=31536000, immutable',
+  });
+  expect(['br', 'gzip'], 'precompressed').toContain(headers['content-encoding']);
 });
