@@ -16,6 +16,14 @@ function wasmLoads(page) {
   return loads;
 }
 
+/// Signed in, on the overview, with the sub-merchant list's module about to fail to download.
+async function onOverviewWithFailingModules(page) {
+  await page.goto('/login');
+  await signIn(page, '100000000001');
+  await expect(page.getByTestId('overview-account-id')).toHaveText('100000000001');
+  expectFailedLoad(page, 'net::ERR_FAILED', SUB_MERCHANTS_MODULE);
+}
+
 test('a page downloads its own module when it is first opened, not at sign-in', async ({ page }) => {
   const loads = wasmLoads(page);
   await page.goto('/login');
@@ -40,10 +48,7 @@ test('a page downloads its own module when it is first opened, not at sign-in', 
 });
 
 test('a page module whose download fails once is asked for again', async ({ page }) => {
-  await page.goto('/login');
-  await signIn(page, '100000000001');
-  await expect(page.getByTestId('overview-account-id')).toHaveText('100000000001');
-  expectFailedLoad(page, 'net::ERR_FAILED', SUB_MERCHANTS_MODULE);
+  await onOverviewWithFailingModules(page);
 
   // A dropped request: asked again, and the page opens as if nothing happened.
   let attempts = 0;
@@ -55,10 +60,7 @@ test('a page module whose download fails once is asked for again', async ({ page
 });
 
 test('a page module that stays missing loads the console afresh, and the page opens after', async ({ page }) => {
-  await page.goto('/login');
-  await signIn(page, '100000000001');
-  await expect(page.getByTestId('overview-account-id')).toHaveText('100000000001');
-  expectFailedLoad(page, 'net::ERR_FAILED', SUB_MERCHANTS_MODULE);
+  await onOverviewWithFailingModules(page);
 
   // Missing three times (a release that no longer has it): the page it was opened from loads
   // again, with the console as the server has it now.
