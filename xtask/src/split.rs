@@ -151,8 +151,8 @@ pub fn split_console(dist: &Path, wasm: &Path, work: &Path, path: &OsStr) -> any
     let renamed = glue.replace(&import, &format!("from \"./{link_name}\""));
     std::fs::write(&glue_path, renamed)?;
 
-    // Which modules each page fetches, for the size budgets: a line per page, its name and
-    // its modules' files.
+    // Which modules each page fetches, for `cargo xtask size`'s report: a line per page, its
+    // name and its modules' files.
     let mut pages = Vec::new();
     for (split_point, stems) in &split.prefetch_map {
         let mut line = short_name(split_point).to_owned();
