@@ -104,14 +104,11 @@ fn page_assets(dist: &Path, page: &str) -> anyhow::Result<Vec<Asset>> {
     names
         .into_iter()
         .map(|name| {
-            let path = dist.join(&name);
-            let bytes = std::fs::read(&path).with_context(|| format!("reading {name}"))?;
-            let brotli = crate::dist::brotli_bytes(&bytes)?.len() as u64;
-            Ok(Asset {
-                name,
-                raw: bytes.len() as u64,
-                brotli,
-            })
+            let raw = std::fs::metadata(dist.join(&name))
+                .with_context(|| format!("reading {name}"))?
+                .len();
+            let brotli = served_brotli(dist, &name)?;
+            Ok(Asset { name, raw, brotli })
         })
         .collect()
 }
@@ -168,11 +165,20 @@ fn console_pages(dist: &Path) -> anyhow::Result<()> {
         let page = words.next().unwrap_or_default();
         let mut total = 0;
         for file in words {
-            total += crate::dist::brotli_bytes(&std::fs::read(dist.join(file))?)?.len();
+            total += served_brotli(dist, file)?;
         }
         eprintln!("  {total:>9} B  {page}");
     }
     Ok(())
+}
+
+/// The brotli size of a file of `dist` as served: its `.br` sibling, which `cargo xtask dist`
+/// writes beside every text asset at the highest quality.
+fn served_brotli(dist: &Path, name: &str) -> anyhow::Result<u64> {
+    let packed = format!("{name}.br");
+    Ok(std::fs::metadata(dist.join(&packed))
+        .with_context(|| format!("reading {packed}"))?
+        .len())
 }
 
 fn wasm_files(dist: &Path) -> anyhow::Result<Vec<PathBuf>> {

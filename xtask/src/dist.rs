@@ -232,7 +232,7 @@ fn sibling(path: &Path, extension: &str) -> PathBuf {
 }
 
 /// Brotli at the highest quality, as served to browsers.
-pub fn brotli_bytes(bytes: &[u8]) -> anyhow::Result<Vec<u8>> {
+fn brotli_bytes(bytes: &[u8]) -> anyhow::Result<Vec<u8>> {
     let mut out = Vec::new();
     let params = brotli::enc::BrotliEncoderParams {
         quality: 11,
