@@ -336,6 +336,38 @@ impl FromRequestParts<AppState> for CurrentSession {
     }
 }
 
+/// The session a request names, not yet looked up: for a handler whose read checks the
+/// session as part of itself (see [`crate::store::SessionCheck`]). Rejects with
+/// `Unauthenticated` only when the request carries no session cookie; the read says whether
+/// the session is live.
+#[derive(Debug, Clone)]
+pub struct SessionCookie {
+    token_hash: String,
+}
+
+impl SessionCookie {
+    /// The session to check as of now.
+    pub fn check<'a>(&'a self, state: &AppState) -> crate::store::SessionCheck<'a> {
+        crate::store::SessionCheck {
+            token_hash: &self.token_hash,
+            now_ms: state.clock.now_ms(),
+            idle_ms: crate::clock::millis(state.settings.session_idle),
+        }
+    }
+}
+
+impl FromRequestParts<AppState> for SessionCookie {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, AppError> {
+        let token = session_token(&parts.headers, &state.settings)
+            .ok_or_else(|| AppError::new(ErrorCode::Unauthenticated))?;
+        Ok(SessionCookie {
+            token_hash: sha256_hex(token),
+        })
+    }
+}
+
 /// The signed-in account of a request when it is a service provider's (服务商): sub-provider
 /// accounts only read what is assigned to them, so a write they may not make is `Forbidden`.
 #[derive(Debug, Clone)]

@@ -28,6 +28,58 @@ async fn a_session_opened_on_one_replica_works_on_the_other_and_ends_on_both() {
     assert_eq!(gone.status, StatusCode::UNAUTHORIZED);
 }
 
+/// The first page of the sub-merchant list.
+async fn lists(app: &TestApp, cookie: &str) -> common::TestResponse {
+    app.get("/api/v1/sub-merchants?page_size=5", Some(cookie))
+        .await
+}
+
+/// The sub-merchant list checks its session in the same statement that reads the page (on
+/// PostgreSQL starting from whose session this replica last found the token to be), so the
+/// moment a session ends, by signing out on another replica, by the idle clock or with its
+/// account, the list is refused here too.
+#[tokio::test]
+async fn the_list_on_one_replica_ends_with_a_session_ended_anywhere() {
+    let one = TestApp::new().await;
+    let other = one.replica().await;
+    let cookie = one.synced_demo_provider().await;
+    for _ in 0..2 {
+        let page = lists(&one, &cookie).await;
+        assert_eq!(page.status, StatusCode::OK, "{}", page.text());
+        assert!(page.json()["total"].as_u64().unwrap() > 5);
+    }
+    // Signed out through the other replica.
+    let out = other
+        .request(Method::DELETE, "/api/v1/session", None, Some(&cookie))
+        .await;
+    assert!(out.status.is_success(), "{}", out.status);
+    let gone = lists(&one, &cookie).await;
+    assert_eq!(gone.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(gone.error_code(), "Unauthenticated");
+    assert!(gone.json().get("items").is_none());
+
+    // Idle: each list counts as a request, and 30 minutes without one end the session.
+    let cookie = one.login_as(PROVIDER).await;
+    for _ in 0..3 {
+        one.clock.advance(29 * 60 * 1000);
+        assert_eq!(lists(&one, &cookie).await.status, StatusCode::OK);
+    }
+    one.clock.advance(30 * 60 * 1000);
+    assert_eq!(lists(&one, &cookie).await.status, StatusCode::UNAUTHORIZED);
+
+    // The account disabled through the other replica.
+    let cookie = one.login_as(PROVIDER).await;
+    assert_eq!(lists(&one, &cookie).await.status, StatusCode::OK);
+    let now = server::clock::Clock::now_ms(&*one.clock);
+    other
+        .state
+        .store
+        .disable_account(PROVIDER, now)
+        .await
+        .unwrap();
+    assert_eq!(lists(&one, &cookie).await.status, StatusCode::UNAUTHORIZED);
+}
+
 #[tokio::test]
 async fn wrong_passwords_count_across_replicas() {
     let one = TestApp::new().await;

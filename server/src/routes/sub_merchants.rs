@@ -25,7 +25,7 @@ use crate::retry::RetryPolicy;
 use crate::{
     AppError, AppState,
     access::changeable_sub_merchant,
-    auth::{CurrentSession, ProviderSession, hex},
+    auth::{CurrentSession, ProviderSession, SessionCookie, hex},
     clock::rfc3339,
     error::ApiJson,
     jobs,
@@ -503,22 +503,26 @@ async fn export_sub_merchants(
     responses((status = 200, body = Page<SubMerchantSummary>)))]
 async fn list_sub_merchants(
     State(state): State<AppState>,
-    session: CurrentSession,
+    session: SessionCookie,
     ApiQuery(query): ApiQuery<SubMerchantQuery>,
 ) -> Result<ApiJson<Page<SubMerchantSummary>>, AppError> {
     let (channel, paging) = sub_merchant_filter(&query)?;
     let (page, page_size) = paging.paging();
+    // Narrowed to what the session's account may see by the store, which checks the session
+    // in the same read.
     let filter = SubMerchantFilter {
-        assigned_to: (session.account.role == AccountRole::SubProvider)
-            .then(|| session.account.id.as_str()),
+        assigned_to: None,
         provider_id: query.provider_id.as_deref().filter(|p| !p.is_empty()),
         channel,
         search: paging.search(),
     };
-    let crate::store::Page { items, total } = state
+    let read = state
         .store
-        .list_sub_merchants(session.account.id.as_str(), &filter, page, page_size)
+        .list_sub_merchants_in_session(session.check(&state), &filter, page, page_size)
         .await?;
+    let crate::store::InSession::Read(crate::store::Page { items, total }) = read else {
+        return Err(AppError::new(ErrorCode::Unauthenticated));
+    };
     Ok(ApiJson(Page {
         items,
         total,

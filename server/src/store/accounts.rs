@@ -102,6 +102,25 @@ pub struct LiveSession {
     pub expires_at_ms: i64,
 }
 
+/// The session a read is made in, checked by the store as part of the read: live (before its
+/// expiry, seen within `idle_ms`) and its account enabled. See [`InSession`].
+#[derive(Debug, Clone, Copy)]
+pub struct SessionCheck<'a> {
+    pub token_hash: &'a str,
+    pub now_ms: i64,
+    pub idle_ms: i64,
+}
+
+/// What a read made in a session found.
+#[must_use]
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum InSession<T> {
+    /// The session is live and this is what its account may see; the session is seen now.
+    Read(T),
+    /// The session is over (or never was): nothing was read.
+    Ended,
+}
+
 /// A session to store: only the token's hash is kept.
 #[derive(Debug, Clone)]
 pub struct NewSession {

@@ -11,6 +11,7 @@ mod jobs;
 mod keys;
 mod postgres;
 mod providers;
+mod session_hints;
 mod sql;
 mod sqlite;
 mod sub_merchants;
@@ -19,7 +20,8 @@ mod tickets;
 
 pub use accounts::{
     AccountChange, AccountInsert, AccountListing, AccountStore, AttemptAdmission, AttemptLimits,
-    Credentials, LiveSession, LoginAttempt, NewAccount, NewSession, RequestClass,
+    Credentials, InSession, LiveSession, LoginAttempt, NewAccount, NewSession, RequestClass,
+    SessionCheck,
 };
 pub use audit::{AuditStore, NewAuditEvent};
 pub use jobs::{Checkpoint, Claim, Held, JobRecord, JobStore, SubMerchantRow, SyncPage};

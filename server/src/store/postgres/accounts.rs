@@ -159,17 +159,12 @@ impl AccountStore for PgStore {
         let Some(row) = row else {
             return Ok(None);
         };
-        // Seen now; written at most once a minute, so that reads stay reads.
-        let last_seen: i64 = row.try_get("last_seen_at")?;
-        if now_ms - last_seen >= 60_000 {
-            sqlx::query("UPDATE sessions SET last_seen_at = $1 WHERE token_hash = $2")
-                .bind(now_ms)
-                .bind(token_hash)
-                .execute(&self.pool)
-                .await?;
-        }
+        self.seen(token_hash, row.try_get("last_seen_at")?, now_ms)
+            .await?;
+        let account = account_from_row(&row)?;
+        self.sessions.remember(token_hash, &account).await;
         Ok(Some(LiveSession {
-            account: account_from_row(&row)?,
+            account,
             expires_at_ms: row.try_get("expires_at")?,
         }))
     }
@@ -211,6 +206,7 @@ impl AccountStore for PgStore {
             .bind(token_hash)
             .execute(&self.pool)
             .await?;
+        self.sessions.forget(token_hash).await;
         Ok(())
     }
 
@@ -344,5 +340,25 @@ impl AccountStore for PgStore {
             .execute(&self.pool)
             .await?;
         Ok(done.rows_affected())
+    }
+}
+
+impl PgStore {
+    /// A live session is seen now (its idle timeout slides), written at most once a minute so
+    /// that reads stay reads.
+    pub(super) async fn seen(
+        &self,
+        token_hash: &str,
+        last_seen_ms: i64,
+        now_ms: i64,
+    ) -> Result<()> {
+        if now_ms - last_seen_ms >= 60_000 {
+            sqlx::query("UPDATE sessions SET last_seen_at = $1 WHERE token_hash = $2")
+                .bind(now_ms)
+                .bind(token_hash)
+                .execute(&self.pool)
+                .await?;
+        }
+        Ok(())
     }
 }

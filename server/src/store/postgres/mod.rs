@@ -18,6 +18,7 @@ use sqlx::postgres::{PgPool, PgPoolOptions};
 use super::{
     NewAuditEvent, Result, SubMerchantFilter,
     count_cache::{CountCache, CountKey},
+    session_hints::SessionHints,
     sql::{
         JOB_COLUMNS, account_from_row, audit_from_row, escape_like, held, job_from_row,
         sub_merchant_from_row, to_json,
@@ -32,6 +33,8 @@ pub struct PgStore {
     /// does not depend on their parameters (see `list_sub_merchants`).
     generic_plans: PgPool,
     counts: std::sync::Arc<CountCache>,
+    /// Whose each session token is, so that a list checks its session in its own statement.
+    sessions: SessionHints,
 }
 
 #[async_trait::async_trait]
@@ -75,6 +78,7 @@ impl PgStore {
             pool,
             generic_plans,
             counts: std::sync::Arc::default(),
+            sessions: SessionHints::default(),
         })
     }
 

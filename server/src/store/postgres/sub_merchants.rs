@@ -2,7 +2,7 @@
 //! state. PostgreSQL.
 
 use async_trait::async_trait;
-use domain::api::{SubMerchantSummary, WechatChannel};
+use domain::api::{Account, SubMerchantSummary, WechatChannel};
 use sqlx::Row;
 
 use super::{
@@ -10,8 +10,8 @@ use super::{
     sub_merchant_from_row, write_tx,
 };
 use crate::store::{
-    Change, NewAuditEvent, Page, Result, StoreError, SubMerchantFilter, SubMerchantRecord,
-    SubMerchantStore, Viewer,
+    AccountStore, Change, InSession, NewAuditEvent, Page, Result, SessionCheck, StoreError,
+    SubMerchantFilter, SubMerchantRecord, SubMerchantStore, Viewer,
 };
 
 #[async_trait]
@@ -141,6 +141,62 @@ impl SubMerchantStore for PgStore {
         page: u32,
         page_size: u32,
     ) -> Result<Page<SubMerchantSummary>> {
+        // Without a session to check, the page is always read.
+        self.read_page(account_id, None, filter, page, page_size)
+            .await?
+            .ok_or_else(|| StoreError::Corrupt("a list without a session read nothing".to_owned()))
+    }
+
+    async fn list_sub_merchants_in_session(
+        &self,
+        session: SessionCheck<'_>,
+        filter: &SubMerchantFilter<'_>,
+        page: u32,
+        page_size: u32,
+    ) -> Result<InSession<Page<SubMerchantSummary>>> {
+        if let Some(account) = self.sessions.get(session.token_hash).await {
+            let filter = filter.seen_by(&account);
+            let read = self
+                .read_page(
+                    account.id.as_str(),
+                    Some((session, &account)),
+                    &filter,
+                    page,
+                    page_size,
+                )
+                .await?;
+            if let Some(page) = read {
+                return Ok(InSession::Read(page));
+            }
+            self.sessions.forget(session.token_hash).await;
+        }
+        // No hint, or the session it named is over: looked up on its own, which decides.
+        let Some(live) = self
+            .session(session.token_hash, session.now_ms, session.idle_ms)
+            .await?
+        else {
+            return Ok(InSession::Ended);
+        };
+        let filter = filter.seen_by(&live.account);
+        let page = self
+            .read_page(live.account.id.as_str(), None, &filter, page, page_size)
+            .await?;
+        Ok(page.map_or(InSession::Ended, InSession::Read))
+    }
+}
+
+impl PgStore {
+    /// A page of the list, and its total. With a session (and the account it was found to
+    /// belong to), the same statement checks that it is still live, of that account and role,
+    /// and nothing is read (`None`) when it is not.
+    async fn read_page(
+        &self,
+        account_id: &str,
+        session: Option<(SessionCheck<'_>, &Account)>,
+        filter: &SubMerchantFilter<'_>,
+        page: u32,
+        page_size: u32,
+    ) -> Result<Option<Page<SubMerchantSummary>>> {
         // How PostgreSQL plans these statements. A text search with a trigram is planned for
         // its own pattern every time (an unnamed statement): a plan made for "any pattern"
         // walks the whole (provider, merchant ID) index when the pattern is rare, 300 ms over
@@ -150,22 +206,47 @@ impl SubMerchantStore for PgStore {
         // too short for a trigram is that walk whatever its pattern, and planning and parsing
         // it each time cost 0.6 ms a request).
         let searching = filter.search.is_some_and(super::has_trigram);
-        // The account's data version and the page in one statement (one round trip, one
-        // snapshot): a row with the version and no sub-merchant when the page is empty. The
-        // page is picked in the order of the index (provider, merchant ID), with no sort
-        // however many rows match; only its rows are joined to their provider names.
+        // The session, the account's data version and the page in one statement (one round
+        // trip, one snapshot): a row with the version and no sub-merchant when the page is
+        // empty. When the session is over (its `last_seen` NULL), the page is not read at all
+        // (a filter PostgreSQL checks once, before it reads any sub-merchant). The page is
+        // picked in the order of the index (provider, merchant ID), with no sort however many
+        // rows match; only its rows are joined to their provider names.
         let mut query = sqlx::QueryBuilder::new(
             "WITH v AS (SELECT COALESCE((SELECT version FROM sub_merchant_versions WHERE account_id = ",
         );
-        query.push_bind(account_id).push(
-            "), 0) AS version)
-             SELECT v.version, s.id, s.out_sub_mch_id, s.out_mch_id, s.merchant_id, s.name, s.provider_id,
+        query.push_bind(account_id).push("), 0) AS version");
+        if let Some((check, account)) = session {
+            query
+                .push(
+                    ", (SELECT t.last_seen_at FROM sessions t JOIN accounts a ON a.id = t.account_id
+                        WHERE t.token_hash = ",
+                )
+                .push_bind(check.token_hash)
+                .push(" AND t.account_id = ")
+                .push_bind(account.id.as_str())
+                .push(" AND a.role = ")
+                .push_bind(account.role.as_str())
+                .push(" AND t.expires_at > ")
+                .push_bind(check.now_ms)
+                .push(" AND t.last_seen_at > ")
+                .push_bind(check.now_ms - check.idle_ms)
+                .push(" AND a.disabled_at IS NULL) AS last_seen");
+        } else {
+            query.push(", 0::bigint AS last_seen");
+        }
+        query.push(
+            ")
+             SELECT v.version, v.last_seen, s.id, s.out_sub_mch_id, s.out_mch_id, s.merchant_id, s.name, s.provider_id,
                     s.provider_name, s.channel, s.maidan_opened, s.sub_provider_account_id, s.keys_set, s.synced_at
              FROM v LEFT JOIN (
                SELECT s.*, p.out_mch_id, p.name AS provider_name
                FROM (SELECT * FROM sub_merchants s",
         );
         push_sub_merchant_conditions(&mut query, account_id, filter);
+        if session.is_some() {
+            query.push(" AND (SELECT v.last_seen FROM v) IS NOT NULL");
+        }
         let offset = i64::from(page.saturating_sub(1)) * i64::from(page_size);
         query.push(" ORDER BY s.provider_id, s.merchant_id");
         if searching {
@@ -189,10 +270,16 @@ impl SubMerchantStore for PgStore {
             &self.generic_plans
         };
         let rows = query.build().persistent(!searching).fetch_all(pool).await?;
-        let version: i64 = match rows.first() {
-            Some(row) => row.try_get("version")?,
-            None => 0,
+        let (version, last_seen): (i64, Option<i64>) = match rows.first() {
+            Some(row) => (row.try_get("version")?, row.try_get("last_seen")?),
+            None => (0, None),
         };
+        if let Some((check, _)) = session {
+            let Some(last_seen) = last_seen else {
+                return Ok(None);
+            };
+            self.seen(check.token_hash, last_seen, check.now_ms).await?;
+        }
         // An empty page is the version's row alone, its sub-merchant columns NULL.
         let items = rows
             .iter()
@@ -225,6 +312,6 @@ impl SubMerchantStore for PgStore {
         } else {
             self.counts.get_or_count(key, version, count).await?
         };
-        Ok(Page { items, total })
+        Ok(Some(Page { items, total }))
     }
 }

@@ -10,8 +10,8 @@ use super::{
     sub_merchant_from_row,
 };
 use crate::store::{
-    Change, NewAuditEvent, Page, Result, StoreError, SubMerchantFilter, SubMerchantRecord,
-    SubMerchantStore, Viewer,
+    AccountStore, Change, InSession, NewAuditEvent, Page, Result, SessionCheck, StoreError,
+    SubMerchantFilter, SubMerchantRecord, SubMerchantStore, Viewer,
 };
 
 #[async_trait]
@@ -183,5 +183,25 @@ impl SubMerchantStore for SqliteStore {
             .map(sub_merchant_from_row)
             .collect::<Result<Vec<_>>>()?;
         Ok(Page { items, total })
+    }
+
+    async fn list_sub_merchants_in_session(
+        &self,
+        session: SessionCheck<'_>,
+        filter: &SubMerchantFilter<'_>,
+        page: u32,
+        page_size: u32,
+    ) -> Result<InSession<Page<SubMerchantSummary>>> {
+        // In the same process as its database, a lookup of its own costs no round trip.
+        let Some(live) = self
+            .session(session.token_hash, session.now_ms, session.idle_ms)
+            .await?
+        else {
+            return Ok(InSession::Ended);
+        };
+        let filter = filter.seen_by(&live.account);
+        self.list_sub_merchants(live.account.id.as_str(), &filter, page, page_size)
+            .await
+            .map(InSession::Read)
     }
 }
