@@ -125,6 +125,71 @@ async fn a_worker_that_lost_its_lease_writes_nothing_after_another_took_over() {
     );
 }
 
+/// The same fence for a re-attribution: a batch written under a stale claim moves no
+/// transaction and no checkpoint (on PostgreSQL a batch is written as two transactions side by
+/// side, each checking the claim).
+#[tokio::test]
+async fn a_re_attribution_batch_under_a_lost_lease_moves_nothing() {
+    const SUB_PROVIDER: &str = "100000000002";
+    let app = TestApp::new().await;
+    let cookie = app.synced_demo_provider().await;
+    let id = app.first_sub_merchant_id(&cookie).await;
+    let moved = app
+        .request(
+            Method::PUT,
+            &format!("/api/v1/sub-merchants/{id}/sub-provider"),
+            Some(json!({ "account_id": SUB_PROVIDER })),
+            Some(&cookie),
+        )
+        .await;
+    assert_eq!(moved.status, 202, "{}", moved.text());
+    let job_id = moved.json()["id"].as_str().unwrap().to_owned();
+    let store = &app.state.store;
+    let lease = jobs::LEASE_MS;
+    let paused = store
+        .claim_job(now(&app), now(&app) + lease)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(paused.id, job_id);
+    app.clock.advance(lease + 1);
+    let current = store
+        .claim_job(now(&app), now(&app) + lease)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(current.id, job_id);
+    let attributed = || async {
+        app.get(
+            &format!("/api/v1/transactions?sub_provider_account_id={SUB_PROVIDER}"),
+            Some(&cookie),
+        )
+        .await
+        .json()["total"]
+            .as_u64()
+            .unwrap()
+    };
+
+    let t = now(&app);
+    let late = store
+        .reattribute_batch(paused.claim(), id, 0, 10_000, t + lease, t)
+        .await
+        .unwrap();
+    assert_eq!(late, Held::LeaseLost);
+    assert_eq!(attributed().await, 0, "no transaction moved");
+    assert_eq!(job(&app, &cookie, &job_id).await["processed"], 0);
+
+    let history = store.count_transactions_of(id).await.unwrap();
+    assert!(history > 1, "a history of several transactions: {history}");
+    let done = store
+        .reattribute_batch(current.claim(), id, 0, 10_000, t + lease, t)
+        .await
+        .unwrap();
+    assert!(matches!(done, Held::Written(Some(_))), "{done:?}");
+    assert_eq!(attributed().await, history);
+    assert_eq!(job(&app, &cookie, &job_id).await["processed"], history);
+}
+
 #[tokio::test]
 async fn a_stopping_worker_gives_its_job_back_and_the_next_resumes_at_once() {
     let app = TestApp::new().await;

@@ -75,7 +75,9 @@ pub trait SubProviderStore: Send + Sync {
     async fn count_transactions_of(&self, sub_merchant_id: i64) -> Result<u64>;
 
     /// Attributes the next `batch` transactions of the sub-merchant after `after_id` to its
-    /// current sub-provider, and checkpoints the job, in one transaction. The last id done,
+    /// current sub-provider, and checkpoints the job: the checkpoint (and the count) moves
+    /// only once every transaction of the batch is attributed (SQLite writes both in one
+    /// transaction; PostgreSQL writes the batch's halves side by side first). The last id done,
     /// or `None` when there were none left; nothing when the claim no longer holds.
     async fn reattribute_batch(
         &self,

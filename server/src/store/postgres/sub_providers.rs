@@ -151,55 +151,49 @@ impl SubProviderStore for PgStore {
         lease_until_ms: i64,
         now_ms: i64,
     ) -> Result<Held<Option<i64>>> {
-        let mut tx = write_tx(&self.pool, &format!("job:{}", claim.job_id)).await?;
-        if !super::jobs::hold(&mut tx, claim, lease_until_ms).await? {
-            return Ok(Held::LeaseLost);
-        }
-        // The owner is read inside the batch's own transaction: a later change is never
-        // overwritten by an earlier one, whatever order the jobs run in. Only the narrow
-        // attribution rows are written (the UPDATE in `moved` runs although nothing reads it),
-        // each found by its key: joined to the batch instead, the planner may hash the whole
-        // table (0.4 s a batch at 1,000,000 rows).
-        let last: Option<(i64, i64)> = sqlx::query_as(
-            "WITH batch AS (
-                 SELECT id FROM transactions WHERE sub_merchant_id = $1 AND id > $2
-                 ORDER BY id LIMIT $3),
-             moved AS (
-                 UPDATE transaction_attributions a
-                 SET sub_provider_account_id =
-                     (SELECT sub_provider_account_id FROM sub_merchants WHERE id = $1)
-                 WHERE a.transaction_id = ANY (ARRAY(SELECT id FROM batch)))
-             SELECT MAX(id), COUNT(*) FROM batch HAVING COUNT(*) > 0",
+        let ids: Vec<i64> = sqlx::query_scalar(
+            "SELECT id FROM transactions WHERE sub_merchant_id = $1 AND id > $2 ORDER BY id LIMIT $3",
         )
         .bind(sub_merchant_id)
         .bind(after_id)
         .bind(i64::from(batch))
-        .fetch_optional(&mut *tx)
+        .fetch_all(&self.pool)
         .await?;
-        let Some((last, done)) = last else {
+        let Some(&last) = ids.last() else {
             return Ok(Held::Written(None));
         };
+        // Most of a re-attribution is its UPDATE, and PostgreSQL runs a statement on one core:
+        // the batch's two halves are written at once, each in a transaction of its own. Each
+        // is whole or not at all, and writing one again is harmless (it sets what the
+        // sub-merchant's owner is), so a batch cut short by a crash is done again from the
+        // checkpoint, which moves (with the count) only once both halves are in.
+        let (first, second) = ids.split_at(ids.len() / 2);
+        let (first, second) = tokio::try_join!(
+            self.attribute_to_owner(claim, sub_merchant_id, first),
+            self.attribute_to_owner(claim, sub_merchant_id, second),
+        )?;
+        if first == Held::LeaseLost || second == Held::LeaseLost {
+            return Ok(Held::LeaseLost);
+        }
+        let mut tx = write_tx(&self.pool, &format!("job:{}", claim.job_id)).await?;
+        if !super::jobs::hold(&mut tx, claim, lease_until_ms).await? {
+            return Ok(Held::LeaseLost);
+        }
         let checkpoint = Checkpoint {
             provider_index: 0,
             cursor: u64::try_from(last).unwrap_or_default(),
         };
-        let moved = sqlx::query(
+        sqlx::query(
             "UPDATE jobs SET processed = processed + $1, checkpoint = $2, lease_until = $3, updated_at = $4
-             WHERE id = $5 AND state = $6 AND claim_token = $7",
+             WHERE id = $5",
         )
-        .bind(done)
+        .bind(i64::try_from(ids.len()).unwrap_or(i64::MAX))
         .bind(to_json(&checkpoint)?)
         .bind(lease_until_ms)
         .bind(now_ms)
         .bind(claim.job_id)
-        .bind(JobState::Running.as_str())
-        .bind(claim.token)
         .execute(&mut *tx)
         .await?;
-        if moved.rows_affected() == 0 {
-            tx.rollback().await?;
-            return Ok(Held::LeaseLost);
-        }
         tx.commit().await?;
         Ok(Held::Written(Some(last)))
     }
@@ -307,5 +301,48 @@ impl SubProviderStore for PgStore {
             total: u64::try_from(count).unwrap_or_default(),
             amount_fen: amount,
         })
+    }
+}
+
+impl PgStore {
+    /// Attributes these transactions of a sub-merchant to its sub-provider of the moment, in
+    /// one transaction, if the claim still holds. The claim is checked under a lock the other
+    /// half of the batch shares: a worker taking the job over (an UPDATE of the job's row)
+    /// waits for both, and a half that starts after it finds the claim gone and writes nothing.
+    async fn attribute_to_owner(
+        &self,
+        claim: Claim<'_>,
+        sub_merchant_id: i64,
+        ids: &[i64],
+    ) -> Result<Held> {
+        if ids.is_empty() {
+            return Ok(Held::Written(()));
+        }
+        let mut tx = self.pool.begin().await?;
+        let held: Option<i32> = sqlx::query_scalar(
+            "SELECT 1 FROM jobs WHERE id = $1 AND state = $2 AND claim_token = $3 FOR SHARE",
+        )
+        .bind(claim.job_id)
+        .bind(JobState::Running.as_str())
+        .bind(claim.token)
+        .fetch_optional(&mut *tx)
+        .await?;
+        if held.is_none() {
+            return Ok(Held::LeaseLost);
+        }
+        // The owner is read inside this transaction: a later change is never overwritten by
+        // an earlier one, whatever order the jobs run in. Only the narrow attribution rows
+        // are written, each found by its key.
+        sqlx::query(
+            "UPDATE transaction_attributions
+             SET sub_provider_account_id = (SELECT sub_provider_account_id FROM sub_merchants WHERE id = $1)
+             WHERE transaction_id = ANY ($2)",
+        )
+        .bind(sub_merchant_id)
+        .bind(ids)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(Held::Written(()))
     }
 }
