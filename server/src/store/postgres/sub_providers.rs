@@ -151,26 +151,34 @@ impl SubProviderStore for PgStore {
         lease_until_ms: i64,
         now_ms: i64,
     ) -> Result<Held<Option<i64>>> {
-        let ids: Vec<i64> = sqlx::query_scalar(
-            "SELECT id FROM transactions WHERE sub_merchant_id = $1 AND id > $2 ORDER BY id LIMIT $3",
+        // Where the batch ends, and where its first half does: read in the database, rather
+        // than ten thousand ids sent to this process and back.
+        let (middle, last, count): (Option<i64>, Option<i64>, i64) = sqlx::query_as(
+            "SELECT (SELECT id FROM transactions WHERE sub_merchant_id = $1 AND id > $2
+                     ORDER BY id OFFSET $4 LIMIT 1),
+                    MAX(id), COUNT(*)
+             FROM (SELECT id FROM transactions WHERE sub_merchant_id = $1 AND id > $2
+                   ORDER BY id LIMIT $3) batch",
         )
         .bind(sub_merchant_id)
         .bind(after_id)
         .bind(i64::from(batch))
-        .fetch_all(&self.pool)
+        .bind(i64::from(batch.div_ceil(2)) - 1)
+        .fetch_one(&self.pool)
         .await?;
-        let Some(&last) = ids.last() else {
+        let Some(last) = last else {
             return Ok(Held::Written(None));
         };
+        // Fewer than half a batch left: all of it is the first half.
+        let middle = middle.map_or(last, |middle| middle.min(last));
         // Most of a re-attribution is its UPDATE, and PostgreSQL runs a statement on one core:
         // the batch's two halves are written at once, each in a transaction of its own. Each
         // is whole or not at all, and writing one again is harmless (it sets what the
         // sub-merchant's owner is), so a batch cut short by a crash is done again from the
         // checkpoint, which moves (with the count) only once both halves are in.
-        let (first, second) = ids.split_at(ids.len() / 2);
         let (first, second) = tokio::try_join!(
-            self.attribute_to_owner(claim, sub_merchant_id, first),
-            self.attribute_to_owner(claim, sub_merchant_id, second),
+            self.attribute_to_owner(claim, sub_merchant_id, (after_id, middle)),
+            self.attribute_to_owner(claim, sub_merchant_id, (middle, last)),
         )?;
         if first == Held::LeaseLost || second == Held::LeaseLost {
             return Ok(Held::LeaseLost);
@@ -187,7 +195,7 @@ impl SubProviderStore for PgStore {
             "UPDATE jobs SET processed = processed + $1, checkpoint = $2, lease_until = $3, updated_at = $4
              WHERE id = $5",
         )
-        .bind(i64::try_from(ids.len()).unwrap_or(i64::MAX))
+        .bind(count)
         .bind(to_json(&checkpoint)?)
         .bind(lease_until_ms)
         .bind(now_ms)
@@ -305,17 +313,18 @@ impl SubProviderStore for PgStore {
 }
 
 impl PgStore {
-    /// Attributes these transactions of a sub-merchant to its sub-provider of the moment, in
-    /// one transaction, if the claim still holds. The claim is checked under a lock the other
-    /// half of the batch shares: a worker taking the job over (an UPDATE of the job's row)
-    /// waits for both, and a half that starts after it finds the claim gone and writes nothing.
+    /// Attributes the sub-merchant's transactions with ids in `(after, up_to]` to its
+    /// sub-provider of the moment, in one transaction, if the claim still holds. The claim is
+    /// checked under a lock the other half of the batch shares: a worker taking the job over
+    /// (an UPDATE of the job's row) waits for both, and a half that starts after it finds the
+    /// claim gone and writes nothing.
     async fn attribute_to_owner(
         &self,
         claim: Claim<'_>,
         sub_merchant_id: i64,
-        ids: &[i64],
+        (after, up_to): (i64, i64),
     ) -> Result<Held> {
-        if ids.is_empty() {
+        if up_to <= after {
             return Ok(Held::Written(()));
         }
         let mut tx = self.pool.begin().await?;
@@ -332,14 +341,17 @@ impl PgStore {
         }
         // The owner is read inside this transaction: a later change is never overwritten by
         // an earlier one, whatever order the jobs run in. Only the narrow attribution rows
-        // are written, each found by its key.
+        // are written, each found by its key: joined to the range instead, the planner may
+        // hash the whole table.
         sqlx::query(
             "UPDATE transaction_attributions
              SET sub_provider_account_id = (SELECT sub_provider_account_id FROM sub_merchants WHERE id = $1)
-             WHERE transaction_id = ANY ($2)",
+             WHERE transaction_id = ANY (ARRAY(
+                 SELECT id FROM transactions WHERE sub_merchant_id = $1 AND id > $2 AND id <= $3))",
         )
         .bind(sub_merchant_id)
-        .bind(ids)
+        .bind(after)
+        .bind(up_to)
         .execute(&mut *tx)
         .await?;
         tx.commit().await?;
