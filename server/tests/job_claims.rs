@@ -14,7 +14,7 @@ use serde_json::json;
 use server::{
     clock::Clock,
     jobs,
-    store::{Checkpoint, Held, NewAuditEvent, SubMerchantRow, SyncPage},
+    store::{Checkpoint, Held, JobRecord, NewAuditEvent, SubMerchantRow, SyncPage},
 };
 
 const PROVIDER: &str = "100000000001";
@@ -46,25 +46,33 @@ fn now(app: &TestApp) -> i64 {
     app.clock.now_ms()
 }
 
+/// The queued job claimed by a worker that then stops answering, and claimed again by another
+/// once the first one's lease has run out: (the paused worker's claim, the current one).
+async fn taken_over(app: &TestApp) -> (JobRecord, JobRecord) {
+    let store = &app.state.store;
+    let lease = jobs::LEASE_MS;
+    let paused = store
+        .claim_job(now(app), now(app) + lease)
+        .await
+        .unwrap()
+        .unwrap();
+    app.clock.advance(lease + 1);
+    let current = store
+        .claim_job(now(app), now(app) + lease)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(current.id, paused.id);
+    (paused, current)
+}
+
 #[tokio::test]
 async fn a_worker_that_lost_its_lease_writes_nothing_after_another_took_over() {
     let app = TestApp::new().await;
     let (cookie, id) = queued_sync(&app).await;
     let store = &app.state.store;
     let lease = jobs::LEASE_MS;
-    let paused = store
-        .claim_job(now(&app), now(&app) + lease)
-        .await
-        .unwrap()
-        .unwrap();
-    // The first worker stops answering; its lease runs out and another worker claims the job.
-    app.clock.advance(lease + 1);
-    let current = store
-        .claim_job(now(&app), now(&app) + lease)
-        .await
-        .unwrap()
-        .unwrap();
-    assert_eq!(current.id, paused.id);
+    let (paused, current) = taken_over(&app).await;
     assert_eq!(current.claim_token, paused.claim_token + 1);
 
     // The paused worker wakes up and tries to commit the page it had fetched.
@@ -146,19 +154,8 @@ async fn a_re_attribution_batch_under_a_lost_lease_moves_nothing() {
     let job_id = moved.json()["id"].as_str().unwrap().to_owned();
     let store = &app.state.store;
     let lease = jobs::LEASE_MS;
-    let paused = store
-        .claim_job(now(&app), now(&app) + lease)
-        .await
-        .unwrap()
-        .unwrap();
+    let (paused, current) = taken_over(&app).await;
     assert_eq!(paused.id, job_id);
-    app.clock.advance(lease + 1);
-    let current = store
-        .claim_job(now(&app), now(&app) + lease)
-        .await
-        .unwrap()
-        .unwrap();
-    assert_eq!(current.id, job_id);
     let attributed = || async {
         app.get(
             &format!("/api/v1/transactions?sub_provider_account_id={SUB_PROVIDER}"),
