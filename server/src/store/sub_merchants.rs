@@ -6,7 +6,7 @@ use domain::api::{SubMerchantSummary, WechatChannel};
 
 use domain::api::{Account, AccountRole};
 
-use super::{Change, InSession, NewAuditEvent, Page, Result, SessionCheck};
+use super::{AccountStore, Change, InSession, NewAuditEvent, Page, Result, SessionCheck};
 
 /// Filters of the sub-merchant list.
 #[derive(Debug, Clone, Default)]
@@ -102,4 +102,26 @@ pub trait SubMerchantStore: Send + Sync {
         page: u32,
         page_size: u32,
     ) -> Result<InSession<Page<SubMerchantSummary>>>;
+}
+
+/// The list for a session looked up on its own, which decides whether it is live and whose it
+/// is, then the page its account may see.
+pub(super) async fn list_after_lookup<S: AccountStore + SubMerchantStore>(
+    store: &S,
+    session: SessionCheck<'_>,
+    filter: &SubMerchantFilter<'_>,
+    page: u32,
+    page_size: u32,
+) -> Result<InSession<Page<SubMerchantSummary>>> {
+    let Some(live) = store
+        .session(session.token_hash, session.now_ms, session.idle_ms)
+        .await?
+    else {
+        return Ok(InSession::Ended);
+    };
+    let filter = filter.seen_by(&live.account);
+    store
+        .list_sub_merchants(live.account.id.as_str(), &filter, page, page_size)
+        .await
+        .map(InSession::Read)
 }

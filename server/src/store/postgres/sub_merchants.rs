@@ -10,8 +10,8 @@ use super::{
     sub_merchant_from_row, write_tx,
 };
 use crate::store::{
-    AccountStore, Change, InSession, NewAuditEvent, Page, Result, SessionCheck, StoreError,
-    SubMerchantFilter, SubMerchantRecord, SubMerchantStore, Viewer,
+    Change, InSession, NewAuditEvent, Page, Result, SessionCheck, StoreError, SubMerchantFilter,
+    SubMerchantRecord, SubMerchantStore, Viewer,
 };
 
 #[async_trait]
@@ -171,17 +171,7 @@ impl SubMerchantStore for PgStore {
             self.sessions.forget(session.token_hash).await;
         }
         // No hint, or the session it named is over: looked up on its own, which decides.
-        let Some(live) = self
-            .session(session.token_hash, session.now_ms, session.idle_ms)
-            .await?
-        else {
-            return Ok(InSession::Ended);
-        };
-        let filter = filter.seen_by(&live.account);
-        let page = self
-            .read_page(live.account.id.as_str(), None, &filter, page, page_size)
-            .await?;
-        Ok(page.map_or(InSession::Ended, InSession::Read))
+        crate::store::sub_merchants::list_after_lookup(self, session, filter, page, page_size).await
     }
 }
 

@@ -10,8 +10,8 @@ use super::{
     sub_merchant_from_row,
 };
 use crate::store::{
-    AccountStore, Change, InSession, NewAuditEvent, Page, Result, SessionCheck, StoreError,
-    SubMerchantFilter, SubMerchantRecord, SubMerchantStore, Viewer,
+    Change, InSession, NewAuditEvent, Page, Result, SessionCheck, StoreError, SubMerchantFilter,
+    SubMerchantRecord, SubMerchantStore, Viewer,
 };
 
 #[async_trait]
@@ -193,15 +193,6 @@ impl SubMerchantStore for SqliteStore {
         page_size: u32,
     ) -> Result<InSession<Page<SubMerchantSummary>>> {
         // In the same process as its database, a lookup of its own costs no round trip.
-        let Some(live) = self
-            .session(session.token_hash, session.now_ms, session.idle_ms)
-            .await?
-        else {
-            return Ok(InSession::Ended);
-        };
-        let filter = filter.seen_by(&live.account);
-        self.list_sub_merchants(live.account.id.as_str(), &filter, page, page_size)
-            .await
-            .map(InSession::Read)
+        crate::store::sub_merchants::list_after_lookup(self, session, filter, page, page_size).await
     }
 }
