@@ -183,25 +183,28 @@ impl SubProviderStore for PgStore {
         if first == Held::LeaseLost || second == Held::LeaseLost {
             return Ok(Held::LeaseLost);
         }
-        let mut tx = write_tx(&self.pool, &format!("job:{}", claim.job_id)).await?;
-        if !super::jobs::hold(&mut tx, claim, lease_until_ms).await? {
-            return Ok(Held::LeaseLost);
-        }
+        // The checkpoint, the count and the lease, under the claim.
         let checkpoint = Checkpoint {
             provider_index: 0,
             cursor: u64::try_from(last).unwrap_or_default(),
         };
-        sqlx::query(
+        let mut tx = write_tx(&self.pool, &format!("job:{}", claim.job_id)).await?;
+        let moved = sqlx::query(
             "UPDATE jobs SET processed = processed + $1, checkpoint = $2, lease_until = $3, updated_at = $4
-             WHERE id = $5",
+             WHERE id = $5 AND state = $6 AND claim_token = $7",
         )
         .bind(count)
         .bind(to_json(&checkpoint)?)
         .bind(lease_until_ms)
         .bind(now_ms)
         .bind(claim.job_id)
+        .bind(JobState::Running.as_str())
+        .bind(claim.token)
         .execute(&mut *tx)
         .await?;
+        if moved.rows_affected() == 0 {
+            return Ok(Held::LeaseLost);
+        }
         tx.commit().await?;
         Ok(Held::Written(Some(last)))
     }
