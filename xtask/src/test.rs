@@ -97,14 +97,22 @@ pub fn all(root: &Path) -> anyhow::Result<()> {
         "native tests (domain, server, xtask), then the server's again on PostgreSQL",
         &mut || {
             let postgres = Postgres::start(&postgres_bin)?;
+            // The cluster serves TLS, which a URL without `sslmode` would prefer: the ordinary
+            // tests connect in plain text (a handshake for each connection made them 8%
+            // slower), and TLS is tested once, verified (server/tests/postgres_schema.rs).
+            let plain = ("PGSSLMODE", "disable");
             run(cargo()
                 .arg("test")
                 .args(NATIVE)
-                .env("TEST_POSTGRES_URL", postgres.url()))?;
+                .env("TEST_POSTGRES_URL", postgres.url())
+                .env(plain.0, plain.1)
+                .env("TEST_POSTGRES_TLS_URL", postgres.tls_url())
+                .env("TEST_POSTGRES_OTHER_CA", postgres.other_ca()))?;
             // The same suites, each test on a fresh database of a throwaway cluster.
             run(cargo()
                 .args(["test", "--package", "server", "--tests"])
                 .env("TEST_POSTGRES_URL", postgres.url())
+                .env(plain.0, plain.1)
                 .env("TEST_DATABASE", "postgres"))
         },
     );
