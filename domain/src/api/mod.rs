@@ -27,8 +27,8 @@ pub use providers::{
 };
 pub use sandbox::{NewSandboxProvider, SandboxLatency, SandboxMerchant, SandboxSmsCode};
 pub use session::{
-    Account, AccountRole, Health, LoginRequest, PasswordChange, Readiness, ReadinessCheck,
-    SessionInfo,
+    Account, AccountRole, Health, LoginRequest, PartHealth, PasswordChange, Readiness,
+    ReadinessCheck, ReadinessState, SessionInfo,
 };
 pub use sub_merchants::{
     ChannelChange, SubMerchantBasicInfo, SubMerchantDetail, SubMerchantQuery, SubMerchantSummary,

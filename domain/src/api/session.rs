@@ -56,15 +56,39 @@ pub struct SessionInfo {
     pub sandbox: bool,
 }
 
-/// `GET /api/v1/health/ready`: `200` when every part this replica needs answers, else `503`
-/// with the failing parts named (a load balancer sends no traffic to it meanwhile).
+/// `GET /api/v1/health/ready`: `200` while this replica can serve (`ready`, or `degraded` when
+/// only the upstream fails: sign-in, pages and stored data still work, so a load balancer keeps
+/// every replica), `503` when it cannot (`not_ready`: its database or its job workers). Each part
+/// says only how it is; why is in the replica's log, under the request's id.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Readiness {
-    /// `ready` or `not_ready`.
-    pub status: String,
+    pub status: ReadinessState,
     /// `database`, `upstream` and `jobs`, in that order.
     pub checks: Vec<ReadinessCheck>,
+}
+
+crate::wire_enum! {
+    /// Whether a replica should get traffic.
+    pub enum ReadinessState {
+        /// Every part answers.
+        Ready = "ready",
+        /// It serves, without what the failing part does (the upstream: syncs and bindings wait).
+        Degraded = "degraded",
+        /// It cannot serve: `503`.
+        NotReady = "not_ready",
+    }
+}
+
+crate::wire_enum! {
+    /// How one part of a replica is.
+    pub enum PartHealth {
+        Ok = "ok",
+        /// It fails, but the replica still serves without it.
+        Degraded = "degraded",
+        /// It fails, and the replica cannot serve.
+        Down = "down",
+    }
 }
 
 /// One part of [`Readiness`].
@@ -72,10 +96,7 @@ pub struct Readiness {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ReadinessCheck {
     pub name: String,
-    pub ok: bool,
-    /// Why not, when not.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub detail: Option<String>,
+    pub status: PartHealth,
 }
 
 /// `GET /api/v1/health`.

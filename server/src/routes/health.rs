@@ -7,7 +7,7 @@ use axum::{
     http::StatusCode,
     response::{IntoResponse, Response},
 };
-use domain::api::{Health, Readiness, ReadinessCheck};
+use domain::api::{Health, PartHealth, Readiness, ReadinessCheck, ReadinessState};
 use utoipa_axum::{router::OpenApiRouter, routes};
 
 use crate::{AppState, error::ApiJson};
@@ -61,10 +61,13 @@ impl UpstreamProbe {
 
 /// Readiness: the database answers (and, on SQLite, its file is where it was opened), the
 /// upstream answers a signed call (probed at most every 5 s) and this process's job workers
-/// showed a sign of life within the job lease. `503` names what failed.
+/// showed a sign of life within the job lease. The upstream down leaves the replica `degraded`
+/// but in service (`200`: every replica shares the upstream, so taking one out takes all out);
+/// the database or the workers down, `503`. The body says only ok, degraded or down per part:
+/// why (which may name a file or an address) goes to the log, under the request's id.
 #[utoipa::path(get, path = "/health/ready", tag = "system", responses(
-    (status = 200, body = Readiness),
-    (status = 503, body = Readiness, description = "a part failed: its check says why"),
+    (status = 200, body = Readiness, description = "ready, or degraded: the upstream fails but this replica serves"),
+    (status = 503, body = Readiness, description = "not ready: the database or the job workers fail"),
 ))]
 async fn ready(State(state): State<AppState>) -> Response {
     let database = state.store.ping().await.map_err(|e| e.to_string());
@@ -78,30 +81,38 @@ async fn ready(State(state): State<AppState>) -> Response {
         )),
         Some(_) => Ok(()),
     };
-    let checks: Vec<ReadinessCheck> = [
-        ("database", database),
-        ("upstream", upstream),
-        ("jobs", jobs),
-    ]
-    .into_iter()
-    .map(|(name, found)| ReadinessCheck {
-        name: name.to_owned(),
-        ok: found.is_ok(),
-        detail: found.err(),
-    })
-    .collect();
-    let all_ok = checks.iter().all(|c| c.ok);
-    if !all_ok {
-        tracing::warn!(failing = ?checks.iter().filter(|c| !c.ok).map(|c| &c.name).collect::<Vec<_>>(), "not ready");
+    // What a failing part costs: the upstream only some flows, the others the whole replica.
+    let parts = [
+        ("database", database, PartHealth::Down),
+        ("upstream", upstream, PartHealth::Degraded),
+        ("jobs", jobs, PartHealth::Down),
+    ];
+    let mut checks = Vec::with_capacity(parts.len());
+    for (name, found, failing) in parts {
+        let status = match found {
+            Ok(()) => PartHealth::Ok,
+            Err(reason) => {
+                // The request's id is on this line (its span), and in the answer's header.
+                tracing::warn!(part = name, health = failing.as_str(), %reason, "readiness: a part fails");
+                failing
+            }
+        };
+        checks.push(ReadinessCheck {
+            name: name.to_owned(),
+            status,
+        });
     }
-    let status = if all_ok {
-        StatusCode::OK
+    let status = if checks.iter().any(|c| c.status == PartHealth::Down) {
+        ReadinessState::NotReady
+    } else if checks.iter().any(|c| c.status == PartHealth::Degraded) {
+        ReadinessState::Degraded
     } else {
+        ReadinessState::Ready
+    };
+    let code = if status == ReadinessState::NotReady {
         StatusCode::SERVICE_UNAVAILABLE
+    } else {
+        StatusCode::OK
     };
-    let body = Readiness {
-        status: if all_ok { "ready" } else { "not_ready" }.to_owned(),
-        checks,
-    };
-    (status, ApiJson(body)).into_response()
+    (code, ApiJson(Readiness { status, checks })).into_response()
 }
