@@ -71,6 +71,7 @@ pub fn router(state: &AppState) -> Router {
             signed_in_or_login,
         ))
         .layer(axum::middleware::from_fn(cache_control))
+        .layer(axum::middleware::from_fn(vary_by_encoding))
 }
 
 /// A console page (a path that names no file and is not public) needs a live session: without
@@ -122,6 +123,37 @@ async fn cache_control(request: Request, next: Next) -> Response {
     response
         .headers_mut()
         .insert(header::CACHE_CONTROL, HeaderValue::from_static(value));
+    response
+}
+
+/// `Vary: Accept-Encoding` on every file and page, exactly once: a cache in front (a CDN) must
+/// key its copies by the encoding the client accepts, or it would hand a `.br` sibling to a
+/// client that cannot read brotli. A precompressed answer (brotli or gzip) gets it here; so does
+/// a plain one, unless the compression layer outside will compress it (that layer adds its own).
+async fn vary_by_encoding(request: Request, next: Next) -> Response {
+    use tower_http::compression::Predicate;
+    let mut response = next.run(request).await;
+    let status = response.status();
+    if !(status.is_success() || status == axum::http::StatusCode::NOT_MODIFIED) {
+        return response;
+    }
+    let precompressed = response.headers().contains_key(header::CONTENT_ENCODING);
+    let varies = response
+        .headers()
+        .get_all(header::VARY)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .any(|v| v.trim().eq_ignore_ascii_case("accept-encoding"));
+    // What the compression layer checks before it compresses (and adds its own `Vary`).
+    let compressed_outside = !precompressed
+        && !response.headers().contains_key(header::CONTENT_RANGE)
+        && crate::respond::CompressWhen::default().should_compress(&response);
+    if !varies && !compressed_outside {
+        response
+            .headers_mut()
+            .append(header::VARY, HeaderValue::from_static("accept-encoding"));
+    }
     response
 }
 

@@ -450,6 +450,55 @@ async fn hashed_assets_are_immutable_and_served_precompressed() {
     assert_eq!(br.body, vec![0x0b, 0x04, 0x80]);
 }
 
+/// How many times an answer says it varies by `Accept-Encoding`.
+fn varies_by_encoding(response: &common::TestResponse) -> usize {
+    response
+        .headers
+        .get_all("vary")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .filter(|v| v.trim().eq_ignore_ascii_case("accept-encoding"))
+        .count()
+}
+
+/// A CDN in front keys its copies by what `Vary` names: a brotli or gzip sibling served without
+/// it would be handed to clients that cannot read it.
+#[tokio::test]
+async fn every_static_answer_varies_by_accept_encoding_once_precompressed_or_not() {
+    let app = TestApp::new().await;
+    let dist = app.state.settings.dist.clone().unwrap();
+    std::fs::write(dist.join("console-0123456789abcdef.js.gz"), [0x1f, 0x8b]).unwrap();
+    // Big enough that the server would compress its plain copy on the fly.
+    std::fs::write(dist.join("main-0123456789abcdef.css"), "p{}".repeat(400)).unwrap();
+    std::fs::write(dist.join("main-0123456789abcdef.css.br"), [0x0b]).unwrap();
+    std::fs::write(dist.join("login").join("index.html.gz"), [0x1f, 0x8b]).unwrap();
+    for (path, accepted, encoding) in [
+        ("/console-0123456789abcdef.js", "br, gzip", Some("br")),
+        ("/console-0123456789abcdef.js", "gzip", Some("gzip")),
+        ("/console-0123456789abcdef.js", "identity", None),
+        ("/main-0123456789abcdef.css", "br", Some("br")),
+        ("/main-0123456789abcdef.css", "identity", None),
+        ("/login", "gzip, deflate", Some("gzip")),
+        ("/login", "identity", None),
+    ] {
+        let request = Request::get(path)
+            .header("accept-encoding", accepted)
+            .body(Body::empty())
+            .unwrap();
+        let answer = app.send(request).await;
+        let what = format!("{path} ({accepted})");
+        assert_eq!(answer.status, StatusCode::OK, "{what}");
+        assert_eq!(answer.header("content-encoding"), encoding, "{what}");
+        assert_eq!(
+            varies_by_encoding(&answer),
+            1,
+            "{what}: {:?}",
+            answer.headers
+        );
+    }
+}
+
 #[tokio::test]
 async fn a_write_from_another_site_is_refused() {
     let app = TestApp::new().await;
