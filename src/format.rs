@@ -1,5 +1,6 @@
-//! How values read on screen: instants in local time, fen as yuan, and the labels of the
-//! domain's enums (account roles, WeChat Pay channels) as catalogue keys.
+//! How values read on screen: instants in local time, spans in seconds or minutes, fen as
+//! yuan, and the labels of the domain's enums (account roles, WeChat Pay channels) as
+//! catalogue keys.
 
 use domain::{
     Lang,
@@ -22,6 +23,17 @@ pub fn local_time(rfc3339: &str) -> String {
         date.get_hours(),
         date.get_minutes()
     )
+}
+
+/// A span of time as a person says it: seconds under a minute, else whole minutes (rounded
+/// up, for "within about").
+pub fn duration(seconds: u64, lang: Lang) -> String {
+    if seconds < 60 {
+        return Key::Seconds.text(lang).replace("{s}", &seconds.to_string());
+    }
+    Key::Minutes
+        .text(lang)
+        .replace("{m}", &seconds.div_ceil(60).to_string())
 }
 
 /// Fen as yuan with two decimals.

@@ -404,7 +404,11 @@ catalogue! {
     JobDone => "子商户同步完成：新增 {new}，更新 {updated}，未变化 {unchanged}，失败 {failed}。", "Sub-merchant sync done: {new} new, {updated} updated, {unchanged} unchanged, {failed} failed.";
     JobFailed => "子商户同步失败：{error}。已同步的子商户已保留，可稍后重试。", "The sub-merchant sync failed: {error}. What was synced is kept; try again later.";
     FailedRows => "失败的子商户", "Failed rows";
+    JobProgressNoEta => "正在同步子商户：已处理 {processed} / 约 {total}（{percent}%）", "Syncing sub-merchants: {processed} of about {total} ({percent}%)";
+    JobTakeover => "任务暂无进展（处理它的实例可能已停止），等待其他实例接管（约 {when}内）。", "No progress for a while (the instance running it may have stopped): waiting to be taken over by another instance (within about {when}).";
+    JobTakeoverDue => "任务暂无进展（处理它的实例可能已停止），即将由其他实例接管。", "No progress for a while (the instance running it may have stopped): another instance takes it over shortly.";
     Seconds => "{s} 秒", "{s} s";
+    Minutes => "{m} 分钟", "{m} min";
 
     NotFoundTitle => "页面不存在", "Page not found";
     NotFoundBody => "您访问的页面不存在，请检查地址或返回首页。", "This page does not exist. Check the address or go back home.";

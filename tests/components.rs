@@ -320,6 +320,8 @@ async fn a_job_banner_follows_a_language_switch() {
         finished_at: None,
         error: None,
         failure: None,
+        takeover_at: None,
+        takeover_in_s: None,
     };
     fn queued(_: &Job, lang: Lang) -> String {
         Key::JobQueued.text(lang).to_owned()
@@ -384,6 +386,8 @@ async fn in_english_a_failed_sync_and_its_failed_rows_show_no_chinese() {
             cursor: Some(100),
             detail: "connection refused".to_owned(),
         }),
+        takeover_at: None,
+        takeover_in_s: None,
     };
     let job = RwSignal::new(Some(job));
     let root = fresh_root();
@@ -421,6 +425,93 @@ async fn in_english_a_failed_sync_and_its_failed_rows_show_no_chinese() {
         .filter(|c| ('\u{3000}'..='\u{9fff}').contains(c) || ('\u{ff00}'..='\u{ffef}').contains(c))
         .collect();
     assert_eq!(chinese, "", "{english}");
+}
+
+#[wasm_bindgen_test]
+async fn a_sync_whose_instance_stopped_says_when_it_is_taken_over_instead_of_its_eta() {
+    use console::{components::job_progress::JobProgress, pages::sub_merchants::sync_text};
+    use domain::api::{Job, JobCounts, JobKind, JobState};
+    let job = RwSignal::new(Some(Job {
+        id: "job_1".to_owned(),
+        kind: JobKind::SubMerchantSync,
+        state: JobState::Running,
+        processed: 3_000,
+        total: 10_000,
+        counts: JobCounts::default(),
+        failures: Vec::new(),
+        rate_per_s: 250.0,
+        eta_s: Some(28),
+        created_at: "2026-11-30T08:00:00Z".to_owned(),
+        requested_by: Some("100000000001".to_owned()),
+        started_at: Some("2026-11-30T08:00:00Z".to_owned()),
+        finished_at: None,
+        error: None,
+        failure: None,
+        takeover_at: Some("2026-11-30T08:01:15Z".to_owned()),
+        takeover_in_s: Some(75),
+    }));
+    let root = fresh_root();
+    let _app = leptos::mount::mount_to(root.clone(), move || {
+        view! {
+            <Harness>
+                <LanguageSwitch/>
+                <JobProgress job=job describe=sync_text test_id="job-banner" banner=true/>
+            </Harness>
+        }
+    });
+    tick().await;
+    let banner = "[data-testid=job-banner]";
+    let chinese = text_of(&root, banner);
+    assert!(
+        chinese.contains("已处理 3000 / 约 10000（30%）"),
+        "{chinese}"
+    );
+    assert!(
+        chinese.contains("等待其他实例接管（约 2 分钟内）"),
+        "{chinese}"
+    );
+    assert!(!chinese.contains("预计还需"), "no frozen ETA: {chinese}");
+
+    root.query_selector(".lang-switch")
+        .unwrap()
+        .unwrap()
+        .unchecked_into::<web_sys::HtmlElement>()
+        .click();
+    tick().await;
+    let english = text_of(&root, banner);
+    assert!(
+        english.contains("waiting to be taken over by another instance (within about 2 min)"),
+        "{english}"
+    );
+    assert!(!english.contains("left"), "no frozen ETA: {english}");
+    let cjk: String = english
+        .chars()
+        .filter(|c| ('\u{3000}'..='\u{9fff}').contains(c) || ('\u{ff00}'..='\u{ffef}').contains(c))
+        .collect();
+    assert_eq!(cjk, "", "{english}");
+
+    // Seconds to go, then due.
+    job.update(|j| j.as_mut().unwrap().takeover_in_s = Some(12));
+    tick().await;
+    assert!(text_of(&root, banner).contains("(within about 12 s)"));
+    job.update(|j| j.as_mut().unwrap().takeover_in_s = Some(0));
+    tick().await;
+    assert!(text_of(&root, banner).contains("another instance takes it over shortly"));
+
+    // Taken over and moving again: the ETA is back and the takeover line gone.
+    job.update(|j| {
+        let j = j.as_mut().unwrap();
+        j.takeover_at = None;
+        j.takeover_in_s = None;
+    });
+    tick().await;
+    let resumed = text_of(&root, banner);
+    assert!(resumed.contains("about 28 s left"), "{resumed}");
+    assert!(
+        root.query_selector("[data-testid=job-takeover]")
+            .unwrap()
+            .is_none()
+    );
 }
 
 #[wasm_bindgen_test]

@@ -82,6 +82,8 @@ mod tests {
             finished_at: None,
             error: None,
             failure: None,
+            takeover_at: None,
+            takeover_in_s: None,
         }
     }
 

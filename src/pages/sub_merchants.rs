@@ -20,7 +20,7 @@ use crate::{
         loaded::Loaded,
         pager::Pager,
     },
-    format::{channel_key, local_time},
+    format::{channel_key, duration, local_time},
     i18n::{Key, fill, tr, use_i18n},
     state::url_filters::use_url_filters,
     state::{
@@ -416,22 +416,28 @@ pub fn sync_text(job: &Job, lang: Lang) -> String {
     let percent = (job.processed * 100).checked_div(job.total).unwrap_or(0);
     match job.state {
         JobState::Queued => Key::JobQueued.text(lang).to_owned(),
-        JobState::Running => fill(
-            Key::JobProgress.text(lang),
-            &[
-                ("processed", job.processed.to_string()),
-                ("total", job.total.to_string()),
-                ("percent", percent.to_string()),
-                ("rate", format!("{:.0}", job.rate_per_s)),
-                (
-                    "eta",
-                    fill(
-                        Key::Seconds.text(lang),
-                        &[("s", job.eta_s.unwrap_or(0).to_string())],
-                    ),
-                ),
-            ],
-        ),
+        // No rate or ETA before there is one, nor while the job waits to be taken over (they
+        // are frozen: the banner says when it goes on instead).
+        JobState::Running => match job.eta_s.filter(|_| job.takeover_in_s.is_none()) {
+            Some(eta) => fill(
+                Key::JobProgress.text(lang),
+                &[
+                    ("processed", job.processed.to_string()),
+                    ("total", job.total.to_string()),
+                    ("percent", percent.to_string()),
+                    ("rate", format!("{:.0}", job.rate_per_s)),
+                    ("eta", duration(eta, lang)),
+                ],
+            ),
+            None => fill(
+                Key::JobProgressNoEta.text(lang),
+                &[
+                    ("processed", job.processed.to_string()),
+                    ("total", job.total.to_string()),
+                    ("percent", percent.to_string()),
+                ],
+            ),
+        },
         JobState::Succeeded => fill(
             Key::JobDone.text(lang),
             &[

@@ -143,6 +143,13 @@ pub struct Job {
     pub error: Option<String>,
     /// Why the job failed, as data (the console words it in the reader's language).
     pub failure: Option<JobError>,
+    /// When another instance may take the job over (its lease runs out; it resumes from the
+    /// last committed page). Set while the job runs but its worker has committed nothing for
+    /// over half its lease: a live worker's retries end by then, so its instance has most
+    /// likely stopped. Progress and `eta_s` are frozen meanwhile.
+    pub takeover_at: Option<String>,
+    /// The same as seconds from now (0 once due: at the next look of any worker).
+    pub takeover_in_s: Option<u64>,
 }
 
 impl Job {

@@ -81,6 +81,8 @@ pub fn view(job: &JobRecord, now_ms: i64) -> Job {
             .map(|f| f.message(domain::Lang::Zh))
             .or_else(|| job.error.clone()),
         failure,
+        takeover_at: job.takeover(now_ms).map(|(at_ms, _)| rfc3339(at_ms)),
+        takeover_in_s: job.takeover(now_ms).map(|(_, in_s)| in_s),
     }
 }
 

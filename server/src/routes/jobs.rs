@@ -22,7 +22,8 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(list_jobs))
 }
 
-/// A job's progress: processed / total, counts, failed rows, rate and ETA. `ETag`/304.
+/// A job's progress: processed / total, counts, failed rows, rate and ETA; when its worker
+/// went quiet, when another instance takes it over. `ETag`/304.
 #[utoipa::path(get, path = "/jobs/{id}", tag = "jobs", params(("id" = String, Path)),
     responses((status = 200, body = Job), (status = 304), (status = 404, body = domain::ErrorEnvelope)))]
 async fn get_job(
@@ -36,16 +37,20 @@ async fn get_job(
         .job(session.account.id.as_str(), &id)
         .await?
         .ok_or_else(AppError::not_found)?;
+    let view = jobs::view(&job, state.clock.now_ms());
+    // A job waiting to be taken over changes nothing stored, yet its answer changes: the
+    // countdown is part of the tag.
+    let takeover = view
+        .takeover_in_s
+        .map(|s| format!("-t{s}"))
+        .unwrap_or_default();
     let etag = format!(
-        "\"{}-{}-{}\"",
+        "\"{}-{}-{}{takeover}\"",
         job.state.as_str(),
         job.updated_at_ms,
         job.processed
     );
-    let now = state.clock.now_ms();
-    crate::respond::conditional(&headers, &etag, || {
-        ApiJson(jobs::view(&job, now)).into_response()
-    })
+    crate::respond::conditional(&headers, &etag, || ApiJson(view).into_response())
 }
 
 /// Query of `GET /jobs`.

@@ -39,6 +39,8 @@ pub struct JobRecord {
     pub updated_at_ms: i64,
     /// The fencing token of the job's latest claim.
     pub claim_token: i64,
+    /// Until when the latest claim holds; renewed with every committed page.
+    pub lease_until_ms: Option<i64>,
 }
 
 impl JobRecord {
@@ -48,6 +50,20 @@ impl JobRecord {
             job_id: &self.id,
             token: self.claim_token,
         }
+    }
+
+    /// When another worker may take this running job over, once its worker has gone quiet:
+    /// less than half its lease left (every write that renews the lease also stamps
+    /// `updated_at`, so the lease it was given is `lease_until - updated_at`). A live worker
+    /// commits well before: its retries of a page end at half the lease. `(at_ms, in_s)`,
+    /// `in_s` 0 once due; `None` while the worker keeps up, and for a job not running.
+    pub fn takeover(&self, now_ms: i64) -> Option<(i64, u64)> {
+        let until = self
+            .lease_until_ms
+            .filter(|_| self.state == JobState::Running)?;
+        let quiet = now_ms - self.updated_at_ms;
+        let left = until - now_ms;
+        (quiet > left).then(|| (until, u64::try_from(left).unwrap_or(0).div_ceil(1000)))
     }
 }
 

@@ -118,7 +118,7 @@ pub(crate) fn synced_provider_ids(result: &ProviderSyncResult) -> Vec<String> {
         .collect()
 }
 
-pub(crate) const JOB_COLUMNS: &str = "id, account_id, kind, state, processed, total, counts, failures, checkpoint, subject, error, requested_by, request_id, created_at, started_at, finished_at, updated_at, claim_token";
+pub(crate) const JOB_COLUMNS: &str = "id, account_id, kind, state, processed, total, counts, failures, checkpoint, subject, error, requested_by, request_id, created_at, started_at, finished_at, updated_at, claim_token, lease_until";
 
 pub(crate) fn job_from_row(row: &impl StoreRow) -> Result<JobRecord> {
     let corrupt =
@@ -147,6 +147,7 @@ pub(crate) fn job_from_row(row: &impl StoreRow) -> Result<JobRecord> {
         finished_at_ms: row.maybe_int("finished_at")?,
         updated_at_ms: row.int("updated_at")?,
         claim_token: row.int("claim_token")?,
+        lease_until_ms: row.maybe_int("lease_until")?,
     })
 }
 
