@@ -785,6 +785,7 @@ fn unreachable_identity() -> anyhow::Result<server::oauth::IdentityProviders> {
         wechat_oauth_url: nowhere.clone(),
         wechat_api_url: nowhere.clone(),
         alipay_app_id: "2021000000000000".to_owned(),
+        alipay_public_key: Arc::new(key.to_public_key()),
         alipay_private_key: Arc::new(key),
         alipay_oauth_url: nowhere.clone(),
         alipay_gateway_url: nowhere,

@@ -20,6 +20,34 @@ pub enum Command {
         #[command(subcommand)]
         action: crate::accounts::AccountsCommand,
     },
+    /// The sealing key: make one, or reseal every stored secret under the current one.
+    Keys {
+        #[command(subcommand)]
+        action: KeysCommand,
+    },
+    /// Bring the database's schema (`DATABASE_URL`) up to this release: run it once before
+    /// rolling the replicas over to a new release.
+    Migrate,
+}
+
+/// What `keys` can do.
+#[derive(Debug, Clone, clap::Subcommand)]
+pub enum KeysCommand {
+    /// Write a new random sealing key (mode 0600) to `--file` (default: CONSOLE_SECRET_KEY_FILE);
+    /// an existing file is never overwritten. Back it up with the database: secrets sealed with
+    /// a lost key are lost.
+    Init {
+        #[arg(long)]
+        file: Option<PathBuf>,
+    },
+    /// Seal every stored secret anew under the current key, opening old ones with
+    /// CONSOLE_SECRET_KEY_PREVIOUS: in batches, each written only if unchanged meanwhile, so
+    /// it runs beside live replicas and can simply be run again after an interruption.
+    Reseal {
+        /// Rows per batch (one transaction each).
+        #[arg(long, default_value_t = 500, value_parser = clap::value_parser!(u32).range(1..=10_000))]
+        batch: u32,
+    },
 }
 
 /// The settings production mode cannot start without, checked.
@@ -33,7 +61,19 @@ pub struct Production {
     pub wechat_app_secret: Secret,
     pub alipay_app_id: String,
     pub alipay_app_private_key_file: PathBuf,
+    /// Alipay's public key: the gateway's answers are signed with its private half.
+    pub alipay_public_key_file: PathBuf,
+    pub wechat_oauth_url: String,
+    pub wechat_api_url: String,
+    pub alipay_oauth_url: String,
+    pub alipay_gateway_url: String,
 }
+
+/// The real services, unless a setting points elsewhere (tests, a staging environment).
+pub const WECHAT_OAUTH_URL: &str = "https://open.weixin.qq.com";
+pub const WECHAT_API_URL: &str = "https://api.weixin.qq.com";
+pub const ALIPAY_OAUTH_URL: &str = "https://openauth.alipay.com";
+pub const ALIPAY_GATEWAY_URL: &str = "https://openapi.alipay.com/gateway.do";
 
 /// A setting production mode needs is missing or unusable: one line naming it.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -44,6 +84,10 @@ pub enum SettingError {
         "{0} must be an https origin such as https://console.example.com (http only for a loopback host)"
     )]
     NotHttps(&'static str),
+    #[error(
+        "{0} must be an https:// URL (http:// only for a loopback host): what the console sends there must not cross a network in clear"
+    )]
+    NotHttpsUrl(&'static str),
     #[error("{0} is not a comma-separated list of networks such as 10.0.0.0/8, 192.168.1.7")]
     Invalid(&'static str),
 }
@@ -80,6 +124,18 @@ pub fn secure_origin(origin: &str) -> bool {
         },
         _ => false,
     }
+}
+
+/// What `sandbox-upstream` needs: the upstream secret, the identity apps it plays, and the key
+/// its Alipay gateway signs with.
+#[derive(Debug, Clone)]
+pub struct SandboxUpstreamSettings {
+    pub secret: Secret,
+    pub wechat_app_id: String,
+    pub wechat_app_secret: Secret,
+    pub alipay_app_id: String,
+    pub alipay_app_private_key_file: PathBuf,
+    pub alipay_gateway_private_key_file: PathBuf,
 }
 
 /// `cloud-pay-console [FLAGS]`; every flag can also come from its environment variable.
@@ -121,6 +177,13 @@ pub struct Config {
     /// The same key as base64 (32 bytes); takes precedence over the file.
     #[arg(long, env = "CONSOLE_SECRET_KEY", hide_env_values = true)]
     pub secret_key: Option<Secret>,
+    /// During a key rotation, the keys before (base64, comma-separated): they open what they
+    /// sealed until `keys reseal` has sealed it anew.
+    #[arg(long, env = "CONSOLE_SECRET_KEY_PREVIOUS", hide_env_values = true)]
+    pub secret_key_previous: Option<Secret>,
+    /// The key before, as a key file (mode 0600).
+    #[arg(long, env = "CONSOLE_SECRET_KEY_PREVIOUS_FILE")]
+    pub secret_key_previous_file: Option<PathBuf>,
     /// How long a provider sync QR code lives, in seconds.
     #[arg(long, env = "PROVIDER_SYNC_TICKET_TTL_S", default_value_t = 120)]
     pub provider_sync_ticket_ttl_s: u64,
@@ -171,6 +234,14 @@ pub struct Config {
     /// `data/alipay-app-private.pem` (mode 0600) when none is given.
     #[arg(long, env = "ALIPAY_APP_PRIVATE_KEY_FILE")]
     pub alipay_app_private_key_file: Option<PathBuf>,
+    /// Alipay's public key (PEM), which checks the gateway's signed answers (production mode).
+    #[arg(long, env = "ALIPAY_PUBLIC_KEY_FILE")]
+    pub alipay_public_key_file: Option<PathBuf>,
+    /// `sandbox-upstream`: the key its Alipay gateway signs answers with (the console's
+    /// ALIPAY_PUBLIC_KEY_FILE holds the public half). The in-process sandbox makes
+    /// `data/sandbox-alipay-private.pem` when none is given.
+    #[arg(long, env = "SANDBOX_ALIPAY_PRIVATE_KEY_FILE")]
+    pub sandbox_alipay_private_key_file: Option<PathBuf>,
     /// Where merchants authorize the app.
     #[arg(long, env = "ALIPAY_OAUTH_URL")]
     pub alipay_oauth_url: Option<String>,
@@ -219,11 +290,93 @@ impl Config {
         if !secure_origin(&public_origin) {
             return Err(SettingError::NotHttps("CONSOLE_PUBLIC_ORIGIN"));
         }
+        let url = |value: &Option<String>, name: &'static str, default: Option<&str>| {
+            let url = match default {
+                Some(default) => value.clone().unwrap_or_else(|| default.to_owned()),
+                None => required(value, name)?,
+            };
+            if secure_origin(&url) {
+                Ok(url)
+            } else {
+                Err(SettingError::NotHttpsUrl(name))
+            }
+        };
+        let file = |value: &Option<PathBuf>, name: &'static str| {
+            value.clone().ok_or(SettingError::Missing(name))
+        };
         Ok(Production {
             public_origin,
-            upstream_url: required(&self.upstream_url, "UPSTREAM_URL")?,
+            upstream_url: url(&self.upstream_url, "UPSTREAM_URL", None)?,
             upstream_app_id: required(&self.upstream_app_id, "UPSTREAM_APP_ID")?,
             upstream_secret: required_secret(&self.upstream_secret, "UPSTREAM_SECRET")?,
+            wechat_app_id: required(&self.wechat_app_id, "WECHAT_APP_ID")?,
+            wechat_app_secret: required_secret(&self.wechat_app_secret, "WECHAT_APP_SECRET")?,
+            alipay_app_id: required(&self.alipay_app_id, "ALIPAY_APP_ID")?,
+            alipay_app_private_key_file: file(
+                &self.alipay_app_private_key_file,
+                "ALIPAY_APP_PRIVATE_KEY_FILE",
+            )?,
+            alipay_public_key_file: file(&self.alipay_public_key_file, "ALIPAY_PUBLIC_KEY_FILE")?,
+            wechat_oauth_url: url(
+                &self.wechat_oauth_url,
+                "WECHAT_OAUTH_URL",
+                Some(WECHAT_OAUTH_URL),
+            )?,
+            wechat_api_url: url(&self.wechat_api_url, "WECHAT_API_URL", Some(WECHAT_API_URL))?,
+            alipay_oauth_url: url(
+                &self.alipay_oauth_url,
+                "ALIPAY_OAUTH_URL",
+                Some(ALIPAY_OAUTH_URL),
+            )?,
+            alipay_gateway_url: url(
+                &self.alipay_gateway_url,
+                "ALIPAY_GATEWAY_URL",
+                Some(ALIPAY_GATEWAY_URL),
+            )?,
+        })
+    }
+
+    /// The setting the sealing key comes from (for messages).
+    pub fn secret_key_setting(&self) -> &'static str {
+        if self.secret_key.is_some() {
+            "CONSOLE_SECRET_KEY"
+        } else {
+            "CONSOLE_SECRET_KEY_FILE"
+        }
+    }
+
+    /// The sealing key and the rotation's previous keys; a missing key file is made only when
+    /// `create` (the sandbox), else it is an error naming `keys init`.
+    pub fn vault(&self, create: bool) -> Result<crate::vault::Vault, String> {
+        let setting = self.secret_key_setting();
+        let vault = crate::vault::Vault::open(
+            self.secret_key.as_ref().map(Secret::expose),
+            &self.secret_key_file,
+            create,
+        )
+        .map_err(|e| format!("{setting}: {e}"))?;
+        let mut previous = Vec::new();
+        if let Some(keys) = &self.secret_key_previous {
+            for key in keys.expose().split(',').filter(|k| !k.trim().is_empty()) {
+                previous.push(
+                    crate::vault::decode_key(key)
+                        .map_err(|e| format!("CONSOLE_SECRET_KEY_PREVIOUS: {e}"))?,
+                );
+            }
+        }
+        if let Some(path) = &self.secret_key_previous_file {
+            previous.push(
+                crate::vault::read_key_file(path)
+                    .map_err(|e| format!("CONSOLE_SECRET_KEY_PREVIOUS_FILE: {e}"))?,
+            );
+        }
+        Ok(vault.with_previous(&previous))
+    }
+
+    /// What `sandbox-upstream` needs: the upstream secret and the identity apps it plays.
+    pub fn sandbox_upstream(&self) -> Result<SandboxUpstreamSettings, SettingError> {
+        Ok(SandboxUpstreamSettings {
+            secret: required_secret(&self.upstream_secret, "UPSTREAM_SECRET")?,
             wechat_app_id: required(&self.wechat_app_id, "WECHAT_APP_ID")?,
             wechat_app_secret: required_secret(&self.wechat_app_secret, "WECHAT_APP_SECRET")?,
             alipay_app_id: required(&self.alipay_app_id, "ALIPAY_APP_ID")?,
@@ -231,22 +384,11 @@ impl Config {
                 .alipay_app_private_key_file
                 .clone()
                 .ok_or(SettingError::Missing("ALIPAY_APP_PRIVATE_KEY_FILE"))?,
-        })
-    }
-
-    /// What `sandbox-upstream` needs: the upstream secret and the identity apps it plays.
-    pub fn sandbox_upstream(
-        &self,
-    ) -> Result<(Secret, String, Secret, String, PathBuf), SettingError> {
-        Ok((
-            required_secret(&self.upstream_secret, "UPSTREAM_SECRET")?,
-            required(&self.wechat_app_id, "WECHAT_APP_ID")?,
-            required_secret(&self.wechat_app_secret, "WECHAT_APP_SECRET")?,
-            required(&self.alipay_app_id, "ALIPAY_APP_ID")?,
-            self.alipay_app_private_key_file
+            alipay_gateway_private_key_file: self
+                .sandbox_alipay_private_key_file
                 .clone()
-                .ok_or(SettingError::Missing("ALIPAY_APP_PRIVATE_KEY_FILE"))?,
-        ))
+                .ok_or(SettingError::Missing("SANDBOX_ALIPAY_PRIVATE_KEY_FILE"))?,
+        })
     }
 }
 

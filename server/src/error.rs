@@ -163,7 +163,33 @@ impl From<JsonRejection> for AppError {
     fn from(rejection: JsonRejection) -> Self {
         AppError::new(ErrorCode::Validation)
             .with_reason(ErrorReason::MalformedRequest)
-            .with_detail(rejection.body_text())
+            .with_detail(json_rejection_detail(&rejection))
+    }
+}
+
+/// What the log may keep of a refused JSON body: what kind of wrong, the field and the
+/// position, never a value (serde's messages quote them: a password, a key).
+fn json_rejection_detail(rejection: &JsonRejection) -> String {
+    let text = rejection.body_text();
+    let position = text
+        .rfind(" at line ")
+        .map_or("", |at| text[at..].trim_start());
+    match rejection {
+        JsonRejection::JsonDataError(_) => {
+            let message = text.split_once("target type: ").map_or("", |(_, m)| m);
+            let (field, what) = message.split_once(": ").unwrap_or((".", message));
+            // `missing field `x`` and `unknown field `x`` name a field, not a value.
+            let what = ["missing field", "unknown field"]
+                .into_iter()
+                .find(|kind| what.starts_with(kind))
+                .map_or("a value of the wrong kind", |_| {
+                    what.split(" at line ").next().unwrap_or_default()
+                });
+            format!("JSON body: {what} (field {field}) {position}")
+        }
+        JsonRejection::JsonSyntaxError(_) => format!("JSON body: not JSON {position}"),
+        JsonRejection::MissingJsonContentType(_) => "JSON body: no JSON content type".to_owned(),
+        _ => format!("JSON body: not read ({})", rejection.status()),
     }
 }
 

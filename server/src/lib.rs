@@ -10,6 +10,7 @@
 
 pub mod access;
 pub mod accounts;
+pub mod answers;
 pub mod audit;
 pub mod auth;
 pub mod clock;
@@ -27,6 +28,7 @@ pub mod rate_limit;
 pub mod respond;
 pub mod retry;
 pub mod routes;
+pub mod sealing;
 pub mod seed;
 pub mod static_files;
 pub mod store;

@@ -7,9 +7,9 @@ use clap::Parser;
 use server::{
     AppState, Config, Settings,
     clock::{Clock, SystemClock},
-    config::{Command, Production},
+    config::{Command, KeysCommand, Production},
     oauth::{IdentityProviders, OAuthConfig},
-    seed, store,
+    sealing, seed, store,
     upstream::{
         MaidanUpstream, Observed, Sandbox, SandboxConfig,
         http::{HttpUpstream, HttpUpstreamConfig},
@@ -39,6 +39,8 @@ async fn main() -> anyhow::Result<()> {
     match &config.command {
         Some(Command::SandboxUpstream { addr }) => sandbox_upstream(&config, *addr).await,
         Some(Command::Accounts { action }) => accounts(&config, action.clone()).await,
+        Some(Command::Keys { action }) => keys(&config, action.clone()).await,
+        Some(Command::Migrate) => migrate(&config).await,
         None if config.sandbox => console(&config, None).await,
         None => match config.production() {
             Ok(production) => console(&config, Some(production)).await,
@@ -47,20 +49,113 @@ async fn main() -> anyhow::Result<()> {
     }
 }
 
+/// The database of `DATABASE_URL`, opened as `how` says; a failure is one line with the URL's
+/// password masked, exit status 1.
+async fn open_store(config: &Config, how: store::Open) -> Arc<dyn store::Store> {
+    match store::open(&config.database_url, how).await {
+        Ok((store, _)) => store,
+        Err(error) => fail_on_database(config, &error),
+    }
+}
+
+fn fail_on_database(config: &Config, error: &store::StoreError) -> ! {
+    eprintln!(
+        "cloud-pay-console: opening the database {}: {error}",
+        store::redacted_url(&config.database_url)
+    );
+    std::process::exit(1)
+}
+
 /// `cloud-pay-console accounts …`: one line on failure, exit status 2 for bad input, 1 else.
 async fn accounts(
     config: &Config,
     action: server::accounts::AccountsCommand,
 ) -> anyhow::Result<()> {
-    let store = store::connect(&config.database_url)
-        .await
-        .with_context(|| format!("opening the database {}", config.database_url))?;
+    let store = open_store(config, store::Open::EXISTING).await;
     let mut out = std::io::stdout();
     match server::accounts::run(store.as_ref(), action, SystemClock.now_ms(), &mut out).await {
         Ok(()) => Ok(()),
         Err(error) => {
             eprintln!("cloud-pay-console accounts: {error}");
             std::process::exit(error.exit_status())
+        }
+    }
+}
+
+/// `cloud-pay-console migrate`: brings an existing database up to this release's schema.
+async fn migrate(config: &Config) -> anyhow::Result<()> {
+    let url = store::redacted_url(&config.database_url);
+    match store::open(&config.database_url, store::Open::MIGRATE).await {
+        Ok((_, version)) if version.applied == 0 => {
+            println!(
+                "{url}: the schema is up to date (migration {})",
+                version.latest
+            );
+            Ok(())
+        }
+        Ok((_, version)) => {
+            println!(
+                "{url}: applied {} migration(s), from {} to {}",
+                version.applied, version.before, version.latest
+            );
+            Ok(())
+        }
+        Err(error) => fail_on_database(config, &error),
+    }
+}
+
+/// `cloud-pay-console keys init|reseal`.
+async fn keys(config: &Config, action: KeysCommand) -> anyhow::Result<()> {
+    match action {
+        KeysCommand::Init { file } => {
+            let path = file.unwrap_or_else(|| config.secret_key_file.clone());
+            match server::vault::init_key_file(&path) {
+                Ok(id) => {
+                    println!(
+                        "wrote sealing key {id} to {} (mode 0600); back it up with the database: secrets sealed with a lost key are lost",
+                        path.display()
+                    );
+                    Ok(())
+                }
+                Err(error) => refuse(&format!("keys init: {error}")),
+            }
+        }
+        KeysCommand::Reseal { batch } => {
+            let vault = match config.vault(false) {
+                Ok(vault) => vault,
+                Err(why) => return refuse(&why),
+            };
+            let store = open_store(config, store::Open::EXISTING).await;
+            let setting = config.secret_key_setting();
+            match sealing::check_key(store.as_ref(), &vault, setting, SystemClock.now_ms()).await {
+                Ok(sealing::KeyStatus::Rotated { from }) => {
+                    println!("sealing key {} replaces {from}", vault.current().key_id);
+                }
+                Ok(_) => {}
+                Err(sealing::KeyRefusal::Store(error)) => fail_on_database(config, &error),
+                Err(refusal) => return refuse(&refusal),
+            }
+            let mut batches = 0_u64;
+            let report = sealing::reseal(store.as_ref(), &vault, batch, |column, so_far| {
+                batches += 1;
+                eprintln!("  batch {batches} ({}): {so_far}", column.name());
+            })
+            .await;
+            let report = match report {
+                Ok(report) => report,
+                Err(error) => fail_on_database(config, &error),
+            };
+            println!("keys reseal with key {}: {report}", vault.current().key_id);
+            if !report.unopenable.is_empty() {
+                std::process::exit(1);
+            }
+            if report.changed_meanwhile == 0 && !vault.previous().is_empty() {
+                println!(
+                    "every secret is sealed with key {}: CONSOLE_SECRET_KEY_PREVIOUS can go",
+                    vault.current().key_id
+                );
+            }
+            Ok(())
         }
     }
 }
@@ -89,17 +184,34 @@ async fn console(config: &Config, production: Option<Production>) -> anyhow::Res
             Ok(networks) => networks,
             Err(invalid) => return refuse(&invalid),
         };
-    let store = store::connect(&config.database_url)
-        .await
-        .with_context(|| format!("opening the database {}", config.database_url))?;
+    let store = open_store(config, store::Open::START).await;
     if !config.dist.join("index.html").is_file() {
-        tracing::warn!(dist = %config.dist.display(), "no built console here; run `cargo xtask run`");
+        if production.is_some() {
+            tracing::warn!(
+                dist = %config.dist.display(),
+                "CONSOLE_DIST has no built console (index.html): this replica serves only the API; point CONSOLE_DIST at the `cargo xtask dist` output"
+            );
+        } else {
+            tracing::warn!(dist = %config.dist.display(), "no built console here; run `cargo xtask run`");
+        }
     }
-    let vault = server::vault::Vault::open(
-        config.secret_key.as_ref().map(domain::Secret::expose),
-        &config.secret_key_file,
-    )
-    .context("opening the secret key")?;
+    // The sandbox makes its key on first run; production never does: a new key beside a
+    // database sealed with another would leave secrets that cannot be opened.
+    let vault = match config.vault(production.is_none()) {
+        Ok(vault) => vault,
+        Err(why) => return refuse(&why),
+    };
+    let setting = config.secret_key_setting();
+    match sealing::check_key(store.as_ref(), &vault, setting, SystemClock.now_ms()).await {
+        Ok(sealing::KeyStatus::Rotated { from }) => tracing::warn!(
+            key = %vault.current().key_id,
+            replaced = %from,
+            "the sealing key was rotated: run `cloud-pay-console keys reseal`, then drop CONSOLE_SECRET_KEY_PREVIOUS"
+        ),
+        Ok(_) => {}
+        Err(sealing::KeyRefusal::Store(error)) => fail_on_database(config, &error),
+        Err(refusal) => return refuse(&refusal),
+    }
     let listener = tokio::net::TcpListener::bind(config.addr)
         .await
         .with_context(|| format!("listening on {}", config.addr))?;
@@ -138,15 +250,20 @@ async fn console(config: &Config, production: Option<Production>) -> anyhow::Res
                     Ok(key) => key,
                     Err(why) => return refuse(&format!("ALIPAY_APP_PRIVATE_KEY_FILE: {why}")),
                 };
+                let alipay_key = match server::oauth::read_public_key(&p.alipay_public_key_file) {
+                    Ok(key) => key,
+                    Err(why) => return refuse(&format!("ALIPAY_PUBLIC_KEY_FILE: {why}")),
+                };
                 let oauth = OAuthConfig {
                     wechat_app_id: p.wechat_app_id.clone(),
                     wechat_app_secret: p.wechat_app_secret.expose().to_owned(),
-                    wechat_oauth_url: or_default(&config.wechat_oauth_url, WECHAT_OAUTH_URL),
-                    wechat_api_url: or_default(&config.wechat_api_url, WECHAT_API_URL),
+                    wechat_oauth_url: p.wechat_oauth_url.clone(),
+                    wechat_api_url: p.wechat_api_url.clone(),
                     alipay_app_id: p.alipay_app_id.clone(),
                     alipay_private_key: Arc::new(key),
-                    alipay_oauth_url: or_default(&config.alipay_oauth_url, ALIPAY_OAUTH_URL),
-                    alipay_gateway_url: or_default(&config.alipay_gateway_url, ALIPAY_GATEWAY_URL),
+                    alipay_public_key: Arc::new(alipay_key),
+                    alipay_oauth_url: p.alipay_oauth_url.clone(),
+                    alipay_gateway_url: p.alipay_gateway_url.clone(),
                 };
                 (
                     Arc::new(upstream) as Arc<dyn MaidanUpstream>,
@@ -196,59 +313,76 @@ async fn console(config: &Config, production: Option<Production>) -> anyhow::Res
     let jobs = state.workers.clone();
     match &production {
         None => print_sandbox_banner(&addr.to_string()),
-        Some(p) => print_banner(&addr.to_string(), p),
+        Some(p) => print_banner(&addr.to_string(), p, &config.database_url),
     }
     let app = server::app(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
-    axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown_signal())
-        .await?;
-    // Each worker commits or drops the page it is on and gives its job back, so that a
-    // restart resumes at once instead of after JOB_LEASE_S.
+    let (drain, draining) = tokio::sync::watch::channel(false);
+    let serving = axum::serve(listener, app)
+        .with_graceful_shutdown(async move {
+            let mut draining = draining;
+            let _ = draining.wait_for(|now| *now).await;
+        })
+        .into_future();
+    tokio::pin!(serving);
+    tokio::select! {
+        served = &mut serving => return served.map_err(Into::into),
+        () = shutdown_signal() => {}
+    }
+    // Jobs first: no new claims from now on, and each running job is given back (its lease
+    // released) so that another replica takes it over at once, while HTTP drains beside it.
     jobs.stop();
-    let drained = tokio::time::timeout(Duration::from_secs(10), async {
-        while workers.join_next().await.is_some() {}
-    })
-    .await;
-    if drained.is_err() {
-        tracing::warn!("job workers did not stop in 10 s; their jobs resume when the lease ends");
+    let _ = drain.send(true);
+    let handed_back = async { while workers.join_next().await.is_some() {} };
+    let (served, handed_back) = tokio::join!(
+        tokio::time::timeout(HTTP_DRAIN, &mut serving),
+        tokio::time::timeout(HTTP_DRAIN, handed_back),
+    );
+    if handed_back.is_err() {
+        tracing::warn!("job workers did not stop in time; their jobs resume when the lease ends");
+    }
+    match served {
+        Ok(served) => served?,
+        Err(_) => tracing::warn!(
+            deadline_s = HTTP_DRAIN.as_secs(),
+            "requests still open at the drain deadline were cut"
+        ),
     }
     tracing::info!("stopped");
     Ok(())
 }
 
-fn or_default(value: &Option<String>, default: &str) -> String {
-    value.clone().unwrap_or_else(|| default.to_owned())
-}
-
-/// The real services, unless a setting points elsewhere (tests, a staging environment).
-const WECHAT_OAUTH_URL: &str = "https://open.weixin.qq.com";
-const WECHAT_API_URL: &str = "https://api.weixin.qq.com";
-const ALIPAY_OAUTH_URL: &str = "https://openauth.alipay.com";
-const ALIPAY_GATEWAY_URL: &str = "https://openapi.alipay.com/gateway.do";
+/// How long a stopping console lets requests in flight finish: below the units'
+/// `TimeoutStopSec` (30 s), so that systemd never has to kill it.
+const HTTP_DRAIN: Duration = Duration::from_secs(15);
 
 /// `cloud-pay-console sandbox-upstream`: the sandbox as its own HTTP service.
 async fn sandbox_upstream(config: &Config, addr: std::net::SocketAddr) -> anyhow::Result<()> {
-    let (secret, wechat_app_id, wechat_app_secret, alipay_app_id, key_file) =
-        match config.sandbox_upstream() {
-            Ok(settings) => settings,
-            Err(missing) => return refuse(&missing),
-        };
-    let key = match server::oauth::read_private_key(&key_file) {
+    let settings = match config.sandbox_upstream() {
+        Ok(settings) => settings,
+        Err(missing) => return refuse(&missing),
+    };
+    let key = match server::oauth::read_private_key(&settings.alipay_app_private_key_file) {
         Ok(key) => key,
         Err(why) => return refuse(&format!("ALIPAY_APP_PRIVATE_KEY_FILE: {why}")),
     };
+    let gateway_key =
+        match server::oauth::read_private_key(&settings.alipay_gateway_private_key_file) {
+            Ok(key) => key,
+            Err(why) => return refuse(&format!("SANDBOX_ALIPAY_PRIVATE_KEY_FILE: {why}")),
+        };
     let sandbox = sandbox_world(config);
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
     let service = sandbox_server::router(SandboxServer {
         sandbox: sandbox.clone(),
         app_id: config.upstream_app_id.clone(),
-        secret: secret.into_inner(),
+        secret: settings.secret.into_inner(),
         oauth: SandboxOAuth {
             sandbox,
-            wechat_app_id,
-            wechat_app_secret: wechat_app_secret.into_inner(),
-            alipay_app_id,
+            wechat_app_id: settings.wechat_app_id,
+            wechat_app_secret: settings.wechat_app_secret.into_inner(),
+            alipay_app_id: settings.alipay_app_id,
             alipay_public_key: key.to_public_key(),
+            gateway_key: Arc::new(gateway_key),
             redirect_hosts: registered_hosts(config),
         },
         clock,
@@ -304,6 +438,21 @@ fn sandbox_identity(
         });
     let key = server::oauth::private_key_or_new(&key_file)
         .map_err(|e| anyhow::anyhow!("the Alipay application key: {e}"))?;
+    // Alipay's own key, as the sandbox's gateway plays it.
+    let gateway_key_file = config
+        .sandbox_alipay_private_key_file
+        .clone()
+        .unwrap_or_else(|| key_file.with_file_name("sandbox-alipay-private.pem"));
+    let gateway_key = Arc::new(
+        server::oauth::private_key_or_new(&gateway_key_file)
+            .map_err(|e| anyhow::anyhow!("the sandbox's Alipay gateway key: {e}"))?,
+    );
+    // A gateway elsewhere (a `sandbox-upstream` of its own) signs with its own key.
+    let alipay_public_key = match &config.alipay_public_key_file {
+        Some(path) => server::oauth::read_public_key(path)
+            .map_err(|e| anyhow::anyhow!("ALIPAY_PUBLIC_KEY_FILE: {e}"))?,
+        None => gateway_key.to_public_key(),
+    };
     let secret = match &config.wechat_app_secret {
         Some(secret) => secret.expose().to_owned(),
         None => {
@@ -328,6 +477,7 @@ fn sandbox_identity(
             .clone()
             .unwrap_or_else(|| SANDBOX_ALIPAY_APP_ID.to_owned()),
         alipay_private_key: Arc::new(key),
+        alipay_public_key: Arc::new(alipay_public_key),
         alipay_oauth_url: config.alipay_oauth_url.clone().unwrap_or(pages),
         alipay_gateway_url: config
             .alipay_gateway_url
@@ -340,6 +490,7 @@ fn sandbox_identity(
         wechat_app_secret: oauth.wechat_app_secret.clone(),
         alipay_app_id: oauth.alipay_app_id.clone(),
         alipay_public_key: oauth.alipay_private_key.to_public_key(),
+        gateway_key,
         redirect_hosts: registered_hosts(config),
     };
     Ok((oauth, sandbox_oauth))
@@ -362,13 +513,14 @@ const SANDBOX_WECHAT_APP_ID: &str = "wxsandbox000000001";
 /// The sandbox's Alipay application.
 const SANDBOX_ALIPAY_APP_ID: &str = "2021000000000001";
 
-fn print_banner(addr: &str, production: &Production) {
+fn print_banner(addr: &str, production: &Production, database_url: &str) {
     println!();
     println!(
         "  Cloud Pay Console is running on {addr}, served as {}",
         production.public_origin
     );
     println!("  Upstream: {}", production.upstream_url);
+    println!("  Database: {}", store::redacted_url(database_url));
     println!();
 }
 

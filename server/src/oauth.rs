@@ -13,9 +13,9 @@
 use std::{sync::Arc, time::Duration};
 
 use rsa::{
-    RsaPrivateKey,
-    pkcs1v15::SigningKey,
-    signature::{SignatureEncoding, Signer},
+    RsaPrivateKey, RsaPublicKey,
+    pkcs1v15::{Signature, SigningKey, VerifyingKey},
+    signature::{SignatureEncoding, Signer, Verifier},
 };
 use serde::Deserialize;
 use sha2::Sha256;
@@ -33,6 +33,8 @@ pub struct OAuthConfig {
     pub alipay_app_id: String,
     /// The application's RSA 2048 private key: signs gateway calls (RSA2).
     pub alipay_private_key: Arc<RsaPrivateKey>,
+    /// Alipay's public key: the gateway's answers must verify with it.
+    pub alipay_public_key: Arc<RsaPublicKey>,
     pub alipay_oauth_url: String,
     pub alipay_gateway_url: String,
 }
@@ -103,10 +105,58 @@ pub fn alipay_signing_text(params: &[(String, String)]) -> String {
 
 /// RSA2: SHA256withRSA (PKCS#1 v1.5) over [`alipay_signing_text`], base64.
 pub fn alipay_sign(key: &RsaPrivateKey, params: &[(String, String)]) -> String {
+    rsa2_sign(key, alipay_signing_text(params).as_bytes())
+}
+
+/// SHA256withRSA (PKCS#1 v1.5) of `text`, base64: how Alipay signs both ways.
+pub fn rsa2_sign(key: &RsaPrivateKey, text: &[u8]) -> String {
     use base64::Engine;
-    let signer = SigningKey::<Sha256>::new(key.clone());
-    let signature = signer.sign(alipay_signing_text(params).as_bytes());
+    let signature = SigningKey::<Sha256>::new(key.clone()).sign(text);
     base64::engine::general_purpose::STANDARD.encode(signature.to_bytes())
+}
+
+/// Whether `sign` (base64) is `key`'s SHA256withRSA signature of `text`.
+pub fn rsa2_verify(key: &RsaPublicKey, text: &[u8], sign: &str) -> bool {
+    use base64::Engine;
+    base64::engine::general_purpose::STANDARD
+        .decode(sign)
+        .ok()
+        .and_then(|bytes| Signature::try_from(bytes.as_slice()).ok())
+        .is_some_and(|signature| {
+            VerifyingKey::<Sha256>::new(key.clone())
+                .verify(text, &signature)
+                .is_ok()
+        })
+}
+
+/// The text of the JSON value named `name` at the top level of an answer, exactly as it was
+/// sent: what Alipay signs in a gateway answer (`{"<method>_response": {…}, "sign": "…"}`).
+pub fn alipay_signed_node<'a>(body: &'a str, name: &str) -> Option<&'a str> {
+    let key = format!("\"{name}\"");
+    let start = body.find(&key)? + key.len();
+    let rest = body[start..].trim_start().strip_prefix(':')?.trim_start();
+    let offset = body.len() - rest.len();
+    // Walk one object, minding strings and their escapes.
+    let (mut depth, mut in_string, mut escaped) = (0_usize, false, false);
+    for (i, c) in rest.char_indices() {
+        match (in_string, escaped, c) {
+            (true, true, _) => escaped = false,
+            (true, false, '\\') => escaped = true,
+            (true, false, '"') => in_string = false,
+            (true, false, _) => {}
+            (false, _, '"') => in_string = true,
+            (false, _, '{') => depth += 1,
+            (false, _, '}') => {
+                depth = depth.checked_sub(1)?;
+                if depth == 0 {
+                    return Some(&body[offset..=offset + i]);
+                }
+            }
+            (false, _, _) if depth == 0 => return None,
+            _ => {}
+        }
+    }
+    None
 }
 
 #[derive(Deserialize)]
@@ -119,6 +169,7 @@ struct WechatTokenAnswer {
 #[derive(Deserialize)]
 struct AlipayTokenAnswer {
     alipay_open_auth_token_app_response: AlipayTokenResponse,
+    sign: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -229,7 +280,7 @@ impl IdentityProviders {
             out.extend_pairs(params.iter());
             out.finish()
         };
-        let answer: AlipayTokenAnswer = answer_of(
+        let body = body_of(
             self.http
                 .post(&self.config.alipay_gateway_url)
                 .header(
@@ -239,7 +290,25 @@ impl IdentityProviders {
                 .body(body),
         )
         .await?;
+        let text = String::from_utf8(body)
+            .map_err(|_| OAuthError::Unavailable("the answer is not UTF-8".to_owned()))?;
+        let answer: AlipayTokenAnswer =
+            serde_json::from_str(&text).map_err(|e| OAuthError::Unavailable(e.to_string()))?;
+        // Alipay signs the response node as sent; an answer whose signature does not verify
+        // with Alipay's public key did not come from Alipay. A refusal may come unsigned.
+        let signed = alipay_signed_node(&text, "alipay_open_auth_token_app_response");
+        let verified = match (signed, answer.sign.as_deref().filter(|s| !s.is_empty())) {
+            (Some(node), Some(sign)) => {
+                rsa2_verify(&self.config.alipay_public_key, node.as_bytes(), sign)
+            }
+            _ => false,
+        };
         let response = answer.alipay_open_auth_token_app_response;
+        if !verified && (response.code == "10000" || answer.sign.is_some_and(|s| !s.is_empty())) {
+            return Err(OAuthError::Unavailable(
+                "the gateway's answer does not verify with ALIPAY_PUBLIC_KEY_FILE".to_owned(),
+            ));
+        }
         if response.code != "10000" {
             return Err(OAuthError::Refused(format!(
                 "{} {} {} {}",
@@ -276,19 +345,32 @@ impl IdentityProviders {
 }
 
 /// A provider's JSON answer; anything short of one (no connection, an HTTP error, not the
-/// JSON expected) is `Unavailable`, without the URL (it may carry a code or a secret).
+/// JSON expected, more than [`crate::answers::ANSWER_LIMIT`]) is `Unavailable`, without the URL
+/// (it may carry a code or a secret).
 async fn answer_of<T: serde::de::DeserializeOwned>(
     request: reqwest::RequestBuilder,
 ) -> Result<T, OAuthError> {
-    let unavailable = |e: reqwest::Error| OAuthError::Unavailable(e.without_url().to_string());
-    request
+    let body = body_of(request).await?;
+    serde_json::from_slice(&body).map_err(|e| OAuthError::Unavailable(e.to_string()))
+}
+
+/// A provider's answer's body, read within the limit.
+async fn body_of(request: reqwest::RequestBuilder) -> Result<Vec<u8>, OAuthError> {
+    let response = request
         .send()
         .await
         .and_then(reqwest::Response::error_for_status)
-        .map_err(unavailable)?
-        .json()
+        .map_err(|e| OAuthError::Unavailable(e.without_url().to_string()))?;
+    crate::answers::read_limited(response)
         .await
-        .map_err(unavailable)
+        .map_err(|e| OAuthError::Unavailable(e.to_string()))
+}
+
+/// Reads an RSA public key (PEM, SubjectPublicKeyInfo or PKCS#1): Alipay's.
+pub fn read_public_key(path: &std::path::Path) -> Result<RsaPublicKey, String> {
+    let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    crate::keys::rsa_public_key(&text)
+        .map_err(|_| format!("{}: not an RSA 2048 public key in PEM", path.display()))
 }
 
 /// Reads an RSA private key (PKCS#8 or PKCS#1 PEM).
@@ -346,6 +428,24 @@ mod tests {
             .map(|(k, v)| (k.to_owned(), v.to_owned()))
             .collect();
         assert_eq!(alipay_signing_text(&params), "a=1&b=2");
+    }
+
+    #[test]
+    fn the_signed_node_is_the_response_as_sent() {
+        let body = r#"{"alipay_open_auth_token_app_response" : {"code":"10000","msg":"a \"}\" b","tokens":[{"user_id":"2088"}]},"sign":"xyz"}"#;
+        assert_eq!(
+            alipay_signed_node(body, "alipay_open_auth_token_app_response"),
+            Some(r#"{"code":"10000","msg":"a \"}\" b","tokens":[{"user_id":"2088"}]}"#)
+        );
+        assert_eq!(alipay_signed_node(body, "other_response"), None);
+        assert_eq!(
+            alipay_signed_node(r#"{"x_response": "str"}"#, "x_response"),
+            None
+        );
+        assert_eq!(
+            alipay_signed_node(r#"{"x_response": {"a":1"#, "x_response"),
+            None
+        );
     }
 
     #[test]

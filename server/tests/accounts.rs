@@ -92,6 +92,10 @@ impl Console {
 async fn the_accounts_commands_round_trip_and_end_sessions() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("console.db");
+    // Commands never make a database: the console's first start does.
+    server::store::SqliteStore::open(&format!("sqlite://{}", db.display()))
+        .await
+        .unwrap();
 
     // Bad input is named, with exit status 2; nothing is created.
     let short = accounts(

@@ -149,6 +149,41 @@ async fn the_merchant_scans_authorizes_and_the_sub_merchant_shows_it() {
 }
 
 #[tokio::test]
+async fn an_alipay_answer_that_does_not_verify_with_alipays_key_signs_no_one_in() {
+    let mut app = TestApp::new().await;
+    let cookie = app.synced_demo_provider().await;
+    let id = app.first_sub_merchant_id(&cookie).await;
+    // The gateway signs with its key; the console is told another one is Alipay's.
+    app.trusting_alipay_key(common::alipay_app_key().to_public_key());
+    let ticket = app.alipay_authorization_ticket(&cookie, id).await;
+    let phone = app
+        .phone_sign_in(SignInWith::Alipay, &ticket, ALIPAY_USER, None)
+        .await;
+    let back = phone.answer.header("location").unwrap_or_default();
+    assert!(back.contains("sign_in_error"), "{back}");
+    assert_eq!(
+        poll(&app, &cookie, id, &ticket).await.json()["state"],
+        "pending",
+        "nobody signed in"
+    );
+    assert!(
+        confirm_on(&app, &ticket, Some(&phone.cookie))
+            .await
+            .status
+            .is_client_error()
+    );
+
+    // With Alipay's own key, the same merchant signs in.
+    app.trusting_alipay_key(common::alipay_gateway_key().to_public_key());
+    assert!(
+        confirm(&app, &ticket, ALIPAY_USER)
+            .await
+            .status
+            .is_success()
+    );
+}
+
+#[tokio::test]
 async fn an_expired_or_cancelled_code_cannot_be_confirmed() {
     let app = TestApp::new().await;
     let cookie = app.synced_demo_provider().await;

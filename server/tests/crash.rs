@@ -272,12 +272,38 @@ fn a_server_stopped_mid_job_gives_it_back_and_the_next_resumes_at_once() {
             .unwrap_or(0)
             >= 3_000
     });
+    // A request still arriving when the stop comes: the HTTP drain waits for it.
+    let mut in_flight = TcpStream::connect(&server.addr).unwrap();
+    in_flight
+        .write_all(
+            b"POST /api/v1/session HTTP/1.1\r\nHost: console\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{",
+        )
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(200));
     // SIGTERM, as systemd or a container runtime stops it.
     let pid = server.child.id().to_string();
     let signalled = Command::new("kill").args(["-TERM", &pid]).status().unwrap();
     assert!(signalled.success());
+    let stopped_at = Instant::now();
+    // The job is given back first, while the request is still being drained.
+    let id = job["id"].as_str().unwrap().to_owned();
+    wait_for("the lease given back", Duration::from_secs(10), || {
+        lease_until_ms(&db, &id) <= now_ms()
+    });
+    assert!(
+        server.child.try_wait().unwrap().is_none(),
+        "the job went back before the drain ended"
+    );
+    // The drain has a deadline (below the units' TimeoutStopSec): the stalled request does
+    // not keep the process.
     let exit = server.child.wait().unwrap();
     assert!(exit.success(), "a clean stop: {exit}");
+    assert!(
+        stopped_at.elapsed() < Duration::from_secs(25),
+        "stopped after {:?}",
+        stopped_at.elapsed()
+    );
+    drop(in_flight);
 
     // The lease was 600 s: the job finishes now only because it was given back.
     let server = start(&db, dir.path(), &addr, &LONG_LEASE_SANDBOX);
@@ -289,6 +315,29 @@ fn a_server_stopped_mid_job_gives_it_back_and_the_next_resumes_at_once() {
     });
     assert_eq!(job["processed"], EXPECTED);
     assert_eq!(job["counts"]["new"], EXPECTED, "nothing counted twice");
+}
+
+/// When the job's lease ends, read from the database itself.
+fn lease_until_ms(db: &str, job_id: &str) -> i64 {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    runtime.block_on(async {
+        let (store, _) = server::store::open(db, server::store::Open::EXISTING)
+            .await
+            .unwrap();
+        let job = store.job("100000000001", job_id).await.unwrap().unwrap();
+        // No lease at all: given back.
+        job.lease_until_ms.unwrap_or(0)
+    })
+}
+
+fn now_ms() -> i64 {
+    let since = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap();
+    i64::try_from(since.as_millis()).unwrap()
 }
 
 fn processed(server: &Server, cookie: &str, job: &str) -> u64 {

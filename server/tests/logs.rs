@@ -39,6 +39,35 @@ async fn request_logs_name_the_route_not_the_ticket_or_the_mobile() {
     assert!(!log.contains(mobile), "a mobile in the log");
 }
 
+#[tokio::test]
+async fn a_refused_json_body_leaves_no_value_in_the_log() {
+    let dir = tempfile::tempdir().unwrap();
+    let console = ConsoleProcess::start(dir.path(), &[("RUST_LOG", "info")], Stdio::piped()).await;
+    let http = reqwest::Client::new();
+    for body in [
+        // A value of the wrong kind: serde quotes it.
+        r#"{"account_id": "100000000001", "password": 987654321987}"#,
+        r#"{"account_id": "100000000001", "password": ["hunter2-secret"]}"#,
+        // Not JSON at all.
+        r#"{"account_id": "100000000001", "password": "hunter2-secret""#,
+    ] {
+        let refused = http
+            .post(format!("{}/api/v1/session", console.base))
+            .header("content-type", "application/json")
+            .header("origin", &console.base)
+            .body(body)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(refused.status().as_u16(), 422, "{body}");
+    }
+    let log = stopped_output(console);
+    assert!(log.contains("JSON body"), "{log}");
+    assert!(log.contains("field password"), "{log}");
+    assert!(!log.contains("987654321987"), "{log}");
+    assert!(!log.contains("hunter2"), "{log}");
+}
+
 /// Reads what the console wrote to stdout until it was stopped.
 fn stopped_output(mut console: ConsoleProcess) -> String {
     let _ = console.child.kill();

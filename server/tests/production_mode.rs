@@ -14,7 +14,7 @@ use common::{
     WECHAT_APP_SECRET,
 };
 
-const REQUIRED: [&str; 8] = [
+const REQUIRED: [&str; 9] = [
     "CONSOLE_PUBLIC_ORIGIN",
     "UPSTREAM_URL",
     "UPSTREAM_APP_ID",
@@ -23,6 +23,7 @@ const REQUIRED: [&str; 8] = [
     "WECHAT_APP_SECRET",
     "ALIPAY_APP_ID",
     "ALIPAY_APP_PRIVATE_KEY_FILE",
+    "ALIPAY_PUBLIC_KEY_FILE",
 ];
 
 fn key_file() -> String {
@@ -31,6 +32,11 @@ fn key_file() -> String {
 
 /// A full production environment, the upstream and the identity providers at `upstream`.
 fn environment(upstream: &str, addr: &str, dir: &std::path::Path) -> Vec<(&'static str, String)> {
+    // Production never makes its sealing key: `keys init` does, once.
+    let key = dir.join("secret.key");
+    if !key.exists() {
+        server::vault::init_key_file(&key).unwrap();
+    }
     vec![
         ("CONSOLE_PUBLIC_ORIGIN", format!("http://{addr}")),
         ("UPSTREAM_URL", upstream.to_owned()),
@@ -40,6 +46,10 @@ fn environment(upstream: &str, addr: &str, dir: &std::path::Path) -> Vec<(&'stat
         ("WECHAT_APP_SECRET", WECHAT_APP_SECRET.to_owned()),
         ("ALIPAY_APP_ID", ALIPAY_APP_ID.to_owned()),
         ("ALIPAY_APP_PRIVATE_KEY_FILE", key_file()),
+        (
+            "ALIPAY_PUBLIC_KEY_FILE",
+            common::alipay_public_key_file().display().to_string(),
+        ),
         ("WECHAT_OAUTH_URL", upstream.to_owned()),
         ("WECHAT_API_URL", upstream.to_owned()),
         ("ALIPAY_OAUTH_URL", upstream.to_owned()),
@@ -113,6 +123,50 @@ fn each_missing_setting_is_named_and_the_start_refused() {
         assert!(stderr.contains(why), "{stderr}");
     }
     let _ = std::fs::remove_file(exposed);
+}
+
+#[test]
+fn production_refuses_plain_http_to_any_host_but_this_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let full = environment("http://127.0.0.1:9", "127.0.0.1:0", dir.path());
+    // Names under .invalid never resolve: nothing is sent anywhere.
+    for (name, value) in [
+        ("UPSTREAM_URL", "http://upstream.invalid:8090"),
+        ("WECHAT_OAUTH_URL", "http://wechat.invalid"),
+        ("WECHAT_API_URL", "http://wechat.invalid"),
+        ("ALIPAY_OAUTH_URL", "http://alipay.invalid"),
+        ("ALIPAY_GATEWAY_URL", "http://alipay.invalid/gateway.do"),
+    ] {
+        let mut env = full.clone();
+        env.retain(|(k, _)| *k != name);
+        env.push((name, value.to_owned()));
+        let out = console(&env).output().unwrap();
+        assert_eq!(out.status.code(), Some(2), "{name}");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(stderr.lines().count(), 1, "{stderr}");
+        assert!(
+            stderr.contains(name) && stderr.contains("https://"),
+            "{stderr}"
+        );
+    }
+}
+
+#[test]
+fn production_without_its_sealing_key_file_refuses_and_makes_none() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut env = environment("http://127.0.0.1:9", "127.0.0.1:0", dir.path());
+    let missing = dir.path().join("no/secret.key");
+    env.retain(|(k, _)| *k != "CONSOLE_SECRET_KEY_FILE");
+    env.push(("CONSOLE_SECRET_KEY_FILE", missing.display().to_string()));
+    let out = console(&env).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(
+        stderr.contains("CONSOLE_SECRET_KEY_FILE") && stderr.contains("keys init"),
+        "{stderr}"
+    );
+    assert!(!missing.exists());
 }
 
 struct Running(std::process::Child);

@@ -308,6 +308,71 @@ async fn idempotent_calls_are_retried_on_5xx_and_changes_are_not() {
     ));
 }
 
+/// A peer whose every answer is 2 MiB of JSON: with its length announced, or streamed in
+/// chunks without one; counts the calls.
+async fn oversized(announced: bool) -> (String, Arc<AtomicU32>) {
+    use axum::response::IntoResponse;
+    let calls = Arc::new(AtomicU32::new(0));
+    let counter = calls.clone();
+    let handler = move || {
+        let counter = counter.clone();
+        async move {
+            counter.fetch_add(1, Ordering::SeqCst);
+            let filler = format!("{{\"openid\":\"{}\"}}", "x".repeat(2 << 20));
+            if announced {
+                filler.into_response()
+            } else {
+                let chunks: Vec<Result<String, std::io::Error>> = filler
+                    .as_bytes()
+                    .chunks(64 << 10)
+                    .map(|c| Ok(String::from_utf8_lossy(c).into_owned()))
+                    .collect();
+                axum::body::Body::from_stream(futures_util::stream::iter(chunks)).into_response()
+            }
+        }
+    };
+    let app = axum::Router::new()
+        .route(
+            "/maidan/v1/merchants/{id}",
+            axum::routing::get(handler.clone()),
+        )
+        .route("/sns/oauth2/access_token", axum::routing::get(handler));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, app).await;
+    });
+    (base, calls)
+}
+
+#[tokio::test]
+async fn an_answer_over_a_mebibyte_is_refused_and_not_asked_again() {
+    for announced in [true, false] {
+        let (base, calls) = oversized(announced).await;
+        let mut config = HttpUpstreamConfig::new(&base, UPSTREAM_APP_ID, UPSTREAM_SECRET);
+        config.retry.backoff = Duration::from_millis(5);
+        let upstream = HttpUpstream::new(config, Arc::new(SystemClock)).unwrap();
+        let refused = upstream.maidan_opened("1600000005").await.unwrap_err();
+        assert!(
+            refused.to_string().contains("larger than 1048576 bytes"),
+            "{refused}"
+        );
+        assert_eq!(
+            calls.load(Ordering::SeqCst),
+            1,
+            "the same answer again is no help"
+        );
+
+        // WeChat's code exchange reads within the same limit.
+        let mut app = TestApp::new().await;
+        let mut config = app.state.identity.config().clone();
+        config.wechat_api_url = base.clone();
+        app.state.identity = Arc::new(server::oauth::IdentityProviders::new(config).unwrap());
+        let refused = app.state.identity.wechat_openid("code").await.unwrap_err();
+        assert!(refused.to_string().contains("larger than"), "{refused}");
+    }
+}
+
 #[tokio::test]
 async fn provider_and_sub_merchant_syncs_run_end_to_end_against_the_sandbox_process() {
     let process = SandboxProcess::start(&[("SANDBOX_SUB_MERCHANTS", "2000")]).await;

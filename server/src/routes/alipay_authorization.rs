@@ -250,7 +250,7 @@ async fn confirm_authorization(
         .vault
         .seal(
             &token,
-            &format!("sub_merchant/{sub_merchant_id}/alipay_app_auth_token"),
+            &crate::sealing::alipay_app_auth_token_context(sub_merchant_id),
         )
         .map_err(AppError::internal)?;
     let audit = NewAuditEvent::new(

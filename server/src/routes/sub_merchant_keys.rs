@@ -25,11 +25,7 @@ pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new().routes(routes!(reset_keys))
 }
 
-/// Where a sub-merchant's sealed authentication key belongs: a sealed value moved to another
-/// sub-merchant does not open.
-pub fn authentication_key_context(sub_merchant_id: i64) -> String {
-    format!("sub_merchant/{sub_merchant_id}/authentication_key")
-}
+pub use crate::sealing::authentication_key_context;
 
 /// Replaces the sub-merchant's authentication key and signing public key at once: devices using
 /// the old keys stop working. The new authentication key is in this answer only.

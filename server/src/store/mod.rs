@@ -11,6 +11,8 @@ mod jobs;
 mod keys;
 mod postgres;
 mod providers;
+mod schema;
+mod sealing;
 mod session_hints;
 mod sql;
 mod sqlite;
@@ -45,6 +47,8 @@ pub enum Change {
 pub use keys::{KeyStore, StoredKeys, SubMerchantCredentials};
 pub use postgres::PgStore;
 pub use providers::{ProviderRow, ProviderSection, ProviderStore};
+pub use schema::SchemaVersion;
+pub use sealing::{RowKey, SealedColumn, SealedSwap, SealingKeyRecord, SealingStore};
 pub use sqlite::SqliteStore;
 pub use sub_merchants::{SubMerchantFilter, SubMerchantRecord, SubMerchantStore, Viewer};
 pub use sub_providers::{
@@ -63,6 +67,18 @@ pub enum StoreError {
     Migrate(#[from] sqlx::migrate::MigrateError),
     #[error("unsupported database URL {0:?}: use sqlite://FILE or postgres://…")]
     UnsupportedUrl(String),
+    #[error(
+        "no database at {0} (DATABASE_URL): the console makes a SQLite database at its first start; commands only open one that exists"
+    )]
+    NoDatabase(String),
+    #[error(
+        "the database's schema is at migration {database}, newer than this binary's {binary}: run the release that migrated it (nothing was changed)"
+    )]
+    Ahead { database: i64, binary: i64 },
+    #[error(
+        "the database's schema is {pending} migration(s) behind this binary: run `cloud-pay-console migrate` first"
+    )]
+    Behind { pending: usize },
     #[error("stored data is inconsistent: {0}")]
     Corrupt(String),
     /// A failure of a count other requests were waiting on too.
@@ -113,6 +129,7 @@ pub trait Store:
     + SubProviderStore
     + JobStore
     + TicketStore
+    + SealingStore
     + HealthStore
     + 'static
 {
@@ -127,26 +144,101 @@ impl<
         + SubProviderStore
         + JobStore
         + TicketStore
+        + SealingStore
         + HealthStore
         + 'static,
 > Store for T
 {
 }
 
+/// How a process opens its database.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Open {
+    /// Make a SQLite file that is not there (the console's start; never a command's).
+    pub create: bool,
+    /// Apply the migrations this binary has and the database lacks; else a database that
+    /// lacks any is refused ([`StoreError::Behind`]).
+    pub migrate: bool,
+}
+
+impl Open {
+    /// The console's start: creates a SQLite file and migrates.
+    pub const START: Open = Open {
+        create: true,
+        migrate: true,
+    };
+    /// `cloud-pay-console migrate`: an existing database, migrated.
+    pub const MIGRATE: Open = Open {
+        create: false,
+        migrate: true,
+    };
+    /// Any other command: an existing database whose schema is this binary's.
+    pub const EXISTING: Open = Open {
+        create: false,
+        migrate: false,
+    };
+}
+
 /// Opens the store a `DATABASE_URL` names and brings its schema up to date.
 pub async fn connect(url: &str) -> Result<std::sync::Arc<dyn Store>> {
+    open(url, Open::START).await.map(|(store, _)| store)
+}
+
+/// Opens the store a `DATABASE_URL` names as `how` says, and where its schema stands.
+pub async fn open(url: &str, how: Open) -> Result<(std::sync::Arc<dyn Store>, SchemaVersion)> {
     if url.starts_with("sqlite:") {
-        Ok(std::sync::Arc::new(SqliteStore::open(url).await?))
+        let (store, version) = SqliteStore::open_with(url, how).await?;
+        Ok((std::sync::Arc::new(store), version))
     } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
-        Ok(std::sync::Arc::new(PgStore::open(url).await?))
+        let (store, version) = PgStore::open_with(url, how).await?;
+        Ok((std::sync::Arc::new(store), version))
     } else {
-        Err(StoreError::UnsupportedUrl(url.to_owned()))
+        Err(StoreError::UnsupportedUrl(redacted_url(url)))
+    }
+}
+
+/// A database URL fit for a log line: its password replaced by `****`.
+pub fn redacted_url(url: &str) -> String {
+    match url::Url::parse(url) {
+        Ok(mut parsed) if parsed.password().is_some() => {
+            let _ = parsed.set_password(Some("****"));
+            parsed.to_string()
+        }
+        Ok(_) => url.to_owned(),
+        // Not a URL: whatever follows a `:` before an `@` may be a password.
+        Err(_) => match url.rsplit_once('@') {
+            Some((credentials, host)) => match credentials.rsplit_once(':') {
+                Some((user, _)) => format!("{user}:****@{host}"),
+                None => url.to_owned(),
+            },
+            None => url.to_owned(),
+        },
     }
 }
 
 #[cfg(test)]
 mod tests {
     use domain::api::{JobKind, JobState};
+
+    #[test]
+    fn a_database_url_is_shown_without_its_password() {
+        let shown = super::redacted_url(
+            "postgres://console:s3cret-pw@db.internal:5432/console?sslmode=require",
+        );
+        assert_eq!(
+            shown,
+            "postgres://console:****@db.internal:5432/console?sslmode=require"
+        );
+        assert_eq!(
+            super::redacted_url("postgres://console@db/console"),
+            "postgres://console@db/console"
+        );
+        assert_eq!(
+            super::redacted_url("sqlite://data/console.db"),
+            "sqlite://data/console.db"
+        );
+        assert!(!super::redacted_url("postgres://u:p@ss@[bad").contains("p@ss"));
+    }
 
     use super::TicketKind;
 

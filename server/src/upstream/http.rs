@@ -16,7 +16,7 @@ use super::{
         SubMerchantPageBody, TransactionsBody, TransactionsQuery, WireError, WireErrorBody,
     },
 };
-use crate::{clock::Clock, retry::RetryPolicy};
+use crate::{answers::AnswerError, clock::Clock, retry::RetryPolicy};
 
 /// Where the upstream is and who the console is to it.
 #[derive(Clone)]
@@ -152,10 +152,15 @@ impl HttpUpstream {
             .await
             .map_err(|e| CallError::Transient(e.without_url().to_string()))?;
         let status = response.status();
-        let bytes = response
-            .bytes()
+        let bytes = crate::answers::read_limited(response)
             .await
-            .map_err(|e| CallError::Transient(e.without_url().to_string()))?;
+            .map_err(|e| match e {
+                // Asking again would only bring the same oversized answer.
+                AnswerError::TooLarge => CallError::Answered(WireError::BadRequest {
+                    message: e.to_string(),
+                }),
+                AnswerError::Read(_) => CallError::Transient(e.to_string()),
+            })?;
         if status.is_success() {
             return serde_json::from_slice(&bytes).map_err(|e| {
                 CallError::Answered(WireError::BadRequest {

@@ -17,7 +17,7 @@ use axum::{
 };
 use base64::Engine;
 use rsa::{
-    RsaPublicKey,
+    RsaPrivateKey, RsaPublicKey,
     pkcs1v15::{Signature, VerifyingKey},
     signature::Verifier,
 };
@@ -40,6 +40,9 @@ pub struct SandboxOAuth {
     /// The public half of the console's Alipay application key: gateway calls are checked
     /// against it.
     pub alipay_public_key: RsaPublicKey,
+    /// What the sandbox's Alipay gateway signs its answers with (Alipay's own key, played):
+    /// the console checks them with the public half.
+    pub gateway_key: Arc<RsaPrivateKey>,
     /// The hosts the apps are registered with (WeChat's 网页授权域名, Alipay's 授权回调地址)
     /// besides the one these pages are served from.
     pub redirect_hosts: Vec<String>,
@@ -350,18 +353,34 @@ async fn alipay_authorize(
     }
 }
 
-fn gateway_answer(body: serde_json::Value) -> Response {
-    Json(serde_json::json!({
-        "alipay_open_auth_token_app_response": body,
-        "sign": "",
-    }))
-    .into_response()
+/// An answer as Alipay's gateway gives it: the response node, and its signature.
+fn gateway_answer(oauth: &SandboxOAuth, body: &serde_json::Value) -> Response {
+    let node = body.to_string();
+    let sign = crate::oauth::rsa2_sign(&oauth.gateway_key, node.as_bytes());
+    let text = format!(
+        "{{\"alipay_open_auth_token_app_response\":{node},\"sign\":{}}}",
+        serde_json::Value::String(sign)
+    );
+    (
+        [(header::CONTENT_TYPE, "application/json;charset=utf-8")],
+        text,
+    )
+        .into_response()
 }
 
-fn gateway_refusal(code: &str, msg: &str, sub_code: &str, sub_msg: &str) -> Response {
-    gateway_answer(serde_json::json!({
-        "code": code, "msg": msg, "sub_code": sub_code, "sub_msg": sub_msg,
-    }))
+fn gateway_refusal(
+    oauth: &SandboxOAuth,
+    code: &str,
+    msg: &str,
+    sub_code: &str,
+    sub_msg: &str,
+) -> Response {
+    gateway_answer(
+        oauth,
+        &serde_json::json!({
+            "code": code, "msg": msg, "sub_code": sub_code, "sub_msg": sub_msg,
+        }),
+    )
 }
 
 /// The gateway, for `alipay.open.auth.token.app`: the signature must verify with the app's
@@ -378,6 +397,7 @@ async fn alipay_gateway(
     };
     if get("app_id") != Some(oauth.alipay_app_id.as_str()) {
         return gateway_refusal(
+            &oauth,
             "40002",
             "Invalid Arguments",
             "isv.invalid-app-id",
@@ -386,6 +406,7 @@ async fn alipay_gateway(
     }
     if get("sign_type") != Some("RSA2") {
         return gateway_refusal(
+            &oauth,
             "40002",
             "Invalid Arguments",
             "isv.invalid-signature-type",
@@ -402,6 +423,7 @@ async fn alipay_gateway(
         });
     if !verified {
         return gateway_refusal(
+            &oauth,
             "40002",
             "Invalid Arguments",
             "isv.invalid-signature",
@@ -410,6 +432,7 @@ async fn alipay_gateway(
     }
     if get("method") != Some("alipay.open.auth.token.app") {
         return gateway_refusal(
+            &oauth,
             "40004",
             "Business Failed",
             "isv.invalid-method",
@@ -421,6 +444,7 @@ async fn alipay_gateway(
         .unwrap_or_default();
     if biz.get("grant_type").map(String::as_str) != Some("authorization_code") {
         return gateway_refusal(
+            &oauth,
             "40002",
             "Invalid Arguments",
             "isv.grant-type-invalid",
@@ -433,6 +457,7 @@ async fn alipay_gateway(
             .take_sign_in_code(IdentityProvider::Alipay, &oauth.alipay_app_id, code)
     }) else {
         return gateway_refusal(
+            &oauth,
             "40002",
             "Invalid Arguments",
             "isv.code-invalid",
@@ -442,16 +467,19 @@ async fn alipay_gateway(
     let mut token = [0_u8; 20];
     let _ = getrandom::fill(&mut token);
     let app_auth_token = format!("sandbox{}", crate::auth::hex(&token));
-    gateway_answer(serde_json::json!({
-        "code": "10000",
-        "msg": "Success",
-        "tokens": [{
-            "app_auth_token": app_auth_token,
-            "app_refresh_token": "",
-            "auth_app_id": oauth.alipay_app_id,
-            "expires_in": 31_536_000,
-            "re_expires_in": 32_140_800,
-            "user_id": user_id,
-        }],
-    }))
+    gateway_answer(
+        &oauth,
+        &serde_json::json!({
+            "code": "10000",
+            "msg": "Success",
+            "tokens": [{
+                "app_auth_token": app_auth_token,
+                "app_refresh_token": "",
+                "auth_app_id": oauth.alipay_app_id,
+                "expires_in": 31_536_000,
+                "re_expires_in": 32_140_800,
+                "user_id": user_id,
+            }],
+        }),
+    )
 }

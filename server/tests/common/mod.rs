@@ -34,26 +34,54 @@ pub fn alipay_app_key() -> rsa::RsaPrivateKey {
     server::oauth::read_private_key(&alipay_app_key_file()).expect("fixture key")
 }
 
-/// The fixture key as a key file must be: readable by its owner only. Git keeps no such mode,
-/// so the tests keep a copy in cargo's scratch directory, written whole under a name of its own
-/// and renamed into place, so that test processes running at once never see half a file.
+/// The fixture key as a key file must be: readable by its owner only.
 pub fn alipay_app_key_file() -> std::path::PathBuf {
     static FILE: std::sync::OnceLock<std::path::PathBuf> = std::sync::OnceLock::new();
     FILE.get_or_init(|| {
-        use std::os::unix::fs::PermissionsExt;
-        let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR"));
-        let path = dir.join("alipay-app-private.pem");
-        let part = dir.join(format!("alipay-app-private.pem.{}", std::process::id()));
-        std::fs::write(
-            &part,
+        private_fixture(
+            "alipay-app-private.pem",
             include_str!("../fixtures/alipay-app-private-2048.pem"),
         )
-        .expect("write the key file");
-        std::fs::set_permissions(&part, std::fs::Permissions::from_mode(0o600)).expect("chmod 600");
-        std::fs::rename(&part, &path).expect("move the key file into place");
-        path
     })
     .clone()
+}
+
+/// The key the sandbox's Alipay gateway signs its answers with (Alipay's own, played), as a
+/// key file (`SANDBOX_ALIPAY_PRIVATE_KEY_FILE`).
+pub fn alipay_gateway_key_file() -> std::path::PathBuf {
+    static FILE: std::sync::OnceLock<std::path::PathBuf> = std::sync::OnceLock::new();
+    FILE.get_or_init(|| {
+        private_fixture(
+            "alipay-gateway-private.pem",
+            include_str!("../fixtures/alipay-gateway-private-2048.pem"),
+        )
+    })
+    .clone()
+}
+
+/// Its public half, as the console is given it (`ALIPAY_PUBLIC_KEY_FILE`).
+pub fn alipay_public_key_file() -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/alipay-gateway-public-2048.pem")
+}
+
+/// The gateway's key.
+pub fn alipay_gateway_key() -> rsa::RsaPrivateKey {
+    server::oauth::read_private_key(&alipay_gateway_key_file()).expect("fixture key")
+}
+
+/// A fixture key as a key file must be: readable by its owner only. Git keeps no such mode,
+/// so the tests keep a copy in cargo's scratch directory, written whole under a name of its own
+/// and renamed into place, so that test processes running at once never see half a file.
+fn private_fixture(name: &str, text: &str) -> std::path::PathBuf {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR"));
+    let path = dir.join(name);
+    let part = dir.join(format!("{name}.{}", std::process::id()));
+    std::fs::write(&part, text).expect("write the key file");
+    std::fs::set_permissions(&part, std::fs::Permissions::from_mode(0o600)).expect("chmod 600");
+    std::fs::rename(&part, &path).expect("move the key file into place");
+    path
 }
 
 /// The console's app ID and secret with the upstream, when it is reached over HTTP.
@@ -153,6 +181,7 @@ impl SandboxProcess {
             .env("WECHAT_APP_SECRET", WECHAT_APP_SECRET)
             .env("ALIPAY_APP_ID", ALIPAY_APP_ID)
             .env("ALIPAY_APP_PRIVATE_KEY_FILE", key)
+            .env("SANDBOX_ALIPAY_PRIVATE_KEY_FILE", alipay_gateway_key_file())
             // The console the apps are registered for (where phones are sent back to).
             .env("CONSOLE_PUBLIC_ORIGIN", ORIGIN)
             .env("RUST_LOG", "warn")
@@ -201,6 +230,7 @@ fn identity_at(base: &str) -> server::oauth::IdentityProviders {
         wechat_api_url: base.to_owned(),
         alipay_app_id: ALIPAY_APP_ID.to_owned(),
         alipay_private_key: Arc::new(alipay_app_key()),
+        alipay_public_key: Arc::new(alipay_gateway_key().to_public_key()),
         alipay_oauth_url: base.to_owned(),
         alipay_gateway_url: format!("{base}/gateway.do"),
     })
@@ -216,6 +246,7 @@ async fn sandbox_identity(sandbox: &Arc<Sandbox>) -> (server::oauth::IdentityPro
         wechat_app_secret: WECHAT_APP_SECRET.to_owned(),
         alipay_app_id: ALIPAY_APP_ID.to_owned(),
         alipay_public_key: key.to_public_key(),
+        gateway_key: Arc::new(alipay_gateway_key()),
         redirect_hosts: vec!["console.test".to_owned()],
     };
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
@@ -881,6 +912,16 @@ impl TestApp {
         self.first_sub_merchant(cookie).await["id"]
             .as_i64()
             .expect("a sub-merchant")
+    }
+
+    /// The console trusting another key for Alipay's gateway answers (as if
+    /// `ALIPAY_PUBLIC_KEY_FILE` named the wrong one).
+    pub fn trusting_alipay_key(&mut self, key: rsa::RsaPublicKey) {
+        let mut config = self.state.identity.config().clone();
+        config.alipay_public_key = Arc::new(key);
+        self.state.identity =
+            Arc::new(server::oauth::IdentityProviders::new(config).expect("client"));
+        self.router = server::app(self.state.clone());
     }
 
     /// Signs in as a demo account and returns the session cookie.

@@ -52,6 +52,12 @@ impl super::HealthStore for PgStore {
 impl PgStore {
     /// Connects to a `postgres://` URL and brings its schema up to date.
     pub async fn open(url: &str) -> Result<PgStore> {
+        Ok(PgStore::open_with(url, super::Open::START).await?.0)
+    }
+
+    /// Connects to a `postgres://` URL as `how` says (PostgreSQL databases are never created
+    /// here: `createdb` makes them).
+    pub async fn open_with(url: &str, how: super::Open) -> Result<(PgStore, super::SchemaVersion)> {
         // A session that sits inside a transaction this long is a paused or partitioned
         // process: PostgreSQL ends it, and with it the locks it holds, so the other replicas
         // (and a job's next worker) go on.
@@ -67,19 +73,30 @@ impl PgStore {
             .test_before_acquire(false)
             .connect_with(options.clone())
             .await?;
-        sqlx::migrate!("./migrations/postgres").run(&pool).await?;
+        let version = super::schema::bring_up_to_date(
+            &pool,
+            &sqlx::migrate!("./migrations/postgres"),
+            how.migrate,
+        )
+        .await?;
+        if version.pending > 0 {
+            return Err(super::StoreError::Behind {
+                pending: version.pending,
+            });
+        }
         // PostgreSQL keeps planning a statement anew while a plan made for its values looks
         // cheaper than the generic one, even when both walk the same index: 0.4 ms a request.
         let generic_plans = PgPoolOptions::new()
             .max_connections(8)
             .test_before_acquire(false)
             .connect_lazy_with(options.options([("plan_cache_mode", "force_generic_plan")]));
-        Ok(PgStore {
+        let store = PgStore {
             pool,
             generic_plans,
             counts: std::sync::Arc::default(),
             sessions: SessionHints::default(),
-        })
+        };
+        Ok((store, version))
     }
 
     /// The pool, for tests that inspect the database.

@@ -38,12 +38,29 @@ pub struct SqliteStore {
 impl SqliteStore {
     /// Opens (creating if needed) the database file of a `sqlite://` URL and migrates it.
     pub async fn open(url: &str) -> Result<SqliteStore> {
+        Ok(SqliteStore::open_with(url, super::Open::START).await?.0)
+    }
+
+    /// Opens the database file of a `sqlite://` URL as `how` says.
+    pub async fn open_with(
+        url: &str,
+        how: super::Open,
+    ) -> Result<(SqliteStore, super::SchemaVersion)> {
         let options = SqliteConnectOptions::from_str(url)?
-            .create_if_missing(true)
+            .create_if_missing(how.create)
             .journal_mode(SqliteJournalMode::Wal)
             .synchronous(SqliteSynchronous::Normal)
             .foreign_keys(true)
             .busy_timeout(Duration::from_secs(10));
+        let in_memory = {
+            let name = options.get_filename().as_os_str();
+            name.is_empty() || name == ":memory:"
+        };
+        if !how.create && !in_memory && !options.get_filename().exists() {
+            return Err(StoreError::NoDatabase(
+                options.get_filename().display().to_string(),
+            ));
+        }
         if let Some(dir) = Path::new(options.get_filename()).parent()
             && !dir.as_os_str().is_empty()
         {
@@ -55,7 +72,17 @@ impl SqliteStore {
             .max_connections(8)
             .connect_with(options)
             .await?;
-        sqlx::migrate!("./migrations/sqlite").run(&pool).await?;
+        let version = super::schema::bring_up_to_date(
+            &pool,
+            &sqlx::migrate!("./migrations/sqlite"),
+            how.migrate,
+        )
+        .await?;
+        if version.pending > 0 {
+            return Err(StoreError::Behind {
+                pending: version.pending,
+            });
+        }
         // The database holds sealed secrets and hashes: only its owner may read it (SQLite
         // gives its -wal and -shm files the database's mode).
         for suffix in ["", "-wal", "-shm"] {
@@ -66,11 +93,12 @@ impl SqliteStore {
                     .map_err(|e| StoreError::Database(sqlx::Error::Io(e)))?;
             }
         }
-        Ok(SqliteStore {
+        let store = SqliteStore {
             pool,
             counts: std::sync::Arc::default(),
             file,
-        })
+        };
+        Ok((store, version))
     }
 
     /// The pool, for tests that inspect the file.

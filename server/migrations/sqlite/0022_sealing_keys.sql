@@ -1,0 +1,9 @@
+-- The sealing keys this database's secrets were sealed with: each key's ID and an HMAC of a
+-- constant under it, never the key. The one not replaced is current; a console started with
+-- any other key refuses, so that two replicas never seal with different keys.
+CREATE TABLE sealing_keys (
+    key_id       TEXT PRIMARY KEY NOT NULL,
+    check_value  TEXT NOT NULL,
+    added_at     INTEGER NOT NULL,
+    replaced_at  INTEGER
+);
