@@ -184,8 +184,8 @@ impl ErrorReason {
                 "Too many requests from this address.",
             ),
             ErrorReason::TooManyCodes => lang.pick(
-                "验证码获取次数过多（每个商户号、每个网络每小时最多 5 次）。",
-                "Too many codes were asked for (at most 5 an hour per merchant ID and per network).",
+                "验证码获取次数过多（同一商户号的同一手机号、同一网络每小时最多 5 次）。",
+                "Too many codes were asked for (at most 5 an hour per merchant ID and mobile, and per network).",
             ),
             ErrorReason::SignInBusy => lang.pick(
                 "登录请求较多，请稍后再试。",

@@ -2,9 +2,18 @@
 
 use std::sync::atomic::{AtomicI64, Ordering};
 
+/// A wait on a [`Clock`].
+pub type Sleep = std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send>>;
+
 /// Milliseconds since the Unix epoch.
 pub trait Clock: Send + Sync + std::fmt::Debug + 'static {
     fn now_ms(&self) -> i64;
+
+    /// Waits `ms` of this clock's time (a deliberate delay, such as a slowed sign-in): the wall
+    /// clock sleeps; a manual clock moves on by `ms` at once.
+    fn sleep(&self, ms: u64) -> Sleep {
+        Box::pin(tokio::time::sleep(std::time::Duration::from_millis(ms)))
+    }
 }
 
 /// The wall clock.
@@ -37,6 +46,11 @@ impl ManualClock {
 impl Clock for ManualClock {
     fn now_ms(&self) -> i64 {
         self.0.load(Ordering::SeqCst)
+    }
+
+    fn sleep(&self, ms: u64) -> Sleep {
+        self.advance(i64::try_from(ms).unwrap_or(i64::MAX));
+        Box::pin(std::future::ready(()))
     }
 }
 
@@ -77,6 +91,13 @@ mod tests {
         assert_eq!(seconds_until(11_000, 10_000), 1);
         assert_eq!(seconds_until(11_001, 10_000), 2);
         assert_eq!(seconds_until(0, 10_000), 1, "already past");
+    }
+
+    #[tokio::test]
+    async fn a_manual_clock_moves_on_instead_of_sleeping() {
+        let clock = ManualClock::new(1_000);
+        clock.sleep(2_500).await;
+        assert_eq!(clock.now_ms(), 3_500);
     }
 
     #[test]

@@ -13,6 +13,7 @@
 //! | `console_login_failures_total` | | a wrong password |
 //! | `console_login_locks_total` | | a wrong password that locks the account from its address |
 //! | `console_login_refusals_total` | `reason` (`locked`, `account_ceiling`) | a sign-in refused unchecked |
+//! | `console_login_slowed_total` | | a sign-in slowed: its account is at its hourly ceiling of failures |
 //! | `console_db_pool_connections` (gauge) | `state` (`idle`, `in_use`, `max`) | read at each scrape |
 
 use std::{
@@ -95,6 +96,10 @@ fn describe() {
     describe_counter!(
         "console_login_refusals_total",
         "Sign-ins refused before the password was checked, by reason."
+    );
+    describe_counter!(
+        "console_login_slowed_total",
+        "Sign-ins slowed because their account is at its hourly ceiling of failures."
     );
     describe_gauge!(
         "console_db_pool_connections",

@@ -1,5 +1,6 @@
 //! 开通微信买单 from a phone (已有商户号？立即绑定): SMS code cooldown, lifetime, tries and hourly
-//! limits; a mismatch of the mobile, the card or the code is one answer, counted; success opens
+//! limits (per merchant ID and mobile, so that strangers asking codes to their own mobiles leave
+//! the owner's, and per address); a mismatch of the mobile, the card or the code is one answer, counted; success opens
 //! Maidan upstream and in the console, after which the refused channel switch goes through.
 
 #![allow(clippy::unwrap_used)] // a test that cannot unwrap has failed
@@ -27,6 +28,33 @@ async fn send(app: &TestApp, merchant_id: &str, mobile: &str) -> TestResponse {
         None,
     )
     .await
+}
+
+/// Asks for a code from the client address `ip`.
+async fn send_from(app: &TestApp, ip: &str, merchant_id: &str, mobile: &str) -> TestResponse {
+    let mut request = axum::http::Request::post("/api/v1/m/maidan/sms-codes")
+        .header("host", common::HOST)
+        .header("origin", common::ORIGIN)
+        .header("content-type", "application/json")
+        .body(axum::body::Body::from(
+            json!({"merchant_id": merchant_id, "mobile": mobile}).to_string(),
+        ))
+        .unwrap();
+    let peer: std::net::SocketAddr = format!("{ip}:40000").parse().unwrap();
+    request
+        .extensions_mut()
+        .insert(axum::extract::ConnectInfo(peer));
+    app.send(request).await
+}
+
+/// The `n`-th of some valid mobiles none of which is `registered`.
+fn stranger_mobile(registered: &str, n: u32) -> String {
+    let mobile = format!("1370000{n:04}");
+    if mobile == registered {
+        format!("1360000{n:04}")
+    } else {
+        mobile
+    }
 }
 
 async fn bind(app: &TestApp, body: Value) -> TestResponse {
@@ -231,7 +259,7 @@ async fn which_mobile_holds_a_code_is_never_told() {
 }
 
 #[tokio::test]
-async fn codes_are_limited_to_five_an_hour_per_merchant_id_and_per_address() {
+async fn codes_are_limited_to_five_an_hour_per_merchant_id_and_mobile_and_per_address() {
     let app = TestApp::new().await;
     let mobile = record(&app, MERCHANT).await["mobile"]
         .as_str()
@@ -268,6 +296,57 @@ async fn codes_are_limited_to_five_an_hour_per_merchant_id_and_per_address() {
         send(&app, MERCHANT, &mobile).await.status,
         StatusCode::CREATED
     );
+}
+
+#[tokio::test]
+async fn a_stranger_asking_codes_to_other_mobiles_from_one_address_leaves_the_owner_theirs() {
+    let app = TestApp::new().await;
+    let (mobile, _) = registered(&app).await;
+    let stranger = "203.0.113.9";
+    for n in 0..5 {
+        let theirs = send_from(&app, stranger, MERCHANT, &stranger_mobile(&mobile, n)).await;
+        assert_eq!(theirs.status, StatusCode::CREATED, "{}", theirs.text());
+    }
+    // The stranger's address has had its five.
+    let sixth = send_from(&app, stranger, MERCHANT, &stranger_mobile(&mobile, 5)).await;
+    assert_eq!(sixth.status, StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(sixth.json()["error"]["reason"], "too_many_codes");
+    // The merchant's own mobile has spent nothing: the owner gets a code.
+    let owner = send_from(&app, "198.51.100.7", MERCHANT, &mobile).await;
+    assert_eq!(owner.status, StatusCode::CREATED, "{}", owner.text());
+    assert!(owner.json()["sandbox_code"].is_string());
+}
+
+#[tokio::test]
+async fn strangers_asking_codes_to_other_mobiles_from_many_addresses_leave_the_owner_theirs() {
+    let app = TestApp::new().await;
+    let (mobile, _) = registered(&app).await;
+    // Twenty requests from ten addresses, each to a mobile of the strangers'...
+    let mut answers = Vec::new();
+    for n in 0..20 {
+        let from = format!("203.0.113.{}", n / 2);
+        let theirs = send_from(&app, &from, MERCHANT, &stranger_mobile(&mobile, n)).await;
+        answers.push(theirs.status);
+    }
+    // ...and five more to one such mobile, from five more addresses, a minute apart.
+    let theirs = stranger_mobile(&mobile, 99);
+    for n in 0..5 {
+        let from = format!("198.51.100.{}", 100 + n);
+        answers.push(send_from(&app, &from, MERCHANT, &theirs).await.status);
+        app.clock.advance(61_000);
+    }
+    let sixth = send_from(&app, "198.51.100.200", MERCHANT, &theirs).await;
+    // The owner's mobile has spent none of its allowance.
+    let owner = send_from(&app, "198.51.100.7", MERCHANT, &mobile).await;
+    assert_eq!(owner.status, StatusCode::CREATED, "{}", owner.text());
+    // Each of the strangers' requests counted against its own (merchant ID, mobile) and its
+    // address only: all went out, until that one mobile had had its five.
+    assert!(
+        answers.iter().all(|status| *status == StatusCode::CREATED),
+        "{answers:?}"
+    );
+    assert_eq!(sixth.status, StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(sixth.json()["error"]["reason"], "too_many_codes");
 }
 
 #[tokio::test]

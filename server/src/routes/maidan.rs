@@ -16,6 +16,7 @@ use crate::{
     AppError, AppState,
     error::{ApiJson, FieldErrors},
     middleware::ClientIp,
+    store::BindingCodeRequest,
     upstream::{BindingError, BindingRefusal},
 };
 
@@ -44,7 +45,8 @@ fn refused(error: BindingError) -> AppError {
 }
 
 /// 获取验证码: WeChat texts a code to the mobile (one a minute per mobile; five an hour per
-/// merchant ID and per client address).
+/// merchant ID and mobile, and per client address: requests to other mobiles, a stranger's,
+/// do not spend the allowance of the merchant's registered one).
 #[utoipa::path(post, path = "/m/maidan/sms-codes", tag = "maidan", request_body = MaidanSmsRequest,
     responses(
         (status = 201, body = MaidanSmsSent),
@@ -64,12 +66,16 @@ async fn send_code(
         return Err(AppError::new(ErrorCode::Validation));
     };
     let now = state.clock.now_ms();
+    let code_request = BindingCodeRequest {
+        merchant_id,
+        mobile,
+        ip: &crate::rate_limit::bucket(&ip),
+        at_ms: now,
+    };
     let limited = state
         .store
         .admit_binding_code(
-            merchant_id,
-            &crate::rate_limit::bucket(&ip),
-            now,
+            &code_request,
             now - 3_600_000,
             state.settings.binding_codes_per_hour,
         )

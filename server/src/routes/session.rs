@@ -46,8 +46,11 @@ fn session_info(state: &AppState, session: &CurrentSession) -> SessionInfo {
 
 /// Signs in with a Tencent Cloud account ID and password; sets the session cookie.
 ///
-/// After `login_max_failures` wrong passwords within `login_window`, the account answers
-/// `RateLimited` with `Retry-After` until the oldest of them leaves the window.
+/// After `login_max_failures` wrong passwords from one address within `login_window`, the
+/// account answers that address `RateLimited` with `Retry-After` until the oldest of them
+/// leaves the window. After `login_account_ceiling` from anywhere within an hour, every sign-in
+/// to the account is slowed, and an address's `login_max_failures` count for the hour instead
+/// of the window; an address without failures of its own is never refused.
 #[utoipa::path(post, path = "/session", tag = "session", request_body = LoginRequest,
     responses(
         (status = 200, body = SessionInfo),
@@ -71,11 +74,8 @@ async fn login(
     };
 
     let settings = &state.settings;
-    let now = state.clock.now_ms();
     let id = account_id.as_str();
-    // The turn first: an attempt is recorded only when its password will be checked.
-    let turn = auth::hashing_turn().await?;
-    admit(&state, id, &ip, now).await?;
+    let Admitted { turn, now } = admit(&state, id, &ip).await?;
 
     let found = state.store.account_credentials(id).await?;
     let hash = found
@@ -131,37 +131,95 @@ fn locked(settings: &crate::Settings, failures: &[i64], now: i64) -> AppError {
         .with_retry_after(wait_s)
 }
 
+/// An attempt that will be judged: its turn on a hashing thread, and when it was recorded.
+struct Admitted {
+    turn: auth::HashingTurn,
+    now: i64,
+}
+
+/// The window of the account-wide ceiling.
+const ACCOUNT_WINDOW_MS: i64 = 3_600_000;
+/// A sign-in to an account at its ceiling waits this long, and this much more for each
+/// failure past the ceiling, up to [`SLOWED_MAX_MS`].
+const SLOWED_STEP_MS: u64 = 100;
+/// The longest a slowed sign-in waits.
+const SLOWED_MAX_MS: u64 = 3_000;
+
+/// How long an attempt on an account `beyond` failures past its ceiling waits.
+fn slowed_by(beyond: u64) -> u64 {
+    beyond
+        .saturating_add(1)
+        .saturating_mul(SLOWED_STEP_MS)
+        .min(SLOWED_MAX_MS)
+}
+
 /// Records the attempt before its password is checked, or refuses it: the (account, address)
-/// pair is locked after `login_max_failures` in the window; the account slows everyone after
-/// `login_account_ceiling` failures in an hour.
-async fn admit(state: &AppState, account_id: &str, ip: &str, now: i64) -> Result<(), AppError> {
+/// pair is locked after `login_max_failures` in the window; after `login_account_ceiling`
+/// failures of the account in an hour, every attempt is slowed and the pair is locked after
+/// `login_max_failures` in the hour: an address without failures of its own is never refused,
+/// so strangers cannot lock the owner out.
+///
+/// The verdict is read first, so that a refusal is answered at once and a slowed attempt waits
+/// (on the app's clock) before it takes a hashing turn; then, in its turn, the attempt is
+/// recorded, judged again atomically: an attempt is recorded only when its password will be
+/// checked.
+async fn admit(state: &AppState, account_id: &str, ip: &str) -> Result<Admitted, AppError> {
     let settings = &state.settings;
-    let limits = AttemptLimits {
+    let limits = |now: i64| AttemptLimits {
         pair_max: settings.login_max_failures,
         pair_since_ms: now - window_ms(settings),
         account_max: settings.login_account_ceiling,
-        account_since_ms: now - 3_600_000,
+        account_since_ms: now - ACCOUNT_WINDOW_MS,
     };
-    let attempt = LoginAttempt {
+    let attempt = |now: i64| LoginAttempt {
         account_id,
         ip,
         at_ms: now,
     };
-    match state.store.admit_login_attempt(&attempt, &limits).await? {
-        AttemptAdmission::Admitted => Ok(()),
+    let now = state.clock.now_ms();
+    let standing = state
+        .store
+        .login_standing(&attempt(now), &limits(now))
+        .await?;
+    if let AttemptAdmission::Slowed { beyond } = admitted(state, standing, account_id, ip, now)? {
+        let wait_ms = slowed_by(beyond);
+        metrics::counter!("console_login_slowed_total").increment(1);
+        tracing::warn!(account = %account_id, %ip, wait_ms, "sign-in failures of the account over the hourly ceiling: slowed");
+        state.clock.sleep(wait_ms).await;
+    }
+    let turn = auth::hashing_turn().await?;
+    let now = state.clock.now_ms();
+    let admission = state
+        .store
+        .admit_login_attempt(&attempt(now), &limits(now))
+        .await?;
+    admitted(state, admission, account_id, ip, now)?;
+    Ok(Admitted { turn, now })
+}
+
+/// The admission itself when the attempt may be judged, else its refusal.
+fn admitted(
+    state: &AppState,
+    admission: AttemptAdmission,
+    account_id: &str,
+    ip: &str,
+    now: i64,
+) -> Result<AttemptAdmission, AppError> {
+    match admission {
         AttemptAdmission::PairLocked { failures } => {
             metrics::counter!("console_login_refusals_total", "reason" => "locked").increment(1);
-            Err(locked(settings, &failures, now))
+            Err(locked(&state.settings, &failures, now))
         }
         AttemptAdmission::AccountCeiling { oldest_ms } => {
             metrics::counter!("console_login_refusals_total", "reason" => "account_ceiling")
                 .increment(1);
-            tracing::warn!(account = %account_id, %ip, "sign-in failures of the account over the hourly ceiling");
-            let wait_s = crate::clock::seconds_until(oldest_ms + 3_600_000, now);
+            tracing::warn!(account = %account_id, %ip, "sign-in failures of the account over the hourly ceiling, and of this address too: refused");
+            let wait_s = crate::clock::seconds_until(oldest_ms + ACCOUNT_WINDOW_MS, now);
             Err(AppError::new(ErrorCode::RateLimited)
                 .with_reason(ErrorReason::TooManyLoginAttempts)
                 .with_retry_after(wait_s))
         }
+        admitted @ (AttemptAdmission::Admitted | AttemptAdmission::Slowed { .. }) => Ok(admitted),
     }
 }
 
@@ -215,10 +273,8 @@ async fn change_password(
     );
     errors.finish()?;
 
-    let now = state.clock.now_ms();
     let id = session.account.id.to_string();
-    let turn = auth::hashing_turn().await?;
-    admit(&state, &id, &ip, now).await?;
+    let Admitted { turn, now } = admit(&state, &id, &ip).await?;
     let stored = state
         .store
         .account_credentials(&id)
@@ -294,4 +350,18 @@ async fn logout(
         )],
     )
         .into_response())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_slowed_sign_in_waits_longer_the_further_past_the_ceiling_up_to_three_seconds() {
+        assert_eq!(slowed_by(0), 100, "at the ceiling");
+        assert!(slowed_by(1) > slowed_by(0));
+        assert_eq!(slowed_by(10), 1_100);
+        assert_eq!(slowed_by(29), 3_000);
+        assert_eq!(slowed_by(u64::MAX), 3_000);
+    }
 }

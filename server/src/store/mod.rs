@@ -22,8 +22,8 @@ mod tickets;
 
 pub use accounts::{
     AccountChange, AccountInsert, AccountListing, AccountStore, AttemptAdmission, AttemptLimits,
-    Credentials, InSession, LiveSession, LoginAttempt, NewAccount, NewSession, RequestClass,
-    SessionCheck,
+    BindingCodeRequest, Credentials, InSession, LiveSession, LoginAttempt, NewAccount, NewSession,
+    RequestClass, SessionCheck,
 };
 pub use audit::{AuditStore, NewAuditEvent};
 pub use jobs::{Checkpoint, Claim, Held, JobRecord, JobStore, SubMerchantRow, SyncPage};

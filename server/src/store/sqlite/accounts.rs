@@ -7,8 +7,9 @@ use sqlx::Row;
 use super::{SqliteStore, account_from_row, insert_audit};
 use crate::store::{
     AccountChange, AccountInsert, AccountListing, AccountStore, AttemptAdmission, AttemptLimits,
-    Credentials, LiveSession, LoginAttempt, NewAccount, NewAuditEvent, NewSession, RequestClass,
-    Result,
+    BindingCodeRequest, Credentials, LiveSession, LoginAttempt, NewAccount, NewAuditEvent,
+    NewSession, RequestClass, Result,
+    accounts::{LoginStanding, binding_code_wait},
 };
 
 #[async_trait]
@@ -212,6 +213,17 @@ impl AccountStore for SqliteStore {
         Ok(())
     }
 
+    async fn login_standing(
+        &self,
+        attempt: &LoginAttempt<'_>,
+        limits: &AttemptLimits,
+    ) -> Result<AttemptAdmission> {
+        let mut conn = self.pool.acquire().await?;
+        Ok(login_standing(&mut conn, attempt, limits)
+            .await?
+            .judge(limits))
+    }
+
     async fn admit_login_attempt(
         &self,
         attempt: &LoginAttempt<'_>,
@@ -222,39 +234,22 @@ impl AccountStore for SqliteStore {
             .bind(limits.account_since_ms.min(limits.pair_since_ms))
             .execute(&mut *tx)
             .await?;
-        let pair: Vec<i64> = sqlx::query_scalar(
-            "SELECT at FROM login_failures WHERE account_id = ? AND ip = ? AND at > ? ORDER BY at",
-        )
-        .bind(attempt.account_id)
-        .bind(attempt.ip)
-        .bind(limits.pair_since_ms)
-        .fetch_all(&mut *tx)
-        .await?;
-        if pair.len() >= limits.pair_max {
-            return Ok(AttemptAdmission::PairLocked { failures: pair });
+        let admission = login_standing(&mut tx, attempt, limits)
+            .await?
+            .judge(limits);
+        if matches!(
+            admission,
+            AttemptAdmission::Admitted | AttemptAdmission::Slowed { .. }
+        ) {
+            sqlx::query("INSERT INTO login_failures (account_id, ip, at) VALUES (?, ?, ?)")
+                .bind(attempt.account_id)
+                .bind(attempt.ip)
+                .bind(attempt.at_ms)
+                .execute(&mut *tx)
+                .await?;
+            tx.commit().await?;
         }
-        // The `account_max`-th newest failure in the window: while it is there, the account is
-        // at its ceiling; when it ages out, the ceiling lifts.
-        let at_ceiling: Option<i64> = sqlx::query_scalar(
-            "SELECT at FROM login_failures WHERE account_id = ? AND at > ?
-             ORDER BY at DESC LIMIT 1 OFFSET ?",
-        )
-        .bind(attempt.account_id)
-        .bind(limits.account_since_ms)
-        .bind(i64::try_from(limits.account_max.saturating_sub(1)).unwrap_or(i64::MAX))
-        .fetch_optional(&mut *tx)
-        .await?;
-        if let Some(oldest_ms) = at_ceiling {
-            return Ok(AttemptAdmission::AccountCeiling { oldest_ms });
-        }
-        sqlx::query("INSERT INTO login_failures (account_id, ip, at) VALUES (?, ?, ?)")
-            .bind(attempt.account_id)
-            .bind(attempt.ip)
-            .bind(attempt.at_ms)
-            .execute(&mut *tx)
-            .await?;
-        tx.commit().await?;
-        Ok(AttemptAdmission::Admitted)
+        Ok(admission)
     }
 
     async fn login_failures(&self, account_id: &str, ip: &str, since_ms: i64) -> Result<Vec<i64>> {
@@ -270,9 +265,7 @@ impl AccountStore for SqliteStore {
 
     async fn admit_binding_code(
         &self,
-        merchant_id: &str,
-        ip: &str,
-        now_ms: i64,
+        request: &BindingCodeRequest<'_>,
         since_ms: i64,
         max: usize,
     ) -> Result<Option<i64>> {
@@ -281,25 +274,36 @@ impl AccountStore for SqliteStore {
             .bind(since_ms)
             .execute(&mut *tx)
             .await?;
-        for (column, value) in [("merchant_id", merchant_id), ("ip", ip)] {
-            let sent: Vec<i64> = sqlx::query_scalar(&format!(
-                "SELECT at FROM binding_code_sends WHERE {column} = ? AND at > ? ORDER BY at"
-            ))
-            .bind(value)
-            .bind(since_ms)
-            .fetch_all(&mut *tx)
-            .await?;
-            if sent.len() >= max {
-                let oldest = sent.get(sent.len() - max).copied().unwrap_or(now_ms);
-                return Ok(Some(oldest - since_ms));
-            }
+        let to_mobile: Vec<i64> = sqlx::query_scalar(
+            "SELECT at FROM binding_code_sends
+             WHERE merchant_id = ? AND mobile = ? AND at > ? ORDER BY at",
+        )
+        .bind(request.merchant_id)
+        .bind(request.mobile)
+        .bind(since_ms)
+        .fetch_all(&mut *tx)
+        .await?;
+        let from_address: Vec<i64> = sqlx::query_scalar(
+            "SELECT at FROM binding_code_sends WHERE ip = ? AND at > ? ORDER BY at",
+        )
+        .bind(request.ip)
+        .bind(since_ms)
+        .fetch_all(&mut *tx)
+        .await?;
+        if let Some(wait_ms) =
+            binding_code_wait(&[to_mobile, from_address], request.at_ms, since_ms, max)
+        {
+            return Ok(Some(wait_ms));
         }
-        sqlx::query("INSERT INTO binding_code_sends (merchant_id, ip, at) VALUES (?, ?, ?)")
-            .bind(merchant_id)
-            .bind(ip)
-            .bind(now_ms)
-            .execute(&mut *tx)
-            .await?;
+        sqlx::query(
+            "INSERT INTO binding_code_sends (merchant_id, mobile, ip, at) VALUES (?, ?, ?, ?)",
+        )
+        .bind(request.merchant_id)
+        .bind(request.mobile)
+        .bind(request.ip)
+        .bind(request.at_ms)
+        .execute(&mut *tx)
+        .await?;
         tx.commit().await?;
         Ok(None)
     }
@@ -343,4 +347,46 @@ impl AccountStore for SqliteStore {
             .await?;
         Ok(done.rows_affected())
     }
+}
+
+/// What the sign-in limits judge an attempt by (see [`LoginStanding::judge`]).
+async fn login_standing(
+    conn: &mut sqlx::SqliteConnection,
+    attempt: &LoginAttempt<'_>,
+    limits: &AttemptLimits,
+) -> Result<LoginStanding> {
+    let since = limits.account_since_ms.min(limits.pair_since_ms);
+    let pair: Vec<i64> = sqlx::query_scalar(
+        "SELECT at FROM login_failures WHERE account_id = ? AND ip = ? AND at > ? ORDER BY at",
+    )
+    .bind(attempt.account_id)
+    .bind(attempt.ip)
+    .bind(since)
+    .fetch_all(&mut *conn)
+    .await?;
+    let account_failures: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM login_failures WHERE account_id = ? AND at > ?")
+            .bind(attempt.account_id)
+            .bind(limits.account_since_ms)
+            .fetch_one(&mut *conn)
+            .await?;
+    let account_failures = u64::try_from(account_failures).unwrap_or(0);
+    let at_ceiling = if account_failures >= limits.account_max {
+        sqlx::query_scalar(
+            "SELECT at FROM login_failures WHERE account_id = ? AND at > ?
+             ORDER BY at DESC LIMIT 1 OFFSET ?",
+        )
+        .bind(attempt.account_id)
+        .bind(limits.account_since_ms)
+        .bind(i64::try_from(limits.account_max.saturating_sub(1)).unwrap_or(i64::MAX))
+        .fetch_optional(&mut *conn)
+        .await?
+    } else {
+        None
+    };
+    Ok(LoginStanding {
+        pair,
+        account_failures,
+        at_ceiling,
+    })
 }
