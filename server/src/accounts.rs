@@ -1,4 +1,4 @@
-//! `cloud-pay-console accounts add|set-password|disable|list`: the operator's commands for
+//! `cloud-pay-console accounts add|set-password|disable|enable|list`: the operator's commands for
 //! console accounts, on the same `DATABASE_URL` as the server. A password is read from standard
 //! input when it is not a terminal (one line), and asked twice without echo when it is; it must
 //! pass [`domain::rules::new_password`] (12–128 characters). Changing a password or disabling an
@@ -43,6 +43,11 @@ pub enum AccountsCommand {
     },
     /// Stop an account from signing in; its sessions end.
     Disable {
+        #[arg(long)]
+        id: String,
+    },
+    /// Let a disabled account sign in again (with its password as it was).
+    Enable {
         #[arg(long)]
         id: String,
     },
@@ -193,6 +198,13 @@ pub async fn run(
                 AccountChange::Done { sessions_ended } => {
                     writeln!(out, "{id} disabled; {sessions_ended} session(s) ended")?;
                 }
+                AccountChange::NoAccount => return Err(AccountsError::NoAccount(id.to_string())),
+            }
+        }
+        AccountsCommand::Enable { id } => {
+            let id = account_id(&id)?;
+            match store.enable_account(id.as_str()).await? {
+                AccountChange::Done { .. } => writeln!(out, "{id} enabled")?,
                 AccountChange::NoAccount => return Err(AccountsError::NoAccount(id.to_string())),
             }
         }

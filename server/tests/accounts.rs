@@ -1,5 +1,5 @@
 //! Accounts as an operator manages them: `cloud-pay-console accounts add|set-password|disable|
-//! list` on the server's database, and 修改密码 in the console. A new password or a disabled
+//! enable|list` on the server's database, and 修改密码 in the console. A new password or a disabled
 //! account ends the account's other sessions at once.
 
 #![allow(clippy::unwrap_used)] // a test that cannot unwrap has failed
@@ -172,6 +172,18 @@ async fn the_accounts_commands_round_trip_and_end_sessions() {
         listed.contains("100000000001"),
         "the sandbox's demo accounts are listed too"
     );
+
+    // Enabled again, it signs in with the password it had; its old sessions stay ended.
+    let enabled = accounts(&db, &["enable", "--id", ID], "");
+    assert!(enabled.status.success(), "{}", text(&enabled.stderr));
+    assert_eq!(console.who(&third).await, 401);
+    let fourth = console.login("second-password-2").await.unwrap();
+    assert_eq!(console.who(&fourth).await, 200);
+    let listed = text(&accounts(&db, &["list"], "").stdout);
+    let line = listed.lines().find(|l| l.starts_with(ID)).unwrap();
+    assert!(line.contains("active"), "{line}");
+    let unknown = accounts(&db, &["enable", "--id", "999999999"], "");
+    assert_eq!(unknown.status.code(), Some(1));
 
     let unknown = accounts(
         &db,

@@ -238,6 +238,9 @@ pub trait AccountStore: Send + Sync {
     /// Disables an account and ends all its sessions, in one transaction.
     async fn disable_account(&self, id: &str, now_ms: i64) -> Result<AccountChange>;
 
+    /// Lets a disabled account sign in again (it has no sessions to end).
+    async fn enable_account(&self, id: &str) -> Result<AccountChange>;
+
     async fn create_session(&self, session: &NewSession) -> Result<()>;
 
     /// The live session's account and expiry, and it is seen now (the idle timeout slides);
@@ -388,5 +391,17 @@ mod tests {
             Some(4_000),
             "no allowance: a whole window"
         );
+    }
+}
+
+/// What [`AccountStore::enable_account`] runs on either database.
+pub(super) const ENABLE_ACCOUNT: &str = "UPDATE accounts SET disabled_at = NULL WHERE id = $1";
+
+/// What an account change did, read from the rows one statement touched.
+pub(super) fn enabled(rows_affected: u64) -> AccountChange {
+    if rows_affected == 0 {
+        AccountChange::NoAccount
+    } else {
+        AccountChange::Done { sessions_ended: 0 }
     }
 }

@@ -118,6 +118,14 @@ impl AccountStore for PgStore {
         })
     }
 
+    async fn enable_account(&self, id: &str) -> Result<AccountChange> {
+        let updated = sqlx::query(crate::store::accounts::ENABLE_ACCOUNT)
+            .bind(id)
+            .execute(&self.pool)
+            .await?;
+        Ok(crate::store::accounts::enabled(updated.rows_affected()))
+    }
+
     async fn create_session(&self, s: &NewSession) -> Result<()> {
         let mut tx = self.pool.begin().await?;
         sqlx::query("DELETE FROM sessions WHERE account_id = $1 AND expires_at <= $2")

@@ -116,6 +116,14 @@ impl AccountStore for SqliteStore {
         })
     }
 
+    async fn enable_account(&self, id: &str) -> Result<AccountChange> {
+        let updated = sqlx::query(crate::store::accounts::ENABLE_ACCOUNT)
+            .bind(id)
+            .execute(&self.pool)
+            .await?;
+        Ok(crate::store::accounts::enabled(updated.rows_affected()))
+    }
+
     async fn create_session(&self, s: &NewSession) -> Result<()> {
         let mut tx = self.pool.begin().await?;
         sqlx::query("DELETE FROM sessions WHERE account_id = ? AND expires_at <= ?")
