@@ -88,7 +88,7 @@ pub struct Settings {
     pub login_requests_per_minute: u32,
     /// Requests per client address and minute to the phone routes (`/api/v1/m/*`).
     pub phone_requests_per_minute: u32,
-    /// 获取验证码 requests per merchant ID, and per client address, in an hour.
+    /// 获取验证码 requests per (merchant ID, mobile), and per client address, in an hour.
     pub binding_codes_per_hour: usize,
     /// Proxies whose `X-Forwarded-For` is believed (`CONSOLE_TRUSTED_PROXIES`).
     pub trusted_proxies: Vec<ipnet::IpNet>,
