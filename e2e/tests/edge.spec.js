@@ -1,12 +1,18 @@
-// The console served as a CDN edge serves it: nginx with deploy/nginx.conf in front of the API
-// server (BASE_URL is nginx, SERVER_URL the server itself; `cargo xtask test` starts both).
+// The console served as a CDN edge serves it: nginx running deploy/nginx.conf as shipped (only
+// its ports and paths changed) in front of two replicas of the API server on one database, over
+// TLS with a throwaway certificate. BASE_URL is nginx's https server, EDGE_HTTP_URL its plain
+// http one, SERVER_URL the first replica itself, SPARE_REPLICA_URL and SPARE_REPLICA_PID the
+// second, which the last spec kills halfway; `cargo xtask edge` starts them all.
 // The same bundles, the server's headers, the right caching and encodings, and the flows a
 // person starts with — signing in, the providers page, the QR dialog, a phone page — with no
-// browser error (a CSP violation would be one).
+// browser error (a CSP violation would be one), before and after a replica dies.
 const { test, expect, signIn, snap, expectFailedLoad, signInOnPhone } = require('./fixtures');
 
 const SERVER = process.env.SERVER_URL;
-test.skip(!SERVER, 'runs through nginx: cargo xtask test starts it (SERVER_URL)');
+const SPARE = process.env.SPARE_REPLICA_URL;
+test.skip(!SERVER || !SPARE, 'runs through nginx: cargo xtask edge starts it (SERVER_URL, SPARE_REPLICA_URL)');
+// The certificate is made for the run: no browser trusts it.
+test.use({ ignoreHTTPSErrors: true });
 
 const SECURITY = [
   'content-security-policy',
@@ -16,7 +22,14 @@ const SECURITY = [
   'cross-origin-opener-policy',
 ];
 const IMMUTABLE = 'public, max-age=31536000, immutable';
-const PHONE = { viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true, locale: 'zh-CN' };
+const PHONE = {
+  viewport: { width: 390, height: 844 },
+  isMobile: true,
+  hasTouch: true,
+  locale: 'zh-CN',
+  ignoreHTTPSErrors: true,
+};
+const HSTS = /^max-age=\d{8,}; includeSubDomains$/;
 
 /// An answer's media type without parameters, JavaScript by its one name (nginx says
 /// application/javascript, the server text/javascript: browsers take both).
@@ -30,6 +43,14 @@ function hashedAssets(html) {
   return [...html.matchAll(/(?:src|href)="([^"]+-[0-9a-f]{1,16}[._][^"/]*)"/g)].map((m) => m[1]);
 }
 
+/// Kills the second replica as a crash would (no drain) and waits until its port refuses.
+async function killSpareReplica() {
+  process.kill(Number(process.env.SPARE_REPLICA_PID), 'SIGKILL');
+  await expect
+    .poll(() => fetch(`${SPARE}/api/v1/health`).then(() => 'answers', () => 'refuses'))
+    .toBe('refuses');
+}
+
 test('pages and assets come from the edge as the server serves them, with its headers', async ({ request }) => {
   for (const path of ['/login', '/m/provider-sync/0123456789abcdef0123456789abcdef', '/index.html']) {
     const edge = await request.get(path, { maxRedirects: 0 });
@@ -39,6 +60,7 @@ test('pages and assets come from the edge as the server serves them, with its he
     expect(edge.headers()['content-type']).toMatch(/^text\/html/);
     expect(edge.headers()['cache-control'], path).toBe('no-cache');
     for (const name of SECURITY) expect(edge.headers()[name], `${path} ${name}`).toBe(server.headers()[name]);
+    expect(edge.headers()['strict-transport-security'], path).toMatch(HSTS);
   }
 
   // A console page: the console's own page (it sends a signed-out visitor to the login page).
@@ -87,10 +109,30 @@ test('the API is proxied on the same origin with its own caching and each header
   expect((await answer.json()).upstream).toBe('sandbox');
   expect(answer.headers()['cache-control']).toBe('no-store');
   const names = answer.headersArray().map((h) => h.name.toLowerCase());
-  for (const name of [...SECURITY, 'cache-control']) {
+  for (const name of [...SECURITY, 'strict-transport-security', 'cache-control']) {
     expect(names.filter((n) => n === name), name).toHaveLength(1);
   }
   expect(answer.headers()['x-request-id']).toMatch(/^req_[0-9a-f]{16}$/);
+
+  // Both replicas are in service, and readiness is theirs to say (an upstream outage leaves
+  // them ready but degraded, never out).
+  for (const replica of [SERVER, SPARE]) {
+    const ready = await request.get(`${replica}/api/v1/health/ready`);
+    expect(ready.status(), replica).toBe(200);
+    expect((await ready.json()).status, replica).toBe('ready');
+  }
+});
+
+test('plain http only sends the visitor to https, except for the certificate challenge', async ({ request }) => {
+  const http = process.env.EDGE_HTTP_URL;
+  for (const path of ['/', '/login', '/providers?page=2', '/api/v1/health']) {
+    const answer = await request.get(`${http}${path}`, { maxRedirects: 0 });
+    expect(answer.status(), path).toBe(301);
+    // The port is the default one: a real edge listens on 443.
+    expect(answer.headers()['location'], path).toBe(`https://${new URL(http).hostname}${path}`);
+  }
+  const challenge = await request.get(`${http}/.well-known/acme-challenge/token`, { maxRedirects: 0 });
+  expect(challenge.status(), 'served from the webroot (here: empty)').toBe(404);
 });
 
 test('sign in, the providers page, the QR code, and the admin confirming on a phone, all through the edge', async ({ page, browser }) => {
@@ -101,6 +143,15 @@ test('sign in, the providers page, the QR code, and the admin confirming on a ph
   await signIn(page, '100000000001');
   await expect(page).toHaveURL(/\/providers$/);
   await expect(page.getByRole('heading', { name: '服务商账户管理(新)' })).toBeVisible();
+
+  // One replica dies. The session, opened on either, stays open: every request now reaches
+  // the other, reads and writes alike.
+  await killSpareReplica();
+  for (let i = 0; i < 6; i++) {
+    const session = await page.request.get('/api/v1/session');
+    expect(session.status(), `request ${i} after the kill`).toBe(200);
+    expect((await session.json()).account.id).toBe('100000000001');
+  }
   await page.getByRole('button', { name: '同步买单服务商信息' }).first().click();
   const dialog = page.getByRole('dialog');
   const qr = dialog.locator('canvas.qr');

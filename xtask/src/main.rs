@@ -55,8 +55,9 @@ const USAGE: &str = "usage: cargo xtask <command>
   test                run every check and test suite
   dist                build the console into dist/ (release, precompressed) and the
                       server binary (release)
-  edge                build dist/ and run the smoke spec through nginx in front of the
-                      server (deploy/nginx.conf, as a CDN edge serves it)
+  edge                build dist/ and run the smoke spec through nginx running
+                      deploy/nginx.conf as shipped (TLS, two server replicas, one
+                      killed halfway)
   size                build the bundles and check each against its size budget
   bench [--postgres]  report sizes and measurements (on SQLite; with --postgres on a
                       throwaway PostgreSQL beside it)

@@ -142,7 +142,7 @@ pub fn all(root: &Path) -> anyhow::Result<()> {
             e2e(root)
         });
         step(
-            "static edge (nginx with deploy/nginx.conf in front, Playwright smoke)",
+            "static edge (deploy/nginx.conf as shipped, over TLS, two replicas, one killed; Playwright smoke)",
             &mut || crate::edge::smoke(root),
         );
     }
@@ -170,6 +170,8 @@ pub fn all(root: &Path) -> anyhow::Result<()> {
 pub(crate) struct SandboxServer {
     pub(crate) addr: String,
     data: std::path::PathBuf,
+    /// False for a replica started on another's data directory: the first one removes it.
+    owns_data: bool,
     process: Option<KillOnDrop>,
 }
 
@@ -179,17 +181,33 @@ impl SandboxServer {
         name: &str,
         env: &[(&str, &str)],
     ) -> anyhow::Result<SandboxServer> {
+        let addr = format!("127.0.0.1:{}", free_port()?);
+        SandboxServer::start_at(root, name, &addr, None, env)
+    }
+
+    /// The server on `addr`, in `data` (another server's directory, so both replicas share
+    /// its SQLite database and sealing key; left in place when this one stops) or, without
+    /// it, in a fresh directory of its own.
+    pub(crate) fn start_at(
+        root: &Path,
+        name: &str,
+        addr: &str,
+        data: Option<&Path>,
+        env: &[(&str, &str)],
+    ) -> anyhow::Result<SandboxServer> {
         let binary = crate::process::build_server(root)?;
         let artifacts = root.join("e2e/artifacts");
         std::fs::create_dir_all(&artifacts)?;
-        let data = tempdir(&format!("cloud-pay-console-{name}"))?;
-        let addr = format!("127.0.0.1:{}", free_port()?);
+        let (data, owns_data) = match data {
+            Some(shared) => (shared.to_path_buf(), false),
+            None => (tempdir(&format!("cloud-pay-console-{name}"))?, true),
+        };
         let log_name = format!("{name}.log");
         let log = std::fs::File::create(artifacts.join(&log_name))?;
         let process = Command::new(&binary)
             .current_dir(&data)
             .env("CONSOLE_SANDBOX", "1")
-            .env("CONSOLE_ADDR", &addr)
+            .env("CONSOLE_ADDR", addr)
             .env("DATABASE_URL", "sqlite://data/console.db")
             .env("CONSOLE_DIST", root.join("dist"))
             .env("RUST_LOG", "warn")
@@ -199,10 +217,11 @@ impl SandboxServer {
             .spawn()
             .context("starting the server")?;
         let mut process = KillOnDrop(process);
-        wait_for_health(&addr, &mut process.0, &log_name)?;
+        wait_for_health(addr, &mut process.0, &log_name)?;
         Ok(SandboxServer {
-            addr,
+            addr: addr.to_owned(),
             data,
+            owns_data,
             process: Some(process),
         })
     }
@@ -210,12 +229,24 @@ impl SandboxServer {
     pub(crate) fn origin(&self) -> String {
         format!("http://{}", self.addr)
     }
+
+    /// Its data directory (the working directory it runs in).
+    pub(crate) fn data(&self) -> &Path {
+        &self.data
+    }
+
+    /// Its process id, while it runs under this handle.
+    pub(crate) fn pid(&self) -> Option<u32> {
+        self.process.as_ref().map(|p| p.0.id())
+    }
 }
 
 impl Drop for SandboxServer {
     fn drop(&mut self) {
         drop(self.process.take());
-        let _ = std::fs::remove_dir_all(&self.data);
+        if self.owns_data {
+            let _ = std::fs::remove_dir_all(&self.data);
+        }
     }
 }
 
@@ -242,9 +273,10 @@ fn e2e(root: &Path) -> anyhow::Result<()> {
         .env("TICKET_TTL_S", &ttl))
 }
 
-/// `deploy/cloud-pay-console.service` checked by `systemd-analyze verify` (and its exposure
-/// printed by `systemd-analyze security`), with the built binary in place of the installed
-/// one and its settings file optional; skipped where systemd is not installed.
+/// `deploy/cloud-pay-console.service` and the replica template `deploy/cloud-pay-console@.service`
+/// (as its instance `cloud-pay-console@1.service`) checked by `systemd-analyze verify` (and their
+/// exposure printed by `systemd-analyze security`), with the built binary in place of the
+/// installed one and their settings files optional; skipped where systemd is not installed.
 fn verify_systemd_unit(root: &Path) -> anyhow::Result<()> {
     if Command::new("systemd-analyze")
         .arg("--version")
@@ -252,25 +284,36 @@ fn verify_systemd_unit(root: &Path) -> anyhow::Result<()> {
         .status()
         .is_err()
     {
-        eprintln!("systemd-analyze is not installed here: the unit is not verified");
+        eprintln!("systemd-analyze is not installed here: the units are not verified");
         return Ok(());
     }
     let binary = crate::process::build_server(root)?;
-    let unit = std::fs::read_to_string(root.join("deploy/cloud-pay-console.service"))?;
-    let unit = unit
-        .replace(
-            "ExecStart=/usr/local/bin/cloud-pay-console",
-            &format!("ExecStart={}", binary.display()),
-        )
-        .replace("EnvironmentFile=/", "EnvironmentFile=-/");
     let dir = tempdir("cloud-pay-console-unit")?;
-    let path = dir.join("cloud-pay-console.service");
-    std::fs::write(&path, unit)?;
-    let verified = run(Command::new("systemd-analyze").arg("verify").arg(&path));
-    let _ = Command::new("systemd-analyze")
-        .args(["security", "--offline=yes"])
-        .arg(&path)
-        .status();
+    let verified = (|| -> anyhow::Result<()> {
+        for (file, unit) in [
+            ("cloud-pay-console.service", "cloud-pay-console.service"),
+            ("cloud-pay-console@.service", "cloud-pay-console@1.service"),
+        ] {
+            let text = std::fs::read_to_string(root.join("deploy").join(file))
+                .with_context(|| format!("reading deploy/{file}"))?;
+            let installed = "ExecStart=/usr/local/bin/cloud-pay-console";
+            if !text.contains(installed) {
+                bail!("deploy/{file} no longer has `{installed}`");
+            }
+            let text = text
+                .replace(installed, &format!("ExecStart={}", binary.display()))
+                .replace("EnvironmentFile=/", "EnvironmentFile=-/");
+            std::fs::write(dir.join(file), text)?;
+            // An instance of a template is verified by its name, beside the template.
+            let path = dir.join(unit);
+            run(Command::new("systemd-analyze").arg("verify").arg(&path))?;
+            let _ = Command::new("systemd-analyze")
+                .args(["security", "--offline=yes"])
+                .arg(&path)
+                .status();
+        }
+        Ok(())
+    })();
     let _ = std::fs::remove_dir_all(&dir);
     verified
 }
