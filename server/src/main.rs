@@ -126,36 +126,47 @@ async fn keys(config: &Config, action: KeysCommand) -> anyhow::Result<()> {
                 Err(why) => return refuse(&why),
             };
             let store = open_store(config, store::Open::EXISTING).await;
+            // Only a key the database already takes: a rotation happens at a replica's start,
+            // so that the replicas seal with the new key before the old one is resealed away.
             let setting = config.secret_key_setting();
-            match sealing::check_key(store.as_ref(), &vault, setting, SystemClock.now_ms()).await {
-                Ok(sealing::KeyStatus::Rotated { from }) => {
-                    println!("sealing key {} replaces {from}", vault.current().key_id);
-                }
+            let now = SystemClock.now_ms();
+            match sealing::check_key(store.as_ref(), &vault, setting, now, false).await {
                 Ok(_) => {}
                 Err(sealing::KeyRefusal::Store(error)) => fail_on_database(config, &error),
                 Err(refusal) => return refuse(&refusal),
             }
-            let mut batches = 0_u64;
-            let report = sealing::reseal(store.as_ref(), &vault, batch, |column, so_far| {
-                batches += 1;
-                eprintln!("  batch {batches} ({}): {so_far}", column.name());
-            })
-            .await;
-            let report = match report {
-                Ok(report) => report,
-                Err(error) => fail_on_database(config, &error),
-            };
-            println!("keys reseal with key {}: {report}", vault.current().key_id);
-            if !report.unopenable.is_empty() {
-                std::process::exit(1);
+            // Passes until one finds nothing left: what a replica wrote meanwhile under the old
+            // key (before it saw the rotation) is caught by the next.
+            let key = vault.current().key_id;
+            for pass in 1..=3 {
+                let mut batches = 0_u64;
+                let report = sealing::reseal(store.as_ref(), &vault, batch, |column, so_far| {
+                    batches += 1;
+                    eprintln!(
+                        "  pass {pass}, batch {batches} ({}): {so_far}",
+                        column.name()
+                    );
+                })
+                .await;
+                let report = match report {
+                    Ok(report) => report,
+                    Err(error) => fail_on_database(config, &error),
+                };
+                println!("keys reseal with key {key}, pass {pass}: {report}");
+                if !report.unopenable.is_empty() {
+                    std::process::exit(1);
+                }
+                if report.resealed == 0 && report.changed_meanwhile == 0 {
+                    println!(
+                        "every secret is sealed with key {key}: CONSOLE_SECRET_KEY_PREVIOUS can go"
+                    );
+                    return Ok(());
+                }
             }
-            if report.changed_meanwhile == 0 && !vault.previous().is_empty() {
-                println!(
-                    "every secret is sealed with key {}: CONSOLE_SECRET_KEY_PREVIOUS can go",
-                    vault.current().key_id
-                );
-            }
-            Ok(())
+            println!(
+                "secrets under an old key are still being written: restart every replica with key {key}, then run keys reseal again"
+            );
+            std::process::exit(1)
         }
     }
 }
@@ -202,7 +213,7 @@ async fn console(config: &Config, production: Option<Production>) -> anyhow::Res
         Err(why) => return refuse(&why),
     };
     let setting = config.secret_key_setting();
-    match sealing::check_key(store.as_ref(), &vault, setting, SystemClock.now_ms()).await {
+    match sealing::check_key(store.as_ref(), &vault, setting, SystemClock.now_ms(), true).await {
         Ok(sealing::KeyStatus::Rotated { from }) => tracing::warn!(
             key = %vault.current().key_id,
             replaced = %from,
@@ -309,6 +320,12 @@ async fn console(config: &Config, production: Option<Production>) -> anyhow::Res
             }
         });
     }
+    // A rotation started by another replica retires this one's key: it stops sealing.
+    tokio::spawn(sealing::watch(
+        state.store.clone(),
+        state.vault.clone(),
+        SEALING_KEY_WATCH,
+    ));
     let mut workers = server::jobs::spawn_workers(&state, usize::from(config.job_workers));
     let jobs = state.workers.clone();
     match &production {
@@ -350,6 +367,9 @@ async fn console(config: &Config, production: Option<Production>) -> anyhow::Res
     tracing::info!("stopped");
     Ok(())
 }
+
+/// How often a replica looks whether a rotation replaced its sealing key.
+const SEALING_KEY_WATCH: Duration = Duration::from_secs(10);
 
 /// How long a stopping console lets requests in flight finish: below the units'
 /// `TimeoutStopSec` (30 s), so that systemd never has to kill it.

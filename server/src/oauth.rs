@@ -129,36 +129,6 @@ pub fn rsa2_verify(key: &RsaPublicKey, text: &[u8], sign: &str) -> bool {
         })
 }
 
-/// The text of the JSON value named `name` at the top level of an answer, exactly as it was
-/// sent: what Alipay signs in a gateway answer (`{"<method>_response": {…}, "sign": "…"}`).
-pub fn alipay_signed_node<'a>(body: &'a str, name: &str) -> Option<&'a str> {
-    let key = format!("\"{name}\"");
-    let start = body.find(&key)? + key.len();
-    let rest = body[start..].trim_start().strip_prefix(':')?.trim_start();
-    let offset = body.len() - rest.len();
-    // Walk one object, minding strings and their escapes.
-    let (mut depth, mut in_string, mut escaped) = (0_usize, false, false);
-    for (i, c) in rest.char_indices() {
-        match (in_string, escaped, c) {
-            (true, true, _) => escaped = false,
-            (true, false, '\\') => escaped = true,
-            (true, false, '"') => in_string = false,
-            (true, false, _) => {}
-            (false, _, '"') => in_string = true,
-            (false, _, '{') => depth += 1,
-            (false, _, '}') => {
-                depth = depth.checked_sub(1)?;
-                if depth == 0 {
-                    return Some(&body[offset..=offset + i]);
-                }
-            }
-            (false, _, _) if depth == 0 => return None,
-            _ => {}
-        }
-    }
-    None
-}
-
 #[derive(Deserialize)]
 struct WechatTokenAnswer {
     openid: Option<String>,
@@ -166,9 +136,12 @@ struct WechatTokenAnswer {
     errmsg: Option<String>,
 }
 
+/// A gateway answer as sent: Alipay signs its response node's text exactly as it stands in
+/// the body. A key given twice is refused by the parser, so the node read is the node signed.
 #[derive(Deserialize)]
-struct AlipayTokenAnswer {
-    alipay_open_auth_token_app_response: AlipayTokenResponse,
+struct AlipayTokenAnswer<'a> {
+    #[serde(borrow)]
+    alipay_open_auth_token_app_response: &'a serde_json::value::RawValue,
     sign: Option<String>,
 }
 
@@ -189,6 +162,8 @@ struct AlipayTokenResponse {
 struct AlipayToken {
     user_id: String,
     app_auth_token: String,
+    /// The application the token is for (the current answer names it).
+    auth_app_id: Option<String>,
 }
 
 impl IdentityProviders {
@@ -292,23 +267,7 @@ impl IdentityProviders {
         .await?;
         let text = String::from_utf8(body)
             .map_err(|_| OAuthError::Unavailable("the answer is not UTF-8".to_owned()))?;
-        let answer: AlipayTokenAnswer =
-            serde_json::from_str(&text).map_err(|e| OAuthError::Unavailable(e.to_string()))?;
-        // Alipay signs the response node as sent; an answer whose signature does not verify
-        // with Alipay's public key did not come from Alipay. A refusal may come unsigned.
-        let signed = alipay_signed_node(&text, "alipay_open_auth_token_app_response");
-        let verified = match (signed, answer.sign.as_deref().filter(|s| !s.is_empty())) {
-            (Some(node), Some(sign)) => {
-                rsa2_verify(&self.config.alipay_public_key, node.as_bytes(), sign)
-            }
-            _ => false,
-        };
-        let response = answer.alipay_open_auth_token_app_response;
-        if !verified && (response.code == "10000" || answer.sign.is_some_and(|s| !s.is_empty())) {
-            return Err(OAuthError::Unavailable(
-                "the gateway's answer does not verify with ALIPAY_PUBLIC_KEY_FILE".to_owned(),
-            ));
-        }
+        let response = verified_gateway_answer(&text, &self.config.alipay_public_key)?;
         if response.code != "10000" {
             return Err(OAuthError::Refused(format!(
                 "{} {} {} {}",
@@ -325,6 +284,7 @@ impl IdentityProviders {
                 .map(|(user_id, app_auth_token)| AlipayToken {
                     user_id,
                     app_auth_token,
+                    auth_app_id: None,
                 });
         let token = response
             .tokens
@@ -332,6 +292,15 @@ impl IdentityProviders {
             .next()
             .or(single)
             .ok_or_else(|| OAuthError::Unavailable("no token in the answer".to_owned()))?;
+        if token
+            .auth_app_id
+            .as_ref()
+            .is_some_and(|app| *app != self.config.alipay_app_id)
+        {
+            return Err(OAuthError::Unavailable(
+                "the token is for another application".to_owned(),
+            ));
+        }
         if domain::rules::alipay_pid(&token.user_id).is_err() || token.app_auth_token.is_empty() {
             return Err(OAuthError::Unavailable(
                 "the answer names no Alipay user".to_owned(),
@@ -342,6 +311,27 @@ impl IdentityProviders {
             app_auth_token: domain::Secret::new(token.app_auth_token),
         })
     }
+}
+
+/// The response node of a gateway answer, read from the very text its signature covers. An
+/// answer whose signature does not verify with Alipay's public key did not come from Alipay;
+/// a refusal may come unsigned, and is then only a refusal.
+fn verified_gateway_answer(
+    text: &str,
+    alipay_key: &RsaPublicKey,
+) -> Result<AlipayTokenResponse, OAuthError> {
+    let unreadable = |e: serde_json::Error| OAuthError::Unavailable(e.to_string());
+    let answer: AlipayTokenAnswer<'_> = serde_json::from_str(text).map_err(unreadable)?;
+    let node = answer.alipay_open_auth_token_app_response.get();
+    let response: AlipayTokenResponse = serde_json::from_str(node).map_err(unreadable)?;
+    let sign = answer.sign.as_deref().filter(|s| !s.is_empty());
+    let verified = sign.is_some_and(|sign| rsa2_verify(alipay_key, node.as_bytes(), sign));
+    if !verified && (sign.is_some() || response.code == "10000") {
+        return Err(OAuthError::Unavailable(
+            "the gateway's answer does not verify with ALIPAY_PUBLIC_KEY_FILE".to_owned(),
+        ));
+    }
+    Ok(response)
 }
 
 /// A provider's JSON answer; anything short of one (no connection, an HTTP error, not the
@@ -430,21 +420,58 @@ mod tests {
         assert_eq!(alipay_signing_text(&params), "a=1&b=2");
     }
 
+    fn gateway_key() -> RsaPrivateKey {
+        crate::keys::rsa_private_key(include_str!(
+            "../tests/fixtures/alipay-gateway-private-2048.pem"
+        ))
+        .unwrap()
+    }
+
+    fn signed(node: &str) -> String {
+        rsa2_sign(&gateway_key(), node.as_bytes())
+    }
+
+    const GENUINE: &str = r#"{"code":"10000","msg":"Success","tokens":[{"user_id":"2088000000000011","app_auth_token":"genuine"}]}"#;
+    const FORGED: &str = r#"{"code":"10000","msg":"Success","tokens":[{"user_id":"2088000000000099","app_auth_token":"forged"}]}"#;
+
     #[test]
-    fn the_signed_node_is_the_response_as_sent() {
-        let body = r#"{"alipay_open_auth_token_app_response" : {"code":"10000","msg":"a \"}\" b","tokens":[{"user_id":"2088"}]},"sign":"xyz"}"#;
-        assert_eq!(
-            alipay_signed_node(body, "alipay_open_auth_token_app_response"),
-            Some(r#"{"code":"10000","msg":"a \"}\" b","tokens":[{"user_id":"2088"}]}"#)
+    fn only_the_signed_node_is_read() {
+        let key = gateway_key().to_public_key();
+        let sign = signed(GENUINE);
+        let body =
+            format!(r#"{{"alipay_open_auth_token_app_response" : {GENUINE},"sign":"{sign}"}}"#);
+        let read = verified_gateway_answer(&body, &key).unwrap();
+        assert_eq!(read.tokens[0].app_auth_token, "genuine");
+
+        // The genuine node and its signature, beside a forged node: refused.
+        for forged in [
+            format!(
+                r#"{{"x":{{"alipay_open_auth_token_app_response":{GENUINE}}},"alipay_open_auth_token_app_response":{FORGED},"sign":"{sign}"}}"#
+            ),
+            format!(
+                r#"{{"alipay_open_auth_token_app_response":{GENUINE},"alipay_open_auth_token_app_response":{FORGED},"sign":"{sign}"}}"#
+            ),
+            format!(r#"{{"alipay_open_auth_token_app_response":{FORGED},"sign":"{sign}"}}"#),
+            format!(r#"{{"alipay_open_auth_token_app_response":{FORGED}}}"#),
+        ] {
+            assert!(verified_gateway_answer(&forged, &key).is_err(), "{forged}");
+        }
+        // Another key's signature is no signature.
+        let other = crate::keys::rsa_private_key(include_str!(
+            "../tests/fixtures/alipay-app-private-2048.pem"
+        ))
+        .unwrap();
+        let body = format!(
+            r#"{{"alipay_open_auth_token_app_response":{GENUINE},"sign":"{}"}}"#,
+            rsa2_sign(&other, GENUINE.as_bytes())
         );
-        assert_eq!(alipay_signed_node(body, "other_response"), None);
+        assert!(verified_gateway_answer(&body, &key).is_err());
+        // An unsigned refusal is read as the refusal it is.
+        let refusal =
+            r#"{"alipay_open_auth_token_app_response":{"code":"40002","msg":"Invalid Arguments"}}"#;
         assert_eq!(
-            alipay_signed_node(r#"{"x_response": "str"}"#, "x_response"),
-            None
-        );
-        assert_eq!(
-            alipay_signed_node(r#"{"x_response": {"a":1"#, "x_response"),
-            None
+            verified_gateway_answer(refusal, &key).unwrap().code,
+            "40002"
         );
     }
 

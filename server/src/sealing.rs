@@ -59,12 +59,20 @@ pub enum KeyRefusal {
         database: String,
     },
     #[error(
-        "{setting} holds sealing key {ours}, which opens none of the secrets already in this database ({column}): start with the key they were sealed with"
+        "{setting} holds sealing key {ours}, which does not open every secret already in this database ({column}): start with the key they were sealed with"
     )]
     OpensNothing {
         setting: &'static str,
         ours: String,
         column: String,
+    },
+    #[error(
+        "{setting} holds sealing key {ours}, but this database's current key is still {database}: start a replica with key {ours} (and {database} in CONSOLE_SECRET_KEY_PREVIOUS) first, then reseal"
+    )]
+    NotYetRotated {
+        setting: &'static str,
+        ours: String,
+        database: String,
     },
     #[error("reading the sealing keys: {0}")]
     Store(#[from] StoreError),
@@ -81,78 +89,137 @@ pub enum KeyStatus {
     Rotated { from: String },
 }
 
-/// Checks that `vault` seals with the database's current key; records it on a first start or a
-/// rotation (the database's key among the vault's previous ones). `setting` names where the key
-/// came from, for the refusal.
+/// Checks that `vault` seals with the database's current key; records it on a first start, or,
+/// when `may_rotate`, on a rotation (the database's key among the vault's previous ones).
+/// `setting` names where the key came from, for the refusal.
 pub async fn check_key(
     store: &dyn Store,
     vault: &Vault,
     setting: &'static str,
     now_ms: i64,
+    may_rotate: bool,
 ) -> Result<KeyStatus, KeyRefusal> {
     let ours = vault.current();
-    let known = store.sealing_keys().await?;
-    let current: Vec<&KeyCheck> = known
-        .iter()
-        .filter(|k| k.replaced_at_ms.is_none())
-        .map(|k| &k.key)
-        .collect();
-    let ids = |keys: &[&KeyCheck]| {
-        keys.iter()
-            .map(|k| k.key_id.as_str())
-            .collect::<Vec<_>>()
-            .join(", ")
-    };
-    if known.is_empty() {
-        // A database from before key checks may hold secrets already: they must open.
-        if let Some(column) = first_unopenable(store, vault).await? {
-            return Err(KeyRefusal::OpensNothing {
+    // Another process may win a race to record its key: then look again.
+    for _ in 0..3 {
+        let known = store.sealing_keys().await?;
+        let current: Vec<&KeyCheck> = known
+            .iter()
+            .filter(|k| k.replaced_at_ms.is_none())
+            .map(|k| &k.key)
+            .collect();
+        let ids = |keys: &[&KeyCheck]| {
+            keys.iter()
+                .map(|k| k.key_id.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        if known.is_empty() {
+            // A database from before key checks may hold secrets already: they must all open.
+            if let Some(column) = first_unopenable(store, vault).await? {
+                return Err(KeyRefusal::OpensNothing {
+                    setting,
+                    ours: ours.key_id,
+                    column: column.name(),
+                });
+            }
+            if store.add_sealing_key(&ours, None, now_ms).await? {
+                return Ok(KeyStatus::Adopted);
+            }
+            continue;
+        }
+        if let [only] = current.as_slice() {
+            if **only == ours {
+                return Ok(KeyStatus::Current);
+            }
+            if vault.previous().contains(only) {
+                if !may_rotate {
+                    return Err(KeyRefusal::NotYetRotated {
+                        setting,
+                        ours: ours.key_id,
+                        database: only.key_id.clone(),
+                    });
+                }
+                if store
+                    .add_sealing_key(&ours, Some(&only.key_id), now_ms)
+                    .await?
+                {
+                    return Ok(KeyStatus::Rotated {
+                        from: only.key_id.clone(),
+                    });
+                }
+                continue;
+            }
+        }
+        if known.iter().any(|k| k.key == ours) {
+            return Err(KeyRefusal::Replaced {
                 setting,
                 ours: ours.key_id,
-                column: column.name(),
+                database: ids(&current),
             });
         }
-        store.add_sealing_key(&ours, None, now_ms).await?;
-        return Ok(KeyStatus::Adopted);
-    }
-    if let [only] = current.as_slice() {
-        if **only == ours {
-            return Ok(KeyStatus::Current);
-        }
-        if vault.previous().contains(only) {
-            store
-                .add_sealing_key(&ours, Some(&only.key_id), now_ms)
-                .await?;
-            return Ok(KeyStatus::Rotated {
-                from: only.key_id.clone(),
-            });
-        }
-    }
-    if known.iter().any(|k| k.key == ours) {
-        return Err(KeyRefusal::Replaced {
+        return Err(KeyRefusal::Other {
             setting,
             ours: ours.key_id,
             database: ids(&current),
         });
     }
-    Err(KeyRefusal::Other {
-        setting,
-        ours: ours.key_id,
-        database: ids(&current),
-    })
+    Err(KeyRefusal::Store(StoreError::Corrupt(
+        "the sealing keys kept changing while this start read them".to_owned(),
+    )))
 }
 
-/// The first sealed column whose first value does not open with the vault.
+/// Whether `vault`'s key is still the database's current one; a replica whose key a
+/// rotation replaced stops sealing with it (what it sealed, its peers could not open).
+pub async fn still_current(store: &dyn Store, vault: &Vault) -> Result<bool, StoreError> {
+    let ours = vault.current();
+    let known = store.sealing_keys().await?;
+    Ok(known
+        .iter()
+        .any(|k| k.replaced_at_ms.is_none() && k.key == ours))
+}
+
+/// Watches the database's current key every `every`: when a rotation replaces this
+/// replica's key, its vault stops sealing (readiness then takes the replica out).
+pub async fn watch(
+    store: std::sync::Arc<dyn Store>,
+    vault: std::sync::Arc<Vault>,
+    every: std::time::Duration,
+) {
+    loop {
+        tokio::time::sleep(every).await;
+        match still_current(store.as_ref(), &vault).await {
+            Ok(true) => {}
+            Ok(false) => {
+                tracing::error!(
+                    key = %vault.current().key_id,
+                    "another sealing key replaced this replica's: it no longer seals; restart it with the new key (and this one in CONSOLE_SECRET_KEY_PREVIOUS)"
+                );
+                vault.retire();
+                return;
+            }
+            Err(error) => tracing::warn!(%error, "reading the sealing keys"),
+        }
+    }
+}
+/// The first sealed column holding a value the vault cannot open (every value is tried once:
+/// a database sealed with two keys before key checks is found out here, not later).
 async fn first_unopenable(
     store: &dyn Store,
     vault: &Vault,
 ) -> Result<Option<SealedColumn>, StoreError> {
     for column in SealedColumn::ALL {
-        let first = store.sealed_values(column, &column.first_key(), 1).await?;
-        if let Some((key, value)) = first.first()
-            && resealed(vault, column, key, value).is_err()
-        {
-            return Ok(Some(column));
+        let mut after = column.first_key();
+        loop {
+            let page = store.sealed_values(column, &after, 1_000).await?;
+            let Some((last, _)) = page.last() else { break };
+            after = last.clone();
+            if page
+                .iter()
+                .any(|(key, value)| resealed(vault, column, key, value).is_err())
+            {
+                return Ok(Some(column));
+            }
         }
     }
     Ok(None)

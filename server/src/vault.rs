@@ -40,6 +40,8 @@ pub enum VaultError {
     Exposed(String),
     #[error("no randomness available: {0}")]
     Random(String),
+    #[error("a rotation replaced this sealing key: restart with the new one")]
+    Retired,
 }
 
 /// One sealing key, with the ID that names it in ciphertexts and in the database.
@@ -80,6 +82,8 @@ pub struct KeyCheck {
 pub struct Vault {
     current: SealingKey,
     previous: Vec<SealingKey>,
+    /// Set when the database's current key is no longer this one: nothing more is sealed.
+    retired: std::sync::Arc<std::sync::atomic::AtomicBool>,
 }
 
 impl std::fmt::Debug for Vault {
@@ -155,6 +159,7 @@ impl Vault {
         Vault {
             current: SealingKey::new(key),
             previous: Vec::new(),
+            retired: std::sync::Arc::default(),
         }
     }
 
@@ -209,8 +214,22 @@ impl Vault {
             .collect()
     }
 
+    /// Stops sealing: another key replaced this one (see [`crate::sealing::watch`]).
+    pub fn retire(&self) {
+        self.retired
+            .store(true, std::sync::atomic::Ordering::Relaxed);
+    }
+
+    /// Whether [`Vault::retire`] was called.
+    pub fn is_retired(&self) -> bool {
+        self.retired.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
     /// Encrypts `plaintext` for the place named by `context` (e.g. `provider/19…/api_key`).
     pub fn seal(&self, plaintext: &str, context: &str) -> Result<String, VaultError> {
+        if self.is_retired() {
+            return Err(VaultError::Retired);
+        }
         let mut nonce = [0_u8; 12];
         getrandom::fill(&mut nonce).map_err(|e| VaultError::Random(e.to_string()))?;
         let sealed = self

@@ -12,7 +12,7 @@ use std::{
 };
 
 use axum::http::{Method, StatusCode};
-use common::{ConsoleProcess, TestApp, on_postgres};
+use common::{ConsoleProcess, SignInWith, TestApp, on_postgres};
 use serde_json::json;
 use server::{
     sealing::{self, KeyRefusal, KeyStatus},
@@ -43,7 +43,8 @@ async fn a_start_with_another_sealing_key_is_refused_and_names_both_keys() {
     let app = TestApp::new().await;
     let store = app.state.store.as_ref();
     let first = Vault::from_key(&[1; 32]);
-    let check = |vault: Vault| async move { sealing::check_key(store, &vault, SETTING, NOW).await };
+    let check =
+        |vault: Vault| async move { sealing::check_key(store, &vault, SETTING, NOW, true).await };
     assert_eq!(check(first.clone()).await.unwrap(), KeyStatus::Adopted);
     assert_eq!(check(first.clone()).await.unwrap(), KeyStatus::Current);
 
@@ -120,8 +121,50 @@ async fn secrets_sealed(app: &TestApp) -> u64 {
             .await;
         assert_eq!(reset.status, StatusCode::CREATED, "{}", reset.text());
     }
-    // Two in the provider's WeChat Pay and Alipay sections, three authentication keys.
-    5
+    // The API certificate: the file and its password, sealed apart.
+    let p12 = std::fs::read(format!(
+        "{}/tests/fixtures/apiclient_cert.p12",
+        env!("CARGO_MANIFEST_DIR")
+    ))
+    .unwrap();
+    let saved = app
+        .request(
+            Method::PUT,
+            &format!("/api/v1/providers/{provider}/wechat-pay"),
+            Some(json!({
+                "merchant_id": "1900000109",
+                "app_id": "wxd678efh567hg6787",
+                "api_key": "",
+                "rebate_ratio": "",
+                "certificate_p12": base64::Engine::encode(&base64::engine::general_purpose::STANDARD, p12),
+            })),
+            Some(&cookie),
+        )
+        .await;
+    assert_eq!(saved.status, StatusCode::OK, "{}", saved.text());
+    // An Alipay authorization: the app auth token on the sub-merchant, and the grant its
+    // ticket held until the confirmation.
+    let id = app.first_sub_merchant_id(&cookie).await;
+    let ticket = app.alipay_authorization_ticket(&cookie, id).await;
+    let phone = app
+        .signed_in_phone(SignInWith::Alipay, &ticket, "2088000000000011")
+        .await;
+    let confirmed = app
+        .confirm_on_phone(SignInWith::Alipay, &ticket, phone.as_deref())
+        .await;
+    assert!(confirmed.status.is_success(), "{}", confirmed.text());
+    let mut sealed = 0;
+    for column in SealedColumn::ALL {
+        let values = app
+            .state
+            .store
+            .sealed_values(column, &column.first_key(), 100)
+            .await
+            .unwrap();
+        assert!(!values.is_empty(), "nothing sealed in {}", column.name());
+        sealed += values.len() as u64;
+    }
+    sealed
 }
 
 #[tokio::test]
@@ -132,7 +175,9 @@ async fn after_a_rotation_keys_reseal_leaves_every_secret_readable_with_the_new_
     app.router = server::app(app.state.clone());
     let store = app.state.store.as_ref();
     assert_eq!(
-        sealing::check_key(store, &old, SETTING, NOW).await.unwrap(),
+        sealing::check_key(store, &old, SETTING, NOW, true)
+            .await
+            .unwrap(),
         KeyStatus::Adopted
     );
     let secrets = secrets_sealed(&app).await;
@@ -140,7 +185,7 @@ async fn after_a_rotation_keys_reseal_leaves_every_secret_readable_with_the_new_
     // The new key, with the old one to open what it sealed: the database takes it.
     let rotating = Vault::from_key(&[2; 32]).with_previous(&[[1; 32]]);
     assert_eq!(
-        sealing::check_key(store, &rotating, SETTING, NOW + 1)
+        sealing::check_key(store, &rotating, SETTING, NOW + 1, true)
             .await
             .unwrap(),
         KeyStatus::Rotated {
@@ -148,7 +193,7 @@ async fn after_a_rotation_keys_reseal_leaves_every_secret_readable_with_the_new_
         }
     );
     // From then on a replica still on the old key alone is refused.
-    let refused = sealing::check_key(store, &old, SETTING, NOW + 2)
+    let refused = sealing::check_key(store, &old, SETTING, NOW + 2, true)
         .await
         .unwrap_err();
     assert!(matches!(refused, KeyRefusal::Replaced { .. }), "{refused}");
@@ -174,6 +219,127 @@ async fn after_a_rotation_keys_reseal_leaves_every_secret_readable_with_the_new_
     let old_alone = sealing::reseal(store, &old, 500, |_, _| {}).await.unwrap();
     assert_eq!(old_alone.unopenable.len() as u64, secrets, "{old_alone}");
     assert_eq!(old_alone.resealed, 0);
+}
+
+#[tokio::test]
+async fn two_replicas_starting_at_once_with_different_keys_leave_one_key_current() {
+    let app = TestApp::new().await;
+    let store = app.state.store.as_ref();
+    let (a, b) = (Vault::from_key(&[1; 32]), Vault::from_key(&[2; 32]));
+    let (first, second) = tokio::join!(
+        sealing::check_key(store, &a, SETTING, NOW, true),
+        sealing::check_key(store, &b, SETTING, NOW, true),
+    );
+    let adopted = [&first, &second]
+        .iter()
+        .filter(|r| matches!(r, Ok(KeyStatus::Adopted)))
+        .count();
+    let refused = [&first, &second]
+        .iter()
+        .filter(|r| matches!(r, Err(KeyRefusal::Other { .. })))
+        .count();
+    assert_eq!((adopted, refused), (1, 1), "{first:?} {second:?}");
+    let current: Vec<_> = store
+        .sealing_keys()
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|k| k.replaced_at_ms.is_none())
+        .collect();
+    assert_eq!(current.len(), 1);
+}
+
+#[tokio::test]
+async fn a_rotation_can_be_rolled_back_and_is_only_ever_made_by_a_start() {
+    let app = TestApp::new().await;
+    let store = app.state.store.as_ref();
+    let old = Vault::from_key(&[1; 32]);
+    let new = Vault::from_key(&[2; 32]).with_previous(&[[1; 32]]);
+    sealing::check_key(store, &old, SETTING, NOW, true)
+        .await
+        .unwrap();
+    // `keys reseal` (no rotation) with the new key before any replica started with it.
+    let early = sealing::check_key(store, &new, SETTING, NOW, false)
+        .await
+        .unwrap_err();
+    assert!(matches!(early, KeyRefusal::NotYetRotated { .. }), "{early}");
+    assert!(sealing::still_current(store, &old).await.unwrap());
+
+    sealing::check_key(store, &new, SETTING, NOW + 1, true)
+        .await
+        .unwrap();
+    // A replica still on the old key learns that it no longer seals.
+    assert!(!sealing::still_current(store, &old).await.unwrap());
+    // Back to the old key, the new one as the previous: the old one is current again.
+    let back = Vault::from_key(&[1; 32]).with_previous(&[[2; 32]]);
+    assert_eq!(
+        sealing::check_key(store, &back, SETTING, NOW + 2, true)
+            .await
+            .unwrap(),
+        KeyStatus::Rotated {
+            from: new.current().key_id
+        }
+    );
+    assert_eq!(
+        sealing::check_key(store, &old, SETTING, NOW + 3, true)
+            .await
+            .unwrap(),
+        KeyStatus::Current
+    );
+    let alone = Vault::from_key(&[2; 32]);
+    assert!(matches!(
+        sealing::check_key(store, &alone, SETTING, NOW + 4, true).await,
+        Err(KeyRefusal::Replaced { .. })
+    ));
+}
+
+#[tokio::test]
+async fn a_save_that_keeps_a_secret_keeps_it_under_the_current_key() {
+    let mut app = TestApp::new().await;
+    app.state.vault = Arc::new(Vault::from_key(&[1; 32]));
+    app.router = server::app(app.state.clone());
+    secrets_sealed(&app).await;
+    // Rotated, but not resealed yet: a save leaving the API key blank keeps it.
+    let rotating = Vault::from_key(&[2; 32]).with_previous(&[[1; 32]]);
+    app.state.vault = Arc::new(rotating.clone());
+    app.router = server::app(app.state.clone());
+    let cookie = app.login_as("100000000001").await;
+    let saved = app
+        .request(
+            Method::PUT,
+            "/api/v1/providers/1900000101/wechat-pay",
+            Some(json!({
+                "merchant_id": "1900000109",
+                "app_id": "wxd678efh567hg6787",
+                "api_key": "",
+                "rebate_ratio": "5",
+            })),
+            Some(&cookie),
+        )
+        .await;
+    assert_eq!(saved.status, StatusCode::OK, "{}", saved.text());
+    let column = SealedColumn::ProviderWechatPay;
+    let stored = app
+        .state
+        .store
+        .sealed_values(column, &column.first_key(), 10)
+        .await
+        .unwrap();
+    let (_, section) = stored
+        .iter()
+        .find(|(key, _)| *key == RowKey::Text("1900000101".to_owned()))
+        .unwrap();
+    let section: serde_json::Value = serde_json::from_str(section).unwrap();
+    for secret in [
+        &section["api_key"],
+        &section["certificate"]["p12"],
+        &section["certificate"]["password"],
+    ] {
+        assert!(
+            rotating.is_current(secret["sealed"].as_str().unwrap()),
+            "{secret}"
+        );
+    }
 }
 
 #[tokio::test]

@@ -96,7 +96,12 @@ async fn the_upstream_down_leaves_every_replica_in_service_as_degraded() {
     assert_eq!(body["status"], "not_ready");
     assert_eq!(
         parts(&body),
-        json!([["database", "ok"], ["upstream", "ok"], ["jobs", "down"]])
+        json!([
+            ["database", "ok"],
+            ["upstream", "ok"],
+            ["jobs", "down"],
+            ["sealing_key", "ok"]
+        ])
     );
 
     let workers = with_workers(&app).await;
@@ -105,7 +110,12 @@ async fn the_upstream_down_leaves_every_replica_in_service_as_degraded() {
     assert_eq!(body["status"], "ready");
     assert_eq!(
         parts(&body),
-        json!([["database", "ok"], ["upstream", "ok"], ["jobs", "ok"]])
+        json!([
+            ["database", "ok"],
+            ["upstream", "ok"],
+            ["jobs", "ok"],
+            ["sealing_key", "ok"]
+        ])
     );
 
     // The upstream goes down: the probe's answer is kept a few seconds, then it shows, but
@@ -122,7 +132,12 @@ async fn the_upstream_down_leaves_every_replica_in_service_as_degraded() {
     assert_eq!(body["status"], "degraded");
     assert_eq!(
         parts(&body),
-        json!([["database", "ok"], ["upstream", "degraded"], ["jobs", "ok"]])
+        json!([
+            ["database", "ok"],
+            ["upstream", "degraded"],
+            ["jobs", "ok"],
+            ["sealing_key", "ok"]
+        ])
     );
     // A replica behind it has the same upstream: no replica would be left.
     let other = app.replica().await;
@@ -147,7 +162,12 @@ async fn the_upstream_down_leaves_every_replica_in_service_as_degraded() {
     assert_eq!(body["status"], "not_ready");
     assert_eq!(
         parts(&body),
-        json!([["database", "ok"], ["upstream", "ok"], ["jobs", "down"]])
+        json!([
+            ["database", "ok"],
+            ["upstream", "ok"],
+            ["jobs", "down"],
+            ["sealing_key", "ok"]
+        ])
     );
 }
 
@@ -200,7 +220,12 @@ async fn the_database_file_moved_away_is_down_until_it_is_back_and_its_path_neve
     assert_eq!(body["status"], "not_ready");
     assert_eq!(
         parts(&body),
-        json!([["database", "down"], ["upstream", "ok"], ["jobs", "ok"]])
+        json!([
+            ["database", "down"],
+            ["upstream", "ok"],
+            ["jobs", "ok"],
+            ["sealing_key", "ok"]
+        ])
     );
     let name = file.file_name().unwrap().to_string_lossy().into_owned();
     assert!(

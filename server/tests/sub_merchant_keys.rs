@@ -130,7 +130,7 @@ async fn the_stored_authentication_key_is_ciphertext() {
             &[id.into()],
         )
         .await;
-    assert!(sealed.starts_with("v1:"), "{sealed}");
+    assert!(sealed.starts_with("v2:"), "{sealed}");
     let mut bytes = Vec::new();
     if let Some(path) = &app.db_path {
         bytes = std::fs::read(path).unwrap();

@@ -7,3 +7,6 @@ CREATE TABLE sealing_keys (
     added_at     BIGINT NOT NULL,
     replaced_at  BIGINT
 );
+-- At most one current key, whoever starts at the same time.
+CREATE UNIQUE INDEX sealing_keys_one_current ON sealing_keys ((replaced_at IS NULL))
+    WHERE replaced_at IS NULL;

@@ -61,13 +61,13 @@ impl UpstreamProbe {
 
 /// Readiness: the database answers (and, on SQLite, its file is where it was opened), the
 /// upstream answers a signed call (probed at most every 5 s) and this process's job workers
-/// showed a sign of life within the job lease. The upstream down leaves the replica `degraded`
+/// showed a sign of life within the job lease, and its sealing key is still the database's. The upstream down leaves the replica `degraded`
 /// but in service (`200`: every replica shares the upstream, so taking one out takes all out);
 /// the database or the workers down, `503`. The body says only ok, degraded or down per part:
 /// why (which may name a file or an address) goes to the log, under the request's id.
 #[utoipa::path(get, path = "/health/ready", tag = "system", responses(
     (status = 200, body = Readiness, description = "ready, or degraded: the upstream fails but this replica serves"),
-    (status = 503, body = Readiness, description = "not ready: the database or the job workers fail"),
+    (status = 503, body = Readiness, description = "not ready: the database or the job workers fail, or a rotation replaced the sealing key"),
 ))]
 async fn ready(State(state): State<AppState>) -> Response {
     let database = state.store.ping().await.map_err(|e| e.to_string());
@@ -81,11 +81,20 @@ async fn ready(State(state): State<AppState>) -> Response {
         )),
         Some(_) => Ok(()),
     };
+    let sealing = if state.vault.is_retired() {
+        Err(
+            "a rotation replaced this replica's sealing key: restart it with the new one"
+                .to_owned(),
+        )
+    } else {
+        Ok(())
+    };
     // What a failing part costs: the upstream only some flows, the others the whole replica.
     let parts = [
         ("database", database, PartHealth::Down),
         ("upstream", upstream, PartHealth::Degraded),
         ("jobs", jobs, PartHealth::Down),
+        ("sealing_key", sealing, PartHealth::Down),
     ];
     let mut checks = Vec::with_capacity(parts.len());
     for (name, found, failing) in parts {

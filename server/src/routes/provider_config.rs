@@ -48,6 +48,22 @@ struct SealedSecret {
 }
 
 impl SealedSecret {
+    /// The secret as kept by a save that leaves it blank, under the current sealing key: a save
+    /// beside `keys reseal` must not write an old key's ciphertext back.
+    fn kept(&self, state: &AppState, context: &str) -> Result<SealedSecret, AppError> {
+        match state
+            .vault
+            .reseal(&self.sealed, context)
+            .map_err(AppError::internal)?
+        {
+            None => Ok(self.clone()),
+            Some(sealed) => Ok(SealedSecret {
+                sealed,
+                ..self.clone()
+            }),
+        }
+    }
+
     fn status(this: Option<&SealedSecret>) -> SecretStatus {
         this.map_or_else(SecretStatus::default, |s| SecretStatus {
             set: true,
@@ -310,7 +326,17 @@ async fn update_wechat_pay(
     form_error(errors)?;
     let now = state.clock.now_ms();
     let certificate = match certificate {
-        None => old.certificate.clone(),
+        None => match &old.certificate {
+            None => None,
+            Some(kept) => {
+                let context = format!("provider/{}/wechat_pay/certificate", row.provider_id);
+                Some(StoredCertificate {
+                    p12: kept.p12.kept(&state, &format!("{context}/p12"))?,
+                    password: kept.password.kept(&state, &format!("{context}/password"))?,
+                    ..kept.clone()
+                })
+            }
+        },
         Some((info, password)) => {
             let context = format!("provider/{}/wechat_pay/certificate", row.provider_id);
             let seal = |value: &str, field: &str| -> Result<SealedSecret, AppError> {
@@ -333,7 +359,11 @@ async fn update_wechat_pay(
     };
     let key = form.api_key.trim();
     let api_key = if key.is_empty() {
-        old.api_key.clone()
+        let context = format!("provider/{}/wechat_pay/api_key", row.provider_id);
+        old.api_key
+            .as_ref()
+            .map(|kept| kept.kept(&state, &context))
+            .transpose()?
     } else {
         let context = format!("provider/{}/wechat_pay/api_key", row.provider_id);
         Some(SealedSecret {
@@ -403,7 +433,13 @@ async fn update_alipay(
     }
     form_error(errors)?;
     let app_private_key = match private_key {
-        None => old.app_private_key.clone(),
+        None => {
+            let context = format!("provider/{}/alipay/app_private_key", row.provider_id);
+            old.app_private_key
+                .as_ref()
+                .map(|kept| kept.kept(&state, &context))
+                .transpose()?
+        }
         Some(parsed) => {
             let context = format!("provider/{}/alipay/app_private_key", row.provider_id);
             Some(SealedSecret {

@@ -309,6 +309,18 @@ pub trait AccountStore: Send + Sync {
     async fn forget_request_windows(&self, before_ms: i64) -> Result<u64>;
 }
 
+/// What [`AccountStore::enable_account`] runs on either database.
+pub(super) const ENABLE_ACCOUNT: &str = "UPDATE accounts SET disabled_at = NULL WHERE id = $1";
+
+/// What an account change did, read from the rows one statement touched.
+pub(super) fn enabled(rows_affected: u64) -> AccountChange {
+    if rows_affected == 0 {
+        AccountChange::NoAccount
+    } else {
+        AccountChange::Done { sessions_ended: 0 }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -391,17 +403,5 @@ mod tests {
             Some(4_000),
             "no allowance: a whole window"
         );
-    }
-}
-
-/// What [`AccountStore::enable_account`] runs on either database.
-pub(super) const ENABLE_ACCOUNT: &str = "UPDATE accounts SET disabled_at = NULL WHERE id = $1";
-
-/// What an account change did, read from the rows one statement touched.
-pub(super) fn enabled(rows_affected: u64) -> AccountChange {
-    if rows_affected == 0 {
-        AccountChange::NoAccount
-    } else {
-        AccountChange::Done { sessions_ended: 0 }
     }
 }

@@ -119,14 +119,16 @@ pub trait SealingStore: Send + Sync {
     /// Every key the database has seen, oldest first.
     async fn sealing_keys(&self) -> Result<Vec<SealingKeyRecord>>;
 
-    /// Records `key` as the current key (kept if already there), and `replacing` as replaced
-    /// by it.
+    /// Makes `key` the current key: the first one (`replacing` is `None`, and the table must
+    /// hold no current key), or in place of `replacing`, which must still be current. A key
+    /// replaced before becomes current again. `false` when another process got there first
+    /// (nothing written).
     async fn add_sealing_key(
         &self,
         key: &KeyCheck,
         replacing: Option<&str>,
         now_ms: i64,
-    ) -> Result<()>;
+    ) -> Result<bool>;
 
     /// Up to `limit` non-empty values of `column`, in key order, after `after`.
     async fn sealed_values(
@@ -144,7 +146,8 @@ pub trait SealingStore: Send + Sync {
 const KEYS: &str = "SELECT key_id, check_value, added_at, replaced_at FROM sealing_keys \
                     ORDER BY added_at, key_id";
 const ADD_KEY: &str = "INSERT INTO sealing_keys (key_id, check_value, added_at) \
-                       VALUES ($1, $2, $3) ON CONFLICT (key_id) DO NOTHING";
+                       VALUES ($1, $2, $3) \
+                       ON CONFLICT (key_id) DO UPDATE SET replaced_at = NULL";
 const REPLACE_KEY: &str = "UPDATE sealing_keys SET replaced_at = $1 \
                            WHERE key_id = $2 AND replaced_at IS NULL";
 
@@ -175,23 +178,33 @@ macro_rules! sealing_store {
                 key: &KeyCheck,
                 replacing: Option<&str>,
                 now_ms: i64,
-            ) -> Result<()> {
+            ) -> Result<bool> {
                 let mut tx = self.pool().begin().await?;
-                sqlx::query(ADD_KEY)
-                    .bind(&key.key_id)
-                    .bind(&key.check)
-                    .bind(now_ms)
-                    .execute(&mut *tx)
-                    .await?;
                 if let Some(old) = replacing {
-                    sqlx::query(REPLACE_KEY)
+                    let replaced = sqlx::query(REPLACE_KEY)
                         .bind(now_ms)
                         .bind(old)
                         .execute(&mut *tx)
                         .await?;
+                    if replaced.rows_affected() == 0 {
+                        return Ok(false);
+                    }
                 }
-                tx.commit().await?;
-                Ok(())
+                let added = sqlx::query(ADD_KEY)
+                    .bind(&key.key_id)
+                    .bind(&key.check)
+                    .bind(now_ms)
+                    .execute(&mut *tx)
+                    .await;
+                match added {
+                    // Another key became current meanwhile (the one-current index).
+                    Err(sqlx::Error::Database(e)) if e.is_unique_violation() => Ok(false),
+                    Err(e) => Err(e.into()),
+                    Ok(_) => {
+                        tx.commit().await?;
+                        Ok(true)
+                    }
+                }
             }
 
             async fn sealed_values(
