@@ -156,7 +156,12 @@ pub struct Config {
     #[arg(long, env = "CONSOLE_ADDR", default_value = "127.0.0.1:8080")]
     pub addr: SocketAddr,
     /// `sqlite://path/to/file.db` (default) or `postgres://…`.
-    #[arg(long, env = "DATABASE_URL", default_value = "sqlite://data/console.db")]
+    #[arg(
+        long,
+        env = "DATABASE_URL",
+        default_value = "sqlite://data/console.db",
+        hide_env_values = true
+    )]
     pub database_url: String,
     /// The built SPA (`trunk build` output).
     #[arg(long, env = "CONSOLE_DIST", default_value = "dist")]

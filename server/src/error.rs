@@ -195,9 +195,11 @@ fn json_rejection_detail(rejection: &JsonRejection) -> String {
 
 impl From<QueryRejection> for AppError {
     fn from(rejection: QueryRejection) -> Self {
+        // serde quotes what it could not read (a search, a mobile): the log keeps only that
+        // the query string was refused.
         AppError::new(ErrorCode::Validation)
             .with_reason(ErrorReason::MalformedRequest)
-            .with_detail(rejection.body_text())
+            .with_detail(format!("query string: not read ({})", rejection.status()))
     }
 }
 
@@ -205,7 +207,9 @@ impl From<QueryRejection> for AppError {
 /// `i64`) names nothing there: 404, like an ID that does not exist.
 impl From<PathRejection> for AppError {
     fn from(rejection: PathRejection) -> Self {
-        AppError::new(ErrorCode::NotFound).with_detail(rejection.body_text())
+        // A path segment may be a QR ticket's ID: never in the log.
+        AppError::new(ErrorCode::NotFound)
+            .with_detail(format!("path parameter: not read ({})", rejection.status()))
     }
 }
 

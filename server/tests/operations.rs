@@ -539,6 +539,12 @@ async fn a_database_password_is_never_printed() {
     let url = "postgres://console:hunter2-pw@127.0.0.1:1/console?sslmode=bogus";
     let dir = tempfile::tempdir().unwrap();
     let key = dir.path().join("secret.key").display().to_string();
+    let help = console(&[("DATABASE_URL", url)], &["--help"]);
+    assert!(help.status.success());
+    assert!(
+        !text(&help.stdout).contains("hunter2"),
+        "--help shows no setting's value"
+    );
     for (env, args) in [
         (vec![("DATABASE_URL", url)], vec!["migrate"]),
         (vec![("DATABASE_URL", url)], vec!["accounts", "list"]),

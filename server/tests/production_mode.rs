@@ -125,6 +125,22 @@ fn each_missing_setting_is_named_and_the_start_refused() {
     let _ = std::fs::remove_file(exposed);
 }
 
+/// What a start that must be refused printed; a console that starts instead fails the test
+/// (after 20 s) rather than hanging it.
+fn refused(env: &[(&'static str, String)]) -> std::process::Output {
+    let mut child = console(env).spawn().unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while child.try_wait().unwrap().is_none() {
+        if std::time::Instant::now() > deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("the console started instead of refusing");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    child.wait_with_output().unwrap()
+}
+
 #[test]
 fn production_refuses_plain_http_to_any_host_but_this_one() {
     let dir = tempfile::tempdir().unwrap();
@@ -140,7 +156,7 @@ fn production_refuses_plain_http_to_any_host_but_this_one() {
         let mut env = full.clone();
         env.retain(|(k, _)| *k != name);
         env.push((name, value.to_owned()));
-        let out = console(&env).output().unwrap();
+        let out = refused(&env);
         assert_eq!(out.status.code(), Some(2), "{name}");
         let stderr = String::from_utf8_lossy(&out.stderr);
         assert_eq!(stderr.lines().count(), 1, "{stderr}");
@@ -158,7 +174,7 @@ fn production_without_its_sealing_key_file_refuses_and_makes_none() {
     let missing = dir.path().join("no/secret.key");
     env.retain(|(k, _)| *k != "CONSOLE_SECRET_KEY_FILE");
     env.push(("CONSOLE_SECRET_KEY_FILE", missing.display().to_string()));
-    let out = console(&env).output().unwrap();
+    let out = refused(&env);
     assert_eq!(out.status.code(), Some(2));
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(stderr.lines().count(), 1, "{stderr}");

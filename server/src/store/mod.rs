@@ -197,21 +197,34 @@ pub async fn open(url: &str, how: Open) -> Result<(std::sync::Arc<dyn Store>, Sc
     }
 }
 
-/// A database URL fit for a log line: its password replaced by `****`.
+/// A database URL fit for a log line: its password replaced by `****`, in the user part or
+/// in a `password=` parameter.
 pub fn redacted_url(url: &str) -> String {
+    const MASK: &str = "****";
     match url::Url::parse(url) {
-        Ok(mut parsed) if parsed.password().is_some() => {
-            let _ = parsed.set_password(Some("****"));
+        Ok(mut parsed) => {
+            if parsed.password().is_some() {
+                let _ = parsed.set_password(Some(MASK));
+            }
+            if parsed.query_pairs().any(|(k, _)| k == "password") {
+                let pairs: Vec<(String, String)> = parsed
+                    .query_pairs()
+                    .map(|(k, v)| {
+                        let v = if k == "password" { MASK.into() } else { v };
+                        (k.into_owned(), v.into_owned())
+                    })
+                    .collect();
+                parsed.query_pairs_mut().clear().extend_pairs(pairs);
+            }
             parsed.to_string()
         }
-        Ok(_) => url.to_owned(),
-        // Not a URL: whatever follows a `:` before an `@` may be a password.
-        Err(_) => match url.rsplit_once('@') {
-            Some((credentials, host)) => match credentials.rsplit_once(':') {
-                Some((user, _)) => format!("{user}:****@{host}"),
-                None => url.to_owned(),
-            },
-            None => url.to_owned(),
+        // Not a URL: all that stands between `://` and the last `@` may be credentials.
+        Err(_) => match (url.split_once("://"), url.rsplit_once('@')) {
+            (Some((scheme, rest)), Some((_, host))) if rest.contains('@') => {
+                let user = rest.split(':').next().unwrap_or_default();
+                format!("{scheme}://{user}:{MASK}@{host}")
+            }
+            _ => url.to_owned(),
         },
     }
 }
@@ -238,6 +251,12 @@ mod tests {
             "sqlite://data/console.db"
         );
         assert!(!super::redacted_url("postgres://u:p@ss@[bad").contains("p@ss"));
+        assert!(!super::redacted_url("postgres://u:p:a:s@[bad").contains("a:s"));
+        let query = super::redacted_url(
+            "postgres://console@db/console?password=s3cret&sslmode=verify-full",
+        );
+        assert!(!query.contains("s3cret"), "{query}");
+        assert!(query.contains("sslmode=verify-full"), "{query}");
     }
 
     use super::TicketKind;
