@@ -59,26 +59,40 @@ async fn a_start_with_another_sealing_key_is_refused_and_names_both_keys() {
     assert_eq!(check(first).await.unwrap(), KeyStatus::Current);
 }
 
-/// The demo provider's providers and sub-merchants, with secrets of each kind sealed by the
-/// app's vault: a provider's WeChat Pay API key and Alipay private key, a sub-merchant's
-/// authentication key.
-async fn secrets_sealed(app: &TestApp) -> u64 {
-    let cookie = app.synced_demo_provider().await;
-    let provider = "1900000101";
+/// Saves 杭州西湖's WeChat Pay section: `changes` over a form that leaves every secret blank.
+async fn save_wechat_pay(app: &TestApp, cookie: &str, changes: serde_json::Value) {
+    let mut form = json!({
+        "merchant_id": "1900000109",
+        "app_id": "wxd678efh567hg6787",
+        "api_key": "",
+        "rebate_ratio": "",
+    });
+    for (field, value) in changes.as_object().unwrap() {
+        form[field] = value.clone();
+    }
     let saved = app
         .request(
             Method::PUT,
-            &format!("/api/v1/providers/{provider}/wechat-pay"),
-            Some(json!({
-                "merchant_id": "1900000109",
-                "app_id": "wxd678efh567hg6787",
-                "api_key": "Zq8vT3mN6pR1sW4yB7cE0fH2jK5lX9aD",
-                "rebate_ratio": "",
-            })),
-            Some(&cookie),
+            "/api/v1/providers/1900000101/wechat-pay",
+            Some(form),
+            Some(cookie),
         )
         .await;
     assert_eq!(saved.status, StatusCode::OK, "{}", saved.text());
+}
+
+/// The demo provider's providers and sub-merchants, with a secret in every sealed column, sealed
+/// by the app's vault: a provider's WeChat Pay API key and certificate, its Alipay private key,
+/// sub-merchants' authentication keys, an Alipay authorization's token and grant. How many.
+async fn secrets_sealed(app: &TestApp) -> u64 {
+    let cookie = app.synced_demo_provider().await;
+    let provider = "1900000101";
+    save_wechat_pay(
+        app,
+        &cookie,
+        json!({"api_key": "Zq8vT3mN6pR1sW4yB7cE0fH2jK5lX9aD"}),
+    )
+    .await;
     let saved = app
         .request(
             Method::PUT,
@@ -127,21 +141,8 @@ async fn secrets_sealed(app: &TestApp) -> u64 {
         env!("CARGO_MANIFEST_DIR")
     ))
     .unwrap();
-    let saved = app
-        .request(
-            Method::PUT,
-            &format!("/api/v1/providers/{provider}/wechat-pay"),
-            Some(json!({
-                "merchant_id": "1900000109",
-                "app_id": "wxd678efh567hg6787",
-                "api_key": "",
-                "rebate_ratio": "",
-                "certificate_p12": base64::Engine::encode(&base64::engine::general_purpose::STANDARD, p12),
-            })),
-            Some(&cookie),
-        )
-        .await;
-    assert_eq!(saved.status, StatusCode::OK, "{}", saved.text());
+    let p12 = base64::Engine::encode(&base64::engine::general_purpose::STANDARD, p12);
+    save_wechat_pay(app, &cookie, json!({"certificate_p12": p12})).await;
     // An Alipay authorization: the app auth token on the sub-merchant, and the grant its
     // ticket held until the confirmation.
     let id = app.first_sub_merchant_id(&cookie).await;
@@ -304,20 +305,7 @@ async fn a_save_that_keeps_a_secret_keeps_it_under_the_current_key() {
     app.state.vault = Arc::new(rotating.clone());
     app.router = server::app(app.state.clone());
     let cookie = app.login_as("100000000001").await;
-    let saved = app
-        .request(
-            Method::PUT,
-            "/api/v1/providers/1900000101/wechat-pay",
-            Some(json!({
-                "merchant_id": "1900000109",
-                "app_id": "wxd678efh567hg6787",
-                "api_key": "",
-                "rebate_ratio": "5",
-            })),
-            Some(&cookie),
-        )
-        .await;
-    assert_eq!(saved.status, StatusCode::OK, "{}", saved.text());
+    save_wechat_pay(&app, &cookie, json!({"rebate_ratio": "5"})).await;
     let column = SealedColumn::ProviderWechatPay;
     let stored = app
         .state

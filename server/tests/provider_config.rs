@@ -193,7 +193,10 @@ async fn secrets_are_ciphertext_at_rest() {
             &[HANGZHOU.into()],
         )
         .await;
-    assert!(stored.contains("\"sealed\":\"v2:"), "sealed under a named key");
+    assert!(
+        stored.contains("\"sealed\":\"v2:"),
+        "sealed under a named key"
+    );
     let private_line = PRIVATE_KEY.lines().nth(1).unwrap();
     let mut bytes = Vec::new();
     if let Some(path) = &app.db_path {
