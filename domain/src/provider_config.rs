@@ -43,20 +43,21 @@ pub struct BasicInfo {
     pub name: String,
     #[cfg_attr(feature = "openapi", schema(max_length = 32))]
     pub short_name: String,
-    /// Trade-completed callback URL (https only).
+    /// Trade-completed callback URL (https only, at most 256 characters; whitespace around it is
+    /// trimmed).
+    // The pattern states `rules::https_url` whole: whitespace as Rust trims it, the length as a
+    // lookahead.
     #[cfg_attr(
         feature = "openapi",
         schema(
-            pattern = r"^\s*$|^https://[^/?#@\s]*\.[^/?#@\s]*([/?#]\S*)?$",
-            max_length = 256
+            pattern = r"^[\t-\r \x85\xA0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]*$|^[\t-\r \x85\xA0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]*(?![^\t-\r \x85\xA0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]{257})https://[^\t-\r \x85\xA0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000/?#@]*\.[^\t-\r \x85\xA0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000/?#@]*(?:[/?#][^\t-\r \x85\xA0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]*)?[\t-\r \x85\xA0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]*$"
         )
     )]
     pub callback_url: String,
     #[cfg_attr(
         feature = "openapi",
         schema(
-            pattern = r"^\s*$|^https://[^/?#@\s]*\.[^/?#@\s]*([/?#]\S*)?$",
-            max_length = 256
+            pattern = r"^[\t-\r \x85\xA0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]*$|^[\t-\r \x85\xA0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]*(?![^\t-\r \x85\xA0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]{257})https://[^\t-\r \x85\xA0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000/?#@]*\.[^\t-\r \x85\xA0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000/?#@]*(?:[/?#][^\t-\r \x85\xA0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]*)?[\t-\r \x85\xA0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]*$"
         )
     )]
     pub ad_url: String,
@@ -66,15 +67,20 @@ pub struct BasicInfo {
     pub provider_remark: String,
     /// The logo as a `data:` URL (PNG or JPEG, at most 200 KB, its content what it says);
     /// empty for none.
+    // The pattern states what `rules::image_data_url` reads: the type and the file's signature.
     #[cfg_attr(
         feature = "openapi",
-        schema(pattern = r"^$|^data:image/(png|jpeg);base64,[A-Za-z0-9+/=]+$")
+        schema(
+            pattern = r"^$|^data:image/png;base64,iVBORw0KGg[o-r][A-Za-z0-9+/][A-Za-z0-9+/=]*$|^data:image/jpeg;base64,/9j/[A-Za-z0-9+/]{8}[A-Za-z0-9+/=]*$"
+        )
     )]
     pub logo: String,
     /// The ad image as a `data:` URL (PNG or JPEG, at most 200 KB); empty for none.
     #[cfg_attr(
         feature = "openapi",
-        schema(pattern = r"^$|^data:image/(png|jpeg);base64,[A-Za-z0-9+/=]+$")
+        schema(
+            pattern = r"^$|^data:image/png;base64,iVBORw0KGg[o-r][A-Za-z0-9+/][A-Za-z0-9+/=]*$|^data:image/jpeg;base64,/9j/[A-Za-z0-9+/]{8}[A-Za-z0-9+/=]*$"
+        )
     )]
     pub ad_image: String,
 }

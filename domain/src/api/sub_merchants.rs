@@ -67,31 +67,41 @@ pub struct SubMerchantBasicInfo {
     /// 管理员姓名.
     #[cfg_attr(feature = "openapi", schema(max_length = 32))]
     pub admin_name: String,
-    /// 管理员邮箱.
-    #[cfg_attr(
-        feature = "openapi",
-        schema(pattern = r"^\s*$|^[^@\s]+@[^@\s]+\.[^@\s]+$", max_length = 254)
-    )]
-    pub admin_email: String,
-    /// The logo as a `data:` URL (PNG or JPEG, at most 200 KB); empty for none.
-    #[cfg_attr(
-        feature = "openapi",
-        schema(pattern = r"^$|^data:image/(png|jpeg);base64,[A-Za-z0-9+/=]+$")
-    )]
-    pub logo: String,
-    /// 广告链接 (https only).
+    /// 管理员邮箱: empty, or one address such as `admin@example.com` (at most 254 characters, 64
+    /// before the `@`; whitespace around it is trimmed).
+    // The pattern states `rules::email` whole: whitespace as Rust trims it, the lengths as
+    // lookaheads; of the domain's letters it names Latin-1's and CJK's (the rule takes any script).
     #[cfg_attr(
         feature = "openapi",
         schema(
-            pattern = r"^\s*$|^https://[^/?#@\s]*\.[^/?#@\s]*([/?#]\S*)?$",
-            max_length = 256
+            pattern = r#"^[\t-\r \x85\xA0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]*$|^[\t-\r \x85\xA0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]*(?![^@]{65})(?![^\t-\r \x85\xA0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]{255})[^\x00-\x20\x7F-\xA0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000@<>()\[\]\\,;:".]+(?:\.[^\x00-\x20\x7F-\xA0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000@<>()\[\]\\,;:".]+)*@(?:[0-9A-Za-z\xC0-\xD6\xD8-\xF6\xF8-\xFF\u4E00-\u9FFF](?:[0-9A-Za-z\xC0-\xD6\xD8-\xF6\xF8-\xFF\u4E00-\u9FFF-]{0,61}[0-9A-Za-z\xC0-\xD6\xD8-\xF6\xF8-\xFF\u4E00-\u9FFF])?\.)+[A-Za-z\xC0-\xD6\xD8-\xF6\xF8-\xFF\u4E00-\u9FFF]{2,63}[\t-\r \x85\xA0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]*$"#
+        )
+    )]
+    pub admin_email: String,
+    /// The logo as a `data:` URL (PNG or JPEG, at most 200 KB); empty for none.
+    // The pattern states what `rules::image_data_url` reads: the type and the file's signature.
+    #[cfg_attr(
+        feature = "openapi",
+        schema(
+            pattern = r"^$|^data:image/png;base64,iVBORw0KGg[o-r][A-Za-z0-9+/][A-Za-z0-9+/=]*$|^data:image/jpeg;base64,/9j/[A-Za-z0-9+/]{8}[A-Za-z0-9+/=]*$"
+        )
+    )]
+    pub logo: String,
+    /// 广告链接 (https only, at most 256 characters; whitespace around it is trimmed).
+    // The pattern states `rules::https_url` whole, as the email's does.
+    #[cfg_attr(
+        feature = "openapi",
+        schema(
+            pattern = r"^[\t-\r \x85\xA0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]*$|^[\t-\r \x85\xA0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]*(?![^\t-\r \x85\xA0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]{257})https://[^\t-\r \x85\xA0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000/?#@]*\.[^\t-\r \x85\xA0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000/?#@]*(?:[/?#][^\t-\r \x85\xA0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]*)?[\t-\r \x85\xA0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]*$"
         )
     )]
     pub ad_url: String,
     /// 广告图片 as a `data:` URL (PNG or JPEG, at most 200 KB); empty for none.
     #[cfg_attr(
         feature = "openapi",
-        schema(pattern = r"^$|^data:image/(png|jpeg);base64,[A-Za-z0-9+/=]+$")
+        schema(
+            pattern = r"^$|^data:image/png;base64,iVBORw0KGg[o-r][A-Za-z0-9+/][A-Za-z0-9+/=]*$|^data:image/jpeg;base64,/9j/[A-Za-z0-9+/]{8}[A-Za-z0-9+/=]*$"
+        )
     )]
     pub ad_image: String,
     /// 备注.
