@@ -172,6 +172,11 @@ pub struct Config {
     /// Proxies (CIDRs or addresses, comma-separated) whose `X-Forwarded-For` names the client.
     #[arg(long, env = "CONSOLE_TRUSTED_PROXIES")]
     pub trusted_proxies: Option<String>,
+    /// Sandbox only: client addresses (CIDRs or addresses, comma-separated) that no per-address
+    /// limit counts (sign-in, phone routes, SMS and QR codes), so that a test run from one
+    /// address reaches what the limits guard. Production ignores it.
+    #[arg(long, env = "SANDBOX_UNLIMITED_ADDRESSES")]
+    pub sandbox_unlimited_addresses: Option<String>,
     /// The key that seals secrets at rest: created (mode 0600) on first run when missing.
     #[arg(
         long,
@@ -274,8 +279,12 @@ pub struct Config {
     pub sandbox_fault_rate: f64,
 }
 
-/// `10.0.0.0/8, 192.168.1.7` as networks (an address is a network of one).
-pub fn parse_networks(text: &str) -> Result<Vec<ipnet::IpNet>, SettingError> {
+/// `10.0.0.0/8, 192.168.1.7` as networks (an address is a network of one); `setting` names
+/// the variable in the error.
+pub fn parse_networks(
+    text: &str,
+    setting: &'static str,
+) -> Result<Vec<ipnet::IpNet>, SettingError> {
     text.split(',')
         .map(str::trim)
         .filter(|entry| !entry.is_empty())
@@ -283,7 +292,7 @@ pub fn parse_networks(text: &str) -> Result<Vec<ipnet::IpNet>, SettingError> {
             entry
                 .parse::<ipnet::IpNet>()
                 .or_else(|_| entry.parse::<std::net::IpAddr>().map(ipnet::IpNet::from))
-                .map_err(|_| SettingError::Invalid("CONSOLE_TRUSTED_PROXIES"))
+                .map_err(|_| SettingError::Invalid(setting))
         })
         .collect()
 }
@@ -433,13 +442,18 @@ mod tests {
 
     #[test]
     fn trusted_proxies_are_networks_or_addresses() {
-        let nets = parse_networks("10.0.0.0/8, 192.168.1.7,::1").unwrap();
+        let nets =
+            parse_networks("10.0.0.0/8, 192.168.1.7,::1", "CONSOLE_TRUSTED_PROXIES").unwrap();
         assert_eq!(nets.len(), 3);
         assert!(nets[1].contains(&"192.168.1.7".parse::<std::net::IpAddr>().unwrap()));
-        assert!(parse_networks("").unwrap().is_empty());
+        assert!(
+            parse_networks("", "CONSOLE_TRUSTED_PROXIES")
+                .unwrap()
+                .is_empty()
+        );
         assert_eq!(
-            parse_networks("10.0.0.0/8, nonsense"),
-            Err(SettingError::Invalid("CONSOLE_TRUSTED_PROXIES"))
+            parse_networks("10.0.0.0/8, nonsense", "SANDBOX_UNLIMITED_ADDRESSES"),
+            Err(SettingError::Invalid("SANDBOX_UNLIMITED_ADDRESSES"))
         );
     }
 }

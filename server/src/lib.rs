@@ -92,6 +92,10 @@ pub struct Settings {
     pub binding_codes_per_hour: usize,
     /// Proxies whose `X-Forwarded-For` is believed (`CONSOLE_TRUSTED_PROXIES`).
     pub trusted_proxies: Vec<ipnet::IpNet>,
+    /// Client addresses that no per-address limit counts: the sandbox's
+    /// `SANDBOX_UNLIMITED_ADDRESSES`, so that an API contract run reaches what the limits guard.
+    /// Production never sets it.
+    pub unlimited_addresses: Vec<ipnet::IpNet>,
     /// How long a provider sync QR code lives.
     pub ticket_ttl: Duration,
     /// QR codes a session may request per minute.
@@ -120,6 +124,7 @@ impl Default for Settings {
             login_requests_per_minute: 60,
             phone_requests_per_minute: 300,
             trusted_proxies: Vec::new(),
+            unlimited_addresses: Vec::new(),
             binding_codes_per_hour: 5,
             ticket_ttl: Duration::from_secs(120),
             tickets_per_minute: 10,
@@ -132,6 +137,16 @@ impl Default for Settings {
 }
 
 impl Settings {
+    /// Whether the per-address limits let a request from `client` (a client address) through
+    /// uncounted (only ever in the sandbox).
+    pub fn unlimited(&self, client: &str) -> bool {
+        client.parse::<std::net::IpAddr>().is_ok_and(|ip| {
+            self.unlimited_addresses
+                .iter()
+                .any(|network| network.contains(&ip))
+        })
+    }
+
     /// Cookies get `Secure` and the `__Host-` prefix when the console is served over HTTPS.
     pub fn secure_cookies(&self) -> bool {
         self.public_origin

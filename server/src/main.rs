@@ -190,11 +190,30 @@ fn sandbox_world(config: &Config) -> Arc<Sandbox> {
 /// The console: with the in-process sandbox (`production` is `None`), or in production mode
 /// against the upstream over HTTP and the real identity providers.
 async fn console(config: &Config, production: Option<Production>) -> anyhow::Result<()> {
-    let trusted_proxies =
-        match server::config::parse_networks(config.trusted_proxies.as_deref().unwrap_or("")) {
-            Ok(networks) => networks,
-            Err(invalid) => return refuse(&invalid),
-        };
+    let trusted_proxies = match server::config::parse_networks(
+        config.trusted_proxies.as_deref().unwrap_or(""),
+        "CONSOLE_TRUSTED_PROXIES",
+    ) {
+        Ok(networks) => networks,
+        Err(invalid) => return refuse(&invalid),
+    };
+    // Nothing of the sandbox exists in production: not even its addresses that no limit counts.
+    let unlimited_addresses = match (&production, &config.sandbox_unlimited_addresses) {
+        (None, Some(addresses)) => {
+            match server::config::parse_networks(addresses, "SANDBOX_UNLIMITED_ADDRESSES") {
+                Ok(networks) => {
+                    tracing::warn!(%addresses, "sandbox: no per-address limit counts these addresses");
+                    networks
+                }
+                Err(invalid) => return refuse(&invalid),
+            }
+        }
+        (Some(_), Some(_)) => {
+            tracing::warn!("SANDBOX_UNLIMITED_ADDRESSES is ignored in production mode");
+            Vec::new()
+        }
+        (_, None) => Vec::new(),
+    };
     let store = open_store(config, store::Open::START).await;
     if !config.dist.join("index.html").is_file() {
         if production.is_some() {
@@ -303,6 +322,7 @@ async fn console(config: &Config, production: Option<Production>) -> anyhow::Res
             job_lease: Duration::from_secs(config.job_lease_s),
             sync_page_size: config.sub_merchant_sync_page_size,
             trusted_proxies,
+            unlimited_addresses,
             ..Settings::default()
         }),
     };

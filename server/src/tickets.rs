@@ -58,7 +58,7 @@ pub async fn cancel_if_open(state: &AppState, id: &str, now: i64) -> Result<(), 
 
 /// A new QR ticket of this session: ≥ 128 random bits, [`crate::Settings::ticket_ttl`] to
 /// live. At most `tickets_per_minute` per session, of every kind together; more answer
-/// `RateLimited` with `Retry-After`.
+/// `RateLimited` with `Retry-After` (but from the sandbox's unlimited addresses).
 pub async fn issue_ticket(
     state: &AppState,
     session: &CurrentSession,
@@ -72,7 +72,7 @@ pub async fn issue_ticket(
         .store
         .tickets_created_since(&session.token_hash, now - 60_000)
         .await?;
-    if recent.len() >= settings.tickets_per_minute {
+    if recent.len() >= settings.tickets_per_minute && !settings.unlimited(&ip) {
         let oldest = recent[recent.len() - settings.tickets_per_minute];
         let wait_s = crate::clock::seconds_until(oldest + 60_000, now);
         return Err(AppError::new(ErrorCode::RateLimited)

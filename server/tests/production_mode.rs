@@ -1,7 +1,7 @@
 //! Production mode: without `--sandbox` the console refuses to start until every setting it
 //! needs is given, and once started nothing of the sandbox exists in it — no demo login, no
-//! sandbox route or page, no sandbox code in an answer — while it talks to the upstream and
-//! the identity providers over HTTP.
+//! sandbox route or page, no sandbox code in an answer, no address its limits do not count —
+//! while it talks to the upstream and the identity providers over HTTP.
 
 #![allow(clippy::unwrap_used)] // a test that cannot unwrap has failed
 
@@ -204,7 +204,9 @@ async fn in_production_nothing_of_the_sandbox_exists() {
         .unwrap()
         .port();
     let addr = format!("127.0.0.1:{port}");
-    let env = environment(&upstream.base, &addr, dir.path());
+    let mut env = environment(&upstream.base, &addr, dir.path());
+    // The sandbox's addresses that no limit counts are not the production console's.
+    env.push(("SANDBOX_UNLIMITED_ADDRESSES", "127.0.0.1".to_owned()));
     let mut command = console(&env);
     command.stdout(Stdio::null()).stderr(Stdio::null());
     let _console = Running(command.spawn().unwrap());
@@ -284,6 +286,13 @@ async fn in_production_nothing_of_the_sandbox_exists() {
             .is_none_or(serde_json::Value::is_null),
         "{body}"
     );
+    // Five codes an hour from an address, whatever SANDBOX_UNLIMITED_ADDRESSES says.
+    let mut statuses = Vec::new();
+    for n in 1..=5 {
+        statuses.push(send_code(&http, &base, n, None).await);
+    }
+    assert!(!statuses[..4].contains(&429), "{statuses:?}");
+    assert_eq!(statuses[4], 429);
 
     // The phone's WeChat sign-in starts at the configured WeChat, with the public origin.
     let start = http
@@ -294,4 +303,46 @@ async fn in_production_nothing_of_the_sandbox_exists() {
         .await
         .unwrap();
     assert_eq!(start.status().as_u16(), 404, "an unknown code");
+}
+
+/// 获取验证码 for the `n`th of some merchant IDs and mobiles, forwarded for `forwarded_for`
+/// when given; its status.
+async fn send_code(http: &reqwest::Client, base: &str, n: u32, forwarded_for: Option<&str>) -> u16 {
+    let mut request = http
+        .post(format!("{base}/api/v1/m/maidan/sms-codes"))
+        .header("origin", base)
+        .json(&serde_json::json!({
+            "merchant_id": format!("{}", 1_700_000_000 + n),
+            "mobile": format!("1390000{n:04}"),
+        }));
+    if let Some(forwarded) = forwarded_for {
+        request = request.header("x-forwarded-for", forwarded);
+    }
+    request.send().await.unwrap().status().as_u16()
+}
+
+#[tokio::test]
+async fn the_sandbox_counts_no_request_of_its_unlimited_addresses_and_every_other() {
+    let dir = tempfile::tempdir().unwrap();
+    let console = common::ConsoleProcess::start(
+        dir.path(),
+        &[
+            ("SANDBOX_UNLIMITED_ADDRESSES", "127.0.0.1"),
+            // So that a request forwarded for another address comes from that address.
+            ("CONSOLE_TRUSTED_PROXIES", "127.0.0.1"),
+        ],
+        Stdio::null(),
+    )
+    .await;
+    let http = reqwest::Client::new();
+    for n in 0..7 {
+        let status = send_code(&http, &console.base, n, None).await;
+        assert_ne!(status, 429, "code {n} from the unlimited address");
+    }
+    let mut statuses = Vec::new();
+    for n in 0..6 {
+        statuses.push(send_code(&http, &console.base, n, Some("192.0.2.7")).await);
+    }
+    assert!(!statuses[..5].contains(&429), "{statuses:?}");
+    assert_eq!(statuses[5], 429);
 }

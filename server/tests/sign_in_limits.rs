@@ -296,3 +296,99 @@ async fn the_request_limit_counts_on_every_replica_and_forgets_past_minutes() {
         .await;
     assert_eq!(kept, ["198.51.100.9"]);
 }
+
+#[tokio::test]
+async fn the_sandboxs_unlimited_address_passes_every_per_address_limit_and_no_other_does() {
+    let contract_run = "203.0.113.77";
+    let app = TestApp::with_settings(Settings {
+        login_requests_per_minute: 3,
+        phone_requests_per_minute: 4,
+        binding_codes_per_hour: 2,
+        unlimited_addresses: vec![contract_run.parse::<std::net::IpAddr>().unwrap().into()],
+        ..behind_a_proxy()
+    })
+    .await;
+    // Wrong passwords past the lock and past the minute's requests: each judged, none refused,
+    // none recorded against the account.
+    for n in 0..7 {
+        let wrong = sign_in(&app, &format!("guess-{n}"), PROXY, Some(contract_run)).await;
+        assert_eq!(wrong.status, StatusCode::UNAUTHORIZED, "{}", wrong.text());
+    }
+    assert_eq!(failures_recorded(&app).await, 0);
+    let owner = sign_in(&app, "sandbox-demo", PROXY, Some(contract_run)).await;
+    assert_eq!(owner.status, StatusCode::OK, "{}", owner.text());
+    // Another address is limited as ever.
+    let mut other = Vec::new();
+    for n in 0..4 {
+        other.push(
+            sign_in(&app, &format!("guess-{n}"), PROXY, Some("203.0.113.78"))
+                .await
+                .status,
+        );
+    }
+    assert_eq!(other[3], StatusCode::TOO_MANY_REQUESTS);
+
+    let phone = |n: u32, from: &'static str| {
+        let app = &app;
+        async move {
+            let mut request = Request::get(format!("/api/v1/m/provider-sync-tickets/{n:032x}"))
+                .header("x-forwarded-for", from)
+                .body(Body::empty())
+                .unwrap();
+            request.extensions_mut().insert(ConnectInfo(
+                format!("{PROXY}:1").parse::<SocketAddr>().unwrap(),
+            ));
+            app.send(request).await.status
+        }
+    };
+    for n in 0..6 {
+        assert_eq!(phone(n, contract_run).await, StatusCode::NOT_FOUND);
+    }
+    for n in 0..4 {
+        assert_eq!(phone(n, "203.0.113.79").await, StatusCode::NOT_FOUND);
+    }
+    assert_eq!(
+        phone(5, "203.0.113.79").await,
+        StatusCode::TOO_MANY_REQUESTS
+    );
+
+    // 获取验证码 to other mobiles, past the hour's allowance of an address.
+    let code = |n: u32, from: &'static str| {
+        let app = &app;
+        async move {
+            let body = json!({"merchant_id": format!("{}", 1_700_000_000 + n), "mobile": format!("1390000{n:04}")});
+            let mut request = Request::post("/api/v1/m/maidan/sms-codes")
+                .header("host", common::HOST)
+                .header("origin", common::ORIGIN)
+                .header("content-type", "application/json")
+                .header("x-forwarded-for", from)
+                .body(Body::from(body.to_string()))
+                .unwrap();
+            request.extensions_mut().insert(ConnectInfo(
+                format!("{PROXY}:1").parse::<SocketAddr>().unwrap(),
+            ));
+            app.send(request).await
+        }
+    };
+    for n in 0..3 {
+        let sent = code(n, contract_run).await;
+        assert_ne!(
+            sent.status,
+            StatusCode::TOO_MANY_REQUESTS,
+            "{}",
+            sent.text()
+        );
+    }
+    for n in 0..2 {
+        let sent = code(n, "203.0.113.80").await;
+        assert_ne!(
+            sent.status,
+            StatusCode::TOO_MANY_REQUESTS,
+            "{}",
+            sent.text()
+        );
+    }
+    let limited = code(2, "203.0.113.80").await;
+    assert_eq!(limited.status, StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(limited.json()["error"]["reason"], "too_many_codes");
+}

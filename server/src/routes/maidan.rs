@@ -72,14 +72,19 @@ async fn send_code(
         ip: &crate::rate_limit::bucket(&ip),
         at_ms: now,
     };
-    let limited = state
-        .store
-        .admit_binding_code(
-            &code_request,
-            now - 3_600_000,
-            state.settings.binding_codes_per_hour,
-        )
-        .await?;
+    // The sandbox's unlimited addresses (SANDBOX_UNLIMITED_ADDRESSES) are not counted.
+    let limited = if state.settings.unlimited(&ip) {
+        None
+    } else {
+        state
+            .store
+            .admit_binding_code(
+                &code_request,
+                now - 3_600_000,
+                state.settings.binding_codes_per_hour,
+            )
+            .await?
+    };
     if let Some(wait_ms) = limited {
         return Err(AppError::new(ErrorCode::RateLimited)
             .with_reason(ErrorReason::TooManyCodes)
