@@ -361,11 +361,13 @@ fn api_contract(root: &Path, schemathesis: &Path) -> anyhow::Result<()> {
 /// The per-address limits do not count the run's own address, so that what they guard is
 /// reached rather than answered 429.
 fn contract_run(root: &Path, schemathesis: &Path, seed: u64) -> anyhow::Result<()> {
-    let server = SandboxServer::start(
-        root,
-        &format!("contract-server-{seed}"),
-        &[("SANDBOX_UNLIMITED_ADDRESSES", "127.0.0.1")],
-    )?;
+    // One log for each of the two runs (e2e/artifacts), not one more file every run.
+    let name = if seed == CONTRACT_SEED {
+        "contract-server"
+    } else {
+        "contract-server-fresh-seed"
+    };
+    let server = SandboxServer::start(root, name, &[("SANDBOX_UNLIMITED_ADDRESSES", "127.0.0.1")])?;
     let origin = server.origin();
     let account = domain::demo::DEMO_ACCOUNTS[0];
     let cookie = sign_in(&server.addr, account.0, domain::demo::DEMO_PASSWORD)?;
