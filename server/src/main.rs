@@ -1,4 +1,10 @@
 //! `cloud-pay-console`: the API server and the console's static files in one process.
+//!
+//! The composition root, and so longer than most files: it turns the settings into the running
+//! console (sandbox or production wiring, the sealing key's check, listeners, the shutdown
+//! order) and into each operator command (`sandbox-upstream`, `accounts`, `keys`, `migrate`),
+//! each a thin shell over a library module that holds the logic (`accounts`, `sealing`,
+//! `store::open`) and decides only what is printed and the exit status.
 
 use std::{sync::Arc, time::Duration};
 

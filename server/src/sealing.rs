@@ -10,6 +10,12 @@ use crate::{
     vault::{KeyCheck, Vault, VaultError},
 };
 
+/// Where a provider's configuration section (`wechat_pay`, `alipay`) keeps its secrets; each
+/// is sealed for this followed by its path in the section (`…/wechat_pay/certificate/p12`).
+pub fn provider_section_context(provider_id: &str, section: &str) -> String {
+    format!("provider/{provider_id}/{section}")
+}
+
 /// Where a sub-merchant's sealed authentication key belongs: a sealed value moved to another
 /// sub-merchant does not open.
 pub fn authentication_key_context(sub_merchant_id: i64) -> String {
@@ -25,8 +31,10 @@ pub fn alipay_app_auth_token_context(sub_merchant_id: i64) -> String {
 /// context of the section, to which each secret's path inside is appended.
 fn context(column: SealedColumn, key: &RowKey) -> String {
     match (column, key) {
-        (SealedColumn::ProviderWechatPay, _) => format!("provider/{key}/wechat_pay"),
-        (SealedColumn::ProviderAlipay, _) => format!("provider/{key}/alipay"),
+        (SealedColumn::ProviderWechatPay, _) => {
+            provider_section_context(&key.to_string(), "wechat_pay")
+        }
+        (SealedColumn::ProviderAlipay, _) => provider_section_context(&key.to_string(), "alipay"),
         (SealedColumn::SubMerchantAuthenticationKey, RowKey::Number(id)) => {
             authentication_key_context(*id)
         }

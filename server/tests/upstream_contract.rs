@@ -228,6 +228,16 @@ async fn the_upstream_refuses_unsigned_wrongly_signed_stale_and_replayed_request
     ));
 }
 
+/// A peer of the test's own on a loopback port: its base URL.
+async fn serve(app: axum::Router) -> String {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, app).await;
+    });
+    base
+}
+
 /// An upstream that answers 503 to the first `failures` calls, counting them all.
 async fn flaky(failures: u32) -> (String, Arc<AtomicU32>) {
     let calls = Arc::new(AtomicU32::new(0));
@@ -254,12 +264,7 @@ async fn flaky(failures: u32) -> (String, Arc<AtomicU32>) {
             "/maidan/v1/merchants/{id}/binding-codes",
             axum::routing::post(handler),
         );
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let base = format!("http://{}", listener.local_addr().unwrap());
-    tokio::spawn(async move {
-        let _ = axum::serve(listener, app).await;
-    });
-    (base, calls)
+    (serve(app).await, calls)
 }
 
 #[tokio::test]
@@ -337,12 +342,7 @@ async fn oversized(announced: bool) -> (String, Arc<AtomicU32>) {
             axum::routing::get(handler.clone()),
         )
         .route("/sns/oauth2/access_token", axum::routing::get(handler));
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let base = format!("http://{}", listener.local_addr().unwrap());
-    tokio::spawn(async move {
-        let _ = axum::serve(listener, app).await;
-    });
-    (base, calls)
+    (serve(app).await, calls)
 }
 
 #[tokio::test]

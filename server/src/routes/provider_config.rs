@@ -325,20 +325,18 @@ async fn update_wechat_pay(
     };
     form_error(errors)?;
     let now = state.clock.now_ms();
+    let section = crate::sealing::provider_section_context(&row.provider_id, "wechat_pay");
+    let context = format!("{section}/certificate");
     let certificate = match certificate {
         None => match &old.certificate {
             None => None,
-            Some(kept) => {
-                let context = format!("provider/{}/wechat_pay/certificate", row.provider_id);
-                Some(StoredCertificate {
-                    p12: kept.p12.kept(&state, &format!("{context}/p12"))?,
-                    password: kept.password.kept(&state, &format!("{context}/password"))?,
-                    ..kept.clone()
-                })
-            }
+            Some(kept) => Some(StoredCertificate {
+                p12: kept.p12.kept(&state, &format!("{context}/p12"))?,
+                password: kept.password.kept(&state, &format!("{context}/password"))?,
+                ..kept.clone()
+            }),
         },
         Some((info, password)) => {
-            let context = format!("provider/{}/wechat_pay/certificate", row.provider_id);
             let seal = |value: &str, field: &str| -> Result<SealedSecret, AppError> {
                 Ok(SealedSecret {
                     sealed: state
@@ -358,14 +356,13 @@ async fn update_wechat_pay(
         }
     };
     let key = form.api_key.trim();
+    let context = format!("{section}/api_key");
     let api_key = if key.is_empty() {
-        let context = format!("provider/{}/wechat_pay/api_key", row.provider_id);
         old.api_key
             .as_ref()
             .map(|kept| kept.kept(&state, &context))
             .transpose()?
     } else {
-        let context = format!("provider/{}/wechat_pay/api_key", row.provider_id);
         Some(SealedSecret {
             sealed: state
                 .vault
@@ -432,25 +429,24 @@ async fn update_alipay(
         errors.push(("alipay_public_key", e));
     }
     form_error(errors)?;
+    let context = format!(
+        "{}/app_private_key",
+        crate::sealing::provider_section_context(&row.provider_id, "alipay")
+    );
     let app_private_key = match private_key {
-        None => {
-            let context = format!("provider/{}/alipay/app_private_key", row.provider_id);
-            old.app_private_key
-                .as_ref()
-                .map(|kept| kept.kept(&state, &context))
-                .transpose()?
-        }
-        Some(parsed) => {
-            let context = format!("provider/{}/alipay/app_private_key", row.provider_id);
-            Some(SealedSecret {
-                sealed: state
-                    .vault
-                    .seal(key, &context)
-                    .map_err(AppError::internal)?,
-                hint: keys::fingerprint(&parsed),
-                set_at_ms: state.clock.now_ms(),
-            })
-        }
+        None => old
+            .app_private_key
+            .as_ref()
+            .map(|kept| kept.kept(&state, &context))
+            .transpose()?,
+        Some(parsed) => Some(SealedSecret {
+            sealed: state
+                .vault
+                .seal(key, &context)
+                .map_err(AppError::internal)?,
+            hint: keys::fingerprint(&parsed),
+            set_at_ms: state.clock.now_ms(),
+        }),
     };
     let new = AlipayRecord {
         app_id: form.app_id.trim().to_owned(),
