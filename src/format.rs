@@ -1,4 +1,4 @@
-//! How values read on screen: instants in local time, spans in seconds or minutes, fen as
+//! How values read on screen: instants in local time, spans in seconds, minutes or hours, fen as
 //! yuan, and the labels of the domain's enums (account roles, WeChat Pay channels) as
 //! catalogue keys.
 
@@ -25,15 +25,38 @@ pub fn local_time(rfc3339: &str) -> String {
     )
 }
 
-/// A span of time as a person says it: seconds under a minute, else whole minutes (rounded
-/// up, for "within about").
+/// A span of time as a person says it: seconds under a minute, whole minutes under an hour,
+/// else hours and minutes (rounded up, for "within about").
 pub fn duration(seconds: u64, lang: Lang) -> String {
     if seconds < 60 {
         return Key::Seconds.text(lang).replace("{s}", &seconds.to_string());
     }
-    Key::Minutes
-        .text(lang)
-        .replace("{m}", &seconds.div_ceil(60).to_string())
+    let minutes = seconds.div_ceil(60);
+    let (hours, minutes) = (minutes / 60, minutes % 60);
+    match (hours, minutes) {
+        (0, m) => Key::Minutes.text(lang).replace("{m}", &m.to_string()),
+        (h, 0) => Key::Hours.text(lang).replace("{h}", &h.to_string()),
+        (h, m) => Key::HoursMinutes
+            .text(lang)
+            .replace("{h}", &h.to_string())
+            .replace("{m}", &m.to_string()),
+    }
+}
+
+/// Items joined as `lang` lists them: "、" in Chinese, ", " in English.
+pub fn listed(items: impl IntoIterator<Item = String>, lang: Lang) -> String {
+    items
+        .into_iter()
+        .collect::<Vec<_>>()
+        .join(lang.pick("、", ", "))
+}
+
+/// A name with its ID in brackets as `lang` writes them: "名称（ID）" or "Name (ID)".
+pub fn with_id(name: &str, id: &str, lang: Lang) -> String {
+    match lang {
+        Lang::Zh => format!("{name}（{id}）"),
+        Lang::En => format!("{name} ({id})"),
+    }
 }
 
 /// Fen as yuan with two decimals.

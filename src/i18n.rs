@@ -77,7 +77,7 @@ catalogue! {
     OverviewRole => "账号类型", "Account type";
     OverviewSessionEnds => "登录有效期至", "Session valid until";
     OverviewGuideTitle => "接入微信买单业务的步骤", "Bringing WeChat Maidan business into Cloud Pay";
-    GuideStep1 => "同步买单服务商：服务商助手管理员用微信扫码确认，服务商即同步到当前账号。", "Sync providers: an assistant admin scans a QR code with WeChat; the providers land in this account.";
+    GuideStep1 => "同步买单服务商：服务商助手管理员用微信扫码确认，服务商即同步到当前账号。", "Sync WeChat Maidan providers: an assistant admin scans a QR code with WeChat; the providers land in this account.";
     GuideStep2 => "配置服务商：填写微信支付信息和支付宝信息，基本信息可选。", "Configure providers: WeChat Pay and Alipay details; basic info is optional.";
     GuideStep3 => "同步买单子商户：一键同步所有服务商的全部子商户。", "Sync sub-merchants: one click syncs every sub-merchant of every provider.";
     GuideStep4 => "配置子商户：重置认证密钥和签名公私钥并妥善保存。", "Configure sub-merchants: reset the authentication key and signing key pair, and keep them safe.";
@@ -86,7 +86,7 @@ catalogue! {
     NavProviders => "服务商账户管理(新)", "Providers";
     ProvidersTitle => "服务商账户管理(新)", "Providers";
     ProvidersSubtitle => "当前账号下已同步的微信买单服务商。", "WeChat Maidan providers synced into this account.";
-    SyncProviders => "同步买单服务商信息", "Sync Maidan providers";
+    SyncProviders => "同步买单服务商信息", "Sync WeChat Maidan providers";
     SearchProviders => "搜索服务商名称或 ID", "Search by provider name or ID";
     Search => "搜索", "Search";
     ColProviderName => "服务商名称", "Provider name";
@@ -97,7 +97,7 @@ catalogue! {
     Configured => "已配置", "Configured";
     NotConfigured => "未配置", "Not configured";
     EmptyProvidersTitle => "还没有同步过来的服务商", "No providers synced yet";
-    EmptyProvidersBody => "单击【同步买单服务商信息】，用微信买单服务商助手管理员的微信扫码并确认，该管理员名下的所有服务商都会同步到当前账号。", "Click Sync Maidan providers, then scan the QR code with the WeChat of a WeChat Maidan provider assistant admin and confirm: every provider that admin manages lands in this account.";
+    EmptyProvidersBody => "单击【同步买单服务商信息】，用微信买单服务商助手管理员的微信扫码并确认，该管理员名下的所有服务商都会同步到当前账号。", "Click Sync WeChat Maidan providers, then scan the QR code with the WeChat of a WeChat Maidan provider assistant admin and confirm: every provider that admin manages lands in this account.";
     NoMatches => "没有符合条件的服务商。", "No provider matches.";
     PagerSummary => "共 {total} 条，第 {page}/{pages} 页", "{total} in all, page {page} of {pages}";
     PrevPage => "上一页", "Previous";
@@ -130,7 +130,7 @@ catalogue! {
     ResultUnchanged => "未变化", "Unchanged";
     ResultSkipped => "跳过", "Skipped";
 
-    MobileTitle => "同步买单服务商到云支付", "Sync Maidan providers to Cloud Pay";
+    MobileTitle => "同步买单服务商到云支付", "Sync WeChat Maidan providers to Cloud Pay";
     MobileTarget => "目标腾讯云账号", "Target Tencent Cloud account";
     MobileRequested => "二维码生成时间", "Code requested at";
     MobileRequestedIp => "生成二维码的 IP", "Requested from IP";
@@ -200,7 +200,7 @@ catalogue! {
     SubMerchantsSubtitle => "当前账号下所有服务商的买单子商户。", "WeChat Maidan sub-merchants of every provider in this account.";
     SyncSubMerchants => "同步买单子商户", "Sync Maidan sub-merchants";
     SyncRunning => "同步进行中…", "Sync running…";
-    GoSyncProviders => "去同步服务商", "Sync providers";
+    GoSyncProviders => "去同步服务商", "Sync WeChat Maidan providers";
     AllProviders => "全部服务商", "All providers";
     AllChannels => "全部渠道", "All channels";
     ChannelDirect => "官方直连", "Official direct";
@@ -235,6 +235,9 @@ catalogue! {
     ColActions => "操作", "Actions";
     SwitchResults => "切换结果：成功 {ok} 个，未切换 {failed} 个。", "Result: {ok} switched, {failed} not switched.";
     SwitchedTo => "已切换为【{to}】", "Switched to {to}";
+    SwitchedOne => "「{name}」（{merchant_id}）已切换为【{to}】。", "{name} ({merchant_id}) switched to {to}.";
+    NotSwitchedOne => "「{name}」（{merchant_id}）未切换：{reason}", "{name} ({merchant_id}) not switched: {reason}";
+    ReasonAfter => "：{reason}", ": {reason}";
     OpenMaidan => "去开通微信买单", "Open WeChat Maidan";
     SubMerchantTitle => "子商户详情", "Sub-merchant";
     BackToSubMerchants => "← 返回子商户列表", "← Back to sub-merchants";
@@ -244,7 +247,7 @@ catalogue! {
     FieldSubProvider => "子服务商腾讯云账号 ID", "Sub-provider Tencent Cloud account ID";
     FieldMaidanOpened => "微信买单", "WeChat Maidan";
     FieldSyncedAt => "最近同步", "Last synced";
-    ProfileTitle => "商户资料", "Merchant profile";
+    ProfileTitle => "子商户资料", "Sub-merchant profile";
     ProfileHint => "简称、管理员、Logo 和广告，均为可选；保存后立即生效。", "Short name, admin, logo and ad, all optional; saved at once.";
     FieldMerchantShortName => "简称", "Short name";
     FieldAdminName => "管理员姓名", "Admin name";
@@ -328,7 +331,7 @@ catalogue! {
     HistoryEmpty => "还没有变更记录。", "No changes yet.";
     ActionChannelMaidan => "切换渠道为微信买单", "Switched channel to WeChat Maidan";
     ActionChannelDirect => "切换渠道为官方直连", "Switched channel to official direct";
-    ReattributionRunning => "历史交易归属调整中：已处理 {processed} / {total} 笔。在服务端进行，可以离开此页面，完成后这里会显示。", "Moving past transactions to the new sub-provider: {processed} of {total}. It runs on the server; you can leave this page.";
+    ReattributionRunning => "历史交易归属调整中：已处理 {processed} / {total} 笔。这个过程比较耗时，不会立即完成，建议过段时间之后再查询交易数据进行确认。调整在服务端进行，可以离开此页面，完成后这里会显示。", "Moving past transactions to the new sub-provider: {processed} of {total}. This takes a while and does not finish at once: check the transactions again after some time to confirm. It runs on the server; you can leave this page.";
     ReattributionDone => "历史交易已全部归属到新的子服务商。", "Every past transaction now belongs to the new sub-provider.";
     ReattributionDoneToProvider => "历史交易已全部归属到服务商本身。", "Every past transaction now belongs to the provider itself.";
     ReattributionFailed => "历史交易归属调整失败：{error}", "Moving past transactions failed: {error}";
@@ -382,20 +385,19 @@ catalogue! {
     MaidanBoundTitle => "已开通微信买单", "WeChat Maidan is open";
     MaidanBoundText => "商户号 {merchant_id} 已开通微信买单，可以回到云支付控制台切换渠道。", "Merchant ID {merchant_id} has opened WeChat Maidan; switch its channel in the Cloud Pay console.";
     NoSubProvider => "未指定", "None";
-    SubProviderClearHint => "历史交易会自动归属到新的子服务商，耗时较长，不会立即完成；清空则归属服务商本身。", "Past transactions are attributed to the new sub-provider automatically; this takes a while and is not immediate. Leave empty for the provider itself.";
+    SubProviderClearHint => "修改之后，云支付会自动将该子商户的历史交易数据归属到新的子服务商下。这个过程比较耗时，不会立即完成，建议过段时间之后再查询交易数据进行确认。清空则归属服务商本身。", "After the change, Cloud Pay moves this sub-merchant's past transactions to the new sub-provider by itself. This takes a while and does not finish at once: check the transactions again after some time to confirm. Leave empty for the provider itself.";
     FindAccountId => "如何查看腾讯云账号 ID：子服务商登录腾讯云控制台，单击右上角账号名称，进入【账号信息】，页面上的“账号 ID”即是。", "Finding a Tencent Cloud account ID: the sub-provider signs in to the Tencent Cloud console, clicks the account name at the top right and opens Account Information; the Account ID is shown there.";
     SyncTakesTime => "子商户较多时同步比较耗时（几分钟到几小时），同步在服务端进行，无法立即看到全部子商户：建议等待一段时间，再刷新页面查看结果。", "With many sub-merchants the sync takes a while (minutes to hours). It runs on the server, so not every sub-merchant shows at once: wait a while, then reload the page to see the result.";
     NoRepeatedClicks => "不要频繁地单击同步按钮。", "Do not click the sync button again and again.";
     SyncAfterAdding => "每次在微信买单新增了子商户，都需要再次同步。", "Whenever sub-merchants are added in WeChat Maidan, sync again.";
     ProvidersFirst => "请确认新增之前已经将相应的服务商同步到云支付。", "Make sure their providers were synced into Cloud Pay first.";
     UnsyncedProviders => "以下服务商的子商户还没有同步：{names}。单击【同步买单子商户】同步它们。", "The sub-merchants of these providers have not been synced yet: {names}. Click Sync Maidan sub-merchants to bring them in.";
-    ProvidersOlder => "服务商信息最近一次同步于 {time}，早于上次子商户同步。如果在微信买单新增了服务商，请先同步服务商，再同步子商户。", "Providers were last synced at {time}, before the last sub-merchant sync began. If providers were added in WeChat Maidan, sync the providers first, then the sub-merchants.";
+    ProvidersOlder => "服务商信息最近一次同步于 {time}，早于上次子商户同步。如果在微信买单新增了服务商，请先同步服务商，再同步子商户。", "Providers were last synced at {time}, before the last sub-merchant sync began. If providers were added in WeChat Maidan, run Sync WeChat Maidan providers first, then sync the sub-merchants.";
     GoSyncProvidersLink => "同步买单服务商信息", "Sync WeChat Maidan providers";
     DocProviders => "详细操作参考：云支付官方文档中的配置服务商", "Details: Configuring providers, in Cloud Pay's documentation";
     DocSubMerchants => "详细操作参考：云支付官方文档中的配置子商户", "Details: Configuring sub-merchants, in Cloud Pay's documentation";
-    SubProviderUnregistered => "该 ID 还不是本服务商的子服务商。", "This ID is not one of this provider's sub-providers yet.";
-    RegisterSubProvider => "去【子服务商】登记", "Register it under Sub-providers";
-    EmptyWhileSyncing => "同步进行中，子商户会在完成后出现在这里，列表自动刷新。", "The sync is running; sub-merchants appear here when it is done (the list refreshes itself).";
+    SubProviderUnregistered => "该 ID 还不是本服务商的子服务商。填写名称（返佣比例可选）后保存，会先将其登记为子服务商，再修改子商户所属的子服务商。", "This ID is not one of this provider's sub-providers yet. Give it a name (the rebate ratio is optional) and save: it is registered as a sub-provider first, then the sub-merchant moves to it.";
+    EmptyWhileSyncing => "同步进行中：每同步完一页，子商户就会陆续出现在这里，无需刷新页面。", "The sync is running: sub-merchants appear here page by page as they arrive, with no need to reload.";
     NoSubMerchantMatches => "没有符合条件的子商户，请调整筛选条件。", "No sub-merchant matches; change the filters.";
     EmptySubMerchants => "还没有子商户。单击【同步买单子商户】，当前账号下所有服务商的子商户都会同步过来。", "No sub-merchants yet. Click Sync Maidan sub-merchants to bring in every sub-merchant of every provider in this account.";
     JobProgress => "正在同步子商户：已处理 {processed} / 约 {total}（{percent}%），{rate} 条/秒，预计还需 {eta}", "Syncing sub-merchants: {processed} of about {total} ({percent}%), {rate}/s, about {eta} left";
@@ -409,6 +411,8 @@ catalogue! {
     JobTakeoverDue => "任务暂无进展（处理它的实例可能已停止），即将由其他实例接管。", "No progress for a while (the instance running it may have stopped): another instance takes it over shortly.";
     Seconds => "{s} 秒", "{s} s";
     Minutes => "{m} 分钟", "{m} min";
+    Hours => "{h} 小时", "{h} h";
+    HoursMinutes => "{h} 小时 {m} 分钟", "{h} h {m} min";
 
     NotFoundTitle => "页面不存在", "Page not found";
     NotFoundBody => "您访问的页面不存在，请检查地址或返回首页。", "This page does not exist. Check the address or go back home.";

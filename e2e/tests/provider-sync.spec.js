@@ -33,7 +33,7 @@ test('the admin scans the code on a phone, confirms, and the providers appear', 
 
   await page.getByTestId('providers-empty').getByRole('button', { name: '同步买单服务商信息' }).click();
   const dialog = page.getByRole('dialog');
-  await expect(dialog.getByTestId('sync-target')).toHaveText('100000000001 (演示服务商)');
+  await expect(dialog.getByTestId('sync-target')).toHaveText('100000000001（演示服务商）');
   await expect(dialog).toContainText('必须使用微信买单服务商助手管理员的微信来扫码');
   await expect(dialog).toContainText('不要随意截屏并分享该二维码给他人');
   await expect(dialog).toContainText('每次在微信买单新增了服务商');

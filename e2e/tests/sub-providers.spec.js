@@ -48,11 +48,14 @@ test('moving a sub-merchant re-attributes its transactions, and the sub-provider
   const field = page.getByLabel('子服务商腾讯云账号 ID');
   await field.fill('12a');
   await expect(page.getByTestId('basic-info')).toContainText('只能填写数字');
+  // Not registered: saving asks for the name it is to be registered with, and sends nothing.
   await field.fill('100000000999');
-  expectFailedLoad(page, 422, `/api/v1/sub-merchants/${merchant.id}/sub-provider`);
+  await expect(page.getByTestId('sub-provider-unregistered')).toContainText('不是本服务商的子服务商');
   await page.getByTestId('save-basic').click();
-  await expect(page.getByTestId('basic-info')).toContainText('不是本服务商的子服务商');
+  await expect(page.getByTestId('sub-provider-unregistered')).toContainText('此项必填，请输入内容。');
+  await expect(page.getByTestId('sub-provider')).toHaveCount(0);
   await field.fill(SUB);
+  await expect(page.getByTestId('sub-provider-unregistered')).toHaveCount(0);
   await page.getByTestId('save-basic').click();
   await expect(page.getByTestId('sub-provider')).toHaveText(SUB);
   const progress = page.getByTestId('reattribution');
@@ -94,7 +97,7 @@ test('moving a sub-merchant re-attributes its transactions, and the sub-provider
   await context.close();
 });
 
-test('an unregistered ID is offered for registration, and clearing gives the history back', async ({ page }) => {
+test('an unregistered ID is registered in place, and clearing gives the history back', async ({ page }) => {
   await page.goto('/login');
   await signIn(page, PROVIDER);
   await expect(page.getByTestId('account')).toBeVisible();
@@ -109,22 +112,31 @@ test('an unregistered ID is offered for registration, and clearing gives the his
     expect((await (await page.request.get(`/api/v1/jobs/${job.id}`)).json()).state).toBe('succeeded');
   }).toPass({ timeout: 20_000 });
 
+  // The guide, literally: type the account ID of a sub-provider never registered, save.
   await page.goto(`/sub-merchants/${merchant.id}`);
   await page.getByTestId('edit-basic').click();
   const field = page.getByLabel('子服务商腾讯云账号 ID');
+  await expect(page.getByTestId('basic-info')).toContainText('建议过段时间之后再查询交易数据进行确认');
   await expect(page.getByTestId('basic-info')).toContainText('清空则归属服务商本身');
   const id = `1001${String(Date.now()).slice(-8)}`;
   await field.fill(id);
+  // Registered in place, in the same editor: a name, a rebate ratio checked as typed.
   const offer = page.getByTestId('sub-provider-unregistered');
   await expect(offer).toContainText('该 ID 还不是本服务商的子服务商');
-  await offer.getByRole('link', { name: '去【子服务商】登记' }).click();
-  await expect(page).toHaveURL(`/sub-providers?add=${id}`);
-  const form = page.getByTestId('sub-provider-form');
-  await expect(form.getByLabel('子服务商腾讯云账号 ID')).toHaveValue(id);
-  await expect(form.getByLabel('子服务商腾讯云账号 ID')).toBeEnabled();
-  await form.getByLabel('子服务商名称').fill('南京新伙伴');
-  await page.getByTestId('save-sub-provider').click();
-  await expect(page.getByTestId('sub-providers').locator(`tr[data-account-id="${id}"]`)).toContainText('南京新伙伴');
+  await offer.getByLabel('返佣比例（%，可选）').fill('120');
+  await expect(offer.locator('.field-invalid')).toHaveCount(1);
+  await offer.getByLabel('返佣比例（%，可选）').fill('8.5');
+  await offer.getByLabel('子服务商名称').fill('南京新伙伴');
+  await snap(page, '55-sub-provider-register-in-place');
+  await page.getByTestId('save-basic').click();
+  await expect(page.getByTestId('sub-provider')).toHaveText(id);
+  const moving = page.getByTestId('reattribution');
+  await expect(moving).toHaveAttribute('data-state', 'succeeded', { timeout: 20_000 });
+  await expect(moving).toContainText('历史交易已全部归属到新的子服务商');
+  const history = page.getByTestId('history').locator('tbody tr').first();
+  await expect(history).toContainText('修改子商户所属的子服务商');
+  const registered = await (await page.request.get('/api/v1/sub-providers')).json();
+  expect(registered.find((s) => s.account_id === id)).toMatchObject({ name: '南京新伙伴', rebate_ratio: '8.5' });
 
   // Cleared: the sub-merchant is the provider's own again, and its history follows.
   await page.goto(`/sub-merchants/${merchant.id}`);

@@ -1,4 +1,4 @@
-// 商户资料 of a sub-merchant (简称, 管理员姓名 and 邮箱, 广告链接, 备注, logo, 广告图片): 编辑 opens
+// 子商户资料 of a sub-merchant (简称, 管理员姓名 and 邮箱, 广告链接, 备注, logo, 广告图片): 编辑 opens
 // the form in place, each field is checked as it is typed, a save shows what was stored and
 // lands in the sub-merchant's history, and a reload keeps it.
 const path = require('node:path');
@@ -17,7 +17,7 @@ test('a sub-merchant profile is checked as typed, saved, shown, recorded and kep
 
   await page.goto(`/sub-merchants/${merchant.id}`);
   const card = page.getByTestId('profile');
-  await expect(card).toContainText('商户资料');
+  await expect(card).toContainText('子商户资料');
   await expect(page.getByTestId('profile-admin-email')).toHaveText('未填写');
   await page.getByTestId('edit-profile').click();
 

@@ -69,7 +69,7 @@ test('switch refused → open Maidan on the phone → switch succeeds', async ({
   row = await search();
   await row.getByTestId('switch-channel').click();
   await page.getByTestId('confirm-switch').click();
-  await expect(page.getByTestId('switch-results')).toContainText('切换结果：成功 1 个，未切换 0 个。');
+  await expect(page.getByTestId('switch-results')).toContainText(`（${merchant.merchant_id}）已切换为【微信买单】。`);
   await expect(row.getByTestId('channel')).toHaveText('微信买单');
   await expect(row).toContainText('已开通');
   await snap(page, '64-switch-after-opening');

@@ -37,7 +37,10 @@ test('method 1: 【切换渠道】 in the list switches to 微信买单 and back
   );
   await snap(page, '40-switch-channel-confirm');
   await page.getByTestId('confirm-switch').click();
-  await expect(page.getByTestId('switch-results')).toContainText('切换结果：成功 1 个，未切换 0 个。');
+  // One row says what became of it, not a summary of one.
+  await expect(page.getByTestId('switch-results')).toHaveText(
+    `「${merchant.name}」（${merchant.merchant_id}）已切换为【微信买单】。`,
+  );
   await expect(row.getByTestId('channel')).toHaveText('微信买单');
 
   await row.getByTestId('switch-channel').click();
@@ -54,8 +57,7 @@ test('a merchant ID without WeChat Maidan is refused, with the way to open it', 
   await row.getByTestId('switch-channel').click();
   await page.getByTestId('confirm-switch').click();
   const results = page.getByTestId('switch-results');
-  await expect(results).toContainText('切换结果：成功 0 个，未切换 1 个。');
-  await expect(results).toContainText('该子商户的微信支付商户号还没有开通微信买单，需要先开通才能切换。');
+  await expect(results).toContainText(`「${merchant.name}」（${merchant.merchant_id}）未切换：该子商户的微信支付商户号还没有开通微信买单，需要先开通才能切换。`);
   await expect(results.getByTestId('open-maidan-link')).toHaveAttribute(
     'href',
     `/maidan/open?merchant_id=${merchant.merchant_id}`,

@@ -118,49 +118,90 @@ pub fn SwitchDialog(
     }
 }
 
-/// The outcome of a switch: a summary line, then each row that was not switched with its
-/// reason (and 去开通微信买单 where Maidan is not opened).
+/// The outcome of a switch. One row says what became of it (已切换 / 未切换：reason); several
+/// rows get a summary line, then each row with its outcome. A refusal carries its request ID
+/// (and 去开通微信买单 where Maidan is not opened).
 #[component]
 pub fn SwitchResults(outcomes: Vec<SwitchOutcome>, to: WechatChannel) -> impl IntoView {
     let i18n = use_i18n();
     let ok = outcomes.iter().filter(|o| o.result.is_ok()).count();
     let failed = outcomes.len() - ok;
-    let summary = move || {
-        fill(
-            i18n.t(Key::SwitchResults),
-            &[("ok", ok.to_string()), ("failed", failed.to_string())],
-        )
-    };
     let class = if failed == 0 {
         "note note-ok"
     } else {
         "note note-error"
     };
+    let switched = move || {
+        fill(
+            i18n.t(Key::SwitchedTo),
+            &[("to", i18n.t(channel_key(to)).to_owned())],
+        )
+    };
+    if let [SwitchOutcome { row, result }] = outcomes.as_slice() {
+        let (row, result) = (row.clone(), result.clone());
+        let (name, merchant_id) = (row.name.clone(), row.merchant_id.clone());
+        let sentence = move |key: Key, reason: String| {
+            fill(
+                i18n.t(key),
+                &[
+                    ("name", name.clone()),
+                    ("merchant_id", merchant_id.clone()),
+                    ("to", i18n.t(channel_key(to)).to_owned()),
+                    ("reason", reason),
+                ],
+            )
+        };
+        let body = match result {
+            Ok(()) => {
+                view! { <div>{move || sentence(Key::SwitchedOne, String::new())}</div> }.into_any()
+            }
+            Err(error) => view! {
+                <div>{
+                    let reason = error.clone();
+                    move || sentence(Key::NotSwitchedOne, reason.describe(i18n.lang()))
+                }</div>
+                <Refusal error=error merchant_id=row.merchant_id/>
+            }
+            .into_any(),
+        };
+        return view! { <div class=class role="status" data-testid="switch-results">{body}</div> }
+            .into_any();
+    }
     view! {
         <div class=class role="status" data-testid="switch-results">
-            <div>{summary}</div>
+            <div>{move || fill(i18n.t(Key::SwitchResults), &[("ok", ok.to_string()), ("failed", failed.to_string())])}</div>
             <ul class="switch-rows">
-                {outcomes.into_iter().map(|o| {
-                    let SwitchOutcome { row, result } = o;
-                    let reason = match result {
-                        Ok(()) => view! {
-                            <span>{move || fill(i18n.t(Key::SwitchedTo), &[("to", i18n.t(channel_key(to)).to_owned())])}</span>
-                        }.into_any(),
+                {outcomes.into_iter().map(|SwitchOutcome { row, result }| {
+                    let after = move |reason: String| fill(i18n.t(Key::ReasonAfter), &[("reason", reason)]);
+                    let outcome = match result {
+                        Ok(()) => view! { <span>{move || after(switched())}</span> }.into_any(),
                         Err(error) => {
-                            let link = (error.code() == Some(ErrorCode::MaidanNotOpened))
-                                .then(|| view! { <MaidanLink merchant_id=row.merchant_id.clone()/> });
-                            let id = error.request_id().map(str::to_owned);
+                            let reason = error.clone();
                             view! {
-                                <span>{move || error.describe(i18n.lang())}</span>
-                                {link}
-                                {id.map(|id| view! { <code class="request-id">{id}</code> })}
-                            }.into_any()
+                                <span>{move || after(reason.describe(i18n.lang()))}</span>
+                                <Refusal error=error merchant_id=row.merchant_id.clone()/>
+                            }
+                            .into_any()
                         }
                     };
-                    view! { <li>{row.name}" "<code>{row.merchant_id.clone()}</code>"："{reason}</li> }
+                    view! { <li>{row.name}" "<code>{row.merchant_id.clone()}</code>{outcome}</li> }
                 }).collect_view()}
             </ul>
         </div>
+    }
+    .into_any()
+}
+
+/// What follows a refusal's reason: 去开通微信买单 where Maidan is not opened, and the
+/// request ID.
+#[component]
+fn Refusal(error: ApiError, merchant_id: String) -> impl IntoView {
+    let link = (error.code() == Some(ErrorCode::MaidanNotOpened))
+        .then(|| view! { " "<MaidanLink merchant_id=merchant_id/> });
+    let id = error.request_id().map(str::to_owned);
+    view! {
+        {link}
+        {id.map(|id| view! { " "<code class="request-id">{id}</code> })}
     }
 }
 

@@ -14,7 +14,8 @@ use crate::{
         error_note::ErrorNote,
         qr_ticket_panel::{QrTicketPanel, Reconnecting},
     },
-    i18n::{Key, tr, use_i18n},
+    format::{listed, with_id},
+    i18n::{Key, fill, tr, use_i18n},
     state::qr_ticket::{QrTicketView, TicketApi, page_url, use_qr_ticket},
 };
 
@@ -76,7 +77,7 @@ pub fn ProviderSyncDialog(
                         <p class="sync-target">
                             {tr(Key::SyncTarget)}" "
                             <strong data-testid="sync-target">
-                                {move || account().map(|a| format!("{} ({})", a.id, a.name))}
+                                {move || account().map(|a| with_id(a.id.as_str(), &a.name, i18n.lang()))}
                             </strong>
                         </p>
                         <Steps state=Signal::derive(shown_state)/>
@@ -159,11 +160,16 @@ pub fn SyncResult(result: ProviderSyncResult, confirmed_by: String) -> impl Into
         unchanged,
         skipped,
     } = result;
-    let names = |list: &[domain::api::SyncedProvider]| {
-        list.iter()
-            .map(|p| format!("{} ({})", p.name, p.provider_id))
-            .collect::<Vec<_>>()
-            .join("、")
+    // Names with their IDs, in the reader's language's brackets and list separator.
+    let names = move |list: &[domain::api::SyncedProvider]| {
+        let list: Vec<(String, String)> = list
+            .iter()
+            .map(|p| (p.name.clone(), p.provider_id.clone()))
+            .collect();
+        move || {
+            let lang = i18n.lang();
+            listed(list.iter().map(|(name, id)| with_id(name, id, lang)), lang)
+        }
     };
     let rows = [
         (Key::ResultNew, new.len(), names(&new), "new"),
@@ -187,7 +193,10 @@ pub fn SyncResult(result: ProviderSyncResult, confirmed_by: String) -> impl Into
                 let empty = confirmed_by.is_empty();
                 move || !empty
             }>
-                <p class="muted">{tr(Key::ResultConfirmedBy)}": "{confirmed_by.clone()}</p>
+                <p class="muted">{tr(Key::ResultConfirmedBy)}{
+                    let who = confirmed_by.clone();
+                    move || fill(i18n.t(Key::ReasonAfter), &[("reason", who.clone())])
+                }</p>
             </Show>
             <dl class="result-counts">
                 {rows
@@ -208,8 +217,11 @@ pub fn SyncResult(result: ProviderSyncResult, confirmed_by: String) -> impl Into
                                 .into_iter()
                                 .map(|s| view! {
                                     <li>
-                                        {format!("{} ({})", s.name, s.provider_id)}": "
-                                        <span class="muted">{move || s.reason.message(i18n.lang())}</span>
+                                        {move || {
+                                            let lang = i18n.lang();
+                                            let reason = fill(Key::ReasonAfter.text(lang), &[("reason", s.reason.message(lang).to_owned())]);
+                                            with_id(&s.name, &s.provider_id, lang) + &reason
+                                        }}
                                     </li>
                                 })
                                 .collect_view()}

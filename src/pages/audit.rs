@@ -6,7 +6,7 @@ use leptos::prelude::*;
 use crate::{
     api,
     components::{error_note::ErrorNote, pager::Pager},
-    format::{action_key, audit_field, audit_target, local_time},
+    format::{action_key, audit_field, audit_target, listed, local_time},
     i18n::{Key, tr, use_i18n},
 };
 
@@ -59,8 +59,7 @@ pub fn AuditPage() -> impl IntoView {
                                         }}</td>
                                         <td data-testid="audit-fields">{move || {
                                             let lang = i18n.lang();
-                                            let separator = lang.pick("、", ", ");
-                                            fields.iter().map(|f| audit_field(f, lang)).collect::<Vec<_>>().join(separator)
+                                            listed(fields.iter().map(|f| audit_field(f, lang)), lang)
                                         }}</td>
                                     </tr>
                                 }

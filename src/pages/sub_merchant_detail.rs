@@ -3,7 +3,7 @@
 
 use domain::{
     ErrorCode, Lang,
-    api::{AccountRole, Job, JobState, SubMerchantDetail, WechatChannel},
+    api::{AccountRole, Job, JobState, SubMerchantDetail, SubProvider, WechatChannel},
     rules::AccountId,
 };
 use leptos::prelude::*;
@@ -89,6 +89,8 @@ enum SubProviderEdit {
     /// Back to the provider itself.
     Clear,
     Set(String),
+    /// An account ID not registered yet: register it under 子服务商 first, then set it.
+    Register(SubProvider),
 }
 
 #[component]
@@ -107,6 +109,27 @@ fn BasicInfoCard(
     let sub_provider = RwSignal::new(current_sub.get_value());
     let form = Form::new();
     let sub_message = form.message("account_id", sub_provider, |v| AccountId::parse(v).err());
+    // A sub-provider registered here in place: its name and rebate ratio, checked by the rule
+    // of 子服务商; the IDs registered so (a retry after a failed change does not register again).
+    let (new_name, new_rebate) = (RwSignal::new(String::new()), RwSignal::new(String::new()));
+    let registered_here = RwSignal::new(Vec::<String>::new());
+    let new_sub_provider = move || SubProvider {
+        account_id: sub_provider.get().trim().to_owned(),
+        name: new_name.get(),
+        rebate_ratio: new_rebate.get(),
+        remark: String::new(),
+    };
+    let rule_of = move |field: &'static str| {
+        move |_: &str| {
+            new_sub_provider()
+                .check()
+                .into_iter()
+                .find(|(f, _)| *f == field)
+                .map(|(_, e)| e)
+        }
+    };
+    let name_message = form.message("name", new_name, rule_of("name"));
+    let rebate_message = form.message("rebate_ratio", new_rebate, rule_of("rebate_ratio"));
     let registered = LocalResource::new(move || async move {
         if editing.get() {
             api::sub_providers().await.unwrap_or_default()
@@ -127,6 +150,11 @@ fn BasicInfoCard(
                     SubProviderEdit::Keep => Ok(None),
                     SubProviderEdit::Clear => api::clear_sub_provider(id).await,
                     SubProviderEdit::Set(sub) => api::change_sub_provider(id, &sub).await,
+                    SubProviderEdit::Register(new) => {
+                        api::save_sub_provider(&new, true).await?;
+                        registered_here.update(|ids| ids.push(new.account_id.clone()));
+                        api::change_sub_provider(id, &new.account_id).await
+                    }
                 }
             }
         },
@@ -142,25 +170,33 @@ fn BasicInfoCard(
             .is_some_and(|e| e.code() == Some(ErrorCode::MaidanNotOpened))
     };
     let saving = save.pending();
-    let on_save = move |_| {
-        let sub = sub_provider.get().trim().to_owned();
-        let edit = match (sub.is_empty(), current_sub.with_value(|c| *c == sub)) {
-            (_, true) => SubProviderEdit::Keep,
-            (true, false) => SubProviderEdit::Clear,
-            (false, false) if AccountId::parse(&sub).is_err() => return,
-            (false, false) => SubProviderEdit::Set(sub),
-        };
-        save.send((channel.get(), edit));
-    };
-    // A well-formed ID that is not registered yet: say so, and offer to register it.
+    // A well-formed ID that is not registered yet: say so, and offer to register it here.
     let unregistered = move || {
         let sub = sub_provider.get().trim().to_owned();
         // Still loading: say nothing yet.
         let known = registered
             .get()
-            .is_none_or(|list| list.iter().any(|s| s.account_id == sub));
-        (AccountId::parse(&sub).is_ok() && !known && current_sub.with_value(|c| *c != sub))
-            .then_some(sub)
+            .is_none_or(|list| list.iter().any(|s| s.account_id == sub))
+            || registered_here.with(|ids| ids.contains(&sub));
+        AccountId::parse(&sub).is_ok() && !known && current_sub.with_value(|c| *c != sub)
+    };
+    let on_save = move |_| {
+        form.submit();
+        let sub = sub_provider.get().trim().to_owned();
+        let edit = match (sub.is_empty(), current_sub.with_value(|c| *c == sub)) {
+            (_, true) => SubProviderEdit::Keep,
+            (true, false) => SubProviderEdit::Clear,
+            (false, false) if AccountId::parse(&sub).is_err() => return,
+            (false, false) if unregistered() => {
+                let new = new_sub_provider();
+                if !new.check().is_empty() {
+                    return;
+                }
+                SubProviderEdit::Register(new)
+            }
+            (false, false) => SubProviderEdit::Set(sub),
+        };
+        save.send((channel.get(), edit));
     };
     let row = |label: Key, value: AnyView| {
         view! { <div class="kv"><dt>{tr(label)}</dt><dd>{value}</dd></div> }
@@ -207,12 +243,16 @@ fn BasicInfoCard(
                             </datalist>
                             <p class="field-note"><strong>{tr(Key::SubProviderClearHint)}</strong></p>
                             <p class="field-note">{tr(Key::FindAccountId)}</p>
-                            {move || unregistered().map(|sub| view! {
-                                <p class="note note-warn" data-testid="sub-provider-unregistered">
-                                    {tr(Key::SubProviderUnregistered)}" "
-                                    <a href=format!("/sub-providers?add={sub}")>{tr(Key::RegisterSubProvider)}" →"</a>
-                                </p>
-                            })}
+                            <Show when=unregistered>
+                                <div class="note note-warn kv-stack" data-testid="sub-provider-unregistered">
+                                    <p>{tr(Key::SubProviderUnregistered)}</p>
+                                    <TextField name="name" id="new-sub-provider-name" label=tr(Key::FieldSubProviderName)
+                                        value=new_name message=name_message form=form input_class="input"/>
+                                    <TextField name="rebate_ratio" id="new-sub-provider-rebate" label=tr(Key::FieldRebateRatio)
+                                        value=new_rebate message=rebate_message form=form input_class="input"
+                                        input_mode="decimal"/>
+                                </div>
+                            </Show>
                         </div>
                     </Show>
                 }.into_any())}
@@ -245,7 +285,8 @@ fn BasicInfoCard(
             <Show when=move || editing.get()>
                 <div class="form-actions">
                     <button type="button" class="btn" on:click=move |_| { editing.set(false); channel.set(current);
-                        sub_provider.set(current_sub.get_value()); save.forget(); form.reset(); }>
+                        sub_provider.set(current_sub.get_value()); new_name.set(String::new());
+                        new_rebate.set(String::new()); save.forget(); form.reset(); }>
                         {tr(Key::Cancel)}
                     </button>
                     <button type="button" class="btn btn-primary" on:click=on_save disabled=saving data-testid="save-basic">

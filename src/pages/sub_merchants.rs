@@ -20,7 +20,7 @@ use crate::{
         loaded::Loaded,
         pager::Pager,
     },
-    format::{channel_key, duration, local_time},
+    format::{channel_key, duration, listed, local_time, with_id},
     i18n::{Key, fill, tr, use_i18n},
     state::url_filters::use_url_filters,
     state::{
@@ -143,6 +143,25 @@ pub fn SubMerchantsPage() -> impl IntoView {
         selected.set(Vec::new());
         plan.set(Some(done));
         version.update(|v| *v += 1);
+    });
+
+    // While a sync runs, an empty list is read again as its pages arrive: the first rows show
+    // without waiting for the end (and without a reload).
+    let arrived = Memo::new(move |_| {
+        job.with(|j| {
+            j.as_ref()
+                .filter(|j| j.state.is_active())
+                .map_or(0, |j| j.counts.new + j.counts.updated)
+        })
+    });
+    Effect::new(move |_| {
+        let empty = list
+            .get_untracked()
+            .and_then(Result::ok)
+            .is_some_and(|page| page.items.is_empty());
+        if arrived.get() > 0 && empty {
+            version.update(|v| *v += 1);
+        }
     });
 
     view! {
@@ -362,15 +381,21 @@ fn SyncNotes(
         }
         let status = sync_status(&list.items, last.as_ref());
         let unsynced = (!status.unsynced.is_empty()).then(|| {
-            let names = status
+            let providers: Vec<(String, String)> = status
                 .unsynced
                 .iter()
-                .map(|p| format!("{}（{}）", p.name, p.provider_id))
-                .collect::<Vec<_>>()
-                .join("、");
+                .map(|p| (p.name.clone(), p.provider_id.clone()))
+                .collect();
+            let names = move || {
+                let lang = i18n.lang();
+                listed(
+                    providers.iter().map(|(name, id)| with_id(name, id, lang)),
+                    lang,
+                )
+            };
             view! {
                 <p class="note note-warn" data-testid="unsynced-providers">
-                    {move || fill(i18n.t(Key::UnsyncedProviders), &[("names", names.clone())])}
+                    {move || fill(i18n.t(Key::UnsyncedProviders), &[("names", names())])}
                 </p>
             }
         });
@@ -470,8 +495,13 @@ pub fn FailedRows(#[prop(into)] job: Signal<Option<Job>>) -> impl IntoView {
                             {failures.into_iter().map(|f| {
                                 let (merchant_id, provider_id) = (f.merchant_id.clone(), f.provider_id.clone());
                                 let reason = move || f.reason(i18n.lang());
+                                let row = move || {
+                                    let lang = i18n.lang();
+                                    with_id(&merchant_id, &provider_id, lang)
+                                };
+                                let after = move || fill(i18n.t(Key::ReasonAfter), &[("reason", reason())]);
                                 view! {
-                                    <li><code>{merchant_id}</code>" ("{provider_id}"): "{reason}</li>
+                                    <li><code>{row}</code>{after}</li>
                                 }
                             }).collect_view()}
                         </ul>

@@ -1,7 +1,7 @@
 //! 子服务商: the provider's sub-providers (Tencent Cloud account ID, name, rebate ratio,
 //! remark); add one, or edit one in place. Every field is checked as it is typed, by the rule
-//! the server applies again. `?add=ID` opens the add form with that account ID (a sub-merchant's
-//! editor links here when the ID typed there is not registered yet).
+//! the server applies again. `?add=ID` opens the add form with that account ID. (A sub-merchant's
+//! editor registers an ID typed there in place, with the same rule.)
 
 use domain::{api::SubProvider, rules::AccountId};
 use leptos::prelude::*;
