@@ -355,13 +355,10 @@ async fn in_english_a_failed_sync_and_its_failed_rows_show_no_chinese() {
     };
     use domain::{
         FieldError,
-        api::{Job, JobCounts, JobError, JobFailure, JobKind, JobState},
+        api::{Job, JobCounts, JobError, JobFailure, JobKind, JobState, UpstreamCause},
     };
-    let failed = |rule: FieldError| JobFailure {
-        provider_id: "1900000101".to_owned(),
-        merchant_id: "16x".to_owned(),
-        reason: rule.message(Lang::Zh),
-        rule: Some(rule),
+    let failed = |rule: FieldError| {
+        JobFailure::invalid_merchant_id("1900000101".to_owned(), "16x".to_owned(), rule)
     };
     let job = Job {
         id: "job_1".to_owned(),
@@ -381,11 +378,11 @@ async fn in_english_a_failed_sync_and_its_failed_rows_show_no_chinese() {
         started_at: None,
         finished_at: None,
         error: Some("微信买单持续无法访问".to_owned()),
-        failure: Some(JobError::UpstreamUnavailable {
-            provider_id: "1900000101".to_owned(),
-            cursor: Some(100),
-            detail: "connection refused".to_owned(),
-        }),
+        failure: Some(JobError::upstream(
+            "1900000101".to_owned(),
+            Some(100),
+            UpstreamCause::ConnectionFailed,
+        )),
         takeover_at: None,
         takeover_in_s: None,
     };
@@ -403,9 +400,12 @@ async fn in_english_a_failed_sync_and_its_failed_rows_show_no_chinese() {
     });
     tick().await;
     let banner = "[data-testid=job-banner]";
+    let chinese = text_of(&root, banner);
     assert!(
-        text_of(&root, banner).contains("微信买单持续无法访问（服务商 1900000101，第 100 条起）")
+        chinese.contains("微信买单持续无法访问（服务商 1900000101，第 100 条起）：连接失败"),
+        "{chinese}"
     );
+    assert!(!chinese.contains("connection"), "{chinese}");
     root.query_selector(".lang-switch")
         .unwrap()
         .unwrap()
@@ -414,7 +414,9 @@ async fn in_english_a_failed_sync_and_its_failed_rows_show_no_chinese() {
     tick().await;
     let english = text_of(&root, banner);
     assert!(
-        english.contains("WeChat Maidan stayed unreachable (provider 1900000101, from row 100)")
+        english.contains(
+            "WeChat Maidan stayed unreachable (provider 1900000101, from row 100): the connection failed"
+        )
     );
     assert!(
         english.contains("Use digits only, 8 to 32 of them."),

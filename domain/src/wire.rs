@@ -58,7 +58,8 @@ mod tests {
     use crate::{
         ErrorCode,
         api::{
-            AccountRole, AuditAction, JobKind, JobState, SkipReason, TicketState, WechatChannel,
+            AccountRole, AuditAction, JobKind, JobState, RowFailureCode, SkipReason, TicketState,
+            WechatChannel,
         },
     };
 
@@ -85,6 +86,7 @@ mod tests {
         agree(&ErrorCode::ALL, |v| v.as_str(), ErrorCode::parse);
         agree(&JobKind::ALL, |v| v.as_str(), JobKind::parse);
         agree(&JobState::ALL, |v| v.as_str(), JobState::parse);
+        agree(&RowFailureCode::ALL, |v| v.as_str(), RowFailureCode::parse);
         agree(&SkipReason::ALL, |v| v.as_str(), SkipReason::parse);
         agree(&TicketState::ALL, |v| v.as_str(), TicketState::parse);
         agree(&WechatChannel::ALL, |v| v.as_str(), WechatChannel::parse);

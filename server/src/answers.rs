@@ -5,12 +5,12 @@
 pub const ANSWER_LIMIT: usize = 1 << 20;
 
 /// Why an answer was not read.
-#[derive(Debug, Clone, thiserror::Error)]
+#[derive(Debug, thiserror::Error)]
 pub enum AnswerError {
     #[error("the answer is larger than {ANSWER_LIMIT} bytes")]
     TooLarge,
     #[error("reading the answer: {0}")]
-    Read(String),
+    Read(reqwest::Error),
 }
 
 /// The answer's body, chunk by chunk, refused as soon as it passes the limit.
@@ -25,7 +25,7 @@ pub async fn read_limited(mut response: reqwest::Response) -> Result<Vec<u8>, An
     while let Some(chunk) = response
         .chunk()
         .await
-        .map_err(|e| AnswerError::Read(e.without_url().to_string()))?
+        .map_err(|e| AnswerError::Read(e.without_url()))?
     {
         if body.len() + chunk.len() > ANSWER_LIMIT {
             return Err(AnswerError::TooLarge);

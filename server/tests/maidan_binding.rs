@@ -433,7 +433,10 @@ impl server::upstream::MaidanUpstream for Production {
         _: u64,
         _: u32,
     ) -> Result<server::upstream::SubMerchantPage, server::upstream::UpstreamError> {
-        Err(server::upstream::UpstreamError::Rejected("none".into()))
+        Err(server::upstream::UpstreamError::refused(
+            server::upstream::UpstreamCause::NotFound,
+            "none",
+        ))
     }
     async fn maidan_opened(
         &self,
@@ -446,13 +449,21 @@ impl server::upstream::MaidanUpstream for Production {
         _: &str,
         _: &str,
     ) -> Result<server::upstream::CodeSent, server::upstream::BindingError> {
-        Err(server::upstream::UpstreamError::Rejected("none".into()).into())
+        Err(server::upstream::UpstreamError::refused(
+            server::upstream::UpstreamCause::NotFound,
+            "none",
+        )
+        .into())
     }
     async fn bind_merchant(
         &self,
         _: &domain::api::MaidanBinding,
     ) -> Result<(), server::upstream::BindingError> {
-        Err(server::upstream::UpstreamError::Rejected("none".into()).into())
+        Err(server::upstream::UpstreamError::refused(
+            server::upstream::UpstreamCause::NotFound,
+            "none",
+        )
+        .into())
     }
     async fn transactions(
         &self,

@@ -299,11 +299,11 @@ async fn a_page_that_keeps_failing_fails_the_job_readably_and_keeps_what_was_syn
     // As data for the console to word in either language, and in Chinese for others.
     assert_eq!(failed["failure"]["kind"], "upstream_unavailable");
     assert_eq!(failed["failure"]["provider_id"], "1900000101");
-    assert!(
-        failed["failure"]["detail"]
-            .as_str()
-            .unwrap()
-            .contains("sandbox fault")
+    assert_eq!(failed["failure"]["cause"]["code"], "sandbox_fault");
+    // Clients from before `cause` still find a `detail`.
+    assert_eq!(
+        failed["failure"]["detail"],
+        "a fault injected by the sandbox"
     );
     assert!(
         failed["error"]

@@ -19,7 +19,8 @@ use common::{SandboxProcess, SignInWith, TestApp, UPSTREAM_APP_ID, UPSTREAM_SECR
 use server::{
     clock::{Clock, ManualClock, SystemClock},
     upstream::{
-        BindingError, BindingRefusal, MaidanUpstream, Sandbox, SandboxConfig, UpstreamError,
+        BindingError, BindingRefusal, MaidanUpstream, Sandbox, SandboxConfig, UpstreamCause,
+        UpstreamError,
         http::{HttpUpstream, HttpUpstreamConfig},
         protocol,
     },
@@ -66,7 +67,10 @@ async fn over_http_the_upstream_answers_what_the_sandbox_answers() {
     }
     assert!(matches!(
         remote.sub_merchants("1999999999", 0, 10).await,
-        Err(UpstreamError::Rejected(_))
+        Err(UpstreamError::Rejected {
+            cause: UpstreamCause::NotFound,
+            ..
+        })
     ));
     for merchant in ["1600000005", "1699999999"] {
         assert_eq!(
@@ -218,13 +222,19 @@ async fn the_upstream_refuses_unsigned_wrongly_signed_stale_and_replayed_request
     let wrong = client(base, "not-the-secret", Arc::new(SystemClock));
     assert!(matches!(
         wrong.wechat_user("o_sandbox_admin_1").await,
-        Err(UpstreamError::Rejected(why)) if why.contains("Unauthorized")
+        Err(UpstreamError::Rejected {
+            cause: UpstreamCause::Unauthorized,
+            ..
+        })
     ));
     let skewed = ManualClock::new(SystemClock.now_ms() - 600_000);
     let late = client(base, UPSTREAM_SECRET, Arc::new(skewed));
     assert!(matches!(
         late.wechat_user("o_sandbox_admin_1").await,
-        Err(UpstreamError::Rejected(_))
+        Err(UpstreamError::Rejected {
+            cause: UpstreamCause::Unauthorized,
+            ..
+        })
     ));
 }
 
@@ -284,7 +294,10 @@ async fn idempotent_calls_are_retried_on_5xx_and_changes_are_not() {
     let upstream = HttpUpstream::new(config.clone(), Arc::new(SystemClock)).unwrap();
     assert!(matches!(
         upstream.maidan_opened("1600000005").await,
-        Err(UpstreamError::Transient(_))
+        Err(UpstreamError::Transient {
+            cause: UpstreamCause::HttpStatus { status: 503 },
+            ..
+        })
     ));
     assert_eq!(
         calls.load(Ordering::SeqCst),
@@ -300,7 +313,7 @@ async fn idempotent_calls_are_retried_on_5xx_and_changes_are_not() {
         upstream
             .send_binding_code("1600000005", "13800000000")
             .await,
-        Err(BindingError::Upstream(UpstreamError::Transient(_)))
+        Err(BindingError::Upstream(UpstreamError::Transient { .. }))
     ));
     assert_eq!(calls.load(Ordering::SeqCst), 1);
 
@@ -309,7 +322,10 @@ async fn idempotent_calls_are_retried_on_5xx_and_changes_are_not() {
     let upstream = HttpUpstream::new(config, Arc::new(SystemClock)).unwrap();
     assert!(matches!(
         upstream.maidan_opened("1600000005").await,
-        Err(UpstreamError::Transient(_))
+        Err(UpstreamError::Transient {
+            cause: UpstreamCause::ConnectionFailed,
+            ..
+        })
     ));
 }
 
@@ -357,6 +373,7 @@ async fn an_answer_over_a_mebibyte_is_refused_and_not_asked_again() {
             refused.to_string().contains("larger than 1048576 bytes"),
             "{refused}"
         );
+        assert_eq!(refused.cause(), UpstreamCause::AnswerTooLarge);
         assert_eq!(
             calls.load(Ordering::SeqCst),
             1,

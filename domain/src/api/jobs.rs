@@ -40,27 +40,235 @@ pub struct JobCounts {
     pub failed: u64,
 }
 
+crate::wire_enum! {
+    /// Why a row of a job was not processed.
+    pub enum RowFailureCode {
+        /// The merchant ID WeChat Maidan listed breaks the rule for merchant IDs (the broken
+        /// rule is the failure's `rule`).
+        InvalidMerchantId = "invalid_merchant_id",
+    }
+}
+
 /// A row a job could not process, with the reason.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct JobFailure {
     pub provider_id: String,
     pub merchant_id: String,
-    /// The reason in Chinese (the console's default language).
+    /// The reason in Chinese (the console's default language), for clients that do not read
+    /// `code`.
     pub reason: String,
     /// The rule the row broke, which the console words in the reader's language (as `rule`
     /// of a field in a validation error).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[cfg_attr(feature = "openapi", schema(value_type = Option<Object>))]
     pub rule: Option<crate::FieldError>,
+    /// Why, as a code the console words in the reader's language (absent on rows failed
+    /// before codes were kept).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub code: Option<RowFailureCode>,
 }
 
 impl JobFailure {
+    /// A merchant ID from WeChat Maidan that breaks `rule`.
+    pub fn invalid_merchant_id(
+        provider_id: String,
+        merchant_id: String,
+        rule: crate::FieldError,
+    ) -> JobFailure {
+        let mut failure = JobFailure {
+            provider_id,
+            merchant_id,
+            reason: String::new(),
+            rule: Some(rule),
+            code: Some(RowFailureCode::InvalidMerchantId),
+        };
+        failure.reason = failure.reason(crate::Lang::Zh);
+        failure
+    }
+
     /// The reason in `lang`.
     pub fn reason(&self, lang: crate::Lang) -> String {
-        self.rule
-            .as_ref()
-            .map_or_else(|| self.reason.clone(), |rule| rule.message(lang))
+        // Rows failed before codes were kept carry only a rule, or only the Chinese text.
+        let code = self.code.or_else(|| {
+            self.rule
+                .as_ref()
+                .map(|_| RowFailureCode::InvalidMerchantId)
+        });
+        match code {
+            Some(RowFailureCode::InvalidMerchantId) => {
+                let lead = lang.pick(
+                    "微信买单返回的商户号无效。",
+                    "WeChat Maidan listed an invalid merchant ID.",
+                );
+                match (&self.rule, lang) {
+                    (Some(rule), crate::Lang::Zh) => format!("{lead}{}", rule.message(lang)),
+                    (Some(rule), crate::Lang::En) => format!("{lead} {}", rule.message(lang)),
+                    (None, _) => lead.to_owned(),
+                }
+            }
+            None => in_language(&self.reason, lang)
+                .unwrap_or(lang.pick("该行未能同步。", "This row could not be synced."))
+                .to_owned(),
+        }
+    }
+}
+
+/// A text stored in one language, when it is in `lang` (Chinese when it holds a CJK character).
+fn in_language(text: &str, lang: crate::Lang) -> Option<&str> {
+    let chinese = text.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c));
+    (!text.is_empty() && chinese == (lang == crate::Lang::Zh)).then_some(text)
+}
+
+/// Why WeChat Maidan did not answer a call as asked, as data: the console words it in the
+/// reader's language.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(tag = "code", rename_all = "snake_case")]
+pub enum UpstreamCause {
+    /// No answer in time.
+    Timeout,
+    /// No connection could be made, or it broke off.
+    ConnectionFailed,
+    /// An HTTP error status with no answer of the protocol.
+    HttpStatus { status: u16 },
+    /// It said that it cannot answer now.
+    Unavailable,
+    /// It refused the console's credentials (app ID or signature).
+    Unauthorized,
+    /// It does not know what the call names (the provider).
+    NotFound,
+    /// It refused the call as malformed.
+    Refused,
+    /// Its answer was not the protocol's JSON.
+    UnreadableAnswer,
+    /// Its answer was larger than the console reads.
+    AnswerTooLarge,
+    /// The sandbox injected a fault (沙箱).
+    SandboxFault,
+    /// The sandbox was set to be down (沙箱).
+    SandboxDown,
+    /// The console failed before it could ask.
+    Internal,
+}
+
+impl UpstreamCause {
+    /// The stable code, as on the wire (the log's words).
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            UpstreamCause::Timeout => "timeout",
+            UpstreamCause::ConnectionFailed => "connection_failed",
+            UpstreamCause::HttpStatus { .. } => "http_status",
+            UpstreamCause::Unavailable => "unavailable",
+            UpstreamCause::Unauthorized => "unauthorized",
+            UpstreamCause::NotFound => "not_found",
+            UpstreamCause::Refused => "refused",
+            UpstreamCause::UnreadableAnswer => "unreadable_answer",
+            UpstreamCause::AnswerTooLarge => "answer_too_large",
+            UpstreamCause::SandboxFault => "sandbox_fault",
+            UpstreamCause::SandboxDown => "sandbox_down",
+            UpstreamCause::Internal => "internal",
+        }
+    }
+
+    /// Whether another try later may succeed (what a person can do about it: wait).
+    pub const fn is_transient(self) -> bool {
+        match self {
+            UpstreamCause::HttpStatus { status } => status >= 500 || status == 429,
+            UpstreamCause::Timeout
+            | UpstreamCause::ConnectionFailed
+            | UpstreamCause::Unavailable
+            | UpstreamCause::SandboxFault
+            | UpstreamCause::SandboxDown => true,
+            UpstreamCause::Unauthorized
+            | UpstreamCause::NotFound
+            | UpstreamCause::Refused
+            | UpstreamCause::UnreadableAnswer
+            | UpstreamCause::AnswerTooLarge
+            | UpstreamCause::Internal => false,
+        }
+    }
+
+    /// The cause in `lang`: a clause, without a final stop.
+    pub fn message(self, lang: crate::Lang) -> String {
+        let text = match self {
+            UpstreamCause::HttpStatus { status } => {
+                return match lang {
+                    crate::Lang::Zh => format!("服务返回状态码 {status}"),
+                    crate::Lang::En => format!("it answered with status {status}"),
+                };
+            }
+            UpstreamCause::Timeout => lang.pick("请求超时", "the request timed out"),
+            UpstreamCause::ConnectionFailed => lang.pick("连接失败", "the connection failed"),
+            UpstreamCause::Unavailable => {
+                lang.pick("服务暂时不可用", "it is temporarily unavailable")
+            }
+            UpstreamCause::Unauthorized => lang.pick(
+                "控制台的调用凭据（应用 ID 或签名）被拒绝，请检查上游配置",
+                "it refused the console's credentials (app ID or signature); check the upstream settings",
+            ),
+            UpstreamCause::NotFound => lang.pick(
+                "微信买单中没有该服务商",
+                "WeChat Maidan does not know this provider",
+            ),
+            UpstreamCause::Refused => lang.pick("请求被拒绝", "it refused the request"),
+            UpstreamCause::UnreadableAnswer => {
+                lang.pick("返回内容无法解析", "its answer could not be read")
+            }
+            UpstreamCause::AnswerTooLarge => lang.pick("返回内容过大", "its answer was too large"),
+            UpstreamCause::SandboxFault => {
+                lang.pick("沙箱注入的故障", "a fault injected by the sandbox")
+            }
+            UpstreamCause::SandboxDown => {
+                lang.pick("沙箱已设为不可用", "the sandbox is set to be down")
+            }
+            UpstreamCause::Internal => lang.pick("控制台内部错误", "an internal error of the console"),
+        };
+        text.to_owned()
+    }
+
+    /// The cause a job failed before causes were kept, read off the upstream's words it kept
+    /// instead (`None` when they name none).
+    pub fn from_legacy_detail(detail: &str) -> Option<UpstreamCause> {
+        let lower = detail.to_ascii_lowercase();
+        let status = lower.split("http ").nth(1).and_then(|rest| {
+            rest.get(..3)
+                .filter(|digits| digits.bytes().all(|b| b.is_ascii_digit()))
+                .and_then(|digits| digits.parse().ok())
+        });
+        let has = |words: &[&str]| words.iter().any(|w| lower.contains(w));
+        Some(if let Some(status) = status {
+            UpstreamCause::HttpStatus { status }
+        } else if has(&["sandbox fault"]) {
+            UpstreamCause::SandboxFault
+        } else if has(&["sandbox is down"]) {
+            UpstreamCause::SandboxDown
+        } else if has(&["timed out", "timeout"]) {
+            UpstreamCause::Timeout
+        } else if has(&["unreadable answer"]) {
+            UpstreamCause::UnreadableAnswer
+        } else if has(&["larger than"]) {
+            UpstreamCause::AnswerTooLarge
+        } else if has(&["unauthorized"]) {
+            UpstreamCause::Unauthorized
+        } else if has(&["notfound", "no provider"]) {
+            UpstreamCause::NotFound
+        } else if has(&["connect", "sending request", "reading the answer"]) {
+            UpstreamCause::ConnectionFailed
+        } else if has(&["unavailable"]) {
+            UpstreamCause::Unavailable
+        } else {
+            return None;
+        })
+    }
+}
+
+impl std::fmt::Display for UpstreamCause {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            UpstreamCause::HttpStatus { status } => write!(f, "http_status {status}"),
+            other => f.write_str(other.as_str()),
+        }
     }
 }
 
@@ -69,12 +277,17 @@ impl JobFailure {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum JobError {
-    /// WeChat Maidan stayed unreachable through every retry while the job read a provider's
-    /// sub-merchants (from `cursor`, once the first page was read). `detail` is the
-    /// upstream's own words.
+    /// WeChat Maidan did not answer as asked through every retry while the job read a
+    /// provider's sub-merchants (from `cursor`, once the first page was read).
     UpstreamUnavailable {
         provider_id: String,
         cursor: Option<u64>,
+        /// Why (absent on jobs failed before causes were kept).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        cause: Option<UpstreamCause>,
+        /// The cause in English, for clients that do not read `cause` (on jobs failed before
+        /// causes were kept: the upstream's own words). The console words `cause` instead.
+        #[serde(default)]
         detail: String,
     },
     /// The job names a subject the console does not know (a re-attribution's sub-merchant).
@@ -82,37 +295,61 @@ pub enum JobError {
 }
 
 impl JobError {
+    /// WeChat Maidan failed a call for `cause` while the job read `provider_id`'s
+    /// sub-merchants (from `cursor`).
+    pub fn upstream(provider_id: String, cursor: Option<u64>, cause: UpstreamCause) -> JobError {
+        JobError::UpstreamUnavailable {
+            provider_id,
+            cursor,
+            cause: Some(cause),
+            detail: cause.message(crate::Lang::En),
+        }
+    }
+
     /// The sentence in `lang`.
     pub fn message(&self, lang: crate::Lang) -> String {
-        match (self, lang) {
-            (
-                JobError::UpstreamUnavailable {
-                    provider_id,
-                    cursor,
-                    detail,
-                },
-                crate::Lang::Zh,
-            ) => {
-                let at = cursor.map(|c| format!("，第 {c} 条起")).unwrap_or_default();
-                format!("微信买单持续无法访问（服务商 {provider_id}{at}）：{detail}")
+        use crate::Lang::{En, Zh};
+        match self {
+            JobError::UpstreamUnavailable {
+                provider_id,
+                cursor,
+                cause,
+                detail,
+            } => {
+                let cause = cause.or_else(|| UpstreamCause::from_legacy_detail(detail));
+                let at = match (cursor, lang) {
+                    (Some(c), Zh) => format!("，第 {c} 条起"),
+                    (Some(c), En) => format!(", from row {c}"),
+                    (None, _) => String::new(),
+                };
+                let why = cause.map_or_else(
+                    || {
+                        lang.pick("原因未记录", "the cause was not recorded")
+                            .to_owned()
+                    },
+                    |c| c.message(lang),
+                );
+                match (cause.is_none_or(UpstreamCause::is_transient), lang) {
+                    (true, Zh) => format!(
+                        "微信买单持续无法访问（服务商 {provider_id}{at}）：{why}。请稍后重新同步。"
+                    ),
+                    (true, En) => format!(
+                        "WeChat Maidan stayed unreachable (provider {provider_id}{at}): {why}. Sync again later."
+                    ),
+                    (false, Zh) => {
+                        format!("无法从微信买单读取子商户（服务商 {provider_id}{at}）：{why}。")
+                    }
+                    (false, En) => format!(
+                        "Could not read the sub-merchants from WeChat Maidan (provider {provider_id}{at}): {why}."
+                    ),
+                }
             }
-            (
-                JobError::UpstreamUnavailable {
-                    provider_id,
-                    cursor,
-                    detail,
-                },
-                crate::Lang::En,
-            ) => {
-                let at = cursor
-                    .map(|c| format!(", from row {c}"))
-                    .unwrap_or_default();
-                format!("WeChat Maidan stayed unreachable (provider {provider_id}{at}): {detail}")
-            }
-            (JobError::UnknownSubject, crate::Lang::Zh) => "任务指向的子商户不存在。".to_owned(),
-            (JobError::UnknownSubject, crate::Lang::En) => {
-                "The job names a sub-merchant that does not exist.".to_owned()
-            }
+            JobError::UnknownSubject => lang
+                .pick(
+                    "任务指向的子商户不存在。",
+                    "The job names a sub-merchant that does not exist.",
+                )
+                .to_owned(),
         }
     }
 }
@@ -155,9 +392,192 @@ pub struct Job {
 impl Job {
     /// Why the job failed, in `lang`.
     pub fn error(&self, lang: crate::Lang) -> Option<String> {
-        self.failure
-            .as_ref()
-            .map(|f| f.message(lang))
-            .or_else(|| self.error.clone())
+        if let Some(failure) = &self.failure {
+            return Some(failure.message(lang));
+        }
+        // A text stored before failures were data, shown when it is in the reader's language.
+        self.error.as_deref().map(|text| {
+            in_language(text, lang)
+                .unwrap_or(lang.pick("任务失败。", "The job failed."))
+                .to_owned()
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{FieldError, Lang};
+
+    /// A CJK character or a CJK or full-width punctuation mark.
+    fn cjk(c: char) -> bool {
+        ('\u{3000}'..='\u{303f}').contains(&c)
+            || ('\u{ff00}'..='\u{ffef}').contains(&c)
+            || ('\u{4e00}'..='\u{9fff}').contains(&c)
+    }
+
+    /// The longest run of ASCII letters.
+    fn latin_run(text: &str) -> usize {
+        text.split(|c: char| !c.is_ascii_alphabetic())
+            .map(str::len)
+            .max()
+            .unwrap_or(0)
+    }
+
+    /// In English nothing Chinese; in Chinese no English word (IDs and numbers are digits).
+    fn one_language_each(texts: impl Fn(Lang) -> String) {
+        let (en, zh) = (texts(Lang::En), texts(Lang::Zh));
+        assert!(!en.is_empty() && !en.chars().any(cjk), "{en}");
+        assert!(zh.chars().any(cjk) && latin_run(&zh) < 3, "{zh}");
+    }
+
+    const CAUSES: [UpstreamCause; 13] = [
+        UpstreamCause::Timeout,
+        UpstreamCause::ConnectionFailed,
+        UpstreamCause::HttpStatus { status: 503 },
+        UpstreamCause::HttpStatus { status: 404 },
+        UpstreamCause::Unavailable,
+        UpstreamCause::Unauthorized,
+        UpstreamCause::NotFound,
+        UpstreamCause::Refused,
+        UpstreamCause::UnreadableAnswer,
+        UpstreamCause::AnswerTooLarge,
+        UpstreamCause::SandboxFault,
+        UpstreamCause::SandboxDown,
+        UpstreamCause::Internal,
+    ];
+
+    #[test]
+    fn every_job_failure_reads_in_one_language_at_a_time() {
+        let mut failures: Vec<JobError> = CAUSES
+            .iter()
+            .flat_map(|cause| {
+                [None, Some(1000)]
+                    .map(|cursor| JobError::upstream("1900000101".into(), cursor, *cause))
+            })
+            .collect();
+        failures.push(JobError::UnknownSubject);
+        // Failed before causes were kept: only the upstream's words.
+        for detail in [
+            "upstream temporarily unavailable: sandbox fault on call 7",
+            "upstream temporarily unavailable: HTTP 502 Bad Gateway",
+            "upstream temporarily unavailable: something else entirely",
+            "",
+        ] {
+            failures.push(JobError::UpstreamUnavailable {
+                provider_id: "1900000101".into(),
+                cursor: Some(5),
+                cause: None,
+                detail: detail.into(),
+            });
+        }
+        for failure in &failures {
+            one_language_each(|lang| failure.message(lang));
+            let en = failure.message(Lang::En);
+            assert!(
+                !en.contains("upstream temporarily unavailable"),
+                "the upstream's words stay out: {en}"
+            );
+        }
+    }
+
+    #[test]
+    fn every_failed_row_reads_in_one_language_at_a_time() {
+        let rules = ["", "16x", "123"].map(|id| crate::rules::merchant_id(id).unwrap_err());
+        let rules = rules.into_iter();
+        let mut rows: Vec<JobFailure> = rules
+            .map(|rule| JobFailure::invalid_merchant_id("1900000101".into(), "16x".into(), rule))
+            .collect();
+        rows.push(JobFailure {
+            rule: None,
+            ..rows[0].clone()
+        });
+        // Failed before codes were kept: with the rule, or with the Chinese text only.
+        rows.push(JobFailure {
+            code: None,
+            ..rows[0].clone()
+        });
+        rows.push(JobFailure {
+            code: None,
+            rule: None,
+            reason: "商户号格式不正确".into(),
+            ..rows[0].clone()
+        });
+        for row in &rows {
+            one_language_each(|lang| row.reason(lang));
+        }
+        assert_eq!(rows[0].reason, rows[0].reason(Lang::Zh));
+        assert!(
+            rows[1]
+                .reason(Lang::En)
+                .ends_with("Use digits only, 8 to 32 of them.")
+        );
+    }
+
+    #[test]
+    fn a_job_failed_before_causes_were_kept_still_reads() {
+        let stored = r#"{"kind":"upstream_unavailable","provider_id":"1900000101","cursor":null,
+            "detail":"upstream temporarily unavailable: sandbox fault on call 3"}"#;
+        let failure: JobError = serde_json::from_str(stored).unwrap();
+        assert_eq!(
+            failure.message(Lang::En),
+            "WeChat Maidan stayed unreachable (provider 1900000101): a fault injected by the \
+             sandbox. Sync again later."
+        );
+        assert_eq!(
+            failure.message(Lang::Zh),
+            "微信买单持续无法访问（服务商 1900000101）：沙箱注入的故障。请稍后重新同步。"
+        );
+        let row: JobFailure = serde_json::from_value(serde_json::json!({
+            "provider_id": "1900000101",
+            "merchant_id": "16x",
+            "reason": "只能填写数字，长度为 8–32 位，请检查后重新输入。",
+            "rule": FieldError::Digits { min: 8, max: 32 },
+        }))
+        .unwrap();
+        assert!(row.reason(Lang::En).starts_with("WeChat Maidan listed"));
+    }
+
+    #[test]
+    fn a_new_failure_keeps_the_fields_clients_read_and_adds_its_cause() {
+        let failure = JobError::upstream("1900000101".into(), Some(3), UpstreamCause::Timeout);
+        let json = serde_json::to_value(&failure).unwrap();
+        assert_eq!(json["kind"], "upstream_unavailable");
+        assert_eq!(json["cause"]["code"], "timeout");
+        assert_eq!(json["detail"], "the request timed out");
+        assert_eq!(serde_json::from_value::<JobError>(json).unwrap(), failure);
+        let status = serde_json::to_value(UpstreamCause::HttpStatus { status: 502 }).unwrap();
+        assert_eq!(
+            status,
+            serde_json::json!({"code": "http_status", "status": 502})
+        );
+    }
+
+    #[test]
+    fn a_job_text_from_before_failures_were_data_shows_only_in_its_language() {
+        let job = |error: &str| Job {
+            id: "job_1".into(),
+            kind: JobKind::SubMerchantSync,
+            state: JobState::Failed,
+            processed: 0,
+            total: 0,
+            counts: JobCounts::default(),
+            failures: Vec::new(),
+            rate_per_s: 0.0,
+            eta_s: None,
+            created_at: String::new(),
+            requested_by: None,
+            started_at: None,
+            finished_at: None,
+            error: Some(error.into()),
+            failure: None,
+            takeover_at: None,
+            takeover_in_s: None,
+        };
+        let chinese = job("微信买单持续无法访问");
+        assert_eq!(chinese.error(Lang::Zh).unwrap(), "微信买单持续无法访问");
+        assert_eq!(chinese.error(Lang::En).unwrap(), "The job failed.");
+        let english = job("upstream temporarily unavailable");
+        assert_eq!(english.error(Lang::Zh).unwrap(), "任务失败。");
     }
 }

@@ -13,7 +13,9 @@ mod sub_merchants;
 mod sub_providers;
 
 pub use audit::{AuditAction, AuditEvent, AuditTarget};
-pub use jobs::{Job, JobCounts, JobError, JobFailure, JobKind, JobState};
+pub use jobs::{
+    Job, JobCounts, JobError, JobFailure, JobKind, JobState, RowFailureCode, UpstreamCause,
+};
 pub use keys::{
     AlipayAuthorizationTicket, AlipayAuthorized, AuthenticationType, KeyReset, KeyResetIssued,
     MobileAlipayAuthorization, SignatureType, SubMerchantKeys,

@@ -382,12 +382,8 @@ async fn sync_sub_merchants(
             match page_with_retries(state, provider, 0, 1).await {
                 Ok(page) => total += page.total,
                 Err(e) => {
-                    return fail(Failure::UpstreamUnavailable {
-                        provider_id: provider.clone(),
-                        cursor: None,
-                        detail: e.to_string(),
-                    })
-                    .await;
+                    tracing::warn!(job = %job.id, %provider, error = %e, "sync total failed");
+                    return fail(Failure::upstream(provider.clone(), None, e.cause())).await;
                 }
             }
         }
@@ -426,11 +422,11 @@ async fn sync_sub_merchants(
             Ok(fetched) => fetched,
             Err(e) => {
                 tracing::warn!(job = %job.id, %provider, error = %e, "sync page failed");
-                return fail(Failure::UpstreamUnavailable {
-                    provider_id: provider.clone(),
-                    cursor: Some(at.cursor),
-                    detail: e.to_string(),
-                })
+                return fail(Failure::upstream(
+                    provider.clone(),
+                    Some(at.cursor),
+                    e.cause(),
+                ))
                 .await;
             }
         };
@@ -443,12 +439,11 @@ async fn sync_sub_merchants(
                     name: item.name,
                     maidan_opened: item.maidan_opened,
                 }),
-                Err(e) => failures.push(JobFailure {
-                    provider_id: provider.clone(),
-                    merchant_id: item.merchant_id,
-                    reason: e.message(domain::Lang::Zh),
-                    rule: Some(e),
-                }),
+                Err(rule) => failures.push(JobFailure::invalid_merchant_id(
+                    provider.clone(),
+                    item.merchant_id,
+                    rule,
+                )),
             }
         }
         let provider_done = page.next_cursor.is_none();

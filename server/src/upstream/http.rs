@@ -9,8 +9,8 @@ use async_trait::async_trait;
 use serde::{Serialize, de::DeserializeOwned};
 
 use super::{
-    BindingError, CodeSent, MaidanUpstream, SubMerchantPage, UpstreamError, UpstreamProvider,
-    UpstreamTransaction, WechatUser,
+    BindingError, CodeSent, MaidanUpstream, SubMerchantPage, UpstreamCause, UpstreamError,
+    UpstreamProvider, UpstreamTransaction, WechatUser,
     protocol::{
         self, BindingCodeBody, BindingCodeRequest, MerchantBody, PREFIX, ProvidersBody,
         SubMerchantPageBody, TransactionsBody, TransactionsQuery, WireError, WireErrorBody,
@@ -69,19 +69,43 @@ pub struct HttpUpstream {
 /// Why one call failed.
 enum CallError {
     /// No answer, a timeout, or a 5xx: another try may succeed.
-    Transient(String),
-    /// The upstream answered with an error.
+    Transient(UpstreamCause, String),
+    /// The upstream answered with an error of the protocol.
     Answered(WireError),
+    /// An answer that is no use, and would be none the next time either (too large, not the
+    /// protocol's JSON, a 4xx without the protocol's error).
+    Unusable(UpstreamCause, String),
+}
+
+impl CallError {
+    /// A request that got no answer.
+    fn unanswered(error: &reqwest::Error) -> CallError {
+        let cause = if error.is_timeout() {
+            UpstreamCause::Timeout
+        } else {
+            UpstreamCause::ConnectionFailed
+        };
+        CallError::Transient(cause, error.to_string())
+    }
 }
 
 impl From<CallError> for UpstreamError {
     fn from(error: CallError) -> Self {
         match error {
-            CallError::Transient(why) => UpstreamError::Transient(why),
+            CallError::Transient(cause, why) => UpstreamError::unavailable(cause, why),
             CallError::Answered(WireError::Unavailable { message }) => {
-                UpstreamError::Transient(message)
+                UpstreamError::unavailable(UpstreamCause::Unavailable, message)
             }
-            CallError::Answered(other) => UpstreamError::Rejected(format!("{other:?}")),
+            CallError::Answered(WireError::Unauthorized { message }) => {
+                UpstreamError::refused(UpstreamCause::Unauthorized, message)
+            }
+            CallError::Answered(WireError::NotFound { message }) => {
+                UpstreamError::refused(UpstreamCause::NotFound, message)
+            }
+            CallError::Answered(other) => {
+                UpstreamError::refused(UpstreamCause::Refused, format!("{other:?}"))
+            }
+            CallError::Unusable(cause, why) => UpstreamError::refused(cause, why),
         }
     }
 }
@@ -115,7 +139,7 @@ impl HttpUpstream {
             .timeout(config.request_timeout)
             .redirect(reqwest::redirect::Policy::none())
             .build()
-            .map_err(|e| UpstreamError::Transient(e.to_string()))?;
+            .map_err(|e| UpstreamError::unavailable(UpstreamCause::Internal, e))?;
         Ok(HttpUpstream {
             config,
             http,
@@ -132,7 +156,8 @@ impl HttpUpstream {
     ) -> Result<T, CallError> {
         let timestamp = (self.clock.now_ms() / 1000).to_string();
         let mut nonce = [0_u8; 16];
-        getrandom::fill(&mut nonce).map_err(|e| CallError::Transient(e.to_string()))?;
+        getrandom::fill(&mut nonce)
+            .map_err(|e| CallError::Transient(UpstreamCause::Internal, e.to_string()))?;
         let nonce = crate::auth::hex(&nonce);
         let text =
             protocol::string_to_sign(method.as_str(), path_and_query, &timestamp, &nonce, body);
@@ -150,30 +175,34 @@ impl HttpUpstream {
             .body(body.to_vec())
             .send()
             .await
-            .map_err(|e| CallError::Transient(e.without_url().to_string()))?;
+            .map_err(|e| CallError::unanswered(&e.without_url()))?;
         let status = response.status();
         let bytes = crate::answers::read_limited(response)
             .await
             .map_err(|e| match e {
                 // Asking again would only bring the same oversized answer.
-                AnswerError::TooLarge => CallError::Answered(WireError::BadRequest {
-                    message: e.to_string(),
-                }),
-                AnswerError::Read(_) => CallError::Transient(e.to_string()),
+                AnswerError::TooLarge => {
+                    CallError::Unusable(UpstreamCause::AnswerTooLarge, e.to_string())
+                }
+                AnswerError::Read(error) => CallError::unanswered(&error),
             })?;
         if status.is_success() {
             return serde_json::from_slice(&bytes).map_err(|e| {
-                CallError::Answered(WireError::BadRequest {
-                    message: format!("unreadable answer: {e}"),
-                })
+                CallError::Unusable(
+                    UpstreamCause::UnreadableAnswer,
+                    format!("unreadable answer: {e}"),
+                )
             });
         }
+        let http_status = UpstreamCause::HttpStatus {
+            status: status.as_u16(),
+        };
         match serde_json::from_slice::<WireErrorBody>(&bytes) {
             Ok(body) if !status.is_server_error() => Err(CallError::Answered(body.error)),
-            _ if status.is_server_error() => Err(CallError::Transient(format!("HTTP {status}"))),
-            _ => Err(CallError::Answered(WireError::BadRequest {
-                message: format!("HTTP {status}"),
-            })),
+            _ if status.is_server_error() => {
+                Err(CallError::Transient(http_status, format!("HTTP {status}")))
+            }
+            _ => Err(CallError::Unusable(http_status, format!("HTTP {status}"))),
         }
     }
 
@@ -188,9 +217,8 @@ impl HttpUpstream {
         idempotent: bool,
     ) -> Result<T, CallError> {
         let body = match body {
-            Some(body) => {
-                serde_json::to_vec(body).map_err(|e| CallError::Transient(e.to_string()))?
-            }
+            Some(body) => serde_json::to_vec(body)
+                .map_err(|e| CallError::Transient(UpstreamCause::Internal, e.to_string()))?,
             None => Vec::new(),
         };
         let policy = if idempotent {
@@ -203,8 +231,8 @@ impl HttpUpstream {
                 name,
                 || self.once(method.clone(), path_and_query, &body),
                 |error| match error {
-                    CallError::Transient(why) => Some(why.as_str()),
-                    CallError::Answered(_) => None,
+                    CallError::Transient(_, why) => Some(why.as_str()),
+                    CallError::Answered(_) | CallError::Unusable(..) => None,
                 },
             )
             .await

@@ -13,7 +13,7 @@ pub mod sandbox_oauth;
 pub mod sandbox_server;
 
 use async_trait::async_trait;
-pub use domain::api::WechatUser;
+pub use domain::api::{UpstreamCause, WechatUser};
 use serde::{Deserialize, Serialize};
 
 pub use observed::Observed;
@@ -61,22 +61,55 @@ pub struct UpstreamTransaction {
     pub paid_at_ms: i64,
 }
 
-/// An upstream call that did not succeed.
+/// An upstream call that did not succeed: why, as a cause a person reads in their language
+/// ([`UpstreamCause`]), and the details for the log only.
 #[derive(Debug, Clone, thiserror::Error)]
 pub enum UpstreamError {
-    /// Worth retrying: a timeout or a 5xx of the upstream.
-    #[error("upstream temporarily unavailable: {0}")]
-    Transient(String),
-    #[error("upstream refused the call: {0}")]
-    Rejected(String),
+    /// Worth retrying: a timeout, a broken connection, a 5xx of the upstream.
+    #[error("upstream temporarily unavailable ({cause}): {detail}")]
+    Transient {
+        cause: UpstreamCause,
+        detail: String,
+    },
+    /// The upstream said no, or answered what cannot be read: asking again would not help.
+    #[error("upstream refused the call ({cause}): {detail}")]
+    Rejected {
+        cause: UpstreamCause,
+        detail: String,
+    },
 }
 
 impl UpstreamError {
+    /// A failure worth retrying.
+    pub fn unavailable(cause: UpstreamCause, detail: impl std::fmt::Display) -> UpstreamError {
+        UpstreamError::Transient {
+            cause,
+            detail: detail.to_string(),
+        }
+    }
+
+    /// A refusal: asking again would not help.
+    pub fn refused(cause: UpstreamCause, detail: impl std::fmt::Display) -> UpstreamError {
+        UpstreamError::Rejected {
+            cause,
+            detail: detail.to_string(),
+        }
+    }
+
+    /// Why, for a person.
+    pub fn cause(&self) -> UpstreamCause {
+        match self {
+            UpstreamError::Transient { cause, .. } | UpstreamError::Rejected { cause, .. } => {
+                *cause
+            }
+        }
+    }
+
     /// Why another try may succeed, when it may (what a [`crate::retry::RetryPolicy`] asks).
     pub fn transient(&self) -> Option<&str> {
         match self {
-            UpstreamError::Transient(why) => Some(why),
-            UpstreamError::Rejected(_) => None,
+            UpstreamError::Transient { detail, .. } => Some(detail),
+            UpstreamError::Rejected { .. } => None,
         }
     }
 }

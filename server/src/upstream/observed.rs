@@ -24,8 +24,8 @@ fn record(call: &'static str, outcome: &'static str, started: Instant) {
 
 fn outcome_of(error: &UpstreamError) -> &'static str {
     match error {
-        UpstreamError::Transient(_) => "unavailable",
-        UpstreamError::Rejected(_) => "rejected",
+        UpstreamError::Transient { .. } => "unavailable",
+        UpstreamError::Rejected { .. } => "rejected",
     }
 }
 

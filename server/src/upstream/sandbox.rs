@@ -15,8 +15,8 @@ use async_trait::async_trait;
 use domain::api::MaidanBinding;
 
 use super::{
-    BindingError, BindingRefusal, CodeSent, MaidanUpstream, SubMerchantPage, UpstreamError,
-    UpstreamProvider, UpstreamSubMerchant, UpstreamTransaction, WechatUser,
+    BindingError, BindingRefusal, CodeSent, MaidanUpstream, SubMerchantPage, UpstreamCause,
+    UpstreamError, UpstreamProvider, UpstreamSubMerchant, UpstreamTransaction, WechatUser,
 };
 use crate::clock::{Clock, SystemClock};
 
@@ -398,7 +398,10 @@ impl Sandbox {
     /// Injected latency and faults; deterministic per call number for a given seed.
     async fn behave(&self) -> Result<(), UpstreamError> {
         if self.down.load(std::sync::atomic::Ordering::Relaxed) {
-            return Err(UpstreamError::Transient("sandbox is down".into()));
+            return Err(UpstreamError::unavailable(
+                UpstreamCause::SandboxDown,
+                "sandbox is down",
+            ));
         }
         let latency_ms = self.latency_ms.load(std::sync::atomic::Ordering::Relaxed);
         if latency_ms > 0 {
@@ -410,9 +413,10 @@ impl Sandbox {
                 .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
             let mut rng = SplitMix64::new(self.config.seed ^ n.wrapping_mul(0x2545_F491_4F6C_DD1D));
             if rng.next_f64() < self.config.fault_rate {
-                return Err(UpstreamError::Transient(format!(
-                    "sandbox fault on call {n}"
-                )));
+                return Err(UpstreamError::unavailable(
+                    UpstreamCause::SandboxFault,
+                    format!("sandbox fault on call {n}"),
+                ));
             }
         }
         Ok(())
@@ -431,9 +435,10 @@ impl Sandbox {
     /// A sub-merchant's deterministic payment history.
     fn history(&self, merchant_id: &str) -> Result<Vec<UpstreamTransaction>, UpstreamError> {
         let Some((ordinal, index)) = merchant_ordinal(merchant_id) else {
-            return Err(UpstreamError::Rejected(format!(
-                "no sub-merchant {merchant_id}"
-            )));
+            return Err(UpstreamError::refused(
+                UpstreamCause::NotFound,
+                format!("no sub-merchant {merchant_id}"),
+            ));
         };
         // 2026-01-01T00:00:00Z, then one payment every few hours.
         const START_MS: i64 = 1_767_225_600_000;
@@ -510,16 +515,16 @@ impl MaidanUpstream for Sandbox {
         self.behave().await?;
         let providers = self.providers();
         let Some(ordinal) = providers.iter().position(|p| p.provider_id == provider_id) else {
-            return Err(UpstreamError::Rejected(format!(
-                "no provider {provider_id}"
-            )));
+            return Err(UpstreamError::refused(
+                UpstreamCause::NotFound,
+                format!("no provider {provider_id}"),
+            ));
         };
         let total = self.sub_merchant_count(ordinal);
         let end = cursor.saturating_add(u64::from(limit.max(1))).min(total);
-        let world = self
-            .world
-            .read()
-            .map_err(|_| UpstreamError::Transient("sandbox lock poisoned".into()))?;
+        let world = self.world.read().map_err(|_| {
+            UpstreamError::unavailable(UpstreamCause::Internal, "sandbox lock poisoned")
+        })?;
         let items = (cursor.min(end)..end)
             .map(|i| {
                 let mut item = self.sub_merchant(ordinal, provider_id, i);
@@ -544,10 +549,9 @@ impl MaidanUpstream for Sandbox {
             return Err(BindingError::Refused(BindingRefusal::UnknownMerchant));
         }
         let now = self.clock.now_ms();
-        let mut world = self
-            .world
-            .write()
-            .map_err(|_| UpstreamError::Transient("sandbox lock poisoned".into()))?;
+        let mut world = self.world.write().map_err(|_| {
+            UpstreamError::unavailable(UpstreamCause::Internal, "sandbox lock poisoned")
+        })?;
         if let Some(sent) = world.codes.get(mobile) {
             let waited_s = u64::try_from((now - sent.sent_at_ms) / 1000).unwrap_or(0);
             if waited_s < CODE_COOLDOWN_S {
@@ -555,7 +559,8 @@ impl MaidanUpstream for Sandbox {
             }
         }
         let mut bytes = [0_u8; 4];
-        getrandom::fill(&mut bytes).map_err(|e| UpstreamError::Transient(e.to_string()))?;
+        getrandom::fill(&mut bytes)
+            .map_err(|e| UpstreamError::unavailable(UpstreamCause::Internal, e))?;
         let code = format!("{:06}", u32::from_le_bytes(bytes) % 1_000_000);
         world.codes.insert(
             mobile.to_owned(),
@@ -580,10 +585,9 @@ impl MaidanUpstream for Sandbox {
             return Err(BindingError::Refused(BindingRefusal::UnknownMerchant));
         };
         let now = self.clock.now_ms();
-        let mut world = self
-            .world
-            .write()
-            .map_err(|_| UpstreamError::Transient("sandbox lock poisoned".into()))?;
+        let mut world = self.world.write().map_err(|_| {
+            UpstreamError::unavailable(UpstreamCause::Internal, "sandbox lock poisoned")
+        })?;
         let lifetime_ms = i64::try_from(CODE_LIFETIME_S * 1000).unwrap_or(i64::MAX);
         let tries = world
             .binding_tries
@@ -838,7 +842,10 @@ mod tests {
         });
         assert!(matches!(
             sandbox.wechat_user(ADMIN_1).await,
-            Err(UpstreamError::Transient(_))
+            Err(UpstreamError::Transient {
+                cause: UpstreamCause::SandboxFault,
+                ..
+            })
         ));
     }
 }

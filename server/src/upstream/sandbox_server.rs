@@ -16,7 +16,7 @@ use axum::{
 use domain::api::{MaidanBinding, NewSandboxProvider, SandboxLatency};
 
 use super::{
-    BindingError, MaidanUpstream, UpstreamError,
+    BindingError, MaidanUpstream, UpstreamCause, UpstreamError,
     protocol::{
         self, BindingCodeBody, BindingCodeRequest, MerchantBody, ProvidersBody,
         SubMerchantPageBody, TransactionsBody, TransactionsQuery, WireError, WireErrorBody,
@@ -51,8 +51,16 @@ impl IntoResponse for WireError {
 impl From<UpstreamError> for WireError {
     fn from(error: UpstreamError) -> Self {
         match error {
-            UpstreamError::Transient(message) => WireError::Unavailable { message },
-            UpstreamError::Rejected(message) => WireError::NotFound { message },
+            UpstreamError::Transient { detail, .. } => WireError::Unavailable { message: detail },
+            UpstreamError::Rejected {
+                cause: UpstreamCause::Unauthorized,
+                detail,
+            } => WireError::Unauthorized { message: detail },
+            UpstreamError::Rejected {
+                cause: UpstreamCause::NotFound,
+                detail,
+            } => WireError::NotFound { message: detail },
+            UpstreamError::Rejected { detail, .. } => WireError::BadRequest { message: detail },
         }
     }
 }
