@@ -618,3 +618,30 @@ async fn the_servers_verdict_on_a_field_shows_there_until_the_field_changes() {
     tick().await;
     assert_eq!(text_of(&root, "#account_id-error"), "");
 }
+
+#[wasm_bindgen_test]
+async fn a_phone_page_titles_the_document_in_the_language_chosen_on_it() {
+    use console::components::mobile_shell::MobileShell;
+    fn title(lang: Lang) -> &'static str {
+        lang.pick("开通微信买单 · 云支付", "Open WeChat Maidan · Cloud Pay")
+    }
+    let root = fresh_root();
+    let _app = leptos::mount::mount_to(root.clone(), || {
+        view! {
+            <Harness>
+                <MobileShell title=Key::MaidanPhoneTitle document_title=title>
+                    <p>"…"</p>
+                </MobileShell>
+            </Harness>
+        }
+    });
+    tick().await;
+    assert_eq!(document().title(), "开通微信买单 · 云支付");
+    root.query_selector(".lang-switch")
+        .unwrap()
+        .unwrap()
+        .unchecked_into::<web_sys::HtmlElement>()
+        .click();
+    tick().await;
+    assert_eq!(document().title(), "Open WeChat Maidan · Cloud Pay");
+}

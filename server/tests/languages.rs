@@ -5,7 +5,10 @@
 
 mod common;
 
-use axum::http::{Method, StatusCode};
+use axum::{
+    body::Body,
+    http::{Method, Request, StatusCode, header},
+};
 use common::TestApp;
 use domain::{Lang, api::Job};
 
@@ -58,4 +61,85 @@ async fn a_sync_that_wechat_maidan_fails_reads_in_english_or_in_chinese_never_bo
     assert!(latin_run(&chinese) < 3, "{chinese}");
     // The API's own sentence is the Chinese one.
     assert_eq!(job.error.as_deref(), Some(chinese.as_str()));
+}
+
+/// A phone's GET whose browser says it prefers Chinese.
+async fn get_in_chinese_browser(
+    app: &TestApp,
+    path: &str,
+    cookie: Option<&str>,
+) -> common::TestResponse {
+    let mut request = Request::get(path)
+        .header(header::HOST, common::HOST)
+        .header(header::ACCEPT_LANGUAGE, "zh-CN,zh;q=0.9");
+    if let Some(cookie) = cookie {
+        request = request.header(header::COOKIE, cookie);
+    }
+    app.send(request.body(Body::empty()).unwrap()).await
+}
+
+#[tokio::test]
+async fn the_sign_in_refusal_speaks_the_language_the_phone_page_was_in() {
+    let app = TestApp::new().await;
+    let cookie = app.login_as(PROVIDER).await;
+    let ticket = app.provider_sync_ticket(&cookie).await;
+    // The page was switched to English in a browser that prefers Chinese.
+    let start = get_in_chinese_browser(
+        &app,
+        &format!("/api/v1/m/wechat-oauth/start?ticket={ticket}&lang=en"),
+        None,
+    )
+    .await;
+    assert_eq!(start.status, StatusCode::FOUND, "{}", start.text());
+    let phone = start.cookie().unwrap();
+    // WeChat's address ends in a fragment, which a browser does not send.
+    let authorize = start.header("location").unwrap().split('#').next().unwrap();
+    let http = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let back = http
+        .get(format!("{authorize}&sandbox_user=o_sandbox_admin_1"))
+        .send()
+        .await
+        .unwrap();
+    let callback = back.headers()["location"]
+        .to_str()
+        .unwrap()
+        .strip_prefix(common::ORIGIN)
+        .unwrap()
+        .to_owned();
+    // WeChat's redirect carries no language of ours: the sign-in kept it.
+    assert!(!callback.contains("lang="), "{callback}");
+    let signed_in = get_in_chinese_browser(&app, &callback, Some(&phone)).await;
+    assert_eq!(signed_in.status, StatusCode::SEE_OTHER);
+
+    // The callback visited again (a reload, a shared link) is refused on a page of its own.
+    let refused = get_in_chinese_browser(&app, &callback, Some(&phone)).await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN);
+    let page = refused.text();
+    assert!(page.contains("<html lang=\"en\">"), "{page}");
+    assert!(
+        page.contains("<title>Sign-in not completed</title>"),
+        "{page}"
+    );
+    assert!(
+        page.contains("This sign-in has expired or was already used."),
+        "{page}"
+    );
+    assert!(!page.chars().any(cjk), "{page}");
+
+    // A sign-in started without a language follows the browser, as before.
+    let ticket = app.provider_sync_ticket(&cookie).await;
+    let (phone, callback) = app
+        .phone_sign_in_callback(
+            common::SignInWith::Wechat,
+            &ticket,
+            "o_sandbox_admin_1",
+            None,
+        )
+        .await;
+    get_in_chinese_browser(&app, &callback, Some(&phone)).await;
+    let refused = get_in_chinese_browser(&app, &callback, Some(&phone)).await;
+    assert!(refused.text().contains("授权未完成"), "{}", refused.text());
 }

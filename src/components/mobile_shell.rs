@@ -1,11 +1,13 @@
 //! The frame of a page a phone opens from a QR code: a bar with the mark, the page's title and
-//! the language switch, then the page.
+//! the language switch, then the page. The document's title follows the language too: WeChat's
+//! browser shows it in its top bar.
 
+use domain::Lang;
 use leptos::prelude::*;
 
 use crate::{
     components::language_switch::LanguageSwitch,
-    i18n::{Key, tr},
+    i18n::{Key, tr, use_i18n},
 };
 
 /// Whose page it is: Cloud Pay's (云) or Alipay's (支, in Alipay's colours).
@@ -19,9 +21,18 @@ pub enum Brand {
 #[component]
 pub fn MobileShell(
     title: Key,
+    /// The document's title in a language (the browser's top bar or tab).
+    document_title: fn(Lang) -> &'static str,
     #[prop(optional)] brand: Brand,
     children: Children,
 ) -> impl IntoView {
+    let i18n = use_i18n();
+    Effect::new(move |_| {
+        let title = document_title(i18n.lang());
+        if let Some(document) = web_sys::window().and_then(|w| w.document()) {
+            document.set_title(title);
+        }
+    });
     let alipay = brand == Brand::Alipay;
     view! {
         <div class="mobile" class:mobile-alipay=alipay>

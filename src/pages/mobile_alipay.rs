@@ -2,7 +2,10 @@
 //! sub-merchant. The merchant authorizes the provider's app in Alipay (a phone that has not
 //! done so for this code is sent there first and comes back here), then confirms or cancels.
 
-use domain::api::{MobileAlipayAuthorization, TicketState};
+use domain::{
+    Lang,
+    api::{MobileAlipayAuthorization, TicketState},
+};
 use leptos::prelude::*;
 
 use crate::{
@@ -12,12 +15,21 @@ use crate::{
         mobile_shell::{Brand, MobileShell},
     },
     format::local_time,
-    i18n::{Key, fill, tr, use_i18n},
+    i18n::{Key, fill, request_lang, tr, use_i18n},
     state::{
         phone_sign_in::{self, SignInWith},
         write::ServerWrite,
     },
 };
+
+/// The document's title (WeChat's browser shows it in its top bar); the same as the page's
+/// `<title>` in Chinese.
+fn document_title(lang: Lang) -> &'static str {
+    lang.pick(
+        "支付宝子商户授权 · 云支付",
+        "Alipay sub-merchant authorization · Cloud Pay",
+    )
+}
 
 #[component]
 pub fn MobileAlipayPage(
@@ -41,7 +53,7 @@ pub fn MobileAlipayPage(
         if let Some(Ok(r)) = read.get() {
             if r.state.is_open() && r.signed_in_as.is_none() && !came_back_failed {
                 signing_in.set(true);
-                phone_sign_in::start(SignInWith::Alipay, &r.id);
+                phone_sign_in::start(SignInWith::Alipay, &r.id, request_lang());
             }
             request.set(Some(r));
         }
@@ -74,7 +86,7 @@ pub fn MobileAlipayPage(
     let signed_in = move || request.get().and_then(|r| r.signed_in_as);
 
     view! {
-        <MobileShell title=Key::MobileAlipayTitle brand=Brand::Alipay>
+        <MobileShell title=Key::MobileAlipayTitle document_title=document_title brand=Brand::Alipay>
             <ErrorNote error=error/>
             {move || request.get().map(|r| view! {
                 <section class="card">
@@ -93,7 +105,7 @@ pub fn MobileAlipayPage(
             <Show when=move || open() && !signing_in.get() && signed_in().is_none()>
                 <div class="mobile-actions">
                     <a class="btn btn-primary btn-block" data-testid="sign-in-again"
-                        href=move || phone_sign_in::start_url(SignInWith::Alipay, &id())>
+                        href=move || phone_sign_in::start_url(SignInWith::Alipay, &id(), i18n.lang())>
                         {tr(Key::MobileSignInAgain)}
                     </a>
                 </div>

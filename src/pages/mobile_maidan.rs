@@ -3,7 +3,7 @@
 //! sandbox shows its code in a labelled 沙箱 banner.
 
 use domain::{
-    ErrorCode,
+    ErrorCode, Lang,
     api::{MaidanBinding, MaidanBound, MaidanSmsRequest, MaidanSmsSent},
     rules,
 };
@@ -27,6 +27,12 @@ const FIELDS: [(&str, Key, &str); 4] = [
     ("bank_card", Key::FieldBankCard, "numeric"),
     ("code", Key::FieldSmsCode, "numeric"),
 ];
+
+/// The document's title (WeChat's browser shows it in its top bar); the same as the page's
+/// `<title>` in Chinese.
+fn document_title(lang: Lang) -> &'static str {
+    lang.pick("开通微信买单 · 云支付", "Open WeChat Maidan · Cloud Pay")
+}
 
 #[component]
 pub fn MobileMaidanPage() -> impl IntoView {
@@ -105,7 +111,7 @@ pub fn MobileMaidanPage() -> impl IntoView {
     });
     let busy = bind.pending();
     view! {
-        <MobileShell title=Key::MaidanPhoneTitle>
+        <MobileShell title=Key::MaidanPhoneTitle document_title=document_title>
             {move || match (bound.get(), started.get()) {
                 (Some(merchant_id), _) => view! {
                     <section class="card note-ok" role="status" data-testid="maidan-bound">

@@ -3,7 +3,10 @@
 //! in for this code is sent through WeChat OAuth first and comes back here; then the assistant
 //! admin confirms or cancels.
 
-use domain::api::{MobileProviderSyncTicket, TicketState};
+use domain::{
+    Lang,
+    api::{MobileProviderSyncTicket, TicketState},
+};
 use leptos::prelude::*;
 
 use crate::{
@@ -12,18 +15,28 @@ use crate::{
         error_note::ErrorNote, mobile_shell::MobileShell, provider_sync_dialog::SyncResult,
     },
     format::local_time,
-    i18n::{Key, tr},
+    i18n::{Key, request_lang, tr, use_i18n},
     state::{
         phone_sign_in::{self, SignInWith},
         write::ServerWrite,
     },
 };
 
+/// The document's title (WeChat's browser shows it in its top bar); the same as the page's
+/// `<title>` in Chinese.
+fn document_title(lang: Lang) -> &'static str {
+    lang.pick(
+        "同步买单服务商信息 · 云支付",
+        "Sync WeChat Maidan providers · Cloud Pay",
+    )
+}
+
 #[component]
 pub fn MobileProviderSyncPage(
     /// The ticket, from the address.
     id: String,
 ) -> impl IntoView {
+    let i18n = use_i18n();
     let id = StoredValue::new(id);
     let id = move || id.get_value();
     let sign_in_error = phone_sign_in::came_back_with();
@@ -42,7 +55,7 @@ pub fn MobileProviderSyncPage(
             // the page says, with a way to try again).
             if t.state.is_open() && t.signed_in_as.is_none() && !came_back_failed {
                 signing_in.set(true);
-                phone_sign_in::start(SignInWith::Wechat, &t.id);
+                phone_sign_in::start(SignInWith::Wechat, &t.id, request_lang());
             }
             ticket.set(Some(t));
         }
@@ -75,7 +88,7 @@ pub fn MobileProviderSyncPage(
     let open = move || ticket.get().is_some_and(|t| t.state.is_open()) && !declined.get();
     let signed_in = move || ticket.get().and_then(|t| t.signed_in_as);
     view! {
-        <MobileShell title=Key::MobileTitle>
+        <MobileShell title=Key::MobileTitle document_title=document_title>
             <ErrorNote error=error/>
             {move || ticket.get().map(|t| view! {
                 <section class="card">
@@ -99,7 +112,7 @@ pub fn MobileProviderSyncPage(
             <Show when=move || open() && !signing_in.get() && signed_in().is_none()>
                 <div class="mobile-actions">
                     <a class="btn btn-primary btn-block" data-testid="sign-in-again"
-                        href=move || phone_sign_in::start_url(SignInWith::Wechat, &id())>
+                        href=move || phone_sign_in::start_url(SignInWith::Wechat, &id(), i18n.lang())>
                         {tr(Key::MobileSignInAgain)}
                     </a>
                 </div>

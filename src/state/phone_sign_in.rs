@@ -1,8 +1,9 @@
 //! The phone's sign-in with WeChat or Alipay: the server sends the browser to the identity
 //! provider and back to the page, with `sign_in_error`, `reason` and `request_id` in the
-//! query when it did not work out.
+//! query when it did not work out. The page's language goes along, so that a page the server
+//! shows on the way speaks it.
 
-use domain::{ErrorBody, ErrorCode, error::ErrorReason};
+use domain::{ErrorBody, ErrorCode, Lang, error::ErrorReason};
 
 use crate::{api::ApiError, app::query_param};
 
@@ -13,22 +14,23 @@ pub enum SignInWith {
     Alipay,
 }
 
-/// Where the server starts the sign-in for a QR ticket.
-pub fn start_url(with: SignInWith, ticket: &str) -> String {
+/// Where the server starts the sign-in for a QR ticket, from a page in `lang`.
+pub fn start_url(with: SignInWith, ticket: &str, lang: Lang) -> String {
     let provider = match with {
         SignInWith::Wechat => "wechat",
         SignInWith::Alipay => "alipay",
     };
     format!(
-        "{}/m/{provider}-oauth/start?ticket={ticket}",
-        crate::api::BASE
+        "{}/m/{provider}-oauth/start?ticket={ticket}&lang={}",
+        crate::api::BASE,
+        lang.tag()
     )
 }
 
-/// Leaves the page for the identity provider (through the server's start).
-pub fn start(with: SignInWith, ticket: &str) {
+/// Leaves the page (in `lang`) for the identity provider (through the server's start).
+pub fn start(with: SignInWith, ticket: &str, lang: Lang) {
     if let Some(window) = web_sys::window() {
-        let _ = window.location().assign(&start_url(with, ticket));
+        let _ = window.location().assign(&start_url(with, ticket, lang));
     }
 }
 

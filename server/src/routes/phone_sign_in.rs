@@ -5,7 +5,8 @@
 //! exchanges the code, records who signed in on the ticket (已扫码), and returns the phone to
 //! the ticket's page. A failure also returns there, with the reason and the request id in the
 //! query, so the page can say what went wrong; a callback that names no ticket gets a small
-//! page of its own.
+//! page of its own, in the language the phone page was in (`lang` on the start, kept with the
+//! state: WeChat's and Alipay's redirects carry nothing of ours back).
 //!
 //! Both providers' start and callback live here, side by side, because they must stay the
 //! same flow; what differs (the code exchange) is in `crate::oauth`.
@@ -45,6 +46,9 @@ pub fn router() -> OpenApiRouter<AppState> {
 struct Start {
     /// The QR ticket the phone opened.
     ticket: String,
+    /// The language the phone page is in (`zh-CN` or `en`; `Accept-Language` when absent):
+    /// the pages of the round trip speak it.
+    lang: Option<String>,
 }
 
 #[derive(Debug, serde::Deserialize, utoipa::IntoParams)]
@@ -73,13 +77,15 @@ async fn wechat_start(
     ApiQuery(query): ApiQuery<Start>,
     headers: HeaderMap,
     Extension(request_id): Extension<RequestId>,
+    Extension(lang): Extension<Lang>,
 ) -> Result<Response, AppError> {
     start(
         &state,
         &headers,
         &request_id,
         TicketKind::ProviderSync,
-        &query.ticket,
+        &query,
+        lang,
     )
     .await
 }
@@ -96,13 +102,15 @@ async fn alipay_start(
     ApiQuery(query): ApiQuery<Start>,
     headers: HeaderMap,
     Extension(request_id): Extension<RequestId>,
+    Extension(lang): Extension<Lang>,
 ) -> Result<Response, AppError> {
     start(
         &state,
         &headers,
         &request_id,
         TicketKind::AlipayAuthorization,
-        &query.ticket,
+        &query,
+        lang,
     )
     .await
 }
@@ -127,9 +135,11 @@ async fn start(
     headers: &HeaderMap,
     request_id: &RequestId,
     kind: TicketKind,
-    ticket_id: &str,
+    query: &Start,
+    asked: Lang,
 ) -> Result<Response, AppError> {
-    let ticket = any_ticket(state, kind, ticket_id).await?;
+    let lang = query.lang.as_deref().map_or(asked, Lang::from_tag);
+    let ticket = any_ticket(state, kind, &query.ticket).await?;
     let now = state.clock.now_ms();
     if let Some(error) = unusable(ticket.state_at(now)) {
         return back_to_page(&ticket, &error, request_id);
@@ -146,6 +156,7 @@ async fn start(
             browser_hash,
             created_at_ms: now,
             expires_at_ms: now + STATE_TTL_MS.min(ticket.expires_at_ms - now).max(0),
+            lang,
         })
         .await?;
     let identity = &state.identity;
@@ -319,6 +330,25 @@ async fn record(
     }
 }
 
+/// The language of the phone page that started the sign-in (kept with its state, spent or
+/// expired as it may be), else the callback request's own.
+async fn round_trip_lang(state: &AppState, sign_in_state: Option<&str>, asked: Lang) -> Lang {
+    let Some(sign_in_state) = sign_in_state.filter(|s| !s.is_empty()) else {
+        return asked;
+    };
+    match state
+        .store
+        .oauth_state_lang(&sha256_hex(sign_in_state))
+        .await
+    {
+        Ok(lang) => lang.unwrap_or(asked),
+        Err(error) => {
+            tracing::warn!(%error, "could not read the sign-in's language");
+            asked
+        }
+    }
+}
+
 fn answer(
     result: Result<Response, Stop>,
     lang: Lang,
@@ -352,8 +382,9 @@ async fn wechat_callback(
     ApiQuery(query): ApiQuery<WechatCallback>,
     headers: HeaderMap,
     Extension(request_id): Extension<RequestId>,
-    Extension(lang): Extension<Lang>,
+    Extension(asked): Extension<Lang>,
 ) -> Result<Response, AppError> {
+    let lang = round_trip_lang(&state, query.state.as_deref(), asked).await;
     let result = async {
         let (ticket, browser_hash) = ticket_of_state(
             &state,
@@ -397,8 +428,9 @@ async fn alipay_callback(
     ApiQuery(query): ApiQuery<AlipayCallback>,
     headers: HeaderMap,
     Extension(request_id): Extension<RequestId>,
-    Extension(lang): Extension<Lang>,
+    Extension(asked): Extension<Lang>,
 ) -> Result<Response, AppError> {
+    let lang = round_trip_lang(&state, query.state.as_deref(), asked).await;
     let result = async {
         let (ticket, browser_hash) = ticket_of_state(
             &state,

@@ -2,7 +2,10 @@
 //! signed in on a phone.
 
 use async_trait::async_trait;
-use domain::api::{ProviderSyncResult, TicketState};
+use domain::{
+    Lang,
+    api::{ProviderSyncResult, TicketState},
+};
 
 use super::Result;
 
@@ -76,6 +79,8 @@ pub struct OAuthState {
     pub browser_hash: String,
     pub created_at_ms: i64,
     pub expires_at_ms: i64,
+    /// The language the phone page was in: the pages of the round trip speak it.
+    pub lang: Lang,
 }
 
 /// What recording a phone's sign-in on its ticket did.
@@ -126,6 +131,10 @@ pub trait TicketStore: Send + Sync {
     /// Spends a sign-in state: its record when it existed, was not spent before and has not
     /// expired at `now_ms`. Atomic: a replayed callback finds nothing.
     async fn take_oauth_state(&self, state_hash: &str, now_ms: i64) -> Result<Option<OAuthState>>;
+
+    /// The language a sign-in started in, spent or expired as it may be (kept as long as the
+    /// state is).
+    async fn oauth_state_lang(&self, state_hash: &str) -> Result<Option<Lang>>;
 
     /// Records who signed in on the phone on an open ticket (which becomes 已扫码), unless
     /// another phone browser signed in for it first.

@@ -2,7 +2,10 @@
 //! signed in on a phone. PostgreSQL.
 
 use async_trait::async_trait;
-use domain::api::{ProviderSyncResult, TicketState};
+use domain::{
+    Lang,
+    api::{ProviderSyncResult, TicketState},
+};
 use sqlx::Row;
 
 use super::{PgStore, write_tx};
@@ -105,25 +108,36 @@ impl TicketStore for PgStore {
             .execute(&mut *tx)
             .await?;
         sqlx::query(
-            "INSERT INTO oauth_states (state_hash, ticket_id, browser_hash, created_at, expires_at)
-             VALUES ($1, $2, $3, $4, $5)",
+            "INSERT INTO oauth_states
+               (state_hash, ticket_id, browser_hash, created_at, expires_at, lang)
+             VALUES ($1, $2, $3, $4, $5, $6)",
         )
         .bind(&state.state_hash)
         .bind(&state.ticket_id)
         .bind(&state.browser_hash)
         .bind(state.created_at_ms)
         .bind(state.expires_at_ms)
+        .bind(state.lang.tag())
         .execute(&mut *tx)
         .await?;
         tx.commit().await?;
         Ok(())
     }
 
+    async fn oauth_state_lang(&self, state_hash: &str) -> Result<Option<Lang>> {
+        let tag: Option<String> =
+            sqlx::query_scalar("SELECT lang FROM oauth_states WHERE state_hash = $1")
+                .bind(state_hash)
+                .fetch_optional(&self.pool)
+                .await?;
+        Ok(tag.map(|tag| Lang::from_tag(&tag)))
+    }
+
     async fn take_oauth_state(&self, state_hash: &str, now_ms: i64) -> Result<Option<OAuthState>> {
         let row = sqlx::query(
             "UPDATE oauth_states SET used_at = $1
              WHERE state_hash = $2 AND used_at IS NULL AND expires_at > $3
-             RETURNING state_hash, ticket_id, browser_hash, created_at, expires_at",
+             RETURNING state_hash, ticket_id, browser_hash, created_at, expires_at, lang",
         )
         .bind(now_ms)
         .bind(state_hash)
@@ -137,6 +151,7 @@ impl TicketStore for PgStore {
                 browser_hash: row.try_get("browser_hash")?,
                 created_at_ms: row.try_get("created_at")?,
                 expires_at_ms: row.try_get("expires_at")?,
+                lang: Lang::from_tag(&row.try_get::<String, _>("lang")?),
             })
         })
         .transpose()
