@@ -27,7 +27,7 @@ impl Lang {
     /// Chinese otherwise.
     pub fn from_tag(value: &str) -> Lang {
         let first = value.split(',').next().unwrap_or_default().trim();
-        if first.len() >= 2 && first[..2].eq_ignore_ascii_case("en") {
+        if first.get(..2).is_some_and(|p| p.eq_ignore_ascii_case("en")) {
             Lang::En
         } else {
             Lang::Zh
@@ -54,6 +54,9 @@ mod tests {
         assert_eq!(Lang::from_tag("zh-CN,en;q=0.5"), Lang::Zh);
         assert_eq!(Lang::from_tag(""), Lang::Zh);
         assert_eq!(Lang::from_tag("fr"), Lang::Zh);
+        // Whatever a query string carries, decoded: Chinese, without a panic.
+        assert_eq!(Lang::from_tag("\u{48b8c}J]"), Lang::Zh);
+        assert_eq!(Lang::from_tag("é"), Lang::Zh);
     }
 
     #[test]

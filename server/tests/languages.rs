@@ -129,6 +129,15 @@ async fn the_sign_in_refusal_speaks_the_language_the_phone_page_was_in() {
     );
     assert!(!page.chars().any(cjk), "{page}");
 
+    // A language that is none is the browser's (and no failure).
+    let odd = get_in_chinese_browser(
+        &app,
+        &format!("/api/v1/m/wechat-oauth/start?ticket={ticket}&lang=%F1%B2%BA%AA"),
+        None,
+    )
+    .await;
+    assert_ne!(odd.status, StatusCode::INTERNAL_SERVER_ERROR);
+
     // A sign-in started without a language follows the browser, as before.
     let ticket = app.provider_sync_ticket(&cookie).await;
     let (phone, callback) = app
