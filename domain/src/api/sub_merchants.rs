@@ -1,4 +1,4 @@
-//! Sub-merchants (子商户): the list, the detail page, its 基本信息, the channel switch.
+//! Sub-merchants (子商户): the list, the detail page, its profile (基本信息), the channel switch.
 
 use serde::{Deserialize, Serialize};
 
@@ -49,18 +49,18 @@ pub struct SubMerchantDetail {
     pub keys: Option<SubMerchantKeys>,
     /// Its Alipay sub-merchant authorization, once confirmed.
     pub alipay: Option<AlipayAuthorized>,
-    /// 基本信息 the provider entered (empty until then).
+    /// The profile (基本信息) the provider entered (empty until then).
     #[serde(default)]
-    pub basic: SubMerchantBasicInfo,
+    pub basic: SubMerchantProfile,
 }
 
-/// A sub-merchant's 基本信息 as Cloud Pay's console holds it, beside the name synced from WeChat
-/// Maidan: all optional, a missing field is empty. `PUT /sub-merchants/{id}/basic-info` answers
+/// A sub-merchant's profile (基本信息) as Cloud Pay's console holds it, beside the name synced
+/// from WeChat Maidan: all optional, a missing field is empty. `PUT` at [`Self::path`] answers
 /// what was stored (trimmed).
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(default)]
-pub struct SubMerchantBasicInfo {
+pub struct SubMerchantProfile {
     /// 简称.
     #[cfg_attr(feature = "openapi", schema(max_length = 32))]
     pub short_name: String,
@@ -109,7 +109,16 @@ pub struct SubMerchantBasicInfo {
     pub remark: String,
 }
 
-impl SubMerchantBasicInfo {
+/// The profile's former name, kept while callers move to [`SubMerchantProfile`].
+pub type SubMerchantBasicInfo = SubMerchantProfile;
+
+impl SubMerchantProfile {
+    /// Where a sub-merchant's profile is saved (`PUT`), under `/api/v1`. Its former address,
+    /// `/sub-merchants/{id}/basic-info`, answers `308` to this one for a release.
+    pub fn path(sub_merchant_id: i64) -> String {
+        format!("/sub-merchants/{sub_merchant_id}/profile")
+    }
+
     /// Every field's rule (all optional).
     pub fn check(&self) -> FormErrors {
         let mut errors = FormErrors::new();
@@ -137,7 +146,7 @@ impl SubMerchantBasicInfo {
 
     /// The same information with the text fields trimmed, as it is stored.
     pub fn trimmed(self) -> Self {
-        SubMerchantBasicInfo {
+        SubMerchantProfile {
             short_name: self.short_name.trim().to_owned(),
             admin_name: self.admin_name.trim().to_owned(),
             admin_email: self.admin_email.trim().to_owned(),
@@ -221,9 +230,9 @@ mod tests {
     const PNG: &str = "data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==";
 
     #[test]
-    fn basic_info_is_optional_and_each_field_has_its_rule() {
-        assert!(SubMerchantBasicInfo::default().check().is_empty());
-        let good = SubMerchantBasicInfo {
+    fn the_profile_is_optional_and_each_field_has_its_rule() {
+        assert!(SubMerchantProfile::default().check().is_empty());
+        let good = SubMerchantProfile {
             short_name: "老王面馆".into(),
             admin_name: "王磊".into(),
             admin_email: "wang@example.com".into(),
@@ -233,7 +242,7 @@ mod tests {
             remark: "周一店休".into(),
         };
         assert!(good.check().is_empty());
-        let bad = SubMerchantBasicInfo {
+        let bad = SubMerchantProfile {
             short_name: "面".repeat(33),
             admin_name: "王".repeat(33),
             admin_email: "wang@example".into(),
@@ -258,14 +267,14 @@ mod tests {
 
     #[test]
     fn stored_text_is_trimmed_and_changes_are_named() {
-        let before = SubMerchantBasicInfo {
+        let before = SubMerchantProfile {
             short_name: "老王面馆".into(),
-            ..SubMerchantBasicInfo::default()
+            ..SubMerchantProfile::default()
         };
-        let after = SubMerchantBasicInfo {
+        let after = SubMerchantProfile {
             short_name: " 老王面馆 ".into(),
             admin_email: " wang@example.com ".into(),
-            ..SubMerchantBasicInfo::default()
+            ..SubMerchantProfile::default()
         }
         .trimmed();
         assert_eq!(after.admin_email, "wang@example.com");

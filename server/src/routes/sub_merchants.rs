@@ -5,16 +5,15 @@
 //! sub-provider change share the tenancy and viewer rules of one sub-merchant.
 
 use axum::{
-    extract::State,
-    http::{HeaderValue, header},
+    extract::{RawQuery, State},
+    http::{HeaderValue, StatusCode, header},
     response::{IntoResponse, Response},
 };
 use domain::{
     ErrorCode, FieldError,
     api::{
-        AccountRole, AuditAction, ChannelChange, Job, JobKind, ListQuery, Page,
-        SubMerchantBasicInfo, SubMerchantDetail, SubMerchantQuery, SubMerchantSummary,
-        SubProviderChange, WechatChannel,
+        AccountRole, AuditAction, ChannelChange, Job, JobKind, ListQuery, Page, SubMerchantDetail,
+        SubMerchantProfile, SubMerchantQuery, SubMerchantSummary, SubProviderChange, WechatChannel,
     },
 };
 use utoipa_axum::{router::OpenApiRouter, routes};
@@ -34,6 +33,8 @@ use crate::{
     upstream::UpstreamError,
 };
 
+// The profile's former address is deprecated (and documented so), not gone.
+#[allow(deprecated)]
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(start_sync))
@@ -41,7 +42,8 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(export_sub_merchants))
         .routes(routes!(get_sub_merchant))
         .routes(routes!(switch_channel))
-        .routes(routes!(update_basic_info))
+        .routes(routes!(update_profile))
+        .routes(routes!(profile_moved))
         .routes(routes!(change_sub_provider, clear_sub_provider))
 }
 
@@ -84,7 +86,7 @@ async fn sub_merchant_detail(
         Viewer::SubProvider(_) => (Vec::new(), None),
     };
     let credentials = state.store.sub_merchant_credentials(id).await?;
-    let basic = stored_basic_info(state, id).await?;
+    let basic = stored_profile(state, id).await?;
     Ok(SubMerchantDetail {
         sub_merchant,
         synced_at: rfc3339(synced_at),
@@ -104,10 +106,10 @@ async fn sub_merchant_detail(
     })
 }
 
-/// The 基本信息 stored for a sub-merchant (empty when never saved).
-async fn stored_basic_info(state: &AppState, id: i64) -> Result<SubMerchantBasicInfo, AppError> {
-    state.store.sub_merchant_basic_info(id).await?.map_or_else(
-        || Ok(SubMerchantBasicInfo::default()),
+/// The profile (基本信息) stored for a sub-merchant (empty when never saved).
+async fn stored_profile(state: &AppState, id: i64) -> Result<SubMerchantProfile, AppError> {
+    state.store.sub_merchant_profile(id).await?.map_or_else(
+        || Ok(SubMerchantProfile::default()),
         |json| serde_json::from_str(&json).map_err(AppError::internal),
     )
 }
@@ -178,23 +180,23 @@ async fn switch_channel(
     ))
 }
 
-/// 编辑基本信息: 简称, 管理员姓名 and 邮箱, logo, 广告链接 and 图片, 备注 (all optional). Each field
-/// is checked by its rule and each image decoded in full; the answer is what was stored. A
-/// save that changes nothing records nothing.
-#[utoipa::path(put, path = "/sub-merchants/{id}/basic-info", tag = "sub-merchants",
+/// 编辑基本信息, the profile: 简称, 管理员姓名 and 邮箱, logo, 广告链接 and 图片, 备注 (all
+/// optional). Each field is checked by its rule and each image decoded in full; the answer is
+/// what was stored. A save that changes nothing records nothing.
+#[utoipa::path(put, path = "/sub-merchants/{id}/profile", tag = "sub-merchants",
     params(("id" = i64, Path, description = "the sub-merchant's console ID")),
-    request_body = SubMerchantBasicInfo,
+    request_body = SubMerchantProfile,
     responses(
-        (status = 200, body = SubMerchantBasicInfo),
+        (status = 200, body = SubMerchantProfile),
         (status = 404, body = domain::ErrorEnvelope),
         (status = 422, body = domain::ErrorEnvelope),
     ))]
-async fn update_basic_info(
+async fn update_profile(
     State(state): State<AppState>,
     session: ProviderSession,
     ApiPath(id): ApiPath<i64>,
-    ApiJson(form): ApiJson<SubMerchantBasicInfo>,
-) -> Result<ApiJson<SubMerchantBasicInfo>, AppError> {
+    ApiJson(form): ApiJson<SubMerchantProfile>,
+) -> Result<ApiJson<SubMerchantProfile>, AppError> {
     changeable_sub_merchant(&state, &session, id).await?;
     crate::error::FieldErrors::refuse(form.check())?;
     crate::error::FieldErrors::refuse(crate::images::check_data_urls(&[
@@ -202,7 +204,7 @@ async fn update_basic_info(
         ("ad_image", &form.ad_image),
     ]))?;
     let new = form.trimmed();
-    let old = stored_basic_info(&state, id).await?;
+    let old = stored_profile(&state, id).await?;
     let fields = new.changed_fields(&old);
     if fields.is_empty() {
         return Ok(ApiJson(old));
@@ -218,12 +220,41 @@ async fn update_basic_info(
     let json = serde_json::to_string(&new).map_err(AppError::internal)?;
     let saved = state
         .store
-        .save_sub_merchant_basic_info(&account, id, &json, &audit)
+        .save_sub_merchant_profile(&account, id, &json, &audit)
         .await?;
     if saved == Change::NotFound {
         return Err(AppError::not_found());
     }
     Ok(ApiJson(new))
+}
+
+/// The profile's former address: `308 Permanent Redirect` to [`SubMerchantProfile::path`] of the
+/// same sub-merchant, with the same query, so that a client sends the same `PUT` there. Kept
+/// for one release; nothing is read or changed here.
+#[deprecated = "the profile is saved at /sub-merchants/{id}/profile"]
+#[utoipa::path(put, path = "/sub-merchants/{id}/basic-info", tag = "sub-merchants",
+    params(("id" = i64, Path, description = "the sub-merchant's console ID")),
+    responses(
+        (status = 308, description = "Moved for good: send the same request to `Location`.",
+            headers(("location" = String, description = "/api/v1/sub-merchants/{id}/profile, with the query"))),
+    ))]
+async fn profile_moved(
+    ApiPath(id): ApiPath<i64>,
+    RawQuery(query): RawQuery,
+) -> Result<Response, AppError> {
+    let mut location = format!("/api/v1{}", SubMerchantProfile::path(id));
+    if let Some(query) = query.filter(|q| !q.is_empty()) {
+        location.push('?');
+        location.push_str(&query);
+    }
+    Ok((
+        StatusCode::PERMANENT_REDIRECT,
+        [(
+            header::LOCATION,
+            HeaderValue::from_str(&location).map_err(AppError::internal)?,
+        )],
+    )
+        .into_response())
 }
 
 /// 修改子商户所属的子服务商: the sub-provider must be one of the account's; the change is

@@ -68,13 +68,13 @@ pub trait SubMerchantStore: Send + Sync {
         audit: &NewAuditEvent,
     ) -> Result<Change>;
 
-    /// The sub-merchant's 基本信息 as stored (JSON), `None` when never saved. Tenancy is the
-    /// caller's: read the sub-merchant first.
-    async fn sub_merchant_basic_info(&self, id: i64) -> Result<Option<String>>;
+    /// The sub-merchant's profile (基本信息) as stored (JSON, in column `basic_info`), `None`
+    /// when never saved. Tenancy is the caller's: read the sub-merchant first.
+    async fn sub_merchant_profile(&self, id: i64) -> Result<Option<String>>;
 
-    /// Saves the sub-merchant's 基本信息 (JSON) with its audit event, in one transaction;
+    /// Saves the sub-merchant's profile (JSON) with its audit event, in one transaction;
     /// `NotFound` when the sub-merchant is not the account's.
-    async fn save_sub_merchant_basic_info(
+    async fn save_sub_merchant_profile(
         &self,
         account_id: &str,
         id: i64,

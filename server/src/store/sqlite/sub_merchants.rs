@@ -68,7 +68,7 @@ impl SubMerchantStore for SqliteStore {
         Ok(Change::Made)
     }
 
-    async fn sub_merchant_basic_info(&self, id: i64) -> Result<Option<String>> {
+    async fn sub_merchant_profile(&self, id: i64) -> Result<Option<String>> {
         let json: Option<Option<String>> =
             sqlx::query_scalar("SELECT basic_info FROM sub_merchants WHERE id = ?")
                 .bind(id)
@@ -77,7 +77,7 @@ impl SubMerchantStore for SqliteStore {
         Ok(json.flatten())
     }
 
-    async fn save_sub_merchant_basic_info(
+    async fn save_sub_merchant_profile(
         &self,
         account_id: &str,
         id: i64,

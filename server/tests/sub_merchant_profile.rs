@@ -1,7 +1,7 @@
-//! 编辑基本信息 of a sub-merchant: 简称, 管理员姓名 and 邮箱, logo, 广告链接 and 图片, 备注. Each field
-//! is checked by its rule from `domain` (the browser's own), images by their whole content;
-//! a save is audited by the names of the fields it changed; a re-sync keeps what was entered;
-//! another account's sub-merchant is 404.
+//! 编辑基本信息, a sub-merchant's profile: 简称, 管理员姓名 and 邮箱, logo, 广告链接 and 图片, 备注.
+//! Each field is checked by its rule from `domain` (the browser's own), images by their whole
+//! content; a save is audited by the names of the fields it changed; a re-sync keeps what was
+//! entered; another account's sub-merchant is 404. Its former address answers 308.
 
 #![allow(clippy::unwrap_used)] // a test that cannot unwrap has failed
 
@@ -9,6 +9,7 @@ mod common;
 
 use axum::http::{Method, StatusCode};
 use common::{TestApp, TestResponse};
+use domain::api::SubMerchantProfile;
 use serde_json::{Value, json};
 
 const PNG_1X1: &str = "data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==";
@@ -16,7 +17,7 @@ const PNG_1X1: &str = "data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAY
 async fn put(app: &TestApp, cookie: &str, id: i64, body: Value) -> TestResponse {
     app.request(
         Method::PUT,
-        &format!("/api/v1/sub-merchants/{id}/basic-info"),
+        &format!("/api/v1{}", SubMerchantProfile::path(id)),
         Some(body),
         Some(cookie),
     )
@@ -32,7 +33,7 @@ async fn detail(app: &TestApp, cookie: &str, id: i64) -> Value {
 }
 
 #[tokio::test]
-async fn saved_basic_info_is_shown_trimmed_and_audited_by_the_fields_it_changed() {
+async fn a_saved_profile_is_shown_trimmed_and_audited_by_the_fields_it_changed() {
     let app = TestApp::new().await;
     let cookie = app.synced_demo_provider().await;
     let id = app.first_sub_merchant_id(&cookie).await;
@@ -212,5 +213,108 @@ async fn another_account_neither_reads_nor_edits_it() {
         detail(&app, &cookie, id).await["basic"]["admin_name"],
         "",
         "nothing stored"
+    );
+}
+
+#[tokio::test]
+async fn the_former_address_sends_the_same_save_to_the_profile_for_good() {
+    let app = TestApp::new().await;
+    let cookie = app.synced_demo_provider().await;
+    let id = app.first_sub_merchant_id(&cookie).await;
+    let body = json!({"admin_name": "王磊"});
+
+    let moved = app
+        .request(
+            Method::PUT,
+            &format!("/api/v1/sub-merchants/{id}/basic-info?source=cashier&v=2"),
+            Some(body.clone()),
+            Some(&cookie),
+        )
+        .await;
+    assert_eq!(moved.status, StatusCode::PERMANENT_REDIRECT);
+    let location = moved.header("location").unwrap().to_owned();
+    assert_eq!(
+        location,
+        format!("/api/v1/sub-merchants/{id}/profile?source=cashier&v=2")
+    );
+    // The redirect itself stores nothing; the same PUT at its Location does.
+    assert_eq!(detail(&app, &cookie, id).await["basic"]["admin_name"], "");
+    let saved = app
+        .request(Method::PUT, &location, Some(body), Some(&cookie))
+        .await;
+    assert_eq!(saved.status, StatusCode::OK, "{}", saved.text());
+    assert_eq!(
+        detail(&app, &cookie, id).await["basic"]["admin_name"],
+        "王磊"
+    );
+
+    // Without a query, none is made up; an ID that is not one is the JSON 404.
+    let plain = app
+        .request(
+            Method::PUT,
+            &format!("/api/v1/sub-merchants/{id}/basic-info"),
+            Some(json!({})),
+            Some(&cookie),
+        )
+        .await;
+    assert_eq!(
+        plain.header("location"),
+        Some(&*format!("/api/v1/sub-merchants/{id}/profile"))
+    );
+    let nonsense = app
+        .request(
+            Method::PUT,
+            "/api/v1/sub-merchants/x%0d%0aSet-Cookie:a=b/basic-info",
+            Some(json!({})),
+            Some(&cookie),
+        )
+        .await;
+    assert_eq!(nonsense.status, StatusCode::NOT_FOUND);
+    assert_eq!(nonsense.error_code(), "NotFound");
+}
+
+#[tokio::test]
+async fn another_account_following_the_former_address_still_finds_nothing() {
+    let app = TestApp::new().await;
+    let cookie = app.synced_demo_provider().await;
+    let id = app.first_sub_merchant_id(&cookie).await;
+    let other = app.login_as("100000000004").await;
+    let moved = app
+        .request(
+            Method::PUT,
+            &format!("/api/v1/sub-merchants/{id}/basic-info"),
+            Some(json!({"admin_name": "冒名"})),
+            Some(&other),
+        )
+        .await;
+    assert_eq!(moved.status, StatusCode::PERMANENT_REDIRECT);
+    let followed = app
+        .request(
+            Method::PUT,
+            moved.header("location").unwrap(),
+            Some(json!({"admin_name": "冒名"})),
+            Some(&other),
+        )
+        .await;
+    assert_eq!(followed.status, StatusCode::NOT_FOUND);
+    assert_eq!(detail(&app, &cookie, id).await["basic"]["admin_name"], "");
+}
+
+#[tokio::test]
+async fn the_api_document_names_the_profile_and_its_former_address_as_deprecated() {
+    let app = TestApp::new().await;
+    let document = app.get("/api/openapi.json", None).await.json();
+    let paths = &document["paths"];
+    let profile = &paths["/api/v1/sub-merchants/{id}/profile"]["put"];
+    assert!(profile["requestBody"].is_object(), "{profile}");
+    assert!(profile["responses"]["200"].is_object());
+    assert!(profile.get("deprecated").is_none_or(|d| d == false));
+    let former = &paths["/api/v1/sub-merchants/{id}/basic-info"]["put"];
+    assert_eq!(former["deprecated"], true, "{former}");
+    assert!(former["responses"]["308"]["headers"]["location"].is_object());
+    assert!(former.get("requestBody").is_none(), "nothing is read there");
+    assert!(
+        document["components"]["schemas"]["SubMerchantProfile"].is_object(),
+        "the profile's schema under its own name"
     );
 }
