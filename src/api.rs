@@ -11,7 +11,7 @@ use domain::{
         AlipayAuthorizationTicket, AuditEvent, ChannelChange, Health, Job, KeyReset,
         KeyResetIssued, ListQuery, LoginRequest, MaidanBinding, MaidanBound, MaidanSmsRequest,
         MaidanSmsSent, MobileAlipayAuthorization, MobileProviderSyncTicket, Page, ProviderSummary,
-        ProviderSyncTicket, SessionInfo, SubMerchantBasicInfo, SubMerchantDetail, SubMerchantQuery,
+        ProviderSyncTicket, SessionInfo, SubMerchantDetail, SubMerchantProfile, SubMerchantQuery,
         SubMerchantSummary, SubProvider, SubProviderChange, TransactionPage, TransactionQuery,
         WechatChannel,
     },
@@ -421,12 +421,12 @@ pub async fn switch_channel(
     json(send(with_body(with_lang(Request::put(&url)), &body)).await?).await
 }
 
-/// `PUT /sub-merchants/{id}/basic-info`: what the server stored.
-pub async fn update_sub_merchant_basic_info(
+/// `PUT /sub-merchants/{id}/profile` (子商户资料): what the server stored.
+pub async fn update_sub_merchant_profile(
     id: i64,
-    body: &SubMerchantBasicInfo,
-) -> Result<SubMerchantBasicInfo, ApiError> {
-    let url = format!("{BASE}/sub-merchants/{id}/basic-info");
+    body: &SubMerchantProfile,
+) -> Result<SubMerchantProfile, ApiError> {
+    let url = format!("{BASE}{}", SubMerchantProfile::path(id));
     json(send(with_body(with_lang(Request::put(&url)), body)).await?).await
 }
 

@@ -1,9 +1,9 @@
-//! 商户资料 of a sub-merchant (简称, 管理员姓名 and 邮箱, 广告链接, 备注, logo, 广告图片): shown as
+//! 子商户资料 of a sub-merchant (简称, 管理员姓名 and 邮箱, 广告链接, 备注, logo, 广告图片): shown as
 //! entered, and edited in place with the provider's [`ConfigForm`], each field checked by
-//! `SubMerchantBasicInfo::check` as it is typed.
+//! `SubMerchantProfile::check` as it is typed.
 
 use domain::{
-    api::SubMerchantBasicInfo,
+    api::SubMerchantProfile,
     provider_config::{FormErrors, SecretStatus},
 };
 use leptos::prelude::*;
@@ -14,8 +14,8 @@ use crate::{
     i18n::{Key, tr, use_i18n},
 };
 
-fn profile_form(values: &Values) -> SubMerchantBasicInfo {
-    SubMerchantBasicInfo {
+fn profile_form(values: &Values) -> SubMerchantProfile {
+    SubMerchantProfile {
         short_name: value(values, "short_name").to_owned(),
         admin_name: value(values, "admin_name").to_owned(),
         admin_email: value(values, "admin_email").to_owned(),
@@ -26,7 +26,7 @@ fn profile_form(values: &Values) -> SubMerchantBasicInfo {
     }
 }
 
-fn profile_values(basic: SubMerchantBasicInfo) -> Values {
+fn profile_values(basic: SubMerchantProfile) -> Values {
     vec![
         ("short_name", basic.short_name),
         ("admin_name", basic.admin_name),
@@ -42,18 +42,18 @@ fn check_profile(values: &Values, _: &[(&'static str, SecretStatus)]) -> FormErr
     profile_form(values).check()
 }
 
-fn save_profile(id: String, values: Values) -> Saving<SubMerchantBasicInfo> {
+fn save_profile(id: String, values: Values) -> Saving<SubMerchantProfile> {
     Box::pin(async move {
         let id = id.parse().unwrap_or_default();
-        api::update_sub_merchant_basic_info(id, &profile_form(&values)).await
+        api::update_sub_merchant_profile(id, &profile_form(&values)).await
     })
 }
 
-/// 商户资料: shown as entered; 编辑 opens the form in place, each field checked as it is typed.
+/// 子商户资料: shown as entered; 编辑 opens the form in place, each field checked as it is typed.
 #[component]
 pub fn ProfileCard(
     id: i64,
-    basic: SubMerchantBasicInfo,
+    basic: SubMerchantProfile,
     editable: bool,
     on_saved: Callback<()>,
 ) -> impl IntoView {
@@ -95,7 +95,7 @@ pub fn ProfileCard(
                     check=check_profile
                     save=save_profile
                     target=id.to_string()
-                    on_saved=Callback::new(move |saved: SubMerchantBasicInfo| {
+                    on_saved=Callback::new(move |saved: SubMerchantProfile| {
                         stored.set(saved);
                         editing.set(false);
                         on_saved.run(());

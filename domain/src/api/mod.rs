@@ -33,8 +33,8 @@ pub use session::{
     ReadinessCheck, ReadinessState, SessionInfo,
 };
 pub use sub_merchants::{
-    ChannelChange, SubMerchantBasicInfo, SubMerchantDetail, SubMerchantProfile, SubMerchantQuery,
-    SubMerchantSummary, WechatChannel,
+    ChannelChange, SubMerchantDetail, SubMerchantProfile, SubMerchantQuery, SubMerchantSummary,
+    WechatChannel,
 };
 pub use sub_providers::{
     SubProvider, SubProviderChange, Transaction, TransactionPage, TransactionQuery,

@@ -109,9 +109,6 @@ pub struct SubMerchantProfile {
     pub remark: String,
 }
 
-/// The profile's former name, kept while callers move to [`SubMerchantProfile`].
-pub type SubMerchantBasicInfo = SubMerchantProfile;
-
 impl SubMerchantProfile {
     /// Where a sub-merchant's profile is saved (`PUT`), under `/api/v1`. Its former address,
     /// `/sub-merchants/{id}/basic-info`, answers `308` to this one for a release.
