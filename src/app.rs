@@ -1,5 +1,6 @@
 //! The router and the shared state every page finds in context.
 
+use domain::Lang;
 use leptos::prelude::*;
 #[cfg(split_pages)]
 use leptos_router::lazy_route;
@@ -11,7 +12,7 @@ use leptos_router::{
 
 use crate::{
     components::shell::Shell,
-    i18n::provide_i18n,
+    i18n::{Key, follow_document_title, provide_i18n},
     pages::{
         audit::AuditPage, change_password::ChangePasswordPage, login::LoginPage,
         not_found::NotFoundPage, open_maidan::OpenMaidanPage, overview::OverviewPage,
@@ -75,6 +76,7 @@ lazy_page! {
 #[component]
 pub fn App() -> impl IntoView {
     provide_i18n();
+    follow_document_title(product_name);
     provide_session();
     view! {
         <Router>
@@ -96,11 +98,17 @@ pub fn App() -> impl IntoView {
     }
 }
 
+/// The title of the console's and the login page's documents.
+fn product_name(lang: Lang) -> &'static str {
+    Key::ProductName.text(lang)
+}
+
 /// The login page, a bundle of its own: it is what a first visit downloads. The server
 /// serves it at `/login` only, so it needs no router (and leaves its weight out).
 #[component]
 pub fn LoginApp() -> impl IntoView {
     provide_i18n();
+    follow_document_title(product_name);
     view! { <LoginPage/> }
 }
 

@@ -472,6 +472,18 @@ pub fn provide_i18n() -> I18n {
     i18n
 }
 
+/// Keeps the document's title (a browser tab, the top bar of WeChat's browser) in the page's
+/// language.
+pub fn follow_document_title(title: fn(Lang) -> &'static str) {
+    let i18n = use_i18n();
+    Effect::new(move |_| {
+        let title = title(i18n.lang());
+        if let Some(document) = web_sys::window().and_then(|w| w.document()) {
+            document.set_title(title);
+        }
+    });
+}
+
 pub fn use_i18n() -> I18n {
     expect_context::<I18n>()
 }

@@ -517,6 +517,22 @@ async fn a_sync_whose_instance_stopped_says_when_it_is_taken_over_instead_of_its
 }
 
 #[wasm_bindgen_test]
+fn time_left_reads_in_seconds_minutes_and_hours_as_a_person_says_it() {
+    use console::format::duration;
+    let cases = [
+        (45, "45 秒", "45 s"),
+        (61, "2 分钟", "2 min"),
+        (3_600, "1 小时", "1 h"),
+        (5_400, "1 小时 30 分钟", "1 h 30 min"),
+        (7_261, "2 小时 2 分钟", "2 h 2 min"),
+    ];
+    for (seconds, zh, en) in cases {
+        assert_eq!(duration(seconds, Lang::Zh), zh);
+        assert_eq!(duration(seconds, Lang::En), en);
+    }
+}
+
+#[wasm_bindgen_test]
 fn a_busy_poll_answer_makes_the_next_poll_wait_as_long_as_asked() {
     use console::{api::ApiError, state::poll::outcome_of};
     use domain::{ErrorBody, ErrorCode, poll::PollOutcome};

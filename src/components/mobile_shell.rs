@@ -7,7 +7,7 @@ use leptos::prelude::*;
 
 use crate::{
     components::language_switch::LanguageSwitch,
-    i18n::{Key, tr, use_i18n},
+    i18n::{Key, follow_document_title, tr},
 };
 
 /// Whose page it is: Cloud Pay's (云) or Alipay's (支, in Alipay's colours).
@@ -26,13 +26,7 @@ pub fn MobileShell(
     #[prop(optional)] brand: Brand,
     children: Children,
 ) -> impl IntoView {
-    let i18n = use_i18n();
-    Effect::new(move |_| {
-        let title = document_title(i18n.lang());
-        if let Some(document) = web_sys::window().and_then(|w| w.document()) {
-            document.set_title(title);
-        }
-    });
+    follow_document_title(document_title);
     let alipay = brand == Brand::Alipay;
     view! {
         <div class="mobile" class:mobile-alipay=alipay>
