@@ -1,12 +1,14 @@
 //! Storage behind traits, so that handlers hold no SQL and a PostgreSQL implementation can
 //! stand beside the embedded SQLite one. One file per area holds its trait and the row types
 //! it speaks (`accounts`, `providers`, `audit`, `sub_merchants`, `keys`, `sub_providers`,
-//! `jobs`, `tickets`); [`Store`] is all of them, and `sqlite/` implements each area in a file
-//! of the same name.
+//! `jobs`, `tickets`); [`Store`] is all of them. An area whose queries are written once holds
+//! its implementation for both backends too, through [`dialect`] (`audit`, `sealing`); the
+//! others are implemented in `sqlite/` and `postgres/`, in a file of the area's name.
 
 mod accounts;
 mod audit;
 mod count_cache;
+mod dialect;
 mod jobs;
 mod keys;
 mod postgres;

@@ -5,7 +5,6 @@
 //! as it runs ([`write_tx`]), so writers of one thing take turns and the rest run side by side.
 
 mod accounts;
-mod audit;
 mod jobs;
 mod keys;
 mod providers;
@@ -18,10 +17,11 @@ use sqlx::postgres::{PgPool, PgPoolOptions};
 use super::{
     NewAuditEvent, Result, SubMerchantFilter,
     count_cache::{CountCache, CountKey},
+    dialect::Dialect,
     session_hints::SessionHints,
     sql::{
-        JOB_COLUMNS, account_from_row, audit_from_row, escape_like, held, job_from_row,
-        sub_merchant_from_row, to_json,
+        JOB_COLUMNS, account_from_row, escape_like, held, job_from_row, sub_merchant_from_row,
+        to_json,
     },
 };
 
@@ -225,31 +225,11 @@ async fn insert_transactions(
 }
 
 async fn insert_audit(tx: &mut sqlx::PgConnection, audit: &NewAuditEvent) -> Result<()> {
-    sqlx::query(
-        "INSERT INTO audit_events (account_id, actor, action, target, fields, at)
-         VALUES ($1, $2, $3, $4, $5, $6)",
-    )
-    .bind(&audit.account_id)
-    .bind(&audit.actor)
-    .bind(audit.action.as_str())
-    .bind(&audit.target)
-    .bind(to_json(&audit.fields)?)
-    .bind(audit.at_ms)
-    .execute(tx)
-    .await?;
-    Ok(())
+    <PgStore as Dialect>::insert_audit(tx, audit).await
 }
 
-/// Marks the account's sub-merchants as changed (see [`CountCache`]).
 async fn bump_version(tx: &mut sqlx::PgConnection, account_id: &str) -> Result<()> {
-    sqlx::query(
-        "INSERT INTO sub_merchant_versions (account_id, version) VALUES ($1, 1)
-         ON CONFLICT (account_id) DO UPDATE SET version = sub_merchant_versions.version + 1",
-    )
-    .bind(account_id)
-    .execute(tx)
-    .await?;
-    Ok(())
+    <PgStore as Dialect>::bump_version(tx, account_id).await
 }
 
 #[cfg(test)]

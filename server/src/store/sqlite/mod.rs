@@ -3,7 +3,6 @@
 //! data version, transactions) are here, and what PostgreSQL shares too in `super::sql`.
 
 mod accounts;
-mod audit;
 mod jobs;
 mod keys;
 mod providers;
@@ -18,12 +17,12 @@ use sqlx::sqlite::{
 };
 
 use super::sql::{
-    JOB_COLUMNS, account_from_row, audit_from_row, escape_like, held, job_from_row,
-    sub_merchant_from_row, to_json,
+    JOB_COLUMNS, account_from_row, escape_like, held, job_from_row, sub_merchant_from_row, to_json,
 };
 use super::{
     NewAuditEvent, Result, StoreError, SubMerchantFilter,
     count_cache::{CountCache, CountKey},
+    dialect::Dialect,
 };
 
 /// SQLite storage.
@@ -222,31 +221,9 @@ async fn insert_transactions(
 }
 
 async fn insert_audit(tx: &mut sqlx::SqliteConnection, audit: &NewAuditEvent) -> Result<()> {
-    let fields = serde_json::to_string(&audit.fields)
-        .map_err(|e| StoreError::Corrupt(format!("audit fields: {e}")))?;
-    sqlx::query(
-        "INSERT INTO audit_events (account_id, actor, action, target, fields, at)
-         VALUES (?, ?, ?, ?, ?, ?)",
-    )
-    .bind(&audit.account_id)
-    .bind(&audit.actor)
-    .bind(audit.action.as_str())
-    .bind(&audit.target)
-    .bind(fields)
-    .bind(audit.at_ms)
-    .execute(tx)
-    .await?;
-    Ok(())
+    <SqliteStore as Dialect>::insert_audit(tx, audit).await
 }
 
-/// Marks the account's sub-merchants as changed (see [`CountCache`]).
 async fn bump_version(tx: &mut sqlx::SqliteConnection, account_id: &str) -> Result<()> {
-    sqlx::query(
-        "INSERT INTO sub_merchant_versions (account_id, version) VALUES (?, 1)
-         ON CONFLICT (account_id) DO UPDATE SET version = version + 1",
-    )
-    .bind(account_id)
-    .execute(tx)
-    .await?;
-    Ok(())
+    <SqliteStore as Dialect>::bump_version(tx, account_id).await
 }

@@ -1,0 +1,81 @@
+//! What differs between the two backends, so that an area's queries are written once.
+//!
+//! Both sqlx backends bind `$1`-style parameters by their number (a number may stand twice),
+//! and both databases speak `RETURNING`, `ON CONFLICT … DO NOTHING / DO UPDATE` and `TRUE`.
+//! An area's file (`audit.rs`, `keys.rs`, …) holds its trait and one implementation, written
+//! in a macro that is instantiated for [`SqliteStore`] and for [`PgStore`]: inside it `self`
+//! is the concrete store, and the little that differs is asked of [`Dialect`]. A plan that
+//! only PostgreSQL needs is a named function beside the common one, not a second copy.
+
+use std::future::Future;
+
+use sqlx::Database;
+
+use super::{NewAuditEvent, PgStore, Result, SqliteStore, sql::to_json};
+
+/// A backend's transactions and the spellings its SQL does not share with the other's.
+pub(crate) trait Dialect: Send + Sync {
+    type Db: Database;
+
+    /// Writes an audit event inside the change's transaction.
+    fn insert_audit(
+        tx: &mut <Self::Db as Database>::Connection,
+        audit: &NewAuditEvent,
+    ) -> impl Future<Output = Result<()>> + Send;
+
+    /// Marks the account's sub-merchants as changed (see `CountCache`).
+    fn bump_version(
+        tx: &mut <Self::Db as Database>::Connection,
+        account_id: &str,
+    ) -> impl Future<Output = Result<()>> + Send;
+}
+
+/// The writes every area's changes share, the same statements on each backend's connection.
+macro_rules! shared_writes {
+    () => {
+        async fn insert_audit(
+            tx: &mut <Self::Db as Database>::Connection,
+            audit: &NewAuditEvent,
+        ) -> Result<()> {
+            sqlx::query(
+                "INSERT INTO audit_events (account_id, actor, action, target, fields, at)
+                 VALUES ($1, $2, $3, $4, $5, $6)",
+            )
+            .bind(&audit.account_id)
+            .bind(&audit.actor)
+            .bind(audit.action.as_str())
+            .bind(&audit.target)
+            .bind(to_json(&audit.fields)?)
+            .bind(audit.at_ms)
+            .execute(tx)
+            .await?;
+            Ok(())
+        }
+
+        async fn bump_version(
+            tx: &mut <Self::Db as Database>::Connection,
+            account_id: &str,
+        ) -> Result<()> {
+            sqlx::query(
+                "INSERT INTO sub_merchant_versions (account_id, version) VALUES ($1, 1)
+                 ON CONFLICT (account_id) DO UPDATE SET version = sub_merchant_versions.version + 1",
+            )
+            .bind(account_id)
+            .execute(tx)
+            .await?;
+            Ok(())
+        }
+    };
+}
+
+impl Dialect for SqliteStore {
+    type Db = sqlx::Sqlite;
+
+    shared_writes!();
+}
+
+impl Dialect for PgStore {
+    type Db = sqlx::Postgres;
+
+    shared_writes!();
+}
