@@ -9,13 +9,22 @@
 
 use std::future::Future;
 
-use sqlx::Database;
+use sqlx::{Database, Transaction};
 
 use super::{NewAuditEvent, PgStore, Result, SqliteStore, sql::to_json};
 
 /// A backend's transactions and the spellings its SQL does not share with the other's.
 pub(crate) trait Dialect: Send + Sync {
     type Db: Database;
+
+    /// Begins a transaction that writes. SQLite takes its one writer's lock at once
+    /// (`BEGIN IMMEDIATE`), so that a transaction that reads first never fails to upgrade;
+    /// PostgreSQL takes `lock`'s advisory lock, so that writers of one thing (an account, a
+    /// ticket, a job) take turns and the rest run side by side.
+    fn write_tx(
+        &self,
+        lock: &str,
+    ) -> impl Future<Output = Result<Transaction<'static, Self::Db>>> + Send;
 
     /// Writes an audit event inside the change's transaction.
     fn insert_audit(
@@ -71,11 +80,19 @@ macro_rules! shared_writes {
 impl Dialect for SqliteStore {
     type Db = sqlx::Sqlite;
 
+    async fn write_tx(&self, _lock: &str) -> Result<Transaction<'static, sqlx::Sqlite>> {
+        Ok(self.pool().begin_with("BEGIN IMMEDIATE").await?)
+    }
+
     shared_writes!();
 }
 
 impl Dialect for PgStore {
     type Db = sqlx::Postgres;
+
+    async fn write_tx(&self, lock: &str) -> Result<Transaction<'static, sqlx::Postgres>> {
+        super::postgres::write_tx(self.pool(), lock).await
+    }
 
     shared_writes!();
 }

@@ -6,7 +6,6 @@
 
 mod accounts;
 mod jobs;
-mod keys;
 mod providers;
 mod sub_merchants;
 mod sub_providers;
@@ -109,7 +108,7 @@ type Tx = sqlx::Transaction<'static, sqlx::Postgres>;
 
 /// Begins a write transaction holding `key`'s lock (a transaction-scoped advisory lock) until
 /// it commits or rolls back.
-async fn write_tx(pool: &PgPool, key: &str) -> Result<Tx> {
+pub(super) async fn write_tx(pool: &PgPool, key: &str) -> Result<Tx> {
     let mut tx = pool.begin().await?;
     sqlx::query("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))")
         .bind(key)

@@ -4,7 +4,6 @@
 
 mod accounts;
 mod jobs;
-mod keys;
 mod providers;
 mod sub_merchants;
 mod sub_providers;
