@@ -9,7 +9,6 @@ mod jobs;
 mod providers;
 mod sub_merchants;
 mod sub_providers;
-mod tickets;
 
 use sqlx::postgres::{PgPool, PgPoolOptions};
 

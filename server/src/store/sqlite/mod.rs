@@ -7,7 +7,6 @@ mod jobs;
 mod providers;
 mod sub_merchants;
 mod sub_providers;
-mod tickets;
 
 use std::{path::Path, str::FromStr, time::Duration};
 
