@@ -17,6 +17,13 @@ use super::{NewAuditEvent, PgStore, Result, SqliteStore, sql::to_json};
 pub(crate) trait Dialect: Send + Sync {
     type Db: Database;
 
+    /// LIKE that folds case, used with `ESCAPE '\'`: SQLite's LIKE folds ASCII letters,
+    /// PostgreSQL's folds none.
+    const LIKE_FOLDED: &'static str;
+
+    /// Eighteen random lower-case hex digits, as an expression.
+    const RANDOM_HEX_18: &'static str;
+
     /// Begins a transaction that writes. SQLite takes its one writer's lock at once
     /// (`BEGIN IMMEDIATE`), so that a transaction that reads first never fails to upgrade;
     /// PostgreSQL takes `lock`'s advisory lock, so that writers of one thing (an account, a
@@ -80,6 +87,9 @@ macro_rules! shared_writes {
 impl Dialect for SqliteStore {
     type Db = sqlx::Sqlite;
 
+    const LIKE_FOLDED: &'static str = "LIKE";
+    const RANDOM_HEX_18: &'static str = "lower(hex(randomblob(9)))";
+
     async fn write_tx(&self, _lock: &str) -> Result<Transaction<'static, sqlx::Sqlite>> {
         Ok(self.pool().begin_with("BEGIN IMMEDIATE").await?)
     }
@@ -89,6 +99,9 @@ impl Dialect for SqliteStore {
 
 impl Dialect for PgStore {
     type Db = sqlx::Postgres;
+
+    const LIKE_FOLDED: &'static str = "ILIKE";
+    const RANDOM_HEX_18: &'static str = "substr(md5(gen_random_uuid()::text), 1, 18)";
 
     async fn write_tx(&self, lock: &str) -> Result<Transaction<'static, sqlx::Postgres>> {
         super::postgres::write_tx(self.pool(), lock).await

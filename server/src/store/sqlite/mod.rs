@@ -4,7 +4,6 @@
 
 mod accounts;
 mod jobs;
-mod providers;
 mod sub_merchants;
 mod sub_providers;
 
