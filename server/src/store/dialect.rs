@@ -12,6 +12,7 @@ use std::future::Future;
 use sqlx::{Database, Transaction};
 
 use super::{NewAuditEvent, PgStore, Result, SqliteStore, sql::to_json};
+use crate::upstream::UpstreamTransaction;
 
 /// A backend's transactions and the spellings its SQL does not share with the other's.
 pub(crate) trait Dialect: Send + Sync {
@@ -23,6 +24,24 @@ pub(crate) trait Dialect: Send + Sync {
 
     /// Eighteen random lower-case hex digits, as an expression.
     const RANDOM_HEX_18: &'static str;
+
+    /// An INSERT that skips a row a constraint refuses: the words that begin it and those that
+    /// end it. SQLite's `OR IGNORE` (which skips a NOT NULL or CHECK failure too), PostgreSQL's
+    /// `ON CONFLICT DO NOTHING`.
+    const INSERT_OR_IGNORE: &'static str;
+    const ON_CONFLICT_IGNORE: &'static str;
+
+    /// Wakes the job workers of every replica when a job is queued (`None`: the workers of
+    /// this process are woken in it).
+    const NOTIFY_JOBS: Option<&'static str>;
+
+    /// Written before a column, keeps its term off the index (SQLite's unary `+`);
+    /// PostgreSQL plans without such hints.
+    const SKIP_INDEX: &'static str;
+
+    /// Appends `LIMIT … OFFSET …`: bound on SQLite; written into the statement on PostgreSQL,
+    /// so that it reuses one plan instead of planning each page.
+    fn push_page(query: &mut sqlx::QueryBuilder<'_, Self::Db>, limit: i64, offset: i64);
 
     /// Begins a transaction that writes. SQLite takes its one writer's lock at once
     /// (`BEGIN IMMEDIATE`), so that a transaction that reads first never fails to upgrade;
@@ -43,6 +62,15 @@ pub(crate) trait Dialect: Send + Sync {
     fn bump_version(
         tx: &mut <Self::Db as Database>::Connection,
         account_id: &str,
+    ) -> impl Future<Output = Result<()>> + Send;
+
+    /// Stores a provider's sub-merchants' transactions, attributed to each one's sub-provider
+    /// now; those already stored (by upstream ID) are left as they are.
+    fn insert_transactions(
+        tx: &mut <Self::Db as Database>::Connection,
+        account_id: &str,
+        provider_id: &str,
+        transactions: &[UpstreamTransaction],
     ) -> impl Future<Output = Result<()>> + Send;
 }
 
@@ -89,12 +117,33 @@ impl Dialect for SqliteStore {
 
     const LIKE_FOLDED: &'static str = "LIKE";
     const RANDOM_HEX_18: &'static str = "lower(hex(randomblob(9)))";
+    const INSERT_OR_IGNORE: &'static str = "INSERT OR IGNORE";
+    const ON_CONFLICT_IGNORE: &'static str = "";
+    const NOTIFY_JOBS: Option<&'static str> = None;
+    const SKIP_INDEX: &'static str = "+";
+
+    fn push_page(query: &mut sqlx::QueryBuilder<'_, sqlx::Sqlite>, limit: i64, offset: i64) {
+        query
+            .push(" LIMIT ")
+            .push_bind(limit)
+            .push(" OFFSET ")
+            .push_bind(offset);
+    }
 
     async fn write_tx(&self, _lock: &str) -> Result<Transaction<'static, sqlx::Sqlite>> {
         Ok(self.pool().begin_with("BEGIN IMMEDIATE").await?)
     }
 
     shared_writes!();
+
+    async fn insert_transactions(
+        tx: &mut sqlx::SqliteConnection,
+        account_id: &str,
+        provider_id: &str,
+        transactions: &[UpstreamTransaction],
+    ) -> Result<()> {
+        super::sqlite::insert_transactions(tx, account_id, provider_id, transactions).await
+    }
 }
 
 impl Dialect for PgStore {
@@ -102,10 +151,27 @@ impl Dialect for PgStore {
 
     const LIKE_FOLDED: &'static str = "ILIKE";
     const RANDOM_HEX_18: &'static str = "substr(md5(gen_random_uuid()::text), 1, 18)";
+    const INSERT_OR_IGNORE: &'static str = "INSERT";
+    const ON_CONFLICT_IGNORE: &'static str = "ON CONFLICT DO NOTHING";
+    const NOTIFY_JOBS: Option<&'static str> = Some(super::postgres::NOTIFY_JOBS);
+    const SKIP_INDEX: &'static str = "";
+
+    fn push_page(query: &mut sqlx::QueryBuilder<'_, sqlx::Postgres>, limit: i64, offset: i64) {
+        query.push(format_args!(" LIMIT {limit} OFFSET {offset}"));
+    }
 
     async fn write_tx(&self, lock: &str) -> Result<Transaction<'static, sqlx::Postgres>> {
         super::postgres::write_tx(self.pool(), lock).await
     }
 
     shared_writes!();
+
+    async fn insert_transactions(
+        tx: &mut sqlx::PgConnection,
+        account_id: &str,
+        provider_id: &str,
+        transactions: &[UpstreamTransaction],
+    ) -> Result<()> {
+        super::postgres::insert_transactions(tx, account_id, provider_id, transactions).await
+    }
 }

@@ -14,7 +14,7 @@ use crate::store::{Claim, Held, JobRecord, JobStore, NewAuditEvent, Result, Stor
 /// The channel every replica's workers listen on for claimable jobs.
 pub(super) const JOBS_CHANNEL: &str = "console_jobs";
 /// Wakes every replica's idle workers (delivered when the transaction commits).
-pub(super) const NOTIFY_JOBS: &str = "SELECT pg_notify('console_jobs', '')";
+pub(in crate::store) const NOTIFY_JOBS: &str = "SELECT pg_notify('console_jobs', '')";
 
 /// Renews the claim's lease and locks the job's row for the rest of the transaction, so that
 /// no other worker claims the job while this one writes a page however long that takes;

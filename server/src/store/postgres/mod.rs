@@ -7,8 +7,8 @@
 mod accounts;
 mod jobs;
 mod sub_merchants;
-mod sub_providers;
 
+pub(super) use jobs::NOTIFY_JOBS;
 use sqlx::postgres::{PgPool, PgPoolOptions};
 
 use super::{
@@ -184,7 +184,7 @@ fn has_case(text: &str) -> bool {
 
 /// Transactions of a provider's sub-merchants, attributed to each one's sub-provider now;
 /// those already stored (by upstream ID) are left as they are.
-async fn insert_transactions(
+pub(super) async fn insert_transactions(
     tx: &mut sqlx::PgConnection,
     account_id: &str,
     provider_id: &str,

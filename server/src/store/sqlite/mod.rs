@@ -5,7 +5,6 @@
 mod accounts;
 mod jobs;
 mod sub_merchants;
-mod sub_providers;
 
 use std::{path::Path, str::FromStr, time::Duration};
 
@@ -173,7 +172,7 @@ fn push_sub_merchant_conditions<'a>(
 
 /// Transactions of a provider's sub-merchants, attributed to each one's sub-provider now;
 /// those already stored (by upstream ID) are left as they are.
-async fn insert_transactions(
+pub(super) async fn insert_transactions(
     tx: &mut sqlx::SqliteConnection,
     account_id: &str,
     provider_id: &str,
