@@ -12,6 +12,8 @@ use std::future::Future;
 use sqlx::{Database, Transaction};
 
 use super::{NewAuditEvent, PgStore, Result, SqliteStore, sql::to_json};
+use domain::api::Account;
+
 use crate::upstream::UpstreamTransaction;
 
 /// A backend's transactions and the spellings its SQL does not share with the other's.
@@ -43,6 +45,12 @@ pub(crate) trait Dialect: Send + Sync {
     /// so that it reuses one plan instead of planning each page.
     fn push_page(query: &mut sqlx::QueryBuilder<'_, Self::Db>, limit: i64, offset: i64);
 
+    /// Milliseconds since the epoch, now, as an expression.
+    const NOW_MS: &'static str;
+
+    /// The larger of two values, as a function's name.
+    const GREATEST: &'static str;
+
     /// Begins a transaction that writes. SQLite takes its one writer's lock at once
     /// (`BEGIN IMMEDIATE`), so that a transaction that reads first never fails to upgrade;
     /// PostgreSQL takes `lock`'s advisory lock, so that writers of one thing (an account, a
@@ -51,6 +59,17 @@ pub(crate) trait Dialect: Send + Sync {
         &self,
         lock: &str,
     ) -> impl Future<Output = Result<Transaction<'static, Self::Db>>> + Send;
+
+    /// Remembers whose a live session is, for PostgreSQL's lists, which check their session
+    /// in their own statement (see `SessionHints`); SQLite keeps nothing.
+    fn remember_session(
+        &self,
+        token_hash: &str,
+        account: &Account,
+    ) -> impl Future<Output = ()> + Send;
+
+    /// Forgets an ended session (see [`Dialect::remember_session`]).
+    fn forget_session(&self, token_hash: &str) -> impl Future<Output = ()> + Send;
 
     /// Writes an audit event inside the change's transaction.
     fn insert_audit(
@@ -121,6 +140,8 @@ impl Dialect for SqliteStore {
     const ON_CONFLICT_IGNORE: &'static str = "";
     const NOTIFY_JOBS: Option<&'static str> = None;
     const SKIP_INDEX: &'static str = "+";
+    const NOW_MS: &'static str = "unixepoch() * 1000";
+    const GREATEST: &'static str = "max";
 
     fn push_page(query: &mut sqlx::QueryBuilder<'_, sqlx::Sqlite>, limit: i64, offset: i64) {
         query
@@ -133,6 +154,10 @@ impl Dialect for SqliteStore {
     async fn write_tx(&self, _lock: &str) -> Result<Transaction<'static, sqlx::Sqlite>> {
         Ok(self.pool().begin_with("BEGIN IMMEDIATE").await?)
     }
+
+    async fn remember_session(&self, _token_hash: &str, _account: &Account) {}
+
+    async fn forget_session(&self, _token_hash: &str) {}
 
     shared_writes!();
 
@@ -155,6 +180,8 @@ impl Dialect for PgStore {
     const ON_CONFLICT_IGNORE: &'static str = "ON CONFLICT DO NOTHING";
     const NOTIFY_JOBS: Option<&'static str> = Some(super::postgres::NOTIFY_JOBS);
     const SKIP_INDEX: &'static str = "";
+    const NOW_MS: &'static str = "(extract(epoch from now()) * 1000)::bigint";
+    const GREATEST: &'static str = "GREATEST";
 
     fn push_page(query: &mut sqlx::QueryBuilder<'_, sqlx::Postgres>, limit: i64, offset: i64) {
         query.push(format_args!(" LIMIT {limit} OFFSET {offset}"));
@@ -162,6 +189,14 @@ impl Dialect for PgStore {
 
     async fn write_tx(&self, lock: &str) -> Result<Transaction<'static, sqlx::Postgres>> {
         super::postgres::write_tx(self.pool(), lock).await
+    }
+
+    async fn remember_session(&self, token_hash: &str, account: &Account) {
+        self.sessions.remember(token_hash, account).await;
+    }
+
+    async fn forget_session(&self, token_hash: &str) {
+        self.sessions.forget(token_hash).await;
     }
 
     shared_writes!();

@@ -4,7 +4,6 @@
 //! transaction here takes a lock on what it writes (an account, a ticket, a job) for as long
 //! as it runs ([`write_tx`]), so writers of one thing take turns and the rest run side by side.
 
-mod accounts;
 mod jobs;
 mod sub_merchants;
 
@@ -16,10 +15,7 @@ use super::{
     count_cache::{CountCache, CountKey},
     dialect::Dialect,
     session_hints::SessionHints,
-    sql::{
-        JOB_COLUMNS, account_from_row, escape_like, held, job_from_row, sub_merchant_from_row,
-        to_json,
-    },
+    sql::{JOB_COLUMNS, escape_like, held, job_from_row, sub_merchant_from_row, to_json},
 };
 
 /// PostgreSQL storage.
@@ -31,7 +27,7 @@ pub struct PgStore {
     generic_plans: PgPool,
     counts: std::sync::Arc<CountCache>,
     /// Whose each session token is, so that a list checks its session in its own statement.
-    sessions: SessionHints,
+    pub(super) sessions: SessionHints,
 }
 
 #[async_trait::async_trait]
