@@ -71,6 +71,12 @@ pub(crate) trait Dialect: Send + Sync {
     /// Forgets an ended session (see [`Dialect::remember_session`]).
     fn forget_session(&self, token_hash: &str) -> impl Future<Output = ()> + Send;
 
+    /// Begins a transaction that writes and takes no lock of its own on PostgreSQL (where its
+    /// rows' locks and unique indexes suffice); `BEGIN IMMEDIATE` on SQLite, as [`Dialect::write_tx`].
+    fn write_tx_unlocked(
+        &self,
+    ) -> impl Future<Output = Result<Transaction<'static, Self::Db>>> + Send;
+
     /// Writes an audit event inside the change's transaction.
     fn insert_audit(
         tx: &mut <Self::Db as Database>::Connection,
@@ -155,6 +161,10 @@ impl Dialect for SqliteStore {
         Ok(self.pool().begin_with("BEGIN IMMEDIATE").await?)
     }
 
+    async fn write_tx_unlocked(&self) -> Result<Transaction<'static, sqlx::Sqlite>> {
+        self.write_tx("").await
+    }
+
     async fn remember_session(&self, _token_hash: &str, _account: &Account) {}
 
     async fn forget_session(&self, _token_hash: &str) {}
@@ -178,7 +188,7 @@ impl Dialect for PgStore {
     const RANDOM_HEX_18: &'static str = "substr(md5(gen_random_uuid()::text), 1, 18)";
     const INSERT_OR_IGNORE: &'static str = "INSERT";
     const ON_CONFLICT_IGNORE: &'static str = "ON CONFLICT DO NOTHING";
-    const NOTIFY_JOBS: Option<&'static str> = Some(super::postgres::NOTIFY_JOBS);
+    const NOTIFY_JOBS: Option<&'static str> = Some(super::jobs::NOTIFY_JOBS);
     const SKIP_INDEX: &'static str = "";
     const NOW_MS: &'static str = "(extract(epoch from now()) * 1000)::bigint";
     const GREATEST: &'static str = "GREATEST";
@@ -189,6 +199,10 @@ impl Dialect for PgStore {
 
     async fn write_tx(&self, lock: &str) -> Result<Transaction<'static, sqlx::Postgres>> {
         super::postgres::write_tx(self.pool(), lock).await
+    }
+
+    async fn write_tx_unlocked(&self) -> Result<Transaction<'static, sqlx::Postgres>> {
+        Ok(self.pool().begin().await?)
     }
 
     async fn remember_session(&self, token_hash: &str, account: &Account) {

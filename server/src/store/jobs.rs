@@ -3,7 +3,13 @@
 use async_trait::async_trait;
 use domain::api::{JobCounts, JobFailure, JobKind, JobState};
 
-use super::{NewAuditEvent, Result};
+use sqlx::Row;
+
+use super::{
+    NewAuditEvent, PgStore, Result, SqliteStore, StoreError,
+    dialect::Dialect,
+    sql::{JOB_COLUMNS, held, job_from_row, to_json},
+};
 
 /// Where a job stands. A sub-merchant sync: the next provider (by index in the account's
 /// provider list, ordered by ID) and the upstream cursor within it. A re-attribution: the last
@@ -169,6 +175,484 @@ pub trait JobStore: Send + Sync {
     /// then look for work every `job_idle_poll`.
     async fn on_job_ready(&self, wake: std::sync::Arc<dyn Fn() + Send + Sync>) -> Result<()> {
         let _ = wake;
+        Ok(())
+    }
+}
+
+/// One implementation for both backends (see `dialect`); how a worker claims a job, how a
+/// page's transaction holds the claim and how workers hear of new jobs are each backend's own
+/// (below).
+macro_rules! job_store {
+    ($store:ty) => {
+        #[async_trait]
+        impl JobStore for $store {
+            async fn active_job(
+                &self,
+                account_id: &str,
+                kind: JobKind,
+                subject: &str,
+            ) -> Result<Option<JobRecord>> {
+                let row = sqlx::query(&format!(
+                    "SELECT {JOB_COLUMNS} FROM jobs
+                     WHERE account_id = $1 AND kind = $2 AND subject = $3 AND state IN ($4, $5)
+                     ORDER BY state = $5 DESC, created_at LIMIT 1"
+                ))
+                .bind(account_id)
+                .bind(kind.as_str())
+                .bind(subject)
+                .bind(JobState::Queued.as_str())
+                .bind(JobState::Running.as_str())
+                .fetch_optional(self.pool())
+                .await?;
+                row.as_ref().map(job_from_row).transpose()
+            }
+
+            async fn start_job(&self, id: &str, kind: JobKind, audit: &NewAuditEvent) -> Result<JobRecord> {
+                let (account_id, now_ms) = (audit.account_id.as_str(), audit.at_ms);
+                // The partial unique index admits one queued-or-running job per account and kind.
+                let mut tx = self.write_tx_unlocked().await?;
+                let queued = sqlx::query(&format!(
+                    "{} INTO jobs (id, account_id, kind, state, requested_by, request_id, created_at, updated_at)
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8) {}",
+                    Self::INSERT_OR_IGNORE,
+                    Self::ON_CONFLICT_IGNORE
+                ))
+                .bind(id)
+                .bind(account_id)
+                .bind(kind.as_str())
+                .bind(JobState::Queued.as_str())
+                .bind(&audit.actor)
+                .bind(&audit.request_id)
+                .bind(now_ms)
+                .bind(now_ms)
+                .execute(&mut *tx)
+                .await?;
+                if queued.rows_affected() == 1 {
+                    Self::insert_audit(&mut tx, audit).await?;
+                }
+                tx.commit().await?;
+                if let Some(notify) = Self::NOTIFY_JOBS {
+                    sqlx::query(notify).execute(self.pool()).await?;
+                }
+                let row = sqlx::query(&format!(
+                    "SELECT {JOB_COLUMNS} FROM jobs
+                     WHERE account_id = $1 AND kind = $2 AND state IN ($3, $4)"
+                ))
+                .bind(account_id)
+                .bind(kind.as_str())
+                .bind(JobState::Queued.as_str())
+                .bind(JobState::Running.as_str())
+                .fetch_optional(self.pool())
+                .await?;
+                match row {
+                    Some(row) => job_from_row(&row),
+                    // It finished between the insert and the read: show the one just created.
+                    None => {
+                        let row = sqlx::query(&format!("SELECT {JOB_COLUMNS} FROM jobs WHERE id = $1"))
+                            .bind(id)
+                            .fetch_one(self.pool())
+                            .await?;
+                        job_from_row(&row)
+                    }
+                }
+            }
+
+            async fn last_finished(&self, account_id: &str, kind: JobKind) -> Result<Option<i64>> {
+                Ok(sqlx::query_scalar(
+                    "SELECT MAX(finished_at) FROM jobs WHERE account_id = $1 AND kind = $2",
+                )
+                .bind(account_id)
+                .bind(kind.as_str())
+                .fetch_one(self.pool())
+                .await?)
+            }
+
+            async fn job(&self, account_id: &str, id: &str) -> Result<Option<JobRecord>> {
+                let row = sqlx::query(&format!(
+                    "SELECT {JOB_COLUMNS} FROM jobs WHERE id = $1 AND account_id = $2"
+                ))
+                .bind(id)
+                .bind(account_id)
+                .fetch_optional(self.pool())
+                .await?;
+                row.as_ref().map(job_from_row).transpose()
+            }
+
+            async fn jobs(
+                &self,
+                account_id: &str,
+                kind: Option<JobKind>,
+                state: Option<JobState>,
+            ) -> Result<Vec<JobRecord>> {
+                let rows = sqlx::query(&format!(
+                    "SELECT {JOB_COLUMNS} FROM jobs
+                     WHERE account_id = $1 AND ($2 IS NULL OR kind = $2) AND ($3 IS NULL OR state = $3)
+                     ORDER BY created_at DESC LIMIT 20"
+                ))
+                .bind(account_id)
+                .bind(kind.map(JobKind::as_str))
+                .bind(state.map(JobState::as_str))
+                .fetch_all(self.pool())
+                .await?;
+                rows.iter().map(job_from_row).collect()
+            }
+
+            async fn claim_job(&self, now_ms: i64, lease_until_ms: i64) -> Result<Option<JobRecord>> {
+                self.claim_next_job(now_ms, lease_until_ms).await
+            }
+
+            async fn set_job_total(&self, claim: Claim<'_>, total: u64) -> Result<Held> {
+                let done = sqlx::query("UPDATE jobs SET total = $1 WHERE id = $2 AND claim_token = $3")
+                    .bind(i64::try_from(total).unwrap_or(i64::MAX))
+                    .bind(claim.job_id)
+                    .bind(claim.token)
+                    .execute(self.pool())
+                    .await?;
+                Ok(held(done.rows_affected()))
+            }
+
+            async fn apply_sync_page(&self, page: &SyncPage<'_>) -> Result<Held> {
+                let mut tx = self.write_tx(&format!("account:{}", page.account_id)).await?;
+                if !Self::hold_for_page(&mut tx, page.claim, page.lease_until_ms).await? {
+                    return Ok(Held::LeaseLost);
+                }
+                let mut existing = std::collections::HashMap::new();
+                // Which of these rows exist already? If none in the page's merchant-ID range does (a
+                // first sync, in upstream order), one index probe answers for the whole page.
+                let ids = page.rows.iter().map(|row| row.merchant_id.as_str());
+                let overlaps = match (ids.clone().min(), ids.max()) {
+                    (Some(min), Some(max)) => {
+                        sqlx::query_scalar::<_, bool>(
+                            "SELECT EXISTS (SELECT 1 FROM sub_merchants
+                                        WHERE provider_id = $1 AND merchant_id BETWEEN $2 AND $3)",
+                        )
+                        .bind(page.provider_id)
+                        .bind(min)
+                        .bind(max)
+                        .fetch_one(&mut *tx)
+                        .await?
+                    }
+                    _ => false,
+                };
+                if overlaps {
+                    let mut query = sqlx::QueryBuilder::new(
+                        "SELECT merchant_id, name, maidan_opened FROM sub_merchants WHERE provider_id = ",
+                    );
+                    query
+                        .push_bind(page.provider_id)
+                        .push(" AND merchant_id IN (");
+                    let mut list = query.separated(", ");
+                    for row in page.rows {
+                        list.push_bind(&row.merchant_id);
+                    }
+                    list.push_unseparated(")");
+                    for found in query.build().fetch_all(&mut *tx).await? {
+                        let id: String = found.try_get("merchant_id")?;
+                        let name: String = found.try_get("name")?;
+                        let opened: bool = found.try_get("maidan_opened")?;
+                        existing.insert(id, (name, opened));
+                    }
+                }
+                let job: (String, String) =
+                    sqlx::query_as("SELECT counts, failures FROM jobs WHERE id = $1")
+                        .bind(page.claim.job_id)
+                        .fetch_one(&mut *tx)
+                        .await?;
+                let mut counts: JobCounts = serde_json::from_str(&job.0)
+                    .map_err(|e| StoreError::Corrupt(format!("job counts: {e}")))?;
+                let mut failures: Vec<JobFailure> = serde_json::from_str(&job.1)
+                    .map_err(|e| StoreError::Corrupt(format!("job failures: {e}")))?;
+
+                let updated_before = counts.updated;
+                let (new, rest): (Vec<_>, Vec<_>) = page
+                    .rows
+                    .iter()
+                    .partition(|row| !existing.contains_key(&row.merchant_id));
+                if !new.is_empty() {
+                    let mut insert = sqlx::QueryBuilder::new(
+                        "INSERT INTO sub_merchants (account_id, provider_id, merchant_id, name, maidan_opened, synced_at, out_sub_mch_id) ",
+                    );
+                    insert.push_values(&new, |mut b, row| {
+                        b.push_bind(page.account_id)
+                            .push_bind(page.provider_id)
+                            .push_bind(&row.merchant_id)
+                            .push_bind(&row.name)
+                            .push_bind(row.maidan_opened)
+                            .push_bind(page.now_ms)
+                            // 云支付子商户 ID: assigned here, once.
+                            .push(format_args!("'sm' || {}", Self::RANDOM_HEX_18));
+                    });
+                    insert.build().execute(&mut *tx).await?;
+                }
+                let mut seen = Vec::new();
+                for row in rest {
+                    let changed = existing
+                        .get(&row.merchant_id)
+                        .is_some_and(|(name, opened)| *name != row.name || *opened != row.maidan_opened);
+                    if changed {
+                        sqlx::query(
+                            "UPDATE sub_merchants SET name = $1, maidan_opened = $2, synced_at = $3
+                             WHERE provider_id = $4 AND merchant_id = $5",
+                        )
+                        .bind(&row.name)
+                        .bind(row.maidan_opened)
+                        .bind(page.now_ms)
+                        .bind(page.provider_id)
+                        .bind(&row.merchant_id)
+                        .execute(&mut *tx)
+                        .await?;
+                        counts.updated += 1;
+                    } else {
+                        counts.unchanged += 1;
+                        seen.push(row.merchant_id.as_str());
+                    }
+                }
+                if !seen.is_empty() {
+                    // Unchanged rows were synced too: the list says when each row last was.
+                    let mut touch = sqlx::QueryBuilder::new("UPDATE sub_merchants SET synced_at = ");
+                    touch
+                        .push_bind(page.now_ms)
+                        .push(" WHERE provider_id = ")
+                        .push_bind(page.provider_id)
+                        .push(" AND merchant_id IN (");
+                    let mut ids = touch.separated(", ");
+                    for id in &seen {
+                        ids.push_bind(*id);
+                    }
+                    touch.push(")");
+                    touch.build().execute(&mut *tx).await?;
+                }
+                if !page.transactions.is_empty() {
+                    Self::insert_transactions(
+                        &mut tx,
+                        page.account_id,
+                        page.provider_id,
+                        page.transactions,
+                    )
+                    .await?;
+                }
+                if !new.is_empty() || counts.updated > updated_before {
+                    Self::bump_version(&mut tx, page.account_id).await?;
+                }
+                counts.new += new.len() as u64;
+                counts.failed += page.failures.len() as u64;
+                let room = 100_usize.saturating_sub(failures.len());
+                failures.extend(page.failures.iter().take(room).cloned());
+                let processed = (page.rows.len() + page.failures.len()) as i64;
+                let moved = sqlx::query(
+                    "UPDATE jobs SET processed = processed + $1, counts = $2, failures = $3, checkpoint = $4,
+                                     lease_until = $5, updated_at = $6
+                     WHERE id = $7 AND state = $8 AND claim_token = $9",
+                )
+                .bind(processed)
+                .bind(to_json(&counts)?)
+                .bind(to_json(&failures)?)
+                .bind(to_json(&page.next)?)
+                .bind(page.lease_until_ms)
+                .bind(page.now_ms)
+                .bind(page.claim.job_id)
+                .bind(JobState::Running.as_str())
+                .bind(page.claim.token)
+                .execute(&mut *tx)
+                .await?;
+                if moved.rows_affected() == 0 {
+                    // Another worker holds the job: the page's rows go with this transaction.
+                    tx.rollback().await?;
+                    return Ok(Held::LeaseLost);
+                }
+                if page.provider_done {
+                    sqlx::query(
+                        "UPDATE providers SET sub_merchants_synced_at = $1
+                         WHERE provider_id = $2 AND account_id = $3",
+                    )
+                    .bind(page.now_ms)
+                    .bind(page.provider_id)
+                    .bind(page.account_id)
+                    .execute(&mut *tx)
+                    .await?;
+                }
+                tx.commit().await?;
+                Ok(Held::Written(()))
+            }
+
+            async fn finish_job(
+                &self,
+                claim: Claim<'_>,
+                state: JobState,
+                error: Option<&str>,
+                now_ms: i64,
+            ) -> Result<Held> {
+                let done = sqlx::query(
+                    "UPDATE jobs SET state = $1, error = $2, finished_at = $3, updated_at = $4, lease_until = NULL
+                     WHERE id = $5 AND state = $6 AND claim_token = $7",
+                )
+                .bind(state.as_str())
+                .bind(error)
+                .bind(now_ms)
+                .bind(now_ms)
+                .bind(claim.job_id)
+                .bind(JobState::Running.as_str())
+                .bind(claim.token)
+                .execute(self.pool())
+                .await?;
+                Ok(held(done.rows_affected()))
+            }
+
+            async fn release_job(&self, claim: Claim<'_>, now_ms: i64) -> Result<Held> {
+                let done = sqlx::query(
+                    "UPDATE jobs SET lease_until = $1, updated_at = $2
+                     WHERE id = $3 AND state = $4 AND claim_token = $5",
+                )
+                .bind(now_ms - 1)
+                .bind(now_ms)
+                .bind(claim.job_id)
+                .bind(JobState::Running.as_str())
+                .bind(claim.token)
+                .execute(self.pool())
+                .await?;
+                if let Some(notify) = Self::NOTIFY_JOBS {
+                    sqlx::query(notify).execute(self.pool()).await?;
+                }
+                Ok(held(done.rows_affected()))
+            }
+
+            async fn on_job_ready(&self, wake: std::sync::Arc<dyn Fn() + Send + Sync>) -> Result<()> {
+                self.listen_for_jobs(wake).await
+            }
+        }
+    };
+}
+
+job_store!(SqliteStore);
+job_store!(PgStore);
+
+/// The channel every replica's workers listen on for claimable jobs (PostgreSQL).
+const JOBS_CHANNEL: &str = "console_jobs";
+/// Wakes every replica's idle workers (delivered when the transaction commits).
+pub(super) const NOTIFY_JOBS: &str = "SELECT pg_notify('console_jobs', '')";
+
+impl SqliteStore {
+    /// Looks first (a read takes no write lock while the worker idles), then takes the job
+    /// only if it is still claimable: of two workers, one wins. A queued job waits while
+    /// another job of its account holds a live lease.
+    async fn claim_next_job(&self, now_ms: i64, lease_until_ms: i64) -> Result<Option<JobRecord>> {
+        let candidate: Option<String> = sqlx::query_scalar(
+            "SELECT id FROM jobs j
+             WHERE (j.state = $2 AND NOT EXISTS (
+                        SELECT 1 FROM jobs r
+                        WHERE r.state = $3 AND r.lease_until >= $1
+                          AND r.account_id = j.account_id))
+                OR (j.state = $3 AND j.lease_until < $1)
+             ORDER BY j.created_at LIMIT 1",
+        )
+        .bind(now_ms)
+        .bind(JobState::Queued.as_str())
+        .bind(JobState::Running.as_str())
+        .fetch_optional(self.pool())
+        .await?;
+        let Some(id) = candidate else {
+            return Ok(None);
+        };
+        let row = sqlx::query(&format!(
+            "UPDATE jobs
+             SET state = $5, lease_until = $1, started_at = COALESCE(started_at, $2),
+                 updated_at = $2, claim_token = claim_token + 1
+             WHERE id = $3 AND (state = $4 OR (state = $5 AND lease_until < $2))
+             RETURNING {JOB_COLUMNS}"
+        ))
+        .bind(lease_until_ms)
+        .bind(now_ms)
+        .bind(id)
+        .bind(JobState::Queued.as_str())
+        .bind(JobState::Running.as_str())
+        .fetch_optional(self.pool())
+        .await?;
+        row.as_ref().map(job_from_row).transpose()
+    }
+
+    /// Nothing to do: SQLite's one writer keeps other workers out until the page commits, and
+    /// the page's own count is written only under the claim.
+    async fn hold_for_page(
+        _tx: &mut sqlx::SqliteConnection,
+        _claim: Claim<'_>,
+        _until_ms: i64,
+    ) -> Result<bool> {
+        Ok(true)
+    }
+
+    /// Nothing: SQLite cannot tell, and workers look for work every `job_idle_poll`.
+    async fn listen_for_jobs(&self, wake: std::sync::Arc<dyn Fn() + Send + Sync>) -> Result<()> {
+        let _ = wake;
+        Ok(())
+    }
+}
+
+impl PgStore {
+    /// Claims take turns (one short transaction each), so that two workers never both take a
+    /// job of one account; within it, rows a worker is committing a page to are skipped, not
+    /// waited for. A queued job waits while another job of its account holds a live lease.
+    async fn claim_next_job(&self, now_ms: i64, lease_until_ms: i64) -> Result<Option<JobRecord>> {
+        let mut tx = self.write_tx("job-claims").await?;
+        let row = sqlx::query(&format!(
+            "UPDATE jobs
+             SET state = $4, lease_until = $1, started_at = COALESCE(started_at, $2),
+                 updated_at = $2, claim_token = claim_token + 1
+             WHERE id = (
+                 SELECT id FROM jobs j
+                 WHERE (j.state = $3 AND NOT EXISTS (
+                            SELECT 1 FROM jobs r
+                            WHERE r.state = $4 AND r.lease_until >= $2
+                              AND r.account_id = j.account_id))
+                    OR (j.state = $4 AND j.lease_until < $2)
+                 ORDER BY j.created_at LIMIT 1
+                 FOR UPDATE SKIP LOCKED)
+             RETURNING {JOB_COLUMNS}"
+        ))
+        .bind(lease_until_ms)
+        .bind(now_ms)
+        .bind(JobState::Queued.as_str())
+        .bind(JobState::Running.as_str())
+        .fetch_optional(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        row.as_ref().map(job_from_row).transpose()
+    }
+
+    /// Renews the claim's lease and locks the job's row for the rest of the transaction, so
+    /// that no other worker claims the job while this one writes a page however long that
+    /// takes; false when the claim no longer holds.
+    async fn hold_for_page(
+        tx: &mut sqlx::PgConnection,
+        claim: Claim<'_>,
+        until_ms: i64,
+    ) -> Result<bool> {
+        let held = sqlx::query(
+            "UPDATE jobs SET lease_until = $1 WHERE id = $2 AND state = $3 AND claim_token = $4",
+        )
+        .bind(until_ms)
+        .bind(claim.job_id)
+        .bind(JobState::Running.as_str())
+        .bind(claim.token)
+        .execute(tx)
+        .await?;
+        Ok(held.rows_affected() == 1)
+    }
+
+    /// Calls `wake` on every job notification, listening again after a lost connection.
+    async fn listen_for_jobs(&self, wake: std::sync::Arc<dyn Fn() + Send + Sync>) -> Result<()> {
+        let mut listener = sqlx::postgres::PgListener::connect_with(self.pool()).await?;
+        listener.listen(JOBS_CHANNEL).await?;
+        tokio::spawn(async move {
+            loop {
+                match listener.recv().await {
+                    Ok(_) => wake(),
+                    Err(error) => {
+                        tracing::warn!(%error, "job notifications; listening again");
+                        tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+                    }
+                }
+            }
+        });
         Ok(())
     }
 }

@@ -2,8 +2,8 @@
 //! stand beside the embedded SQLite one. One file per area holds its trait and the row types
 //! it speaks (`accounts`, `providers`, `audit`, `sub_merchants`, `keys`, `sub_providers`,
 //! `jobs`, `tickets`); [`Store`] is all of them. An area whose queries are written once holds
-//! its implementation for both backends too, through `dialect` (`accounts`, `audit`, `keys`,
-//! `tickets`, `providers`, `sub_providers`, `sealing`); the others are implemented in
+//! its implementation for both backends too, through `dialect` (`accounts`, `audit`, `jobs`,
+//! `keys`, `tickets`, `providers`, `sub_providers`, `sealing`); the others are implemented in
 //! `sqlite/` and `postgres/`, in a file of the area's name.
 
 mod accounts;

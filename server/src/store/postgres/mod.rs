@@ -4,10 +4,8 @@
 //! transaction here takes a lock on what it writes (an account, a ticket, a job) for as long
 //! as it runs ([`write_tx`]), so writers of one thing take turns and the rest run side by side.
 
-mod jobs;
 mod sub_merchants;
 
-pub(super) use jobs::NOTIFY_JOBS;
 use sqlx::postgres::{PgPool, PgPoolOptions};
 
 use super::{
@@ -15,7 +13,7 @@ use super::{
     count_cache::{CountCache, CountKey},
     dialect::Dialect,
     session_hints::SessionHints,
-    sql::{JOB_COLUMNS, escape_like, held, job_from_row, sub_merchant_from_row, to_json},
+    sql::{escape_like, sub_merchant_from_row},
 };
 
 /// PostgreSQL storage.

@@ -2,7 +2,6 @@
 //! store trait; the SQLite helpers they share (the list's conditions, the audit writer, the
 //! data version, transactions) are here, and what PostgreSQL shares too in `super::sql`.
 
-mod jobs;
 mod sub_merchants;
 
 use std::{path::Path, str::FromStr, time::Duration};
@@ -11,7 +10,7 @@ use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
 };
 
-use super::sql::{JOB_COLUMNS, escape_like, held, job_from_row, sub_merchant_from_row, to_json};
+use super::sql::{escape_like, sub_merchant_from_row};
 use super::{
     NewAuditEvent, Result, StoreError, SubMerchantFilter,
     count_cache::{CountCache, CountKey},
