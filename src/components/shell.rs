@@ -16,7 +16,10 @@ use leptos_router::{
 use crate::{
     api,
     app::go_to,
-    components::language_switch::LanguageSwitch,
+    components::{
+        dialog::{focus, keep_tab_inside},
+        language_switch::LanguageSwitch,
+    },
     i18n::{Key, tr, use_i18n},
     state::{session::use_session, write::ServerWrite},
 };
@@ -50,7 +53,8 @@ pub fn Shell() -> impl IntoView {
                 <TopBar drawer/>
                 <div class="shell-body">
                     <SideNav drawer/>
-                    <main class="page"><Outlet/></main>
+                    // Takes the focus when what had it is gone (a dialog's opener).
+                    <main class="page" tabindex="-1"><Outlet/></main>
                 </div>
             </div>
         </Show>
@@ -75,10 +79,8 @@ impl Drawer {
                 .nav
                 .get_untracked()
                 .and_then(|nav| nav.query_selector("a").ok().flatten());
-            if let Some(link) =
-                first.and_then(|e| wasm_bindgen::JsCast::dyn_into::<web_sys::HtmlElement>(e).ok())
-            {
-                let _ = link.focus();
+            if let Some(link) = first {
+                focus(&link);
             }
         });
     }
@@ -185,9 +187,15 @@ fn SideNav(drawer: Drawer) -> impl IntoView {
             .info()
             .is_some_and(|s| s.account.role == AccountRole::Provider)
     };
+    // While the drawer is open, Tab stays inside it and Escape closes it.
     let on_keydown = move |event: web_sys::KeyboardEvent| {
-        if event.key() == "Escape" && drawer.open.get_untracked() {
+        if !drawer.open.get_untracked() {
+            return;
+        }
+        if event.key() == "Escape" {
             drawer.hide();
+        } else if let Some(nav) = drawer.nav.get_untracked() {
+            keep_tab_inside(&nav, &event);
         }
     };
     // Following a link in the drawer closes it (the page it opens takes the focus).
