@@ -1,10 +1,11 @@
 //! Storage behind traits, so that handlers hold no SQL and a PostgreSQL implementation can
-//! stand beside the embedded SQLite one. One file per area holds its trait and the row types
-//! it speaks (`accounts`, `providers`, `audit`, `sub_merchants`, `keys`, `sub_providers`,
-//! `jobs`, `tickets`); [`Store`] is all of them. An area whose queries are written once holds
-//! its implementation for both backends too, through `dialect` (`accounts`, `audit`, `jobs`,
-//! `keys`, `tickets`, `providers`, `sub_providers`, `sealing`); the others are implemented in
-//! `sqlite/` and `postgres/`, in a file of the area's name.
+//! stand beside the embedded SQLite one. One file per area holds its trait, the row types it
+//! speaks and its one implementation for both backends (`accounts`, `providers`, `audit`,
+//! `sub_merchants`, `keys`, `sub_providers`, `jobs`, `tickets`, `sealing`): each query is
+//! written once, and what the two databases spell differently is asked of `dialect`. Where
+//! PostgreSQL needs another plan (the list's trigram search, the re-attribution's halves, a
+//! job's claim), each backend's plan is a named function beside the common code. [`Store`] is
+//! all of them; `sqlite` and `postgres` open the databases.
 
 mod accounts;
 mod audit;

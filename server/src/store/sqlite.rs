@@ -1,8 +1,6 @@
-//! The embedded default: one SQLite file in WAL mode. One file per area implements its
-//! store trait; the SQLite helpers they share (the list's conditions, the audit writer, the
-//! data version, transactions) are here, and what PostgreSQL shares too in `super::sql`.
-
-mod sub_merchants;
+//! The embedded default: one SQLite file in WAL mode: opening it, its health, and SQLite's way
+//! of storing a page of transactions. The areas' queries are written once for both backends
+//! (see `super::dialect`).
 
 use std::{path::Path, str::FromStr, time::Duration};
 
@@ -10,18 +8,13 @@ use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
 };
 
-use super::sql::{escape_like, sub_merchant_from_row};
-use super::{
-    NewAuditEvent, Result, StoreError, SubMerchantFilter,
-    count_cache::{CountCache, CountKey},
-    dialect::Dialect,
-};
+use super::{Result, StoreError, count_cache::CountCache};
 
 /// SQLite storage.
 #[derive(Debug, Clone)]
 pub struct SqliteStore {
     pool: SqlitePool,
-    counts: std::sync::Arc<CountCache>,
+    pub(super) counts: std::sync::Arc<CountCache>,
     /// The database file (empty or `:memory:` for none).
     file: std::path::PathBuf,
 }
@@ -118,54 +111,6 @@ impl super::HealthStore for SqliteStore {
     }
 }
 
-/// `WHERE …` of the sub-merchant list: only the filters that are set, so that the planner
-/// sees plain equalities and uses the index.
-fn push_sub_merchant_conditions<'a>(
-    query: &mut sqlx::QueryBuilder<'a, sqlx::Sqlite>,
-    account_id: &'a str,
-    filter: &SubMerchantFilter<'a>,
-) {
-    if let Some(sub_provider) = filter.assigned_to {
-        query
-            .push(" WHERE s.sub_provider_account_id = ")
-            .push_bind(sub_provider);
-    } else {
-        // Tenancy through the account's providers: the whole filter stays inside the
-        // (provider_id, merchant_id) index, so counting reads no rows.
-        query
-            .push(" WHERE s.provider_id IN (SELECT provider_id FROM providers WHERE account_id = ")
-            .push_bind(account_id)
-            .push(")");
-    }
-    if let Some(provider_id) = filter.provider_id {
-        query.push(" AND s.provider_id = ").push_bind(provider_id);
-    }
-    if let Some(channel) = filter.channel {
-        query.push(" AND s.channel = ").push_bind(channel.as_str());
-    }
-    if let Some(search) = filter.search
-        && !search.bytes().any(|b| b.is_ascii_alphabetic())
-    {
-        // Nothing to fold (Chinese, digits): a plain substring search, several times cheaper
-        // per row than LIKE.
-        query
-            .push(" AND (instr(s.name, ")
-            .push_bind(search)
-            .push(") > 0 OR instr(s.merchant_id, ")
-            .push_bind(search)
-            .push(") > 0)");
-    } else if let Some(search) = filter.search {
-        // LIKE folds ASCII case: "cafe" finds "Cafe".
-        let pattern = format!("%{}%", escape_like(search));
-        query
-            .push(" AND (s.name LIKE ")
-            .push_bind(pattern.clone())
-            .push(" ESCAPE '\\' OR s.merchant_id LIKE ")
-            .push_bind(pattern)
-            .push(" ESCAPE '\\')");
-    }
-}
-
 /// Transactions of a provider's sub-merchants, attributed to each one's sub-provider now;
 /// those already stored (by upstream ID) are left as they are.
 pub(super) async fn insert_transactions(
@@ -210,12 +155,4 @@ pub(super) async fn insert_transactions(
         attribute.build().execute(&mut *tx).await?;
     }
     Ok(())
-}
-
-async fn insert_audit(tx: &mut sqlx::SqliteConnection, audit: &NewAuditEvent) -> Result<()> {
-    <SqliteStore as Dialect>::insert_audit(tx, audit).await
-}
-
-async fn bump_version(tx: &mut sqlx::SqliteConnection, account_id: &str) -> Result<()> {
-    <SqliteStore as Dialect>::bump_version(tx, account_id).await
 }
