@@ -267,6 +267,39 @@ macro_rules! sub_merchant_store {
                     .await
             }
         }
+        impl $store {
+            /// `WHERE …` of the sub-merchant list: only the filters that are set, so that the
+            /// planner sees plain equalities and uses the index.
+            fn push_conditions<'a>(
+                query: &mut sqlx::QueryBuilder<'a, <$store as Dialect>::Db>,
+                account_id: &'a str,
+                filter: &SubMerchantFilter<'a>,
+            ) {
+                if let Some(sub_provider) = filter.assigned_to {
+                    query
+                        .push(" WHERE s.sub_provider_account_id = ")
+                        .push_bind(sub_provider);
+                } else if Self::scoped_by_row(filter) {
+                    query.push(" WHERE s.account_id = ").push_bind(account_id);
+                } else {
+                    // Tenancy through the account's providers: the whole filter stays inside
+                    // the (provider_id, merchant_id) index, so counting reads no rows.
+                    query
+                        .push(" WHERE s.provider_id IN (SELECT provider_id FROM providers WHERE account_id = ")
+                        .push_bind(account_id)
+                        .push(")");
+                }
+                if let Some(provider_id) = filter.provider_id {
+                    query.push(" AND s.provider_id = ").push_bind(provider_id);
+                }
+                if let Some(channel) = filter.channel {
+                    query.push(" AND s.channel = ").push_bind(channel.as_str());
+                }
+                if let Some(search) = filter.search {
+                    Self::push_search(query, search);
+                }
+            }
+        }
     };
 }
 
@@ -355,34 +388,14 @@ impl SqliteStore {
         crate::store::sub_merchants::list_after_lookup(self, session, filter, page, page_size).await
     }
 
-    /// `WHERE …` of the sub-merchant list: only the filters that are set, so that the planner
-    /// sees plain equalities and uses the index.
-    fn push_conditions<'a>(
-        query: &mut sqlx::QueryBuilder<'a, sqlx::Sqlite>,
-        account_id: &'a str,
-        filter: &SubMerchantFilter<'a>,
-    ) {
-        if let Some(sub_provider) = filter.assigned_to {
-            query
-                .push(" WHERE s.sub_provider_account_id = ")
-                .push_bind(sub_provider);
-        } else {
-            // Tenancy through the account's providers: the whole filter stays inside the
-            // (provider_id, merchant_id) index, so counting reads no rows.
-            query
-                .push(" WHERE s.provider_id IN (SELECT provider_id FROM providers WHERE account_id = ")
-                .push_bind(account_id)
-                .push(")");
-        }
-        if let Some(provider_id) = filter.provider_id {
-            query.push(" AND s.provider_id = ").push_bind(provider_id);
-        }
-        if let Some(channel) = filter.channel {
-            query.push(" AND s.channel = ").push_bind(channel.as_str());
-        }
-        if let Some(search) = filter.search
-            && !search.bytes().any(|b| b.is_ascii_alphabetic())
-        {
+    /// Whether the list is scoped by the row's own account: never, on SQLite.
+    fn scoped_by_row(_filter: &SubMerchantFilter<'_>) -> bool {
+        false
+    }
+
+    /// ` AND …` for a text search: a substring of the name or the merchant ID.
+    fn push_search<'a>(query: &mut sqlx::QueryBuilder<'a, sqlx::Sqlite>, search: &'a str) {
+        if !search.bytes().any(|b| b.is_ascii_alphabetic()) {
             // Nothing to fold (Chinese, digits): a plain substring search, several times cheaper
             // per row than LIKE.
             query
@@ -391,7 +404,7 @@ impl SqliteStore {
                 .push(") > 0 OR instr(s.merchant_id, ")
                 .push_bind(search)
                 .push(") > 0)");
-        } else if let Some(search) = filter.search {
+        } else {
             // LIKE folds ASCII case: "cafe" finds "Cafe".
             let pattern = format!("%{}%", escape_like(search));
             query
@@ -594,53 +607,34 @@ impl PgStore {
         Ok(Some(Page { items, total }))
     }
 
-    /// `WHERE …` of the sub-merchant list: only the filters that are set. A text search is a
-    /// case-insensitive substring of the name or the merchant ID, served by the trigram indexes.
-    fn push_conditions<'a>(
-        query: &mut sqlx::QueryBuilder<'a, sqlx::Postgres>,
-        account_id: &'a str,
-        filter: &SubMerchantFilter<'a>,
-    ) {
-        if let Some(sub_provider) = filter.assigned_to {
-            query
-                .push(" WHERE s.sub_provider_account_id = ")
-                .push_bind(sub_provider);
-        } else if filter.search.is_some_and(has_trigram) {
-            // A text search reads the trigram matches once, scoped by the row's own account (the
-            // account of its provider, which never changes): through the providers, the planner
-            // ran the whole match once per provider. A search too short for a trigram is the
-            // list's own walk in order, each row checked.
-            query.push(" WHERE s.account_id = ").push_bind(account_id);
+    /// Whether the list is scoped by the row's own account: for a text search with a trigram,
+    /// which reads the trigram matches once, scoped by the row's own account (the account of
+    /// its provider, which never changes): through the providers, the planner ran the whole
+    /// match once per provider. A search too short for a trigram is the list's own walk in
+    /// order, each row checked.
+    fn scoped_by_row(filter: &SubMerchantFilter<'_>) -> bool {
+        filter.search.is_some_and(has_trigram)
+    }
+
+    /// ` AND …` for a text search: a case-insensitive substring of the name or the merchant
+    /// ID, served by the trigram indexes.
+    fn push_search<'a>(query: &mut sqlx::QueryBuilder<'a, sqlx::Postgres>, search: &'a str) {
+        // Nothing to fold (digits, Chinese): LIKE, which checks each candidate row of the
+        // trigram index about twice as fast as ILIKE.
+        let like = if has_case(search) {
+            " ILIKE "
         } else {
-            query
-                .push(" WHERE s.provider_id IN (SELECT provider_id FROM providers WHERE account_id = ")
-                .push_bind(account_id)
-                .push(")");
-        }
-        if let Some(provider_id) = filter.provider_id {
-            query.push(" AND s.provider_id = ").push_bind(provider_id);
-        }
-        if let Some(channel) = filter.channel {
-            query.push(" AND s.channel = ").push_bind(channel.as_str());
-        }
-        if let Some(search) = filter.search {
-            // Nothing to fold (digits, Chinese): LIKE, which checks each candidate row of the
-            // trigram index about twice as fast as ILIKE.
-            let like = if has_case(search) {
-                " ILIKE "
-            } else {
-                " LIKE "
-            };
-            let pattern = format!("%{}%", escape_like(search));
-            query
-                .push(" AND (s.name")
-                .push(like)
-                .push_bind(pattern.clone())
-                .push(" OR s.merchant_id")
-                .push(like)
-                .push_bind(pattern)
-                .push(")");
-        }
+            " LIKE "
+        };
+        let pattern = format!("%{}%", escape_like(search));
+        query
+            .push(" AND (s.name")
+            .push(like)
+            .push_bind(pattern.clone())
+            .push(" OR s.merchant_id")
+            .push(like)
+            .push_bind(pattern)
+            .push(")");
     }
 }
 
