@@ -35,11 +35,17 @@ pub struct Bundle {
 /// The console built with Leptos's `erase_components`: 327.8 KB. Its pages then became modules
 /// of their own, fetched when a page is first opened: 234.6 KB with those of the providers
 /// page (the first table), 191.9 KB with that page kept in the console's own module.
+/// Raised once, by what a person gains: dialogs that keep the keyboard's focus (taken, kept
+/// inside with the page behind inert, given back), titles that follow the chosen language, and
+/// a phone sign-in that carries the page's language through WeChat or Alipay: the login page
+/// 86.4 KB, the provider sync's phone page 100.9 KB, the console 194.2 KB. The levers still
+/// untaken (one stylesheet per bundle, no serde_json in the phone bundles, no server-function
+/// streams) are to bring them back below what they were.
 pub const BUNDLES: [Bundle; 5] = [
     Bundle {
         name: "login page (first visit)",
         page: "login/index.html",
-        budget: 86_000,
+        budget: 86_500,
     },
     Bundle {
         name: "phone page: open WeChat Maidan",
@@ -49,7 +55,7 @@ pub const BUNDLES: [Bundle; 5] = [
     Bundle {
         name: "phone page: provider sync",
         page: "phone/provider-sync/index.html",
-        budget: 99_000,
+        budget: 101_000,
     },
     Bundle {
         name: "phone page: Alipay authorization",
@@ -59,7 +65,7 @@ pub const BUNDLES: [Bundle; 5] = [
     Bundle {
         name: "console after signing in",
         page: CONSOLE_PAGE,
-        budget: 192_000,
+        budget: 194_500,
     },
 ];
 
