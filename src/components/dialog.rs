@@ -20,13 +20,14 @@ const FOCUSABLE: &str = focusable!();
 /// What takes the focus when a dialog opens: the first control of its body (the typed
 /// confirmation, or 取消 before the button that acts), else the dialog itself.
 const FIRST_IN_BODY: &str = concat!(".dialog-body :is(", focusable!(), ")");
-/// For how many frames (about four seconds) focus given back is looked after: the page behind
-/// a dialog often re-renders the opener once the dialog's work is done.
-const FRAMES: u8 = 240;
 
 thread_local! {
-    /// What had the focus when the open dialog opened (one is open at a time).
+    /// What had the focus when the open dialog opened (one is open at a time), and where it
+    /// was (see [`place`]).
     static OPENER: Cell<Option<Element>> = const { Cell::new(None) };
+    static PLACE: Cell<Vec<u32>> = const { Cell::new(Vec::new()) };
+    /// What the open dialog made inert.
+    static INERT: Cell<Vec<Element>> = const { Cell::new(Vec::new()) };
 }
 
 pub(crate) fn focus(el: &Element) {
@@ -39,10 +40,25 @@ pub fn keep_tab_inside(root: &Element, event: &KeyboardEvent) {
     if event.key() != "Tab" {
         return;
     }
-    let Ok(all) = root.query_selector_all(FOCUSABLE) else {
-        return;
+    let first = root.query_selector(FOCUSABLE).ok().flatten();
+    // The last: backwards through the elements inside, from the deepest last one.
+    let deepest = |mut el: Element| {
+        while let Some(child) = el.last_element_child() {
+            el = child;
+        }
+        el
     };
-    let (first, last) = (all.get(0), all.get(all.length().wrapping_sub(1)));
+    let mut last = root.last_element_child().map(deepest);
+    while let Some(el) = last.take() {
+        if el.matches(FOCUSABLE).unwrap_or(false) {
+            last = Some(el);
+            break;
+        }
+        last = match el.previous_element_sibling() {
+            Some(sibling) => Some(deepest(sibling)),
+            None => el.parent_element().filter(|p| p != root),
+        };
+    }
     let (edge, next) = if event.shift_key() {
         (first, last)
     } else {
@@ -52,36 +68,34 @@ pub fn keep_tab_inside(root: &Element, event: &KeyboardEvent) {
     let outside = active
         .as_ref()
         .is_none_or(|a| a == root || !root.contains(Some(a)));
-    if outside || active.as_deref() == edge.as_ref() {
+    if outside || active == edge {
         event.prevent_default();
         if let Some(next) = next {
-            focus(next.unchecked_ref());
+            focus(&next);
         }
     }
-}
-
-/// Runs `then` at the next frame (one closure type for both uses here).
-fn next_frame(then: fn(Vec<u32>, u8), path: Vec<u32>, frames: u8) {
-    request_animation_frame(move || then(path, frames));
 }
 
 /// Once the dialog is on screen: everything around it becomes inert, up to the document, and
 /// it takes the focus.
-fn opened(_: Vec<u32>, _: u8) {
+fn opened() {
     let Some(dialog) = document().query_selector("[aria-modal]").ok().flatten() else {
         return;
     };
+    let mut inert = Vec::new();
     let mut node = dialog.clone();
     while let Some(parent) = node.parent_node() {
         let mut next = parent.unchecked_ref::<Element>().first_element_child();
         while let Some(sibling) = next {
+            next = sibling.next_element_sibling();
             if sibling != node {
                 let _ = sibling.set_attribute("inert", "");
+                inert.push(sibling);
             }
-            next = sibling.next_element_sibling();
         }
         node = parent.unchecked_into();
     }
+    INERT.set(inert);
     focus(
         &dialog
             .query_selector(FIRST_IN_BODY)
@@ -108,31 +122,25 @@ fn place(el: &Element) -> Vec<u32> {
     path
 }
 
-/// While the focus given back stays, nothing to do; once it falls to the body (the element
-/// that had it was re-rendered), the element now at its place (`path`, see [`place`]) takes
-/// it, else the page.
-fn look_after(path: Vec<u32>, frames: u8) {
-    let doc = document();
-    let lost = || doc.active_element().as_ref() == doc.body().as_deref();
-    if lost() {
-        let mut el: Element = doc.clone().unchecked_into();
-        for &i in path.iter().rev() {
-            let mut child = el.first_element_child();
-            for _ in 0..i {
-                child = child.and_then(|c| c.next_element_sibling());
-            }
-            let Some(child) = child else { break };
-            el = child;
-        }
-        focus(&el);
-        if lost()
-            && let Ok(Some(main)) = doc.query_selector("main")
-        {
-            focus(&main);
+/// The element now at `path` (see [`place`]).
+fn at(path: &[u32]) -> Option<Element> {
+    let mut el: Element = document().unchecked_into();
+    for &i in path.iter().rev() {
+        el = el.first_element_child()?;
+        for _ in 0..i {
+            el = el.next_element_sibling()?;
         }
     }
-    if frames > 0 {
-        next_frame(look_after, path, frames - 1);
+    Some(el)
+}
+
+/// The focus given back fell to the body (what had it is gone): the page takes it.
+fn focus_page_if_lost() {
+    let doc = document();
+    if doc.active_element().as_ref() == doc.body().as_deref()
+        && let Ok(Some(main)) = doc.query_selector("main")
+    {
+        focus(&main);
     }
 }
 
@@ -143,7 +151,9 @@ pub fn Dialog(
     children: Children,
     #[prop(optional)] wide: bool,
 ) -> impl IntoView {
-    OPENER.set(document().active_element());
+    let opener = document().active_element();
+    PLACE.set(opener.as_ref().map(place).unwrap_or_default());
+    OPENER.set(opener);
     let handle = window_event_listener(ev::keydown, move |event| {
         if event.key() == "Escape" {
             on_close.run(());
@@ -151,26 +161,20 @@ pub fn Dialog(
             keep_tab_inside(&dialog, &event);
         }
     });
-    next_frame(opened, Vec::new(), 0);
+    request_animation_frame(opened as fn());
     on_cleanup(move || {
         handle.remove();
-        if let Ok(inert) = document().query_selector_all("[inert]") {
-            for i in 0..inert.length() {
-                if let Some(el) = inert.get(i) {
-                    let _ = el.unchecked_ref::<Element>().remove_attribute("inert");
-                }
-            }
+        for el in INERT.take() {
+            let _ = el.remove_attribute("inert");
         }
-        // Back to the opener, else the page; then looked after while the page re-renders.
+        // Back to the opener, or what is drawn in its place now; else, once the dialog is
+        // gone, the page.
         let doc = document();
-        let back = OPENER
-            .take()
-            .filter(|el| doc.contains(Some(el)))
-            .or_else(|| doc.query_selector("main").ok().flatten());
-        if let Some(el) = back {
+        let back = OPENER.take().filter(|el| doc.contains(Some(el)));
+        if let Some(el) = back.or_else(|| at(&PLACE.take())) {
             focus(&el);
-            look_after(place(&el), FRAMES);
         }
+        request_animation_frame(focus_page_if_lost as fn());
     });
     view! {
         <div class="dialog-backdrop">
