@@ -119,15 +119,7 @@ fn BasicInfoCard(
         rebate_ratio: new_rebate.get(),
         remark: String::new(),
     };
-    let rule_of = move |field: &'static str| {
-        move |_: &str| {
-            new_sub_provider()
-                .check()
-                .into_iter()
-                .find(|(f, _)| *f == field)
-                .map(|(_, e)| e)
-        }
-    };
+    let rule_of = move |field: &'static str| move |_: &str| new_sub_provider().error_of(field);
     let name_message = form.message("name", new_name, rule_of("name"));
     let rebate_message = form.message("rebate_ratio", new_rebate, rule_of("rebate_ratio"));
     let registered = LocalResource::new(move || async move {

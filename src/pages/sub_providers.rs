@@ -138,13 +138,7 @@ fn SubProviderForm(
         }
     };
     let field = move |field: &'static str, label: Key, signal: RwSignal<String>| {
-        let message = form.message(field, signal, move |_| {
-            value()
-                .check()
-                .into_iter()
-                .find(|(f, _)| *f == field)
-                .map(|(_, e)| e)
-        });
+        let message = form.message(field, signal, move |_| value().error_of(field));
         view! {
             <TextField name=field label=tr(label) value=signal message=message form=form
                 input_class="input" disabled=field == "account_id" && !create/>

@@ -53,6 +53,14 @@ impl SubProvider {
         }
         errors
     }
+
+    /// The rule `field` breaks, if it breaks one (a form's inline check of that field).
+    pub fn error_of(&self, field: &str) -> Option<crate::FieldError> {
+        self.check()
+            .into_iter()
+            .find(|(f, _)| *f == field)
+            .map(|(_, e)| e)
+    }
 }
 
 /// One payment of a sub-merchant, as Cloud Pay recorded it.
