@@ -16,6 +16,7 @@ pub mod auth;
 pub mod clock;
 pub mod config;
 pub mod error;
+pub mod http;
 pub mod images;
 pub mod jobs;
 pub mod keys;

@@ -21,14 +21,10 @@ use domain::{
 use utoipa_axum::{router::OpenApiRouter, routes};
 
 use crate::audit::AuditTarget;
-use crate::error::ApiPath;
 use crate::{
     AppError, AppState,
-    access::changeable_sub_merchant,
-    auth::{CurrentSession, ProviderSession},
     clock::rfc3339,
-    error::ApiJson,
-    middleware::ClientIp,
+    http::{ApiJson, ApiPath, ClientIp, CurrentSession, ProviderSession, changeable_sub_merchant},
     respond::created,
     store::{NewAuditEvent, PhoneSignIn, TicketKind, TicketMove, TicketRecord, Viewer},
     tickets::{

@@ -20,11 +20,10 @@ use axum::{
 use domain::{ErrorCode, Lang, error::ErrorReason};
 use utoipa_axum::{router::OpenApiRouter, routes};
 
-use crate::error::ApiQuery;
 use crate::{
     AppError, AppState,
     auth::{hex, sha256_hex},
-    middleware::RequestId,
+    http::{ApiQuery, RequestId},
     phone,
     store::{OAuthState, PhoneSignIn, PhoneSignInOutcome, TicketKind, TicketRecord},
     tickets::{any_ticket, unusable},

@@ -20,12 +20,10 @@ use serde::{Deserialize, Serialize};
 use utoipa_axum::{router::OpenApiRouter, routes};
 
 use crate::audit::AuditTarget;
-use crate::error::{ApiPath, ApiQuery};
 use crate::{
     AppError, AppState,
-    auth::{CurrentSession, ProviderSession},
     clock::rfc3339,
-    error::ApiJson,
+    http::{ApiJson, ApiPath, ApiQuery, CurrentSession, ProviderSession},
     keys,
     store::{Change, NewAuditEvent, ProviderRow, ProviderSection},
 };

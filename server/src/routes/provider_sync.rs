@@ -19,14 +19,11 @@ use domain::{
 };
 use utoipa_axum::{router::OpenApiRouter, routes};
 
-use crate::error::ApiPath;
 use crate::{
     AppError, AppState,
     audit::AuditTarget,
-    auth::{CurrentSession, ProviderSession},
     clock::rfc3339,
-    error::ApiJson,
-    middleware::ClientIp,
+    http::{ApiJson, ApiPath, ClientIp, CurrentSession, ProviderSession},
     respond::created,
     store::{NewAuditEvent, PhoneSignIn, TicketKind, TicketMove, TicketRecord},
     tickets::{

@@ -11,8 +11,8 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 use crate::{
     AppError, AppState,
     audit::AuditTarget,
-    auth::ProviderSession,
-    error::{ApiJson, ApiPath, ApiQuery, FieldErrors},
+    error::FieldErrors,
+    http::{ApiJson, ApiPath, ApiQuery, ProviderSession},
     store::{Change, NewAuditEvent},
 };
 

@@ -19,14 +19,15 @@ use domain::{
 use utoipa_axum::{router::OpenApiRouter, routes};
 
 use crate::audit::AuditTarget;
-use crate::error::{ApiPath, ApiQuery};
 use crate::retry::RetryPolicy;
 use crate::{
     AppError, AppState,
-    access::changeable_sub_merchant,
-    auth::{CurrentSession, ProviderSession, SessionCookie, hex},
+    auth::hex,
     clock::rfc3339,
-    error::ApiJson,
+    http::{
+        ApiJson, ApiPath, ApiQuery, CurrentSession, ProviderSession, SessionCookie,
+        changeable_sub_merchant,
+    },
     jobs,
     respond::accepted,
     store::{Change, NewAuditEvent, SubMerchantFilter, Viewer},

@@ -10,12 +10,11 @@ use domain::{
 use utoipa_axum::{router::OpenApiRouter, routes};
 
 use crate::audit::AuditTarget;
-use crate::error::ApiPath;
 use crate::store::{SubProviderSaved, SubProviderWrite};
 use crate::{
     AppError, AppState,
-    auth::{CurrentSession, ProviderSession},
-    error::{ApiJson, FieldErrors},
+    error::FieldErrors,
+    http::{ApiJson, ApiPath, CurrentSession, ProviderSession},
     store::NewAuditEvent,
 };
 
