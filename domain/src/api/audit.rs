@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::sub_merchants::WechatChannel;
+use super::channel::WechatChannel;
 
 /// One entry of the 操作记录 (who changed what, when; never secret values).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

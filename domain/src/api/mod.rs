@@ -2,6 +2,7 @@
 //! type is re-exported here, so callers name them `domain::api::X`.
 
 mod audit;
+mod channel;
 mod jobs;
 mod keys;
 mod list;
@@ -13,6 +14,7 @@ mod sub_merchants;
 mod sub_providers;
 
 pub use audit::{AuditAction, AuditEvent, AuditTarget};
+pub use channel::WechatChannel;
 pub use jobs::{
     Job, JobCounts, JobError, JobFailure, JobKind, JobState, RowFailureCode, UpstreamCause,
 };
@@ -34,7 +36,6 @@ pub use session::{
 };
 pub use sub_merchants::{
     ChannelChange, SubMerchantDetail, SubMerchantProfile, SubMerchantQuery, SubMerchantSummary,
-    WechatChannel,
 };
 pub use sub_providers::{
     SubProvider, SubProviderChange, Transaction, TransactionPage, TransactionQuery,

@@ -9,6 +9,7 @@ use crate::{
 };
 
 use super::audit::AuditEvent;
+use super::channel::WechatChannel;
 use super::jobs::Job;
 use super::keys::{AlipayAuthorized, SubMerchantKeys};
 
@@ -176,26 +177,6 @@ impl SubMerchantProfile {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ChannelChange {
     pub channel: WechatChannel,
-}
-
-crate::wire_enum! {
-    /// The WeChat Pay access channel (微信支付接入渠道).
-    pub enum WechatChannel {
-        /// 官方直连.
-        OfficialDirect = "official_direct",
-        /// 微信买单.
-        WechatMaidan = "wechat_maidan",
-    }
-}
-
-impl WechatChannel {
-    /// The channel as a person reads it (官方直连 / 微信买单).
-    pub const fn label(self, lang: crate::Lang) -> &'static str {
-        match self {
-            WechatChannel::OfficialDirect => lang.pick("官方直连", "Official direct"),
-            WechatChannel::WechatMaidan => lang.pick("微信买单", "WeChat Maidan"),
-        }
-    }
 }
 
 /// Filters of `GET /sub-merchants`.
