@@ -51,7 +51,7 @@ fn instant(at: &str) -> (&str, u32) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::api::{JobCounts, JobKind, JobState};
+    use crate::api::{JobKind, JobState};
 
     fn provider(id: &str, synced_at: &str, sub_merchants: Option<&str>) -> ProviderSummary {
         ProviderSummary {
@@ -67,23 +67,13 @@ mod tests {
 
     fn sync_started(at: &str) -> Job {
         Job {
-            id: "job".to_owned(),
-            kind: JobKind::SubMerchantSync,
-            state: JobState::Succeeded,
-            processed: 0,
-            total: 0,
-            counts: JobCounts::default(),
-            failures: Vec::new(),
-            rate_per_s: 0.0,
-            eta_s: None,
-            created_at: at.to_owned(),
-            requested_by: None,
             started_at: Some(at.to_owned()),
-            finished_at: None,
-            error: None,
-            failure: None,
-            takeover_at: None,
-            takeover_in_s: None,
+            ..Job::new(
+                "job".to_owned(),
+                JobKind::SubMerchantSync,
+                JobState::Succeeded,
+                at.to_owned(),
+            )
         }
     }
 

@@ -12,12 +12,11 @@ mod sandbox;
 mod session;
 mod sub_merchants;
 mod sub_providers;
+mod upstream;
 
 pub use audit::{AuditAction, AuditEvent, AuditTarget};
 pub use channel::WechatChannel;
-pub use jobs::{
-    Job, JobCounts, JobError, JobFailure, JobKind, JobState, RowFailureCode, UpstreamCause,
-};
+pub use jobs::{Job, JobCounts, JobError, JobFailure, JobKind, JobState, RowFailureCode};
 pub use keys::{
     AlipayAuthorizationTicket, AlipayAuthorized, AuthenticationType, KeyReset, KeyResetIssued,
     MobileAlipayAuthorization, SignatureType, SubMerchantKeys,
@@ -40,6 +39,7 @@ pub use sub_merchants::{
 pub use sub_providers::{
     SubProvider, SubProviderChange, Transaction, TransactionPage, TransactionQuery,
 };
+pub use upstream::UpstreamCause;
 
 #[cfg(test)]
 mod tests {
