@@ -9,8 +9,8 @@ use async_trait::async_trait;
 use serde::{Serialize, de::DeserializeOwned};
 
 use super::{
-    BindingError, CodeSent, MaidanUpstream, SubMerchantPage, UpstreamCause, UpstreamError,
-    UpstreamProvider, UpstreamTransaction, WechatUser,
+    BindingError, CodeSent, MaidanUpstream, PageAnswer, SubMerchantPage, UpstreamCause,
+    UpstreamError, UpstreamProvider, UpstreamTransaction, WechatUser,
     protocol::{
         self, BindingCodeBody, BindingCodeRequest, MerchantBody, PREFIX, ProvidersBody,
         SubMerchantPageBody, TransactionsBody, TransactionsQuery, WireError, WireErrorBody,
@@ -291,12 +291,7 @@ impl MaidanUpstream for HttpUpstream {
         }
     }
 
-    async fn sub_merchants(
-        &self,
-        provider_id: &str,
-        cursor: u64,
-        limit: u32,
-    ) -> Result<SubMerchantPage, UpstreamError> {
+    async fn sub_merchants(&self, provider_id: &str, cursor: u64, limit: u32) -> PageAnswer {
         let body: SubMerchantPageBody = self
             .get(
                 "sub_merchants",

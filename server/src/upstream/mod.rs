@@ -50,6 +50,9 @@ pub struct SubMerchantPage {
     pub total: u64,
 }
 
+/// What the upstream answers when asked for a page of sub-merchants.
+pub type PageAnswer = Result<SubMerchantPage, UpstreamError>;
+
 /// A historical payment of a sub-merchant.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct UpstreamTransaction {
@@ -173,12 +176,7 @@ pub trait MaidanUpstream: Send + Sync + 'static {
     ) -> Result<Vec<UpstreamProvider>, UpstreamError>;
 
     /// A page of a provider's sub-merchants, starting at `cursor` (0 for the first page).
-    async fn sub_merchants(
-        &self,
-        provider_id: &str,
-        cursor: u64,
-        limit: u32,
-    ) -> Result<SubMerchantPage, UpstreamError>;
+    async fn sub_merchants(&self, provider_id: &str, cursor: u64, limit: u32) -> PageAnswer;
 
     /// Whether a WeChat Pay merchant ID has opened WeChat Maidan; `None` when the upstream
     /// does not know the merchant ID.

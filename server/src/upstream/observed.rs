@@ -6,8 +6,8 @@ use std::{sync::Arc, time::Instant};
 use async_trait::async_trait;
 
 use super::{
-    BindingError, CodeSent, MaidanUpstream, Sandbox, SubMerchantPage, UpstreamError,
-    UpstreamProvider, UpstreamTransaction, WechatUser,
+    BindingError, CodeSent, MaidanUpstream, PageAnswer, Sandbox, UpstreamError, UpstreamProvider,
+    UpstreamTransaction, WechatUser,
 };
 
 /// Wraps the upstream the console talks to; answers exactly what it answers.
@@ -79,12 +79,7 @@ impl MaidanUpstream for Observed {
         .await
     }
 
-    async fn sub_merchants(
-        &self,
-        provider_id: &str,
-        cursor: u64,
-        limit: u32,
-    ) -> Result<SubMerchantPage, UpstreamError> {
+    async fn sub_merchants(&self, provider_id: &str, cursor: u64, limit: u32) -> PageAnswer {
         timed(
             "sub_merchants",
             outcome_of,

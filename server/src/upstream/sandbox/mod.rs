@@ -30,8 +30,9 @@ pub use sign_in::{ALIPAY_USERS, AlipayUser, IdentityProvider, SIGN_IN_CODE_LIFET
 pub use world::SplitMix64;
 
 use super::{
-    BindingError, BindingRefusal, CodeSent, MaidanUpstream, SubMerchantPage, UpstreamCause,
-    UpstreamError, UpstreamProvider, UpstreamSubMerchant, UpstreamTransaction, WechatUser,
+    BindingError, BindingRefusal, CodeSent, MaidanUpstream, PageAnswer, SubMerchantPage,
+    UpstreamCause, UpstreamError, UpstreamProvider, UpstreamSubMerchant, UpstreamTransaction,
+    WechatUser,
 };
 use crate::clock::{Clock, SystemClock};
 use world::{provider, user};
@@ -236,12 +237,7 @@ impl MaidanUpstream for Sandbox {
             .collect())
     }
 
-    async fn sub_merchants(
-        &self,
-        provider_id: &str,
-        cursor: u64,
-        limit: u32,
-    ) -> Result<SubMerchantPage, UpstreamError> {
+    async fn sub_merchants(&self, provider_id: &str, cursor: u64, limit: u32) -> PageAnswer {
         self.behave().await?;
         let providers = self.providers();
         let Some(ordinal) = providers.iter().position(|p| p.provider_id == provider_id) else {
