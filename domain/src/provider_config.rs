@@ -9,7 +9,10 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::{FieldError, rules};
+use crate::{
+    FieldError,
+    rules::{self, form_errors, optional},
+};
 
 /// What the console shows of a write-only secret.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -178,13 +181,18 @@ pub struct UpdateAlipay {
 }
 
 /// Field problems of a form, by field name.
-pub type FormErrors = Vec<(&'static str, FieldError)>;
+pub use crate::rules::FormErrors;
 
-fn optional_ratio(value: &str) -> Result<(), FieldError> {
-    if value.trim().is_empty() {
-        Ok(())
+/// `rule`'s error for a secret whose stored value a blank entry keeps, when one is `stored`.
+fn kept_or<'a, T>(
+    stored: bool,
+    value: &'a str,
+    rule: impl FnOnce(&'a str) -> Result<T, FieldError>,
+) -> Option<FieldError> {
+    if stored {
+        optional(value, rule)
     } else {
-        rules::rebate_ratio(value).map(drop)
+        rule(value).err()
     }
 }
 
@@ -214,23 +222,22 @@ fn key_shape(value: &str) -> Result<(), FieldError> {
 impl UpdateWechatPay {
     /// Every field's rule. `key_stored`: a blank API key keeps the stored one.
     pub fn check(&self, key_stored: bool) -> FormErrors {
-        let mut errors = FormErrors::new();
-        let mut check = |name, result: Result<(), FieldError>| {
-            if let Err(e) = result {
-                errors.push((name, e));
-            }
-        };
-        check(
-            "merchant_id",
-            rules::merchant_id(&self.merchant_id).map(drop),
-        );
-        check("app_id", rules::wechat_app_id(&self.app_id).map(drop));
-        if !(self.api_key.trim().is_empty() && key_stored) {
-            check("api_key", rules::wechat_api_key(&self.api_key).map(drop));
-        }
-        check("rebate_ratio", optional_ratio(&self.rebate_ratio));
-        check("certificate_p12", certificate_size(&self.certificate_p12));
-        errors
+        form_errors([
+            ("merchant_id", rules::merchant_id(&self.merchant_id).err()),
+            ("app_id", rules::wechat_app_id(&self.app_id).err()),
+            (
+                "api_key",
+                kept_or(key_stored, &self.api_key, rules::wechat_api_key),
+            ),
+            (
+                "rebate_ratio",
+                optional(&self.rebate_ratio, rules::rebate_ratio),
+            ),
+            (
+                "certificate_p12",
+                certificate_size(&self.certificate_p12).err(),
+            ),
+        ])
     }
 }
 
@@ -248,56 +255,53 @@ fn certificate_size(base64: &str) -> Result<(), FieldError> {
 impl UpdateAlipay {
     /// Every field's rule. `key_stored`: a blank private key keeps the stored one.
     pub fn check(&self, key_stored: bool) -> FormErrors {
-        let mut errors = FormErrors::new();
-        let mut check = |name, result: Result<(), FieldError>| {
-            if let Err(e) = result {
-                errors.push((name, e));
-            }
-        };
-        check("app_id", rules::alipay_app_id(&self.app_id).map(drop));
-        check("pid", rules::alipay_pid(&self.pid).map(drop));
-        if !(self.app_private_key.trim().is_empty() && key_stored) {
-            check("app_private_key", key_shape(&self.app_private_key));
-        }
-        check("alipay_public_key", key_shape(&self.alipay_public_key));
-        check("rebate_ratio", optional_ratio(&self.rebate_ratio));
-        errors
+        form_errors([
+            ("app_id", rules::alipay_app_id(&self.app_id).err()),
+            ("pid", rules::alipay_pid(&self.pid).err()),
+            (
+                "app_private_key",
+                kept_or(key_stored, &self.app_private_key, key_shape),
+            ),
+            (
+                "alipay_public_key",
+                key_shape(&self.alipay_public_key).err(),
+            ),
+            (
+                "rebate_ratio",
+                optional(&self.rebate_ratio, rules::rebate_ratio),
+            ),
+        ])
     }
 }
 
 impl BasicInfo {
     /// Every field's rule (all optional).
     pub fn check(&self) -> FormErrors {
-        let mut errors = FormErrors::new();
-        let mut check = |name, result: Result<(), FieldError>| {
-            if let Err(e) = result {
-                errors.push((name, e));
-            }
-        };
-        check("name", rules::text(&self.name, 64).map(drop));
-        check("short_name", rules::text(&self.short_name, 32).map(drop));
-        for (name, url) in [
-            ("callback_url", &self.callback_url),
-            ("ad_url", &self.ad_url),
-        ] {
-            if !url.trim().is_empty() {
-                check(name, rules::https_url(url).map(drop));
-            }
-        }
-        check(
-            "company_remark",
-            rules::text(&self.company_remark, 256).map(drop),
-        );
-        check(
-            "provider_remark",
-            rules::text(&self.provider_remark, 256).map(drop),
-        );
-        check("logo", rules::image_data_url(&self.logo, IMAGE_MAX_KB));
-        check(
-            "ad_image",
-            rules::image_data_url(&self.ad_image, IMAGE_MAX_KB),
-        );
-        errors
+        form_errors([
+            ("name", rules::text(&self.name, 64).err()),
+            ("short_name", rules::text(&self.short_name, 32).err()),
+            (
+                "callback_url",
+                optional(&self.callback_url, rules::https_url),
+            ),
+            ("ad_url", optional(&self.ad_url, rules::https_url)),
+            (
+                "company_remark",
+                rules::text(&self.company_remark, 256).err(),
+            ),
+            (
+                "provider_remark",
+                rules::text(&self.provider_remark, 256).err(),
+            ),
+            (
+                "logo",
+                rules::image_data_url(&self.logo, IMAGE_MAX_KB).err(),
+            ),
+            (
+                "ad_image",
+                rules::image_data_url(&self.ad_image, IMAGE_MAX_KB).err(),
+            ),
+        ])
     }
 }
 

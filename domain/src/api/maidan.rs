@@ -2,6 +2,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::rules::{self, FormErrors, form_errors};
+
 /// `POST /m/maidan/sms-codes`: send an SMS code to the mobile, for binding a merchant ID.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -42,21 +44,13 @@ pub struct MaidanBinding {
 
 impl MaidanBinding {
     /// Every field by its rule (what the phone checks as the user types).
-    pub fn check(&self) -> Vec<(&'static str, crate::FieldError)> {
-        let mut errors = Vec::new();
-        if let Err(e) = crate::rules::merchant_id(&self.merchant_id) {
-            errors.push(("merchant_id", e));
-        }
-        if let Err(e) = crate::rules::mobile(&self.mobile) {
-            errors.push(("mobile", e));
-        }
-        if let Err(e) = crate::rules::bank_card(&self.bank_card) {
-            errors.push(("bank_card", e));
-        }
-        if let Err(e) = crate::rules::sms_code(&self.code) {
-            errors.push(("code", e));
-        }
-        errors
+    pub fn check(&self) -> FormErrors {
+        form_errors([
+            ("merchant_id", rules::merchant_id(&self.merchant_id).err()),
+            ("mobile", rules::mobile(&self.mobile).err()),
+            ("bank_card", rules::bank_card(&self.bank_card).err()),
+            ("code", rules::sms_code(&self.code).err()),
+        ])
     }
 }
 

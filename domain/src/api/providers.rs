@@ -32,12 +32,11 @@ pub struct UnbindProvider {
 
 impl UnbindProvider {
     /// The field errors of unbinding `provider_id` with this confirmation.
-    pub fn check(&self, provider_id: &str) -> Vec<(&'static str, crate::rules::FieldError)> {
-        crate::rules::typed_confirmation(&self.confirm, provider_id)
-            .err()
-            .map(|e| ("confirm", e))
-            .into_iter()
-            .collect()
+    pub fn check(&self, provider_id: &str) -> crate::rules::FormErrors {
+        crate::rules::form_errors([(
+            "confirm",
+            crate::rules::typed_confirmation(&self.confirm, provider_id).err(),
+        )])
     }
 }
 

@@ -3,9 +3,8 @@
 use serde::{Deserialize, Serialize};
 
 use crate::{
-    FieldError,
-    provider_config::{FormErrors, IMAGE_MAX_KB},
-    rules,
+    provider_config::IMAGE_MAX_KB,
+    rules::{self, FormErrors, form_errors, optional},
 };
 
 use super::audit::AuditEvent;
@@ -119,27 +118,21 @@ impl SubMerchantProfile {
 
     /// Every field's rule (all optional).
     pub fn check(&self) -> FormErrors {
-        let mut errors = FormErrors::new();
-        let mut check = |name, result: Result<(), FieldError>| {
-            if let Err(e) = result {
-                errors.push((name, e));
-            }
-        };
-        check("short_name", rules::text(&self.short_name, 32).map(drop));
-        check("admin_name", rules::text(&self.admin_name, 32).map(drop));
-        if !self.admin_email.trim().is_empty() {
-            check("admin_email", rules::email(&self.admin_email).map(drop));
-        }
-        check("logo", rules::image_data_url(&self.logo, IMAGE_MAX_KB));
-        if !self.ad_url.trim().is_empty() {
-            check("ad_url", rules::https_url(&self.ad_url).map(drop));
-        }
-        check(
-            "ad_image",
-            rules::image_data_url(&self.ad_image, IMAGE_MAX_KB),
-        );
-        check("remark", rules::text(&self.remark, 256).map(drop));
-        errors
+        form_errors([
+            ("short_name", rules::text(&self.short_name, 32).err()),
+            ("admin_name", rules::text(&self.admin_name, 32).err()),
+            ("admin_email", optional(&self.admin_email, rules::email)),
+            (
+                "logo",
+                rules::image_data_url(&self.logo, IMAGE_MAX_KB).err(),
+            ),
+            ("ad_url", optional(&self.ad_url, rules::https_url)),
+            (
+                "ad_image",
+                rules::image_data_url(&self.ad_image, IMAGE_MAX_KB).err(),
+            ),
+            ("remark", rules::text(&self.remark, 256).err()),
+        ])
     }
 
     /// The same information with the text fields trimmed, as it is stored.
@@ -204,6 +197,7 @@ pub struct SubMerchantQuery {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::FieldError;
 
     const PNG: &str = "data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==";
 

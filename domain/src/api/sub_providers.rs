@@ -2,6 +2,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::rules::{self, AccountId, FormErrors, form_errors, optional};
+
 /// `PUT /sub-merchants/{id}/sub-provider`: 修改子商户所属的子服务商.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -35,23 +37,21 @@ pub struct SubProvider {
 
 impl SubProvider {
     /// Every field by its rule; the fields that break one.
-    pub fn check(&self) -> Vec<(&'static str, crate::FieldError)> {
-        let mut errors = Vec::new();
-        if let Err(e) = crate::rules::AccountId::parse(&self.account_id) {
-            errors.push(("account_id", e));
-        }
-        if let Err(e) = crate::rules::required(&self.name).and_then(|n| crate::rules::text(n, 50)) {
-            errors.push(("name", e));
-        }
-        if !self.rebate_ratio.trim().is_empty()
-            && let Err(e) = crate::rules::rebate_ratio(&self.rebate_ratio)
-        {
-            errors.push(("rebate_ratio", e));
-        }
-        if let Err(e) = crate::rules::text(&self.remark, 200) {
-            errors.push(("remark", e));
-        }
-        errors
+    pub fn check(&self) -> FormErrors {
+        form_errors([
+            ("account_id", AccountId::parse(&self.account_id).err()),
+            (
+                "name",
+                rules::required(&self.name)
+                    .and_then(|n| rules::text(n, 50))
+                    .err(),
+            ),
+            (
+                "rebate_ratio",
+                optional(&self.rebate_ratio, rules::rebate_ratio),
+            ),
+            ("remark", rules::text(&self.remark, 200).err()),
+        ])
     }
 
     /// The rule `field` breaks, if it breaks one (a form's inline check of that field).

@@ -9,11 +9,13 @@
 //! - `account`: the console's account IDs and passwords;
 //! - `payment`: WeChat Pay, Alipay and Cloud Pay IDs, the API key, the rebate ratio;
 //! - `contact`: email, mobile, SMS code, bank card;
-//! - `web`: `https://` addresses and images.
+//! - `web`: `https://` addresses and images;
+//! - `form`: a whole form's problems, field by field.
 
 mod account;
 mod contact;
 mod field_error;
+mod form;
 mod general;
 mod payment;
 mod web;
@@ -23,6 +25,7 @@ pub use account::{
 };
 pub use contact::{EMAIL_MAX, bank_card, email, luhn, mobile, sms_code};
 pub use field_error::FieldError;
+pub use form::{FormErrors, form_errors, optional};
 pub use general::{choice, date, required, text, typed_confirmation};
 pub use payment::{
     alipay_app_id, alipay_pid, cloud_pay_id, merchant_id, rebate_ratio, wechat_api_key,
