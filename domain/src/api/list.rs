@@ -61,23 +61,37 @@ pub fn check_paging(
     errors
 }
 
-/// Paging and search of a list request.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
-#[cfg_attr(
-    feature = "openapi",
-    derive(utoipa::IntoParams),
-    into_params(parameter_in = Query)
-)]
-pub struct ListQuery {
-    /// Text to search for (name or ID), at most 100 characters.
-    #[cfg_attr(feature = "openapi", param(max_length = 100))]
-    pub q: Option<String>,
-    /// 1-based page number (default 1).
-    #[cfg_attr(feature = "openapi", param(minimum = 1, maximum = 100_000))]
-    pub page: Option<u32>,
-    /// Rows per page, 1–100 (default 20).
-    #[cfg_attr(feature = "openapi", param(minimum = 1, maximum = 100))]
-    pub page_size: Option<u32>,
+/// Declares a list's query: the fields given, then `page` and `page_size`, whose bounds the
+/// OpenAPI document states once, here (the rules that hold them are [`check_paging`]'s).
+macro_rules! paged_query {
+    ($(#[$meta:meta])* $vis:vis struct $name:ident { $($field:tt)* }) => {
+        $(#[$meta])*
+        $vis struct $name {
+            $($field)*
+            /// 1-based page number (default 1).
+            #[cfg_attr(feature = "openapi", param(minimum = 1, maximum = 100_000))]
+            pub page: Option<u32>,
+            /// Rows per page, 1–100 (default 20).
+            #[cfg_attr(feature = "openapi", param(minimum = 1, maximum = 100))]
+            pub page_size: Option<u32>,
+        }
+    };
+}
+pub(super) use paged_query;
+
+paged_query! {
+    /// Paging and search of a list request.
+    #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+    #[cfg_attr(
+        feature = "openapi",
+        derive(utoipa::IntoParams),
+        into_params(parameter_in = Query)
+    )]
+    pub struct ListQuery {
+        /// Text to search for (name or ID), at most 100 characters.
+        #[cfg_attr(feature = "openapi", param(max_length = 100))]
+        pub q: Option<String>,
+    }
 }
 
 impl ListQuery {

@@ -11,6 +11,7 @@ use super::audit::AuditEvent;
 use super::channel::WechatChannel;
 use super::jobs::Job;
 use super::keys::{AlipayAuthorized, SubMerchantKeys};
+use super::list::paged_query;
 
 /// A sub-merchant (子商户) as the list shows it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -172,26 +173,23 @@ pub struct ChannelChange {
     pub channel: WechatChannel,
 }
 
-/// Filters of `GET /sub-merchants`.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
-#[cfg_attr(
-    feature = "openapi",
-    derive(utoipa::IntoParams),
-    into_params(parameter_in = Query)
-)]
-pub struct SubMerchantQuery {
-    pub provider_id: Option<String>,
-    /// `official_direct` or `wechat_maidan`.
-    #[cfg_attr(feature = "openapi", param(value_type = Option<WechatChannel>))]
-    pub channel: Option<String>,
-    /// Name or merchant ID contains this (at most 100 characters).
-    #[cfg_attr(feature = "openapi", param(max_length = 100))]
-    pub q: Option<String>,
-    #[cfg_attr(feature = "openapi", param(minimum = 1, maximum = 100_000))]
-    pub page: Option<u32>,
-    /// Rows per page, 1–100 (default 20).
-    #[cfg_attr(feature = "openapi", param(minimum = 1, maximum = 100))]
-    pub page_size: Option<u32>,
+paged_query! {
+    /// Filters of `GET /sub-merchants`.
+    #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+    #[cfg_attr(
+        feature = "openapi",
+        derive(utoipa::IntoParams),
+        into_params(parameter_in = Query)
+    )]
+    pub struct SubMerchantQuery {
+        pub provider_id: Option<String>,
+        /// `official_direct` or `wechat_maidan`.
+        #[cfg_attr(feature = "openapi", param(value_type = Option<WechatChannel>))]
+        pub channel: Option<String>,
+        /// Name or merchant ID contains this (at most 100 characters).
+        #[cfg_attr(feature = "openapi", param(max_length = 100))]
+        pub q: Option<String>,
+    }
 }
 
 #[cfg(test)]

@@ -4,6 +4,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::rules::{self, AccountId, FormErrors, form_errors, optional};
 
+use super::list::paged_query;
+
 /// `PUT /sub-merchants/{id}/sub-provider`: 修改子商户所属的子服务商.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -78,33 +80,30 @@ pub struct Transaction {
     pub paid_at: String,
 }
 
-/// Filters of `GET /transactions`; `from`/`to` are dates (`YYYY-MM-DD`, inclusive, UTC+8).
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
-#[cfg_attr(
-    feature = "openapi",
-    derive(utoipa::IntoParams),
-    into_params(parameter_in = Query)
-)]
-pub struct TransactionQuery {
-    /// The console's row ID of one sub-merchant (its page links here).
-    pub sub_merchant_id: Option<i64>,
-    /// A sub-merchant's 微信支付商户号, or a part of its name (at most 100 characters).
-    #[cfg_attr(feature = "openapi", param(max_length = 100))]
-    pub q: Option<String>,
-    /// The sub-provider's Tencent Cloud account ID (5–20 digits).
-    #[cfg_attr(feature = "openapi", param(pattern = "^[0-9]{5,20}$"))]
-    pub sub_provider_account_id: Option<String>,
-    /// First day, `YYYY-MM-DD`.
-    #[cfg_attr(feature = "openapi", param(format = Date))]
-    pub from: Option<String>,
-    /// Last day, `YYYY-MM-DD`.
-    #[cfg_attr(feature = "openapi", param(format = Date))]
-    pub to: Option<String>,
-    #[cfg_attr(feature = "openapi", param(minimum = 1, maximum = 100_000))]
-    pub page: Option<u32>,
-    /// Rows per page, 1–100 (default 20).
-    #[cfg_attr(feature = "openapi", param(minimum = 1, maximum = 100))]
-    pub page_size: Option<u32>,
+paged_query! {
+    /// Filters of `GET /transactions`; `from`/`to` are dates (`YYYY-MM-DD`, inclusive, UTC+8).
+    #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+    #[cfg_attr(
+        feature = "openapi",
+        derive(utoipa::IntoParams),
+        into_params(parameter_in = Query)
+    )]
+    pub struct TransactionQuery {
+        /// The console's row ID of one sub-merchant (its page links here).
+        pub sub_merchant_id: Option<i64>,
+        /// A sub-merchant's 微信支付商户号, or a part of its name (at most 100 characters).
+        #[cfg_attr(feature = "openapi", param(max_length = 100))]
+        pub q: Option<String>,
+        /// The sub-provider's Tencent Cloud account ID (5–20 digits).
+        #[cfg_attr(feature = "openapi", param(pattern = "^[0-9]{5,20}$"))]
+        pub sub_provider_account_id: Option<String>,
+        /// First day, `YYYY-MM-DD`.
+        #[cfg_attr(feature = "openapi", param(format = Date))]
+        pub from: Option<String>,
+        /// Last day, `YYYY-MM-DD`.
+        #[cfg_attr(feature = "openapi", param(format = Date))]
+        pub to: Option<String>,
+    }
 }
 
 /// A page of transactions with the totals of the whole filter.
