@@ -36,57 +36,40 @@ pub const EXPIRY_WARNING_DAYS: i64 = 30;
 /// The largest API certificate accepted (a real apiclient_cert.p12 is about 3 KB).
 pub const CERTIFICATE_MAX_KB: usize = 16;
 
-/// 基本信息 (optional: a missing field is empty).
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[serde(default)]
-pub struct BasicInfo {
-    /// Display name; empty means the name synced from WeChat Maidan.
-    #[cfg_attr(feature = "openapi", schema(max_length = 64))]
-    pub name: String,
-    #[cfg_attr(feature = "openapi", schema(max_length = 32))]
-    pub short_name: String,
-    /// Trade-completed callback URL (https only, at most 256 characters; whitespace around it is
-    /// trimmed).
-    // The pattern states `rules::https_url` whole: whitespace as Rust trims it, the length as a
-    // lookahead.
-    #[cfg_attr(
-        feature = "openapi",
-        schema(
-            pattern = r"^[\t-\r \x85\xA0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]*$|^[\t-\r \x85\xA0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]*(?![^\t-\r \x85\xA0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]{257})https://[^\t-\r \x85\xA0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000/?#@]*\.[^\t-\r \x85\xA0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000/?#@]*(?:[/?#][^\t-\r \x85\xA0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]*)?[\t-\r \x85\xA0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]*$"
-        )
-    )]
-    pub callback_url: String,
-    #[cfg_attr(
-        feature = "openapi",
-        schema(
-            pattern = r"^[\t-\r \x85\xA0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]*$|^[\t-\r \x85\xA0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]*(?![^\t-\r \x85\xA0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]{257})https://[^\t-\r \x85\xA0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000/?#@]*\.[^\t-\r \x85\xA0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000/?#@]*(?:[/?#][^\t-\r \x85\xA0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]*)?[\t-\r \x85\xA0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]*$"
-        )
-    )]
-    pub ad_url: String,
-    #[cfg_attr(feature = "openapi", schema(max_length = 256))]
-    pub company_remark: String,
-    #[cfg_attr(feature = "openapi", schema(max_length = 256))]
-    pub provider_remark: String,
-    /// The logo as a `data:` URL (PNG or JPEG, at most 200 KB, its content what it says);
-    /// empty for none.
-    // The pattern states what `rules::image_data_url` reads: the type and the file's signature.
-    #[cfg_attr(
-        feature = "openapi",
-        schema(
-            pattern = r"^$|^data:image/png;base64,iVBORw0KGg[o-r][A-Za-z0-9+/][A-Za-z0-9+/=]*$|^data:image/jpeg;base64,/9j/[A-Za-z0-9+/]{8}[A-Za-z0-9+/=]*$"
-        )
-    )]
-    pub logo: String,
-    /// The ad image as a `data:` URL (PNG or JPEG, at most 200 KB); empty for none.
-    #[cfg_attr(
-        feature = "openapi",
-        schema(
-            pattern = r"^$|^data:image/png;base64,iVBORw0KGg[o-r][A-Za-z0-9+/][A-Za-z0-9+/=]*$|^data:image/jpeg;base64,/9j/[A-Za-z0-9+/]{8}[A-Za-z0-9+/=]*$"
-        )
-    )]
-    pub ad_image: String,
+// In a macro, to take the OpenAPI patterns of URLs and images (`rules::with_patterns!`).
+macro_rules! basic_info {
+    ($https_url:literal, $image:literal, $optional_ratio:literal) => {
+        /// 基本信息 (optional: a missing field is empty).
+        #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+        #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+        #[serde(default)]
+        pub struct BasicInfo {
+            /// Display name; empty means the name synced from WeChat Maidan.
+            #[cfg_attr(feature = "openapi", schema(max_length = 64))]
+            pub name: String,
+            #[cfg_attr(feature = "openapi", schema(max_length = 32))]
+            pub short_name: String,
+            /// Trade-completed callback URL (https only, at most 256 characters; whitespace around it is
+            /// trimmed).
+            #[cfg_attr(feature = "openapi", schema(pattern = $https_url))]
+            pub callback_url: String,
+            #[cfg_attr(feature = "openapi", schema(pattern = $https_url))]
+            pub ad_url: String,
+            #[cfg_attr(feature = "openapi", schema(max_length = 256))]
+            pub company_remark: String,
+            #[cfg_attr(feature = "openapi", schema(max_length = 256))]
+            pub provider_remark: String,
+            /// The logo as a `data:` URL (PNG or JPEG, at most 200 KB, its content what it says);
+            /// empty for none.
+            #[cfg_attr(feature = "openapi", schema(pattern = $image))]
+            pub logo: String,
+            /// The ad image as a `data:` URL (PNG or JPEG, at most 200 KB); empty for none.
+            #[cfg_attr(feature = "openapi", schema(pattern = $image))]
+            pub ad_image: String,
+        }
+    };
 }
+rules::with_patterns!(basic_info);
 
 /// The largest logo or ad image accepted.
 pub const IMAGE_MAX_KB: usize = 200;
@@ -132,53 +115,53 @@ pub struct ProviderDetail {
     pub alipay: AlipayInfo,
 }
 
-/// `PUT /providers/{id}/wechat-pay`. A blank `api_key` keeps the stored key. Its `Debug`
-/// prints no secret.
-#[derive(Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-pub struct UpdateWechatPay {
-    #[cfg_attr(feature = "openapi", schema(pattern = r"^[0-9]{8,32}$"))]
-    pub merchant_id: String,
-    #[cfg_attr(feature = "openapi", schema(pattern = r"^wx[0-9A-Za-z]{16}$"))]
-    pub app_id: String,
-    #[serde(default)]
-    #[cfg_attr(feature = "openapi", schema(pattern = r"^$|^[0-9A-Za-z]{32}$"))]
-    pub api_key: String,
-    #[serde(default)]
-    #[cfg_attr(
-        feature = "openapi",
-        schema(pattern = r"^$|^(([0-9]{1,2}|0[0-9]{2})(\.[0-9]{0,2})?|100(\.0{0,2})?)$")
-    )]
-    pub rebate_ratio: String,
-    /// The API certificate (apiclient_cert.p12) as base64; blank keeps the stored one.
-    #[serde(default)]
-    pub certificate_p12: String,
-    /// The certificate's password; blank means the merchant ID (WeChat Pay's default).
-    #[serde(default)]
-    pub certificate_password: String,
-}
+// In a macro, to take the OpenAPI pattern of a rebate ratio (`rules::with_patterns!`).
+macro_rules! payment_forms {
+    ($https_url:literal, $image:literal, $optional_ratio:literal) => {
+        /// `PUT /providers/{id}/wechat-pay`. A blank `api_key` keeps the stored key. Its `Debug`
+        /// prints no secret.
+        #[derive(Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+        #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+        pub struct UpdateWechatPay {
+            #[cfg_attr(feature = "openapi", schema(pattern = r"^[0-9]{8,32}$"))]
+            pub merchant_id: String,
+            #[cfg_attr(feature = "openapi", schema(pattern = r"^wx[0-9A-Za-z]{16}$"))]
+            pub app_id: String,
+            #[serde(default)]
+            #[cfg_attr(feature = "openapi", schema(pattern = r"^$|^[0-9A-Za-z]{32}$"))]
+            pub api_key: String,
+            #[serde(default)]
+            #[cfg_attr(feature = "openapi", schema(pattern = $optional_ratio))]
+            pub rebate_ratio: String,
+            /// The API certificate (apiclient_cert.p12) as base64; blank keeps the stored one.
+            #[serde(default)]
+            pub certificate_p12: String,
+            /// The certificate's password; blank means the merchant ID (WeChat Pay's default).
+            #[serde(default)]
+            pub certificate_password: String,
+        }
 
-/// `PUT /providers/{id}/alipay`. A blank `app_private_key` keeps the stored key. Its `Debug`
-/// prints no secret.
-#[derive(Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-pub struct UpdateAlipay {
-    #[cfg_attr(feature = "openapi", schema(pattern = r"^[0-9]{16,32}$"))]
-    pub app_id: String,
-    #[cfg_attr(feature = "openapi", schema(pattern = r"^2088[0-9]{12}$"))]
-    pub pid: String,
-    #[serde(default)]
-    #[cfg_attr(feature = "openapi", schema(max_length = 8_192))]
-    pub app_private_key: String,
-    #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 8_192))]
-    pub alipay_public_key: String,
-    #[serde(default)]
-    #[cfg_attr(
-        feature = "openapi",
-        schema(pattern = r"^$|^(([0-9]{1,2}|0[0-9]{2})(\.[0-9]{0,2})?|100(\.0{0,2})?)$")
-    )]
-    pub rebate_ratio: String,
+        /// `PUT /providers/{id}/alipay`. A blank `app_private_key` keeps the stored key. Its `Debug`
+        /// prints no secret.
+        #[derive(Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+        #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+        pub struct UpdateAlipay {
+            #[cfg_attr(feature = "openapi", schema(pattern = r"^[0-9]{16,32}$"))]
+            pub app_id: String,
+            #[cfg_attr(feature = "openapi", schema(pattern = r"^2088[0-9]{12}$"))]
+            pub pid: String,
+            #[serde(default)]
+            #[cfg_attr(feature = "openapi", schema(max_length = 8_192))]
+            pub app_private_key: String,
+            #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 8_192))]
+            pub alipay_public_key: String,
+            #[serde(default)]
+            #[cfg_attr(feature = "openapi", schema(pattern = $optional_ratio))]
+            pub rebate_ratio: String,
+        }
+    };
 }
+rules::with_patterns!(payment_forms);
 
 /// Field problems of a form, by field name.
 pub use crate::rules::FormErrors;

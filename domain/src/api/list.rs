@@ -61,11 +61,18 @@ pub fn check_paging(
     errors
 }
 
-/// Declares a list's query: the fields given, then `page` and `page_size`, whose bounds the
-/// OpenAPI document states once, here (the rules that hold them are [`check_paging`]'s).
+/// Declares a list's query (its derives, query parameters in the OpenAPI document): the fields
+/// given, then `page` and `page_size`, whose bounds the document states once, here (the rules
+/// that hold them are [`check_paging`]'s).
 macro_rules! paged_query {
     ($(#[$meta:meta])* $vis:vis struct $name:ident { $($field:tt)* }) => {
         $(#[$meta])*
+        #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+        #[cfg_attr(
+            feature = "openapi",
+            derive(utoipa::IntoParams),
+            into_params(parameter_in = Query)
+        )]
         $vis struct $name {
             $($field)*
             /// 1-based page number (default 1).
@@ -81,12 +88,6 @@ pub(super) use paged_query;
 
 paged_query! {
     /// Paging and search of a list request.
-    #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
-    #[cfg_attr(
-        feature = "openapi",
-        derive(utoipa::IntoParams),
-        into_params(parameter_in = Query)
-    )]
     pub struct ListQuery {
         /// Text to search for (name or ID), at most 100 characters.
         #[cfg_attr(feature = "openapi", param(max_length = 100))]

@@ -55,60 +55,50 @@ pub struct SubMerchantDetail {
     pub basic: SubMerchantProfile,
 }
 
-/// A sub-merchant's profile (基本信息) as Cloud Pay's console holds it, beside the name synced
-/// from WeChat Maidan: all optional, a missing field is empty. `PUT` at [`Self::path`] answers
-/// what was stored (trimmed).
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[serde(default)]
-pub struct SubMerchantProfile {
-    /// 简称.
-    #[cfg_attr(feature = "openapi", schema(max_length = 32))]
-    pub short_name: String,
-    /// 管理员姓名.
-    #[cfg_attr(feature = "openapi", schema(max_length = 32))]
-    pub admin_name: String,
-    /// 管理员邮箱: empty, or one address such as `admin@example.com` (at most 254 characters, 64
-    /// before the `@`; whitespace around it is trimmed).
-    // The pattern states `rules::email` whole: whitespace as Rust trims it, the lengths as
-    // lookaheads; of the domain's letters it names Latin-1's and CJK's (the rule takes any script).
-    #[cfg_attr(
-        feature = "openapi",
-        schema(
-            pattern = r#"^[\t-\r \x85\xA0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]*$|^[\t-\r \x85\xA0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]*(?![^@]{65})(?![^\t-\r \x85\xA0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]{255})[^\x00-\x20\x7F-\xA0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000@<>()\[\]\\,;:".]+(?:\.[^\x00-\x20\x7F-\xA0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000@<>()\[\]\\,;:".]+)*@(?:[0-9A-Za-z\xC0-\xD6\xD8-\xF6\xF8-\xFF\u4E00-\u9FFF](?:[0-9A-Za-z\xC0-\xD6\xD8-\xF6\xF8-\xFF\u4E00-\u9FFF-]{0,61}[0-9A-Za-z\xC0-\xD6\xD8-\xF6\xF8-\xFF\u4E00-\u9FFF])?\.)+[A-Za-z\xC0-\xD6\xD8-\xF6\xF8-\xFF\u4E00-\u9FFF]{2,63}[\t-\r \x85\xA0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]*$"#
-        )
-    )]
-    pub admin_email: String,
-    /// The logo as a `data:` URL (PNG or JPEG, at most 200 KB); empty for none.
-    // The pattern states what `rules::image_data_url` reads: the type and the file's signature.
-    #[cfg_attr(
-        feature = "openapi",
-        schema(
-            pattern = r"^$|^data:image/png;base64,iVBORw0KGg[o-r][A-Za-z0-9+/][A-Za-z0-9+/=]*$|^data:image/jpeg;base64,/9j/[A-Za-z0-9+/]{8}[A-Za-z0-9+/=]*$"
-        )
-    )]
-    pub logo: String,
-    /// 广告链接 (https only, at most 256 characters; whitespace around it is trimmed).
-    // The pattern states `rules::https_url` whole, as the email's does.
-    #[cfg_attr(
-        feature = "openapi",
-        schema(
-            pattern = r"^[\t-\r \x85\xA0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]*$|^[\t-\r \x85\xA0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]*(?![^\t-\r \x85\xA0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]{257})https://[^\t-\r \x85\xA0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000/?#@]*\.[^\t-\r \x85\xA0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000/?#@]*(?:[/?#][^\t-\r \x85\xA0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]*)?[\t-\r \x85\xA0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]*$"
-        )
-    )]
-    pub ad_url: String,
-    /// 广告图片 as a `data:` URL (PNG or JPEG, at most 200 KB); empty for none.
-    #[cfg_attr(
-        feature = "openapi",
-        schema(
-            pattern = r"^$|^data:image/png;base64,iVBORw0KGg[o-r][A-Za-z0-9+/][A-Za-z0-9+/=]*$|^data:image/jpeg;base64,/9j/[A-Za-z0-9+/]{8}[A-Za-z0-9+/=]*$"
-        )
-    )]
-    pub ad_image: String,
-    /// 备注.
-    #[cfg_attr(feature = "openapi", schema(max_length = 256))]
-    pub remark: String,
+// In a macro, to take the OpenAPI patterns of URLs and images (`rules::with_patterns!`).
+macro_rules! profile {
+    ($https_url:literal, $image:literal, $optional_ratio:literal) => {
+        /// A sub-merchant's profile (基本信息) as Cloud Pay's console holds it, beside the name synced
+        /// from WeChat Maidan: all optional, a missing field is empty. `PUT` at [`Self::path`] answers
+        /// what was stored (trimmed).
+        #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+        #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+        #[serde(default)]
+        pub struct SubMerchantProfile {
+            /// 简称.
+            #[cfg_attr(feature = "openapi", schema(max_length = 32))]
+            pub short_name: String,
+            /// 管理员姓名.
+            #[cfg_attr(feature = "openapi", schema(max_length = 32))]
+            pub admin_name: String,
+            /// 管理员邮箱: empty, or one address such as `admin@example.com` (at most 254 characters, 64
+            /// before the `@`; whitespace around it is trimmed).
+            // The pattern states `rules::email` whole: whitespace as Rust trims it, the lengths
+            // as lookaheads; of the domain's letters it names Latin-1's and CJK's (the rule
+            // takes any script).
+            #[cfg_attr(
+                feature = "openapi",
+                schema(
+                    pattern = r#"^[\t-\r \x85\xA0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]*$|^[\t-\r \x85\xA0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]*(?![^@]{65})(?![^\t-\r \x85\xA0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]{255})[^\x00-\x20\x7F-\xA0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000@<>()\[\]\\,;:".]+(?:\.[^\x00-\x20\x7F-\xA0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000@<>()\[\]\\,;:".]+)*@(?:[0-9A-Za-z\xC0-\xD6\xD8-\xF6\xF8-\xFF\u4E00-\u9FFF](?:[0-9A-Za-z\xC0-\xD6\xD8-\xF6\xF8-\xFF\u4E00-\u9FFF-]{0,61}[0-9A-Za-z\xC0-\xD6\xD8-\xF6\xF8-\xFF\u4E00-\u9FFF])?\.)+[A-Za-z\xC0-\xD6\xD8-\xF6\xF8-\xFF\u4E00-\u9FFF]{2,63}[\t-\r \x85\xA0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]*$"#
+                )
+            )]
+            pub admin_email: String,
+            /// The logo as a `data:` URL (PNG or JPEG, at most 200 KB); empty for none.
+            #[cfg_attr(feature = "openapi", schema(pattern = $image))]
+            pub logo: String,
+            /// 广告链接 (https only, at most 256 characters; whitespace around it is trimmed).
+            #[cfg_attr(feature = "openapi", schema(pattern = $https_url))]
+            pub ad_url: String,
+            /// 广告图片 as a `data:` URL (PNG or JPEG, at most 200 KB); empty for none.
+            #[cfg_attr(feature = "openapi", schema(pattern = $image))]
+            pub ad_image: String,
+            /// 备注.
+            #[cfg_attr(feature = "openapi", schema(max_length = 256))]
+            pub remark: String,
+        }
+    };
 }
+rules::with_patterns!(profile);
 
 impl SubMerchantProfile {
     /// Where a sub-merchant's profile is saved (`PUT`), under `/api/v1`. Its former address,
@@ -175,12 +165,6 @@ pub struct ChannelChange {
 
 paged_query! {
     /// Filters of `GET /sub-merchants`.
-    #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
-    #[cfg_attr(
-        feature = "openapi",
-        derive(utoipa::IntoParams),
-        into_params(parameter_in = Query)
-    )]
     pub struct SubMerchantQuery {
         pub provider_id: Option<String>,
         /// `official_direct` or `wechat_maidan`.

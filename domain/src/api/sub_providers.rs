@@ -15,27 +15,30 @@ pub struct SubProviderChange {
     pub account_id: String,
 }
 
-/// A sub-provider (子服务商) registered by a provider account.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-pub struct SubProvider {
-    /// Its Tencent Cloud account ID.
-    #[cfg_attr(feature = "openapi", schema(pattern = r"^[0-9]{5,20}$"))]
-    pub account_id: String,
-    /// 1–50 characters.
-    #[cfg_attr(feature = "openapi", schema(pattern = r"\S", max_length = 50))]
-    pub name: String,
-    /// Percent, two decimals at most (statistics only); empty when not set.
-    #[serde(default)]
-    #[cfg_attr(
-        feature = "openapi",
-        schema(pattern = r"^$|^(([0-9]{1,2}|0[0-9]{2})(\.[0-9]{0,2})?|100(\.0{0,2})?)$")
-    )]
-    pub rebate_ratio: String,
-    #[serde(default)]
-    #[cfg_attr(feature = "openapi", schema(max_length = 200))]
-    pub remark: String,
+// In a macro, to take the OpenAPI pattern of a rebate ratio (`rules::with_patterns!`).
+macro_rules! sub_provider {
+    ($https_url:literal, $image:literal, $optional_ratio:literal) => {
+        /// A sub-provider (子服务商) registered by a provider account.
+        #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+        #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+        pub struct SubProvider {
+            /// Its Tencent Cloud account ID.
+            #[cfg_attr(feature = "openapi", schema(pattern = r"^[0-9]{5,20}$"))]
+            pub account_id: String,
+            /// 1–50 characters.
+            #[cfg_attr(feature = "openapi", schema(pattern = r"\S", max_length = 50))]
+            pub name: String,
+            /// Percent, two decimals at most (statistics only); empty when not set.
+            #[serde(default)]
+            #[cfg_attr(feature = "openapi", schema(pattern = $optional_ratio))]
+            pub rebate_ratio: String,
+            #[serde(default)]
+            #[cfg_attr(feature = "openapi", schema(max_length = 200))]
+            pub remark: String,
+        }
+    };
 }
+rules::with_patterns!(sub_provider);
 
 impl SubProvider {
     /// Every field by its rule; the fields that break one.
@@ -82,12 +85,6 @@ pub struct Transaction {
 
 paged_query! {
     /// Filters of `GET /transactions`; `from`/`to` are dates (`YYYY-MM-DD`, inclusive, UTC+8).
-    #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
-    #[cfg_attr(
-        feature = "openapi",
-        derive(utoipa::IntoParams),
-        into_params(parameter_in = Query)
-    )]
     pub struct TransactionQuery {
         /// The console's row ID of one sub-merchant (its page links here).
         pub sub_merchant_id: Option<i64>,

@@ -17,6 +17,7 @@ mod contact;
 mod field_error;
 mod form;
 mod general;
+mod patterns;
 mod payment;
 mod web;
 
@@ -27,6 +28,7 @@ pub use contact::{EMAIL_MAX, bank_card, email, luhn, mobile, sms_code};
 pub use field_error::FieldError;
 pub use form::{FormErrors, form_errors, optional};
 pub use general::{choice, date, required, text, typed_confirmation};
+pub(crate) use patterns::with_patterns;
 pub use payment::{
     alipay_app_id, alipay_pid, cloud_pay_id, merchant_id, rebate_ratio, wechat_api_key,
     wechat_app_id,
