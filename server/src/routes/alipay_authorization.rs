@@ -8,15 +8,11 @@
 use axum::{
     extract::State,
     http::{HeaderMap, StatusCode},
-    response::{IntoResponse, Response},
+    response::Response,
 };
-use domain::{
-    ErrorCode,
-    api::{
-        AlipayAuthorizationTicket, AlipayAuthorized, AuditAction, MobileAlipayAuthorization,
-        PhoneIdentity, TicketState,
-    },
-    error::ErrorReason,
+use domain::api::{
+    AlipayAuthorizationTicket, AlipayAuthorized, AuditAction, MobileAlipayAuthorization,
+    TicketState,
 };
 use utoipa_axum::{router::OpenApiRouter, routes};
 
@@ -27,11 +23,9 @@ use crate::{
     http::{ApiJson, ApiPath, ClientIp, CurrentSession, ProviderSession, changeable_sub_merchant},
     respond::created,
     store::{NewAuditEvent, PhoneSignIn, TicketKind, TicketMove, TicketRecord, Viewer},
-    tickets::{
-        any_ticket, cancel_if_open, declined, expires_in_s, issue_ticket, own_ticket, readable,
-        unusable,
-    },
 };
+
+use super::phone_ticket::{self, expires_in_s};
 
 const KIND: TicketKind = TicketKind::AlipayAuthorization;
 
@@ -76,7 +70,7 @@ async fn own(
     sub_merchant_id: i64,
     id: &str,
 ) -> Result<TicketRecord, AppError> {
-    let ticket = own_ticket(state, session, KIND, id).await?;
+    let ticket = phone_ticket::own(state, session, KIND, id).await?;
     if ticket.subject == sub_merchant_id.to_string() {
         Ok(ticket)
     } else {
@@ -107,7 +101,7 @@ async fn create_authorization(
     ClientIp(ip): ClientIp,
 ) -> Result<Response, AppError> {
     changeable_sub_merchant(&state, &session, id).await?;
-    let ticket = issue_ticket(&state, &session, ip, KIND, id.to_string()).await?;
+    let ticket = phone_ticket::issue(&state, &session, ip, KIND, id.to_string()).await?;
     let location = format!(
         "/api/v1/sub-merchants/{id}/alipay-authorizations/{}",
         ticket.id
@@ -128,15 +122,7 @@ async fn get_authorization(
 ) -> Result<Response, AppError> {
     let ticket = own(&state, &session, id, &ticket).await?;
     let now = state.clock.now_ms();
-    let etag = format!(
-        "\"{}-{}-{}\"",
-        ticket.state_at(now).as_str(),
-        ticket.updated_at_ms,
-        expires_in_s(&ticket, now)
-    );
-    crate::respond::conditional(&headers, &etag, || {
-        ApiJson(console_view(&ticket, id, now)).into_response()
-    })
+    phone_ticket::progress(&headers, &ticket, now, || console_view(&ticket, id, now))
 }
 
 /// Cancels the code (closing the dialog). Idempotent.
@@ -149,8 +135,7 @@ async fn cancel_authorization(
     ApiPath((id, ticket)): ApiPath<(i64, String)>,
 ) -> Result<StatusCode, AppError> {
     own(&state, &session, id, &ticket).await?;
-    cancel_if_open(&state, &ticket, state.clock.now_ms()).await?;
-    Ok(StatusCode::NO_CONTENT)
+    phone_ticket::cancelled(&state, &ticket).await
 }
 
 async fn mobile_view(
@@ -173,10 +158,7 @@ async fn mobile_view(
         provider_name: sub_merchant.provider_name,
         expires_in_s: expires_in_s(ticket, now),
         authorized: authorized(ticket),
-        signed_in_as: signed_in.map(|p| PhoneIdentity {
-            id: p.identity.clone(),
-            name: p.name.clone(),
-        }),
+        signed_in_as: phone_ticket::identity(signed_in),
     })
 }
 
@@ -196,10 +178,11 @@ async fn mobile_authorization(
     ApiPath(id): ApiPath<String>,
     headers: HeaderMap,
 ) -> Result<ApiJson<MobileAlipayAuthorization>, AppError> {
-    let now = state.clock.now_ms();
-    let ticket = readable(&state, KIND, &id, now).await?;
-    let signed_in = crate::phone::signed_in(&ticket, &headers, &state.settings);
-    Ok(ApiJson(mobile_view(&state, &ticket, now, signed_in).await?))
+    let read = phone_ticket::read(&state, KIND, &id, &headers).await?;
+    let signed_in = read.signed_in.as_ref();
+    Ok(ApiJson(
+        mobile_view(&state, &read.ticket, read.now, signed_in).await?,
+    ))
 }
 
 /// The merchant confirms on the phone that authorized the provider's app in Alipay: the
@@ -220,16 +203,7 @@ async fn confirm_authorization(
     ApiPath(id): ApiPath<String>,
     headers: HeaderMap,
 ) -> Result<ApiJson<MobileAlipayAuthorization>, AppError> {
-    let ticket = any_ticket(&state, KIND, &id).await?;
-    let now = state.clock.now_ms();
-    if let Some(error) = unusable(ticket.state_at(now)) {
-        return Err(error);
-    }
-    let sign_in = crate::phone::signed_in(&ticket, &headers, &state.settings)
-        .cloned()
-        .ok_or_else(|| {
-            AppError::new(ErrorCode::Forbidden).with_reason(ErrorReason::PhoneSignInRequired)
-        })?;
+    let (ticket, sign_in, now) = phone_ticket::confirming(&state, KIND, &id, &headers).await?;
     let user_id = sign_in.identity.clone();
     let sub_merchant_id = subject(&ticket)?;
     let token = sign_in
@@ -267,12 +241,12 @@ async fn confirm_authorization(
             &audit,
         )
         .await?;
-    let current = any_ticket(&state, KIND, &id).await?;
     if moved == TicketMove::Refused {
         // Another confirmation won (the code is used or expired now), or the sub-merchant has
         // left the account (the code is still open, but for nothing).
-        return Err(unusable(current.state_at(now)).unwrap_or_else(AppError::not_found));
+        return Err(phone_ticket::lost(&state, KIND, &id, now, AppError::not_found).await);
     }
+    let current = phone_ticket::any(&state, KIND, &id).await?;
     Ok(ApiJson(
         mobile_view(&state, &current, now, Some(&sign_in)).await?,
     ))
@@ -286,6 +260,5 @@ async fn mobile_cancel_authorization(
     ApiPath(id): ApiPath<String>,
     headers: HeaderMap,
 ) -> Result<StatusCode, AppError> {
-    declined(&state, KIND, &id, &headers).await?;
-    Ok(StatusCode::NO_CONTENT)
+    phone_ticket::declined(&state, KIND, &id, &headers).await
 }

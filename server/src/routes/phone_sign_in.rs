@@ -26,8 +26,9 @@ use crate::{
     http::{ApiQuery, RequestId},
     phone,
     store::{OAuthState, PhoneSignIn, PhoneSignInOutcome, TicketKind, TicketRecord},
-    tickets::{any_ticket, unusable},
 };
+
+use super::phone_ticket::{self, unusable};
 
 /// How long a sign-in may take between `start` and `callback`.
 const STATE_TTL_MS: i64 = 10 * 60 * 1000;
@@ -138,7 +139,7 @@ async fn start(
     asked: Lang,
 ) -> Result<Response, AppError> {
     let lang = query.lang.as_deref().map_or(asked, Lang::from_tag);
-    let ticket = any_ticket(state, kind, &query.ticket).await?;
+    let ticket = phone_ticket::any(state, kind, &query.ticket).await?;
     let now = state.clock.now_ms();
     if let Some(error) = unusable(ticket.state_at(now)) {
         return back_to_page(&ticket, &error, request_id);
@@ -321,7 +322,7 @@ async fn record(
             AppError::new(ErrorCode::Forbidden).with_reason(ErrorReason::OtherPhone),
         )),
         PhoneSignInOutcome::Closed => {
-            let current = any_ticket(state, ticket.kind, &ticket.id).await?;
+            let current = phone_ticket::any(state, ticket.kind, &ticket.id).await?;
             let error = unusable(current.state_at(now))
                 .unwrap_or_else(|| AppError::new(ErrorCode::TicketUsed));
             Err(Stop::Page(Box::new(ticket), error))

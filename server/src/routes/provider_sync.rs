@@ -1,21 +1,20 @@
 //! 同步买单服务商信息: provider sync by QR scan.
 //!
-//! The console asks for a ticket ([`crate::tickets`]) and draws its URL as a QR code; the
+//! The console asks for a ticket ([`super::phone_ticket`]) and draws its URL as a QR code; the
 //! assistant admin's phone opens `/m/provider-sync/{id}`, reads the ticket, signs in with
 //! WeChat and confirms; the providers it administers are synced into the account.
 
 use axum::{
     extract::State,
     http::{HeaderMap, StatusCode},
-    response::{IntoResponse, Response},
+    response::Response,
 };
 use domain::{
     ErrorCode,
     api::{
-        Account, AuditAction, MobileProviderSyncTicket, PhoneIdentity, ProviderSyncTicket,
-        SyncedProvider, TicketState,
+        Account, AuditAction, MobileProviderSyncTicket, ProviderSyncTicket, SyncedProvider,
+        TicketState,
     },
-    error::ErrorReason,
 };
 use utoipa_axum::{router::OpenApiRouter, routes};
 
@@ -26,11 +25,11 @@ use crate::{
     http::{ApiJson, ApiPath, ClientIp, CurrentSession, ProviderSession},
     respond::created,
     store::{NewAuditEvent, PhoneSignIn, TicketKind, TicketMove, TicketRecord},
-    tickets::{
-        any_ticket, cancel_if_open, declined, expires_in_s, issue_ticket, own_ticket, readable,
-        unusable,
-    },
 };
+
+use super::phone_ticket::{self, expires_in_s};
+
+const KIND: TicketKind = TicketKind::ProviderSync;
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -69,10 +68,7 @@ fn mobile_view(
         expires_at: rfc3339(ticket.expires_at_ms),
         expires_in_s: expires_in_s(ticket, now_ms),
         result: ticket.result.clone(),
-        signed_in_as: signed_in.map(|p| PhoneIdentity {
-            id: p.identity.clone(),
-            name: p.name.clone(),
-        }),
+        signed_in_as: phone_ticket::identity(signed_in),
     }
 }
 
@@ -89,14 +85,7 @@ async fn create_ticket(
     session: ProviderSession,
     ClientIp(ip): ClientIp,
 ) -> Result<Response, AppError> {
-    let ticket = issue_ticket(
-        &state,
-        &session,
-        ip,
-        TicketKind::ProviderSync,
-        String::new(),
-    )
-    .await?;
+    let ticket = phone_ticket::issue(&state, &session, ip, KIND, String::new()).await?;
     let location = format!("/api/v1/provider-sync-tickets/{}", ticket.id);
     let view = console_view(&ticket, session.0.account, ticket.created_at_ms);
     created(&location, view)
@@ -114,17 +103,10 @@ async fn get_ticket(
     ApiPath(id): ApiPath<String>,
     headers: HeaderMap,
 ) -> Result<Response, AppError> {
-    let ticket = own_ticket(&state, &session, TicketKind::ProviderSync, &id).await?;
+    let ticket = phone_ticket::own(&state, &session, KIND, &id).await?;
     let now = state.clock.now_ms();
-    // Seconds left are part of the view, so they are part of the tag.
-    let etag = format!(
-        "\"{}-{}-{}\"",
-        ticket.state_at(now).as_str(),
-        ticket.updated_at_ms,
-        expires_in_s(&ticket, now)
-    );
-    crate::respond::conditional(&headers, &etag, || {
-        ApiJson(console_view(&ticket, session.account, now)).into_response()
+    phone_ticket::progress(&headers, &ticket, now, || {
+        console_view(&ticket, session.account, now)
     })
 }
 
@@ -136,10 +118,8 @@ async fn cancel_ticket(
     session: CurrentSession,
     ApiPath(id): ApiPath<String>,
 ) -> Result<StatusCode, AppError> {
-    own_ticket(&state, &session, TicketKind::ProviderSync, &id).await?;
-    let now = state.clock.now_ms();
-    cancel_if_open(&state, &id, now).await?;
-    Ok(StatusCode::NO_CONTENT)
+    phone_ticket::own(&state, &session, KIND, &id).await?;
+    phone_ticket::cancelled(&state, &id).await
 }
 
 async fn ticket_account(state: &AppState, ticket: &TicketRecord) -> Result<Account, AppError> {
@@ -168,11 +148,15 @@ async fn mobile_ticket(
     ApiPath(id): ApiPath<String>,
     headers: HeaderMap,
 ) -> Result<ApiJson<MobileProviderSyncTicket>, AppError> {
-    let now = state.clock.now_ms();
-    let ticket = readable(&state, TicketKind::ProviderSync, &id, now).await?;
-    let account = ticket_account(&state, &ticket).await?;
-    let signed_in = crate::phone::signed_in(&ticket, &headers, &state.settings);
-    Ok(ApiJson(mobile_view(&ticket, account, now, signed_in)))
+    let read = phone_ticket::read(&state, KIND, &id, &headers).await?;
+    let account = ticket_account(&state, &read.ticket).await?;
+    let signed_in = read.signed_in.as_ref();
+    Ok(ApiJson(mobile_view(
+        &read.ticket,
+        account,
+        read.now,
+        signed_in,
+    )))
 }
 
 /// The assistant admin confirms on the phone that signed in with WeChat for this code: the
@@ -193,15 +177,7 @@ async fn confirm_ticket(
     ApiPath(id): ApiPath<String>,
     headers: HeaderMap,
 ) -> Result<ApiJson<MobileProviderSyncTicket>, AppError> {
-    let ticket = any_ticket(&state, TicketKind::ProviderSync, &id).await?;
-    if let Some(error) = unusable(ticket.state_at(state.clock.now_ms())) {
-        return Err(error);
-    }
-    let sign_in = crate::phone::signed_in(&ticket, &headers, &state.settings)
-        .cloned()
-        .ok_or_else(|| {
-            AppError::new(ErrorCode::Forbidden).with_reason(ErrorReason::PhoneSignInRequired)
-        })?;
+    let (ticket, sign_in, _) = phone_ticket::confirming(&state, KIND, &id, &headers).await?;
     let openid = sign_in.identity.as_str();
     let user = state.upstream.wechat_user(openid).await?;
     let providers = state.upstream.providers_administered_by(openid).await?;
@@ -226,10 +202,8 @@ async fn confirm_ticket(
         .await?;
     if claimed == TicketMove::Refused {
         // Someone else confirmed (or it expired) between our read and our move.
-        let current = any_ticket(&state, TicketKind::ProviderSync, &id).await?;
-        return Err(
-            unusable(current.state_at(now)).unwrap_or_else(|| AppError::new(ErrorCode::TicketUsed))
-        );
+        let used = || AppError::new(ErrorCode::TicketUsed);
+        return Err(phone_ticket::lost(&state, KIND, &id, now, used).await);
     }
 
     let upstream: Vec<SyncedProvider> = providers
@@ -283,7 +257,7 @@ async fn confirm_ticket(
             Some(&result),
         )
         .await?;
-    let ticket = any_ticket(&state, TicketKind::ProviderSync, &id).await?;
+    let ticket = phone_ticket::any(&state, KIND, &id).await?;
     let account = ticket_account(&state, &ticket).await?;
     Ok(ApiJson(mobile_view(
         &ticket,
@@ -301,6 +275,5 @@ async fn mobile_cancel_ticket(
     ApiPath(id): ApiPath<String>,
     headers: HeaderMap,
 ) -> Result<StatusCode, AppError> {
-    declined(&state, TicketKind::ProviderSync, &id, &headers).await?;
-    Ok(StatusCode::NO_CONTENT)
+    phone_ticket::declined(&state, KIND, &id, &headers).await
 }
