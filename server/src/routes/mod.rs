@@ -5,6 +5,7 @@ pub mod health;
 pub mod jobs;
 pub mod maidan;
 pub mod phone_sign_in;
+pub mod phone_ticket;
 pub mod provider_config;
 pub mod provider_sync;
 pub mod providers;
