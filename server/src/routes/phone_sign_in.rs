@@ -170,14 +170,7 @@ async fn start(
             &sign_in_state,
         ),
     };
-    let mut response = (
-        StatusCode::FOUND,
-        [(
-            header::LOCATION,
-            HeaderValue::from_str(&location).map_err(AppError::internal)?,
-        )],
-    )
-        .into_response();
+    let mut response = redirect(StatusCode::FOUND, &location)?;
     if let Some(cookie) = cookie {
         response.headers_mut().insert(header::SET_COOKIE, cookie);
     }
@@ -203,14 +196,13 @@ fn back_to_page(
     }
     query.append_pair("request_id", &request_id.0);
     let location = format!("{}?{}", phone::page_path(ticket), query.finish());
-    Ok((
-        StatusCode::SEE_OTHER,
-        [(
-            header::LOCATION,
-            HeaderValue::from_str(&location).map_err(AppError::internal)?,
-        )],
-    )
-        .into_response())
+    redirect(StatusCode::SEE_OTHER, &location)
+}
+
+/// `status` with `Location: location`.
+fn redirect(status: StatusCode, location: &str) -> Result<Response, AppError> {
+    let location = HeaderValue::from_str(location).map_err(AppError::internal)?;
+    Ok((status, [(header::LOCATION, location)]).into_response())
 }
 
 /// A callback that names no usable sign-in: a page that says so (there is no ticket to go
@@ -309,14 +301,9 @@ async fn record(
         .await
         .map_err(AppError::from)?;
     match outcome {
-        PhoneSignInOutcome::Recorded => Ok((
-            StatusCode::SEE_OTHER,
-            [(
-                header::LOCATION,
-                HeaderValue::from_str(&phone::page_path(&ticket)).map_err(AppError::internal)?,
-            )],
-        )
-            .into_response()),
+        PhoneSignInOutcome::Recorded => {
+            Ok(redirect(StatusCode::SEE_OTHER, &phone::page_path(&ticket))?)
+        }
         PhoneSignInOutcome::OtherPhone => Err(Stop::Page(
             Box::new(ticket),
             AppError::new(ErrorCode::Forbidden).with_reason(ErrorReason::OtherPhone),
@@ -362,9 +349,9 @@ fn answer(
     }
 }
 
-fn refused_by_provider(ticket: TicketRecord, detail: impl std::fmt::Display) -> Stop {
+fn refused_by_provider(ticket: &TicketRecord, detail: impl std::fmt::Display) -> Stop {
     Stop::Page(
-        Box::new(ticket),
+        Box::new(ticket.clone()),
         AppError::new(ErrorCode::Forbidden)
             .with_reason(ErrorReason::PhoneSignInRefused)
             .with_detail(detail),
@@ -384,36 +371,29 @@ async fn wechat_callback(
     Extension(request_id): Extension<RequestId>,
     Extension(asked): Extension<Lang>,
 ) -> Result<Response, AppError> {
-    let lang = round_trip_lang(&state, query.state.as_deref(), asked).await;
-    let result = async {
-        let (ticket, browser_hash) = ticket_of_state(
-            &state,
-            &headers,
-            TicketKind::ProviderSync,
-            query.state.as_deref(),
-        )
-        .await?;
-        let Some(code) = query.code.as_deref().filter(|c| !c.is_empty()) else {
+    let returned = Returned {
+        kind: TicketKind::ProviderSync,
+        sign_in_state: query.state.as_deref(),
+        request_id: &request_id,
+        asked,
+    };
+    let code = query.code.as_deref().filter(|c| !c.is_empty());
+    callback(&state, &headers, returned, async |ticket, browser_hash| {
+        let Some(code) = code else {
             return Err(refused_by_provider(ticket, "no code (the user declined)"));
         };
-        let openid = match state.identity.wechat_openid(code).await {
-            Ok(openid) => openid,
-            Err(e) => return Err(refused_by_provider(ticket, e)),
-        };
-        let name = match state.upstream.wechat_user(&openid).await {
-            Ok(user) => user.map(|u| u.nickname).unwrap_or_default(),
-            Err(e) => return Err(refused_by_provider(ticket, e)),
-        };
-        let sign_in = PhoneSignIn {
+        let openid = (state.identity.wechat_openid(code).await)
+            .map_err(|e| refused_by_provider(ticket, e))?;
+        let user = (state.upstream.wechat_user(&openid).await)
+            .map_err(|e| refused_by_provider(ticket, e))?;
+        Ok(PhoneSignIn {
             browser_hash,
             identity: openid,
-            name,
+            name: user.map(|u| u.nickname).unwrap_or_default(),
             sealed_grant: None,
-        };
-        record(&state, ticket, sign_in).await
-    }
-    .await;
-    answer(result, lang, &request_id)
+        })
+    })
+    .await
 }
 
 /// Alipay sends the phone back here: the `app_auth_code` is exchanged at the gateway for the
@@ -430,26 +410,22 @@ async fn alipay_callback(
     Extension(request_id): Extension<RequestId>,
     Extension(asked): Extension<Lang>,
 ) -> Result<Response, AppError> {
-    let lang = round_trip_lang(&state, query.state.as_deref(), asked).await;
-    let result = async {
-        let (ticket, browser_hash) = ticket_of_state(
-            &state,
-            &headers,
-            TicketKind::AlipayAuthorization,
-            query.state.as_deref(),
-        )
-        .await?;
-        let Some(code) = query.app_auth_code.as_deref().filter(|c| !c.is_empty()) else {
+    let returned = Returned {
+        kind: TicketKind::AlipayAuthorization,
+        sign_in_state: query.state.as_deref(),
+        request_id: &request_id,
+        asked,
+    };
+    let code = query.app_auth_code.as_deref().filter(|c| !c.is_empty());
+    callback(&state, &headers, returned, async |ticket, browser_hash| {
+        let Some(code) = code else {
             return Err(refused_by_provider(ticket, "no app_auth_code (declined)"));
         };
-        let grant = match state
+        let grant = (state
             .identity
             .alipay_grant(code, state.clock.now_ms())
-            .await
-        {
-            Ok(grant) => grant,
-            Err(e) => return Err(refused_by_provider(ticket, e)),
-        };
+            .await)
+            .map_err(|e| refused_by_provider(ticket, e))?;
         let sealed = state
             .vault
             .seal(
@@ -457,15 +433,43 @@ async fn alipay_callback(
                 &phone::ticket_grant_context(&ticket.id),
             )
             .map_err(AppError::internal)?;
-        let sign_in = PhoneSignIn {
+        Ok(PhoneSignIn {
             browser_hash,
             identity: grant.user_id,
             // Alipay's answer names the user by ID only.
             name: String::new(),
             sealed_grant: Some(sealed),
-        };
-        record(&state, ticket, sign_in).await
+        })
+    })
+    .await
+}
+
+/// What came back from the identity provider, besides its code.
+struct Returned<'a> {
+    kind: TicketKind,
+    sign_in_state: Option<&'a str>,
+    request_id: &'a RequestId,
+    /// The callback request's own language.
+    asked: Lang,
+}
+
+/// Both callbacks around the provider's own exchange: the state's ticket (this browser's,
+/// still open), the sign-in `exchange` makes of the provider's code recorded on it, and the
+/// phone sent back to its page, or shown why not, in the language of the round trip.
+async fn callback(
+    state: &AppState,
+    headers: &HeaderMap,
+    returned: Returned<'_>,
+    exchange: impl AsyncFnOnce(&TicketRecord, String) -> Result<PhoneSignIn, Stop>,
+) -> Result<Response, AppError> {
+    let sign_in_state = returned.sign_in_state;
+    let lang = round_trip_lang(state, sign_in_state, returned.asked).await;
+    let result = async {
+        let (ticket, browser_hash) =
+            ticket_of_state(state, headers, returned.kind, sign_in_state).await?;
+        let sign_in = exchange(&ticket, browser_hash).await?;
+        record(state, ticket, sign_in).await
     }
     .await;
-    answer(result, lang, &request_id)
+    answer(result, lang, returned.request_id)
 }
