@@ -33,7 +33,6 @@ pub mod sealing;
 pub mod seed;
 pub mod static_files;
 pub mod store;
-pub mod tickets;
 pub mod upstream;
 pub mod vault;
 
