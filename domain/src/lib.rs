@@ -7,6 +7,7 @@
 //! - [`api`]: request and response types of the JSON API.
 //! - [`lang`]: the two UI languages.
 //! - [`navigation`]: where a browser may be sent after signing in.
+//! - [`paths`]: every path of the JSON API, for its router, its client and its tests.
 //! - [`demo`]: the sandbox's demo accounts.
 //! - [`poll`]: the schedule for polling long-running work.
 //! - [`provider_config`]: a provider's WeChat Pay, Alipay and basic info, and their forms.
@@ -22,6 +23,7 @@ pub mod demo;
 pub mod error;
 pub mod lang;
 pub mod navigation;
+pub mod paths;
 pub mod poll;
 pub mod provider_config;
 pub mod qr;
