@@ -28,6 +28,8 @@ use crate::{
     store::{Change, NewAuditEvent, ProviderRow, ProviderSection},
 };
 
+use super::listing;
+
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(provider_detail))
@@ -488,14 +490,9 @@ async fn audit_events(
     }
     crate::error::FieldErrors::refuse(query.check())?;
     let (page, page_size) = query.paging();
-    let crate::store::Page { items, total } = state
+    let found = state
         .store
         .audit_events(session.account.id.as_str(), page, page_size)
         .await?;
-    Ok(ApiJson(Page {
-        items,
-        total,
-        page,
-        page_size,
-    }))
+    Ok(listing::page(found, page, page_size))
 }

@@ -16,6 +16,8 @@ use crate::{
     store::{Change, NewAuditEvent},
 };
 
+use super::listing;
+
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(list_providers))
@@ -32,16 +34,11 @@ async fn list_providers(
 ) -> Result<ApiJson<Page<ProviderSummary>>, AppError> {
     FieldErrors::refuse(query.check())?;
     let (page, page_size) = query.paging();
-    let crate::store::Page { items, total } = state
+    let found = state
         .store
         .list_providers(session.account.id.as_str(), query.search(), page, page_size)
         .await?;
-    Ok(ApiJson(Page {
-        items,
-        total,
-        page,
-        page_size,
-    }))
+    Ok(listing::page(found, page, page_size))
 }
 
 /// 解绑: removes a provider synced by mistake, with its sub-merchants (their keys and
