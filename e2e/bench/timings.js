@@ -5,6 +5,7 @@
 // the round trip. Timings are read in the page (`performance.now()` since navigation start)
 // when the wasm has drawn what a person waits for. A report, never a pass/fail test.
 const { chromium } = require('@playwright/test');
+const { api } = require('../tests/api-paths');
 
 const BASE = process.env.BASE_URL;
 const RUNS = Number(process.env.RUNS || 5);
@@ -28,7 +29,7 @@ async function visit(browser, path, selector, { signedIn = false, network = null
   const context = await browser.newContext({ baseURL: BASE, locale: 'zh-CN' });
   try {
     if (signedIn) {
-      const r = await context.request.post('/api/v1/session', { data: { account_id: ACCOUNT, password: PASSWORD }, headers: { Origin: BASE } });
+      const r = await context.request.post(api('SESSION'), { data: { account_id: ACCOUNT, password: PASSWORD }, headers: { Origin: BASE } });
       if (!r.ok()) throw new Error(`sign-in: ${r.status()} ${await r.text()}`);
     }
     const page = await context.newPage();
@@ -50,12 +51,12 @@ async function syncProviders(browser) {
   const context = await browser.newContext({ baseURL: BASE });
   const phone = await browser.newContext({ baseURL: BASE });
   try {
-    await context.request.post('/api/v1/session', { data: { account_id: ACCOUNT, password: PASSWORD }, headers: { Origin: BASE } });
-    const ticket = await (await context.request.post('/api/v1/provider-sync-tickets', { headers: { Origin: BASE } })).json();
-    const start = await phone.request.get(`/api/v1/m/wechat-oauth/start?ticket=${ticket.id}`, { maxRedirects: 0 });
+    await context.request.post(api('SESSION'), { data: { account_id: ACCOUNT, password: PASSWORD }, headers: { Origin: BASE } });
+    const ticket = await (await context.request.post(api('PROVIDER_SYNC_TICKETS'), { headers: { Origin: BASE } })).json();
+    const start = await phone.request.get(`${api('PHONE_WECHAT_OAUTH_START')}?ticket=${ticket.id}`, { maxRedirects: 0 });
     const authorize = start.headers()['location'].split('#')[0];
     await phone.request.get(`${authorize}&sandbox_user=${ADMIN}`);
-    const confirmed = await phone.request.post(`/api/v1/m/provider-sync-tickets/${ticket.id}/confirm`, { headers: { Origin: BASE } });
+    const confirmed = await phone.request.post(api('PHONE_PROVIDER_SYNC_TICKET_CONFIRM', ticket.id), { headers: { Origin: BASE } });
     if (!confirmed.ok()) throw new Error(`provider sync: ${confirmed.status()} ${await confirmed.text()}`);
   } finally {
     await context.close();
@@ -86,7 +87,7 @@ async function measure(browser, name, target, page, baseline) {
   try {
     await syncProviders(browser);
     // The baseline: the server's health answer opened as a page, on the same network.
-    const health = (network) => () => visit(browser, '/api/v1/health', 'pre, body', { network });
+    const health = (network) => () => visit(browser, api('HEALTH'), 'pre, body', { network });
     await measure(browser, 'login page interactive', 300, () => visit(browser, '/login', 'form button[type=submit]'), health(null));
     await measure(
       browser,

@@ -6,7 +6,7 @@
 // The same bundles, the server's headers, the right caching and encodings, and the flows a
 // person starts with — signing in, the providers page, the QR dialog, a phone page — with no
 // browser error (a CSP violation would be one), before and after a replica dies.
-const { test, expect, signIn, snap, expectFailedLoad, signInOnPhone } = require('./fixtures');
+const { test, api, expect, signIn, snap, expectFailedLoad, signInOnPhone } = require('./fixtures');
 
 const SERVER = process.env.SERVER_URL;
 const SPARE = process.env.SPARE_REPLICA_URL;
@@ -47,7 +47,7 @@ function hashedAssets(html) {
 async function killSpareReplica() {
   process.kill(Number(process.env.SPARE_REPLICA_PID), 'SIGKILL');
   await expect
-    .poll(() => fetch(`${SPARE}/api/v1/health`).then(() => 'answers', () => 'refuses'))
+    .poll(() => fetch(`${SPARE}${api('HEALTH')}`).then(() => 'answers', () => 'refuses'))
     .toBe('refuses');
 }
 
@@ -104,7 +104,7 @@ test('pages and assets come from the edge as the server serves them, with its he
 });
 
 test('the API is proxied on the same origin with its own caching and each header once', async ({ request }) => {
-  const answer = await request.get('/api/v1/health');
+  const answer = await request.get(api('HEALTH'));
   expect(answer.status()).toBe(200);
   expect((await answer.json()).upstream).toBe('sandbox');
   expect(answer.headers()['cache-control']).toBe('no-store');
@@ -117,7 +117,7 @@ test('the API is proxied on the same origin with its own caching and each header
   // Both replicas are in service, and readiness is theirs to say (an upstream outage leaves
   // them ready but degraded, never out).
   for (const replica of [SERVER, SPARE]) {
-    const ready = await request.get(`${replica}/api/v1/health/ready`);
+    const ready = await request.get(`${replica}${api('HEALTH_READY')}`);
     expect(ready.status(), replica).toBe(200);
     expect((await ready.json()).status, replica).toBe('ready');
   }
@@ -125,7 +125,7 @@ test('the API is proxied on the same origin with its own caching and each header
 
 test('plain http only sends the visitor to https, except for the certificate challenge', async ({ request }) => {
   const http = process.env.EDGE_HTTP_URL;
-  for (const path of ['/', '/login', '/providers?page=2', '/api/v1/health']) {
+  for (const path of ['/', '/login', '/providers?page=2', api('HEALTH')]) {
     const answer = await request.get(`${http}${path}`, { maxRedirects: 0 });
     expect(answer.status(), path).toBe(301);
     // The port is the default one: a real edge listens on 443.
@@ -137,7 +137,7 @@ test('plain http only sends the visitor to https, except for the certificate cha
 
 test('sign in, the providers page, the QR code, and the admin confirming on a phone, all through the edge', async ({ page, browser }) => {
   // No session: the console's page asks, and sends the visitor to the login page, and back after.
-  expectFailedLoad(page, 401, '/api/v1/session');
+  expectFailedLoad(page, 401, api('SESSION'));
   await page.goto('/providers');
   await expect(page).toHaveURL(/\/login\?next=%2Fproviders$/);
   await signIn(page, '100000000001');
@@ -148,7 +148,7 @@ test('sign in, the providers page, the QR code, and the admin confirming on a ph
   // the other, reads and writes alike.
   await killSpareReplica();
   for (let i = 0; i < 6; i++) {
-    const session = await page.request.get('/api/v1/session');
+    const session = await page.request.get(api('SESSION'));
     expect(session.status(), `request ${i} after the kill`).toBe(200);
     expect((await session.json()).account.id).toBe('100000000001');
   }

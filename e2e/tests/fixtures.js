@@ -3,6 +3,7 @@
 // load that failed without the spec saying it would).
 const base = require('@playwright/test');
 const path = require('node:path');
+const { api } = require('./api-paths');
 
 const DEMO_PASSWORD = 'sandbox-demo';
 const ARTIFACTS = path.join(__dirname, '..', 'artifacts');
@@ -69,12 +70,12 @@ async function snap(page, name) {
 async function phoneConfirmsProviderSync(ticketId, openid) {
   const phone = await base.request.newContext({ baseURL: process.env.BASE_URL || 'http://127.0.0.1:8080' });
   try {
-    const start = await phone.get(`/api/v1/m/wechat-oauth/start?ticket=${ticketId}`, { maxRedirects: 0 });
+    const start = await phone.get(`${api('PHONE_WECHAT_OAUTH_START')}?ticket=${ticketId}`, { maxRedirects: 0 });
     base.expect(start.status()).toBe(302);
     const authorize = start.headers()['location'].split('#')[0];
     const back = await phone.get(`${authorize}&sandbox_user=${openid}`);
     base.expect(back.ok()).toBe(true);
-    const confirmed = await phone.post(`/api/v1/m/provider-sync-tickets/${ticketId}/confirm`);
+    const confirmed = await phone.post(api('PHONE_PROVIDER_SYNC_TICKET_CONFIRM', ticketId));
     base.expect(confirmed.ok(), await confirmed.text()).toBe(true);
     return await confirmed.json();
   } finally {
@@ -91,14 +92,14 @@ async function signInOnPhone(phone, heading, who) {
 /// The signed-in provider account with its providers and sub-merchants synced (by the
 /// sub-merchant spec when the whole suite runs; here when a spec runs alone).
 async function ensureSynced(page, admin = 'o_sandbox_admin_1') {
-  const list = await (await page.request.get('/api/v1/sub-merchants?page_size=1')).json();
+  const list = await (await page.request.get(`${api('SUB_MERCHANTS')}?page_size=1`)).json();
   if (list.total > 0) return;
-  const ticket = await (await page.request.post('/api/v1/provider-sync-tickets')).json();
+  const ticket = await (await page.request.post(api('PROVIDER_SYNC_TICKETS'))).json();
   await phoneConfirmsProviderSync(ticket.id, admin);
-  const job = await (await page.request.post('/api/v1/sub-merchant-syncs')).json();
+  const job = await (await page.request.post(api('SUB_MERCHANT_SYNCS'))).json();
   await base
     .expect(async () => {
-      const state = (await (await page.request.get(`/api/v1/jobs/${job.id}`)).json()).state;
+      const state = (await (await page.request.get(api('JOB', job.id))).json()).state;
       base.expect(state).toBe('succeeded');
     })
     .toPass({ timeout: 30_000 });
@@ -106,6 +107,7 @@ async function ensureSynced(page, admin = 'o_sandbox_admin_1') {
 
 module.exports = {
   test,
+  api,
   expect: base.expect,
   signIn,
   snap,

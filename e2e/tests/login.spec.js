@@ -1,5 +1,5 @@
 // 登录与控制台外壳: sign in, see the account, switch language, sign out.
-const { test, expect, signIn, snap, expectFailedLoad } = require('./fixtures');
+const { test, api, expect, signIn, snap, expectFailedLoad } = require('./fixtures');
 
 test('the demo provider signs in, sees its account, switches to English and signs out', async ({ page }) => {
   await page.goto('/');
@@ -39,7 +39,7 @@ test('the demo provider signs in, sees its account, switches to English and sign
 });
 
 test('a wrong password says so, with a request id to quote', async ({ page }) => {
-  expectFailedLoad(page, 401, '/api/v1/session');
+  expectFailedLoad(page, 401, api('SESSION'));
   await page.goto('/login');
   await signIn(page, '100000000001', 'not-the-password');
   const alert = page.getByRole('alert');
@@ -59,8 +59,8 @@ test('an account ID that breaks the rule is flagged as it is typed', async ({ pa
 });
 
 test('five wrong passwords in a minute lock the account and say how long to wait', async ({ page }) => {
-  expectFailedLoad(page, 401, '/api/v1/session');
-  expectFailedLoad(page, 429, '/api/v1/session');
+  expectFailedLoad(page, 401, api('SESSION'));
+  expectFailedLoad(page, 429, api('SESSION'));
   await page.goto('/login');
   for (let attempt = 1; attempt <= 4; attempt += 1) {
     await signIn(page, '100000000003', `wrong-${attempt}`);

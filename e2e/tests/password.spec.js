@@ -1,7 +1,7 @@
 // 修改密码: the fields are checked as they are typed, a wrong current password is named, and
 // afterwards the account's other sessions are signed out while this one goes on. (Works in the
 // sub-provider account 100000000002 and gives it back its demo password at the end.)
-const { test, expect, signIn, snap, expectFailedLoad, DEMO_PASSWORD } = require('./fixtures');
+const { test, api, expect, signIn, snap, expectFailedLoad, DEMO_PASSWORD } = require('./fixtures');
 
 const ACCOUNT = '100000000002';
 const NEW = 'a-new-password-2026';
@@ -35,7 +35,7 @@ test('修改密码 signs the other devices out and the new password signs in', a
   await expect(page.locator('#new_password_again-error')).toContainText('不一致');
 
   // A wrong current password is named on its field, by the server.
-  expectFailedLoad(page, 422, '/api/v1/session/password');
+  expectFailedLoad(page, 422, api('SESSION_PASSWORD'));
   await changePassword(page, 'not-the-password', NEW);
   await expect(page.locator('#current_password-error')).toContainText('当前密码不正确');
   await snap(page, '90-change-password-wrong');

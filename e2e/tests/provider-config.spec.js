@@ -1,6 +1,6 @@
 // 修改服务商信息: configure a synced provider's WeChat Pay and basic information.
 const path = require('node:path');
-const { test, expect, signIn, snap, phoneConfirmsProviderSync } = require('./fixtures');
+const { test, api, expect, signIn, snap, phoneConfirmsProviderSync } = require('./fixtures');
 
 const FIXTURES = path.join(__dirname, '..', 'fixtures');
 const CERTIFICATE = path.join(__dirname, '..', '..', 'server', 'tests', 'fixtures', 'apiclient_cert.p12');
@@ -11,7 +11,7 @@ const API_KEY = 'Zq8vT3mN6pR1sW4yB7cE0fH2jK5lX9aD';
 /// in the other provider account (100000000004) with o_sandbox_admin_2's provider, so that the
 /// QR sync spec still finds 100000000001 empty.
 async function syncProviders(page) {
-  const ticket = await page.request.post('/api/v1/provider-sync-tickets');
+  const ticket = await page.request.post(api('PROVIDER_SYNC_TICKETS'));
   const { id } = await ticket.json();
   await phoneConfirmsProviderSync(id, 'o_sandbox_admin_2');
 }

@@ -1,6 +1,6 @@
 // 同步买单服务商信息: the console shows a QR code, the assistant admin's phone confirms it, and
 // the providers land in the account. Two browser contexts: a desktop console and a phone.
-const { test, expect, signIn, snap, signInOnPhone, expectFailedLoad } = require('./fixtures');
+const { test, api, expect, signIn, snap, signInOnPhone, expectFailedLoad } = require('./fixtures');
 
 const WECHAT = '微信授权登录';
 
@@ -130,13 +130,13 @@ test('a lost connection while waiting is shown and recovers by itself', async ({
   const dialog = page.getByRole('dialog');
   // The network drops for the ticket polls only.
   expectFailedLoad(page, 'net::ERR_INTERNET_DISCONNECTED', /^\/api\/v1\/provider-sync-tickets\/[0-9a-f]+$/);
-  await page.route('**/api/v1/provider-sync-tickets/*', (route) => route.abort('internetdisconnected'));
+  await page.route(`**${api('PROVIDER_SYNC_TICKET', '*')}`, (route) => route.abort('internetdisconnected'));
   await expect(dialog.getByText('连接中断，正在重试…')).toBeVisible();
   await snap(page, '18-sync-connection-lost');
   const phone = await phonePage(browser, url);
   await signInOnPhone(phone, WECHAT, /沙箱管理员·林/);
   await expect(phone.getByTestId('mobile-target')).toContainText('100000000001');
-  await page.unroute('**/api/v1/provider-sync-tickets/*');
+  await page.unroute(`**${api('PROVIDER_SYNC_TICKET', '*')}`);
   await expect(dialog.getByText('连接中断，正在重试…')).toHaveCount(0, { timeout: 15_000 });
   await expect(dialog.locator('[aria-current="step"]')).toHaveText('已扫码');
 });
@@ -147,7 +147,7 @@ test('a busy server is asked again only after the wait it names', async ({ page 
   // A proxy in front of the server answers one poll 503 with Retry-After and no envelope.
   const polls = [];
   expectFailedLoad(page, 503, /^\/api\/v1\/provider-sync-tickets\/[0-9a-f]+$/);
-  await page.route('**/api/v1/provider-sync-tickets/*', async (route) => {
+  await page.route(`**${api('PROVIDER_SYNC_TICKET', '*')}`, async (route) => {
     if (route.request().method() !== 'GET') return route.continue();
     polls.push(Date.now());
     if (polls.length > 1) return route.continue();

@@ -1,13 +1,13 @@
 // 同步买单子商户: one click starts a durable server-side sync; the banner reports it and the list
 // refreshes; clicking again during the cooldown says when the next sync can start.
-const { test, expect, signIn, snap, expectFailedLoad, phoneConfirmsProviderSync, ensureSynced } = require('./fixtures');
+const { test, api, expect, signIn, snap, expectFailedLoad, phoneConfirmsProviderSync, ensureSynced } = require('./fixtures');
 
 test('the sync runs on the server, reports its result, and fills the list', async ({ page }) => {
   await page.goto('/login');
   await signIn(page, '100000000001');
   await expect(page.getByTestId('account')).toBeVisible();
   // Providers first (the QR flow has its own spec; here the phone is a script).
-  const ticket = await (await page.request.post('/api/v1/provider-sync-tickets')).json();
+  const ticket = await (await page.request.post(api('PROVIDER_SYNC_TICKETS'))).json();
   await phoneConfirmsProviderSync(ticket.id, 'o_sandbox_admin_1');
 
   await page.getByRole('link', { name: '子商户管理(新)' }).click();
@@ -48,13 +48,13 @@ test('the sync runs on the server, reports its result, and fills the list', asyn
   await expect(page.getByText('共 1 条，第 1/1 页')).toBeVisible();
 
   // The export holds the filtered rows, with a BOM for spreadsheet programs.
-  const csv = await page.request.get('/api/v1/sub-merchants.csv?provider_id=1900000102');
+  const csv = await page.request.get(`${api('SUB_MERCHANTS_CSV')}?provider_id=1900000102`);
   const body = await csv.body();
   expect([...body.subarray(0, 3)]).toEqual([0xef, 0xbb, 0xbf]);
   expect(body.toString('utf8').trim().split('\n')).toHaveLength(901);
 
   // Right after a sync, the next one waits for the cooldown, and says how long.
-  expectFailedLoad(page, 429, '/api/v1/sub-merchant-syncs');
+  expectFailedLoad(page, 429, api('SUB_MERCHANT_SYNCS'));
   await page.getByTestId('sync-sub-merchants').click();
   await expect(page.getByRole('alert')).toContainText(/上一次子商户同步刚刚结束.*请在 \d+ 秒后重试/);
   await snap(page, '31-sub-merchants-cooldown');
@@ -62,7 +62,7 @@ test('the sync runs on the server, reports its result, and fills the list', asyn
 
 test('a slow sync shows its progress, and the banner is back after a reload', async ({ page }) => {
   // WeChat is slow today: every upstream call of the sandbox waits 0.7 s.
-  await page.request.put('/api/v1/sandbox/latency', { data: { latency_ms: 700 } });
+  await page.request.put(api('SANDBOX_LATENCY'), { data: { latency_ms: 700 } });
   try {
     await page.goto('/login');
     await signIn(page, '100000000004');
@@ -86,12 +86,12 @@ test('a slow sync shows its progress, and the banner is back after a reload', as
     await snap(page, '32-sub-merchants-sync-running');
 
     await expect(banner).toHaveAttribute('data-state', 'succeeded', { timeout: 20_000 });
-    const total = (await (await page.request.get('/api/v1/sub-merchants?page_size=1')).json()).total;
+    const total = (await (await page.request.get(`${api('SUB_MERCHANTS')}?page_size=1`)).json()).total;
     expect(total).toBeGreaterThan(0);
     await expect(banner).toContainText(`子商户同步完成：新增 ${total}，`);
     await expect(page.getByText(`共 ${total} 条`)).toBeVisible();
   } finally {
-    await page.request.put('/api/v1/sandbox/latency', { data: { latency_ms: 0 } });
+    await page.request.put(api('SANDBOX_LATENCY'), { data: { latency_ms: 0 } });
   }
 });
 
@@ -100,8 +100,8 @@ test('a provider synced by mistake is unbound, its sub-merchants with it, and wr
   await signIn(page, '100000000004');
   await expect(page.getByTestId('account')).toBeVisible();
   await ensureSynced(page, 'o_sandbox_admin_2');
-  const before = (await (await page.request.get('/api/v1/sub-merchants?page_size=1')).json()).total;
-  const its = (await (await page.request.get('/api/v1/sub-merchants?page_size=1&provider_id=1900000201')).json()).total;
+  const before = (await (await page.request.get(`${api('SUB_MERCHANTS')}?page_size=1`)).json()).total;
+  const its = (await (await page.request.get(`${api('SUB_MERCHANTS')}?page_size=1&provider_id=1900000201`)).json()).total;
   expect(its).toBeGreaterThan(0);
 
   await page.goto('/providers/1900000201');
@@ -120,7 +120,7 @@ test('a provider synced by mistake is unbound, its sub-merchants with it, and wr
   await expect(page.getByTestId('provider-unbound')).toContainText('服务商 1900000201 已解绑');
   await expect(page.getByTestId('providers')).not.toContainText('1900000201');
   await expect(page.getByTestId('providers')).toContainText('1900000103');
-  const after = (await (await page.request.get('/api/v1/sub-merchants?page_size=1')).json()).total;
+  const after = (await (await page.request.get(`${api('SUB_MERCHANTS')}?page_size=1`)).json()).total;
   expect(after).toBe(before - its);
 
   await page.getByRole('link', { name: '操作记录' }).click();
@@ -129,10 +129,10 @@ test('a provider synced by mistake is unbound, its sub-merchants with it, and wr
   await expect(first.getByRole('link', { name: '服务商 1900000201' })).toHaveAttribute('href', '/providers/1900000201');
 
   // Bound again by the next scan, as the provider-config spec left it.
-  const ticket = await (await page.request.post('/api/v1/provider-sync-tickets')).json();
+  const ticket = await (await page.request.post(api('PROVIDER_SYNC_TICKETS'))).json();
   await phoneConfirmsProviderSync(ticket.id, 'o_sandbox_admin_2');
   await expect
-    .poll(async () => (await (await page.request.get('/api/v1/providers')).json()).total)
+    .poll(async () => (await (await page.request.get(api('PROVIDERS'))).json()).total)
     .toBe(2);
   // Bound again, it is new: the sub-merchant page says its sub-merchants wait for a sync.
   await page.getByRole('link', { name: '子商户管理(新)' }).click();

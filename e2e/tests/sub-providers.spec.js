@@ -1,7 +1,7 @@
 // 修改子商户所属的子服务商: the provider registers sub-providers, moves a sub-merchant to one,
 // watches its past transactions follow, confirms in 交易查询, and the sub-provider signs in to
 // see only what is its own.
-const { test, expect, signIn, snap, ensureSynced, expectFailedLoad } = require('./fixtures');
+const { test, api, expect, signIn, snap, ensureSynced, expectFailedLoad } = require('./fixtures');
 
 const PROVIDER = '100000000001';
 const SUB = '100000000002';
@@ -40,7 +40,7 @@ test('moving a sub-merchant re-attributes its transactions, and the sub-provider
   await signIn(page, PROVIDER);
   await expect(page.getByTestId('account')).toBeVisible();
   await ensureSynced(page);
-  const list = await (await page.request.get('/api/v1/sub-merchants?provider_id=1900000102&page_size=1')).json();
+  const list = await (await page.request.get(`${api('SUB_MERCHANTS')}?provider_id=1900000102&page_size=1`)).json();
   const merchant = list.items[0];
 
   await page.goto(`/sub-merchants/${merchant.id}`);
@@ -102,14 +102,14 @@ test('an unregistered ID is registered in place, and clearing gives the history 
   await signIn(page, PROVIDER);
   await expect(page.getByTestId('account')).toBeVisible();
   await ensureSynced(page);
-  const list = await (await page.request.get('/api/v1/sub-merchants?provider_id=1900000102&page_size=2')).json();
+  const list = await (await page.request.get(`${api('SUB_MERCHANTS')}?provider_id=1900000102&page_size=2`)).json();
   const merchant = list.items[1];
   // A sub-merchant of the sub-provider, its history attributed to it.
-  const moved = await page.request.put(`/api/v1/sub-merchants/${merchant.id}/sub-provider`, { data: { account_id: SUB } });
+  const moved = await page.request.put(api('SUB_MERCHANT_SUB_PROVIDER', merchant.id), { data: { account_id: SUB } });
   expect(moved.status()).toBe(202);
   const job = await moved.json();
   await expect(async () => {
-    expect((await (await page.request.get(`/api/v1/jobs/${job.id}`)).json()).state).toBe('succeeded');
+    expect((await (await page.request.get(api('JOB', job.id))).json()).state).toBe('succeeded');
   }).toPass({ timeout: 20_000 });
 
   // The guide, literally: type the account ID of a sub-provider never registered, save.
@@ -135,7 +135,7 @@ test('an unregistered ID is registered in place, and clearing gives the history 
   await expect(moving).toContainText('历史交易已全部归属到新的子服务商');
   const history = page.getByTestId('history').locator('tbody tr').first();
   await expect(history).toContainText('修改子商户所属的子服务商');
-  const registered = await (await page.request.get('/api/v1/sub-providers')).json();
+  const registered = await (await page.request.get(api('SUB_PROVIDERS'))).json();
   expect(registered.find((s) => s.account_id === id)).toMatchObject({ name: '南京新伙伴', rebate_ratio: '8.5' });
 
   // Cleared: the sub-merchant is the provider's own again, and its history follows.
@@ -148,7 +148,7 @@ test('an unregistered ID is registered in place, and clearing gives the history 
   await expect(progress).toHaveAttribute('data-state', 'succeeded', { timeout: 20_000 });
   await expect(progress).toContainText('历史交易已全部归属到服务商本身');
   const kept = await (
-    await page.request.get(`/api/v1/transactions?sub_merchant_id=${merchant.id}&sub_provider_account_id=${SUB}`)
+    await page.request.get(`${api('TRANSACTIONS')}?sub_merchant_id=${merchant.id}&sub_provider_account_id=${SUB}`)
   ).json();
   expect(kept.total).toBe(0);
   await snap(page, '54-sub-provider-cleared');

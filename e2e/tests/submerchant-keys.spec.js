@@ -3,7 +3,7 @@
 // optional 支付宝子商户授权 by QR code on a phone. (Named to run after sub-merchants.spec.js,
 // which starts from an account with no sub-merchants yet.)
 const fs = require('node:fs');
-const { test, expect, signIn, snap, ensureSynced, signInOnPhone } = require('./fixtures');
+const { test, api, expect, signIn, snap, ensureSynced, signInOnPhone } = require('./fixtures');
 
 const ACCOUNT = '100000000001';
 const TTL_S = Number(process.env.TICKET_TTL_S || 120);
@@ -12,7 +12,7 @@ const PHONE = { viewport: { width: 390, height: 844 }, isMobile: true, hasTouch:
 
 /// A sub-merchant whose keys were never reset (and whose Alipay is not authorized).
 async function untouched(page, skip = 0) {
-  const list = await (await page.request.get('/api/v1/sub-merchants?provider_id=1900000102&page_size=50')).json();
+  const list = await (await page.request.get(`${api('SUB_MERCHANTS')}?provider_id=1900000102&page_size=50`)).json();
   return list.items.filter((m) => !m.keys_set)[skip];
 }
 
@@ -66,7 +66,7 @@ test('the whole key reset: typed confirmation, secrets once, key file, 我已保
     expect(request).not.toContain('PRIVATE KEY');
     for (const line of body) expect(request).not.toContain(line);
   }
-  const resets = sent.filter((r) => r.startsWith(`POST ${new URL(page.url()).origin}/api/v1/sub-merchants/${merchant.id}/key-resets`));
+  const resets = sent.filter((r) => r.startsWith(`POST ${new URL(page.url()).origin}${api('SUB_MERCHANT_KEY_RESETS', merchant.id)}`));
   expect(resets).toHaveLength(1);
   expect(JSON.parse(resets[0].split('\n').slice(1).join('\n'))).toEqual({ signing_public_key: expect.stringMatching(/^MIIBIjAN/) });
 
@@ -132,7 +132,7 @@ test('the whole key reset: typed confirmation, secrets once, key file, 我已保
   await expect(page.locator('body')).not.toContainText(key);
   await expect(page.getByTestId('history')).toContainText('重置认证密钥和签名公私钥');
   await snap(page, '73-keys-after-reset');
-  const detail = await (await page.request.get(`/api/v1/sub-merchants/${merchant.id}`)).text();
+  const detail = await (await page.request.get(api('SUB_MERCHANT', merchant.id))).text();
   expect(detail).not.toContain(key);
 
   // The list's keys column follows.

@@ -2,7 +2,7 @@
 // the form in place, each field is checked as it is typed, a save shows what was stored and
 // lands in the sub-merchant's history, and a reload keeps it.
 const path = require('node:path');
-const { test, expect, signIn, snap, ensureSynced } = require('./fixtures');
+const { test, api, expect, signIn, snap, ensureSynced } = require('./fixtures');
 const { default: AxeBuilder } = require('@axe-core/playwright');
 
 const FIXTURES = path.join(__dirname, '..', 'fixtures');
@@ -12,7 +12,7 @@ test('a sub-merchant profile is checked as typed, saved, shown, recorded and kep
   await signIn(page, '100000000001');
   await expect(page.getByTestId('account')).toBeVisible();
   await ensureSynced(page);
-  const list = await (await page.request.get('/api/v1/sub-merchants?provider_id=1900000101&page_size=1')).json();
+  const list = await (await page.request.get(`${api('SUB_MERCHANTS')}?provider_id=1900000101&page_size=1`)).json();
   const merchant = list.items[0];
 
   await page.goto(`/sub-merchants/${merchant.id}`);
@@ -61,7 +61,7 @@ test('a sub-merchant profile is checked as typed, saved, shown, recorded and kep
   await page.getByTestId('section-profile').getByRole('button', { name: '取消' }).click();
   await expect(page.getByTestId('profile-short-name')).toHaveText('老王面馆');
 
-  const audit = await (await page.request.get('/api/v1/audit-events')).json();
+  const audit = await (await page.request.get(api('AUDIT_EVENTS'))).json();
   const entry = audit.items.find((e) => e.action === 'sub_merchant.basic_info.updated');
   expect(entry.fields).toEqual(['short_name', 'admin_name', 'admin_email', 'logo', 'ad_url', 'remark']);
 });

@@ -1,7 +1,7 @@
 // 开通微信买单, end to end: a refused channel switch links to the guide page; its QR code opens
 // the phone page, where the merchant binds the merchant ID with its mobile, bank card and SMS
 // code; back in the console the same switch goes through.
-const { test, expect, signIn, snap, expectFailedLoad, ensureSynced } = require('./fixtures');
+const { test, api, expect, signIn, snap, expectFailedLoad, ensureSynced } = require('./fixtures');
 
 test('switch refused → open Maidan on the phone → switch succeeds', async ({ page, browser }) => {
   await page.goto('/login');
@@ -9,7 +9,7 @@ test('switch refused → open Maidan on the phone → switch succeeds', async ({
   await expect(page.getByTestId('account')).toBeVisible();
   await ensureSynced(page);
   const list = await (
-    await page.request.get('/api/v1/sub-merchants?provider_id=1900000101&channel=official_direct&page_size=50')
+    await page.request.get(`${api('SUB_MERCHANTS')}?provider_id=1900000101&channel=official_direct&page_size=50`)
   ).json();
   const merchant = list.items.find((m) => !m.maidan_opened);
   const search = async () => {
@@ -20,7 +20,7 @@ test('switch refused → open Maidan on the phone → switch succeeds', async ({
   };
 
   // 1. Refused, with the way out.
-  expectFailedLoad(page, 409, `/api/v1/sub-merchants/${merchant.id}/wechat-channel`);
+  expectFailedLoad(page, 409, api('SUB_MERCHANT_WECHAT_CHANNEL', merchant.id));
   let row = await search();
   await row.getByTestId('switch-channel').click();
   await page.getByTestId('confirm-switch').click();
@@ -42,7 +42,7 @@ test('switch refused → open Maidan on the phone → switch succeeds', async ({
   await snap(mobile, '61-maidan-phone-landing');
   await mobile.getByRole('button', { name: '已有商户号？立即绑定' }).click();
   await expect(mobile.getByLabel('微信支付商户号')).toHaveValue(merchant.merchant_id);
-  const record = await (await mobile.request.get(`/api/v1/sandbox/merchants/${merchant.merchant_id}`)).json();
+  const record = await (await mobile.request.get(api('SANDBOX_MERCHANT', merchant.merchant_id))).json();
   await mobile.getByLabel('手机号').fill('12345');
   await expect(mobile.getByTestId('maidan-form')).toContainText('手机号');
   await mobile.getByLabel('手机号').fill(record.mobile);
@@ -52,7 +52,7 @@ test('switch refused → open Maidan on the phone → switch succeeds', async ({
   await expect(banner).toContainText('沙箱：验证码为');
   await expect(mobile.getByTestId('send-code')).toContainText('秒后重新获取');
   await expect(mobile.getByTestId('send-code')).toBeDisabled();
-  const code = (await (await mobile.request.get(`/api/v1/sandbox/sms-codes/${record.mobile}`)).json()).code;
+  const code = (await (await mobile.request.get(api('SANDBOX_SMS_CODE', record.mobile))).json()).code;
   const wrong = code === '000000' ? '000001' : '000000';
   await mobile.getByLabel('短信验证码').fill(wrong);
   await mobile.getByTestId('bind').click();
@@ -75,7 +75,7 @@ test('switch refused → open Maidan on the phone → switch succeeds', async ({
   await snap(page, '64-switch-after-opening');
 
   // Leave it as the other specs expect it.
-  await page.request.put(`/api/v1/sub-merchants/${merchant.id}/wechat-channel`, {
+  await page.request.put(api('SUB_MERCHANT_WECHAT_CHANNEL', merchant.id), {
     data: { channel: 'official_direct' },
   });
 });

@@ -1,14 +1,14 @@
 // 云支付子商户切换微信买单通道: method 1 (【切换渠道】 in the list, also for several rows at
 // once), method 2 (edit 基本信息 on the detail page), and the refusal when the merchant ID has
 // not opened WeChat Maidan, with its way out.
-const { test, expect, signIn, snap, expectFailedLoad, ensureSynced } = require('./fixtures');
+const { test, api, expect, signIn, snap, expectFailedLoad, ensureSynced } = require('./fixtures');
 
 const ACCOUNT = '100000000001';
 
 /// Sub-merchants of the first provider still on 官方直连, opened or not.
 async function direct(page, opened, count = 1) {
   const list = await (
-    await page.request.get('/api/v1/sub-merchants?provider_id=1900000101&channel=official_direct&page_size=20')
+    await page.request.get(`${api('SUB_MERCHANTS')}?provider_id=1900000101&channel=official_direct&page_size=20`)
   ).json();
   return list.items.filter((m) => m.maidan_opened === opened).slice(0, count);
 }
@@ -51,7 +51,7 @@ test('method 1: 【切换渠道】 in the list switches to 微信买单 and back
 
 test('a merchant ID without WeChat Maidan is refused, with the way to open it', async ({ page }) => {
   const [merchant] = await direct(page, false);
-  expectFailedLoad(page, 409, `/api/v1/sub-merchants/${merchant.id}/wechat-channel`);
+  expectFailedLoad(page, 409, api('SUB_MERCHANT_WECHAT_CHANNEL', merchant.id));
   await page.goto('/sub-merchants');
   const row = await findRow(page, merchant.merchant_id);
   await row.getByTestId('switch-channel').click();
@@ -91,7 +91,7 @@ test('method 2: edit 基本信息 on the detail page and change 微信支付接�
   await expect(basic.getByTestId('channel')).toHaveText('官方直连');
 
   // The not-opened merchant: refused on the page, with the way out.
-  expectFailedLoad(page, 409, `/api/v1/sub-merchants/${closed.id}/wechat-channel`);
+  expectFailedLoad(page, 409, api('SUB_MERCHANT_WECHAT_CHANNEL', closed.id));
   await page.goto(`/sub-merchants/${closed.id}`);
   await page.getByTestId('edit-basic').click();
   await page.getByLabel('微信支付接入渠道').selectOption('wechat_maidan');
@@ -108,7 +108,7 @@ test('several rows switched in one go each get their own result', async ({ page 
   const opened = await direct(page, true, 2);
   const closed = await direct(page, false, 1);
   const chosen = [...opened, ...closed];
-  expectFailedLoad(page, 409, `/api/v1/sub-merchants/${closed[0].id}/wechat-channel`);
+  expectFailedLoad(page, 409, api('SUB_MERCHANT_WECHAT_CHANNEL', closed[0].id));
   await page.goto('/sub-merchants?provider_id=1900000101&channel=official_direct&page_size=20');
   for (const m of chosen) {
     await page.locator(`tr[data-merchant-id="${m.merchant_id}"]`).getByRole('checkbox').check();
@@ -124,7 +124,7 @@ test('several rows switched in one go each get their own result', async ({ page 
 
   // Put the two back on 官方直连 (they left this filtered view).
   for (const m of opened) {
-    const r = await page.request.put(`/api/v1/sub-merchants/${m.id}/wechat-channel`, {
+    const r = await page.request.put(api('SUB_MERCHANT_WECHAT_CHANNEL', m.id), {
       data: { channel: 'official_direct' },
     });
     expect(r.status()).toBe(200);

@@ -5,7 +5,7 @@
 // technology, the tooltips and the page's title. The language switch names the other language
 // in that language, as language switches do. Named to run after the specs that sync and change
 // things (it only looks, opens and cancels).
-const { test, expect, signIn, snap, ensureSynced, expectFailedLoad, signInOnPhone } = require('./fixtures');
+const { test, api, expect, signIn, snap, ensureSynced, expectFailedLoad, signInOnPhone } = require('./fixtures');
 
 const PROVIDER = '100000000001';
 const SUB = '100000000002';
@@ -49,11 +49,11 @@ async function textsOnPage(page) {
 /// The data of the account, as entered: what may show in either language.
 async function dataOf(page) {
   const get = async (path) => (await page.request.get(path)).json();
-  const providers = await get('/api/v1/providers?page_size=100');
-  const merchants = await get('/api/v1/sub-merchants?page_size=100');
-  const subProviders = await get('/api/v1/sub-providers');
-  const session = await get('/api/v1/session');
-  const transactions = await get('/api/v1/transactions?page_size=100');
+  const providers = await get(`${api('PROVIDERS')}?page_size=100`);
+  const merchants = await get(`${api('SUB_MERCHANTS')}?page_size=100`);
+  const subProviders = await get(api('SUB_PROVIDERS'));
+  const session = await get(api('SESSION'));
+  const transactions = await get(`${api('TRANSACTIONS')}?page_size=100`);
   const names = [
     session.account.name,
     ...providers.items.map((p) => p.name),
@@ -100,7 +100,7 @@ for (const lang of LANGS) {
     await inLanguage(page.context(), lang);
     const data = await dataOf(page);
     const look = (label) => sweep(page, lang, data, label);
-    const merchants = (await (await page.request.get('/api/v1/sub-merchants?provider_id=1900000101&page_size=50')).json()).items;
+    const merchants = (await (await page.request.get(`${api('SUB_MERCHANTS')}?provider_id=1900000101&page_size=50`)).json()).items;
 
     await page.goto('/');
     await look('the overview');
@@ -113,7 +113,7 @@ for (const lang of LANGS) {
     await look('the provider sync dialog');
     await page.keyboard.press('Escape');
 
-    const provider = (await (await page.request.get('/api/v1/providers?page_size=1')).json()).items[0];
+    const provider = (await (await page.request.get(`${api('PROVIDERS')}?page_size=1`)).json()).items[0];
     await page.goto(`/providers/${provider.provider_id}`);
     await look('a provider');
     const edit = page.getByRole('button', { name: lang.tag === 'en' ? 'Edit' : '编辑' });
@@ -128,7 +128,7 @@ for (const lang of LANGS) {
     const row = page.locator(`tr[data-merchant-id="${opened.merchant_id}"]`);
     await row.getByTestId('switch-channel').click();
     await look('the channel switch dialog');
-    expectFailedLoad(page, 409, `/api/v1/sub-merchants/${opened.id}/wechat-channel`);
+    expectFailedLoad(page, 409, api('SUB_MERCHANT_WECHAT_CHANNEL', opened.id));
     await page.getByTestId('confirm-switch').click();
     await expect(page.getByTestId('switch-results')).toBeVisible();
     await look('a refused switch');
@@ -158,7 +158,7 @@ for (const lang of LANGS) {
     await expect(page.getByRole('dialog').locator('canvas.qr')).toBeVisible();
     await look('the Alipay authorization dialog');
     await page.keyboard.press('Escape');
-    const back = await page.request.delete(`/api/v1/sub-merchants/${merchant.id}/sub-provider`);
+    const back = await page.request.delete(api('SUB_MERCHANT_SUB_PROVIDER', merchant.id));
     expect(back.ok()).toBe(true);
 
     await page.goto('/sub-providers');
@@ -187,7 +187,7 @@ for (const lang of LANGS) {
     await expect(page.getByTestId('account')).toBeVisible();
     await ensureSynced(page);
     // The names of the sandbox's WeChat and Alipay users are theirs, as WeChat and Alipay give them.
-    const merchant = (await (await page.request.get('/api/v1/sub-merchants?provider_id=1900000102&page_size=10')).json()).items[5];
+    const merchant = (await (await page.request.get(`${api('SUB_MERCHANTS')}?provider_id=1900000102&page_size=10`)).json()).items[5];
     const data = [...(await dataOf(page)), merchant.name, merchant.provider_name, '沙箱管理员·林', '沙箱商户·林'];
 
     const context = await browser.newContext(PHONE);
@@ -202,7 +202,7 @@ for (const lang of LANGS) {
       await look('the Maidan binding form');
 
       // The provider sync's phone page, signed in through the sandbox's WeChat.
-      const ticket = await (await page.request.post('/api/v1/provider-sync-tickets')).json();
+      const ticket = await (await page.request.post(api('PROVIDER_SYNC_TICKETS'))).json();
       await phone.goto(`/m/provider-sync/${ticket.id}`);
       await signInOnPhone(phone, '微信授权登录', /沙箱管理员·林/);
       await expect(phone.getByTestId('mobile-target')).toBeVisible();
@@ -212,7 +212,7 @@ for (const lang of LANGS) {
       await look('the provider sync phone page, cancelled');
 
       // The Alipay authorization's phone page.
-      const asked = await (await page.request.post(`/api/v1/sub-merchants/${merchant.id}/alipay-authorizations`)).json();
+      const asked = await (await page.request.post(api('SUB_MERCHANT_ALIPAY_AUTHORIZATIONS', merchant.id))).json();
       await phone.goto(`/m/alipay-authorizations/${asked.id}`);
       await signInOnPhone(phone, '支付宝授权', /沙箱商户·林/);
       await expect(phone.getByTestId('alipay-ask')).toBeVisible();

@@ -2,7 +2,7 @@
 // navigation drawer: each takes the focus when it opens, Tab and Shift+Tab go round inside it
 // while the page behind is inert, and the focus goes back to the opener when it closes. Named to
 // run after sub-merchants.spec.js: it syncs sub-merchants, which that spec expects to do itself.
-const { test, expect, signIn, snap, ensureSynced } = require('./fixtures');
+const { test, api, expect, signIn, snap, ensureSynced } = require('./fixtures');
 
 const ACCOUNT = '100000000001';
 const FOCUSABLE = 'a[href],button:not(:disabled),input:not(:disabled),select:not(:disabled),textarea:not(:disabled)';
@@ -46,7 +46,7 @@ test.describe('on a wide screen', () => {
   });
 
   test('the key reset dialog: focus on the typed confirmation, Tab stays inside, Escape gives the focus back', async ({ page }) => {
-    const merchant = (await (await page.request.get('/api/v1/sub-merchants?page_size=1')).json()).items[0];
+    const merchant = (await (await page.request.get(`${api('SUB_MERCHANTS')}?page_size=1`)).json()).items[0];
     await page.goto(`/sub-merchants/${merchant.id}`);
     const opener = page.getByTestId('keys').getByTestId('reset-keys');
     await opener.focus();
@@ -91,7 +91,7 @@ test.describe('on a wide screen', () => {
 
   test('the channel switch dialog: focus on 取消, Tab stays inside, focus back after Escape, 关闭 and a switch', async ({ page }) => {
     const list = await (
-      await page.request.get('/api/v1/sub-merchants?provider_id=1900000101&channel=official_direct&page_size=20')
+      await page.request.get(`${api('SUB_MERCHANTS')}?provider_id=1900000101&channel=official_direct&page_size=20`)
     ).json();
     const merchant = list.items.find((m) => m.maidan_opened);
     await page.goto('/sub-merchants');

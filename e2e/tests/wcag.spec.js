@@ -1,6 +1,6 @@
 // Accessibility: every console page, the login page and a phone page checked with axe-core
 // (WCAG 2.1 A and AA rules) — no serious or critical violation.
-const { test, expect, signIn, ensureSynced } = require('./fixtures');
+const { test, api, expect, signIn, ensureSynced } = require('./fixtures');
 const { default: AxeBuilder } = require('@axe-core/playwright');
 
 async function serious(page) {
@@ -24,7 +24,7 @@ test('every console page has no serious accessibility violation', async ({ page 
   await signIn(page, '100000000001');
   await expect(page.getByTestId('account')).toBeVisible();
   await ensureSynced(page);
-  const merchant = (await (await page.request.get('/api/v1/sub-merchants?page_size=1')).json()).items[0];
+  const merchant = (await (await page.request.get(`${api('SUB_MERCHANTS')}?page_size=1`)).json()).items[0];
   const pages = [
     ['/', '概览'],
     ['/providers', '服务商账户管理(新)'],

@@ -1,9 +1,10 @@
-//! `cargo xtask run | test | dist | size | bench` — the only entry points a person needs.
+//! `cargo xtask run | test | dist | size | bench | api-paths` — the only entry points a person needs.
 //!
 //! Each command installs what it is missing (the wasm target, trunk, wasm-bindgen-cli at the
 //! Cargo.lock version, wasm-opt from npm's binaryen, Chromium for tests) and is fast when all
 //! of it is already there.
 
+mod api_paths;
 mod budget;
 mod dist;
 mod edge;
@@ -38,6 +39,7 @@ fn dispatch() -> anyhow::Result<()> {
         }
         Some("size") => budget::check(&dist::build(&root)?).map(|_| ()),
         Some("bench") => budget::bench(&root, &args[1..]),
+        Some("api-paths") => api_paths::write(&root),
         Some("-h" | "--help" | "help") => {
             println!("{USAGE}");
             Ok(())
@@ -61,6 +63,7 @@ const USAGE: &str = "usage: cargo xtask <command>
   size                build the bundles and check each against its size budget
   bench [--postgres]  report sizes and measurements (on SQLite; with --postgres on a
                       throwaway PostgreSQL beside it)
+  api-paths           write e2e/tests/api-paths.js from the API's path table
   -h, --help          this text";
 
 /// The workspace root (the parent of this crate).
