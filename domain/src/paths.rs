@@ -4,7 +4,8 @@
 //! it is used. The end-to-end specs read the same table from the JSON that `cargo xtask` writes
 //! from [`ALL`].
 //!
-//! A path is relative to [`BASE`]; `{name}` marks a parameter, which [`fill`] puts in.
+//! A path is relative to [`BASE`]; [`api`] puts it under the base, and `{name}` marks a
+//! parameter, which [`fill`] puts in.
 
 use std::fmt::Display;
 
@@ -115,6 +116,12 @@ paths! {
     SANDBOX_WECHAT_USERS = "/sandbox/wechat-users";
 }
 
+/// `path` under [`BASE`]: `api(SESSION)` is `/api/v1/session`. A path with parameters is
+/// [`fill`]ed.
+pub fn api(path: &str) -> String {
+    fill(path, &[])
+}
+
 /// `path` under [`BASE`] with its `{…}` parameters replaced, in order, by `values`:
 /// `fill(SUB_MERCHANT, &[&42])` is `/api/v1/sub-merchants/42`. Values are put in as they
 /// display; the console's parameters are numbers and IDs of digits, letters and `_`.
@@ -145,7 +152,7 @@ mod tests {
 
     #[test]
     fn fill_puts_values_in_order_under_the_base() {
-        assert_eq!(fill(SESSION, &[]), "/api/v1/session");
+        assert_eq!(api(SESSION), "/api/v1/session");
         assert_eq!(fill(SUB_MERCHANT, &[&42]), "/api/v1/sub-merchants/42");
         assert_eq!(
             fill(SUB_MERCHANT_ALIPAY_AUTHORIZATION, &[&7, &"t_1"]),
