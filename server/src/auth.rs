@@ -1,25 +1,19 @@
-//! Passwords, session tokens and the session cookie.
+//! Passwords, session tokens, cookies and who a request's session is.
 //!
 //! A session token is 256 random bits, given to the browser once in an HttpOnly,
 //! SameSite=Strict cookie; only its SHA-256 is stored, so a copy of the database opens no
-//! session.
-//!
-//! Over 400 lines with its tests: hashing, the session extractors and the cookie are one
-//! security boundary, reviewed together.
+//! session. The extractors that find a request's session are in [`crate::http`].
 
 use argon2::{
     Algorithm, Argon2, Block, Params, PasswordHash, Version,
     password_hash::{Output, ParamsString, SaltString, rand_core::OsRng},
 };
-use axum::{
-    extract::FromRequestParts,
-    http::{HeaderMap, HeaderValue, header, request::Parts},
-};
+use axum::http::{HeaderMap, HeaderValue, header};
 use base64::Engine;
 use domain::{ErrorCode, api::Account};
 use sha2::{Digest, Sha256};
 
-use crate::{AppError, AppState, Settings};
+use crate::AppError;
 
 /// Lower-case hex of some bytes.
 pub fn hex(bytes: &[u8]) -> String {
@@ -46,18 +40,19 @@ thread_local! {
 
 /// Argon2 of `password` and `salt` into `out`, in this thread's reusable working memory.
 fn argon2_into(
-    argon2: &Argon2<'_>,
-    blocks: usize,
-    password: &[u8],
+    (algorithm, version, params): (Algorithm, Version, &Params),
+    password: &str,
     salt: &[u8],
     out: &mut [u8],
 ) -> Result<(), argon2::Error> {
+    let argon2 = Argon2::new(algorithm, version, params.clone());
+    let blocks = params.block_count();
     ARGON2_MEMORY.with(|memory| {
         let mut memory = memory.borrow_mut();
         if memory.len() < blocks {
             memory.resize(blocks, Block::default());
         }
-        argon2.hash_password_into_with_memory(password, salt, out, &mut memory[..blocks])
+        argon2.hash_password_into_with_memory(password.as_bytes(), salt, out, &mut memory[..blocks])
     })
 }
 
@@ -83,7 +78,6 @@ impl From<HashError> for AppError {
 pub fn hash_password(password: &str) -> Result<String, HashError> {
     let salt = SaltString::generate(&mut OsRng);
     let params = Params::default();
-    let argon2 = Argon2::new(Algorithm::Argon2id, Version::V0x13, params.clone());
     let mut salt_bytes = [0_u8; 64];
     let salt_bytes = salt
         .as_salt()
@@ -91,9 +85,8 @@ pub fn hash_password(password: &str) -> Result<String, HashError> {
         .map_err(HashError::new)?;
     let mut out = [0_u8; Params::DEFAULT_OUTPUT_LEN];
     argon2_into(
-        &argon2,
-        params.block_count(),
-        password.as_bytes(),
+        (Algorithm::Argon2id, Version::V0x13, &params),
+        password,
         salt_bytes,
         &mut out,
     )
@@ -131,11 +124,9 @@ pub fn verify_password(password: &str, stored: &str) -> bool {
         return false;
     };
     let mut out = vec![0_u8; expected.len()];
-    let argon2 = Argon2::new(algorithm, version, params.clone());
     argon2_into(
-        &argon2,
-        params.block_count(),
-        password.as_bytes(),
+        (algorithm, version, &params),
+        password,
         salt_bytes,
         &mut out,
     )
@@ -242,19 +233,16 @@ pub fn new_token() -> Result<(String, String), AppError> {
     Ok((token, hash))
 }
 
-/// The session cookie's name: `__Host-` prefixed when cookies are secure.
-pub fn cookie_name(settings: &Settings) -> &'static str {
-    if settings.secure_cookies() {
-        "__Host-console_session"
-    } else {
-        "console_session"
-    }
+/// What a cookie needs of the settings: whether the console is served over HTTPS, so that its
+/// cookies get `Secure` and the `__Host-` prefix.
+pub trait CookieSettings {
+    fn secure_cookies(&self) -> bool;
 }
 
 /// `Set-Cookie` of an HttpOnly cookie for the whole site, `Secure` when the console is served
 /// over https.
 pub fn cookie_header(
-    settings: &Settings,
+    settings: &impl CookieSettings,
     name: &str,
     value: &str,
     same_site: &str,
@@ -271,18 +259,6 @@ pub fn cookie_header(
     HeaderValue::from_str(&cookie).unwrap_or_else(|_| HeaderValue::from_static(""))
 }
 
-/// `Set-Cookie` for a new session, or (with `None`) one that clears it.
-pub fn session_cookie(settings: &Settings, token: Option<&str>) -> HeaderValue {
-    let max_age_s = token.map_or(0, |_| settings.session_ttl.as_secs());
-    cookie_header(
-        settings,
-        cookie_name(settings),
-        token.unwrap_or_default(),
-        "Strict",
-        max_age_s,
-    )
-}
-
 /// The value of the cookie `name` the request carries, if any and not empty.
 pub fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
     headers
@@ -296,11 +272,6 @@ pub fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
         .filter(|v| !v.is_empty())
 }
 
-/// The session token the request carries, if any.
-pub fn session_token<'a>(headers: &'a HeaderMap, settings: &Settings) -> Option<&'a str> {
-    cookie(headers, cookie_name(settings))
-}
-
 /// The signed-in account of a request; rejects with `Unauthenticated` when there is none.
 #[derive(Debug, Clone)]
 pub struct CurrentSession {
@@ -309,63 +280,13 @@ pub struct CurrentSession {
     pub expires_at_ms: i64,
 }
 
-impl FromRequestParts<AppState> for CurrentSession {
-    type Rejection = AppError;
-
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, AppError> {
-        let token = session_token(&parts.headers, &state.settings)
-            .ok_or_else(|| AppError::new(ErrorCode::Unauthenticated))?;
-        let token_hash = sha256_hex(token);
-        let crate::store::LiveSession {
-            account,
-            expires_at_ms,
-        } = state
-            .store
-            .session(
-                &token_hash,
-                state.clock.now_ms(),
-                crate::clock::millis(state.settings.session_idle),
-            )
-            .await?
-            .ok_or_else(|| AppError::new(ErrorCode::Unauthenticated))?;
-        Ok(CurrentSession {
-            account,
-            token_hash,
-            expires_at_ms,
-        })
-    }
-}
-
 /// The session a request names, not yet looked up: for a handler whose read checks the
 /// session as part of itself (see [`crate::store::SessionCheck`]). Rejects with
 /// `Unauthenticated` only when the request carries no session cookie; the read says whether
 /// the session is live.
 #[derive(Debug, Clone)]
 pub struct SessionCookie {
-    token_hash: String,
-}
-
-impl SessionCookie {
-    /// The session to check as of now.
-    pub fn check<'a>(&'a self, state: &AppState) -> crate::store::SessionCheck<'a> {
-        crate::store::SessionCheck {
-            token_hash: &self.token_hash,
-            now_ms: state.clock.now_ms(),
-            idle_ms: crate::clock::millis(state.settings.session_idle),
-        }
-    }
-}
-
-impl FromRequestParts<AppState> for SessionCookie {
-    type Rejection = AppError;
-
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, AppError> {
-        let token = session_token(&parts.headers, &state.settings)
-            .ok_or_else(|| AppError::new(ErrorCode::Unauthenticated))?;
-        Ok(SessionCookie {
-            token_hash: sha256_hex(token),
-        })
-    }
+    pub(crate) token_hash: String,
 }
 
 /// The signed-in account of a request when it is a service provider's (服务商): sub-provider
@@ -378,37 +299,6 @@ impl std::ops::Deref for ProviderSession {
 
     fn deref(&self) -> &CurrentSession {
         &self.0
-    }
-}
-
-impl FromRequestParts<AppState> for ProviderSession {
-    type Rejection = AppError;
-
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, AppError> {
-        let session =
-            <CurrentSession as FromRequestParts<AppState>>::from_request_parts(parts, state)
-                .await?;
-        if session.account.role == domain::api::AccountRole::Provider {
-            Ok(ProviderSession(session))
-        } else {
-            Err(AppError::new(ErrorCode::Forbidden))
-        }
-    }
-}
-
-impl axum::extract::OptionalFromRequestParts<AppState> for CurrentSession {
-    type Rejection = AppError;
-
-    async fn from_request_parts(
-        parts: &mut Parts,
-        state: &AppState,
-    ) -> Result<Option<Self>, AppError> {
-        match <CurrentSession as FromRequestParts<AppState>>::from_request_parts(parts, state).await
-        {
-            Ok(session) => Ok(Some(session)),
-            Err(e) if e.code == ErrorCode::Unauthenticated => Ok(None),
-            Err(e) => Err(e),
-        }
     }
 }
 
@@ -452,30 +342,5 @@ mod tests {
         assert_eq!(a.len(), 43, "256 bits in URL-safe base64");
         assert_eq!(hash_a, sha256_hex(&a));
         assert_ne!(hash_a, a);
-    }
-
-    #[test]
-    fn the_cookie_is_found_among_others() {
-        let settings = Settings::default();
-        let mut headers = HeaderMap::new();
-        headers.insert(
-            header::COOKIE,
-            HeaderValue::from_static("a=1; console_session=tok; b=2"),
-        );
-        assert_eq!(session_token(&headers, &settings), Some("tok"));
-    }
-
-    #[test]
-    fn cookies_are_secure_and_host_prefixed_over_https() {
-        let settings = Settings {
-            public_origin: Some("https://console.example.com".into()),
-            ..Settings::default()
-        };
-        let cookie = session_cookie(&settings, Some("t"));
-        let cookie = cookie.to_str().unwrap();
-        assert!(cookie.starts_with("__Host-console_session=t;"));
-        assert!(cookie.contains("Secure"));
-        assert!(cookie.contains("HttpOnly"));
-        assert!(cookie.contains("SameSite=Strict"));
     }
 }

@@ -1,12 +1,11 @@
 //! The one error type of the API. A handler returns `Err(AppError)`, which renders itself as
-//! the JSON envelope in the request's language with its id (set by
-//! [`crate::middleware::request_context`]) and logs what went wrong (internal details go to
-//! the log only).
+//! the JSON envelope in the request's language with its id (the [`RequestId`] and language set
+//! for the request by [`crate::http::middleware::request_context`]) and logs what went wrong
+//! (internal details go to the log only).
 
 use std::collections::BTreeMap;
 
 use axum::{
-    extract::rejection::{JsonRejection, PathRejection, QueryRejection},
     http::{HeaderValue, StatusCode, header},
     response::{IntoResponse, Response},
 };
@@ -135,12 +134,11 @@ impl FieldErrors {
     }
 }
 
-/// The JSON envelope in the request's language with its id (see
-/// [`crate::middleware::current_request`]) and `Retry-After` when there is a wait; the detail
+/// The JSON envelope in the request's language with its id (see [`current_request`]) and `Retry-After` when there is a wait; the detail
 /// goes to the log only.
 impl IntoResponse for AppError {
     fn into_response(self) -> Response {
-        let (id, lang) = crate::middleware::current_request();
+        let (id, lang) = current_request();
         if self.code == ErrorCode::Internal {
             tracing::error!(request_id = %id.0, detail = ?self.detail, "internal error");
         } else if let Some(detail) = &self.detail {
@@ -159,60 +157,6 @@ impl IntoResponse for AppError {
     }
 }
 
-impl From<JsonRejection> for AppError {
-    fn from(rejection: JsonRejection) -> Self {
-        AppError::new(ErrorCode::Validation)
-            .with_reason(ErrorReason::MalformedRequest)
-            .with_detail(json_rejection_detail(&rejection))
-    }
-}
-
-/// What the log may keep of a refused JSON body: what kind of wrong, the field and the
-/// position, never a value (serde's messages quote them: a password, a key).
-fn json_rejection_detail(rejection: &JsonRejection) -> String {
-    let text = rejection.body_text();
-    let position = text
-        .rfind(" at line ")
-        .map_or("", |at| text[at..].trim_start());
-    match rejection {
-        JsonRejection::JsonDataError(_) => {
-            let message = text.split_once("target type: ").map_or("", |(_, m)| m);
-            let (field, what) = message.split_once(": ").unwrap_or((".", message));
-            // `missing field `x`` and `unknown field `x`` name a field, not a value.
-            let what = ["missing field", "unknown field"]
-                .into_iter()
-                .find(|kind| what.starts_with(kind))
-                .map_or("a value of the wrong kind", |_| {
-                    what.split(" at line ").next().unwrap_or_default()
-                });
-            format!("JSON body: {what} (field {field}) {position}")
-        }
-        JsonRejection::JsonSyntaxError(_) => format!("JSON body: not JSON {position}"),
-        JsonRejection::MissingJsonContentType(_) => "JSON body: no JSON content type".to_owned(),
-        _ => format!("JSON body: not read ({})", rejection.status()),
-    }
-}
-
-impl From<QueryRejection> for AppError {
-    fn from(rejection: QueryRejection) -> Self {
-        // serde quotes what it could not read (a search, a mobile): the log keeps only that
-        // the query string was refused.
-        AppError::new(ErrorCode::Validation)
-            .with_reason(ErrorReason::MalformedRequest)
-            .with_detail(format!("query string: not read ({})", rejection.status()))
-    }
-}
-
-/// A path segment that is not an ID of the route's kind (`/sub-merchants/abc`, or a number past
-/// `i64`) names nothing there: 404, like an ID that does not exist.
-impl From<PathRejection> for AppError {
-    fn from(rejection: PathRejection) -> Self {
-        // A path segment may be a QR ticket's ID: never in the log.
-        AppError::new(ErrorCode::NotFound)
-            .with_detail(format!("path parameter: not read ({})", rejection.status()))
-    }
-}
-
 impl From<crate::store::StoreError> for AppError {
     fn from(error: crate::store::StoreError) -> Self {
         AppError::internal(error)
@@ -225,25 +169,54 @@ impl From<crate::upstream::UpstreamError> for AppError {
     }
 }
 
-/// Path parameters whose rejection is the JSON 404.
-#[derive(Debug, Clone, Copy, Default, axum::extract::FromRequestParts)]
-#[from_request(via(axum::extract::Path), rejection(AppError))]
-pub struct ApiPath<T>(pub T);
-
-/// A query string whose rejection is the JSON 422.
-#[derive(Debug, Clone, Copy, Default, axum::extract::FromRequestParts)]
-#[from_request(via(axum::extract::Query), rejection(AppError))]
-pub struct ApiQuery<T>(pub T);
-
-/// A JSON body whose rejection is an [`AppError`].
-#[derive(Debug, Clone, Copy, Default, axum::extract::FromRequest)]
-#[from_request(via(axum::Json), rejection(AppError))]
+/// A JSON body of the API, answered or read; read, its rejection is an [`AppError`] (the
+/// extractor is in [`crate::http`]).
+#[derive(Debug, Clone, Copy, Default)]
 pub struct ApiJson<T>(pub T);
 
 impl<T: serde::Serialize> IntoResponse for ApiJson<T> {
     fn into_response(self) -> Response {
         axum::Json(self.0).into_response()
     }
+}
+
+/// The request's id: in every log line, the `x-request-id` header and every error envelope.
+#[derive(Debug, Clone)]
+pub struct RequestId(pub String);
+
+impl RequestId {
+    /// A fresh id: `req_` and 16 hex digits.
+    pub fn generate() -> RequestId {
+        let mut bytes = [0_u8; 8];
+        // A request id needs uniqueness, not secrecy; fall back to the clock if the OS says no.
+        if getrandom::fill(&mut bytes).is_err() {
+            bytes = crate::clock::Clock::now_ms(&crate::clock::SystemClock).to_be_bytes();
+        }
+        RequestId(format!("req_{:016x}", u64::from_be_bytes(bytes)))
+    }
+}
+
+tokio::task_local! {
+    /// The id and language of the request being answered, for errors rendered deep inside it.
+    static REQUEST: (RequestId, Lang);
+}
+
+/// Answers a request as `id` in `lang`: what [`current_request`] finds inside `answer`.
+pub async fn answering<T>(id: RequestId, lang: Lang, answer: impl Future<Output = T>) -> T {
+    REQUEST.scope((id, lang), answer).await
+}
+
+/// The id and language of the request this task answers (see [`answering`]); without it (a
+/// router tested alone), a fresh id and the default language.
+pub fn current_request() -> (RequestId, Lang) {
+    REQUEST
+        .try_with(Clone::clone)
+        .unwrap_or_else(|_| (RequestId::generate(), Lang::default()))
+}
+
+/// The id of the request this task answers; `None` outside a request (a job worker).
+pub fn current_request_id() -> Option<String> {
+    REQUEST.try_with(|(id, _)| id.0.clone()).ok()
 }
 
 #[cfg(test)]
@@ -253,6 +226,18 @@ mod tests {
     use tower::ServiceExt;
 
     use super::*;
+
+    #[test]
+    fn request_ids_are_sixteen_hex_digits() {
+        let RequestId(id) = RequestId::generate();
+        let digits = id.strip_prefix("req_").unwrap();
+        assert_eq!(digits.len(), 16, "{id}");
+        assert!(
+            digits
+                .bytes()
+                .all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase())
+        );
+    }
 
     #[tokio::test]
     async fn a_router_without_the_request_layer_still_answers_the_envelope() {

@@ -1,14 +1,13 @@
 //! Cloud Pay Console API server.
 //!
-//! [`app`] builds the whole HTTP surface from an [`AppState`]: the JSON API under `/api/v1`
-//! (one module per area in [`routes`]), its OpenAPI document, and the SPA's static files.
-//! Handlers never hold SQL: they call the [`store::Store`] trait, whose SQLite implementation
-//! is the embedded default. The WeChat Maidan service is reached through
-//! [`upstream::MaidanUpstream`]; the seeded sandbox is the one implementation shipped.
-//! Cross-cutting behaviour (request ids, error envelopes, CSRF, security headers) lives in
-//! [`middleware`].
+//! [`http`] is the HTTP layer: [`app`] builds the whole surface from an [`AppState`] (the
+//! JSON API under `/api/v1`, one module per area in [`routes`], its OpenAPI document, and the
+//! SPA's static files) with the layers every request passes through. Handlers never hold SQL:
+//! they call the [`store::Store`] trait, whose SQLite implementation is the embedded default.
+//! The WeChat Maidan service is reached through [`upstream::MaidanUpstream`]; the seeded
+//! sandbox is the one implementation shipped. Durable work runs in [`jobs`]; the process is
+//! composed in `main.rs`, from the settings in [`config`].
 
-pub mod access;
 pub mod accounts;
 pub mod answers;
 pub mod audit;
@@ -21,195 +20,19 @@ pub mod images;
 pub mod jobs;
 pub mod keys;
 pub mod metrics;
-pub mod middleware;
 pub mod oauth;
-pub mod openapi;
 pub mod phone;
-pub mod rate_limit;
 pub mod respond;
 pub mod retry;
 pub mod routes;
 pub mod sealing;
 pub mod seed;
-pub mod static_files;
 pub mod store;
 pub mod upstream;
 pub mod vault;
 
-use std::{path::PathBuf, sync::Arc, time::Duration};
-
-use axum::Router;
-
 pub use config::Config;
 pub use error::AppError;
-
-use clock::Clock;
-use store::Store;
-use upstream::MaidanUpstream;
-
-/// Everything a handler may need, cheap to clone.
-#[derive(Clone)]
-pub struct AppState {
-    pub store: Arc<dyn Store>,
-    pub upstream: Arc<dyn MaidanUpstream>,
-    pub clock: Arc<dyn Clock>,
-    pub settings: Arc<Settings>,
-    /// Seals secrets at rest.
-    pub vault: Arc<vault::Vault>,
-    /// WeChat OAuth and Alipay app authorization: who is on the phone.
-    pub identity: Arc<oauth::IdentityProviders>,
-    /// The sandbox's WeChat and Alipay sign-in pages, served under `/sandbox-upstream` when
-    /// the console runs with the in-process sandbox.
-    pub sandbox_oauth: Option<upstream::sandbox_oauth::SandboxOAuth>,
-    /// This process's job workers: woken when a job is queued, stopped on shutdown.
-    pub workers: jobs::Workers,
-    /// The last upstream probe of `/health/ready`.
-    pub readiness: Arc<routes::health::UpstreamProbe>,
-}
-
-/// Behaviour knobs that tests may tighten.
-#[derive(Debug, Clone)]
-pub struct Settings {
-    /// Where the built SPA lives; `None` serves no static files.
-    pub dist: Option<PathBuf>,
-    /// The origin the console is served from, e.g. `https://console.example.com`.
-    /// When set, only it may send state-changing requests, and `https` turns on secure cookies.
-    pub public_origin: Option<String>,
-    /// A session ends this long after signing in, however active.
-    pub session_ttl: Duration,
-    /// A session ends after this long without a request (sliding).
-    pub session_idle: Duration,
-    /// Wrong passwords allowed per (account, client address) within [`Settings::login_window`].
-    pub login_max_failures: usize,
-    pub login_window: Duration,
-    /// Wrong passwords per account from anywhere within an hour that slow every sign-in to it.
-    pub login_account_ceiling: u64,
-    /// Requests per client address and minute to `POST /session`.
-    pub login_requests_per_minute: u32,
-    /// Requests per client address and minute to the phone routes (`/api/v1/m/*`).
-    pub phone_requests_per_minute: u32,
-    /// 获取验证码 requests per (merchant ID, mobile), and per client address, in an hour.
-    pub binding_codes_per_hour: usize,
-    /// Proxies whose `X-Forwarded-For` is believed (`CONSOLE_TRUSTED_PROXIES`).
-    pub trusted_proxies: Vec<ipnet::IpNet>,
-    /// Client addresses that no per-address limit counts: the sandbox's
-    /// `SANDBOX_UNLIMITED_ADDRESSES`, so that an API contract run reaches what the limits guard.
-    /// Production never sets it.
-    pub unlimited_addresses: Vec<ipnet::IpNet>,
-    /// How long a provider sync QR code lives.
-    pub ticket_ttl: Duration,
-    /// QR codes a session may request per minute.
-    pub tickets_per_minute: usize,
-    /// After a sub-merchant sync ends, how long before the next may start.
-    pub sync_cooldown: Duration,
-    /// How long a job stays with a worker that makes no progress (then another resumes it).
-    pub job_lease: Duration,
-    /// How often an idle job worker looks for work nobody woke it for (a job queued by
-    /// another replica, or one whose worker died).
-    pub job_idle_poll: Duration,
-    /// Sub-merchants asked of the upstream per page, each page one transaction.
-    pub sync_page_size: u32,
-}
-
-impl Default for Settings {
-    fn default() -> Self {
-        Settings {
-            dist: None,
-            public_origin: None,
-            session_ttl: Duration::from_secs(8 * 3600),
-            session_idle: Duration::from_secs(30 * 60),
-            login_max_failures: 5,
-            login_window: Duration::from_secs(60),
-            login_account_ceiling: 100,
-            login_requests_per_minute: 60,
-            phone_requests_per_minute: 300,
-            trusted_proxies: Vec::new(),
-            unlimited_addresses: Vec::new(),
-            binding_codes_per_hour: 5,
-            ticket_ttl: Duration::from_secs(120),
-            tickets_per_minute: 10,
-            sync_cooldown: Duration::from_secs(60),
-            job_lease: Duration::from_millis(u64::try_from(jobs::LEASE_MS).unwrap_or(30_000)),
-            sync_page_size: jobs::PAGE_SIZE,
-            job_idle_poll: Duration::from_secs(2),
-        }
-    }
-}
-
-impl Settings {
-    /// Whether the per-address limits let a request from `client` (a client address) through
-    /// uncounted (only ever in the sandbox).
-    pub fn unlimited(&self, client: &str) -> bool {
-        client.parse::<std::net::IpAddr>().is_ok_and(|ip| {
-            self.unlimited_addresses
-                .iter()
-                .any(|network| network.contains(&ip))
-        })
-    }
-
-    /// Cookies get `Secure` and the `__Host-` prefix when the console is served over HTTPS.
-    pub fn secure_cookies(&self) -> bool {
-        self.public_origin
-            .as_deref()
-            .is_some_and(|o| o.starts_with("https://"))
-    }
-}
-
-/// The whole HTTP application.
-pub fn app(state: AppState) -> Router {
-    let api = openapi::api_router(&state);
-    let static_files = static_files::router(&state);
-    let mut router = Router::new().merge(api).merge(static_files);
-    if let Some(sandbox) = state.sandbox_oauth.clone() {
-        router = router.nest(
-            upstream::sandbox_oauth::MOUNT,
-            upstream::sandbox_oauth::router(sandbox),
-        );
-    }
-    with_layers(
-        router.route_layer(axum::middleware::from_fn(middleware::record_route)),
-        state,
-    )
-}
-
-/// What every request passes through, around `routes`: security headers, the request's id,
-/// language and client address with the error envelope and the log line, per-address limits,
-/// CSRF protection, a handler's panic turned into the `Internal` envelope, and the answer
-/// compressed (brotli or gzip, as the client accepts; never a secret's, see
-/// [`respond::Uncompressed`]).
-pub fn with_layers(routes: Router, state: AppState) -> Router {
-    routes
-        .layer(tower_http::catch_panic::CatchPanicLayer::custom(
-            |_: Box<dyn std::any::Any + Send>| {
-                axum::response::IntoResponse::into_response(AppError::internal(
-                    "a handler panicked",
-                ))
-            },
-        ))
-        .layer(axum::middleware::from_fn_with_state(
-            (
-                std::sync::Arc::new(rate_limit::IpLimits::default()),
-                state.clone(),
-            ),
-            rate_limit::limit,
-        ))
-        .layer(axum::middleware::from_fn_with_state(
-            state.clone(),
-            middleware::reject_cross_origin,
-        ))
-        .layer(axum::middleware::from_fn_with_state(
-            state.clone(),
-            middleware::request_context,
-        ))
-        .layer(axum::middleware::from_fn_with_state(
-            state,
-            middleware::add_security_headers,
-        ))
-        .layer(
-            tower_http::compression::CompressionLayer::new()
-                .br(true)
-                .gzip(true)
-                .quality(tower_http::CompressionLevel::Fastest)
-                .compress_when(respond::CompressWhen::default()),
-        )
-}
+/// The audit log reads the request's id here.
+pub use http::middleware;
+pub use http::{AppState, Settings, app, with_layers};

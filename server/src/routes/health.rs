@@ -1,7 +1,5 @@
 //! Liveness and readiness.
 
-use std::sync::Mutex;
-
 use axum::{
     extract::State,
     http::StatusCode,
@@ -10,7 +8,7 @@ use axum::{
 use domain::api::{Health, PartHealth, Readiness, ReadinessCheck, ReadinessState};
 use utoipa_axum::{router::OpenApiRouter, routes};
 
-use crate::{AppState, error::ApiJson};
+use crate::{AppState, http::ApiJson};
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -28,37 +26,6 @@ async fn health(State(state): State<AppState>) -> ApiJson<Health> {
     })
 }
 
-/// How long an upstream probe's answer is reused: a load balancer asking every second costs
-/// the upstream one call per replica every few seconds.
-const UPSTREAM_PROBE_MS: i64 = 5_000;
-
-/// The last upstream probe: when (ms) and what it found.
-#[derive(Debug, Default)]
-pub struct UpstreamProbe(Mutex<Option<(i64, Result<(), String>)>>);
-
-impl UpstreamProbe {
-    async fn check(&self, state: &AppState) -> Result<(), String> {
-        let now = state.clock.now_ms();
-        if let Ok(last) = self.0.lock()
-            && let Some((at, found)) = last.as_ref()
-            && now - at < UPSTREAM_PROBE_MS
-        {
-            return found.clone();
-        }
-        // A cheap signed call: a WeChat user nobody is.
-        let found = state
-            .upstream
-            .wechat_user("readiness-probe")
-            .await
-            .map(drop)
-            .map_err(|e| e.to_string());
-        if let Ok(mut last) = self.0.lock() {
-            *last = Some((now, found.clone()));
-        }
-        found
-    }
-}
-
 /// Readiness: the database answers (and, on SQLite, its file is where it was opened), the
 /// upstream answers a signed call (probed at most every 5 s) and this process's job workers
 /// showed a sign of life within the job lease, and its sealing key is still the database's. The upstream down leaves the replica `degraded`
@@ -71,7 +38,10 @@ impl UpstreamProbe {
 ))]
 async fn ready(State(state): State<AppState>) -> Response {
     let database = state.store.ping().await.map_err(|e| e.to_string());
-    let upstream = state.readiness.check(&state).await;
+    let upstream = state
+        .readiness
+        .check(state.upstream.as_ref(), state.clock.now_ms())
+        .await;
     let lease_ms = i64::try_from(state.settings.job_lease.as_millis()).unwrap_or(i64::MAX);
     let jobs = match state.workers.last_beat() {
         None => Err("no job worker runs in this process".to_owned()),

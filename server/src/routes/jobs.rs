@@ -11,8 +11,7 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 
 use crate::{
     AppError, AppState,
-    auth::CurrentSession,
-    error::{ApiJson, ApiPath, ApiQuery},
+    http::{ApiJson, ApiPath, ApiQuery, CurrentSession},
     jobs,
 };
 

@@ -14,8 +14,8 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 
 use crate::{
     AppError, AppState,
-    error::{ApiJson, FieldErrors},
-    middleware::ClientIp,
+    error::FieldErrors,
+    http::{ApiJson, ClientIp, rate_limit},
     store::BindingCodeRequest,
     upstream::{BindingError, BindingRefusal},
 };
@@ -69,7 +69,7 @@ async fn send_code(
     let code_request = BindingCodeRequest {
         merchant_id,
         mobile,
-        ip: &crate::rate_limit::bucket(&ip),
+        ip: &rate_limit::bucket(&ip),
         at_ms: now,
     };
     // The sandbox's unlimited addresses (SANDBOX_UNLIMITED_ADDRESSES) are not counted.

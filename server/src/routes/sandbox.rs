@@ -6,8 +6,11 @@ use domain::api::{
 };
 use utoipa_axum::{router::OpenApiRouter, routes};
 
-use crate::error::ApiPath;
-use crate::{AppError, AppState, error::ApiJson, upstream::WechatUser};
+use crate::{
+    AppError, AppState,
+    http::{ApiJson, ApiPath},
+    upstream::WechatUser,
+};
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()

@@ -15,11 +15,10 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 
 use crate::audit::AuditTarget;
 use crate::{
-    AppError, AppState,
-    auth::{self, CurrentSession},
+    AppError, AppState, auth,
     clock::rfc3339,
-    error::{ApiJson, FieldErrors},
-    middleware::ClientIp,
+    error::FieldErrors,
+    http::{ApiJson, ClientIp, CurrentSession, rate_limit, session::session_cookie},
     store::{AttemptAdmission, AttemptLimits, LoginAttempt, NewAuditEvent, NewSession},
 };
 
@@ -65,7 +64,7 @@ async fn login(
 ) -> Result<Response, AppError> {
     let unlimited = state.settings.unlimited(&ip);
     // Limits count an IPv6 /64 as one client, as the per-address request limits do.
-    let ip = crate::rate_limit::bucket(&ip);
+    let ip = rate_limit::bucket(&ip);
     let mut errors = FieldErrors::default();
     let account_id = errors.check("account_id", AccountId::parse(&request.account_id));
     errors.check("password", rules::login_password(request.password.expose()));
@@ -104,10 +103,7 @@ async fn login(
     };
     let body = session_info(&state, &current);
     Ok((
-        [(
-            header::SET_COOKIE,
-            auth::session_cookie(settings, Some(&token)),
-        )],
+        [(header::SET_COOKIE, session_cookie(settings, Some(&token)))],
         ApiJson(body),
     )
         .into_response())
@@ -273,7 +269,7 @@ async fn change_password(
 ) -> Result<StatusCode, AppError> {
     let unlimited = state.settings.unlimited(&ip);
     // Limits count an IPv6 /64 as one client, as the per-address request limits do.
-    let ip = crate::rate_limit::bucket(&ip);
+    let ip = rate_limit::bucket(&ip);
     let mut errors = FieldErrors::default();
     errors.check(
         "current_password",
@@ -330,10 +326,7 @@ async fn sign_out_everywhere(
     tracing::info!(account = %session.account.id, ended, "signed out everywhere");
     Ok((
         StatusCode::NO_CONTENT,
-        [(
-            header::SET_COOKIE,
-            auth::session_cookie(&state.settings, None),
-        )],
+        [(header::SET_COOKIE, session_cookie(&state.settings, None))],
     )
         .into_response())
 }
@@ -356,10 +349,7 @@ async fn logout(
     }
     Ok((
         StatusCode::NO_CONTENT,
-        [(
-            header::SET_COOKIE,
-            auth::session_cookie(&state.settings, None),
-        )],
+        [(header::SET_COOKIE, session_cookie(&state.settings, None))],
     )
         .into_response())
 }

@@ -11,11 +11,9 @@ use domain::api::{AuditAction, AuthenticationType, KeyReset, KeyResetIssued, Sig
 use utoipa_axum::{router::OpenApiRouter, routes};
 
 use crate::audit::AuditTarget;
-use crate::error::ApiPath;
 use crate::{
     AppError, AppState,
-    access::changeable_sub_merchant,
-    auth::ProviderSession,
+    http::{ApiJson, ApiPath, ProviderSession, changeable_sub_merchant},
     keys,
     respond::created,
     store::{Change, NewAuditEvent, StoredKeys},
@@ -41,7 +39,7 @@ async fn reset_keys(
     State(state): State<AppState>,
     session: ProviderSession,
     ApiPath(id): ApiPath<i64>,
-    crate::error::ApiJson(reset): crate::error::ApiJson<KeyReset>,
+    ApiJson(reset): ApiJson<KeyReset>,
 ) -> Result<Response, AppError> {
     changeable_sub_merchant(&state, &session, id).await?;
     let account = session.account.id.to_string();

@@ -9,11 +9,10 @@ use domain::{
 };
 use utoipa_axum::{router::OpenApiRouter, routes};
 
-use crate::error::ApiQuery;
 use crate::{
     AppError, AppState,
-    auth::CurrentSession,
-    error::{ApiJson, FieldErrors},
+    error::FieldErrors,
+    http::{ApiJson, ApiQuery, CurrentSession},
     store::{TransactionFilter, Viewer},
 };
 

@@ -3,8 +3,9 @@
 
 use domain::api::{AccountRole, SubMerchantSummary};
 
+use super::AppState;
 use crate::{
-    AppError, AppState,
+    AppError,
     auth::{CurrentSession, ProviderSession},
     store::Viewer,
 };

@@ -7,7 +7,8 @@ use domain::ErrorCode;
 use utoipa::OpenApi;
 use utoipa_axum::router::OpenApiRouter;
 
-use crate::{AppError, AppState, routes};
+use super::AppState;
+use crate::{AppError, routes};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -20,12 +21,18 @@ use crate::{AppError, AppState, routes};
 )]
 struct ApiDoc;
 
-/// `/api/v1/...`, `/api/openapi.json`, and the JSON 404 for every other `/api` path.
-pub fn api_router(state: &AppState) -> Router {
+/// The `/api/v1` routes and their OpenAPI document, split from one build of the router.
+fn build(state: &AppState) -> (Router<AppState>, utoipa::openapi::OpenApi) {
     let (v1, mut document) = OpenApiRouter::with_openapi(ApiDoc::openapi())
         .nest("/api/v1", routes::v1(state))
         .split_for_parts();
     document_every_status(&mut document);
+    (v1, document)
+}
+
+/// `/api/v1/...`, `/api/openapi.json`, and the JSON 404 for every other `/api` path.
+pub fn api_router(state: &AppState) -> Router {
+    let (v1, document) = build(state);
     let document = Arc::new(document);
     v1.route(
         "/api/openapi.json",
@@ -45,12 +52,7 @@ async fn api_not_found() -> AppError {
 
 /// The OpenAPI document alone (for `cargo xtask` and tests).
 pub fn document(state: &AppState) -> utoipa::openapi::OpenApi {
-    let mut document = OpenApiRouter::with_openapi(ApiDoc::openapi())
-        .nest("/api/v1", routes::v1(state))
-        .split_for_parts()
-        .1;
-    document_every_status(&mut document);
-    document
+    build(state).1
 }
 
 /// Adds the answers that layers and extractors give every route, so that each operation lists

@@ -1,4 +1,6 @@
-//! Layers every request passes through.
+//! Layers every request passes through: the request's id, language and client address with
+//! its log line, CSRF protection and the security headers (their order is in
+//! [`super::with_layers`]).
 
 use std::time::Instant;
 
@@ -10,29 +12,9 @@ use axum::{
 };
 use domain::{ErrorCode, Lang, error::ErrorReason};
 
-use crate::{AppError, AppState};
-
-/// The request's id: in every log line, the `x-request-id` header and every error envelope.
-#[derive(Debug, Clone)]
-pub struct RequestId(pub String);
-
-tokio::task_local! {
-    /// The id and language of the request being answered, for errors rendered deep inside it.
-    static REQUEST: (RequestId, Lang);
-}
-
-/// The id and language of the request this task answers: set by [`request_context`]; without
-/// that layer (a router tested alone), a fresh id and the default language.
-pub fn current_request() -> (RequestId, Lang) {
-    REQUEST
-        .try_with(Clone::clone)
-        .unwrap_or_else(|_| (RequestId::generate(), Lang::default()))
-}
-
-/// The id of the request this task answers; `None` outside a request (a job worker).
-pub fn current_request_id() -> Option<String> {
-    REQUEST.try_with(|(id, _)| id.0.clone()).ok()
-}
+use super::AppState;
+pub use crate::error::{RequestId, current_request_id};
+use crate::{AppError, error::answering};
 
 impl RequestId {
     /// The id a trusted proxy gave the request (`x-request-id`), if it is a plain token of at
@@ -43,15 +25,6 @@ impl RequestId {
                 .bytes()
                 .all(|b| b.is_ascii_alphanumeric() || b"._:-".contains(&b));
         ok.then(|| RequestId(value.to_owned()))
-    }
-
-    fn generate() -> RequestId {
-        let mut bytes = [0_u8; 8];
-        // A request id needs uniqueness, not secrecy; fall back to the clock if the OS says no.
-        if getrandom::fill(&mut bytes).is_err() {
-            bytes = crate::clock::Clock::now_ms(&crate::clock::SystemClock).to_be_bytes();
-        }
-        RequestId(format!("req_{}", crate::auth::hex(&bytes)))
     }
 }
 
@@ -194,7 +167,7 @@ pub async fn request_context(
         ms = tracing::field::Empty,
     );
     let mut response = tracing::Instrument::instrument(
-        REQUEST.scope((id.clone(), lang), next.run(request)),
+        answering(id.clone(), lang, next.run(request)),
         span.clone(),
     )
     .await;

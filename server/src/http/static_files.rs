@@ -19,7 +19,8 @@ use tower_http::services::{ServeDir, ServeFile};
 
 use domain::navigation::{self, LOGIN_ENTRY, LOGIN_PATH, PHONE_ENTRY, PHONE_PAGES, PHONE_PREFIX};
 
-use crate::{AppState, auth::CurrentSession};
+use super::AppState;
+use crate::auth::CurrentSession;
 
 fn page(file: &Path) -> ServeFile {
     ServeFile::new(file).precompressed_br().precompressed_gzip()

@@ -2,7 +2,7 @@
 //! and the phone routes (`/api/v1/m/*`). A fixed one-minute window per address and route
 //! class, counted in the database so that every replica behind a load balancer counts the
 //! same requests; beyond the limit the answer is `RateLimited` with `Retry-After`. The sandbox's
-//! `SANDBOX_UNLIMITED_ADDRESSES` are not counted (see [`crate::Settings::unlimited`]).
+//! `SANDBOX_UNLIMITED_ADDRESSES` are not counted (see [`super::Settings::unlimited`]).
 
 use std::sync::atomic::{AtomicI64, Ordering};
 
@@ -14,7 +14,8 @@ use axum::{
 };
 use domain::{ErrorCode, error::ErrorReason};
 
-use crate::{AppError, AppState, middleware::ClientIp, store::RequestClass};
+use super::{AppState, middleware::ClientIp};
+use crate::{AppError, store::RequestClass};
 
 const WINDOW_MS: i64 = 60_000;
 
