@@ -8,8 +8,8 @@
 //! page of its own, in the language the phone page was in (`lang` on the start, kept with the
 //! state: WeChat's and Alipay's redirects carry nothing of ours back).
 //!
-//! Both providers' start and callback live here, side by side, because they must stay the
-//! same flow; what differs (the code exchange) is in `crate::oauth`.
+//! Over 400 lines because both providers' start and callback live here, side by side: they
+//! must stay the same flow; what differs (the code exchange) is in `crate::oauth`.
 
 use axum::{
     Extension,
