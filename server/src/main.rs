@@ -1,10 +1,10 @@
 //! `cloud-pay-console`: the API server and the console's static files in one process.
 //!
-//! The composition root, and so longer than most files: it turns the settings into the running
-//! console (sandbox or production wiring, the sealing key's check, listeners, the shutdown
-//! order) and into each operator command (`sandbox-upstream`, `accounts`, `keys`, `migrate`),
-//! each a thin shell over a library module that holds the logic (`accounts`, `sealing`,
-//! `store::open`) and decides only what is printed and the exit status.
+//! The composition root: it turns the settings ([`server::config`]) into the running console
+//! (sandbox or production wiring, the sealing key's check, listeners; serving and the shutdown
+//! order are [`server::http::serve`]) and into each operator command (`sandbox-upstream`,
+//! `accounts`, `keys`, `migrate`), each a thin shell over a library module that holds the logic
+//! (`accounts`, `sealing`, `store::open`) and decides only what is printed and the exit status.
 
 use std::{sync::Arc, time::Duration};
 
@@ -14,12 +14,12 @@ use server::{
     AppState, Config, Settings,
     clock::{Clock, SystemClock},
     config::{Command, KeysCommand, Production},
+    http::serve::{serve_until_stopped, shutdown_signal},
     oauth::{IdentityProviders, OAuthConfig},
     sealing, seed, store,
     upstream::{
-        MaidanUpstream, Observed, Sandbox, SandboxConfig,
+        MaidanUpstream, Observed,
         http::{HttpUpstream, HttpUpstreamConfig},
-        sandbox_oauth::SandboxOAuth,
         sandbox_server::{self, SandboxServer},
     },
 };
@@ -183,42 +183,12 @@ fn refuse(error: &dyn std::fmt::Display) -> anyhow::Result<()> {
     std::process::exit(2)
 }
 
-fn sandbox_world(config: &Config) -> Arc<Sandbox> {
-    Arc::new(Sandbox::new(SandboxConfig {
-        seed: config.sandbox_seed,
-        sub_merchants: config.sandbox_sub_merchants,
-        latency: Duration::from_millis(config.sandbox_latency_ms),
-        fault_rate: config.sandbox_fault_rate,
-        transactions_per_sub_merchant: config.sandbox_transactions_per_sub_merchant,
-    }))
-}
-
 /// The console: with the in-process sandbox (`production` is `None`), or in production mode
 /// against the upstream over HTTP and the real identity providers.
 async fn console(config: &Config, production: Option<Production>) -> anyhow::Result<()> {
-    let trusted_proxies = match server::config::parse_networks(
-        config.trusted_proxies.as_deref().unwrap_or(""),
-        "CONSOLE_TRUSTED_PROXIES",
-    ) {
+    let networks = match config.networks(production.is_some()) {
         Ok(networks) => networks,
         Err(invalid) => return refuse(&invalid),
-    };
-    // Nothing of the sandbox exists in production: not even its addresses that no limit counts.
-    let unlimited_addresses = match (&production, &config.sandbox_unlimited_addresses) {
-        (None, Some(addresses)) => {
-            match server::config::parse_networks(addresses, "SANDBOX_UNLIMITED_ADDRESSES") {
-                Ok(networks) => {
-                    tracing::warn!(%addresses, "sandbox: no per-address limit counts these addresses");
-                    networks
-                }
-                Err(invalid) => return refuse(&invalid),
-            }
-        }
-        (Some(_), Some(_)) => {
-            tracing::warn!("SANDBOX_UNLIMITED_ADDRESSES is ignored in production mode");
-            Vec::new()
-        }
-        (_, None) => Vec::new(),
     };
     let store = open_store(config, store::Open::START).await;
     if !config.dist.join("index.html").is_file() {
@@ -254,61 +224,47 @@ async fn console(config: &Config, production: Option<Production>) -> anyhow::Res
     let addr = listener.local_addr()?;
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
 
-    let (upstream, oauth, sandbox_oauth, public_origin): (Arc<dyn MaidanUpstream>, _, _, _) =
-        match &production {
-            None => {
-                let sandbox = sandbox_world(config);
-                seed::demo_accounts(store.as_ref())
-                    .await
-                    .context("seeding the demo accounts")?;
-                seed::demo_bindings(store.as_ref(), sandbox.as_ref(), clock.now_ms())
-                    .await
-                    .context("seeding the demo bindings")?;
-                let (oauth, sandbox_oauth) = sandbox_identity(config, &sandbox, addr)?;
-                (
-                    sandbox as Arc<dyn MaidanUpstream>,
-                    oauth,
-                    Some(sandbox_oauth),
-                    config.public_origin.clone(),
-                )
-            }
-            Some(p) => {
-                let upstream = HttpUpstream::new(
-                    HttpUpstreamConfig::new(
-                        &p.upstream_url,
-                        &p.upstream_app_id,
-                        p.upstream_secret.expose(),
-                    ),
-                    clock.clone(),
-                )
-                .map_err(|e| anyhow::anyhow!("the upstream client: {e}"))?;
-                let key = match server::oauth::read_private_key(&p.alipay_app_private_key_file) {
-                    Ok(key) => key,
-                    Err(why) => return refuse(&format!("ALIPAY_APP_PRIVATE_KEY_FILE: {why}")),
-                };
-                let alipay_key = match server::oauth::read_public_key(&p.alipay_public_key_file) {
-                    Ok(key) => key,
-                    Err(why) => return refuse(&format!("ALIPAY_PUBLIC_KEY_FILE: {why}")),
-                };
-                let oauth = OAuthConfig {
-                    wechat_app_id: p.wechat_app_id.clone(),
-                    wechat_app_secret: p.wechat_app_secret.expose().to_owned(),
-                    wechat_oauth_url: p.wechat_oauth_url.clone(),
-                    wechat_api_url: p.wechat_api_url.clone(),
-                    alipay_app_id: p.alipay_app_id.clone(),
-                    alipay_private_key: Arc::new(key),
-                    alipay_public_key: Arc::new(alipay_key),
-                    alipay_oauth_url: p.alipay_oauth_url.clone(),
-                    alipay_gateway_url: p.alipay_gateway_url.clone(),
-                };
-                (
-                    Arc::new(upstream) as Arc<dyn MaidanUpstream>,
-                    oauth,
-                    None,
-                    Some(p.public_origin.clone()),
-                )
-            }
-        };
+    let (upstream, oauth, sandbox_oauth, public_origin) = match &production {
+        None => {
+            let sandbox = config.sandbox_world();
+            seed::demo_accounts(store.as_ref())
+                .await
+                .context("seeding the demo accounts")?;
+            seed::demo_bindings(store.as_ref(), sandbox.as_ref(), clock.now_ms())
+                .await
+                .context("seeding the demo bindings")?;
+            let (oauth, sandbox_oauth) = config
+                .sandbox_identity(&sandbox, addr)
+                .map_err(anyhow::Error::msg)?;
+            (
+                sandbox as Arc<dyn MaidanUpstream>,
+                oauth,
+                Some(sandbox_oauth),
+                config.public_origin.clone(),
+            )
+        }
+        Some(p) => {
+            let upstream = HttpUpstream::new(
+                HttpUpstreamConfig::new(
+                    &p.upstream_url,
+                    &p.upstream_app_id,
+                    p.upstream_secret.expose(),
+                ),
+                clock.clone(),
+            )
+            .map_err(|e| anyhow::anyhow!("the upstream client: {e}"))?;
+            let oauth: OAuthConfig = match p.identity() {
+                Ok(oauth) => oauth,
+                Err(why) => return refuse(&why),
+            };
+            (
+                Arc::new(upstream) as Arc<dyn MaidanUpstream>,
+                oauth,
+                None,
+                Some(p.public_origin.clone()),
+            )
+        }
+    };
     let state = AppState {
         readiness: Default::default(),
         workers: Default::default(),
@@ -320,17 +276,7 @@ async fn console(config: &Config, production: Option<Production>) -> anyhow::Res
         ),
         sandbox_oauth,
         clock,
-        settings: Arc::new(Settings {
-            dist: Some(config.dist.clone()),
-            public_origin,
-            ticket_ttl: Duration::from_secs(config.provider_sync_ticket_ttl_s),
-            sync_cooldown: Duration::from_secs(config.sub_merchant_sync_cooldown_s),
-            job_lease: Duration::from_secs(config.job_lease_s),
-            sync_page_size: config.sub_merchant_sync_page_size,
-            trusted_proxies,
-            unlimited_addresses,
-            ..Settings::default()
-        }),
+        settings: Arc::new(Settings::from_config(config, public_origin, networks)),
     };
 
     if let Some(metrics_addr) = config.metrics_addr {
@@ -352,54 +298,17 @@ async fn console(config: &Config, production: Option<Production>) -> anyhow::Res
         state.vault.clone(),
         SEALING_KEY_WATCH,
     ));
-    let mut workers = server::jobs::spawn_workers(&state, usize::from(config.job_workers));
+    let workers = server::jobs::spawn_workers(&state, usize::from(config.job_workers));
     let jobs = state.workers.clone();
     match &production {
         None => print_sandbox_banner(&addr.to_string()),
         Some(p) => print_banner(&addr.to_string(), p, &config.database_url),
     }
-    let app = server::app(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
-    let (drain, draining) = tokio::sync::watch::channel(false);
-    let serving = axum::serve(listener, app)
-        .with_graceful_shutdown(async move {
-            let mut draining = draining;
-            let _ = draining.wait_for(|now| *now).await;
-        })
-        .into_future();
-    tokio::pin!(serving);
-    tokio::select! {
-        served = &mut serving => return served.map_err(Into::into),
-        () = shutdown_signal() => {}
-    }
-    // Jobs first: no new claims from now on, and each running job is given back (its lease
-    // released) so that another replica takes it over at once, while HTTP drains beside it.
-    jobs.stop();
-    let _ = drain.send(true);
-    let handed_back = async { while workers.join_next().await.is_some() {} };
-    let (served, handed_back) = tokio::join!(
-        tokio::time::timeout(HTTP_DRAIN, &mut serving),
-        tokio::time::timeout(HTTP_DRAIN, handed_back),
-    );
-    if handed_back.is_err() {
-        tracing::warn!("job workers did not stop in time; their jobs resume when the lease ends");
-    }
-    match served {
-        Ok(served) => served?,
-        Err(_) => tracing::warn!(
-            deadline_s = HTTP_DRAIN.as_secs(),
-            "requests still open at the drain deadline were cut"
-        ),
-    }
-    tracing::info!("stopped");
-    Ok(())
+    Ok(serve_until_stopped(listener, server::app(state), jobs, workers).await?)
 }
 
 /// How often a replica looks whether a rotation replaced its sealing key.
 const SEALING_KEY_WATCH: Duration = Duration::from_secs(10);
-
-/// How long a stopping console lets requests in flight finish: below the units'
-/// `TimeoutStopSec` (30 s), so that systemd never has to kill it.
-const HTTP_DRAIN: Duration = Duration::from_secs(15);
 
 /// `cloud-pay-console sandbox-upstream`: the sandbox as its own HTTP service.
 async fn sandbox_upstream(config: &Config, addr: std::net::SocketAddr) -> anyhow::Result<()> {
@@ -407,30 +316,17 @@ async fn sandbox_upstream(config: &Config, addr: std::net::SocketAddr) -> anyhow
         Ok(settings) => settings,
         Err(missing) => return refuse(&missing),
     };
-    let key = match server::oauth::read_private_key(&settings.alipay_app_private_key_file) {
-        Ok(key) => key,
-        Err(why) => return refuse(&format!("ALIPAY_APP_PRIVATE_KEY_FILE: {why}")),
+    let sandbox = config.sandbox_world();
+    let oauth = match config.sandbox_upstream_identity(&settings, sandbox.clone()) {
+        Ok(oauth) => oauth,
+        Err(why) => return refuse(&why),
     };
-    let gateway_key =
-        match server::oauth::read_private_key(&settings.alipay_gateway_private_key_file) {
-            Ok(key) => key,
-            Err(why) => return refuse(&format!("SANDBOX_ALIPAY_PRIVATE_KEY_FILE: {why}")),
-        };
-    let sandbox = sandbox_world(config);
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
     let service = sandbox_server::router(SandboxServer {
-        sandbox: sandbox.clone(),
+        sandbox,
         app_id: config.upstream_app_id.clone(),
         secret: settings.secret.into_inner(),
-        oauth: SandboxOAuth {
-            sandbox,
-            wechat_app_id: settings.wechat_app_id,
-            wechat_app_secret: settings.wechat_app_secret.into_inner(),
-            alipay_app_id: settings.alipay_app_id,
-            alipay_public_key: key.to_public_key(),
-            gateway_key: Arc::new(gateway_key),
-            redirect_hosts: registered_hosts(config),
-        },
+        oauth,
         clock,
         nonces: Arc::default(),
     });
@@ -446,118 +342,6 @@ async fn sandbox_upstream(config: &Config, addr: std::net::SocketAddr) -> anyhow
         .await?;
     Ok(())
 }
-
-/// WeChat and Alipay as the in-process sandbox plays them: its sign-in pages are served by
-/// this console under `/sandbox-upstream`, and codes are exchanged over HTTP with this very
-/// process, through the same client as in production. Settings given explicitly still win.
-fn sandbox_identity(
-    config: &Config,
-    sandbox: &Arc<Sandbox>,
-    bound: std::net::SocketAddr,
-) -> anyhow::Result<(OAuthConfig, SandboxOAuth)> {
-    let mut loopback = bound;
-    if loopback.ip().is_unspecified() {
-        loopback.set_ip(match bound {
-            std::net::SocketAddr::V4(_) => std::net::Ipv4Addr::LOCALHOST.into(),
-            std::net::SocketAddr::V6(_) => std::net::Ipv6Addr::LOCALHOST.into(),
-        });
-    }
-    let mount = server::upstream::sandbox_oauth::MOUNT;
-    let pages = format!(
-        "{}{mount}",
-        config
-            .public_origin
-            .as_deref()
-            .unwrap_or_default()
-            .trim_end_matches('/')
-    );
-    let api = format!("http://{loopback}{mount}");
-    let key_file = config
-        .alipay_app_private_key_file
-        .clone()
-        .unwrap_or_else(|| {
-            config
-                .secret_key_file
-                .parent()
-                .unwrap_or_else(|| std::path::Path::new("."))
-                .join("alipay-app-private.pem")
-        });
-    let key = server::oauth::private_key_or_new(&key_file)
-        .map_err(|e| anyhow::anyhow!("the Alipay application key: {e}"))?;
-    // Alipay's own key, as the sandbox's gateway plays it.
-    let gateway_key_file = config
-        .sandbox_alipay_private_key_file
-        .clone()
-        .unwrap_or_else(|| key_file.with_file_name("sandbox-alipay-private.pem"));
-    let gateway_key = Arc::new(
-        server::oauth::private_key_or_new(&gateway_key_file)
-            .map_err(|e| anyhow::anyhow!("the sandbox's Alipay gateway key: {e}"))?,
-    );
-    // A gateway elsewhere (a `sandbox-upstream` of its own) signs with its own key.
-    let alipay_public_key = match &config.alipay_public_key_file {
-        Some(path) => server::oauth::read_public_key(path)
-            .map_err(|e| anyhow::anyhow!("ALIPAY_PUBLIC_KEY_FILE: {e}"))?,
-        None => gateway_key.to_public_key(),
-    };
-    let secret = match &config.wechat_app_secret {
-        Some(secret) => secret.expose().to_owned(),
-        None => {
-            let mut bytes = [0_u8; 16];
-            getrandom::fill(&mut bytes).map_err(|e| anyhow::anyhow!("{e}"))?;
-            server::auth::hex(&bytes)
-        }
-    };
-    let oauth = OAuthConfig {
-        wechat_app_id: config
-            .wechat_app_id
-            .clone()
-            .unwrap_or_else(|| SANDBOX_WECHAT_APP_ID.to_owned()),
-        wechat_app_secret: secret,
-        wechat_oauth_url: config
-            .wechat_oauth_url
-            .clone()
-            .unwrap_or_else(|| pages.clone()),
-        wechat_api_url: config.wechat_api_url.clone().unwrap_or_else(|| api.clone()),
-        alipay_app_id: config
-            .alipay_app_id
-            .clone()
-            .unwrap_or_else(|| SANDBOX_ALIPAY_APP_ID.to_owned()),
-        alipay_private_key: Arc::new(key),
-        alipay_public_key: Arc::new(alipay_public_key),
-        alipay_oauth_url: config.alipay_oauth_url.clone().unwrap_or(pages),
-        alipay_gateway_url: config
-            .alipay_gateway_url
-            .clone()
-            .unwrap_or_else(|| format!("{api}/gateway.do")),
-    };
-    let sandbox_oauth = SandboxOAuth {
-        sandbox: sandbox.clone(),
-        wechat_app_id: oauth.wechat_app_id.clone(),
-        wechat_app_secret: oauth.wechat_app_secret.clone(),
-        alipay_app_id: oauth.alipay_app_id.clone(),
-        alipay_public_key: oauth.alipay_private_key.to_public_key(),
-        gateway_key,
-        redirect_hosts: registered_hosts(config),
-    };
-    Ok((oauth, sandbox_oauth))
-}
-
-/// The console's public host, registered with the sandbox's apps as WeChat's and Alipay's are
-/// with the real ones.
-fn registered_hosts(config: &Config) -> Vec<String> {
-    config
-        .public_origin
-        .as_deref()
-        .and_then(|origin| url::Url::parse(origin).ok())
-        .and_then(|u| u.host_str().map(str::to_owned))
-        .into_iter()
-        .collect()
-}
-
-/// The sandbox's WeChat official account (`wx` + 16).
-const SANDBOX_WECHAT_APP_ID: &str = "wxsandbox000000001";
-/// The sandbox's Alipay application.
-const SANDBOX_ALIPAY_APP_ID: &str = "2021000000000001";
 
 fn print_banner(addr: &str, production: &Production, database_url: &str) {
     println!();
@@ -585,26 +369,4 @@ fn print_sandbox_banner(addr: &str) {
     );
     println!("  Press Ctrl-C to stop.");
     println!();
-}
-
-async fn shutdown_signal() {
-    let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
-    #[cfg(unix)]
-    let terminate = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut signal) => {
-                signal.recv().await;
-            }
-            Err(_) => std::future::pending::<()>().await,
-        }
-    };
-    #[cfg(not(unix))]
-    let terminate = std::future::pending::<()>();
-    tokio::select! {
-        () = ctrl_c => {},
-        () = terminate => {},
-    }
-    tracing::info!("shutting down");
 }

@@ -13,6 +13,7 @@ pub mod middleware;
 pub mod openapi;
 pub mod rate_limit;
 pub mod readiness;
+pub mod serve;
 pub mod session;
 pub mod state;
 pub mod static_files;

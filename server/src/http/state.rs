@@ -3,6 +3,7 @@
 use std::{path::PathBuf, sync::Arc, time::Duration};
 
 use crate::{
+    Config,
     auth::CookieSettings,
     clock::Clock,
     jobs::{self, JobContext, JobSettings},
@@ -136,6 +137,28 @@ impl Settings {
         self.public_origin
             .as_deref()
             .is_some_and(|o| o.starts_with("https://"))
+    }
+}
+
+impl Settings {
+    /// A console's settings from `config`: served as `public_origin`, believing the proxies
+    /// and leaving uncounted the addresses of `networks` (see [`Config::networks`]).
+    pub fn from_config(
+        config: &Config,
+        public_origin: Option<String>,
+        (trusted_proxies, unlimited_addresses): (Vec<ipnet::IpNet>, Vec<ipnet::IpNet>),
+    ) -> Settings {
+        Settings {
+            dist: Some(config.dist.clone()),
+            public_origin,
+            ticket_ttl: Duration::from_secs(config.provider_sync_ticket_ttl_s),
+            sync_cooldown: Duration::from_secs(config.sub_merchant_sync_cooldown_s),
+            job_lease: Duration::from_secs(config.job_lease_s),
+            sync_page_size: config.sub_merchant_sync_page_size,
+            trusted_proxies,
+            unlimited_addresses,
+            ..Settings::default()
+        }
     }
 }
 

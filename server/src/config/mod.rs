@@ -1,4 +1,10 @@
-//! Settings from flags and environment variables (the same names as in the design).
+//! Settings from flags and environment variables (the same names as in the design), checked;
+//! [`identity`] turns them into the sandbox's world and the WeChat and Alipay apps.
+//!
+//! Over 400 lines: one flag per setting, each with its variable and its doc, in the one struct
+//! clap reads, and the checks production mode makes of them.
+
+pub mod identity;
 
 use std::{net::SocketAddr, path::PathBuf};
 
@@ -298,6 +304,31 @@ pub fn parse_networks(
 }
 
 impl Config {
+    /// `CONSOLE_TRUSTED_PROXIES`, and in the sandbox `SANDBOX_UNLIMITED_ADDRESSES`: nothing of
+    /// the sandbox exists in production, not even its addresses that no limit counts.
+    pub fn networks(
+        &self,
+        production: bool,
+    ) -> Result<(Vec<ipnet::IpNet>, Vec<ipnet::IpNet>), SettingError> {
+        let trusted = parse_networks(
+            self.trusted_proxies.as_deref().unwrap_or(""),
+            "CONSOLE_TRUSTED_PROXIES",
+        )?;
+        let unlimited = match (production, &self.sandbox_unlimited_addresses) {
+            (false, Some(addresses)) => {
+                let networks = parse_networks(addresses, "SANDBOX_UNLIMITED_ADDRESSES")?;
+                tracing::warn!(%addresses, "sandbox: no per-address limit counts these addresses");
+                networks
+            }
+            (true, Some(_)) => {
+                tracing::warn!("SANDBOX_UNLIMITED_ADDRESSES is ignored in production mode");
+                Vec::new()
+            }
+            (_, None) => Vec::new(),
+        };
+        Ok((trusted, unlimited))
+    }
+
     /// Production mode's settings, or the first that is missing (in the order of the docs).
     pub fn production(&self) -> Result<Production, SettingError> {
         let public_origin = required(&self.public_origin, "CONSOLE_PUBLIC_ORIGIN")?;
