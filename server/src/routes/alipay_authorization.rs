@@ -14,6 +14,7 @@ use domain::api::{
     AlipayAuthorizationTicket, AlipayAuthorized, AuditAction, MobileAlipayAuthorization,
     TicketState,
 };
+use domain::paths;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
 use crate::audit::AuditTarget;
@@ -87,7 +88,7 @@ fn subject(ticket: &TicketRecord) -> Result<i64, AppError> {
 }
 
 /// Asks for a QR code with which the sub-merchant authorizes Alipay collection (待扫码).
-#[utoipa::path(post, path = "/sub-merchants/{id}/alipay-authorizations", tag = "sub-merchants",
+#[utoipa::path(post, path = paths::SUB_MERCHANT_ALIPAY_AUTHORIZATIONS, tag = "sub-merchants",
     params(("id" = i64, Path, description = "the sub-merchant's console ID")),
     responses(
         (status = 201, body = AlipayAuthorizationTicket),
@@ -111,7 +112,7 @@ async fn create_authorization(
 
 /// The authorization's progress for the console that asked: 待扫码 → 已扫码 → 已授权.
 /// Answers `304` when `If-None-Match` carries the current `ETag`.
-#[utoipa::path(get, path = "/sub-merchants/{id}/alipay-authorizations/{ticket}", tag = "sub-merchants",
+#[utoipa::path(get, path = paths::SUB_MERCHANT_ALIPAY_AUTHORIZATION, tag = "sub-merchants",
     params(("id" = i64, Path), ("ticket" = String, Path)),
     responses((status = 200, body = AlipayAuthorizationTicket), (status = 304), (status = 404, body = domain::ErrorEnvelope)))]
 async fn get_authorization(
@@ -126,7 +127,7 @@ async fn get_authorization(
 }
 
 /// Cancels the code (closing the dialog). Idempotent.
-#[utoipa::path(delete, path = "/sub-merchants/{id}/alipay-authorizations/{ticket}", tag = "sub-merchants",
+#[utoipa::path(delete, path = paths::SUB_MERCHANT_ALIPAY_AUTHORIZATION, tag = "sub-merchants",
     params(("id" = i64, Path), ("ticket" = String, Path)),
     responses((status = 204), (status = 404, body = domain::ErrorEnvelope)))]
 async fn cancel_authorization(
@@ -165,7 +166,7 @@ async fn mobile_view(
 /// What the phone shows: which sub-merchant authorizes, for which provider, and which Alipay
 /// account authorized on this browser (none yet: the page then starts Alipay's app
 /// authorization). Reading changes nothing.
-#[utoipa::path(get, path = "/m/alipay-authorizations/{id}", tag = "sub-merchants",
+#[utoipa::path(get, path = paths::PHONE_ALIPAY_AUTHORIZATION, tag = "sub-merchants",
     params(("id" = String, Path)),
     responses(
         (status = 200, body = MobileAlipayAuthorization),
@@ -189,7 +190,7 @@ async fn mobile_authorization(
 /// sub-merchant records that Alipay user ID and the app auth token (sealed). The account is the
 /// one Alipay's gateway reported, never one the request names; another browser is refused.
 /// Single use: of two racing confirmations, one wins; an expired or cancelled code answers 410.
-#[utoipa::path(post, path = "/m/alipay-authorizations/{id}/confirm", tag = "sub-merchants",
+#[utoipa::path(post, path = paths::PHONE_ALIPAY_AUTHORIZATION_CONFIRM, tag = "sub-merchants",
     params(("id" = String, Path)),
     responses(
         (status = 200, body = MobileAlipayAuthorization),
@@ -253,7 +254,7 @@ async fn confirm_authorization(
 }
 
 /// The merchant declines on the phone: the code is cancelled and the console says so.
-#[utoipa::path(post, path = "/m/alipay-authorizations/{id}/cancel", tag = "sub-merchants",
+#[utoipa::path(post, path = paths::PHONE_ALIPAY_AUTHORIZATION_CANCEL, tag = "sub-merchants",
     params(("id" = String, Path)), responses((status = 204), (status = 403, body = domain::ErrorEnvelope), (status = 404, body = domain::ErrorEnvelope), (status = 409, body = domain::ErrorEnvelope), (status = 410, body = domain::ErrorEnvelope)))]
 async fn mobile_cancel_authorization(
     State(state): State<AppState>,

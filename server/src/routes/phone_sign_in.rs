@@ -17,7 +17,7 @@ use axum::{
     http::{HeaderMap, HeaderValue, StatusCode, header},
     response::{Html, IntoResponse, Response},
 };
-use domain::{ErrorCode, Lang, error::ErrorReason};
+use domain::{ErrorCode, Lang, error::ErrorReason, paths};
 use utoipa_axum::{router::OpenApiRouter, routes};
 
 use crate::{
@@ -66,7 +66,7 @@ struct AlipayCallback {
 }
 
 /// Starts WeChat OAuth (`snsapi_base`) for a provider-sync QR code.
-#[utoipa::path(get, path = "/m/wechat-oauth/start", tag = "provider sync", params(Start),
+#[utoipa::path(get, path = paths::PHONE_WECHAT_OAUTH_START, tag = "provider sync", params(Start),
     responses(
         (status = 302, description = "to WeChat's authorize page; sets the phone browser's cookie"),
         (status = 303, description = "back to the phone page when the code can no longer be used"),
@@ -91,7 +91,7 @@ async fn wechat_start(
 }
 
 /// Starts Alipay's app authorization for an Alipay sub-merchant authorization QR code.
-#[utoipa::path(get, path = "/m/alipay-oauth/start", tag = "sub-merchants", params(Start),
+#[utoipa::path(get, path = paths::PHONE_ALIPAY_OAUTH_START, tag = "sub-merchants", params(Start),
     responses(
         (status = 302, description = "to Alipay's authorization page; sets the phone browser's cookie"),
         (status = 303, description = "back to the phone page when the code can no longer be used"),
@@ -359,7 +359,7 @@ fn refused_by_provider(ticket: &TicketRecord, detail: impl std::fmt::Display) ->
 }
 
 /// WeChat sends the phone back here: the code becomes the openid, recorded on the ticket.
-#[utoipa::path(get, path = "/m/wechat-oauth/callback", tag = "provider sync", params(WechatCallback),
+#[utoipa::path(get, path = paths::PHONE_WECHAT_OAUTH_CALLBACK, tag = "provider sync", params(WechatCallback),
     responses(
         (status = 303, description = "back to the phone page: signed in, or with `sign_in_error`, `reason` and `request_id` in the query"),
         (status = 403, description = "a page saying the sign-in is unknown, spent or expired"),
@@ -398,7 +398,7 @@ async fn wechat_callback(
 
 /// Alipay sends the phone back here: the `app_auth_code` is exchanged at the gateway for the
 /// user ID and the app auth token (sealed), recorded on the ticket.
-#[utoipa::path(get, path = "/m/alipay-oauth/callback", tag = "sub-merchants", params(AlipayCallback),
+#[utoipa::path(get, path = paths::PHONE_ALIPAY_OAUTH_CALLBACK, tag = "sub-merchants", params(AlipayCallback),
     responses(
         (status = 303, description = "back to the phone page: signed in, or with `sign_in_error`, `reason` and `request_id` in the query"),
         (status = 403, description = "a page saying the sign-in is unknown, spent or expired"),

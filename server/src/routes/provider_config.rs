@@ -10,6 +10,7 @@ use axum::extract::State;
 use domain::{
     ErrorCode,
     api::{AuditAction, AuditEvent, ListQuery, Page},
+    paths,
     provider_config::{
         AlipayInfo, BasicInfo, EXPIRY_WARNING_DAYS, FormErrors, ProviderDetail, SecretStatus,
         UpdateAlipay, UpdateWechatPay, WechatPayInfo, ratio_text,
@@ -228,7 +229,7 @@ fn changed(pairs: &[(&str, bool)]) -> Vec<String> {
 }
 
 /// A provider of this account with its configuration (secrets only as status).
-#[utoipa::path(get, path = "/providers/{id}", tag = "providers", params(("id" = String, Path)),
+#[utoipa::path(get, path = paths::PROVIDER, tag = "providers", params(("id" = String, Path)),
     responses((status = 200, body = ProviderDetail), (status = 404, body = domain::ErrorEnvelope)))]
 async fn provider_detail(
     State(state): State<AppState>,
@@ -240,7 +241,7 @@ async fn provider_detail(
 }
 
 /// 基本信息 (optional fields).
-#[utoipa::path(put, path = "/providers/{id}/basic-info", tag = "providers",
+#[utoipa::path(put, path = paths::PROVIDER_BASIC_INFO, tag = "providers",
     params(("id" = String, Path)), request_body = BasicInfo,
     responses((status = 200, body = ProviderDetail), (status = 422, body = domain::ErrorEnvelope)))]
 async fn update_basic_info(
@@ -292,7 +293,7 @@ async fn update_basic_info(
 }
 
 /// 微信支付信息. A blank API key keeps the stored one.
-#[utoipa::path(put, path = "/providers/{id}/wechat-pay", tag = "providers",
+#[utoipa::path(put, path = paths::PROVIDER_WECHAT_PAY, tag = "providers",
     params(("id" = String, Path)), request_body = UpdateWechatPay,
     responses((status = 200, body = ProviderDetail), (status = 422, body = domain::ErrorEnvelope)))]
 async fn update_wechat_pay(
@@ -399,7 +400,7 @@ async fn update_wechat_pay(
 }
 
 /// 支付宝信息. Keys must be RSA 2048; a blank private key keeps the stored one.
-#[utoipa::path(put, path = "/providers/{id}/alipay", tag = "providers",
+#[utoipa::path(put, path = paths::PROVIDER_ALIPAY, tag = "providers",
     params(("id" = String, Path)), request_body = UpdateAlipay,
     responses((status = 200, body = ProviderDetail), (status = 422, body = domain::ErrorEnvelope)))]
 async fn update_alipay(
@@ -478,7 +479,7 @@ async fn update_alipay(
 }
 
 /// 操作记录: who changed what in this account, newest first (never secret values).
-#[utoipa::path(get, path = "/audit-events", tag = "audit", params(ListQuery),
+#[utoipa::path(get, path = paths::AUDIT_EVENTS, tag = "audit", params(ListQuery),
     responses((status = 200, body = Page<AuditEvent>)))]
 async fn audit_events(
     State(state): State<AppState>,

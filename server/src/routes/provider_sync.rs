@@ -15,6 +15,7 @@ use domain::{
         Account, AuditAction, MobileProviderSyncTicket, ProviderSyncTicket, SyncedProvider,
         TicketState,
     },
+    paths,
 };
 use utoipa_axum::{router::OpenApiRouter, routes};
 
@@ -75,7 +76,7 @@ fn mobile_view(
 /// Asks for a QR code that syncs this account's providers (待扫码).
 ///
 /// At most `tickets_per_minute` per session; more answer `RateLimited` with `Retry-After`.
-#[utoipa::path(post, path = "/provider-sync-tickets", tag = "provider sync",
+#[utoipa::path(post, path = paths::PROVIDER_SYNC_TICKETS, tag = "provider sync",
     responses(
         (status = 201, body = ProviderSyncTicket),
         (status = 429, body = domain::ErrorEnvelope),
@@ -94,7 +95,7 @@ async fn create_ticket(
 /// The ticket's progress for the console that created it: 待扫码 → 已扫码 → 同步中 → 完成.
 ///
 /// Answers `304` when `If-None-Match` carries the current `ETag`.
-#[utoipa::path(get, path = "/provider-sync-tickets/{id}", tag = "provider sync",
+#[utoipa::path(get, path = paths::PROVIDER_SYNC_TICKET, tag = "provider sync",
     params(("id" = String, Path)),
     responses((status = 200, body = ProviderSyncTicket), (status = 304), (status = 404, body = domain::ErrorEnvelope)))]
 async fn get_ticket(
@@ -111,7 +112,7 @@ async fn get_ticket(
 }
 
 /// Cancels the ticket (closing the QR dialog). Idempotent.
-#[utoipa::path(delete, path = "/provider-sync-tickets/{id}", tag = "provider sync",
+#[utoipa::path(delete, path = paths::PROVIDER_SYNC_TICKET, tag = "provider sync",
     params(("id" = String, Path)), responses((status = 204), (status = 404, body = domain::ErrorEnvelope)))]
 async fn cancel_ticket(
     State(state): State<AppState>,
@@ -135,7 +136,7 @@ async fn ticket_account(state: &AppState, ticket: &TicketRecord) -> Result<Accou
 /// What the scanning phone shows: the target account, when and from where the code was
 /// requested, and who signed in with WeChat on this browser (nobody yet: the page then starts
 /// WeChat OAuth). Reading changes nothing.
-#[utoipa::path(get, path = "/m/provider-sync-tickets/{id}", tag = "provider sync",
+#[utoipa::path(get, path = paths::PHONE_PROVIDER_SYNC_TICKET, tag = "provider sync",
     params(("id" = String, Path)),
     responses(
         (status = 200, body = MobileProviderSyncTicket),
@@ -163,7 +164,7 @@ async fn mobile_ticket(
 /// providers they administer are synced into the ticket's account. The identity is the one
 /// WeChat reported to the callback, never one the request names; another browser is refused.
 /// Only an admin may confirm; of two racing confirmations, one wins.
-#[utoipa::path(post, path = "/m/provider-sync-tickets/{id}/confirm", tag = "provider sync",
+#[utoipa::path(post, path = paths::PHONE_PROVIDER_SYNC_TICKET_CONFIRM, tag = "provider sync",
     params(("id" = String, Path)),
     responses(
         (status = 200, body = MobileProviderSyncTicket),
@@ -268,7 +269,7 @@ async fn confirm_ticket(
 }
 
 /// The phone declines: the ticket is cancelled and the console says so.
-#[utoipa::path(post, path = "/m/provider-sync-tickets/{id}/cancel", tag = "provider sync",
+#[utoipa::path(post, path = paths::PHONE_PROVIDER_SYNC_TICKET_CANCEL, tag = "provider sync",
     params(("id" = String, Path)), responses((status = 204), (status = 403, body = domain::ErrorEnvelope), (status = 404, body = domain::ErrorEnvelope), (status = 409, body = domain::ErrorEnvelope), (status = 410, body = domain::ErrorEnvelope)))]
 async fn mobile_cancel_ticket(
     State(state): State<AppState>,

@@ -5,6 +5,7 @@ use axum::{extract::State, http::StatusCode};
 use domain::{
     ErrorCode,
     api::{AuditAction, ListQuery, Page, ProviderSummary, UnbindProvider},
+    paths,
 };
 use utoipa_axum::{router::OpenApiRouter, routes};
 
@@ -25,7 +26,7 @@ pub fn router() -> OpenApiRouter<AppState> {
 }
 
 /// The account's providers, searchable by name or provider ID, a page at a time.
-#[utoipa::path(get, path = "/providers", tag = "providers", params(ListQuery),
+#[utoipa::path(get, path = paths::PROVIDERS, tag = "providers", params(ListQuery),
     responses((status = 200, body = Page<ProviderSummary>), (status = 401, body = domain::ErrorEnvelope)))]
 async fn list_providers(
     State(state): State<AppState>,
@@ -44,7 +45,7 @@ async fn list_providers(
 /// 解绑: removes a provider synced by mistake, with its sub-merchants (their keys and
 /// transactions), once its ID is typed as confirmation. Refused while a sync or a
 /// re-attribution runs in the account. A later provider sync may bind it again.
-#[utoipa::path(delete, path = "/providers/{id}", tag = "providers",
+#[utoipa::path(delete, path = paths::PROVIDER, tag = "providers",
     params(("id" = String, Path, description = "the provider ID")), request_body = UnbindProvider,
     responses(
         (status = 204),

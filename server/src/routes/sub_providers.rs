@@ -5,6 +5,7 @@ use axum::{extract::State, http::StatusCode};
 use domain::{
     FieldError,
     api::{AuditAction, SubProvider},
+    paths,
     rules::AccountId,
 };
 use utoipa_axum::{router::OpenApiRouter, routes};
@@ -63,7 +64,7 @@ async fn save(
 }
 
 /// The account's sub-providers.
-#[utoipa::path(get, path = "/sub-providers", tag = "sub-providers",
+#[utoipa::path(get, path = paths::SUB_PROVIDERS, tag = "sub-providers",
     responses((status = 200, body = Vec<SubProvider>)))]
 async fn list_sub_providers(
     State(state): State<AppState>,
@@ -78,7 +79,7 @@ async fn list_sub_providers(
 }
 
 /// Registers a sub-provider by its Tencent Cloud account ID.
-#[utoipa::path(post, path = "/sub-providers", tag = "sub-providers", request_body = SubProvider,
+#[utoipa::path(post, path = paths::SUB_PROVIDERS, tag = "sub-providers", request_body = SubProvider,
     responses((status = 201, body = SubProvider), (status = 422, body = domain::ErrorEnvelope)))]
 async fn add_sub_provider(
     State(state): State<AppState>,
@@ -96,7 +97,7 @@ async fn add_sub_provider(
 
 /// Changes a sub-provider's name, rebate ratio or remark (its account ID is its identity: the
 /// body's must be well-formed, and the path's is the one kept).
-#[utoipa::path(put, path = "/sub-providers/{account_id}", tag = "sub-providers",
+#[utoipa::path(put, path = paths::SUB_PROVIDER, tag = "sub-providers",
     params(("account_id" = String, Path, description = "the sub-provider's Tencent Cloud account ID")),
     request_body = SubProvider,
     responses((status = 200, body = SubProvider), (status = 404, body = domain::ErrorEnvelope)))]

@@ -9,6 +9,7 @@ use axum::{
 use domain::{
     ErrorCode,
     api::{AccountRole, ListQuery, Page, SubMerchantQuery, SubMerchantSummary, WechatChannel},
+    paths,
 };
 use utoipa_axum::{router::OpenApiRouter, routes};
 
@@ -62,7 +63,7 @@ fn csv_cell(value: &str) -> String {
 
 /// The filtered sub-merchant list as CSV, streamed page by page (UTF-8 with BOM, so that
 /// spreadsheet programs read the Chinese correctly).
-#[utoipa::path(get, path = "/sub-merchants.csv", tag = "sub-merchants", params(SubMerchantQuery),
+#[utoipa::path(get, path = paths::SUB_MERCHANTS_CSV, tag = "sub-merchants", params(SubMerchantQuery),
     responses((status = 200, content_type = "text/csv")))]
 async fn export_sub_merchants(
     State(state): State<AppState>,
@@ -155,7 +156,7 @@ async fn export_sub_merchants(
 }
 
 /// The account's sub-merchants, filtered by provider, channel and text, a page at a time.
-#[utoipa::path(get, path = "/sub-merchants", tag = "sub-merchants", params(SubMerchantQuery),
+#[utoipa::path(get, path = paths::SUB_MERCHANTS, tag = "sub-merchants", params(SubMerchantQuery),
     responses((status = 200, body = Page<SubMerchantSummary>)))]
 async fn list_sub_merchants(
     State(state): State<AppState>,

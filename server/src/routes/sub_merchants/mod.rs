@@ -15,6 +15,7 @@ use domain::{
         AuditAction, ChannelChange, Job, JobKind, SubMerchantDetail, SubMerchantProfile,
         SubMerchantSummary, SubProviderChange, WechatChannel,
     },
+    paths,
 };
 use utoipa_axum::{router::OpenApiRouter, routes};
 
@@ -112,7 +113,7 @@ async fn stored_profile(state: &AppState, id: i64) -> Result<SubMerchantProfile,
 }
 
 /// A sub-merchant of the account: what the list shows, when it was synced, its history.
-#[utoipa::path(get, path = "/sub-merchants/{id}", tag = "sub-merchants",
+#[utoipa::path(get, path = paths::SUB_MERCHANT, tag = "sub-merchants",
     params(("id" = i64, Path, description = "the sub-merchant's console ID")),
     responses((status = 200, body = SubMerchantDetail), (status = 404, body = domain::ErrorEnvelope)))]
 async fn get_sub_merchant(
@@ -128,7 +129,7 @@ async fn get_sub_merchant(
 /// 切换渠道 between 官方直连 and 微信买单. Switching to 微信买单 asks WeChat whether the merchant
 /// ID has opened Maidan; if not, 409 `MaidanNotOpened` and nothing changes. Switching to the
 /// channel already set changes nothing and records nothing.
-#[utoipa::path(put, path = "/sub-merchants/{id}/wechat-channel", tag = "sub-merchants",
+#[utoipa::path(put, path = paths::SUB_MERCHANT_WECHAT_CHANNEL, tag = "sub-merchants",
     params(("id" = i64, Path, description = "the sub-merchant's console ID")),
     request_body = ChannelChange,
     responses(
@@ -180,7 +181,7 @@ async fn switch_channel(
 /// 编辑基本信息, the profile: 简称, 管理员姓名 and 邮箱, logo, 广告链接 and 图片, 备注 (all
 /// optional). Each field is checked by its rule and each image decoded in full; the answer is
 /// what was stored. A save that changes nothing records nothing.
-#[utoipa::path(put, path = "/sub-merchants/{id}/profile", tag = "sub-merchants",
+#[utoipa::path(put, path = paths::SUB_MERCHANT_PROFILE, tag = "sub-merchants",
     params(("id" = i64, Path, description = "the sub-merchant's console ID")),
     request_body = SubMerchantProfile,
     responses(
@@ -229,7 +230,7 @@ async fn update_profile(
 /// same sub-merchant, with the same query, so that a client sends the same `PUT` there. Kept
 /// for one release; nothing is read or changed here.
 #[deprecated = "the profile is saved at /sub-merchants/{id}/profile"]
-#[utoipa::path(put, path = "/sub-merchants/{id}/basic-info", tag = "sub-merchants",
+#[utoipa::path(put, path = paths::SUB_MERCHANT_BASIC_INFO, tag = "sub-merchants",
     params(("id" = i64, Path, description = "the sub-merchant's console ID")),
     responses(
         (status = 308, description = "Moved for good: send the same request to `Location`.",
@@ -257,7 +258,7 @@ async fn profile_moved(
 /// 修改子商户所属的子服务商: the sub-provider must be one of the account's; the change is
 /// immediate for the sub-merchant, and its past transactions follow in a durable job
 /// (`202` + the job). Choosing the current sub-provider again changes nothing (`200`).
-#[utoipa::path(put, path = "/sub-merchants/{id}/sub-provider", tag = "sub-merchants",
+#[utoipa::path(put, path = paths::SUB_MERCHANT_SUB_PROVIDER, tag = "sub-merchants",
     params(("id" = i64, Path, description = "the sub-merchant's console ID")),
     request_body = SubProviderChange,
     responses(
@@ -288,7 +289,7 @@ async fn change_sub_provider(
 /// Clears a sub-merchant's sub-provider: it belongs to the provider itself again, and its past
 /// transactions follow in the same durable job as a change (`202` + the job). A sub-merchant
 /// without one changes nothing (`200`).
-#[utoipa::path(delete, path = "/sub-merchants/{id}/sub-provider", tag = "sub-merchants",
+#[utoipa::path(delete, path = paths::SUB_MERCHANT_SUB_PROVIDER, tag = "sub-merchants",
     params(("id" = i64, Path, description = "the sub-merchant's console ID")),
     responses(
         (status = 202, body = Job),
@@ -357,7 +358,7 @@ async fn maidan_opened(state: &AppState, merchant_id: &str) -> Result<bool, AppE
 
 /// 同步买单子商户: starts the sync of every sub-merchant of every provider of the account, or
 /// returns the one already running. After a sync ends, the next may start after a cooldown.
-#[utoipa::path(post, path = "/sub-merchant-syncs", tag = "sub-merchants",
+#[utoipa::path(post, path = paths::SUB_MERCHANT_SYNCS, tag = "sub-merchants",
     responses(
         (status = 202, body = Job),
         (status = 409, body = domain::ErrorEnvelope),
