@@ -130,23 +130,3 @@ pub fn phone_app<V: IntoView + 'static>(
     }
     .unwrap_or_else(|| view! { <NotFoundPage/> }.into_any())
 }
-
-/// A parameter of this page's address (`?name=…`), for the entries without a router.
-pub fn query_param(name: &str) -> Option<String> {
-    let search = web_sys::window()?.location().search().ok()?;
-    web_sys::UrlSearchParams::new_with_str(&search)
-        .ok()?
-        .get(name)
-}
-
-/// Goes to a page of another entry (console ↔ login): a full page load, since the router of
-/// one bundle does not know the other's pages.
-pub fn go_to(path: &str, replace: bool) {
-    if let Some(location) = web_sys::window().map(|w| w.location()) {
-        let _ = if replace {
-            location.replace(path)
-        } else {
-            location.assign(path)
-        };
-    }
-}

@@ -4,6 +4,8 @@
 //! - [`api`]: the typed API client, one async fn per endpoint.
 //! - [`i18n`]: every visible string, in Chinese (default) and English.
 //! - [`state`]: browser state logic (the signed-in session).
+//! - [`location`]: the browser's address: query parameters, links of this origin, and full page
+//!   loads between the entries.
 //! - [`crypto`]: key pairs made in the browser (WebCrypto).
 //! - [`format`]: times, money and the labels of the domain's enums.
 //! - [`components`]: the console shell and reusable pieces (fields, error notes).
@@ -17,6 +19,7 @@ pub mod components;
 pub mod crypto;
 pub mod format;
 pub mod i18n;
+pub mod location;
 pub mod pages;
 pub mod state;
 

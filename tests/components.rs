@@ -563,7 +563,7 @@ fn a_busy_poll_answer_makes_the_next_poll_wait_as_long_as_asked() {
 
 #[wasm_bindgen_test]
 fn a_field_error_shows_once_typed_a_missing_value_once_submitted_and_the_servers_until_edited() {
-    use console::components::field::shown_error;
+    use console::state::form::shown_error;
     let short = FieldError::TooShort { min: 12 };
     assert_eq!(shown_error(Some(short.clone()), false, false, None), None);
     assert_eq!(
@@ -588,9 +588,9 @@ fn a_field_error_shows_once_typed_a_missing_value_once_submitted_and_the_servers
 /// A field of its own form, whose form the test reaches through `reach`.
 #[component]
 fn FieldProbe(
-    reach: std::sync::Arc<std::sync::Mutex<Option<console::components::field::Form>>>,
+    reach: std::sync::Arc<std::sync::Mutex<Option<console::state::form::Form>>>,
 ) -> impl IntoView {
-    use console::components::field::{Form, TextField};
+    use console::{components::field::TextField, state::form::Form};
     let form = Form::new();
     *reach.lock().unwrap() = Some(form);
     let value = RwSignal::new("100000000001".to_owned());

@@ -14,7 +14,8 @@ use crate::{
         qr_ticket_panel::{QrTicketPanel, Reconnecting},
     },
     i18n::{Key, fill, tr, use_i18n},
-    state::qr_ticket::{QrTicketView, TicketApi, page_url, use_qr_ticket},
+    location::page_url,
+    state::qr_ticket::{QrTicketView, TicketApi, use_qr_ticket},
 };
 
 #[component]

@@ -10,13 +10,10 @@ use leptos::prelude::*;
 
 use crate::{
     api::ApiError,
-    components::{
-        error_note::ErrorNote,
-        field::{Form, TextField},
-    },
+    components::{error_note::ErrorNote, field::TextField},
     format::local_time,
     i18n::{Key, fill, tr, use_i18n},
-    state::write::ServerWrite,
+    state::{form::Form, write::ServerWrite},
 };
 
 /// How a field is entered.

@@ -13,6 +13,7 @@ pub mod language_switch;
 pub mod loaded;
 pub mod mobile_shell;
 pub mod pager;
+pub mod phone_ticket;
 pub mod provider_sync_dialog;
 pub mod qr_canvas;
 pub mod qr_ticket_panel;

@@ -16,7 +16,8 @@ use crate::{
     },
     format::{listed, with_id},
     i18n::{Key, fill, tr, use_i18n},
-    state::qr_ticket::{QrTicketView, TicketApi, page_url, use_qr_ticket},
+    location::page_url,
+    state::qr_ticket::{QrTicketView, TicketApi, use_qr_ticket},
 };
 
 /// The address the phone opens for a ticket.

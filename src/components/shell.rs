@@ -15,12 +15,12 @@ use leptos_router::{
 
 use crate::{
     api,
-    app::go_to,
     components::{
         dialog::{focus, keep_tab_inside},
         language_switch::LanguageSwitch,
     },
     i18n::{Key, tr, use_i18n},
+    location::go_to,
     state::{session::use_session, write::ServerWrite},
 };
 

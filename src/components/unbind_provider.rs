@@ -7,12 +7,9 @@ use leptos_router::{NavigateOptions, hooks::use_navigate};
 
 use crate::{
     api,
-    components::{
-        error_note::ErrorNote,
-        field::{Form, TextField},
-    },
+    components::{error_note::ErrorNote, field::TextField},
     i18n::{Key, fill, tr, use_i18n},
-    state::write::ServerWrite,
+    state::{form::Form, write::ServerWrite},
 };
 
 #[component]

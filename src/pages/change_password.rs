@@ -7,13 +7,10 @@ use leptos::prelude::*;
 
 use crate::{
     api,
-    app::go_to,
-    components::{
-        error_note::ErrorNote,
-        field::{Form, TextField},
-    },
+    components::{error_note::ErrorNote, field::TextField},
     i18n::{Key, tr},
-    state::{session::use_session, write::ServerWrite},
+    location::go_to,
+    state::{form::Form, session::use_session, write::ServerWrite},
 };
 
 #[component]

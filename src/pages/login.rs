@@ -9,20 +9,16 @@ use leptos::prelude::*;
 
 use crate::{
     api,
-    components::{
-        error_note::ErrorNote,
-        field::{Form, TextField},
-        language_switch::LanguageSwitch,
-    },
+    components::{error_note::ErrorNote, field::TextField, language_switch::LanguageSwitch},
     format::role_key,
     i18n::{Key, tr, use_i18n},
-    state::write::ServerWrite,
+    state::{form::Form, write::ServerWrite},
 };
 
 /// Where to go after signing in: the `next` query if it is a path of this site. (Read from
 /// the address itself: the login bundle has no router.)
 fn safe_next() -> String {
-    crate::app::query_param("next")
+    crate::location::query_param("next")
         .filter(|n| domain::navigation::safe_next(n).is_some())
         .unwrap_or_else(|| "/".to_owned())
 }
@@ -43,7 +39,7 @@ pub fn LoginPage() -> impl IntoView {
         },
         move |_| {
             // The console is the other entry: a full page load.
-            crate::app::go_to(&safe_next(), false);
+            crate::location::go_to(&safe_next(), false);
         },
     );
     let server_error = login.error();

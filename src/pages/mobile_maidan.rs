@@ -11,14 +11,10 @@ use leptos::prelude::*;
 
 use crate::{
     api,
-    app::query_param,
-    components::{
-        error_note::ErrorNote,
-        field::{Form, TextField},
-        mobile_shell::MobileShell,
-    },
+    components::{error_note::ErrorNote, field::TextField, mobile_shell::MobileShell},
     i18n::{Key, fill, tr, use_i18n},
-    state::{poll::sleep, write::ServerWrite},
+    location::query_param,
+    state::{form::Form, poll::sleep, write::ServerWrite},
 };
 
 const FIELDS: [(&str, Key, &str); 4] = [

@@ -6,11 +6,9 @@ use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 
 use crate::{
-    components::{
-        field::{Form, TextField},
-        qr_canvas::QrCanvas,
-    },
+    components::{field::TextField, qr_canvas::QrCanvas},
     i18n::{Key, tr, use_i18n},
+    state::form::Form,
 };
 
 /// WeChat's help page: 微信买单功能开通方法 (the PC route).
@@ -26,7 +24,7 @@ pub fn phone_url(merchant_id: &str) -> String {
             String::from(js_sys::encode_uri_component(merchant_id))
         )
     };
-    crate::state::qr_ticket::page_url(&format!(
+    crate::location::page_url(&format!(
         "{}{}{query}",
         domain::navigation::PHONE_PREFIX,
         domain::navigation::MAIDAN_PHONE_PAGE

@@ -12,19 +12,13 @@ use leptos_router::hooks::use_params_map;
 use crate::{
     api,
     components::{
-        alipay_dialog::AlipayDialog,
-        channel_switch::MaidanLink,
-        copy_button::CopyButton,
-        error_note::ErrorNote,
-        field::{Form, TextField},
-        job_progress::JobProgress,
-        key_reset_dialog::KeyResetDialog,
-        loaded::Loaded,
-        sub_merchant_profile::ProfileCard,
+        alipay_dialog::AlipayDialog, channel_switch::MaidanLink, copy_button::CopyButton,
+        error_note::ErrorNote, field::TextField, job_progress::JobProgress,
+        key_reset_dialog::KeyResetDialog, loaded::Loaded, sub_merchant_profile::ProfileCard,
     },
     format::{action_key, channel_key, local_time},
     i18n::{Key, fill, tr, use_i18n},
-    state::{poll, session::use_session, write::ServerWrite},
+    state::{form::Form, poll, session::use_session, write::ServerWrite},
 };
 
 /// Cloud Pay's own document on configuring sub-merchants (the guide links it here).

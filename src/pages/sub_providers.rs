@@ -9,13 +9,9 @@ use leptos_router::hooks::use_query_map;
 
 use crate::{
     api,
-    components::{
-        error_note::ErrorNote,
-        field::{Form, TextField},
-        loaded::Loaded,
-    },
+    components::{error_note::ErrorNote, field::TextField, loaded::Loaded},
     i18n::{Key, tr},
-    state::write::ServerWrite,
+    state::{form::Form, write::ServerWrite},
 };
 
 #[component]

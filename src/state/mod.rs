@@ -1,5 +1,6 @@
 //! Browser state logic shared between pages.
 
+pub mod form;
 pub mod phone_sign_in;
 pub mod poll;
 pub mod qr_ticket;

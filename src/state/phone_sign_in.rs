@@ -5,7 +5,7 @@
 
 use domain::{ErrorBody, ErrorCode, Lang, error::ErrorReason};
 
-use crate::{api::ApiError, app::query_param};
+use crate::{api::ApiError, location::query_param};
 
 /// Who a phone signs in with.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -15,14 +15,6 @@ use crate::{
     state::poll::{self, Stop, now_ms},
 };
 
-/// `path` on this console's origin: what a QR code for a phone says.
-pub fn page_url(path: &str) -> String {
-    let origin = web_sys::window()
-        .and_then(|w| w.location().origin().ok())
-        .unwrap_or_default();
-    format!("{origin}{path}")
-}
-
 /// What every QR ticket says about itself.
 pub trait QrTicket: Clone + Send + Sync + 'static {
     fn id(&self) -> &str;
@@ -30,29 +22,23 @@ pub trait QrTicket: Clone + Send + Sync + 'static {
     fn expires_in_s(&self) -> u64;
 }
 
-impl QrTicket for ProviderSyncTicket {
-    fn id(&self) -> &str {
-        &self.id
-    }
-    fn state(&self) -> TicketState {
-        self.state
-    }
-    fn expires_in_s(&self) -> u64 {
-        self.expires_in_s
-    }
+macro_rules! qr_tickets {
+    ($($ticket:ty),*) => {$(
+        impl QrTicket for $ticket {
+            fn id(&self) -> &str {
+                &self.id
+            }
+            fn state(&self) -> TicketState {
+                self.state
+            }
+            fn expires_in_s(&self) -> u64 {
+                self.expires_in_s
+            }
+        }
+    )*};
 }
 
-impl QrTicket for AlipayAuthorizationTicket {
-    fn id(&self) -> &str {
-        &self.id
-    }
-    fn state(&self) -> TicketState {
-        self.state
-    }
-    fn expires_in_s(&self) -> u64 {
-        self.expires_in_s
-    }
-}
+qr_tickets!(ProviderSyncTicket, AlipayAuthorizationTicket);
 
 type Reply<T> = Pin<Box<dyn Future<Output = Result<T, ApiError>>>>;
 /// Reads a ticket by ID, conditionally on the `ETag` last seen.

@@ -8,7 +8,7 @@ use std::{future::Future, pin::Pin, rc::Rc};
 
 use leptos::prelude::*;
 
-use crate::{api::ApiError, components::field::Form};
+use crate::{api::ApiError, state::form::Form};
 
 type Call<I, O> = Rc<dyn Fn(I) -> Pin<Box<dyn Future<Output = Result<O, ApiError>>>>>;
 
