@@ -2,16 +2,20 @@
 //!
 //! Both sqlx backends bind `$1`-style parameters by their number (a number may stand twice),
 //! and both databases speak `RETURNING`, `ON CONFLICT … DO NOTHING / DO UPDATE` and `TRUE`.
-//! An area's file (`audit.rs`, `keys.rs`, …) holds its trait and one implementation, written
-//! in a macro that is instantiated for [`SqliteStore`] and for [`PgStore`]: inside it `self`
-//! is the concrete store, and the little that differs is asked of [`Dialect`]. A plan that
-//! only PostgreSQL needs is a named function beside the common one, not a second copy.
+//! An area's file (`audit.rs`, `keys.rs`, …) declares its trait with [`area!`], each method
+//! with its one body, which is compiled for [`SqliteStore`] and for [`PgStore`]: inside it
+//! `Self` is the concrete store, and the little that differs is asked of [`Dialect`]. A plan
+//! that only one backend needs is a named function of each store beside the common one, not a
+//! second copy.
 
 use std::future::Future;
 
 use sqlx::{Database, Transaction};
 
-use super::{NewAuditEvent, PgStore, Result, SqliteStore, sql::to_json};
+use super::{
+    Change, NewAuditEvent, PgStore, Result, SqliteStore,
+    sql::{BindAll, to_json},
+};
 use domain::api::Account;
 
 use crate::upstream::UpstreamTransaction;
@@ -34,7 +38,8 @@ pub(crate) trait Dialect: Send + Sync {
     const ON_CONFLICT_IGNORE: &'static str;
 
     /// Wakes the job workers of every replica when a job is queued (`None`: the workers of
-    /// this process are woken in it).
+    /// this process are woken in it). On PostgreSQL a notification on the channel the workers
+    /// listen on (`jobs::JOBS_CHANNEL`), delivered when the transaction commits.
     const NOTIFY_JOBS: Option<&'static str>;
 
     /// Written before a column, keeps its term off the index (SQLite's unary `+`);
@@ -83,6 +88,15 @@ pub(crate) trait Dialect: Send + Sync {
         audit: &NewAuditEvent,
     ) -> impl Future<Output = Result<()>> + Send;
 
+    /// Ends a change to one of an account's objects, made by a statement that changed
+    /// `changed` rows: `NotFound` (nothing is committed) unless that was the one row; else the
+    /// change's audit event is written and the transaction commits.
+    fn commit_change(
+        tx: Transaction<'static, Self::Db>,
+        changed: u64,
+        audit: &NewAuditEvent,
+    ) -> impl Future<Output = Result<Change>> + Send;
+
     /// Marks the account's sub-merchants as changed (see `CountCache`).
     fn bump_version(
         tx: &mut <Self::Db as Database>::Connection,
@@ -99,6 +113,47 @@ pub(crate) trait Dialect: Send + Sync {
     ) -> impl Future<Output = Result<()>> + Send;
 }
 
+/// Declares an area's trait (`Send + Sync`, its methods `async`) and implements it for both
+/// stores: each method's signature and body are written once, beside the method's doc, and
+/// compiled for each store. The items of an `impl { … }` after the trait become inherent
+/// functions of both stores, for the area's methods to share.
+macro_rules! area {
+    (
+        $(#[$attr:meta])*
+        pub trait $area:ident {
+            $(
+                $(#[$doc:meta])*
+                async fn $method:ident(&$self:ident $(, $arg:ident: $ty:ty)* $(,)?) -> $ret:ty
+                $body:block
+            )*
+        }
+        $(impl { $($helper:item)* })?
+    ) => {
+        $(#[$attr])*
+        #[async_trait::async_trait]
+        pub trait $area: Send + Sync {
+            $($(#[$doc])* async fn $method(&$self $(, $arg: $ty)*) -> $ret;)*
+        }
+
+        #[async_trait::async_trait]
+        impl $area for $crate::store::SqliteStore {
+            $(async fn $method(&$self $(, $arg: $ty)*) -> $ret $body)*
+        }
+
+        #[async_trait::async_trait]
+        impl $area for $crate::store::PgStore {
+            $(async fn $method(&$self $(, $arg: $ty)*) -> $ret $body)*
+        }
+
+        $(
+            impl $crate::store::SqliteStore { $($helper)* }
+            impl $crate::store::PgStore { $($helper)* }
+        )?
+    };
+}
+
+pub(crate) use area;
+
 /// The writes every area's changes share, the same statements on each backend's connection.
 macro_rules! shared_writes {
     () => {
@@ -110,15 +165,24 @@ macro_rules! shared_writes {
                 "INSERT INTO audit_events (account_id, actor, action, target, fields, at)
                  VALUES ($1, $2, $3, $4, $5, $6)",
             )
-            .bind(&audit.account_id)
-            .bind(&audit.actor)
-            .bind(audit.action.as_str())
-            .bind(&audit.target)
-            .bind(to_json(&audit.fields)?)
-            .bind(audit.at_ms)
+            .binds((&audit.account_id, &audit.actor, audit.action.as_str(), &audit.target))
+            .binds((to_json(&audit.fields)?, audit.at_ms))
             .execute(tx)
             .await?;
             Ok(())
+        }
+
+        async fn commit_change(
+            mut tx: Transaction<'static, Self::Db>,
+            changed: u64,
+            audit: &NewAuditEvent,
+        ) -> Result<Change> {
+            if changed != 1 {
+                return Ok(Change::NotFound);
+            }
+            Self::insert_audit(&mut tx, audit).await?;
+            tx.commit().await?;
+            Ok(Change::Made)
         }
 
         async fn bump_version(
@@ -188,7 +252,7 @@ impl Dialect for PgStore {
     const RANDOM_HEX_18: &'static str = "substr(md5(gen_random_uuid()::text), 1, 18)";
     const INSERT_OR_IGNORE: &'static str = "INSERT";
     const ON_CONFLICT_IGNORE: &'static str = "ON CONFLICT DO NOTHING";
-    const NOTIFY_JOBS: Option<&'static str> = Some(super::jobs::NOTIFY_JOBS);
+    const NOTIFY_JOBS: Option<&'static str> = Some("SELECT pg_notify('console_jobs', '')");
     const SKIP_INDEX: &'static str = "";
     const NOW_MS: &'static str = "(extract(epoch from now()) * 1000)::bigint";
     const GREATEST: &'static str = "GREATEST";

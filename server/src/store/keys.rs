@@ -1,13 +1,11 @@
 //! A sub-merchant's keys (认证密钥, 签名公私钥) and its Alipay authorization.
 
-use async_trait::async_trait;
-
 use domain::api::TicketState;
 
 use super::{
     Change, NewAuditEvent, Result, TicketKind, TicketMove, TicketRecord,
-    dialect::Dialect,
-    sql::{KEY_COLUMNS, keys_from_row},
+    dialect::{Dialect, area},
+    sql::{BindAll, KEY_COLUMNS, keys_from_row},
 };
 
 /// A sub-merchant's keys as stored.
@@ -47,168 +45,124 @@ pub struct SubMerchantCredentials {
     pub alipay: Option<(String, i64)>,
 }
 
-#[async_trait]
-pub trait KeyStore: Send + Sync {
-    /// A sub-merchant's keys (as stored: the authentication key sealed) and its Alipay
-    /// authorization (user ID, when, ms). Tenancy is the caller's: read the sub-merchant first.
-    async fn sub_merchant_credentials(&self, id: i64) -> Result<SubMerchantCredentials>;
-
-    /// 重置认证密钥和签名公私钥: replaces the sub-merchant's keys, marks them set and records
-    /// the audit event, in one transaction; `NotFound` when the sub-merchant is not the
-    /// account's.
-    async fn reset_sub_merchant_keys(
-        &self,
-        account_id: &str,
-        id: i64,
-        keys: &StoredKeys,
-        audit: &NewAuditEvent,
-    ) -> Result<Change>;
-
-    /// Completes an open, unexpired Alipay authorization ticket and records the Alipay user ID
-    /// on its sub-merchant with the audit event, in one transaction; `Refused` when the ticket
-    /// was no longer open (of two racing confirmations, one moves it).
-    async fn complete_alipay_authorization(
-        &self,
-        ticket: &TicketRecord,
-        sub_merchant_id: i64,
-        user_id: &str,
-        sealed_app_auth_token: &str,
-        now_ms: i64,
-        audit: &NewAuditEvent,
-    ) -> Result<TicketMove>;
-}
-
-/// One implementation for both backends (see `dialect`).
-macro_rules! key_store {
-    ($store:ty) => {
-        #[async_trait]
-        impl KeyStore for $store {
-            async fn sub_merchant_credentials(&self, id: i64) -> Result<SubMerchantCredentials> {
-                let keys = sqlx::query(&format!(
-                    "SELECT {KEY_COLUMNS} FROM sub_merchant_keys WHERE sub_merchant_id = $1"
-                ))
-                .bind(id)
-                .fetch_optional(self.pool())
-                .await?
-                .as_ref()
-                .map(keys_from_row)
-                .transpose()?;
-                let alipay: Option<(Option<String>, Option<i64>)> = sqlx::query_as(
-                    "SELECT alipay_user_id, alipay_authorized_at FROM sub_merchants WHERE id = $1",
-                )
-                .bind(id)
-                .fetch_optional(self.pool())
-                .await?;
-                let alipay = match alipay {
-                    Some((Some(user_id), Some(at_ms))) => Some((user_id, at_ms)),
-                    _ => None,
-                };
-                Ok(SubMerchantCredentials { keys, alipay })
-            }
-
-            async fn reset_sub_merchant_keys(
-                &self,
-                account_id: &str,
-                id: i64,
-                keys: &StoredKeys,
-                audit: &NewAuditEvent,
-            ) -> Result<Change> {
-                let mut tx = self.write_tx(&format!("account:{account_id}")).await?;
-                let done = sqlx::query(
-                    "UPDATE sub_merchants SET keys_set = TRUE
-                     WHERE id = $1 AND provider_id IN (SELECT provider_id FROM providers WHERE account_id = $2)",
-                )
-                .bind(id)
-                .bind(account_id)
-                .execute(&mut *tx)
-                .await?;
-                if done.rows_affected() != 1 {
-                    return Ok(Change::NotFound);
-                }
-                sqlx::query(
-                    "INSERT INTO sub_merchant_keys
-                       (sub_merchant_id, authentication_type, signature_type, authentication_key,
-                        authentication_key_last4, signing_public_key, public_key_sha256, reset_at,
-                        reset_by)
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
-                     ON CONFLICT (sub_merchant_id) DO UPDATE SET
-                       authentication_type = excluded.authentication_type,
-                       signature_type = excluded.signature_type,
-                       authentication_key = excluded.authentication_key,
-                       authentication_key_last4 = excluded.authentication_key_last4,
-                       signing_public_key = excluded.signing_public_key,
-                       public_key_sha256 = excluded.public_key_sha256,
-                       reset_at = excluded.reset_at,
-                       reset_by = excluded.reset_by",
-                )
-                .bind(id)
-                .bind(keys.authentication_type.as_str())
-                .bind(keys.signature_type.as_str())
-                .bind(&keys.authentication_key_sealed)
-                .bind(&keys.authentication_key_last4)
-                .bind(&keys.signing_public_key)
-                .bind(&keys.public_key_sha256)
-                .bind(keys.reset_at_ms)
-                .bind(&keys.reset_by)
-                .execute(&mut *tx)
-                .await?;
-                Self::insert_audit(&mut tx, audit).await?;
-                tx.commit().await?;
-                Ok(Change::Made)
-            }
-
-            async fn complete_alipay_authorization(
-                &self,
-                ticket: &TicketRecord,
-                sub_merchant_id: i64,
-                user_id: &str,
-                sealed_app_auth_token: &str,
-                now_ms: i64,
-                audit: &NewAuditEvent,
-            ) -> Result<TicketMove> {
-                let mut tx = self.write_tx(&format!("account:{}", ticket.account_id)).await?;
-                let claimed = sqlx::query(
-                    "UPDATE qr_tickets SET state = $1, updated_at = $2, confirmed_by = $3
-                     WHERE id = $4 AND kind = $5
-                       AND state IN ($6, $7) AND expires_at > $8",
-                )
-                .bind(TicketState::Completed.as_str())
-                .bind(now_ms)
-                .bind(user_id)
-                .bind(&ticket.id)
-                .bind(TicketKind::AlipayAuthorization.as_str())
-                .bind(TicketState::Pending.as_str())
-                .bind(TicketState::Scanned.as_str())
-                .bind(now_ms)
-                .execute(&mut *tx)
-                .await?;
-                if claimed.rows_affected() != 1 {
-                    return Ok(TicketMove::Refused);
-                }
-                let recorded = sqlx::query(
-                    "UPDATE sub_merchants
-                     SET alipay_user_id = $1, alipay_authorized_at = $2, alipay_app_auth_token = $3
-                     WHERE id = $4 AND provider_id IN (SELECT provider_id FROM providers WHERE account_id = $5)",
-                )
-                .bind(user_id)
-                .bind(now_ms)
-                .bind(sealed_app_auth_token)
-                .bind(sub_merchant_id)
-                .bind(&ticket.account_id)
-                .execute(&mut *tx)
-                .await?;
-                if recorded.rows_affected() != 1 {
-                    // The sub-merchant left the account since the code was made: nothing is recorded,
-                    // and the ticket stays as it was (the transaction is dropped, so rolled back).
-                    return Ok(TicketMove::Refused);
-                }
-                Self::insert_audit(&mut tx, audit).await?;
-                tx.commit().await?;
-                Ok(TicketMove::Moved)
-            }
+area! {
+    pub trait KeyStore {
+        /// A sub-merchant's keys (as stored: the authentication key sealed) and its Alipay
+        /// authorization (user ID, when, ms). Tenancy is the caller's: read the sub-merchant first.
+        async fn sub_merchant_credentials(&self, id: i64) -> Result<SubMerchantCredentials> {
+            let keys = sqlx::query(&format!(
+                "SELECT {KEY_COLUMNS} FROM sub_merchant_keys WHERE sub_merchant_id = $1"
+            ))
+            .bind(id)
+            .fetch_optional(self.pool())
+            .await?
+            .as_ref()
+            .map(keys_from_row)
+            .transpose()?;
+            let alipay: Option<(Option<String>, Option<i64>)> = sqlx::query_as(
+                "SELECT alipay_user_id, alipay_authorized_at FROM sub_merchants WHERE id = $1",
+            )
+            .bind(id)
+            .fetch_optional(self.pool())
+            .await?;
+            let alipay = match alipay {
+                Some((Some(user_id), Some(at_ms))) => Some((user_id, at_ms)),
+                _ => None,
+            };
+            Ok(SubMerchantCredentials { keys, alipay })
         }
-    };
-}
 
-key_store!(super::SqliteStore);
-key_store!(super::PgStore);
+        /// 重置认证密钥和签名公私钥: replaces the sub-merchant's keys, marks them set and records
+        /// the audit event, in one transaction; `NotFound` when the sub-merchant is not the
+        /// account's.
+        async fn reset_sub_merchant_keys(
+            &self,
+            account_id: &str,
+            id: i64,
+            keys: &StoredKeys,
+            audit: &NewAuditEvent,
+        ) -> Result<Change> {
+            let mut tx = self.write_tx(&format!("account:{account_id}")).await?;
+            let done = sqlx::query(
+                "UPDATE sub_merchants SET keys_set = TRUE
+                 WHERE id = $1 AND provider_id IN (SELECT provider_id FROM providers WHERE account_id = $2)",
+            )
+            .binds((id, account_id))
+            .execute(&mut *tx)
+            .await?;
+            if done.rows_affected() != 1 {
+                return Ok(Change::NotFound);
+            }
+            sqlx::query(
+                "INSERT INTO sub_merchant_keys
+                   (sub_merchant_id, authentication_type, signature_type, authentication_key,
+                    authentication_key_last4, signing_public_key, public_key_sha256, reset_at,
+                    reset_by)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+                 ON CONFLICT (sub_merchant_id) DO UPDATE SET
+                   authentication_type = excluded.authentication_type,
+                   signature_type = excluded.signature_type,
+                   authentication_key = excluded.authentication_key,
+                   authentication_key_last4 = excluded.authentication_key_last4,
+                   signing_public_key = excluded.signing_public_key,
+                   public_key_sha256 = excluded.public_key_sha256,
+                   reset_at = excluded.reset_at,
+                   reset_by = excluded.reset_by",
+            )
+            .binds((id, keys.authentication_type.as_str(), keys.signature_type.as_str()))
+            .binds((&keys.authentication_key_sealed, &keys.authentication_key_last4))
+            .binds((&keys.signing_public_key, &keys.public_key_sha256, keys.reset_at_ms))
+            .bind(&keys.reset_by)
+            .execute(&mut *tx)
+            .await?;
+            Self::insert_audit(&mut tx, audit).await?;
+            tx.commit().await?;
+            Ok(Change::Made)
+        }
+
+        /// Completes an open, unexpired Alipay authorization ticket and records the Alipay user ID
+        /// on its sub-merchant with the audit event, in one transaction; `Refused` when the ticket
+        /// was no longer open (of two racing confirmations, one moves it).
+        async fn complete_alipay_authorization(
+            &self,
+            ticket: &TicketRecord,
+            sub_merchant_id: i64,
+            user_id: &str,
+            sealed_app_auth_token: &str,
+            now_ms: i64,
+            audit: &NewAuditEvent,
+        ) -> Result<TicketMove> {
+            let mut tx = self.write_tx(&format!("account:{}", ticket.account_id)).await?;
+            let claimed = sqlx::query(
+                "UPDATE qr_tickets SET state = $1, updated_at = $2, confirmed_by = $3
+                 WHERE id = $4 AND kind = $5
+                   AND state IN ($6, $7) AND expires_at > $8",
+            )
+            .binds((TicketState::Completed.as_str(), now_ms, user_id, &ticket.id))
+            .binds((TicketKind::AlipayAuthorization.as_str(), TicketState::Pending.as_str()))
+            .binds((TicketState::Scanned.as_str(), now_ms))
+            .execute(&mut *tx)
+            .await?;
+            if claimed.rows_affected() != 1 {
+                return Ok(TicketMove::Refused);
+            }
+            let recorded = sqlx::query(
+                "UPDATE sub_merchants
+                 SET alipay_user_id = $1, alipay_authorized_at = $2, alipay_app_auth_token = $3
+                 WHERE id = $4 AND provider_id IN (SELECT provider_id FROM providers WHERE account_id = $5)",
+            )
+            .binds((user_id, now_ms, sealed_app_auth_token, sub_merchant_id))
+            .bind(&ticket.account_id)
+            .execute(&mut *tx)
+            .await?;
+            if recorded.rows_affected() != 1 {
+                // The sub-merchant left the account since the code was made: nothing is recorded,
+                // and the ticket stays as it was (the transaction is dropped, so rolled back).
+                return Ok(TicketMove::Refused);
+            }
+            Self::insert_audit(&mut tx, audit).await?;
+            tx.commit().await?;
+            Ok(TicketMove::Moved)
+        }
+    }
+}

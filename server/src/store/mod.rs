@@ -122,38 +122,30 @@ impl PoolUse {
     }
 }
 
-/// Everything the console stores, by area (one trait per area, one file per area per
-/// backend). Handlers take `Arc<dyn Store>` and call any area's methods on it.
-pub trait Store:
-    AccountStore
-    + ProviderStore
-    + AuditStore
-    + SubMerchantStore
-    + KeyStore
-    + SubProviderStore
-    + JobStore
-    + TicketStore
-    + SealingStore
-    + HealthStore
-    + 'static
-{
+/// Declares [`Store`] as all of the areas, and implements it for whatever implements them.
+macro_rules! store_of_areas {
+    ($(#[$doc:meta])* $($area:ident),+ $(,)?) => {
+        $(#[$doc])*
+        pub trait Store: $($area +)+ 'static {}
+
+        impl<T: $($area +)+ 'static> Store for T {}
+    };
 }
 
-impl<
-    T: AccountStore
-        + ProviderStore
-        + AuditStore
-        + SubMerchantStore
-        + KeyStore
-        + SubProviderStore
-        + JobStore
-        + TicketStore
-        + SealingStore
-        + HealthStore
-        + 'static,
-> Store for T
-{
-}
+store_of_areas!(
+    /// Everything the console stores, by area (one trait and one file per area). Handlers take
+    /// `Arc<dyn Store>` and call any area's methods on it.
+    AccountStore,
+    ProviderStore,
+    AuditStore,
+    SubMerchantStore,
+    KeyStore,
+    SubProviderStore,
+    JobStore,
+    TicketStore,
+    SealingStore,
+    HealthStore,
+);
 
 /// How a process opens its database.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

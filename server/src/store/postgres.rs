@@ -118,25 +118,14 @@ pub(super) async fn insert_transactions(
                  INSERT INTO transactions (account_id, sub_merchant_id, upstream_id, amount_fen, paid_at)
                  SELECT ",
         );
-        insert
-            .push_bind(account_id)
-            .push(", s.id, v.column1, v.column2, v.column3 FROM (");
-        insert.push_values(chunk, |mut b, t| {
-            b.push_bind(&t.id)
-                .push_bind(t.amount_fen)
-                .push_bind(t.paid_at_ms)
-                .push_bind(&t.merchant_id);
-        });
-        insert
-            .push(") v JOIN sub_merchants s ON s.provider_id = ")
-            .push_bind(provider_id)
-            .push(
-                " AND s.merchant_id = v.column4 ON CONFLICT (upstream_id) DO NOTHING
+        super::sql::push_upstream_transactions(&mut insert, account_id, provider_id, chunk);
+        insert.push(
+            " ON CONFLICT (upstream_id) DO NOTHING
                  RETURNING id, sub_merchant_id, paid_at)
              INSERT INTO transaction_attributions (transaction_id, sub_provider_account_id, paid_at)
              SELECT stored.id, s.sub_provider_account_id, stored.paid_at
              FROM stored JOIN sub_merchants s ON s.id = stored.sub_merchant_id",
-            );
+        );
         insert.build().execute(&mut *tx).await?;
     }
     Ok(())

@@ -2,7 +2,7 @@
 //! secrets live, for the start's key check and `cloud-pay-console keys reseal`. Each query is
 //! written once: both backends run the same text.
 
-use super::Result;
+use super::{Result, dialect::area, sql::BindAll};
 use crate::vault::KeyCheck;
 
 /// A sealing key the database has seen.
@@ -113,36 +113,6 @@ pub struct SealedSwap {
     pub new: String,
 }
 
-/// The sealing keys and the sealed columns.
-#[async_trait::async_trait]
-pub trait SealingStore: Send + Sync {
-    /// Every key the database has seen, oldest first.
-    async fn sealing_keys(&self) -> Result<Vec<SealingKeyRecord>>;
-
-    /// Makes `key` the current key: the first one (`replacing` is `None`, and the table must
-    /// hold no current key), or in place of `replacing`, which must still be current. A key
-    /// replaced before becomes current again. `false` when another process got there first
-    /// (nothing written).
-    async fn add_sealing_key(
-        &self,
-        key: &KeyCheck,
-        replacing: Option<&str>,
-        now_ms: i64,
-    ) -> Result<bool>;
-
-    /// Up to `limit` non-empty values of `column`, in key order, after `after`.
-    async fn sealed_values(
-        &self,
-        column: SealedColumn,
-        after: &RowKey,
-        limit: u32,
-    ) -> Result<Vec<(RowKey, String)>>;
-
-    /// Writes each swap whose row still holds its `old` value, in one transaction; how many
-    /// were written (a row changed meanwhile is left as it is).
-    async fn swap_sealed_values(&self, column: SealedColumn, swaps: &[SealedSwap]) -> Result<u64>;
-}
-
 const KEYS: &str = "SELECT key_id, check_value, added_at, replaced_at FROM sealing_keys \
                     ORDER BY added_at, key_id";
 const ADD_KEY: &str = "INSERT INTO sealing_keys (key_id, check_value, added_at) \
@@ -151,112 +121,111 @@ const ADD_KEY: &str = "INSERT INTO sealing_keys (key_id, check_value, added_at) 
 const REPLACE_KEY: &str = "UPDATE sealing_keys SET replaced_at = $1 \
                            WHERE key_id = $2 AND replaced_at IS NULL";
 
-/// One implementation for both backends: the same statements on each one's pool.
-macro_rules! sealing_store {
-    ($store:ty, $row:ty) => {
-        #[async_trait::async_trait]
-        impl SealingStore for $store {
-            async fn sealing_keys(&self) -> Result<Vec<SealingKeyRecord>> {
-                use super::sql::StoreRow;
-                let rows: Vec<$row> = sqlx::query(KEYS).fetch_all(self.pool()).await?;
-                rows.iter()
-                    .map(|row| {
-                        Ok(SealingKeyRecord {
-                            key: KeyCheck {
-                                key_id: row.text("key_id")?,
-                                check: row.text("check_value")?,
-                            },
-                            added_at_ms: row.int("added_at")?,
-                            replaced_at_ms: row.maybe_int("replaced_at")?,
-                        })
+area! {
+    /// The sealing keys and the sealed columns.
+    pub trait SealingStore {
+        /// Every key the database has seen, oldest first.
+        async fn sealing_keys(&self) -> Result<Vec<SealingKeyRecord>> {
+            use super::sql::StoreRow;
+            let rows = sqlx::query(KEYS).fetch_all(self.pool()).await?;
+            rows.iter()
+                .map(|row| {
+                    Ok(SealingKeyRecord {
+                        key: KeyCheck {
+                            key_id: row.text("key_id")?,
+                            check: row.text("check_value")?,
+                        },
+                        added_at_ms: row.int("added_at")?,
+                        replaced_at_ms: row.maybe_int("replaced_at")?,
                     })
-                    .collect()
-            }
+                })
+                .collect()
+        }
 
-            async fn add_sealing_key(
-                &self,
-                key: &KeyCheck,
-                replacing: Option<&str>,
-                now_ms: i64,
-            ) -> Result<bool> {
-                let mut tx = self.pool().begin().await?;
-                if let Some(old) = replacing {
-                    let replaced = sqlx::query(REPLACE_KEY)
-                        .bind(now_ms)
-                        .bind(old)
-                        .execute(&mut *tx)
-                        .await?;
-                    if replaced.rows_affected() == 0 {
-                        return Ok(false);
-                    }
-                }
-                let added = sqlx::query(ADD_KEY)
-                    .bind(&key.key_id)
-                    .bind(&key.check)
-                    .bind(now_ms)
+        /// Makes `key` the current key: the first one (`replacing` is `None`, and the table must
+        /// hold no current key), or in place of `replacing`, which must still be current. A key
+        /// replaced before becomes current again. `false` when another process got there first
+        /// (nothing written).
+        async fn add_sealing_key(
+            &self,
+            key: &KeyCheck,
+            replacing: Option<&str>,
+            now_ms: i64,
+        ) -> Result<bool> {
+            let mut tx = self.pool().begin().await?;
+            if let Some(old) = replacing {
+                let replaced = sqlx::query(REPLACE_KEY)
+                    .binds((now_ms, old))
                     .execute(&mut *tx)
-                    .await;
-                match added {
-                    // Another key became current meanwhile (the one-current index).
-                    Err(sqlx::Error::Database(e)) if e.is_unique_violation() => Ok(false),
-                    Err(e) => Err(e.into()),
-                    Ok(_) => {
-                        tx.commit().await?;
-                        Ok(true)
-                    }
+                    .await?;
+                if replaced.rows_affected() == 0 {
+                    return Ok(false);
                 }
             }
-
-            async fn sealed_values(
-                &self,
-                column: SealedColumn,
-                after: &RowKey,
-                limit: u32,
-            ) -> Result<Vec<(RowKey, String)>> {
-                use super::sql::StoreRow;
-                let sql = column.page_sql();
-                let query = match after {
-                    RowKey::Number(n) => sqlx::query(&sql).bind(*n),
-                    RowKey::Text(t) => sqlx::query(&sql).bind(t.as_str()),
-                };
-                let rows: Vec<$row> = query.bind(i64::from(limit)).fetch_all(self.pool()).await?;
-                rows.iter()
-                    .map(|row| {
-                        let key = match after {
-                            RowKey::Number(_) => RowKey::Number(row.int("row_key")?),
-                            RowKey::Text(_) => RowKey::Text(row.text("row_key")?),
-                        };
-                        Ok((key, row.text("sealed")?))
-                    })
-                    .collect()
-            }
-
-            async fn swap_sealed_values(
-                &self,
-                column: SealedColumn,
-                swaps: &[SealedSwap],
-            ) -> Result<u64> {
-                let sql = column.swap_sql();
-                let mut tx = self.pool().begin().await?;
-                let mut written = 0;
-                for swap in swaps {
-                    let query = sqlx::query(&sql).bind(swap.new.as_str());
-                    let query = match &swap.key {
-                        RowKey::Number(n) => query.bind(*n),
-                        RowKey::Text(t) => query.bind(t.as_str()),
-                    };
-                    written += query
-                        .bind(swap.old.as_str())
-                        .execute(&mut *tx)
-                        .await?
-                        .rows_affected();
+            let added = sqlx::query(ADD_KEY)
+                .binds((&key.key_id, &key.check, now_ms))
+                .execute(&mut *tx)
+                .await;
+            match added {
+                // Another key became current meanwhile (the one-current index).
+                Err(sqlx::Error::Database(e)) if e.is_unique_violation() => Ok(false),
+                Err(e) => Err(e.into()),
+                Ok(_) => {
+                    tx.commit().await?;
+                    Ok(true)
                 }
-                tx.commit().await?;
-                Ok(written)
             }
         }
-    };
-}
 
-sealing_store!(super::SqliteStore, sqlx::sqlite::SqliteRow);
-sealing_store!(super::PgStore, sqlx::postgres::PgRow);
+        /// Up to `limit` non-empty values of `column`, in key order, after `after`.
+        async fn sealed_values(
+            &self,
+            column: SealedColumn,
+            after: &RowKey,
+            limit: u32,
+        ) -> Result<Vec<(RowKey, String)>> {
+            use super::sql::StoreRow;
+            let sql = column.page_sql();
+            let query = match after {
+                RowKey::Number(n) => sqlx::query(&sql).bind(*n),
+                RowKey::Text(t) => sqlx::query(&sql).bind(t.as_str()),
+            };
+            let rows = query.bind(i64::from(limit)).fetch_all(self.pool()).await?;
+            rows.iter()
+                .map(|row| {
+                    let key = match after {
+                        RowKey::Number(_) => RowKey::Number(row.int("row_key")?),
+                        RowKey::Text(_) => RowKey::Text(row.text("row_key")?),
+                    };
+                    Ok((key, row.text("sealed")?))
+                })
+                .collect()
+        }
+
+        /// Writes each swap whose row still holds its `old` value, in one transaction; how many
+        /// were written (a row changed meanwhile is left as it is).
+        async fn swap_sealed_values(
+            &self,
+            column: SealedColumn,
+            swaps: &[SealedSwap],
+        ) -> Result<u64> {
+            let sql = column.swap_sql();
+            let mut tx = self.pool().begin().await?;
+            let mut written = 0;
+            for swap in swaps {
+                let query = sqlx::query(&sql).bind(swap.new.as_str());
+                let query = match &swap.key {
+                    RowKey::Number(n) => query.bind(*n),
+                    RowKey::Text(t) => query.bind(t.as_str()),
+                };
+                written += query
+                    .bind(swap.old.as_str())
+                    .execute(&mut *tx)
+                    .await?
+                    .rows_affected();
+            }
+            tx.commit().await?;
+            Ok(written)
+        }
+    }
+}

@@ -1,5 +1,6 @@
-//! What both SQL backends share: reading a row into the store's types, the job columns, LIKE
-//! escaping, JSON columns, and what a worker's single-row write did.
+//! What both SQL backends share: binding a statement's parameters, reading a row into the
+//! store's types, the job columns, LIKE escaping, JSON columns, and what a worker's single-row
+//! write did.
 
 use domain::{
     api::{
@@ -11,6 +12,59 @@ use domain::{
 
 use super::{Checkpoint, Held, JobRecord, Result, StoreError, StoredKeys};
 use crate::clock::rfc3339;
+
+/// Values bound in order to a statement's `$1`, `$2`, …: a tuple of them.
+pub(crate) trait Params<'q, DB: sqlx::Database> {
+    fn bind_to<Q: BindAll<'q, DB>>(self, query: Q) -> Q;
+}
+
+/// A statement of either backend that takes parameters: `sqlx::query`, `query_as` and
+/// `query_scalar` alike.
+pub(crate) trait BindAll<'q, DB: sqlx::Database>: Sized {
+    fn bind_one<T: 'q + sqlx::Encode<'q, DB> + sqlx::Type<DB>>(self, value: T) -> Self;
+
+    /// Binds `params` to the next parameters, in order: `.binds((id, account_id, now_ms))`.
+    fn binds(self, params: impl Params<'q, DB>) -> Self {
+        params.bind_to(self)
+    }
+}
+
+macro_rules! bind_all {
+    ($($query:ident $(<$o:ident>)?),*) => {$(
+        impl<'q, DB: sqlx::Database, $($o)?> BindAll<'q, DB>
+            for sqlx::query::$query<'q, DB, $($o,)? <DB as sqlx::Database>::Arguments<'q>>
+        {
+            fn bind_one<T: 'q + sqlx::Encode<'q, DB> + sqlx::Type<DB>>(self, value: T) -> Self {
+                self.bind(value)
+            }
+        }
+    )*};
+}
+
+bind_all!(Query, QueryAs<O>, QueryScalar<O>);
+
+macro_rules! params {
+    ($($value:ident),+) => {
+        impl<'q, DB: sqlx::Database, $($value: 'q + sqlx::Encode<'q, DB> + sqlx::Type<DB>),+>
+            Params<'q, DB> for ($($value,)+)
+        {
+            #[allow(non_snake_case)]
+            fn bind_to<Q: BindAll<'q, DB>>(self, query: Q) -> Q {
+                let ($($value,)+) = self;
+                query$(.bind_one($value))+
+            }
+        }
+    };
+}
+
+params!(A, B);
+params!(A, B, C);
+params!(A, B, C, D);
+params!(A, B, C, D, E);
+params!(A, B, C, D, E, F);
+params!(A, B, C, D, E, F, G);
+params!(A, B, C, D, E, F, G, H);
+params!(A, B, C, D, E, F, G, H, I);
 
 /// A result row of either backend, read by column name.
 pub(crate) trait StoreRow {
@@ -181,44 +235,31 @@ pub(crate) fn to_json<T: serde::Serialize>(value: &T) -> Result<String> {
     serde_json::to_string(value).map_err(|e| StoreError::Corrupt(format!("encoding: {e}")))
 }
 
-/// How a transaction list finds its rows: a sub-provider's transactions (its own view, or a
-/// provider's filtered by one) through their attributions, by sub-provider and time; a
-/// provider's through its own, by account and time.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum TransactionScan {
-    ByAttribution,
-    ByAccount,
-}
-
-impl TransactionScan {
-    pub(crate) fn of(
-        viewer: super::Viewer<'_>,
-        filter: &super::sub_providers::TransactionFilter<'_>,
-    ) -> TransactionScan {
-        if matches!(viewer, super::Viewer::SubProvider(_))
-            || filter.sub_provider_account_id.is_some()
-        {
-            TransactionScan::ByAttribution
-        } else {
-            TransactionScan::ByAccount
-        }
-    }
-
-    /// What the totals' `FROM transactions t` needs joined to filter by sub-provider.
-    pub(crate) fn totals_join(self) -> &'static str {
-        match self {
-            TransactionScan::ByAttribution => {
-                " JOIN transaction_attributions a ON a.transaction_id = t.id"
-            }
-            TransactionScan::ByAccount => "",
-        }
-    }
-
-    /// The time column the list is filtered and ordered by, the one its index holds.
-    pub(crate) fn paid_at(self) -> &'static str {
-        match self {
-            TransactionScan::ByAttribution => "a.paid_at",
-            TransactionScan::ByAccount => "t.paid_at",
-        }
-    }
+/// The rows of an `INSERT INTO transactions (account_id, sub_merchant_id, upstream_id,
+/// amount_fen, paid_at) SELECT `: upstream transactions, each stored with the account and
+/// joined by merchant ID to its sub-merchant of the provider (one the provider does not have is
+/// left out). How the statement begins and ends is each backend's.
+pub(crate) fn push_upstream_transactions<'a, DB: sqlx::Database>(
+    insert: &mut sqlx::QueryBuilder<'a, DB>,
+    account_id: &'a str,
+    provider_id: &'a str,
+    transactions: &'a [crate::upstream::UpstreamTransaction],
+) where
+    &'a str: sqlx::Encode<'a, DB> + sqlx::Type<DB>,
+    &'a String: sqlx::Encode<'a, DB> + sqlx::Type<DB>,
+    i64: sqlx::Encode<'a, DB> + sqlx::Type<DB>,
+{
+    insert
+        .push_bind(account_id)
+        .push(", s.id, v.column1, v.column2, v.column3 FROM (");
+    insert.push_values(transactions, |mut b, t| {
+        b.push_bind(&t.id)
+            .push_bind(t.amount_fen)
+            .push_bind(t.paid_at_ms)
+            .push_bind(&t.merchant_id);
+    });
+    insert
+        .push(") v JOIN sub_merchants s ON s.provider_id = ")
+        .push_bind(provider_id)
+        .push(" AND s.merchant_id = v.column4");
 }

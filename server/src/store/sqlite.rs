@@ -125,19 +125,7 @@ pub(super) async fn insert_transactions(
                  (account_id, sub_merchant_id, upstream_id, amount_fen, paid_at)
              SELECT ",
         );
-        insert
-            .push_bind(account_id)
-            .push(", s.id, v.column1, v.column2, v.column3 FROM (");
-        insert.push_values(chunk, |mut b, t| {
-            b.push_bind(&t.id)
-                .push_bind(t.amount_fen)
-                .push_bind(t.paid_at_ms)
-                .push_bind(&t.merchant_id);
-        });
-        insert
-            .push(") v JOIN sub_merchants s ON s.provider_id = ")
-            .push_bind(provider_id)
-            .push(" AND s.merchant_id = v.column4");
+        super::sql::push_upstream_transactions(&mut insert, account_id, provider_id, chunk);
         insert.build().execute(&mut *tx).await?;
         // Those already stored keep the attribution they have.
         let mut attribute = sqlx::QueryBuilder::new(

@@ -1,320 +1,18 @@
-//! An account's sub-merchants (子商户): the filtered list, one sub-merchant, its channel and Maidan
-//! state.
+//! Each backend's plan for the sub-merchant list (SQLite: the count and the page side by side;
+//! PostgreSQL: the session, the data version and the page in one statement, with trigram
+//! search) and its planner's upkeep after a sync.
 
-use async_trait::async_trait;
-use domain::api::{SubMerchantSummary, WechatChannel};
-
-use domain::api::{Account, AccountRole};
-
-use sqlx::Row;
-
-use super::{
-    AccountStore, Change, InSession, NewAuditEvent, Page, PgStore, Result, SessionCheck,
-    SqliteStore, StoreError,
-    count_cache::CountKey,
-    dialect::Dialect,
-    sql::{escape_like, sub_merchant_from_row},
-};
-
-/// Filters of the sub-merchant list.
-#[derive(Debug, Clone, Default)]
-pub struct SubMerchantFilter<'a> {
-    /// A sub-provider's view: only what is assigned to it (the account is then not a scope).
-    pub assigned_to: Option<&'a str>,
-    pub provider_id: Option<&'a str>,
-    pub channel: Option<WechatChannel>,
-    pub search: Option<&'a str>,
-}
-
-impl<'a> SubMerchantFilter<'a> {
-    /// The filter as `account` may use it: a sub-provider only ever sees what is assigned to it.
-    pub fn seen_by(&self, account: &'a Account) -> SubMerchantFilter<'a> {
-        SubMerchantFilter {
-            assigned_to: (account.role == AccountRole::SubProvider).then_some(account.id.as_str()),
-            ..self.clone()
-        }
-    }
-}
-
-/// Whose eyes a read is for: a provider account sees all of its own; a sub-provider sees what
-/// is assigned or attributed to it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Viewer<'a> {
-    Provider(&'a str),
-    SubProvider(&'a str),
-}
-
-/// A sub-merchant as stored: what the list shows, and when it was last synced (ms).
-#[derive(Debug, Clone)]
-pub struct SubMerchantRecord {
-    pub summary: SubMerchantSummary,
-    pub synced_at_ms: i64,
-}
-
-#[async_trait]
-pub trait SubMerchantStore: Send + Sync {
-    /// A sub-merchant the viewer may see, and when it was last synced.
-    async fn sub_merchant(&self, viewer: Viewer<'_>, id: i64) -> Result<Option<SubMerchantRecord>>;
-
-    /// After a sync wrote many sub-merchants and transactions: the planner's statistics and
-    /// the search indexes are brought up to date at once, so that the next lists and searches
-    /// need not wait for the database's background maintenance (PostgreSQL: `VACUUM (ANALYZE)` and the
-    /// trigram indexes' pending entries merged; SQLite: `PRAGMA optimize`).
-    async fn refresh_statistics(&self) -> Result<()>;
-
-    /// A merchant ID opened WeChat Maidan: every sub-merchant with it says so.
-    async fn mark_maidan_opened(&self, merchant_id: &str) -> Result<()>;
-
-    /// 切换渠道: sets the channel (and the Maidan status just read upstream) with its audit
-    /// event, in one transaction; `NotFound` when the sub-merchant is not the account's.
-    async fn set_sub_merchant_channel(
-        &self,
-        account_id: &str,
-        id: i64,
-        channel: WechatChannel,
-        maidan_opened: bool,
-        audit: &NewAuditEvent,
-    ) -> Result<Change>;
-
-    /// The sub-merchant's profile (基本信息) as stored (JSON, in column `basic_info`), `None`
-    /// when never saved. Tenancy is the caller's: read the sub-merchant first.
-    async fn sub_merchant_profile(&self, id: i64) -> Result<Option<String>>;
-
-    /// Saves the sub-merchant's profile (JSON) with its audit event, in one transaction;
-    /// `NotFound` when the sub-merchant is not the account's.
-    async fn save_sub_merchant_profile(
-        &self,
-        account_id: &str,
-        id: i64,
-        json: &str,
-        audit: &NewAuditEvent,
-    ) -> Result<Change>;
-
-    /// A page of the account's sub-merchants (`filter.assigned_to` narrows it to a
-    /// sub-provider's), and how many match.
-    async fn list_sub_merchants(
-        &self,
-        account_id: &str,
-        filter: &SubMerchantFilter<'_>,
-        page: u32,
-        page_size: u32,
-    ) -> Result<Page<SubMerchantSummary>>;
-
-    /// The same page for the account of a session, the session checked as part of the read
-    /// (the list is what the console asks for most, and on PostgreSQL this makes it one round
-    /// trip instead of two); `filter` is narrowed for the account as [`SubMerchantFilter::seen_by`].
-    async fn list_sub_merchants_in_session(
-        &self,
-        session: SessionCheck<'_>,
-        filter: &SubMerchantFilter<'_>,
-        page: u32,
-        page_size: u32,
-    ) -> Result<InSession<Page<SubMerchantSummary>>>;
-}
-
-/// The list for a session looked up on its own, which decides whether it is live and whose it
-/// is, then the page its account may see.
-pub(super) async fn list_after_lookup<S: AccountStore + SubMerchantStore>(
-    store: &S,
-    session: SessionCheck<'_>,
-    filter: &SubMerchantFilter<'_>,
-    page: u32,
-    page_size: u32,
-) -> Result<InSession<Page<SubMerchantSummary>>> {
-    let Some(live) = store
-        .session(session.token_hash, session.now_ms, session.idle_ms)
-        .await?
-    else {
-        return Ok(InSession::Ended);
-    };
-    let filter = filter.seen_by(&live.account);
-    store
-        .list_sub_merchants(live.account.id.as_str(), &filter, page, page_size)
-        .await
-        .map(InSession::Read)
-}
-
-/// One implementation for both backends (see `dialect`); the list and the planner's upkeep are
-/// each backend's own plan (below).
-macro_rules! sub_merchant_store {
-    ($store:ty) => {
-        #[async_trait]
-        impl SubMerchantStore for $store {
-            async fn sub_merchant(&self, viewer: Viewer<'_>, id: i64) -> Result<Option<SubMerchantRecord>> {
-                let (scope, who) = match viewer {
-                    Viewer::Provider(account) => ("p.account_id = $2", account),
-                    Viewer::SubProvider(account) => ("s.sub_provider_account_id = $2", account),
-                };
-                let row = sqlx::query(&format!(
-                    "SELECT s.id, s.out_sub_mch_id, p.out_mch_id, s.merchant_id, s.name, s.provider_id, p.name AS provider_name, s.channel,
-                            s.maidan_opened, s.sub_provider_account_id, s.keys_set, s.synced_at
-                     FROM sub_merchants s JOIN providers p ON p.provider_id = s.provider_id
-                     WHERE s.id = $1 AND {scope}"
-                ))
-                .bind(id)
-                .bind(who)
-                .fetch_optional(self.pool())
-                .await?;
-                row.map(|row| {
-                    Ok(SubMerchantRecord {
-                        summary: sub_merchant_from_row(&row)?,
-                        synced_at_ms: row.try_get("synced_at")?,
-                    })
-                })
-                .transpose()
-            }
-
-            async fn set_sub_merchant_channel(
-                &self,
-                account_id: &str,
-                id: i64,
-                channel: WechatChannel,
-                maidan_opened: bool,
-                audit: &NewAuditEvent,
-            ) -> Result<Change> {
-                let mut tx = self.write_tx(&format!("account:{account_id}")).await?;
-                let done = sqlx::query(
-                    "UPDATE sub_merchants SET channel = $1, maidan_opened = $2
-                     WHERE id = $3 AND provider_id IN (SELECT provider_id FROM providers WHERE account_id = $4)",
-                )
-                .bind(channel.as_str())
-                .bind(maidan_opened)
-                .bind(id)
-                .bind(account_id)
-                .execute(&mut *tx)
-                .await?;
-                if done.rows_affected() != 1 {
-                    return Ok(Change::NotFound);
-                }
-                Self::bump_version(&mut tx, account_id).await?;
-                Self::insert_audit(&mut tx, audit).await?;
-                tx.commit().await?;
-                Ok(Change::Made)
-            }
-
-            async fn sub_merchant_profile(&self, id: i64) -> Result<Option<String>> {
-                let json: Option<Option<String>> =
-                    sqlx::query_scalar("SELECT basic_info FROM sub_merchants WHERE id = $1")
-                        .bind(id)
-                        .fetch_optional(self.pool())
-                        .await?;
-                Ok(json.flatten())
-            }
-
-            async fn save_sub_merchant_profile(
-                &self,
-                account_id: &str,
-                id: i64,
-                json: &str,
-                audit: &NewAuditEvent,
-            ) -> Result<Change> {
-                let mut tx = self.write_tx(&format!("account:{account_id}")).await?;
-                let done = sqlx::query(
-                    "UPDATE sub_merchants SET basic_info = $1
-                     WHERE id = $2 AND provider_id IN (SELECT provider_id FROM providers WHERE account_id = $3)",
-                )
-                .bind(json)
-                .bind(id)
-                .bind(account_id)
-                .execute(&mut *tx)
-                .await?;
-                if done.rows_affected() != 1 {
-                    return Ok(Change::NotFound);
-                }
-                Self::insert_audit(&mut tx, audit).await?;
-                tx.commit().await?;
-                Ok(Change::Made)
-            }
-
-            async fn mark_maidan_opened(&self, merchant_id: &str) -> Result<()> {
-                let mut tx = self.write_tx(&format!("merchant:{merchant_id}")).await?;
-                let accounts: Vec<String> = sqlx::query_scalar(
-                    "UPDATE sub_merchants SET maidan_opened = TRUE
-                     WHERE merchant_id = $1 AND maidan_opened = FALSE RETURNING account_id",
-                )
-                .bind(merchant_id)
-                .fetch_all(&mut *tx)
-                .await?;
-                for account in accounts {
-                    Self::bump_version(&mut tx, &account).await?;
-                }
-                tx.commit().await?;
-                Ok(())
-            }
-
-            async fn refresh_statistics(&self) -> Result<()> {
-                self.refresh_planner_statistics().await
-            }
-
-            async fn list_sub_merchants(
-                &self,
-                account_id: &str,
-                filter: &SubMerchantFilter<'_>,
-                page: u32,
-                page_size: u32,
-            ) -> Result<Page<SubMerchantSummary>> {
-                self.list_page(account_id, filter, page, page_size).await
-            }
-
-            async fn list_sub_merchants_in_session(
-                &self,
-                session: SessionCheck<'_>,
-                filter: &SubMerchantFilter<'_>,
-                page: u32,
-                page_size: u32,
-            ) -> Result<InSession<Page<SubMerchantSummary>>> {
-                self.list_page_in_session(session, filter, page, page_size)
-                    .await
-            }
-        }
-        impl $store {
-            /// `WHERE …` of the sub-merchant list: only the filters that are set, so that the
-            /// planner sees plain equalities and uses the index.
-            fn push_conditions<'a>(
-                query: &mut sqlx::QueryBuilder<'a, <$store as Dialect>::Db>,
-                account_id: &'a str,
-                filter: &SubMerchantFilter<'a>,
-            ) {
-                if let Some(sub_provider) = filter.assigned_to {
-                    query
-                        .push(" WHERE s.sub_provider_account_id = ")
-                        .push_bind(sub_provider);
-                } else if Self::scoped_by_row(filter) {
-                    query.push(" WHERE s.account_id = ").push_bind(account_id);
-                } else {
-                    // Tenancy through the account's providers: the whole filter stays inside
-                    // the (provider_id, merchant_id) index, so counting reads no rows.
-                    query
-                        .push(" WHERE s.provider_id IN (SELECT provider_id FROM providers WHERE account_id = ")
-                        .push_bind(account_id)
-                        .push(")");
-                }
-                if let Some(provider_id) = filter.provider_id {
-                    query.push(" AND s.provider_id = ").push_bind(provider_id);
-                }
-                if let Some(channel) = filter.channel {
-                    query.push(" AND s.channel = ").push_bind(channel.as_str());
-                }
-                if let Some(search) = filter.search {
-                    Self::push_search(query, search);
-                }
-            }
-        }
-    };
-}
-
-sub_merchant_store!(SqliteStore);
-sub_merchant_store!(PgStore);
+use super::*;
 
 impl SqliteStore {
     /// SQLite's own upkeep of its planner's statistics.
-    async fn refresh_planner_statistics(&self) -> Result<()> {
+    pub(super) async fn refresh_planner_statistics(&self) -> Result<()> {
         sqlx::query("PRAGMA optimize").execute(self.pool()).await?;
         Ok(())
     }
 
     /// The data version, the count (cached per version) and the page, in the index's order.
-    async fn list_page(
+    pub(super) async fn list_page(
         &self,
         account_id: &str,
         filter: &SubMerchantFilter<'_>,
@@ -378,7 +76,7 @@ impl SqliteStore {
 
     /// The session looked up first: in the same process as its database, that costs no round
     /// trip.
-    async fn list_page_in_session(
+    pub(super) async fn list_page_in_session(
         &self,
         session: SessionCheck<'_>,
         filter: &SubMerchantFilter<'_>,
@@ -389,12 +87,15 @@ impl SqliteStore {
     }
 
     /// Whether the list is scoped by the row's own account: never, on SQLite.
-    fn scoped_by_row(_filter: &SubMerchantFilter<'_>) -> bool {
+    pub(super) fn scoped_by_row(_filter: &SubMerchantFilter<'_>) -> bool {
         false
     }
 
     /// ` AND …` for a text search: a substring of the name or the merchant ID.
-    fn push_search<'a>(query: &mut sqlx::QueryBuilder<'a, sqlx::Sqlite>, search: &'a str) {
+    pub(super) fn push_search<'a>(
+        query: &mut sqlx::QueryBuilder<'a, sqlx::Sqlite>,
+        search: &'a str,
+    ) {
         if !search.bytes().any(|b| b.is_ascii_alphabetic()) {
             // Nothing to fold (Chinese, digits): a plain substring search, several times cheaper
             // per row than LIKE.
@@ -419,7 +120,7 @@ impl SqliteStore {
 
 impl PgStore {
     /// PostgreSQL's upkeep after a bulk load.
-    async fn refresh_planner_statistics(&self) -> Result<()> {
+    pub(super) async fn refresh_planner_statistics(&self) -> Result<()> {
         // After a bulk load PostgreSQL wants a VACUUM as well: it marks the new pages all
         // visible (index-only counts) before autovacuum would, rather than in the middle of
         // whatever runs next.
@@ -436,7 +137,7 @@ impl PgStore {
     }
 
     /// The page and its total, without a session to check.
-    async fn list_page(
+    pub(super) async fn list_page(
         &self,
         account_id: &str,
         filter: &SubMerchantFilter<'_>,
@@ -451,7 +152,7 @@ impl PgStore {
 
     /// The session checked in the page's own statement when its account is known (one round
     /// trip); else looked up first.
-    async fn list_page_in_session(
+    pub(super) async fn list_page_in_session(
         &self,
         session: SessionCheck<'_>,
         filter: &SubMerchantFilter<'_>,
@@ -612,13 +313,16 @@ impl PgStore {
     /// its provider, which never changes): through the providers, the planner ran the whole
     /// match once per provider. A search too short for a trigram is the list's own walk in
     /// order, each row checked.
-    fn scoped_by_row(filter: &SubMerchantFilter<'_>) -> bool {
+    pub(super) fn scoped_by_row(filter: &SubMerchantFilter<'_>) -> bool {
         filter.search.is_some_and(has_trigram)
     }
 
     /// ` AND …` for a text search: a case-insensitive substring of the name or the merchant
     /// ID, served by the trigram indexes.
-    fn push_search<'a>(query: &mut sqlx::QueryBuilder<'a, sqlx::Postgres>, search: &'a str) {
+    pub(super) fn push_search<'a>(
+        query: &mut sqlx::QueryBuilder<'a, sqlx::Postgres>,
+        search: &'a str,
+    ) {
         // Nothing to fold (digits, Chinese): LIKE, which checks each candidate row of the
         // trigram index about twice as fast as ILIKE.
         let like = if has_case(search) {
