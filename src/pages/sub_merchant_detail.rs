@@ -1,5 +1,9 @@
 //! 子商户详情: basic information (edit to switch the WeChat Pay channel — method 2), the
 //! merchant's profile (简称, 管理员, logo, 广告, 备注), the keys' status, and the change history.
+//!
+//! Over 400 lines because the page is its cards, each a component of its own here (basic
+//! information with the sub-provider editor, keys, Alipay, history, re-attribution): they share
+//! the page's reload and the signed-in role, and none is used by another page.
 
 use domain::{
     ErrorCode, Lang,
