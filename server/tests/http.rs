@@ -691,6 +691,26 @@ async fn the_sandbox_can_be_made_slow_within_a_limit() {
 }
 
 /// Every enum on the wire is documented by the names it travels as.
+/// The router registers each path of `domain::paths` (which the console's client and the
+/// tests build their requests from), and no other: a path renamed on one side only fails here.
+#[tokio::test]
+async fn the_router_serves_exactly_the_paths_of_the_table() {
+    let app = TestApp::new().await;
+    let document = app.get("/api/openapi.json", None).await.json();
+    let served: std::collections::BTreeSet<&str> = document["paths"]
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .collect();
+    let table: std::collections::BTreeSet<String> = domain::paths::ALL
+        .iter()
+        .map(|(_, path)| domain::paths::api(path))
+        .collect();
+    let table: std::collections::BTreeSet<&str> = table.iter().map(String::as_str).collect();
+    assert_eq!(served, table);
+}
+
 #[tokio::test]
 async fn the_openapi_document_names_enum_values_as_they_travel() {
     use domain::api::{

@@ -6,6 +6,7 @@ use axum::{
     response::{IntoResponse, Response},
 };
 use domain::api::{Health, PartHealth, Readiness, ReadinessCheck, ReadinessState};
+use domain::paths;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
 use crate::{AppState, http::ApiJson};
@@ -17,7 +18,7 @@ pub fn router() -> OpenApiRouter<AppState> {
 }
 
 /// Liveness: the server answers and names its upstream.
-#[utoipa::path(get, path = "/health", tag = "system", responses((status = 200, body = Health)))]
+#[utoipa::path(get, path = paths::HEALTH, tag = "system", responses((status = 200, body = Health)))]
 async fn health(State(state): State<AppState>) -> ApiJson<Health> {
     ApiJson(Health {
         status: "ok".into(),
@@ -32,7 +33,7 @@ async fn health(State(state): State<AppState>) -> ApiJson<Health> {
 /// but in service (`200`: every replica shares the upstream, so taking one out takes all out);
 /// the database or the workers down, `503`. The body says only ok, degraded or down per part:
 /// why (which may name a file or an address) goes to the log, under the request's id.
-#[utoipa::path(get, path = "/health/ready", tag = "system", responses(
+#[utoipa::path(get, path = paths::HEALTH_READY, tag = "system", responses(
     (status = 200, body = Readiness, description = "ready, or degraded: the upstream fails but this replica serves"),
     (status = 503, body = Readiness, description = "not ready: the database or the job workers fail, or a rotation replaced the sealing key"),
 ))]

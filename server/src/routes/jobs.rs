@@ -7,6 +7,7 @@ use axum::{
     response::{IntoResponse, Response},
 };
 use domain::api::{Job, JobKind, JobState};
+use domain::paths;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
 use crate::{
@@ -23,7 +24,7 @@ pub fn router() -> OpenApiRouter<AppState> {
 
 /// A job's progress: processed / total, counts, failed rows, rate and ETA; when its worker
 /// went quiet, when another instance takes it over. `ETag`/304.
-#[utoipa::path(get, path = "/jobs/{id}", tag = "jobs", params(("id" = String, Path)),
+#[utoipa::path(get, path = paths::JOB, tag = "jobs", params(("id" = String, Path)),
     responses((status = 200, body = Job), (status = 304), (status = 404, body = domain::ErrorEnvelope)))]
 async fn get_job(
     State(state): State<AppState>,
@@ -63,7 +64,7 @@ struct JobsQuery {
 }
 
 /// The account's recent jobs, newest first (e.g. the running sync when the page is opened).
-#[utoipa::path(get, path = "/jobs", tag = "jobs", params(JobsQuery), responses((status = 200, body = Vec<Job>)))]
+#[utoipa::path(get, path = paths::JOBS, tag = "jobs", params(JobsQuery), responses((status = 200, body = Vec<Job>)))]
 async fn list_jobs(
     State(state): State<AppState>,
     session: CurrentSession,

@@ -8,7 +8,7 @@ use domain::{
     ErrorCode, FieldError,
     api::{MaidanBinding, MaidanBound, MaidanSmsRequest, MaidanSmsSent},
     error::ErrorReason,
-    rules,
+    paths, rules,
 };
 use utoipa_axum::{router::OpenApiRouter, routes};
 
@@ -47,7 +47,7 @@ fn refused(error: BindingError) -> AppError {
 /// 获取验证码: WeChat texts a code to the mobile (one a minute per mobile; five an hour per
 /// merchant ID and mobile, and per client address: requests to other mobiles, a stranger's,
 /// do not spend the allowance of the merchant's registered one).
-#[utoipa::path(post, path = "/m/maidan/sms-codes", tag = "maidan", request_body = MaidanSmsRequest,
+#[utoipa::path(post, path = paths::PHONE_MAIDAN_SMS_CODES, tag = "maidan", request_body = MaidanSmsRequest,
     responses(
         (status = 201, body = MaidanSmsSent),
         (status = 422, body = domain::ErrorEnvelope),
@@ -106,7 +106,7 @@ async fn send_code(
 }
 
 /// 已有商户号？立即绑定: opens WeChat Maidan for the merchant ID.
-#[utoipa::path(post, path = "/m/maidan/bindings", tag = "maidan", request_body = MaidanBinding,
+#[utoipa::path(post, path = paths::PHONE_MAIDAN_BINDINGS, tag = "maidan", request_body = MaidanBinding,
     responses((status = 201, body = MaidanBound), (status = 422, body = domain::ErrorEnvelope)))]
 async fn bind(
     State(state): State<AppState>,

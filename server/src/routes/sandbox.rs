@@ -4,6 +4,7 @@ use axum::{extract::State, http::StatusCode};
 use domain::api::{
     NewSandboxProvider, SandboxLatency, SandboxMerchant, SandboxSmsCode, SyncedProvider,
 };
+use domain::paths;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
 use crate::{
@@ -23,7 +24,7 @@ pub fn router() -> OpenApiRouter<AppState> {
 
 /// A sandbox merchant ID's registered contact mobile and settlement card, for testers filling
 /// the phone binding form (沙箱).
-#[utoipa::path(get, path = "/sandbox/merchants/{merchant_id}", tag = "sandbox",
+#[utoipa::path(get, path = paths::SANDBOX_MERCHANT, tag = "sandbox",
     params(("merchant_id" = String, Path, description = "a sandbox WeChat Pay merchant ID")),
     responses((status = 200, body = SandboxMerchant), (status = 404, body = domain::ErrorEnvelope)))]
 async fn merchant(
@@ -53,7 +54,7 @@ async fn merchant(
 }
 
 /// The latest binding code texted to a mobile (沙箱; tests read it here).
-#[utoipa::path(get, path = "/sandbox/sms-codes/{mobile}", tag = "sandbox",
+#[utoipa::path(get, path = paths::SANDBOX_SMS_CODE, tag = "sandbox",
     params(("mobile" = String, Path, description = "the mobile the code was texted to")),
     responses((status = 200, body = SandboxSmsCode), (status = 404, body = domain::ErrorEnvelope)))]
 async fn latest_code(
@@ -69,7 +70,7 @@ async fn latest_code(
 
 /// Makes every later upstream call wait — "WeChat is slow today" — so that long work can be
 /// watched (沙箱).
-#[utoipa::path(put, path = "/sandbox/latency", tag = "sandbox", request_body = SandboxLatency,
+#[utoipa::path(put, path = paths::SANDBOX_LATENCY, tag = "sandbox", request_body = SandboxLatency,
     responses((status = 204)))]
 async fn set_latency(
     State(state): State<AppState>,
@@ -92,7 +93,7 @@ async fn set_latency(
 
 /// Adds a provider upstream, administered by a sandbox WeChat user — as if it had just been
 /// created in WeChat Maidan (沙箱).
-#[utoipa::path(post, path = "/sandbox/providers", tag = "sandbox", request_body = NewSandboxProvider,
+#[utoipa::path(post, path = paths::SANDBOX_PROVIDERS, tag = "sandbox", request_body = NewSandboxProvider,
     responses((status = 201, body = SyncedProvider)))]
 async fn add_provider(
     State(state): State<AppState>,
@@ -127,7 +128,7 @@ async fn add_provider(
 }
 
 /// The sandbox's WeChat users, for the phone page's identity picker (沙箱).
-#[utoipa::path(get, path = "/sandbox/wechat-users", tag = "sandbox",
+#[utoipa::path(get, path = paths::SANDBOX_WECHAT_USERS, tag = "sandbox",
     responses((status = 200, body = Vec<WechatUser>)))]
 async fn wechat_users(State(state): State<AppState>) -> Result<ApiJson<Vec<WechatUser>>, AppError> {
     let sandbox = state.upstream.sandbox().ok_or_else(AppError::not_found)?;

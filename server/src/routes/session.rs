@@ -9,6 +9,7 @@ use domain::{
     ErrorCode,
     api::{AuditAction, LoginRequest, PasswordChange, SessionInfo},
     error::ErrorReason,
+    paths,
     rules::{self, AccountId},
 };
 use utoipa_axum::{router::OpenApiRouter, routes};
@@ -50,7 +51,7 @@ fn session_info(state: &AppState, session: &CurrentSession) -> SessionInfo {
 /// leaves the window. After `login_account_ceiling` from anywhere within an hour, every sign-in
 /// to the account is slowed, and an address's `login_max_failures` count for the hour instead
 /// of the window; an address without failures of its own is never refused.
-#[utoipa::path(post, path = "/session", tag = "session", request_body = LoginRequest,
+#[utoipa::path(post, path = paths::SESSION, tag = "session", request_body = LoginRequest,
     responses(
         (status = 200, body = SessionInfo),
         (status = 401, body = domain::ErrorEnvelope),
@@ -254,7 +255,7 @@ async fn wrong_password(
 
 /// 修改密码: the current password and a new one (12–128 characters). The account's other
 /// sessions end at once; this one stays. A wrong current password counts as a wrong login.
-#[utoipa::path(put, path = "/session/password", tag = "session", request_body = PasswordChange,
+#[utoipa::path(put, path = paths::SESSION_PASSWORD, tag = "session", request_body = PasswordChange,
     responses(
         (status = 204),
         (status = 401, body = domain::ErrorEnvelope),
@@ -313,7 +314,7 @@ async fn change_password(
 
 /// 退出所有设备: ends every session of the account, this one included, and the QR codes they
 /// opened that no phone has confirmed; clears the cookie.
-#[utoipa::path(delete, path = "/sessions", tag = "session",
+#[utoipa::path(delete, path = paths::SESSIONS, tag = "session",
     responses((status = 204), (status = 401, body = domain::ErrorEnvelope)))]
 async fn sign_out_everywhere(
     State(state): State<AppState>,
@@ -332,14 +333,14 @@ async fn sign_out_everywhere(
 }
 
 /// The signed-in account; `401 Unauthenticated` when there is none.
-#[utoipa::path(get, path = "/session", tag = "session",
+#[utoipa::path(get, path = paths::SESSION, tag = "session",
     responses((status = 200, body = SessionInfo), (status = 401, body = domain::ErrorEnvelope)))]
 async fn current(State(state): State<AppState>, session: CurrentSession) -> ApiJson<SessionInfo> {
     ApiJson(session_info(&state, &session))
 }
 
 /// Signs out: ends the session and clears the cookie. Idempotent.
-#[utoipa::path(delete, path = "/session", tag = "session", responses((status = 204)))]
+#[utoipa::path(delete, path = paths::SESSION, tag = "session", responses((status = 204)))]
 async fn logout(
     State(state): State<AppState>,
     session: Option<CurrentSession>,

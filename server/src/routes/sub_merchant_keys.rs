@@ -8,6 +8,7 @@ use axum::{
     response::Response,
 };
 use domain::api::{AuditAction, AuthenticationType, KeyReset, KeyResetIssued, SignatureType};
+use domain::paths;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
 use crate::audit::AuditTarget;
@@ -27,7 +28,7 @@ pub use crate::sealing::authentication_key_context;
 
 /// Replaces the sub-merchant's authentication key and signing public key at once: devices using
 /// the old keys stop working. The new authentication key is in this answer only.
-#[utoipa::path(post, path = "/sub-merchants/{id}/key-resets", tag = "sub-merchants",
+#[utoipa::path(post, path = paths::SUB_MERCHANT_KEY_RESETS, tag = "sub-merchants",
     params(("id" = i64, Path, description = "the sub-merchant's console ID")),
     request_body = KeyReset,
     responses(

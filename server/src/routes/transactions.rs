@@ -5,7 +5,7 @@
 use axum::extract::State;
 use domain::{
     api::{JobKind, ListQuery, TransactionPage, TransactionQuery},
-    rules,
+    paths, rules,
 };
 use utoipa_axum::{router::OpenApiRouter, routes};
 
@@ -25,7 +25,7 @@ const DAY_MS: i64 = 86_400_000;
 const CST_OFFSET_MS: i64 = 8 * 3_600_000;
 
 /// Transactions the signed-in account may see, a page at a time, with count and amount.
-#[utoipa::path(get, path = "/transactions", tag = "transactions", params(TransactionQuery),
+#[utoipa::path(get, path = paths::TRANSACTIONS, tag = "transactions", params(TransactionQuery),
     responses((status = 200, body = TransactionPage), (status = 422, body = domain::ErrorEnvelope)))]
 async fn list_transactions(
     State(state): State<AppState>,
