@@ -1,5 +1,7 @@
 //! Accounts, sessions and the limits on signing in and on SMS codes (whose verdicts are in
-//! `limits`).
+//! `limits`). Long because the account and session methods are one trait, `AccountStore`,
+//! which the console's callers import by that name, and an `area!` declares a trait in one
+//! place: its twenty methods and their docs cannot be spread over files.
 
 mod limits;
 

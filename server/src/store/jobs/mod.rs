@@ -1,5 +1,8 @@
 //! Durable jobs: queueing, claiming with a lease, page commits with their checkpoint, finishing.
 //! How each backend claims a job, holds it for a page and hears of new ones is in `claims`.
+//! Long because one trait, `JobStore`, is declared in one `area!`, and a sync page's upsert
+//! (which rows exist, new ones, changed ones, the checkpoint under the claim) is one
+//! transaction, written out in one method.
 
 mod claims;
 

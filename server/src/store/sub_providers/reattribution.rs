@@ -17,13 +17,7 @@ pub(super) struct Batch<'a> {
 impl SqliteStore {
     /// A re-attribution batch in one transaction: SQLite writes one statement at a time.
     pub(super) async fn write_reattribution(&self, next: Batch<'_>) -> Result<Held<Option<i64>>> {
-        let Batch {
-            claim,
-            sub_merchant_id,
-            after_id,
-            batch,
-            lease,
-        } = next;
+        let (claim, lease) = (next.claim, next.lease);
         let mut tx = self.write_tx(&format!("job:{}", claim.job_id)).await?;
         // The owner is read inside the batch's own transaction: a later change is never
         // overwritten by an earlier one, whatever order the jobs run in.
@@ -33,7 +27,7 @@ impl SqliteStore {
                  ORDER BY id LIMIT $3)
              SELECT MAX(id), COUNT(*) FROM batch HAVING COUNT(*) > 0",
         )
-        .binds((sub_merchant_id, after_id, i64::from(batch)))
+        .binds((next.sub_merchant_id, next.after_id, i64::from(next.batch)))
         .fetch_optional(&mut *tx)
         .await?;
         let Some((last, done)) = last else {
@@ -46,7 +40,7 @@ impl SqliteStore {
              WHERE transaction_id IN
                  (SELECT id FROM transactions WHERE sub_merchant_id = $1 AND id > $2 AND id <= $3)",
         )
-        .binds((sub_merchant_id, after_id, last))
+        .binds((next.sub_merchant_id, next.after_id, last))
         .execute(&mut *tx)
         .await?;
         if !Self::advance_reattribution(&mut tx, claim, (done, last), lease).await? {
