@@ -6,6 +6,8 @@
 
 mod common;
 
+use domain::paths::{self, api};
+
 use std::{
     io::Write,
     process::{Command, Output, Stdio},
@@ -205,7 +207,7 @@ async fn changing_the_password_in_the_console_keeps_this_session_and_ends_the_ot
     let wrong = app
         .request(
             Method::PUT,
-            "/api/v1/session/password",
+            &api(paths::SESSION_PASSWORD),
             Some(change("not-the-password", "a-brand-new-password")),
             Some(&this),
         )
@@ -218,7 +220,7 @@ async fn changing_the_password_in_the_console_keeps_this_session_and_ends_the_ot
     let short = app
         .request(
             Method::PUT,
-            "/api/v1/session/password",
+            &api(paths::SESSION_PASSWORD),
             Some(change("sandbox-demo", "too-short")),
             Some(&this),
         )
@@ -237,18 +239,18 @@ async fn changing_the_password_in_the_console_keeps_this_session_and_ends_the_ot
     let done = app
         .request(
             Method::PUT,
-            "/api/v1/session/password",
+            &api(paths::SESSION_PASSWORD),
             Some(change("sandbox-demo", "a-brand-new-password")),
             Some(&this),
         )
         .await;
     assert_eq!(done.status, StatusCode::NO_CONTENT, "{}", done.text());
     assert_eq!(
-        app.get("/api/v1/session", Some(&this)).await.status,
+        app.get(&api(paths::SESSION), Some(&this)).await.status,
         StatusCode::OK
     );
     assert_eq!(
-        app.get("/api/v1/session", Some(&other)).await.status,
+        app.get(&api(paths::SESSION), Some(&other)).await.status,
         StatusCode::UNAUTHORIZED
     );
     assert_eq!(
@@ -261,7 +263,7 @@ async fn changing_the_password_in_the_console_keeps_this_session_and_ends_the_ot
             .status,
         StatusCode::OK
     );
-    let audit = app.get("/api/v1/audit-events", Some(&this)).await.json();
+    let audit = app.get(&api(paths::AUDIT_EVENTS), Some(&this)).await.json();
     assert_eq!(audit["items"][0]["action"], "account.password.changed");
     assert_eq!(audit["items"][0]["fields"], json!(["password"]));
     assert!(!audit.to_string().contains("a-brand-new-password"));
@@ -270,7 +272,7 @@ async fn changing_the_password_in_the_console_keeps_this_session_and_ends_the_ot
     let anonymous = app
         .request(
             Method::PUT,
-            "/api/v1/session/password",
+            &api(paths::SESSION_PASSWORD),
             Some(change("a-brand-new-password", "another-new-password")),
             None,
         )
@@ -285,7 +287,7 @@ async fn wrong_current_passwords_lock_like_wrong_logins() {
     for _ in 0..5 {
         app.request(
             Method::PUT,
-            "/api/v1/session/password",
+            &api(paths::SESSION_PASSWORD),
             Some(json!({"current_password": "guess-guess-guess", "new_password": "a-brand-new-password"})),
             Some(&this),
         )
@@ -294,7 +296,7 @@ async fn wrong_current_passwords_lock_like_wrong_logins() {
     let locked = app
         .request(
             Method::PUT,
-            "/api/v1/session/password",
+            &api(paths::SESSION_PASSWORD),
             Some(
                 json!({"current_password": "sandbox-demo", "new_password": "a-brand-new-password"}),
             ),

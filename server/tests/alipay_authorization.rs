@@ -7,6 +7,8 @@
 
 mod common;
 
+use domain::paths::{self, api, fill};
+
 use axum::http::{Method, StatusCode};
 use common::{SignInWith, TestApp, TestResponse};
 
@@ -16,7 +18,7 @@ const ALIPAY_USER: &str = "2088000000000011";
 async fn ask(app: &TestApp, cookie: &str, id: i64) -> TestResponse {
     app.request(
         Method::POST,
-        &format!("/api/v1/sub-merchants/{id}/alipay-authorizations"),
+        &fill(paths::SUB_MERCHANT_ALIPAY_AUTHORIZATIONS, &[&id]),
         None,
         Some(cookie),
     )
@@ -25,14 +27,14 @@ async fn ask(app: &TestApp, cookie: &str, id: i64) -> TestResponse {
 
 async fn poll(app: &TestApp, cookie: &str, id: i64, ticket: &str) -> TestResponse {
     app.get(
-        &format!("/api/v1/sub-merchants/{id}/alipay-authorizations/{ticket}"),
+        &fill(paths::SUB_MERCHANT_ALIPAY_AUTHORIZATION, &[&id, &ticket]),
         Some(cookie),
     )
     .await
 }
 
 async fn open_on_phone(app: &TestApp, ticket: &str) -> TestResponse {
-    app.get(&format!("/api/v1/m/alipay-authorizations/{ticket}"), None)
+    app.get(&fill(paths::PHONE_ALIPAY_AUTHORIZATION, &[&ticket]), None)
         .await
 }
 
@@ -84,7 +86,7 @@ async fn the_merchant_scans_authorizes_and_the_sub_merchant_shows_it() {
     );
     let shown = app
         .get(
-            &format!("/api/v1/m/alipay-authorizations/{ticket}"),
+            &fill(paths::PHONE_ALIPAY_AUTHORIZATION, &[&ticket]),
             Some(&merchant_phone),
         )
         .await
@@ -96,7 +98,7 @@ async fn the_merchant_scans_authorizes_and_the_sub_merchant_shows_it() {
     let done = app
         .request(
             Method::POST,
-            &format!("/api/v1/m/alipay-authorizations/{ticket}/confirm"),
+            &fill(paths::PHONE_ALIPAY_AUTHORIZATION_CONFIRM, &[&ticket]),
             Some(serde_json::json!({"alipay_user_id": "2088000000000022"})),
             Some(&merchant_phone),
         )
@@ -109,7 +111,7 @@ async fn the_merchant_scans_authorizes_and_the_sub_merchant_shows_it() {
     assert_eq!(console["state"], "completed");
     assert_eq!(console["authorized"]["user_id"], ALIPAY_USER);
     let detail = app
-        .get(&format!("/api/v1/sub-merchants/{id}"), Some(&cookie))
+        .get(&fill(paths::SUB_MERCHANT, &[&id]), Some(&cookie))
         .await
         .json();
     assert_eq!(detail["alipay"]["user_id"], ALIPAY_USER);
@@ -205,7 +207,7 @@ async fn an_expired_or_cancelled_code_cannot_be_confirmed() {
     let cancelled = app
         .request(
             Method::DELETE,
-            &format!("/api/v1/sub-merchants/{id}/alipay-authorizations/{closed}"),
+            &fill(paths::SUB_MERCHANT_ALIPAY_AUTHORIZATION, &[&id, &closed]),
             None,
             Some(&cookie),
         )
@@ -222,7 +224,7 @@ async fn an_expired_or_cancelled_code_cannot_be_confirmed() {
     let answer = app
         .request(
             Method::POST,
-            &format!("/api/v1/m/alipay-authorizations/{declined}/cancel"),
+            &fill(paths::PHONE_ALIPAY_AUTHORIZATION_CANCEL, &[&declined]),
             None,
             None,
         )
@@ -234,7 +236,7 @@ async fn an_expired_or_cancelled_code_cannot_be_confirmed() {
     );
 
     let detail = app
-        .get(&format!("/api/v1/sub-merchants/{id}"), Some(&cookie))
+        .get(&fill(paths::SUB_MERCHANT, &[&id]), Some(&cookie))
         .await
         .json();
     assert!(detail["alipay"].is_null());
@@ -265,7 +267,7 @@ async fn a_code_belongs_to_its_session_and_sub_merchant_and_kind() {
     );
     // A provider-sync ticket is not an Alipay authorization, nor the other way round.
     assert_eq!(
-        app.get(&format!("/api/v1/m/provider-sync-tickets/{ticket}"), None)
+        app.get(&fill(paths::PHONE_PROVIDER_SYNC_TICKET, &[&ticket]), None)
             .await
             .status,
         StatusCode::NOT_FOUND
@@ -273,7 +275,7 @@ async fn a_code_belongs_to_its_session_and_sub_merchant_and_kind() {
     let provider_ticket = app
         .request(
             Method::POST,
-            "/api/v1/provider-sync-tickets",
+            &api(paths::PROVIDER_SYNC_TICKETS),
             None,
             Some(&cookie),
         )

@@ -4,6 +4,8 @@
 
 mod common;
 
+use domain::paths::{self, api, fill};
+
 use std::collections::{BTreeMap, BTreeSet};
 
 use axum::http::{Method, StatusCode};
@@ -30,7 +32,7 @@ async fn out_ids(app: &TestApp) -> BTreeMap<String, String> {
 }
 
 async fn provider_ids(app: &TestApp, cookie: &str) -> BTreeMap<String, String> {
-    let list = app.get("/api/v1/providers", Some(cookie)).await.json();
+    let list = app.get(&api(paths::PROVIDERS), Some(cookie)).await.json();
     list["items"]
         .as_array()
         .expect("providers")
@@ -78,7 +80,7 @@ async fn cloud_pay_ids_are_assigned_once_stable_across_a_resync_and_unique() {
     );
     let detail = app
         .get(
-            &format!("/api/v1/providers/{}", row["provider_id"].as_str().unwrap()),
+            &fill(paths::PROVIDER, &[&row["provider_id"].as_str().unwrap()]),
             Some(&cookie),
         )
         .await
@@ -91,7 +93,7 @@ async fn cloud_pay_ids_are_assigned_once_stable_across_a_resync_and_unique() {
     let again = app
         .request(
             Method::POST,
-            "/api/v1/sub-merchant-syncs",
+            &api(paths::SUB_MERCHANT_SYNCS),
             None,
             Some(&cookie),
         )
@@ -99,7 +101,10 @@ async fn cloud_pay_ids_are_assigned_once_stable_across_a_resync_and_unique() {
     assert_eq!(again.status, StatusCode::ACCEPTED, "{}", again.text());
     while server::jobs::run_next(&app.state, None).await.unwrap() {}
     let job = app
-        .get("/api/v1/jobs?kind=sub_merchant_sync", Some(&cookie))
+        .get(
+            &format!("{}?kind=sub_merchant_sync", api(paths::JOBS)),
+            Some(&cookie),
+        )
         .await
         .json();
     assert_eq!(job[0]["counts"]["unchanged"], 2_100);

@@ -7,6 +7,7 @@
 
 #![allow(clippy::unwrap_used)] // a test that cannot unwrap has failed
 
+use domain::paths::{self, api, fill};
 use std::{
     io::{Read, Write},
     net::{TcpListener, TcpStream},
@@ -92,7 +93,7 @@ fn start(db: &str, dir: &Path, addr: &str, sandbox: &[(&str, &str)]) -> Server {
         addr: addr.to_owned(),
     };
     let deadline = Instant::now() + Duration::from_secs(30);
-    while call(&server, "GET", "/api/v1/health", None, None).0 != 200 {
+    while call(&server, "GET", &api(paths::HEALTH), None, None).0 != 200 {
         assert!(Instant::now() < deadline, "the server did not start");
         std::thread::sleep(Duration::from_millis(100));
     }
@@ -161,7 +162,7 @@ fn login(server: &Server) -> String {
     let (status, head, _) = call(
         server,
         "POST",
-        "/api/v1/session",
+        &api(paths::SESSION),
         Some(json!({"account_id": "100000000001", "password": "sandbox-demo"})),
         None,
     );
@@ -203,12 +204,12 @@ fn a_sync_killed_mid_job_resumes_after_a_restart_and_ends_exact() {
     let (status, _, job) = call(
         &server,
         "POST",
-        "/api/v1/sub-merchant-syncs",
+        &api(paths::SUB_MERCHANT_SYNCS),
         None,
         Some(&cookie),
     );
     assert_eq!(status, 202);
-    let job_path = format!("/api/v1/jobs/{}", job["id"].as_str().unwrap());
+    let job_path = fill(paths::JOB, &[&job["id"].as_str().unwrap()]);
 
     // Kill it once a few pages are in, but well before the end.
     let mut processed = 0;
@@ -234,7 +235,7 @@ fn a_sync_killed_mid_job_resumes_after_a_restart_and_ends_exact() {
     let (_, _, list) = call(
         &server,
         "GET",
-        "/api/v1/sub-merchants?page_size=1",
+        &format!("{}?page_size=1", api(paths::SUB_MERCHANTS)),
         None,
         Some(&cookie),
     );
@@ -260,12 +261,12 @@ fn a_server_stopped_mid_job_gives_it_back_and_the_next_resumes_at_once() {
     let (status, _, job) = call(
         &server,
         "POST",
-        "/api/v1/sub-merchant-syncs",
+        &api(paths::SUB_MERCHANT_SYNCS),
         None,
         Some(&cookie),
     );
     assert_eq!(status, 202);
-    let job_path = format!("/api/v1/jobs/{}", job["id"].as_str().unwrap());
+    let job_path = fill(paths::JOB, &[&job["id"].as_str().unwrap()]);
     wait_for("progress", Duration::from_secs(60), || {
         call(&server, "GET", &job_path, None, Some(&cookie)).2["processed"]
             .as_u64()
@@ -376,12 +377,12 @@ fn a_paused_replica_writes_nothing_after_another_took_its_job_over() {
     let (status, _, job) = call(
         &first,
         "POST",
-        "/api/v1/sub-merchant-syncs",
+        &api(paths::SUB_MERCHANT_SYNCS),
         None,
         Some(&cookie),
     );
     assert_eq!(status, 202);
-    let job = format!("/api/v1/jobs/{}", job["id"].as_str().unwrap());
+    let job = fill(paths::JOB, &[&job["id"].as_str().unwrap()]);
     wait_for("progress", Duration::from_secs(60), || {
         processed(&first, &cookie, &job) >= 2_000
     });
@@ -409,7 +410,7 @@ fn a_paused_replica_writes_nothing_after_another_took_its_job_over() {
     let (_, _, list) = call(
         &first,
         "GET",
-        "/api/v1/sub-merchants?page_size=1",
+        &format!("{}?page_size=1", api(paths::SUB_MERCHANTS)),
         None,
         Some(&cookie),
     );
@@ -429,12 +430,12 @@ fn sync_providers(server: &Server, cookie: &str) {
     let (_, _, ticket) = call(
         server,
         "POST",
-        "/api/v1/provider-sync-tickets",
+        &api(paths::PROVIDER_SYNC_TICKETS),
         None,
         Some(cookie),
     );
     let ticket = ticket["id"].as_str().unwrap().to_owned();
-    let path = format!("/api/v1/m/wechat-oauth/start?ticket={ticket}");
+    let path = format!("{}?ticket={ticket}", api(paths::PHONE_WECHAT_OAUTH_START));
     let (status, head, _) = call(server, "GET", &path, None, None);
     assert_eq!(status, 302, "{head}");
     let phone = header(&head, "set-cookie")
@@ -453,7 +454,7 @@ fn sync_providers(server: &Server, cookie: &str) {
     let (status, _, _) = call(
         server,
         "POST",
-        &format!("/api/v1/m/provider-sync-tickets/{ticket}/confirm"),
+        &fill(paths::PHONE_PROVIDER_SYNC_TICKET_CONFIRM, &[&ticket]),
         None,
         Some(&phone),
     );
@@ -486,18 +487,18 @@ fn a_re_attribution_killed_mid_job_resumes_and_moves_every_transaction_once() {
     let (_, _, sync) = call(
         &server,
         "POST",
-        "/api/v1/sub-merchant-syncs",
+        &api(paths::SUB_MERCHANT_SYNCS),
         None,
         Some(&cookie),
     );
-    let sync_path = format!("/api/v1/jobs/{}", sync["id"].as_str().unwrap());
+    let sync_path = fill(paths::JOB, &[&sync["id"].as_str().unwrap()]);
     wait_for("the sync", Duration::from_secs(120), || {
         call(&server, "GET", &sync_path, None, Some(&cookie)).2["state"] == "succeeded"
     });
     let all = call(
         &server,
         "GET",
-        "/api/v1/transactions?page_size=1",
+        &format!("{}?page_size=1", api(paths::TRANSACTIONS)),
         None,
         Some(&cookie),
     )
@@ -506,7 +507,7 @@ fn a_re_attribution_killed_mid_job_resumes_and_moves_every_transaction_once() {
     let first = call(
         &server,
         "GET",
-        "/api/v1/sub-merchants?page_size=1",
+        &format!("{}?page_size=1", api(paths::SUB_MERCHANTS)),
         None,
         Some(&cookie),
     )
@@ -515,7 +516,10 @@ fn a_re_attribution_killed_mid_job_resumes_and_moves_every_transaction_once() {
     let mine = call(
         &server,
         "GET",
-        &format!("/api/v1/transactions?sub_merchant_id={id}&page_size=1"),
+        &format!(
+            "{}?sub_merchant_id={id}&page_size=1",
+            api(paths::TRANSACTIONS)
+        ),
         None,
         Some(&cookie),
     )
@@ -525,12 +529,12 @@ fn a_re_attribution_killed_mid_job_resumes_and_moves_every_transaction_once() {
     let (status, _, job) = call(
         &server,
         "PUT",
-        &format!("/api/v1/sub-merchants/{id}/sub-provider"),
+        &fill(paths::SUB_MERCHANT_SUB_PROVIDER, &[&id]),
         Some(json!({"account_id": "100000000002"})),
         Some(&cookie),
     );
     assert_eq!(status, 202);
-    let job_path = format!("/api/v1/jobs/{}", job["id"].as_str().unwrap());
+    let job_path = fill(paths::JOB, &[&job["id"].as_str().unwrap()]);
     let mut processed = 0;
     wait_for("progress", Duration::from_secs(60), || {
         processed = call(&server, "GET", &job_path, None, Some(&cookie)).2["processed"]
@@ -553,7 +557,10 @@ fn a_re_attribution_killed_mid_job_resumes_and_moves_every_transaction_once() {
     let moved = call(
         &server,
         "GET",
-        "/api/v1/transactions?sub_provider_account_id=100000000002&page_size=1",
+        &format!(
+            "{}?sub_provider_account_id=100000000002&page_size=1",
+            api(paths::TRANSACTIONS)
+        ),
         None,
         Some(&cookie),
     )
@@ -563,7 +570,7 @@ fn a_re_attribution_killed_mid_job_resumes_and_moves_every_transaction_once() {
     let after = call(
         &server,
         "GET",
-        "/api/v1/transactions?page_size=1",
+        &format!("{}?page_size=1", api(paths::TRANSACTIONS)),
         None,
         Some(&cookie),
     )

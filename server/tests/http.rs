@@ -5,6 +5,8 @@
 
 mod common;
 
+use domain::paths::{self, api, fill};
+
 use axum::{
     body::Body,
     http::{Method, Request, StatusCode},
@@ -87,12 +89,27 @@ async fn a_list_refuses_paging_its_schema_refuses() {
     let app = TestApp::new().await;
     let cookie = app.login_as("100000000001").await;
     for (path, field) in [
-        ("/api/v1/providers?page_size=101", "page_size"),
-        ("/api/v1/providers?page_size=0", "page_size"),
-        ("/api/v1/providers?page=0", "page"),
-        ("/api/v1/audit-events?page_size=1000", "page_size"),
-        ("/api/v1/sub-merchants?page_size=101", "page_size"),
-        ("/api/v1/transactions?page_size=101", "page_size"),
+        (
+            &format!("{}?page_size=101", api(paths::PROVIDERS)),
+            "page_size",
+        ),
+        (
+            &format!("{}?page_size=0", api(paths::PROVIDERS)),
+            "page_size",
+        ),
+        (&format!("{}?page=0", api(paths::PROVIDERS)), "page"),
+        (
+            &format!("{}?page_size=1000", api(paths::AUDIT_EVENTS)),
+            "page_size",
+        ),
+        (
+            &format!("{}?page_size=101", api(paths::SUB_MERCHANTS)),
+            "page_size",
+        ),
+        (
+            &format!("{}?page_size=101", api(paths::TRANSACTIONS)),
+            "page_size",
+        ),
     ] {
         let refused = app.get(path, Some(&cookie)).await;
         assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY, "{path}");
@@ -101,21 +118,24 @@ async fn a_list_refuses_paging_its_schema_refuses() {
             "{path}"
         );
     }
-    let long = format!("/api/v1/providers?q={}", "x".repeat(101));
+    let long = format!("{}?q={}", api(paths::PROVIDERS), "x".repeat(101));
     let refused = app.get(&long, Some(&cookie)).await;
     assert_eq!(
         refused.json()["error"]["fields"]["q"]["rule"]["kind"],
         "too_long"
     );
     assert_eq!(
-        app.get("/api/v1/providers?page_size=100", Some(&cookie))
-            .await
-            .status,
+        app.get(
+            &format!("{}?page_size=100", api(paths::PROVIDERS)),
+            Some(&cookie)
+        )
+        .await
+        .status,
         StatusCode::OK
     );
     // The schema says so too.
     let document = app.get("/api/openapi.json", None).await.json();
-    let parameters = document["paths"]["/api/v1/providers"]["get"]["parameters"]
+    let parameters = document["paths"][&api(paths::PROVIDERS)]["get"]["parameters"]
         .as_array()
         .unwrap()
         .clone();
@@ -132,8 +152,8 @@ async fn a_list_refuses_paging_its_schema_refuses() {
             assert!(responses.get("500").is_some(), "{method} {path}");
             let public = path.starts_with("/api/v1/m/")
                 || path.starts_with("/api/v1/sandbox/")
-                || path == "/api/v1/health"
-                || path == "/api/v1/session";
+                || path == &api(paths::HEALTH)
+                || path == &api(paths::SESSION);
             if !public {
                 assert!(responses.get("401").is_some(), "{method} {path}");
             }
@@ -147,9 +167,12 @@ async fn what_the_schema_refuses_in_a_path_or_a_query_gets_the_json_envelope() {
     let cookie = app.login_as("100000000001").await;
     // A path ID that cannot be one names nothing: the JSON 404, not a plain-text 400.
     for path in [
-        "/api/v1/sub-merchants/9223372036854775808",
-        "/api/v1/sub-merchants/abc",
-        "/api/v1/sub-merchants/9223372036854775808/alipay-authorizations/0",
+        &fill(paths::SUB_MERCHANT, &[&"9223372036854775808"]),
+        &fill(paths::SUB_MERCHANT, &[&"abc"]),
+        &fill(
+            paths::SUB_MERCHANT_ALIPAY_AUTHORIZATION,
+            &[&"9223372036854775808", &"0"],
+        ),
     ] {
         let missing = app.get(path, Some(&cookie)).await;
         assert_eq!(missing.status, StatusCode::NOT_FOUND, "{path}");
@@ -158,21 +181,29 @@ async fn what_the_schema_refuses_in_a_path_or_a_query_gets_the_json_envelope() {
     let response = app
         .request(
             Method::PUT,
-            "/api/v1/sub-providers/not-an-account",
+            &fill(paths::SUB_PROVIDER, &[&"not-an-account"]),
             Some(serde_json::json!({"account_id": "100000000002", "name": "甲"})),
             Some(&cookie),
         )
         .await;
     assert_eq!(response.status, StatusCode::NOT_FOUND);
     // A query that does not parse is the 422 envelope; a value outside its options names them.
-    let malformed = app.get("/api/v1/providers?page=x", Some(&cookie)).await;
+    let malformed = app
+        .get(&format!("{}?page=x", api(paths::PROVIDERS)), Some(&cookie))
+        .await;
     assert_eq!(malformed.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(malformed.error_code(), "Validation");
     for (path, field) in [
-        ("/api/v1/sub-merchants?channel=", "channel"),
-        ("/api/v1/sub-merchants.csv?channel=direct", "channel"),
-        ("/api/v1/jobs?kind=sync", "kind"),
-        ("/api/v1/jobs?state=done", "state"),
+        (
+            &format!("{}?channel=", api(paths::SUB_MERCHANTS)),
+            "channel",
+        ),
+        (
+            &format!("{}?channel=direct", api(paths::SUB_MERCHANTS_CSV)),
+            "channel",
+        ),
+        (&format!("{}?kind=sync", api(paths::JOBS)), "kind"),
+        (&format!("{}?state=done", api(paths::JOBS)), "state"),
     ] {
         let refused = app.get(path, Some(&cookie)).await;
         assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY, "{path}");
@@ -184,13 +215,13 @@ async fn what_the_schema_refuses_in_a_path_or_a_query_gets_the_json_envelope() {
     }
     // A filter that is present must be valid; a date is any day of years 1 to 9999.
     for (path, field) in [
-        ("/api/v1/transactions?from=", "from"),
-        ("/api/v1/transactions?to=2026-02-30", "to"),
+        (&format!("{}?from=", api(paths::TRANSACTIONS)), "from"),
+        (&format!("{}?to=2026-02-30", api(paths::TRANSACTIONS)), "to"),
         (
-            "/api/v1/transactions?sub_provider_account_id=",
+            &format!("{}?sub_provider_account_id=", api(paths::TRANSACTIONS)),
             "sub_provider_account_id",
         ),
-        ("/api/v1/transactions?page=100001", "page"),
+        (&format!("{}?page=100001", api(paths::TRANSACTIONS)), "page"),
     ] {
         let refused = app.get(path, Some(&cookie)).await;
         assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY, "{path}");
@@ -201,7 +232,7 @@ async fn what_the_schema_refuses_in_a_path_or_a_query_gets_the_json_envelope() {
     }
     let old = app
         .get(
-            "/api/v1/transactions?from=1900-01-01&to=1969-12-31",
+            &format!("{}?from=1900-01-01&to=1969-12-31", api(paths::TRANSACTIONS)),
             Some(&cookie),
         )
         .await;
@@ -232,7 +263,7 @@ async fn what_the_schema_refuses_in_a_path_or_a_query_gets_the_json_envelope() {
             }
         }
     }
-    let page = &document["paths"]["/api/v1/providers"]["get"]["parameters"][1];
+    let page = &document["paths"][&api(paths::PROVIDERS)]["get"]["parameters"][1];
     assert_eq!(
         (&page["name"], &page["required"]),
         (&json!("page"), &json!(false))
@@ -245,7 +276,7 @@ async fn what_the_schema_refuses_in_a_path_or_a_query_gets_the_json_envelope() {
 #[tokio::test]
 async fn hsts_is_sent_only_when_the_console_is_served_over_https() {
     let plain = TestApp::new().await;
-    for path in ["/api/v1/health", "/login"] {
+    for path in [&api(paths::HEALTH), "/login"] {
         assert_eq!(
             plain
                 .get(path, None)
@@ -259,7 +290,7 @@ async fn hsts_is_sent_only_when_the_console_is_served_over_https() {
         ..server::Settings::default()
     })
     .await;
-    for path in ["/api/v1/health", "/login", "/api/v1/nothing-here"] {
+    for path in [&api(paths::HEALTH), "/login", "/api/v1/nothing-here"] {
         assert_eq!(
             https
                 .get(path, None)
@@ -335,9 +366,9 @@ async fn every_kind_of_response_carries_the_security_headers() {
         ("/", None),
         ("/providers", None),
         ("/console-0123456789abcdef.js", None),
-        ("/api/v1/health", None),
-        ("/api/v1/session", Some(cookie.as_str())),
-        ("/api/v1/session", None),
+        (&api(paths::HEALTH), None),
+        (&api(paths::SESSION), Some(cookie.as_str())),
+        (&api(paths::SESSION), None),
         ("/api/v1/nothing-here", None),
         ("/api/openapi.json", None),
     ] {
@@ -504,7 +535,7 @@ async fn a_write_from_another_site_is_refused() {
     let app = TestApp::new().await;
     let body = json!({"account_id": "100000000001", "password": "sandbox-demo"}).to_string();
 
-    let evil = Request::post("/api/v1/session")
+    let evil = Request::post(api(paths::SESSION))
         .header("host", common::HOST)
         .header("origin", "https://evil.example")
         .header("content-type", "application/json")
@@ -515,7 +546,7 @@ async fn a_write_from_another_site_is_refused() {
     assert_eq!(response.json()["error"]["code"], "Forbidden");
     assert_eq!(response.json()["error"]["reason"], "cross_origin");
 
-    let cross_site_form = Request::post("/api/v1/session")
+    let cross_site_form = Request::post(api(paths::SESSION))
         .header("host", common::HOST)
         .header("sec-fetch-site", "cross-site")
         .header("content-type", "application/json")
@@ -526,7 +557,7 @@ async fn a_write_from_another_site_is_refused() {
         StatusCode::FORBIDDEN
     );
 
-    let same_origin = Request::post("/api/v1/session")
+    let same_origin = Request::post(api(paths::SESSION))
         .header("host", common::HOST)
         .header("origin", common::ORIGIN)
         .header("sec-fetch-site", "same-origin")
@@ -544,7 +575,7 @@ async fn with_a_public_origin_only_it_may_write() {
     })
     .await;
     let login = |origin: &'static str| {
-        Request::post("/api/v1/session")
+        Request::post(api(paths::SESSION))
             .header("host", "console.example.com")
             .header("origin", origin)
             .header("content-type", "application/json")
@@ -567,7 +598,7 @@ async fn with_a_public_origin_only_it_may_write() {
 #[tokio::test]
 async fn health_names_the_sandbox_upstream() {
     let app = TestApp::new().await;
-    let response = app.get("/api/v1/health", None).await;
+    let response = app.get(&api(paths::HEALTH), None).await;
     assert_eq!(response.status, StatusCode::OK);
     assert_eq!(response.json()["status"], "ok");
     assert_eq!(response.json()["upstream"], "sandbox");
@@ -641,7 +672,10 @@ async fn the_openapi_document_describes_every_route() {
 #[tokio::test]
 async fn sandbox_wechat_users_are_listed() {
     let app = TestApp::new().await;
-    let users = app.get("/api/v1/sandbox/wechat-users", None).await.json();
+    let users = app
+        .get(&api(paths::SANDBOX_WECHAT_USERS), None)
+        .await
+        .json();
     let openids: Vec<&str> = users
         .as_array()
         .unwrap()
@@ -664,7 +698,7 @@ async fn the_sandbox_can_be_made_slow_within_a_limit() {
     let too_slow = app
         .request(
             Method::PUT,
-            "/api/v1/sandbox/latency",
+            &api(paths::SANDBOX_LATENCY),
             Some(json!({"latency_ms": 10_001})),
             None,
         )
@@ -677,7 +711,7 @@ async fn the_sandbox_can_be_made_slow_within_a_limit() {
     let slow = app
         .request(
             Method::PUT,
-            "/api/v1/sandbox/latency",
+            &api(paths::SANDBOX_LATENCY),
             Some(json!({"latency_ms": 80})),
             None,
         )

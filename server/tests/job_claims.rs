@@ -7,6 +7,8 @@
 
 mod common;
 
+use domain::paths::{self, api, fill};
+
 use std::time::Duration;
 
 use axum::{
@@ -32,7 +34,7 @@ async fn queued_sync(app: &TestApp) -> (String, String) {
     let started = app
         .request(
             Method::POST,
-            "/api/v1/sub-merchant-syncs",
+            &api(paths::SUB_MERCHANT_SYNCS),
             None,
             Some(&cookie),
         )
@@ -42,7 +44,7 @@ async fn queued_sync(app: &TestApp) -> (String, String) {
 }
 
 async fn job(app: &TestApp, cookie: &str, id: &str) -> serde_json::Value {
-    app.get(&format!("/api/v1/jobs/{id}"), Some(cookie))
+    app.get(&fill(paths::JOB, &[&id]), Some(cookie))
         .await
         .json()
 }
@@ -127,7 +129,10 @@ async fn a_worker_that_lost_its_lease_writes_nothing_after_another_took_over() {
     assert_eq!(seen["processed"], 0, "the late page did not land");
     assert_eq!(seen["error"], serde_json::Value::Null);
     let list = app
-        .get("/api/v1/sub-merchants?q=1699999999", Some(&cookie))
+        .get(
+            &format!("{}?q=1699999999", api(paths::SUB_MERCHANTS)),
+            Some(&cookie),
+        )
         .await
         .json();
     assert_eq!(list["total"], 0, "nor did its row");
@@ -150,7 +155,7 @@ async fn a_re_attribution_batch_under_a_lost_lease_moves_nothing() {
     let moved = app
         .request(
             Method::PUT,
-            &format!("/api/v1/sub-merchants/{id}/sub-provider"),
+            &fill(paths::SUB_MERCHANT_SUB_PROVIDER, &[&id]),
             Some(json!({ "account_id": SUB_PROVIDER })),
             Some(&cookie),
         )
@@ -163,7 +168,10 @@ async fn a_re_attribution_batch_under_a_lost_lease_moves_nothing() {
     assert_eq!(paused.id, job_id);
     let attributed = || async {
         app.get(
-            &format!("/api/v1/transactions?sub_provider_account_id={SUB_PROVIDER}"),
+            &format!(
+                "{}?sub_provider_account_id={SUB_PROVIDER}",
+                api(paths::TRANSACTIONS)
+            ),
             Some(&cookie),
         )
         .await
@@ -273,7 +281,7 @@ async fn one_accounts_jobs_wait_for_each_other_and_not_for_other_accounts() {
     let moved = app
         .request(
             Method::PUT,
-            &format!("/api/v1/sub-merchants/{sub_merchant}/sub-provider"),
+            &fill(paths::SUB_MERCHANT_SUB_PROVIDER, &[&sub_merchant]),
             Some(json!({ "account_id": "100000000002" })),
             Some(&cookie),
         )
@@ -323,7 +331,7 @@ async fn one_accounts_jobs_wait_for_each_other_and_not_for_other_accounts() {
 async fn poll(app: &TestApp, cookie: &str, id: &str, etag: Option<&str>) -> TestResponse {
     let mut request = Request::builder()
         .method(Method::GET)
-        .uri(format!("/api/v1/jobs/{id}"))
+        .uri(fill(paths::JOB, &[&id]))
         .header(header::HOST, HOST)
         .header(header::ORIGIN, ORIGIN)
         .header(header::COOKIE, cookie);
@@ -394,7 +402,7 @@ async fn a_job_whose_worker_went_quiet_says_when_another_instance_takes_it_over(
     assert_eq!(body["takeover_at"], rfc3339(page_at + lease).as_str());
     assert_eq!(body["takeover_in_s"], 10);
     // The list says it too.
-    let list = app.get("/api/v1/jobs", Some(&cookie)).await.json();
+    let list = app.get(&api(paths::JOBS), Some(&cookie)).await.json();
     assert_eq!(list[0]["id"], id.as_str());
     assert_eq!(list[0]["takeover_in_s"], 10);
     // The countdown moves between polls; an answer asked again at once is unchanged.

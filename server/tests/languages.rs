@@ -5,6 +5,8 @@
 
 mod common;
 
+use domain::paths::{self, api, fill};
+
 use axum::{
     body::Body,
     http::{Method, Request, StatusCode, header},
@@ -38,7 +40,7 @@ async fn a_sync_that_wechat_maidan_fails_reads_in_english_or_in_chinese_never_bo
     let started = app
         .request(
             Method::POST,
-            "/api/v1/sub-merchant-syncs",
+            &api(paths::SUB_MERCHANT_SYNCS),
             None,
             Some(&cookie),
         )
@@ -47,7 +49,7 @@ async fn a_sync_that_wechat_maidan_fails_reads_in_english_or_in_chinese_never_bo
     let id = started.json()["id"].as_str().unwrap().to_owned();
     while server::jobs::run_next(&app.state, None).await.unwrap() {}
 
-    let answer = app.get(&format!("/api/v1/jobs/{id}"), Some(&cookie)).await;
+    let answer = app.get(&fill(paths::JOB, &[&id]), Some(&cookie)).await;
     assert_eq!(answer.json()["failure"]["cause"]["code"], "sandbox_down");
     let job: Job = serde_json::from_slice(&answer.body).unwrap();
     let english = job.error(Lang::En).unwrap();
@@ -86,7 +88,10 @@ async fn the_sign_in_refusal_speaks_the_language_the_phone_page_was_in() {
     // The page was switched to English in a browser that prefers Chinese.
     let start = get_in_chinese_browser(
         &app,
-        &format!("/api/v1/m/wechat-oauth/start?ticket={ticket}&lang=en"),
+        &format!(
+            "{}?ticket={ticket}&lang=en",
+            api(paths::PHONE_WECHAT_OAUTH_START)
+        ),
         None,
     )
     .await;
@@ -132,7 +137,10 @@ async fn the_sign_in_refusal_speaks_the_language_the_phone_page_was_in() {
     // A language that is none is the browser's (and no failure).
     let odd = get_in_chinese_browser(
         &app,
-        &format!("/api/v1/m/wechat-oauth/start?ticket={ticket}&lang=%F1%B2%BA%AA"),
+        &format!(
+            "{}?ticket={ticket}&lang=%F1%B2%BA%AA",
+            api(paths::PHONE_WECHAT_OAUTH_START)
+        ),
         None,
     )
     .await;

@@ -5,6 +5,8 @@
 
 mod common;
 
+use domain::paths::{self, api, fill};
+
 use std::{io::Read, process::Stdio};
 
 use common::ConsoleProcess;
@@ -17,9 +19,9 @@ async fn request_logs_name_the_route_not_the_ticket_or_the_mobile() {
     let ticket = "0123456789abcdef0123456789abcdef";
     let mobile = "13912345678";
     for path in [
-        format!("/api/v1/m/provider-sync-tickets/{ticket}"),
+        fill(paths::PHONE_PROVIDER_SYNC_TICKET, &[&ticket]),
         format!("/m/provider-sync/{ticket}"),
-        format!("/api/v1/sandbox/sms-codes/{mobile}"),
+        fill(paths::SANDBOX_SMS_CODE, &[&mobile]),
         format!("/api/v1/no-such-route/{mobile}"),
     ] {
         http.get(format!("{}{path}", console.base))
@@ -129,7 +131,7 @@ async fn json_logs_carry_the_request_id_a_trusted_proxy_gave_and_no_other() {
         .unwrap_or_else(|| panic!("{log}"));
     assert_eq!(request["fields"]["message"], "request");
     assert_eq!(request["span"]["method"], "GET");
-    assert_eq!(request["span"]["route"], "/api/v1/health");
+    assert_eq!(request["span"]["route"], api(paths::HEALTH));
     assert_eq!(request["span"]["status"], 200);
     assert!(request["span"]["ms"].is_u64(), "{request}");
     assert!(!log.contains("not an id"));

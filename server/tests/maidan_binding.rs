@@ -7,6 +7,8 @@
 
 mod common;
 
+use domain::paths::{self, api, fill};
+
 use axum::http::{Method, StatusCode};
 use common::{TestApp, TestResponse};
 use serde_json::{Value, json};
@@ -15,7 +17,7 @@ use serde_json::{Value, json};
 const MERCHANT: &str = "1600000005";
 
 async fn record(app: &TestApp, merchant_id: &str) -> Value {
-    app.get(&format!("/api/v1/sandbox/merchants/{merchant_id}"), None)
+    app.get(&fill(paths::SANDBOX_MERCHANT, &[&merchant_id]), None)
         .await
         .json()
 }
@@ -23,7 +25,7 @@ async fn record(app: &TestApp, merchant_id: &str) -> Value {
 async fn send(app: &TestApp, merchant_id: &str, mobile: &str) -> TestResponse {
     app.request(
         Method::POST,
-        "/api/v1/m/maidan/sms-codes",
+        &api(paths::PHONE_MAIDAN_SMS_CODES),
         Some(json!({"merchant_id": merchant_id, "mobile": mobile})),
         None,
     )
@@ -32,7 +34,7 @@ async fn send(app: &TestApp, merchant_id: &str, mobile: &str) -> TestResponse {
 
 /// Asks for a code from the client address `ip`.
 async fn send_from(app: &TestApp, ip: &str, merchant_id: &str, mobile: &str) -> TestResponse {
-    let mut request = axum::http::Request::post("/api/v1/m/maidan/sms-codes")
+    let mut request = axum::http::Request::post(api(paths::PHONE_MAIDAN_SMS_CODES))
         .header("host", common::HOST)
         .header("origin", common::ORIGIN)
         .header("content-type", "application/json")
@@ -58,8 +60,13 @@ fn stranger_mobile(registered: &str, n: u32) -> String {
 }
 
 async fn bind(app: &TestApp, body: Value) -> TestResponse {
-    app.request(Method::POST, "/api/v1/m/maidan/bindings", Some(body), None)
-        .await
+    app.request(
+        Method::POST,
+        &api(paths::PHONE_MAIDAN_BINDINGS),
+        Some(body),
+        None,
+    )
+    .await
 }
 
 /// The mobile and bank card registered with [`MERCHANT`].
@@ -112,7 +119,7 @@ async fn a_code_is_sent_once_a_minute_and_the_sandbox_shows_it() {
     let code = sent.json()["sandbox_code"].as_str().unwrap().to_owned();
     assert_eq!(code.len(), 6);
     let read = app
-        .get(&format!("/api/v1/sandbox/sms-codes/{mobile}"), None)
+        .get(&fill(paths::SANDBOX_SMS_CODE, &[&mobile]), None)
         .await
         .json();
     assert_eq!(read["code"], code.as_str());
@@ -355,14 +362,14 @@ async fn a_bound_merchant_id_has_opened_maidan_and_its_switch_goes_through() {
     let cookie = app.synced_demo_provider().await;
     let row = app
         .get(
-            &format!("/api/v1/sub-merchants?q={MERCHANT}"),
+            &format!("{}?q={MERCHANT}", api(paths::SUB_MERCHANTS)),
             Some(&cookie),
         )
         .await
         .json()["items"][0]
         .clone();
     assert_eq!(row["maidan_opened"], false);
-    let switch = format!("/api/v1/sub-merchants/{}/wechat-channel", row["id"]);
+    let switch = fill(paths::SUB_MERCHANT_WECHAT_CHANNEL, &[&row["id"]]);
     let refused = app
         .request(
             Method::PUT,
@@ -386,7 +393,7 @@ async fn a_bound_merchant_id_has_opened_maidan_and_its_switch_goes_through() {
     assert_eq!(record(&app, MERCHANT).await["maidan_opened"], true);
     let listed = app
         .get(
-            &format!("/api/v1/sub-merchants?q={MERCHANT}"),
+            &format!("{}?q={MERCHANT}", api(paths::SUB_MERCHANTS)),
             Some(&cookie),
         )
         .await
@@ -485,9 +492,9 @@ async fn the_sandbox_controls_are_absent_when_the_upstream_is_not_the_sandbox() 
     };
     let router = server::app(state);
     for path in [
-        "/api/v1/sandbox/sms-codes/13800000000",
-        "/api/v1/sandbox/merchants/1600000005",
-        "/api/v1/sandbox/wechat-users",
+        &fill(paths::SANDBOX_SMS_CODE, &[&"13800000000"]),
+        &fill(paths::SANDBOX_MERCHANT, &[&"1600000005"]),
+        &api(paths::SANDBOX_WECHAT_USERS),
     ] {
         let request = axum::http::Request::get(path)
             .header("host", common::HOST)

@@ -6,6 +6,8 @@
 
 mod common;
 
+use domain::paths::{self, api, fill};
+
 use std::process::Stdio;
 
 use common::{ConsoleProcess, free_port};
@@ -52,7 +54,8 @@ impl Client {
 
     async fn sign_in(&self, password: &str) -> reqwest::Response {
         let body = json!({ "account_id": "100000000004", "password": password });
-        self.call("POST", "/api/v1/session", Some(body), "").await
+        self.call("POST", &api(paths::SESSION), Some(body), "")
+            .await
     }
 }
 
@@ -79,7 +82,7 @@ async fn requests_sign_ins_jobs_upstream_calls_and_the_pool_are_scraped_on_their
 
     assert_eq!(
         client
-            .call("GET", "/api/v1/health", None, "")
+            .call("GET", &api(paths::HEALTH), None, "")
             .await
             .status(),
         200
@@ -97,7 +100,7 @@ async fn requests_sign_ins_jobs_upstream_calls_and_the_pool_are_scraped_on_their
 
     // 另一服务商 already owns a provider: its sub-merchants sync page by page.
     let queued = client
-        .call("POST", "/api/v1/sub-merchant-syncs", None, &cookie)
+        .call("POST", &api(paths::SUB_MERCHANT_SYNCS), None, &cookie)
         .await;
     assert_eq!(queued.status(), 202);
     let job_id = queued.json::<Value>().await.unwrap()["id"]
@@ -107,7 +110,7 @@ async fn requests_sign_ins_jobs_upstream_calls_and_the_pool_are_scraped_on_their
     let mut job = Value::Null;
     for _ in 0..300 {
         job = client
-            .call("GET", &format!("/api/v1/jobs/{job_id}"), None, &cookie)
+            .call("GET", &fill(paths::JOB, &[&job_id]), None, &cookie)
             .await
             .json()
             .await
@@ -134,20 +137,21 @@ async fn requests_sign_ins_jobs_upstream_calls_and_the_pool_are_scraped_on_their
     let requests = "console_http_request_duration_seconds_count";
     let health = [
         ("method", "GET"),
-        ("route", "/api/v1/health"),
+        ("route", &api(paths::HEALTH)),
         ("status", "200"),
     ];
     assert!(series(&text, requests, &health) >= Some(1.0), "{text}");
     let wrong = [
         ("method", "POST"),
-        ("route", "/api/v1/session"),
+        ("route", &api(paths::SESSION)),
         ("status", "401"),
     ];
     assert_eq!(series(&text, requests, &wrong), Some(1.0));
     let poll = [("route", "/api/v1/jobs/{id}"), ("status", "200")];
     assert!(series(&text, requests, &poll) >= Some(1.0));
     assert!(text.contains("# TYPE console_http_request_duration_seconds histogram"));
-    let fast = [("route", "/api/v1/health"), ("le", "10")];
+    let health = api(paths::HEALTH);
+    let fast = [("route", health.as_str()), ("le", "10")];
     assert!(series(&text, "console_http_request_duration_seconds_bucket", &fast) >= Some(1.0));
 
     assert_eq!(

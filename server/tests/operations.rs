@@ -6,6 +6,8 @@
 
 mod common;
 
+use domain::paths::{self, api, fill};
+
 use std::{
     process::{Command, Output, Stdio},
     sync::Arc,
@@ -73,7 +75,7 @@ async fn save_wechat_pay(app: &TestApp, cookie: &str, changes: serde_json::Value
     let saved = app
         .request(
             Method::PUT,
-            "/api/v1/providers/1900000101/wechat-pay",
+            &fill(paths::PROVIDER_WECHAT_PAY, &[&"1900000101"]),
             Some(form),
             Some(cookie),
         )
@@ -96,7 +98,7 @@ async fn secrets_sealed(app: &TestApp) -> u64 {
     let saved = app
         .request(
             Method::PUT,
-            &format!("/api/v1/providers/{provider}/alipay"),
+            &fill(paths::PROVIDER_ALIPAY, &[&provider]),
             Some(json!({
                 "app_id": "2021000000000001",
                 "pid": "2088000000000001",
@@ -116,7 +118,8 @@ async fn secrets_sealed(app: &TestApp) -> u64 {
         let id = app
             .get(
                 &format!(
-                    "/api/v1/sub-merchants?page_size=1&page={}",
+                    "{}?page_size=1&page={}",
+                    api(paths::SUB_MERCHANTS),
                     sub_merchant + 1
                 ),
                 Some(&cookie),
@@ -128,7 +131,7 @@ async fn secrets_sealed(app: &TestApp) -> u64 {
         let reset = app
             .request(
                 Method::POST,
-                &format!("/api/v1/sub-merchants/{id}/key-resets"),
+                &fill(paths::SUB_MERCHANT_KEY_RESETS, &[&id]),
                 Some(json!({ "signing_public_key": public })),
                 Some(&cookie),
             )

@@ -6,6 +6,8 @@
 
 mod common;
 
+use domain::paths::{self, api, fill};
+
 use axum::http::{Method, StatusCode};
 use common::{SignInWith, TestApp, TestResponse};
 use serde_json::json;
@@ -23,7 +25,7 @@ async fn confirm(
 ) -> TestResponse {
     app.request(
         Method::POST,
-        &format!("/api/v1/m/provider-sync-tickets/{id}/confirm"),
+        &fill(paths::PHONE_PROVIDER_SYNC_TICKET_CONFIRM, &[&id]),
         body,
         phone,
     )
@@ -31,7 +33,7 @@ async fn confirm(
 }
 
 async fn console_state(app: &TestApp, cookie: &str, id: &str) -> String {
-    app.get(&format!("/api/v1/provider-sync-tickets/{id}"), Some(cookie))
+    app.get(&fill(paths::PROVIDER_SYNC_TICKET, &[&id]), Some(cookie))
         .await
         .json()["state"]
         .as_str()
@@ -40,7 +42,7 @@ async fn console_state(app: &TestApp, cookie: &str, id: &str) -> String {
 }
 
 async fn providers(app: &TestApp, cookie: &str) -> u64 {
-    app.get("/api/v1/providers", Some(cookie)).await.json()["total"]
+    app.get(&api(paths::PROVIDERS), Some(cookie)).await.json()["total"]
         .as_u64()
         .unwrap()
 }
@@ -98,7 +100,7 @@ async fn opening_the_page_is_not_scanning_the_code() {
     let id = app.provider_sync_ticket(&cookie).await;
     for _ in 0..3 {
         let preview = app
-            .get(&format!("/api/v1/m/provider-sync-tickets/{id}"), None)
+            .get(&fill(paths::PHONE_PROVIDER_SYNC_TICKET, &[&id]), None)
             .await;
         assert_eq!(preview.status, StatusCode::OK);
     }
@@ -111,7 +113,10 @@ async fn the_start_sends_the_phone_to_wechat_with_a_fresh_state_and_an_httponly_
     let cookie = app.login_as(PROVIDER).await;
     let id = app.provider_sync_ticket(&cookie).await;
     let start = app
-        .get(&format!("/api/v1/m/wechat-oauth/start?ticket={id}"), None)
+        .get(
+            &format!("{}?ticket={id}", api(paths::PHONE_WECHAT_OAUTH_START)),
+            None,
+        )
         .await;
     assert_eq!(start.status, StatusCode::FOUND);
     let set_cookie = start.header("set-cookie").unwrap();
@@ -146,7 +151,7 @@ async fn the_start_sends_the_phone_to_wechat_with_a_fresh_state_and_an_httponly_
     let phone = start.cookie().unwrap();
     let again = app
         .get(
-            &format!("/api/v1/m/wechat-oauth/start?ticket={id}"),
+            &format!("{}?ticket={id}", api(paths::PHONE_WECHAT_OAUTH_START)),
             Some(&phone),
         )
         .await;
@@ -156,7 +161,10 @@ async fn the_start_sends_the_phone_to_wechat_with_a_fresh_state_and_an_httponly_
     // An unknown ticket is not found.
     let missing = app
         .get(
-            "/api/v1/m/wechat-oauth/start?ticket=00000000000000000000000000000000",
+            &format!(
+                "{}?ticket=00000000000000000000000000000000",
+                api(paths::PHONE_WECHAT_OAUTH_START)
+            ),
             None,
         )
         .await;
@@ -198,7 +206,10 @@ async fn a_callback_in_another_browser_is_refused() {
         .phone_sign_in_callback(SignInWith::Wechat, &id, ADMIN_2, None)
         .await;
     let victim = app
-        .get(&format!("/api/v1/m/wechat-oauth/start?ticket={id}"), None)
+        .get(
+            &format!("{}?ticket={id}", api(paths::PHONE_WECHAT_OAUTH_START)),
+            None,
+        )
         .await
         .cookie()
         .unwrap();
@@ -248,7 +259,7 @@ async fn only_the_phone_that_signed_in_can_confirm_and_no_other_phone_can_take_o
     assert_eq!(refused.json()["error"]["reason"], "phone_sign_in_required");
     let seen = app
         .get(
-            &format!("/api/v1/m/provider-sync-tickets/{id}"),
+            &fill(paths::PHONE_PROVIDER_SYNC_TICKET, &[&id]),
             Some(&other.cookie),
         )
         .await
@@ -276,7 +287,10 @@ async fn a_sign_in_left_too_long_expires_with_its_code() {
 
     // A start on an expired code goes back to the page, which says why.
     let start = app
-        .get(&format!("/api/v1/m/wechat-oauth/start?ticket={id}"), None)
+        .get(
+            &format!("{}?ticket={id}", api(paths::PHONE_WECHAT_OAUTH_START)),
+            None,
+        )
         .await;
     let (_, query) = sent_back(&start);
     assert_eq!(query["sign_in_error"], "TicketExpired");
@@ -297,7 +311,10 @@ async fn a_forged_or_missing_code_is_refused_by_wechat() {
     assert_eq!(console_state(&app, &cookie, &id).await, "pending");
 
     let no_state = app
-        .get("/api/v1/m/wechat-oauth/callback?code=abc", Some(&phone))
+        .get(
+            &format!("{}?code=abc", api(paths::PHONE_WECHAT_OAUTH_CALLBACK)),
+            Some(&phone),
+        )
         .await;
     assert_eq!(no_state.status, StatusCode::FORBIDDEN);
 }
@@ -311,7 +328,7 @@ async fn a_wechat_state_does_not_open_an_alipay_code() {
     // A WeChat sign-in cannot be started for an Alipay code…
     let start = app
         .get(
-            &format!("/api/v1/m/wechat-oauth/start?ticket={alipay}"),
+            &format!("{}?ticket={alipay}", api(paths::PHONE_WECHAT_OAUTH_START)),
             None,
         )
         .await;
@@ -399,7 +416,7 @@ async fn once_a_phone_has_signed_in_only_it_may_decline() {
         .signed_in_phone(SignInWith::Wechat, &id, ADMIN_1)
         .await
         .unwrap();
-    let path = format!("/api/v1/m/provider-sync-tickets/{id}/cancel");
+    let path = fill(paths::PHONE_PROVIDER_SYNC_TICKET_CANCEL, &[&id]);
     let stranger = app.request(Method::POST, &path, None, None).await;
     assert_eq!(stranger.status, StatusCode::FORBIDDEN);
     assert_eq!(stranger.json()["error"]["reason"], "other_phone");
@@ -428,7 +445,7 @@ async fn a_disabled_accounts_code_syncs_nothing() {
     );
     let shown = app
         .get(
-            &format!("/api/v1/m/provider-sync-tickets/{id}"),
+            &fill(paths::PHONE_PROVIDER_SYNC_TICKET, &[&id]),
             Some(&phone),
         )
         .await;
@@ -474,9 +491,9 @@ async fn the_sandbox_sends_a_phone_back_to_the_registered_console_callback_only(
     for (url, callback) in [
         (
             &wechat as &dyn Fn(&str) -> String,
-            "/api/v1/m/wechat-oauth/callback",
+            &api(paths::PHONE_WECHAT_OAUTH_CALLBACK),
         ),
-        (&alipay, "/api/v1/m/alipay-oauth/callback"),
+        (&alipay, &api(paths::PHONE_ALIPAY_OAUTH_CALLBACK)),
     ] {
         let ok = http
             .get(url(&format!("http://console.test{callback}")))

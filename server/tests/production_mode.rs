@@ -7,6 +7,8 @@
 
 mod common;
 
+use domain::paths::{self, api, fill};
+
 use std::process::{Command, Stdio};
 
 use common::{
@@ -238,9 +240,9 @@ async fn in_production_nothing_of_the_sandbox_exists() {
 
     // No sandbox route or page.
     for path in [
-        "/api/v1/sandbox/wechat-users",
-        "/api/v1/sandbox/sms-codes/13800000000",
-        "/api/v1/sandbox/merchants/1600000005",
+        &api(paths::SANDBOX_WECHAT_USERS),
+        &fill(paths::SANDBOX_SMS_CODE, &[&"13800000000"]),
+        &fill(paths::SANDBOX_MERCHANT, &[&"1600000005"]),
     ] {
         let answer = http.get(format!("{base}{path}")).send().await.unwrap();
         assert_eq!(answer.status().as_u16(), 404, "{path}");

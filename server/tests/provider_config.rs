@@ -4,6 +4,8 @@
 
 mod common;
 
+use domain::paths::{self, api, fill};
+
 use axum::http::{Method, StatusCode};
 use common::{TestApp, TestResponse};
 use serde_json::{Value, json};
@@ -47,7 +49,7 @@ async fn wechat_pay_info_is_saved_and_the_key_is_shown_only_masked() {
     let app = TestApp::new().await;
     let cookie = provider_with_providers(&app).await;
     let before = app
-        .get(&format!("/api/v1/providers/{HANGZHOU}"), Some(&cookie))
+        .get(&fill(paths::PROVIDER, &[&HANGZHOU]), Some(&cookie))
         .await;
     assert_eq!(before.status, StatusCode::OK);
     assert_eq!(before.json()["wechat_pay"]["api_key"]["set"], false);
@@ -62,10 +64,10 @@ async fn wechat_pay_info_is_saved_and_the_key_is_shown_only_masked() {
     assert!(!saved.text().contains(API_KEY));
 
     let detail = app
-        .get(&format!("/api/v1/providers/{HANGZHOU}"), Some(&cookie))
+        .get(&fill(paths::PROVIDER, &[&HANGZHOU]), Some(&cookie))
         .await;
     assert!(!detail.text().contains(API_KEY));
-    let list = app.get("/api/v1/providers", Some(&cookie)).await.json();
+    let list = app.get(&api(paths::PROVIDERS), Some(&cookie)).await.json();
     let row = list["items"]
         .as_array()
         .unwrap()
@@ -220,7 +222,7 @@ async fn another_accounts_provider_does_not_exist() {
     provider_with_providers(&app).await;
     let other = app.login_as("100000000004").await;
     let read = app
-        .get(&format!("/api/v1/providers/{HANGZHOU}"), Some(&other))
+        .get(&fill(paths::PROVIDER, &[&HANGZHOU]), Some(&other))
         .await;
     assert_eq!(read.status, StatusCode::NOT_FOUND);
     assert_eq!(
@@ -235,12 +237,9 @@ async fn another_accounts_provider_does_not_exist() {
     );
     let sub_provider = app.login_as("100000000002").await;
     assert_eq!(
-        app.get(
-            &format!("/api/v1/providers/{HANGZHOU}"),
-            Some(&sub_provider)
-        )
-        .await
-        .status,
+        app.get(&fill(paths::PROVIDER, &[&HANGZHOU]), Some(&sub_provider))
+            .await
+            .status,
         StatusCode::FORBIDDEN
     );
 }
@@ -255,7 +254,7 @@ async fn every_change_is_audited_by_field_name_without_values() {
     put(&app, &cookie, "wechat-pay", edit).await;
     put(&app, &cookie, "basic-info", json!({"name": "西湖服务商", "short_name": "西湖", "callback_url": "https://pay.example.com/notify", "ad_url": "", "company_remark": "", "provider_remark": ""})).await;
 
-    let events = app.get("/api/v1/audit-events", Some(&cookie)).await;
+    let events = app.get(&api(paths::AUDIT_EVENTS), Some(&cookie)).await;
     assert_eq!(events.status, StatusCode::OK);
     let list = events.json();
     // The provider sync that brought them in, then the three saves.
@@ -280,7 +279,10 @@ async fn every_change_is_audited_by_field_name_without_values() {
 
     // The other account's record holds only the sandbox binding its own provider.
     let other = app.login_as("100000000004").await;
-    let theirs = app.get("/api/v1/audit-events", Some(&other)).await.json();
+    let theirs = app
+        .get(&api(paths::AUDIT_EVENTS), Some(&other))
+        .await
+        .json();
     assert_eq!(theirs["total"], 1);
     assert_eq!(theirs["items"][0]["actor"], "sandbox");
     assert_eq!(theirs["items"][0]["fields"], json!(["1900000103"]));
@@ -351,7 +353,7 @@ async fn a_certificate_with_another_password_needs_it_and_is_flagged_near_expiry
     // Months later the old session has long expired.
     let cookie = app.login_as(PROVIDER).await;
     let later = app
-        .get(&format!("/api/v1/providers/{HANGZHOU}"), Some(&cookie))
+        .get(&fill(paths::PROVIDER, &[&HANGZHOU]), Some(&cookie))
         .await;
     assert_eq!(
         later.json()["wechat_pay"]["certificate"]["expiring_soon"],

@@ -4,6 +4,8 @@
 
 mod common;
 
+use domain::paths::{self, api, fill};
+
 use axum::http::{Method, StatusCode};
 use common::{SignInWith, TestApp, TestResponse};
 use serde_json::{Value, json};
@@ -13,12 +15,12 @@ const ADMIN_1: &str = "o_sandbox_admin_1";
 const STAFF: &str = "o_sandbox_staff_1";
 
 async fn poll(app: &TestApp, cookie: &str, id: &str) -> TestResponse {
-    app.get(&format!("/api/v1/provider-sync-tickets/{id}"), Some(cookie))
+    app.get(&fill(paths::PROVIDER_SYNC_TICKET, &[&id]), Some(cookie))
         .await
 }
 
 async fn scan(app: &TestApp, id: &str) -> TestResponse {
-    app.get(&format!("/api/v1/m/provider-sync-tickets/{id}"), None)
+    app.get(&fill(paths::PHONE_PROVIDER_SYNC_TICKET, &[&id]), None)
         .await
 }
 
@@ -48,7 +50,7 @@ async fn the_admin_scans_confirms_and_the_providers_land_in_the_account() {
     let created = app
         .request(
             Method::POST,
-            "/api/v1/provider-sync-tickets",
+            &api(paths::PROVIDER_SYNC_TICKETS),
             None,
             Some(&cookie),
         )
@@ -60,7 +62,7 @@ async fn the_admin_scans_confirms_and_the_providers_land_in_the_account() {
     assert!(id.bytes().all(|b| b.is_ascii_hexdigit()));
     assert_eq!(
         created.header("location"),
-        Some(format!("/api/v1/provider-sync-tickets/{id}").as_str())
+        Some(fill(paths::PROVIDER_SYNC_TICKET, &[&id]).as_str())
     );
     assert_eq!(ticket["state"], "pending");
     assert_eq!(ticket["account"]["id"], PROVIDER);
@@ -85,7 +87,7 @@ async fn the_admin_scans_confirms_and_the_providers_land_in_the_account() {
     assert_eq!(poll(&app, &cookie, id).await.json()["state"], "scanned");
     let seen = app
         .get(
-            &format!("/api/v1/m/provider-sync-tickets/{id}"),
+            &fill(paths::PHONE_PROVIDER_SYNC_TICKET, &[&id]),
             Some(&admin_phone),
         )
         .await
@@ -106,13 +108,16 @@ async fn the_admin_scans_confirms_and_the_providers_land_in_the_account() {
     assert_eq!(done["confirmed_by"], "沙箱管理员·林");
     assert_eq!(done["result"], *result);
 
-    let list = app.get("/api/v1/providers", Some(&cookie)).await.json();
+    let list = app.get(&api(paths::PROVIDERS), Some(&cookie)).await.json();
     assert_eq!(list["total"], 2);
     assert_eq!(ids(&list["items"]), ["1900000101", "1900000102"]);
     assert_eq!(list["items"][0]["wechat_pay_configured"], false);
 
     // 操作记录: who scanned, which providers, into which account.
-    let audit = app.get("/api/v1/audit-events", Some(&cookie)).await.json();
+    let audit = app
+        .get(&api(paths::AUDIT_EVENTS), Some(&cookie))
+        .await
+        .json();
     let synced = &audit["items"][0];
     assert_eq!(synced["action"], "providers.synced");
     assert_eq!(synced["actor"], "沙箱管理员·林");
@@ -127,7 +132,7 @@ async fn a_provider_bound_to_another_account_is_never_moved() {
     let id = app.provider_sync_ticket(&cookie).await;
     confirm(&app, &id, ADMIN_1).await;
     let other = app.login_as("100000000004").await;
-    let list = app.get("/api/v1/providers", Some(&other)).await.json();
+    let list = app.get(&api(paths::PROVIDERS), Some(&other)).await.json();
     assert_eq!(ids(&list["items"]), ["1900000103"]);
 }
 
@@ -147,7 +152,7 @@ async fn an_expired_code_cannot_be_scanned_or_confirmed() {
     assert_eq!(late.status, StatusCode::GONE);
     assert_eq!(late.error_code(), "TicketExpired");
     assert_eq!(
-        app.get("/api/v1/providers", Some(&cookie)).await.json()["total"],
+        app.get(&api(paths::PROVIDERS), Some(&cookie)).await.json()["total"],
         0
     );
 }
@@ -164,7 +169,7 @@ async fn a_used_code_cannot_be_replayed() {
     assert_eq!(scan(&app, &id).await.error_code(), "TicketUsed");
     // The second admin's provider did not land here.
     assert_eq!(
-        app.get("/api/v1/providers", Some(&cookie)).await.json()["total"],
+        app.get(&api(paths::PROVIDERS), Some(&cookie)).await.json()["total"],
         2
     );
 }
@@ -246,7 +251,7 @@ async fn only_the_session_that_asked_for_the_code_can_read_or_cancel_it() {
         let cancel = app
             .request(
                 Method::DELETE,
-                &format!("/api/v1/provider-sync-tickets/{id}"),
+                &fill(paths::PROVIDER_SYNC_TICKET, &[&id]),
                 None,
                 Some(other),
             )
@@ -299,7 +304,7 @@ async fn more_than_ten_codes_a_minute_are_refused_with_the_wait() {
     let refused = app
         .request(
             Method::POST,
-            "/api/v1/provider-sync-tickets",
+            &api(paths::PROVIDER_SYNC_TICKETS),
             None,
             Some(&cookie),
         )
@@ -320,7 +325,7 @@ async fn a_rescan_after_a_provider_is_added_upstream_adds_just_that_one() {
     let added = app
         .request(
             Method::POST,
-            "/api/v1/sandbox/providers",
+            &api(paths::SANDBOX_PROVIDERS),
             Some(json!({"name": "南京新街口买单服务商", "admin_openid": ADMIN_1})),
             None,
         )
@@ -335,7 +340,7 @@ async fn a_rescan_after_a_provider_is_added_upstream_adds_just_that_one() {
     assert_eq!(ids(&result["updated"]), Vec::<&str>::new());
     assert_eq!(ids(&result["skipped"]), ["1900000103"]);
     assert_eq!(
-        app.get("/api/v1/providers", Some(&cookie)).await.json()["total"],
+        app.get(&api(paths::PROVIDERS), Some(&cookie)).await.json()["total"],
         3
     );
 }
@@ -347,7 +352,7 @@ async fn polling_an_unchanged_ticket_answers_304() {
     let id = app.provider_sync_ticket(&cookie).await;
     let first = poll(&app, &cookie, &id).await;
     let etag = first.header("etag").unwrap().to_owned();
-    let request = axum::http::Request::get(format!("/api/v1/provider-sync-tickets/{id}"))
+    let request = axum::http::Request::get(fill(paths::PROVIDER_SYNC_TICKET, &[&id]))
         .header("cookie", &cookie)
         .header("if-none-match", &etag)
         .body(axum::body::Body::empty())
@@ -356,7 +361,7 @@ async fn polling_an_unchanged_ticket_answers_304() {
     assert_eq!(again.status, StatusCode::NOT_MODIFIED);
     assert!(again.body.is_empty());
     app.signed_in_phone(SignInWith::Wechat, &id, ADMIN_1).await;
-    let request = axum::http::Request::get(format!("/api/v1/provider-sync-tickets/{id}"))
+    let request = axum::http::Request::get(fill(paths::PROVIDER_SYNC_TICKET, &[&id]))
         .header("cookie", &cookie)
         .header("if-none-match", &etag)
         .body(axum::body::Body::empty())
@@ -374,7 +379,7 @@ async fn closing_the_dialog_cancels_the_code_and_the_phone_says_so() {
     let cancelled = app
         .request(
             Method::DELETE,
-            &format!("/api/v1/provider-sync-tickets/{id}"),
+            &fill(paths::PROVIDER_SYNC_TICKET, &[&id]),
             None,
             Some(&cookie),
         )
@@ -394,7 +399,7 @@ async fn the_phone_can_decline_and_the_console_sees_it() {
     let declined = app
         .request(
             Method::POST,
-            &format!("/api/v1/m/provider-sync-tickets/{id}/cancel"),
+            &fill(paths::PHONE_PROVIDER_SYNC_TICKET_CANCEL, &[&id]),
             None,
             None,
         )
@@ -410,14 +415,14 @@ async fn sub_providers_have_no_providers_to_sync() {
     let refused = app
         .request(
             Method::POST,
-            "/api/v1/provider-sync-tickets",
+            &api(paths::PROVIDER_SYNC_TICKETS),
             None,
             Some(&cookie),
         )
         .await;
     assert_eq!(refused.status, StatusCode::FORBIDDEN);
     assert_eq!(
-        app.get("/api/v1/providers", Some(&cookie)).await.status,
+        app.get(&api(paths::PROVIDERS), Some(&cookie)).await.status,
         StatusCode::FORBIDDEN
     );
 }
@@ -429,22 +434,28 @@ async fn the_provider_list_searches_and_pages() {
     let id = app.provider_sync_ticket(&cookie).await;
     confirm(&app, &id, ADMIN_1).await;
     let found = app
-        .get("/api/v1/providers?q=%E8%8B%8F%E5%B7%9E", Some(&cookie))
+        .get(
+            &format!("{}?q=%E8%8B%8F%E5%B7%9E", api(paths::PROVIDERS)),
+            Some(&cookie),
+        )
         .await
         .json();
     assert_eq!(ids(&found["items"]), ["1900000102"]);
     let by_id = app
-        .get("/api/v1/providers?q=0101", Some(&cookie))
+        .get(&format!("{}?q=0101", api(paths::PROVIDERS)), Some(&cookie))
         .await
         .json();
     assert_eq!(ids(&by_id["items"]), ["1900000101"]);
     let wildcard = app
-        .get("/api/v1/providers?q=%25", Some(&cookie))
+        .get(&format!("{}?q=%25", api(paths::PROVIDERS)), Some(&cookie))
         .await
         .json();
     assert_eq!(wildcard["total"], 0, "% is searched for literally");
     let page2 = app
-        .get("/api/v1/providers?page=2&page_size=1", Some(&cookie))
+        .get(
+            &format!("{}?page=2&page_size=1", api(paths::PROVIDERS)),
+            Some(&cookie),
+        )
         .await
         .json();
     assert_eq!(page2["total"], 2);

@@ -4,6 +4,8 @@
 
 mod common;
 
+use domain::paths::{self, api, fill};
+
 use axum::http::{Method, StatusCode};
 use common::TestApp;
 use serde_json::{Value, json};
@@ -20,7 +22,7 @@ async fn unbind(
 ) -> common::TestResponse {
     app.request(
         Method::DELETE,
-        &format!("/api/v1/providers/{provider_id}"),
+        &fill(paths::PROVIDER, &[&provider_id]),
         Some(json!({ "confirm": confirm })),
         Some(cookie),
     )
@@ -28,9 +30,12 @@ async fn unbind(
 }
 
 async fn total_of(app: &TestApp, cookie: &str, query: &str) -> u64 {
-    app.get(&format!("/api/v1/sub-merchants?{query}"), Some(cookie))
-        .await
-        .json()["total"]
+    app.get(
+        &format!("{}?{query}", api(paths::SUB_MERCHANTS)),
+        Some(cookie),
+    )
+    .await
+    .json()["total"]
         .as_u64()
         .expect("a list total")
 }
@@ -51,7 +56,10 @@ async fn the_last_sub_merchant_sync_stays_readable_with_who_asked_and_each_row_s
 
     // A reload asks for the account's syncs: the finished one is there with its result.
     let jobs = app
-        .get("/api/v1/jobs?kind=sub_merchant_sync", Some(&cookie))
+        .get(
+            &format!("{}?kind=sub_merchant_sync", api(paths::JOBS)),
+            Some(&cookie),
+        )
         .await
         .json();
     let last = &jobs[0];
@@ -61,7 +69,7 @@ async fn the_last_sub_merchant_sync_stays_readable_with_who_asked_and_each_row_s
     assert_eq!(last["counts"]["new"], last["processed"]);
 
     // Each provider says its sub-merchants were synced, when the sync got through them.
-    let providers = app.get("/api/v1/providers", Some(&cookie)).await.json();
+    let providers = app.get(&api(paths::PROVIDERS), Some(&cookie)).await.json();
     for provider in providers["items"].as_array().unwrap() {
         let done = provider["sub_merchants_synced_at"].as_str().unwrap();
         assert!(done >= last["created_at"].as_str().unwrap(), "{provider}");
@@ -72,7 +80,10 @@ async fn the_last_sub_merchant_sync_stays_readable_with_who_asked_and_each_row_s
     assert_eq!(row["synced_at"], last["created_at"]);
 
     // 操作记录 names both syncs: the providers' scan and the sub-merchants' job.
-    let audit = app.get("/api/v1/audit-events", Some(&cookie)).await.json();
+    let audit = app
+        .get(&api(paths::AUDIT_EVENTS), Some(&cookie))
+        .await
+        .json();
     assert_eq!(
         actions(&audit),
         ["sub_merchants.sync.started", "providers.synced"]
@@ -92,7 +103,10 @@ async fn unbinding_takes_the_provider_and_its_sub_merchants_out_of_the_account()
     assert!(its > 0 && its < all);
     let gone = app
         .get(
-            "/api/v1/sub-merchants?provider_id=1900000102&page_size=1",
+            &format!(
+                "{}?provider_id=1900000102&page_size=1",
+                api(paths::SUB_MERCHANTS)
+            ),
             Some(&cookie),
         )
         .await
@@ -118,17 +132,20 @@ async fn unbinding_takes_the_provider_and_its_sub_merchants_out_of_the_account()
 
     let unbound = unbind(&app, &cookie, "1900000102", " 1900000102 ").await;
     assert_eq!(unbound.status, StatusCode::NO_CONTENT, "{}", unbound.text());
-    let providers = app.get("/api/v1/providers", Some(&cookie)).await.json();
+    let providers = app.get(&api(paths::PROVIDERS), Some(&cookie)).await.json();
     assert_eq!(providers["total"], 1);
     assert_eq!(providers["items"][0]["provider_id"], "1900000101");
     assert_eq!(total_of(&app, &cookie, "").await, all - its);
     assert_eq!(total_of(&app, &cookie, "provider_id=1900000102").await, 0);
     let detail = app
-        .get(&format!("/api/v1/sub-merchants/{gone}"), Some(&cookie))
+        .get(&fill(paths::SUB_MERCHANT, &[&gone]), Some(&cookie))
         .await;
     assert_eq!(detail.status, StatusCode::NOT_FOUND);
     let transactions = app
-        .get("/api/v1/transactions?page_size=100", Some(&cookie))
+        .get(
+            &format!("{}?page_size=100", api(paths::TRANSACTIONS)),
+            Some(&cookie),
+        )
         .await
         .json();
     assert!(
@@ -138,7 +155,10 @@ async fn unbinding_takes_the_provider_and_its_sub_merchants_out_of_the_account()
             .iter()
             .all(|t| t["sub_merchant_id"] != gone)
     );
-    let audit = app.get("/api/v1/audit-events", Some(&cookie)).await.json();
+    let audit = app
+        .get(&api(paths::AUDIT_EVENTS), Some(&cookie))
+        .await
+        .json();
     assert_eq!(audit["items"][0]["action"], "provider.unbound");
     assert_eq!(audit["items"][0]["target"], "provider/1900000102");
     assert_eq!(audit["items"][0]["actor"], PROVIDER);
@@ -150,7 +170,7 @@ async fn unbinding_takes_the_provider_and_its_sub_merchants_out_of_the_account()
     // The next scan binds it again, as new: its sub-merchants wait for the next sync, and
     // the provider list says so.
     app.scan_and_confirm(&cookie, "o_sandbox_admin_1").await;
-    let providers = app.get("/api/v1/providers", Some(&cookie)).await.json();
+    let providers = app.get(&api(paths::PROVIDERS), Some(&cookie)).await.json();
     assert_eq!(providers["total"], 2);
     assert_eq!(providers["items"][0]["provider_id"], "1900000101");
     assert!(providers["items"][0]["sub_merchants_synced_at"].is_string());
@@ -168,7 +188,7 @@ async fn another_accounts_provider_is_not_found_and_a_running_job_holds_the_unbi
     assert_eq!(theirs.status, StatusCode::NOT_FOUND);
     let other = app.login_as(OTHER).await;
     assert_eq!(
-        app.get("/api/v1/providers", Some(&other)).await.json()["total"],
+        app.get(&api(paths::PROVIDERS), Some(&other)).await.json()["total"],
         1
     );
     // Nor can the other account unbind this one's.
@@ -180,7 +200,7 @@ async fn another_accounts_provider_is_not_found_and_a_running_job_holds_the_unbi
     let moved = app
         .request(
             Method::PUT,
-            &format!("/api/v1/sub-merchants/{id}/sub-provider"),
+            &fill(paths::SUB_MERCHANT_SUB_PROVIDER, &[&id]),
             Some(json!({ "account_id": "100000000002" })),
             Some(&cookie),
         )

@@ -9,6 +9,8 @@
 
 mod common;
 
+use domain::paths::{self, api};
+
 use std::sync::{Arc, Mutex};
 
 use axum::http::StatusCode;
@@ -16,7 +18,7 @@ use common::{TestApp, TestResponse};
 use serde_json::{Value, json};
 
 async fn ready(app: &TestApp) -> (StatusCode, Value) {
-    let answer = app.get("/api/v1/health/ready", None).await;
+    let answer = app.get(&api(paths::HEALTH_READY), None).await;
     (answer.status, answer.json())
 }
 
@@ -146,7 +148,10 @@ async fn the_upstream_down_leaves_every_replica_in_service_as_degraded() {
     assert_eq!(ready(&other).await.1["status"], "degraded");
     stop(&other, other_workers).await;
     // Liveness does not follow readiness.
-    assert_eq!(app.get("/api/v1/health", None).await.status, StatusCode::OK);
+    assert_eq!(
+        app.get(&api(paths::HEALTH), None).await.status,
+        StatusCode::OK
+    );
 
     app.sandbox.set_down(false);
     app.clock.advance(6_000);
@@ -178,7 +183,7 @@ async fn why_a_part_fails_is_logged_under_the_request_id_never_answered() {
     app.sandbox.set_down(true);
     app.clock.advance(6_000);
     let (log, _guard) = Log::capture();
-    let answer = app.get("/api/v1/health/ready", None).await;
+    let answer = app.get(&api(paths::HEALTH_READY), None).await;
     assert_eq!(answer.status, StatusCode::OK);
     // Only names and statuses: no reason, no error text of the upstream's.
     let body = answer.text();
@@ -213,7 +218,7 @@ async fn the_database_file_moved_away_is_down_until_it_is_back_and_its_path_neve
     let away = file.with_extension("moved");
     std::fs::rename(&file, &away).unwrap();
     let (log, guard) = Log::capture();
-    let answer = app.get("/api/v1/health/ready", None).await;
+    let answer = app.get(&api(paths::HEALTH_READY), None).await;
     drop(guard);
     assert_eq!(answer.status, StatusCode::SERVICE_UNAVAILABLE);
     let body = answer.json();

@@ -5,6 +5,8 @@
 
 mod common;
 
+use domain::paths::{self, api, fill};
+
 use axum::http::{Method, StatusCode};
 use common::TestApp;
 use serde_json::json;
@@ -16,22 +18,25 @@ async fn a_session_opened_on_one_replica_works_on_the_other_and_ends_on_both() {
     let one = TestApp::new().await;
     let other = one.replica().await;
     let cookie = one.login_as(PROVIDER).await;
-    let seen = other.get("/api/v1/session", Some(&cookie)).await;
+    let seen = other.get(&api(paths::SESSION), Some(&cookie)).await;
     assert_eq!(seen.status, StatusCode::OK);
     assert_eq!(seen.json()["account"]["id"], PROVIDER);
     // Signing out on the other replica ends it for the first as well.
     let out = other
-        .request(Method::DELETE, "/api/v1/session", None, Some(&cookie))
+        .request(Method::DELETE, &api(paths::SESSION), None, Some(&cookie))
         .await;
     assert!(out.status.is_success(), "{}", out.status);
-    let gone = one.get("/api/v1/providers", Some(&cookie)).await;
+    let gone = one.get(&api(paths::PROVIDERS), Some(&cookie)).await;
     assert_eq!(gone.status, StatusCode::UNAUTHORIZED);
 }
 
 /// The first page of the sub-merchant list.
 async fn lists(app: &TestApp, cookie: &str) -> common::TestResponse {
-    app.get("/api/v1/sub-merchants?page_size=5", Some(cookie))
-        .await
+    app.get(
+        &format!("{}?page_size=5", api(paths::SUB_MERCHANTS)),
+        Some(cookie),
+    )
+    .await
 }
 
 /// The sub-merchant list checks its session in the same statement that reads the page (on
@@ -50,7 +55,7 @@ async fn the_list_on_one_replica_ends_with_a_session_ended_anywhere() {
     }
     // Signed out through the other replica.
     let out = other
-        .request(Method::DELETE, "/api/v1/session", None, Some(&cookie))
+        .request(Method::DELETE, &api(paths::SESSION), None, Some(&cookie))
         .await;
     assert!(out.status.is_success(), "{}", out.status);
     let gone = lists(&one, &cookie).await;
@@ -87,7 +92,12 @@ async fn wrong_passwords_count_across_replicas() {
     let wrong = json!({"account_id": PROVIDER, "password": "not-the-password"});
     for app in [&one, &other, &one, &other] {
         let answer = app
-            .request(Method::POST, "/api/v1/session", Some(wrong.clone()), None)
+            .request(
+                Method::POST,
+                &api(paths::SESSION),
+                Some(wrong.clone()),
+                None,
+            )
             .await;
         assert_eq!(answer.status, StatusCode::UNAUTHORIZED);
     }
@@ -116,7 +126,7 @@ async fn a_qr_code_asked_for_on_one_replica_is_confirmed_through_the_other() {
     assert_eq!(confirmed.status, StatusCode::OK, "{}", confirmed.text());
     let seen = one
         .get(
-            &format!("/api/v1/provider-sync-tickets/{ticket}"),
+            &fill(paths::PROVIDER_SYNC_TICKET, &[&ticket]),
             Some(&cookie),
         )
         .await;
@@ -144,7 +154,7 @@ async fn a_job_queued_on_one_replica_wakes_the_idle_workers_of_another() {
     let started = one
         .request(
             Method::POST,
-            "/api/v1/sub-merchant-syncs",
+            &api(paths::SUB_MERCHANT_SYNCS),
             None,
             Some(&cookie),
         )
@@ -152,7 +162,7 @@ async fn a_job_queued_on_one_replica_wakes_the_idle_workers_of_another() {
     let id = started.json()["id"].as_str().unwrap().to_owned();
     let done = tokio::time::timeout(std::time::Duration::from_secs(60), async {
         loop {
-            let job = one.get(&format!("/api/v1/jobs/{id}"), Some(&cookie)).await;
+            let job = one.get(&fill(paths::JOB, &[&id]), Some(&cookie)).await;
             if job.json()["state"] == "succeeded" {
                 break;
             }

@@ -4,6 +4,8 @@
 
 mod common;
 
+use domain::paths::{self, api, fill};
+
 use axum::http::{Method, StatusCode};
 use common::TestApp;
 use serde_json::json;
@@ -28,7 +30,7 @@ async fn the_demo_provider_signs_in_and_sees_its_account() {
     assert!(set_cookie.contains("Path=/"));
 
     let cookie = response.cookie().unwrap();
-    let me = app.get("/api/v1/session", Some(&cookie)).await;
+    let me = app.get(&api(paths::SESSION), Some(&cookie)).await;
     assert_eq!(me.status, StatusCode::OK);
     assert_eq!(me.json()["account"]["id"], PROVIDER);
     assert_eq!(me.header("cache-control"), Some("no-store"));
@@ -72,7 +74,7 @@ async fn an_unknown_account_gets_the_same_answer_as_a_wrong_password() {
 #[tokio::test]
 async fn a_malformed_account_id_is_a_field_error_in_the_requested_language() {
     let app = TestApp::new().await;
-    let request = axum::http::Request::post("/api/v1/session")
+    let request = axum::http::Request::post(api(paths::SESSION))
         .header("host", common::HOST)
         .header("content-type", "application/json")
         .header("accept-language", "en-US,en;q=0.9")
@@ -95,7 +97,7 @@ async fn a_malformed_account_id_is_a_field_error_in_the_requested_language() {
 #[tokio::test]
 async fn a_body_that_is_not_json_is_refused_with_a_request_id() {
     let app = TestApp::new().await;
-    let request = axum::http::Request::post("/api/v1/session")
+    let request = axum::http::Request::post(api(paths::SESSION))
         .header("host", common::HOST)
         .header("content-type", "application/json")
         .body(axum::body::Body::from("{not json"))
@@ -158,16 +160,16 @@ async fn signing_out_ends_the_session() {
     let app = TestApp::new().await;
     let cookie = app.login_as(PROVIDER).await;
     let out = app
-        .request(Method::DELETE, "/api/v1/session", None, Some(&cookie))
+        .request(Method::DELETE, &api(paths::SESSION), None, Some(&cookie))
         .await;
     assert_eq!(out.status, StatusCode::NO_CONTENT);
     assert!(out.header("set-cookie").unwrap().contains("Max-Age=0"));
-    let me = app.get("/api/v1/session", Some(&cookie)).await;
+    let me = app.get(&api(paths::SESSION), Some(&cookie)).await;
     assert_eq!(me.status, StatusCode::UNAUTHORIZED);
     assert_eq!(me.error_code(), "Unauthenticated");
     // Signing out twice is harmless.
     let again = app
-        .request(Method::DELETE, "/api/v1/session", None, Some(&cookie))
+        .request(Method::DELETE, &api(paths::SESSION), None, Some(&cookie))
         .await;
     assert_eq!(again.status, StatusCode::NO_CONTENT);
 }
@@ -180,18 +182,18 @@ async fn a_session_in_use_ends_eight_hours_after_signing_in() {
     for _ in 0..23 {
         app.clock.advance(20 * 60 * 1000);
         assert_eq!(
-            app.get("/api/v1/session", Some(&cookie)).await.status,
+            app.get(&api(paths::SESSION), Some(&cookie)).await.status,
             StatusCode::OK
         );
     }
     app.clock.advance(20 * 60 * 1000 - 1);
     assert_eq!(
-        app.get("/api/v1/session", Some(&cookie)).await.status,
+        app.get(&api(paths::SESSION), Some(&cookie)).await.status,
         StatusCode::OK
     );
     // …and not a moment longer.
     app.clock.advance(1);
-    let expired = app.get("/api/v1/session", Some(&cookie)).await;
+    let expired = app.get(&api(paths::SESSION), Some(&cookie)).await;
     assert_eq!(expired.status, StatusCode::UNAUTHORIZED);
 }
 
@@ -201,18 +203,18 @@ async fn a_session_left_idle_for_thirty_minutes_ends() {
     let cookie = app.login_as(PROVIDER).await;
     app.clock.advance(29 * 60 * 1000);
     assert_eq!(
-        app.get("/api/v1/session", Some(&cookie)).await.status,
+        app.get(&api(paths::SESSION), Some(&cookie)).await.status,
         StatusCode::OK
     );
     // The idle time counts from the last request, not from signing in.
     app.clock.advance(29 * 60 * 1000);
     assert_eq!(
-        app.get("/api/v1/session", Some(&cookie)).await.status,
+        app.get(&api(paths::SESSION), Some(&cookie)).await.status,
         StatusCode::OK
     );
     app.clock.advance(30 * 60 * 1000);
     assert_eq!(
-        app.get("/api/v1/session", Some(&cookie)).await.status,
+        app.get(&api(paths::SESSION), Some(&cookie)).await.status,
         StatusCode::UNAUTHORIZED
     );
 }
@@ -249,7 +251,7 @@ async fn signing_out_everywhere_ends_every_session_of_the_account() {
     let answer = app
         .request(
             axum::http::Method::DELETE,
-            "/api/v1/sessions",
+            &api(paths::SESSIONS),
             None,
             Some(&here),
         )
@@ -258,18 +260,20 @@ async fn signing_out_everywhere_ends_every_session_of_the_account() {
     assert!(answer.header("set-cookie").unwrap().contains("Max-Age=0"));
     for cookie in [&here, &elsewhere] {
         assert_eq!(
-            app.get("/api/v1/session", Some(cookie)).await.status,
+            app.get(&api(paths::SESSION), Some(cookie)).await.status,
             StatusCode::UNAUTHORIZED
         );
     }
     assert_eq!(
-        app.get("/api/v1/session", Some(&someone_else)).await.status,
+        app.get(&api(paths::SESSION), Some(&someone_else))
+            .await
+            .status,
         StatusCode::OK
     );
     // The codes they opened are cancelled, and a sign-in under way on a phone is spent.
     for id in [&open, &signing_in] {
         let ticket = app
-            .get(&format!("/api/v1/m/provider-sync-tickets/{id}"), None)
+            .get(&fill(paths::PHONE_PROVIDER_SYNC_TICKET, &[&id]), None)
             .await;
         assert_eq!(ticket.status, StatusCode::GONE, "{}", ticket.text());
     }
@@ -286,7 +290,7 @@ async fn signing_out_everywhere_ends_every_session_of_the_account() {
         late.header("location")
     );
     let other = app
-        .get(&format!("/api/v1/m/provider-sync-tickets/{theirs}"), None)
+        .get(&fill(paths::PHONE_PROVIDER_SYNC_TICKET, &[&theirs]), None)
         .await;
     assert_eq!(
         other.status,
@@ -299,10 +303,10 @@ async fn signing_out_everywhere_ends_every_session_of_the_account() {
 async fn a_forged_cookie_opens_nothing() {
     let app = TestApp::new().await;
     let me = app
-        .get("/api/v1/session", Some("console_session=forged"))
+        .get(&api(paths::SESSION), Some("console_session=forged"))
         .await;
     assert_eq!(me.status, StatusCode::UNAUTHORIZED);
-    let none = app.get("/api/v1/session", None).await;
+    let none = app.get(&api(paths::SESSION), None).await;
     assert_eq!(none.status, StatusCode::UNAUTHORIZED);
 }
 

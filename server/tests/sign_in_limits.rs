@@ -8,6 +8,8 @@
 
 mod common;
 
+use domain::paths::{self, api};
+
 use std::net::SocketAddr;
 
 use axum::{
@@ -29,7 +31,7 @@ async fn sign_in(
     peer: &str,
     forwarded_for: Option<&str>,
 ) -> TestResponse {
-    let mut request = Request::post("/api/v1/session")
+    let mut request = Request::post(api(paths::SESSION))
         .header("host", common::HOST)
         .header("origin", common::ORIGIN)
         .header("content-type", "application/json");
@@ -224,7 +226,7 @@ async fn strangers_failing_from_thirty_addresses_slow_the_owner_but_never_lock_t
     assert_eq!(failures_recorded(&app).await, 150);
     let me = app
         .get(
-            "/api/v1/session",
+            &api(paths::SESSION),
             Some(&owner.cookie().expect("a session cookie")),
         )
         .await;
@@ -357,7 +359,7 @@ async fn the_sandboxs_unlimited_address_passes_every_per_address_limit_and_no_ot
         let app = &app;
         async move {
             let body = json!({"merchant_id": format!("{}", 1_700_000_000 + n), "mobile": format!("1390000{n:04}")});
-            let mut request = Request::post("/api/v1/m/maidan/sms-codes")
+            let mut request = Request::post(api(paths::PHONE_MAIDAN_SMS_CODES))
                 .header("host", common::HOST)
                 .header("origin", common::ORIGIN)
                 .header("content-type", "application/json")

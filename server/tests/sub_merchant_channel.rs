@@ -5,6 +5,8 @@
 
 mod common;
 
+use domain::paths::{self, api, fill};
+
 use axum::http::{Method, StatusCode};
 use common::{TestApp, TestResponse};
 use serde_json::{Value, json};
@@ -17,9 +19,12 @@ async fn synced(app: &TestApp) -> String {
 }
 
 async fn first_page(app: &TestApp, cookie: &str) -> Vec<Value> {
-    app.get("/api/v1/sub-merchants?page_size=50", Some(cookie))
-        .await
-        .json()["items"]
+    app.get(
+        &format!("{}?page_size=50", api(paths::SUB_MERCHANTS)),
+        Some(cookie),
+    )
+    .await
+    .json()["items"]
         .as_array()
         .unwrap()
         .clone()
@@ -36,7 +41,7 @@ fn pick(items: &[Value], opened: bool) -> (i64, String) {
 async fn switch(app: &TestApp, cookie: &str, id: i64, channel: &str) -> TestResponse {
     app.request(
         Method::PUT,
-        &format!("/api/v1/sub-merchants/{id}/wechat-channel"),
+        &fill(paths::SUB_MERCHANT_WECHAT_CHANNEL, &[&id]),
         Some(json!({ "channel": channel })),
         Some(cookie),
     )
@@ -58,7 +63,10 @@ async fn an_opened_merchant_switches_to_maidan_and_back_and_each_switch_is_recor
     assert_eq!(detail["history"][0]["actor"], PROVIDER);
 
     let maidan = app
-        .get("/api/v1/sub-merchants?channel=wechat_maidan", Some(&cookie))
+        .get(
+            &format!("{}?channel=wechat_maidan", api(paths::SUB_MERCHANTS)),
+            Some(&cookie),
+        )
         .await
         .json();
     assert_eq!(maidan["total"], 1);
@@ -73,7 +81,7 @@ async fn an_opened_merchant_switches_to_maidan_and_back_and_each_switch_is_recor
     assert_eq!(back.status, StatusCode::OK);
     assert_eq!(back.json()["sub_merchant"]["channel"], "official_direct");
     let detail = app
-        .get(&format!("/api/v1/sub-merchants/{id}"), Some(&cookie))
+        .get(&fill(paths::SUB_MERCHANT, &[&id]), Some(&cookie))
         .await
         .json();
     assert_eq!(detail["history"].as_array().unwrap().len(), 2);
@@ -99,7 +107,7 @@ async fn a_merchant_without_maidan_is_refused_until_it_opens_maidan() {
             .contains("还没有开通微信买单，需要先开通才能切换")
     );
     let unchanged = app
-        .get(&format!("/api/v1/sub-merchants/{id}"), Some(&cookie))
+        .get(&fill(paths::SUB_MERCHANT, &[&id]), Some(&cookie))
         .await
         .json();
     assert_eq!(unchanged["sub_merchant"]["channel"], "official_direct");
@@ -132,7 +140,10 @@ async fn several_rows_switched_in_one_go_each_get_their_own_answer() {
     let opened = rows.iter().filter(|r| r["maidan_opened"] == true).count();
     assert!(opened > 0 && opened < rows.len(), "a mixed selection");
     let maidan = app
-        .get("/api/v1/sub-merchants?channel=wechat_maidan", Some(&cookie))
+        .get(
+            &format!("{}?channel=wechat_maidan", api(paths::SUB_MERCHANTS)),
+            Some(&cookie),
+        )
         .await
         .json();
     assert_eq!(maidan["total"], opened);
@@ -143,7 +154,7 @@ async fn other_accounts_cannot_see_or_switch_a_sub_merchant() {
     let app = TestApp::new().await;
     let cookie = synced(&app).await;
     let (id, _) = pick(&first_page(&app, &cookie).await, true);
-    let detail = format!("/api/v1/sub-merchants/{id}");
+    let detail = fill(paths::SUB_MERCHANT, &[&id]);
 
     let other = app.login_as("100000000004").await;
     assert_eq!(
@@ -153,7 +164,7 @@ async fn other_accounts_cannot_see_or_switch_a_sub_merchant() {
     let refused = switch(&app, &other, id, "wechat_maidan").await;
     assert_eq!(refused.status, StatusCode::NOT_FOUND);
     assert_eq!(
-        app.get("/api/v1/sub-merchants/999999999", Some(&cookie))
+        app.get(&fill(paths::SUB_MERCHANT, &[&"999999999"]), Some(&cookie))
             .await
             .status,
         StatusCode::NOT_FOUND

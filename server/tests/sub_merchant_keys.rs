@@ -6,6 +6,8 @@
 
 mod common;
 
+use domain::paths::{self, api, fill};
+
 use axum::http::{Method, StatusCode};
 use base64::Engine;
 use common::{TestApp, TestResponse};
@@ -35,7 +37,7 @@ fn spki_base64(key: &RsaPublicKey) -> String {
 async fn reset(app: &TestApp, cookie: &str, id: i64, public_key: &str) -> TestResponse {
     app.request(
         Method::POST,
-        &format!("/api/v1/sub-merchants/{id}/key-resets"),
+        &fill(paths::SUB_MERCHANT_KEY_RESETS, &[&id]),
         Some(json!({ "signing_public_key": public_key })),
         Some(cookie),
     )
@@ -43,7 +45,7 @@ async fn reset(app: &TestApp, cookie: &str, id: i64, public_key: &str) -> TestRe
 }
 
 async fn detail(app: &TestApp, cookie: &str, id: i64) -> Value {
-    app.get(&format!("/api/v1/sub-merchants/{id}"), Some(cookie))
+    app.get(&fill(paths::SUB_MERCHANT, &[&id]), Some(cookie))
         .await
         .json()
 }
@@ -84,17 +86,20 @@ async fn a_reset_returns_the_authentication_key_once_and_the_page_shows_only_fin
     // No answer after the reset carries the key: not the detail, not the list, not the export,
     // not the activity log.
     for path in [
-        format!("/api/v1/sub-merchants/{id}"),
-        "/api/v1/sub-merchants?page_size=100".to_owned(),
-        "/api/v1/sub-merchants.csv".to_owned(),
-        "/api/v1/audit-events".to_owned(),
+        fill(paths::SUB_MERCHANT, &[&id]),
+        format!("{}?page_size=100", api(paths::SUB_MERCHANTS)),
+        api(paths::SUB_MERCHANTS_CSV),
+        api(paths::AUDIT_EVENTS),
     ] {
         let answer = app.get(&path, Some(&cookie)).await;
         assert_eq!(answer.status, StatusCode::OK, "{path}");
         assert!(!answer.text().contains(&key), "{path} shows the key");
     }
     let row = app
-        .get("/api/v1/sub-merchants?page_size=100", Some(&cookie))
+        .get(
+            &format!("{}?page_size=100", api(paths::SUB_MERCHANTS)),
+            Some(&cookie),
+        )
         .await
         .json()["items"]
         .as_array()
@@ -275,7 +280,7 @@ async fn answers_are_compressed_but_never_the_one_with_the_new_key() {
     let list = app
         .send(with_encoding(
             "GET",
-            "/api/v1/sub-merchants?page_size=100",
+            &format!("{}?page_size=100", api(paths::SUB_MERCHANTS)),
             None,
         ))
         .await;
@@ -283,7 +288,10 @@ async fn answers_are_compressed_but_never_the_one_with_the_new_key() {
     assert_eq!(list.header("content-encoding"), Some("br"));
     assert!(list.header("vary").unwrap().contains("accept-encoding"));
     let plain = app
-        .get("/api/v1/sub-merchants?page_size=100", Some(&cookie))
+        .get(
+            &format!("{}?page_size=100", api(paths::SUB_MERCHANTS)),
+            Some(&cookie),
+        )
         .await;
     assert_eq!(plain.header("content-encoding"), None);
     assert!(
@@ -293,7 +301,7 @@ async fn answers_are_compressed_but_never_the_one_with_the_new_key() {
 
     // A streamed answer too (the CSV export), to its end.
     let csv = app
-        .send(with_encoding("GET", "/api/v1/sub-merchants.csv", None))
+        .send(with_encoding("GET", &api(paths::SUB_MERCHANTS_CSV), None))
         .await;
     assert_eq!(csv.status, StatusCode::OK);
     assert_eq!(csv.header("content-encoding"), Some("br"));
@@ -303,7 +311,7 @@ async fn answers_are_compressed_but_never_the_one_with_the_new_key() {
     let issued = app
         .send(with_encoding(
             "POST",
-            &format!("/api/v1/sub-merchants/{id}/key-resets"),
+            &fill(paths::SUB_MERCHANT_KEY_RESETS, &[&id]),
             Some(json!({ "signing_public_key": public })),
         ))
         .await;

@@ -7,6 +7,8 @@
 
 mod common;
 
+use domain::paths::{self, api, fill};
+
 use axum::http::{Method, StatusCode};
 use common::{TestApp, TestResponse};
 use domain::api::SubMerchantProfile;
@@ -26,7 +28,7 @@ async fn put(app: &TestApp, cookie: &str, id: i64, body: Value) -> TestResponse 
 
 async fn detail(app: &TestApp, cookie: &str, id: i64) -> Value {
     let found = app
-        .get(&format!("/api/v1/sub-merchants/{id}"), Some(cookie))
+        .get(&fill(paths::SUB_MERCHANT, &[&id]), Some(cookie))
         .await;
     assert_eq!(found.status, StatusCode::OK, "{}", found.text());
     found.json()
@@ -79,7 +81,10 @@ async fn a_saved_profile_is_shown_trimmed_and_audited_by_the_fields_it_changed()
         ])
     );
     // The record names fields, never their values.
-    let audit = app.get("/api/v1/audit-events", Some(&cookie)).await.text();
+    let audit = app
+        .get(&api(paths::AUDIT_EVENTS), Some(&cookie))
+        .await
+        .text();
     assert!(audit.contains("sub_merchant.basic_info.updated"));
     assert!(!audit.contains("wang@example.com"));
 
@@ -172,7 +177,7 @@ async fn a_resync_keeps_what_was_entered() {
     let started = app
         .request(
             Method::POST,
-            "/api/v1/sub-merchant-syncs",
+            &api(paths::SUB_MERCHANT_SYNCS),
             None,
             Some(&cookie),
         )
@@ -196,7 +201,7 @@ async fn another_account_neither_reads_nor_edits_it() {
     let edit = put(&app, &other, id, json!({"admin_name": "冒名"})).await;
     assert_eq!(edit.status, StatusCode::NOT_FOUND);
     assert_eq!(
-        app.get(&format!("/api/v1/sub-merchants/{id}"), Some(&other))
+        app.get(&fill(paths::SUB_MERCHANT, &[&id]), Some(&other))
             .await
             .status,
         StatusCode::NOT_FOUND
@@ -226,7 +231,10 @@ async fn the_former_address_sends_the_same_save_to_the_profile_for_good() {
     let moved = app
         .request(
             Method::PUT,
-            &format!("/api/v1/sub-merchants/{id}/basic-info?source=cashier&v=2"),
+            &format!(
+                "{}?source=cashier&v=2",
+                fill(paths::SUB_MERCHANT_BASIC_INFO, &[&id])
+            ),
             Some(body.clone()),
             Some(&cookie),
         )
@@ -235,7 +243,10 @@ async fn the_former_address_sends_the_same_save_to_the_profile_for_good() {
     let location = moved.header("location").unwrap().to_owned();
     assert_eq!(
         location,
-        format!("/api/v1/sub-merchants/{id}/profile?source=cashier&v=2")
+        format!(
+            "{}?source=cashier&v=2",
+            fill(paths::SUB_MERCHANT_PROFILE, &[&id])
+        )
     );
     // The redirect itself stores nothing; the same PUT at its Location does.
     assert_eq!(detail(&app, &cookie, id).await["basic"]["admin_name"], "");
@@ -252,14 +263,14 @@ async fn the_former_address_sends_the_same_save_to_the_profile_for_good() {
     let plain = app
         .request(
             Method::PUT,
-            &format!("/api/v1/sub-merchants/{id}/basic-info"),
+            &fill(paths::SUB_MERCHANT_BASIC_INFO, &[&id]),
             Some(json!({})),
             Some(&cookie),
         )
         .await;
     assert_eq!(
         plain.header("location"),
-        Some(&*format!("/api/v1/sub-merchants/{id}/profile"))
+        Some(&*fill(paths::SUB_MERCHANT_PROFILE, &[&id]))
     );
     let nonsense = app
         .request(
@@ -282,7 +293,7 @@ async fn another_account_following_the_former_address_still_finds_nothing() {
     let moved = app
         .request(
             Method::PUT,
-            &format!("/api/v1/sub-merchants/{id}/basic-info"),
+            &fill(paths::SUB_MERCHANT_BASIC_INFO, &[&id]),
             Some(json!({"admin_name": "冒名"})),
             Some(&other),
         )

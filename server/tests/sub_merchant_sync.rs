@@ -4,6 +4,8 @@
 
 mod common;
 
+use domain::paths::{self, api, fill};
+
 use axum::http::{Method, StatusCode};
 use common::TestApp;
 use serde_json::json;
@@ -22,7 +24,7 @@ async fn synced_provider(app: &TestApp) -> String {
 async fn start(app: &TestApp, cookie: &str) -> common::TestResponse {
     app.request(
         Method::POST,
-        "/api/v1/sub-merchant-syncs",
+        &api(paths::SUB_MERCHANT_SYNCS),
         None,
         Some(cookie),
     )
@@ -34,7 +36,7 @@ async fn run_all(app: &TestApp) {
 }
 
 async fn job(app: &TestApp, cookie: &str, id: &str) -> serde_json::Value {
-    app.get(&format!("/api/v1/jobs/{id}"), Some(cookie))
+    app.get(&fill(paths::JOB, &[&id]), Some(cookie))
         .await
         .json()
 }
@@ -62,7 +64,7 @@ async fn fifty_clicks_at_once_start_exactly_one_job() {
     let clicks: Vec<_> = (0..50)
         .map(|_| {
             let router = app.router.clone();
-            let request = axum::http::Request::post("/api/v1/sub-merchant-syncs")
+            let request = axum::http::Request::post(api(paths::SUB_MERCHANT_SYNCS))
                 .header("host", common::HOST)
                 .header("origin", common::ORIGIN)
                 .header("cookie", &cookie)
@@ -84,11 +86,17 @@ async fn fifty_clicks_at_once_start_exactly_one_job() {
     }
     assert_eq!(ids.len(), 1, "one job for fifty clicks");
     let jobs = app
-        .get("/api/v1/jobs?kind=sub_merchant_sync", Some(&cookie))
+        .get(
+            &format!("{}?kind=sub_merchant_sync", api(paths::JOBS)),
+            Some(&cookie),
+        )
         .await
         .json();
     assert_eq!(jobs.as_array().unwrap().len(), 1);
-    let audit = app.get("/api/v1/audit-events", Some(&cookie)).await.json();
+    let audit = app
+        .get(&api(paths::AUDIT_EVENTS), Some(&cookie))
+        .await
+        .json();
     let started: Vec<_> = audit["items"]
         .as_array()
         .unwrap()
@@ -121,7 +129,10 @@ async fn the_job_syncs_every_sub_merchant_exactly_once_and_reports_counts() {
         json!({"new": EXPECTED, "updated": 0, "unchanged": 0, "failed": 0})
     );
     let list = app
-        .get("/api/v1/sub-merchants?page_size=5", Some(&cookie))
+        .get(
+            &format!("{}?page_size=5", api(paths::SUB_MERCHANTS)),
+            Some(&cookie),
+        )
         .await
         .json();
     assert_eq!(list["total"], EXPECTED);
@@ -130,14 +141,20 @@ async fn the_job_syncs_every_sub_merchant_exactly_once_and_reports_counts() {
     assert_eq!(list["items"][0]["channel"], "official_direct");
     let by_provider = app
         .get(
-            "/api/v1/sub-merchants?provider_id=1900000102&page_size=1",
+            &format!(
+                "{}?provider_id=1900000102&page_size=1",
+                api(paths::SUB_MERCHANTS)
+            ),
             Some(&cookie),
         )
         .await
         .json();
     assert_eq!(by_provider["total"], 900);
     let by_id = app
-        .get("/api/v1/sub-merchants?q=1601000042", Some(&cookie))
+        .get(
+            &format!("{}?q=1601000042", api(paths::SUB_MERCHANTS)),
+            Some(&cookie),
+        )
         .await
         .json();
     assert_eq!(by_id["total"], 1);
@@ -166,7 +183,10 @@ async fn a_finished_sync_refreshes_the_statistics() {
         assert_eq!(counted, [EXPECTED as i64]);
     }
     let found = app
-        .get("/api/v1/sub-merchants?q=1601000042", Some(&cookie))
+        .get(
+            &format!("{}?q=1601000042", api(paths::SUB_MERCHANTS)),
+            Some(&cookie),
+        )
         .await
         .json();
     assert_eq!(found["total"], 1);
@@ -222,7 +242,10 @@ async fn a_worker_that_dies_mid_job_is_replaced_and_the_result_is_exact() {
     assert_eq!(done["processed"], EXPECTED);
     assert_eq!(done["counts"]["new"], EXPECTED);
     let list = app
-        .get("/api/v1/sub-merchants?page_size=1", Some(&cookie))
+        .get(
+            &format!("{}?page_size=1", api(paths::SUB_MERCHANTS)),
+            Some(&cookie),
+        )
         .await
         .json();
     assert_eq!(list["total"], EXPECTED, "nothing lost, nothing duplicated");
@@ -322,7 +345,7 @@ async fn another_account_cannot_read_or_join_the_job() {
         .unwrap()
         .to_owned();
     let other = app.login_as("100000000004").await;
-    let read = app.get(&format!("/api/v1/jobs/{id}"), Some(&other)).await;
+    let read = app.get(&fill(paths::JOB, &[&id]), Some(&other)).await;
     assert_eq!(read.status, StatusCode::NOT_FOUND);
     let theirs = start(&app, &other).await;
     assert_ne!(theirs.json()["id"], id);
@@ -336,7 +359,7 @@ async fn the_filtered_list_exports_as_csv_with_a_bom() {
     run_all(&app).await;
     let csv = app
         .get(
-            "/api/v1/sub-merchants.csv?provider_id=1900000102",
+            &format!("{}?provider_id=1900000102", api(paths::SUB_MERCHANTS_CSV)),
             Some(&cookie),
         )
         .await;
@@ -359,27 +382,32 @@ async fn the_filtered_list_exports_as_csv_with_a_bom() {
     );
     assert!(lines[1].ends_with(",否") || lines[1].ends_with(",是"));
     // In English: the header and the words, no Chinese but the names.
-    let request = axum::http::Request::get("/api/v1/sub-merchants.csv?provider_id=1900000102")
-        .header("cookie", &cookie)
-        .header("accept-language", "en-US,en;q=0.9")
-        .body(axum::body::Body::empty())
-        .unwrap();
+    let request = axum::http::Request::get(format!(
+        "{}?provider_id=1900000102",
+        api(paths::SUB_MERCHANTS_CSV)
+    ))
+    .header("cookie", &cookie)
+    .header("accept-language", "en-US,en;q=0.9")
+    .body(axum::body::Body::empty())
+    .unwrap();
     let english = app.send(request).await.text();
     let lines: Vec<&str> = english.lines().collect();
     assert!(lines[0].starts_with("\u{feff}Sub-merchant,WeChat Pay merchant ID,"));
     assert!(lines[1].contains(",Official direct,"), "{}", lines[1]);
     assert!(lines[1].ends_with(",no") || lines[1].ends_with(",yes"));
     // The console's link names the page's language: it wins over the browser's.
-    let request =
-        axum::http::Request::get("/api/v1/sub-merchants.csv?provider_id=1900000102&lang=en")
-            .header("cookie", &cookie)
-            .header("accept-language", "zh-CN,zh;q=0.9")
-            .body(axum::body::Body::empty())
-            .unwrap();
+    let request = axum::http::Request::get(format!(
+        "{}?provider_id=1900000102&lang=en",
+        api(paths::SUB_MERCHANTS_CSV)
+    ))
+    .header("cookie", &cookie)
+    .header("accept-language", "zh-CN,zh;q=0.9")
+    .body(axum::body::Body::empty())
+    .unwrap();
     let linked = app.send(request).await.text();
     assert_eq!(linked, english);
     let other = app.login_as("100000000004").await;
-    let theirs = app.get("/api/v1/sub-merchants.csv", Some(&other)).await;
+    let theirs = app.get(&api(paths::SUB_MERCHANTS_CSV), Some(&other)).await;
     assert_eq!(
         theirs.text().lines().count(),
         1,
@@ -396,7 +424,7 @@ async fn list_totals_follow_every_sync_that_changes_the_account() {
     let total = |q: &'static str| {
         let (app, cookie) = (&app, &cookie);
         async move {
-            app.get(&format!("/api/v1/sub-merchants?{q}"), Some(cookie))
+            app.get(&format!("{}?{q}", api(paths::SUB_MERCHANTS)), Some(cookie))
                 .await
                 .json()["total"]
                 .as_u64()
@@ -420,7 +448,11 @@ async fn list_totals_follow_every_sync_that_changes_the_account() {
     assert_eq!(total("page_size=1").await, EXPECTED + 50);
     let by_provider = app
         .get(
-            &format!("/api/v1/sub-merchants?provider_id={}", added.provider_id),
+            &format!(
+                "{}?provider_id={}",
+                api(paths::SUB_MERCHANTS),
+                added.provider_id
+            ),
             Some(&cookie),
         )
         .await
@@ -440,7 +472,7 @@ async fn empty_pages_and_searches_answer_with_their_totals() {
         let (app, cookie) = (&app, &cookie);
         async move {
             let page = app
-                .get(&format!("/api/v1/sub-merchants?{q}"), Some(cookie))
+                .get(&format!("{}?{q}", api(paths::SUB_MERCHANTS)), Some(cookie))
                 .await
                 .json();
             let names: Vec<String> = page["items"]
@@ -476,7 +508,7 @@ async fn a_job_keeps_the_id_of_the_request_that_queued_it() {
     let started = app
         .request(
             Method::POST,
-            "/api/v1/sub-merchant-syncs",
+            &api(paths::SUB_MERCHANT_SYNCS),
             None,
             Some(&cookie),
         )

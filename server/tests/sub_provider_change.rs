@@ -6,6 +6,8 @@
 
 mod common;
 
+use domain::paths::{self, api, fill};
+
 use axum::http::{Method, StatusCode};
 use common::{TestApp, TestResponse};
 use serde_json::{Value, json};
@@ -26,7 +28,7 @@ async fn run_all(app: &TestApp) {
 async fn move_to(app: &TestApp, cookie: &str, id: i64, account: &str) -> TestResponse {
     app.request(
         Method::PUT,
-        &format!("/api/v1/sub-merchants/{id}/sub-provider"),
+        &fill(paths::SUB_MERCHANT_SUB_PROVIDER, &[&id]),
         Some(json!({ "account_id": account })),
         Some(cookie),
     )
@@ -48,7 +50,10 @@ fn urlencoding(value: &str) -> String {
 
 async fn totals(app: &TestApp, cookie: &str, query: &str) -> (u64, i64) {
     let page = app
-        .get(&format!("/api/v1/transactions?{query}"), Some(cookie))
+        .get(
+            &format!("{}?{query}", api(paths::TRANSACTIONS)),
+            Some(cookie),
+        )
         .await
         .json();
     (
@@ -61,7 +66,10 @@ async fn totals(app: &TestApp, cookie: &str, query: &str) -> (u64, i64) {
 async fn sub_providers_are_registered_checked_and_edited_by_the_provider_only() {
     let app = TestApp::new().await;
     let cookie = app.login_as(PROVIDER).await;
-    let list = app.get("/api/v1/sub-providers", Some(&cookie)).await.json();
+    let list = app
+        .get(&api(paths::SUB_PROVIDERS), Some(&cookie))
+        .await
+        .json();
     let ids: Vec<&str> = list
         .as_array()
         .unwrap()
@@ -70,14 +78,8 @@ async fn sub_providers_are_registered_checked_and_edited_by_the_provider_only() 
         .collect();
     assert_eq!(ids, [SUB_A, SUB_B], "the demo sub-providers are registered");
 
-    let add = |body: Value| {
-        app.request(
-            Method::POST,
-            "/api/v1/sub-providers",
-            Some(body),
-            Some(&cookie),
-        )
-    };
+    let sub_providers = api(paths::SUB_PROVIDERS);
+    let add = |body: Value| app.request(Method::POST, &sub_providers, Some(body), Some(&cookie));
     let bad = add(json!({"account_id": "12ab", "name": " ", "rebate_ratio": "101"})).await;
     assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
     let fields = bad.json()["error"]["fields"].clone();
@@ -95,7 +97,7 @@ async fn sub_providers_are_registered_checked_and_edited_by_the_provider_only() 
     let edited = app
         .request(
             Method::PUT,
-            "/api/v1/sub-providers/100000000009",
+            &fill(paths::SUB_PROVIDER, &[&"100000000009"]),
             Some(json!({"account_id": "100000000010", "name": "改名子服务商", "rebate_ratio": "", "remark": "备注"})),
             Some(&cookie),
         )
@@ -106,13 +108,15 @@ async fn sub_providers_are_registered_checked_and_edited_by_the_provider_only() 
     // Another provider account has its own (empty) list and cannot edit these.
     let other = app.login_as("100000000004").await;
     assert_eq!(
-        app.get("/api/v1/sub-providers", Some(&other)).await.json(),
+        app.get(&api(paths::SUB_PROVIDERS), Some(&other))
+            .await
+            .json(),
         json!([])
     );
     let foreign = app
         .request(
             Method::PUT,
-            "/api/v1/sub-providers/100000000009",
+            &fill(paths::SUB_PROVIDER, &[&"100000000009"]),
             Some(json!({"account_id": "100000000009", "name": "x", "rebate_ratio": "", "remark": ""})),
             Some(&other),
         )
@@ -121,7 +125,7 @@ async fn sub_providers_are_registered_checked_and_edited_by_the_provider_only() 
     // A sub-provider account writes nothing.
     let sub = app.login_as(SUB_A).await;
     assert_eq!(
-        app.get("/api/v1/sub-providers", Some(&sub)).await.status,
+        app.get(&api(paths::SUB_PROVIDERS), Some(&sub)).await.status,
         StatusCode::FORBIDDEN
     );
 }
@@ -144,7 +148,11 @@ async fn moving_a_sub_merchant_re_attributes_its_history_exactly() {
     let name = row["name"].as_str().unwrap();
     let by_name = app
         .get(
-            &format!("/api/v1/transactions?q={}&page_size=100", urlencoding(name)),
+            &format!(
+                "{}?q={}&page_size=100",
+                api(paths::TRANSACTIONS),
+                urlencoding(name)
+            ),
             Some(&cookie),
         )
         .await
@@ -181,7 +189,7 @@ async fn moving_a_sub_merchant_re_attributes_its_history_exactly() {
     assert_eq!(moved.status, StatusCode::ACCEPTED);
     assert_eq!(moved.json()["kind"], "reattribution");
     let detail = app
-        .get(&format!("/api/v1/sub-merchants/{id}"), Some(&cookie))
+        .get(&fill(paths::SUB_MERCHANT, &[&id]), Some(&cookie))
         .await
         .json();
     assert_eq!(detail["sub_merchant"]["sub_provider_account_id"], SUB_A);
@@ -189,7 +197,7 @@ async fn moving_a_sub_merchant_re_attributes_its_history_exactly() {
     // While it waits, the totals of that sub-merchant are marked as changing.
     let changing = app
         .get(
-            &format!("/api/v1/transactions?sub_merchant_id={id}"),
+            &format!("{}?sub_merchant_id={id}", api(paths::TRANSACTIONS)),
             Some(&cookie),
         )
         .await
@@ -208,7 +216,7 @@ async fn moving_a_sub_merchant_re_attributes_its_history_exactly() {
         "nothing lost or added"
     );
     let done = app
-        .get(&format!("/api/v1/sub-merchants/{id}"), Some(&cookie))
+        .get(&fill(paths::SUB_MERCHANT, &[&id]), Some(&cookie))
         .await
         .json();
     assert_eq!(done["reattribution"], Value::Null);
@@ -237,7 +245,7 @@ async fn clearing_the_sub_provider_gives_the_history_back_to_the_provider() {
         async move {
             app.request(
                 Method::DELETE,
-                &format!("/api/v1/sub-merchants/{id}/sub-provider"),
+                &fill(paths::SUB_MERCHANT_SUB_PROVIDER, &[&id]),
                 None,
                 Some(&cookie),
             )
@@ -262,7 +270,7 @@ async fn clearing_the_sub_provider_gives_the_history_back_to_the_provider() {
     assert_eq!(cleared.json()["kind"], "reattribution");
     run_all(&app).await;
     let detail = app
-        .get(&format!("/api/v1/sub-merchants/{id}"), Some(&cookie))
+        .get(&fill(paths::SUB_MERCHANT, &[&id]), Some(&cookie))
         .await
         .json();
     assert_eq!(
@@ -286,7 +294,7 @@ async fn clearing_the_sub_provider_gives_the_history_back_to_the_provider() {
     // The sub-provider no longer sees the sub-merchant.
     let sub = app.login_as(SUB_A).await;
     let seen = app
-        .get(&format!("/api/v1/sub-merchants/{id}"), Some(&sub))
+        .get(&fill(paths::SUB_MERCHANT, &[&id]), Some(&sub))
         .await;
     assert_eq!(seen.status, StatusCode::NOT_FOUND);
 }
@@ -338,7 +346,7 @@ async fn sub_providers_see_only_what_is_theirs_and_change_nothing() {
     let app = TestApp::new().await;
     let cookie = synced(&app).await;
     let id = app.first_sub_merchant_id(&cookie).await;
-    let detail = format!("/api/v1/sub-merchants/{id}");
+    let detail = fill(paths::SUB_MERCHANT, &[&id]);
     let sub = app.login_as(SUB_A).await;
     let other_sub = app.login_as(SUB_B).await;
     let other_provider = app.login_as("100000000004").await;
@@ -348,14 +356,14 @@ async fn sub_providers_see_only_what_is_theirs_and_change_nothing() {
         app.get(&detail, Some(&sub)).await.status,
         StatusCode::NOT_FOUND
     );
-    let list = app.get("/api/v1/sub-merchants", Some(&sub)).await.json();
+    let list = app.get(&api(paths::SUB_MERCHANTS), Some(&sub)).await.json();
     assert_eq!(list["total"], 0);
 
     move_to(&app, &cookie, id, SUB_A).await;
     run_all(&app).await;
 
     assert_eq!(app.get(&detail, Some(&sub)).await.status, StatusCode::OK);
-    let list = app.get("/api/v1/sub-merchants", Some(&sub)).await.json();
+    let list = app.get(&api(paths::SUB_MERCHANTS), Some(&sub)).await.json();
     assert_eq!(list["total"], 1);
     assert_eq!(list["items"][0]["id"], id);
     let (count, _) = totals(&app, &sub, "").await;
@@ -369,7 +377,7 @@ async fn sub_providers_see_only_what_is_theirs_and_change_nothing() {
         totals(&app, &sub, "from=1900-01-01&to=1969-12-31").await,
         (0, 0)
     );
-    let page = app.get("/api/v1/transactions", Some(&sub)).await.json();
+    let page = app.get(&api(paths::TRANSACTIONS), Some(&sub)).await.json();
     let paid: Vec<&str> = page["items"]
         .as_array()
         .unwrap()
@@ -407,14 +415,10 @@ async fn sub_providers_see_only_what_is_theirs_and_change_nothing() {
         ),
         (
             Method::POST,
-            "/api/v1/sub-providers".to_owned(),
+            api(paths::SUB_PROVIDERS),
             json!({"account_id": "100000000009", "name": "x"}),
         ),
-        (
-            Method::POST,
-            "/api/v1/sub-merchant-syncs".to_owned(),
-            json!({}),
-        ),
+        (Method::POST, api(paths::SUB_MERCHANT_SYNCS), json!({})),
     ];
     for (method, path, body) in writes {
         let answer = app.request(method, &path, Some(body), Some(&sub)).await;

@@ -6,6 +6,8 @@
 
 mod common;
 
+use domain::paths::{self, api, fill};
+
 use std::{
     sync::{
         Arc,
@@ -406,7 +408,7 @@ async fn provider_and_sub_merchant_syncs_run_end_to_end_against_the_sandbox_proc
     let started = app
         .request(
             Method::POST,
-            "/api/v1/sub-merchant-syncs",
+            &api(paths::SUB_MERCHANT_SYNCS),
             None,
             Some(&cookie),
         )
@@ -414,7 +416,10 @@ async fn provider_and_sub_merchant_syncs_run_end_to_end_against_the_sandbox_proc
     assert_eq!(started.status, StatusCode::ACCEPTED, "{}", started.text());
     while server::jobs::run_next(&app.state, None).await.unwrap() {}
     let list = app
-        .get("/api/v1/sub-merchants?page_size=1", Some(&cookie))
+        .get(
+            &format!("{}?page_size=1", api(paths::SUB_MERCHANTS)),
+            Some(&cookie),
+        )
         .await
         .json();
     // 2,000 split 4:3:2:1; the account holds the first two providers.
@@ -422,7 +427,9 @@ async fn provider_and_sub_merchant_syncs_run_end_to_end_against_the_sandbox_proc
 
     // The sandbox's controls are the process's, not the console's.
     assert_eq!(
-        app.get("/api/v1/sandbox/wechat-users", None).await.status,
+        app.get(&api(paths::SANDBOX_WECHAT_USERS), None)
+            .await
+            .status,
         StatusCode::NOT_FOUND
     );
 }
@@ -443,7 +450,7 @@ async fn alipay_authorization_exchanges_the_code_at_the_process_gateway() {
     let done = app
         .request(
             Method::POST,
-            &format!("/api/v1/m/alipay-authorizations/{code}/confirm"),
+            &fill(paths::PHONE_ALIPAY_AUTHORIZATION_CONFIRM, &[&code]),
             None,
             Some(&merchant_phone),
         )

@@ -5,6 +5,7 @@
 
 #![allow(dead_code)]
 
+use domain::paths::{self, api, fill};
 use std::{path::PathBuf, sync::Arc};
 
 use axum::{
@@ -726,7 +727,7 @@ impl TestApp {
 
     pub async fn login(&self, account_id: &str, password: &str) -> TestResponse {
         let body = serde_json::json!({"account_id": account_id, "password": password});
-        self.request(Method::POST, "/api/v1/session", Some(body), None)
+        self.request(Method::POST, &api(paths::SESSION), Some(body), None)
             .await
     }
 
@@ -735,7 +736,7 @@ impl TestApp {
         let created = self
             .request(
                 Method::POST,
-                "/api/v1/provider-sync-tickets",
+                &api(paths::PROVIDER_SYNC_TICKETS),
                 None,
                 Some(cookie),
             )
@@ -747,7 +748,7 @@ impl TestApp {
     /// A new Alipay authorization QR code of `cookie`'s session for sub-merchant `id`: its
     /// ticket ID (the answer's `Location` names it).
     pub async fn alipay_authorization_ticket(&self, cookie: &str, id: i64) -> String {
-        let path = format!("/api/v1/sub-merchants/{id}/alipay-authorizations");
+        let path = fill(paths::SUB_MERCHANT_ALIPAY_AUTHORIZATIONS, &[&id]);
         let created = self.request(Method::POST, &path, None, Some(cookie)).await;
         assert_eq!(created.status, StatusCode::CREATED, "{}", created.text());
         let ticket = created.json()["id"].as_str().expect("ticket id").to_owned();
@@ -887,7 +888,7 @@ impl TestApp {
         self.scan_and_confirm(&cookie, "o_sandbox_admin_1").await;
         self.request(
             Method::POST,
-            "/api/v1/sub-merchant-syncs",
+            &api(paths::SUB_MERCHANT_SYNCS),
             None,
             Some(&cookie),
         )
@@ -901,9 +902,12 @@ impl TestApp {
 
     /// The first sub-merchant of the list `cookie`'s session sees, as the list shows it.
     pub async fn first_sub_merchant(&self, cookie: &str) -> Value {
-        self.get("/api/v1/sub-merchants?page_size=1", Some(cookie))
-            .await
-            .json()["items"][0]
+        self.get(
+            &format!("{}?page_size=1", api(paths::SUB_MERCHANTS)),
+            Some(cookie),
+        )
+        .await
+        .json()["items"][0]
             .clone()
     }
 
