@@ -18,8 +18,6 @@ use super::{
 };
 use domain::api::Account;
 
-use crate::upstream::UpstreamTransaction;
-
 /// A backend's transactions and the spellings its SQL does not share with the other's.
 pub(crate) trait Dialect: Send + Sync {
     type Db: Database;
@@ -73,6 +71,10 @@ pub(crate) trait Dialect: Send + Sync {
         account: &Account,
     ) -> impl Future<Output = ()> + Send;
 
+    /// The account a live session was last found to be, if remembered (see
+    /// [`Dialect::remember_session`]).
+    fn session_hint(&self, token_hash: &str) -> impl Future<Output = Option<Account>> + Send;
+
     /// Forgets an ended session (see [`Dialect::remember_session`]).
     fn forget_session(&self, token_hash: &str) -> impl Future<Output = ()> + Send;
 
@@ -101,15 +103,6 @@ pub(crate) trait Dialect: Send + Sync {
     fn bump_version(
         tx: &mut <Self::Db as Database>::Connection,
         account_id: &str,
-    ) -> impl Future<Output = Result<()>> + Send;
-
-    /// Stores a provider's sub-merchants' transactions, attributed to each one's sub-provider
-    /// now; those already stored (by upstream ID) are left as they are.
-    fn insert_transactions(
-        tx: &mut <Self::Db as Database>::Connection,
-        account_id: &str,
-        provider_id: &str,
-        transactions: &[UpstreamTransaction],
     ) -> impl Future<Output = Result<()>> + Send;
 }
 
@@ -231,18 +224,13 @@ impl Dialect for SqliteStore {
 
     async fn remember_session(&self, _token_hash: &str, _account: &Account) {}
 
+    async fn session_hint(&self, _token_hash: &str) -> Option<Account> {
+        None
+    }
+
     async fn forget_session(&self, _token_hash: &str) {}
 
     shared_writes!();
-
-    async fn insert_transactions(
-        tx: &mut sqlx::SqliteConnection,
-        account_id: &str,
-        provider_id: &str,
-        transactions: &[UpstreamTransaction],
-    ) -> Result<()> {
-        super::sqlite::insert_transactions(tx, account_id, provider_id, transactions).await
-    }
 }
 
 impl Dialect for PgStore {
@@ -262,7 +250,13 @@ impl Dialect for PgStore {
     }
 
     async fn write_tx(&self, lock: &str) -> Result<Transaction<'static, sqlx::Postgres>> {
-        super::postgres::write_tx(self.pool(), lock).await
+        // A transaction-scoped advisory lock: held until the transaction ends.
+        let mut tx = self.pool().begin().await?;
+        sqlx::query("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))")
+            .bind(lock)
+            .execute(&mut *tx)
+            .await?;
+        Ok(tx)
     }
 
     async fn write_tx_unlocked(&self) -> Result<Transaction<'static, sqlx::Postgres>> {
@@ -273,18 +267,13 @@ impl Dialect for PgStore {
         self.sessions.remember(token_hash, account).await;
     }
 
+    async fn session_hint(&self, token_hash: &str) -> Option<Account> {
+        self.sessions.get(token_hash).await
+    }
+
     async fn forget_session(&self, token_hash: &str) {
         self.sessions.forget(token_hash).await;
     }
 
     shared_writes!();
-
-    async fn insert_transactions(
-        tx: &mut sqlx::PgConnection,
-        account_id: &str,
-        provider_id: &str,
-        transactions: &[UpstreamTransaction],
-    ) -> Result<()> {
-        super::postgres::insert_transactions(tx, account_id, provider_id, transactions).await
-    }
 }

@@ -3,7 +3,7 @@
 //! written once for both backends (see `super::dialect`); here are the connection, its health,
 //! the write transaction and PostgreSQL's way of storing a page of transactions. Where SQLite
 //! has one writer at a time, a write transaction here takes a lock on what it writes (an
-//! account, a ticket, a job) for as long as it runs ([`write_tx`]), so writers of one thing
+//! account, a ticket, a job) for as long as it runs (its `Dialect::write_tx`), so writers of one thing
 //! take turns and the rest run side by side.
 
 use sqlx::postgres::{PgPool, PgPoolOptions};
@@ -90,43 +90,32 @@ impl PgStore {
     }
 }
 
-type Tx = sqlx::Transaction<'static, sqlx::Postgres>;
-
-/// Begins a write transaction holding `key`'s lock (a transaction-scoped advisory lock) until
-/// it commits or rolls back.
-pub(super) async fn write_tx(pool: &PgPool, key: &str) -> Result<Tx> {
-    let mut tx = pool.begin().await?;
-    sqlx::query("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))")
-        .bind(key)
-        .execute(&mut *tx)
-        .await?;
-    Ok(tx)
-}
-
-/// Transactions of a provider's sub-merchants, attributed to each one's sub-provider now;
-/// those already stored (by upstream ID) are left as they are.
-pub(super) async fn insert_transactions(
-    tx: &mut sqlx::PgConnection,
-    account_id: &str,
-    provider_id: &str,
-    transactions: &[crate::upstream::UpstreamTransaction],
-) -> Result<()> {
-    // Four parameters a row, well inside PostgreSQL's 65,535 a statement.
-    for chunk in transactions.chunks(5_000) {
-        let mut insert = sqlx::QueryBuilder::new(
+impl PgStore {
+    /// Transactions of a provider's sub-merchants, attributed to each one's sub-provider now;
+    /// those already stored (by upstream ID) are left as they are.
+    pub(super) async fn insert_transactions(
+        tx: &mut sqlx::PgConnection,
+        account_id: &str,
+        provider_id: &str,
+        transactions: &[crate::upstream::UpstreamTransaction],
+    ) -> Result<()> {
+        // Four parameters a row, well inside PostgreSQL's 65,535 a statement.
+        for chunk in transactions.chunks(5_000) {
+            let mut insert = sqlx::QueryBuilder::new(
             "WITH stored AS (
                  INSERT INTO transactions (account_id, sub_merchant_id, upstream_id, amount_fen, paid_at)
                  SELECT ",
         );
-        super::sql::push_upstream_transactions(&mut insert, account_id, provider_id, chunk);
-        insert.push(
-            " ON CONFLICT (upstream_id) DO NOTHING
+            super::sql::push_upstream_transactions(&mut insert, account_id, provider_id, chunk);
+            insert.push(
+                " ON CONFLICT (upstream_id) DO NOTHING
                  RETURNING id, sub_merchant_id, paid_at)
              INSERT INTO transaction_attributions (transaction_id, sub_provider_account_id, paid_at)
              SELECT stored.id, s.sub_provider_account_id, stored.paid_at
              FROM stored JOIN sub_merchants s ON s.id = stored.sub_merchant_id",
-        );
-        insert.build().execute(&mut *tx).await?;
+            );
+            insert.build().execute(&mut *tx).await?;
+        }
+        Ok(())
     }
-    Ok(())
 }

@@ -111,36 +111,38 @@ impl super::HealthStore for SqliteStore {
     }
 }
 
-/// Transactions of a provider's sub-merchants, attributed to each one's sub-provider now;
-/// those already stored (by upstream ID) are left as they are.
-pub(super) async fn insert_transactions(
-    tx: &mut sqlx::SqliteConnection,
-    account_id: &str,
-    provider_id: &str,
-    transactions: &[crate::upstream::UpstreamTransaction],
-) -> Result<()> {
-    for chunk in transactions.chunks(500) {
-        let mut insert = sqlx::QueryBuilder::new(
-            "INSERT OR IGNORE INTO transactions
+impl SqliteStore {
+    /// Transactions of a provider's sub-merchants, attributed to each one's sub-provider now;
+    /// those already stored (by upstream ID) are left as they are.
+    pub(super) async fn insert_transactions(
+        tx: &mut sqlx::SqliteConnection,
+        account_id: &str,
+        provider_id: &str,
+        transactions: &[crate::upstream::UpstreamTransaction],
+    ) -> Result<()> {
+        for chunk in transactions.chunks(500) {
+            let mut insert = sqlx::QueryBuilder::new(
+                "INSERT OR IGNORE INTO transactions
                  (account_id, sub_merchant_id, upstream_id, amount_fen, paid_at)
              SELECT ",
-        );
-        super::sql::push_upstream_transactions(&mut insert, account_id, provider_id, chunk);
-        insert.build().execute(&mut *tx).await?;
-        // Those already stored keep the attribution they have.
-        let mut attribute = sqlx::QueryBuilder::new(
-            "INSERT OR IGNORE INTO transaction_attributions
+            );
+            super::sql::push_upstream_transactions(&mut insert, account_id, provider_id, chunk);
+            insert.build().execute(&mut *tx).await?;
+            // Those already stored keep the attribution they have.
+            let mut attribute = sqlx::QueryBuilder::new(
+                "INSERT OR IGNORE INTO transaction_attributions
                  (transaction_id, sub_provider_account_id, paid_at)
              SELECT t.id, s.sub_provider_account_id, t.paid_at
              FROM transactions t JOIN sub_merchants s ON s.id = t.sub_merchant_id
              WHERE t.upstream_id IN (",
-        );
-        let mut ids = attribute.separated(", ");
-        for t in chunk {
-            ids.push_bind(&t.id);
+            );
+            let mut ids = attribute.separated(", ");
+            for t in chunk {
+                ids.push_bind(&t.id);
+            }
+            attribute.push(")");
+            attribute.build().execute(&mut *tx).await?;
         }
-        attribute.push(")");
-        attribute.build().execute(&mut *tx).await?;
+        Ok(())
     }
-    Ok(())
 }

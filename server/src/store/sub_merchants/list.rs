@@ -12,39 +12,25 @@ impl SqliteStore {
     }
 
     /// The data version, the count (cached per version) and the page, in the index's order.
-    pub(super) async fn list_page(
+    /// SQLite keeps no session hints (see `Dialect::session_hint`), so it is never asked with a
+    /// session: its lists look the session up first, which in the same process as its database
+    /// costs no round trip.
+    pub(super) async fn read_page(
         &self,
         account_id: &str,
+        session: Option<(SessionCheck<'_>, &Account)>,
         filter: &SubMerchantFilter<'_>,
         page: u32,
         page_size: u32,
-    ) -> Result<Page<SubMerchantSummary>> {
+    ) -> Result<Option<Page<SubMerchantSummary>>> {
+        debug_assert!(session.is_none(), "SQLite lists hold no session hints");
         let version: i64 = sqlx::query_scalar(
             "SELECT COALESCE((SELECT version FROM sub_merchant_versions WHERE account_id = ?), 0)",
         )
         .bind(account_id)
         .fetch_one(self.pool())
         .await?;
-        let key = CountKey {
-            account_id: account_id.to_owned(),
-            provider_id: filter.provider_id.map(str::to_owned),
-            channel: filter.channel.map(WechatChannel::as_str),
-            search: filter.search.map(str::to_owned),
-        };
-        // A sub-provider's view is small and follows another account's version: counted.
-        let count = || async {
-            let mut count = sqlx::QueryBuilder::new("SELECT COUNT(*) FROM sub_merchants s");
-            Self::push_conditions(&mut count, account_id, filter);
-            let total: i64 = count.build_query_scalar().fetch_one(self.pool()).await?;
-            Ok::<_, StoreError>(u64::try_from(total).unwrap_or_default())
-        };
-        let total = async {
-            if filter.assigned_to.is_some() {
-                count().await
-            } else {
-                self.counts.get_or_count(key, version, count).await
-            }
-        };
+        let total = self.count_matching(self.pool(), account_id, filter, version, true);
         // The page is picked in the order of the index (provider, merchant ID), with no sort
         // however many rows match; only its rows are joined to their provider names.
         let mut query = sqlx::QueryBuilder::new(
@@ -71,19 +57,7 @@ impl SqliteStore {
             .iter()
             .map(sub_merchant_from_row)
             .collect::<Result<Vec<_>>>()?;
-        Ok(Page { items, total })
-    }
-
-    /// The session looked up first: in the same process as its database, that costs no round
-    /// trip.
-    pub(super) async fn list_page_in_session(
-        &self,
-        session: SessionCheck<'_>,
-        filter: &SubMerchantFilter<'_>,
-        page: u32,
-        page_size: u32,
-    ) -> Result<InSession<Page<SubMerchantSummary>>> {
-        crate::store::sub_merchants::list_after_lookup(self, session, filter, page, page_size).await
+        Ok(Some(Page { items, total }))
     }
 
     /// Whether the list is scoped by the row's own account: never, on SQLite.
@@ -136,53 +110,10 @@ impl PgStore {
         Ok(())
     }
 
-    /// The page and its total, without a session to check.
-    pub(super) async fn list_page(
-        &self,
-        account_id: &str,
-        filter: &SubMerchantFilter<'_>,
-        page: u32,
-        page_size: u32,
-    ) -> Result<Page<SubMerchantSummary>> {
-        // Without a session to check, the page is always read.
-        self.read_page(account_id, None, filter, page, page_size)
-            .await?
-            .ok_or_else(|| StoreError::Corrupt("a list without a session read nothing".to_owned()))
-    }
-
-    /// The session checked in the page's own statement when its account is known (one round
-    /// trip); else looked up first.
-    pub(super) async fn list_page_in_session(
-        &self,
-        session: SessionCheck<'_>,
-        filter: &SubMerchantFilter<'_>,
-        page: u32,
-        page_size: u32,
-    ) -> Result<InSession<Page<SubMerchantSummary>>> {
-        if let Some(account) = self.sessions.get(session.token_hash).await {
-            let filter = filter.seen_by(&account);
-            let read = self
-                .read_page(
-                    account.id.as_str(),
-                    Some((session, &account)),
-                    &filter,
-                    page,
-                    page_size,
-                )
-                .await?;
-            if let Some(page) = read {
-                return Ok(InSession::Read(page));
-            }
-            self.sessions.forget(session.token_hash).await;
-        }
-        // No hint, or the session it named is over: looked up on its own, which decides.
-        crate::store::sub_merchants::list_after_lookup(self, session, filter, page, page_size).await
-    }
-
     /// A page of the list, and its total. With a session (and the account it was found to
     /// belong to), the same statement checks that it is still live, of that account and role,
     /// and nothing is read (`None`) when it is not.
-    async fn read_page(
+    pub(super) async fn read_page(
         &self,
         account_id: &str,
         session: Option<(SessionCheck<'_>, &Account)>,
@@ -282,29 +213,10 @@ impl PgStore {
                 Err(e) => Some(Err(e.into())),
             })
             .collect::<Result<Vec<_>>>()?;
-        let key = CountKey {
-            account_id: account_id.to_owned(),
-            provider_id: filter.provider_id.map(str::to_owned),
-            channel: filter.channel.map(WechatChannel::as_str),
-            search: filter.search.map(str::to_owned),
-        };
-        // Counted at the version the page was read at. A sub-provider's view is small and
-        // follows another account's version: counted each time.
-        let count = || async {
-            let mut count = sqlx::QueryBuilder::new("SELECT COUNT(*) FROM sub_merchants s");
-            Self::push_conditions(&mut count, account_id, filter);
-            let total: i64 = count
-                .build_query_scalar()
-                .persistent(!searching)
-                .fetch_one(pool)
-                .await?;
-            Ok::<_, StoreError>(u64::try_from(total).unwrap_or_default())
-        };
-        let total = if filter.assigned_to.is_some() {
-            count().await?
-        } else {
-            self.counts.get_or_count(key, version, count).await?
-        };
+        // Counted at the version the page was read at.
+        let total = self
+            .count_matching(pool, account_id, filter, version, !searching)
+            .await?;
         Ok(Some(Page { items, total }))
     }
 

@@ -52,28 +52,6 @@ pub struct SubMerchantRecord {
     pub synced_at_ms: i64,
 }
 
-/// The list for a session looked up on its own, which decides whether it is live and whose it
-/// is, then the page its account may see.
-pub(super) async fn list_after_lookup<S: AccountStore + SubMerchantStore>(
-    store: &S,
-    session: SessionCheck<'_>,
-    filter: &SubMerchantFilter<'_>,
-    page: u32,
-    page_size: u32,
-) -> Result<InSession<Page<SubMerchantSummary>>> {
-    let Some(live) = store
-        .session(session.token_hash, session.now_ms, session.idle_ms)
-        .await?
-    else {
-        return Ok(InSession::Ended);
-    };
-    let filter = filter.seen_by(&live.account);
-    store
-        .list_sub_merchants(live.account.id.as_str(), &filter, page, page_size)
-        .await
-        .map(InSession::Read)
-}
-
 area! {
     pub trait SubMerchantStore {
         /// A sub-merchant the viewer may see, and when it was last synced.
@@ -192,7 +170,10 @@ area! {
             page: u32,
             page_size: u32,
         ) -> Result<Page<SubMerchantSummary>> {
-            self.list_page(account_id, filter, page, page_size).await
+            // Without a session to check, the page is always read.
+            self.read_page(account_id, None, filter, page, page_size)
+                .await?
+                .ok_or_else(|| StoreError::Corrupt("a list without a session read nothing".to_owned()))
         }
 
         /// The same page for the account of a session, the session checked as part of the read
@@ -205,11 +186,66 @@ area! {
             page: u32,
             page_size: u32,
         ) -> Result<InSession<Page<SubMerchantSummary>>> {
-            self.list_page_in_session(session, filter, page, page_size)
+            // Where the store knows whose the session is (PostgreSQL), it is checked in the
+            // page's own statement (one round trip).
+            if let Some(account) = self.session_hint(session.token_hash).await {
+                let filter = filter.seen_by(&account);
+                let read = self
+                    .read_page(account.id.as_str(), Some((session, &account)), &filter, page, page_size)
+                    .await?;
+                if let Some(page) = read {
+                    return Ok(InSession::Read(page));
+                }
+                self.forget_session(session.token_hash).await;
+            }
+            // No hint, or the session it named is over: looked up on its own, which decides
+            // whether it is live and whose it is, then the page its account may see.
+            let Some(live) = self
+                .session(session.token_hash, session.now_ms, session.idle_ms)
+                .await?
+            else {
+                return Ok(InSession::Ended);
+            };
+            let filter = filter.seen_by(&live.account);
+            self.list_sub_merchants(live.account.id.as_str(), &filter, page, page_size)
                 .await
+                .map(InSession::Read)
         }
     }
     impl {
+        /// How many rows match the list's filter, at the account's data `version`: cached per
+        /// version, except a sub-provider's view, which is small and follows another account's
+        /// version: counted each time.
+        async fn count_matching(
+            &self,
+            pool: &sqlx::Pool<<Self as Dialect>::Db>,
+            account_id: &str,
+            filter: &SubMerchantFilter<'_>,
+            version: i64,
+            persistent: bool,
+        ) -> Result<u64> {
+            let count = || async {
+                let mut count = sqlx::QueryBuilder::new("SELECT COUNT(*) FROM sub_merchants s");
+                Self::push_conditions(&mut count, account_id, filter);
+                let total: i64 = count
+                    .build_query_scalar()
+                    .persistent(persistent)
+                    .fetch_one(pool)
+                    .await?;
+                Ok::<_, StoreError>(u64::try_from(total).unwrap_or_default())
+            };
+            if filter.assigned_to.is_some() {
+                return count().await;
+            }
+            let key = CountKey {
+                account_id: account_id.to_owned(),
+                provider_id: filter.provider_id.map(str::to_owned),
+                channel: filter.channel.map(WechatChannel::as_str),
+                search: filter.search.map(str::to_owned),
+            };
+            self.counts.get_or_count(key, version, count).await
+        }
+
         /// `WHERE …` of the sub-merchant list: only the filters that are set, so that the
         /// planner sees plain equalities and uses the index.
         fn push_conditions<'a>(
