@@ -115,9 +115,7 @@ area! {
             .bind(&keys.reset_by)
             .execute(&mut *tx)
             .await?;
-            Self::insert_audit(&mut tx, audit).await?;
-            tx.commit().await?;
-            Ok(Change::Made)
+            Self::commit_change(tx, 1, audit).await
         }
 
         /// Completes an open, unexpired Alipay authorization ticket and records the Alipay user ID

@@ -40,11 +40,13 @@ impl ProviderSection {
 }
 
 /// A provider of an account, with its configuration sections as stored.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, sqlx::FromRow)]
 pub struct ProviderRow {
     pub provider_id: String,
     pub out_mch_id: String,
+    #[sqlx(rename = "name")]
     pub synced_name: String,
+    #[sqlx(rename = "synced_at")]
     pub synced_at_ms: i64,
     pub basic_info: Option<String>,
     pub wechat_pay: Option<String>,
@@ -200,32 +202,18 @@ area! {
                     .await?;
             }
             Self::bump_version(&mut tx, account_id).await?;
-            Self::insert_audit(&mut tx, audit).await?;
-            tx.commit().await?;
-            Ok(Change::Made)
+            Self::commit_change(tx, 1, audit).await
         }
 
         /// The account's provider with its configuration; `None` for another account's.
         async fn provider(&self, account_id: &str, provider_id: &str) -> Result<Option<ProviderRow>> {
-            let row = sqlx::query(
+            Ok(sqlx::query_as(
                 "SELECT provider_id, out_mch_id, name, synced_at, basic_info, wechat_pay, alipay
                  FROM providers WHERE provider_id = $1 AND account_id = $2",
             )
             .binds((provider_id, account_id))
             .fetch_optional(self.pool())
-            .await?;
-            row.map(|row| {
-                Ok(ProviderRow {
-                    provider_id: row.try_get("provider_id")?,
-                    out_mch_id: row.try_get("out_mch_id")?,
-                    synced_name: row.try_get("name")?,
-                    synced_at_ms: row.try_get("synced_at")?,
-                    basic_info: row.try_get("basic_info")?,
-                    wechat_pay: row.try_get("wechat_pay")?,
-                    alipay: row.try_get("alipay")?,
-                })
-            })
-            .transpose()
+            .await?)
         }
 
         /// Replaces one configuration section and records the audit event, in one transaction.

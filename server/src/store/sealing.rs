@@ -126,20 +126,14 @@ area! {
     pub trait SealingStore {
         /// Every key the database has seen, oldest first.
         async fn sealing_keys(&self) -> Result<Vec<SealingKeyRecord>> {
-            use super::sql::StoreRow;
-            let rows = sqlx::query(KEYS).fetch_all(self.pool()).await?;
-            rows.iter()
-                .map(|row| {
-                    Ok(SealingKeyRecord {
-                        key: KeyCheck {
-                            key_id: row.text("key_id")?,
-                            check: row.text("check_value")?,
-                        },
-                        added_at_ms: row.int("added_at")?,
-                        replaced_at_ms: row.maybe_int("replaced_at")?,
-                    })
-                })
-                .collect()
+            let rows: Vec<(String, String, i64, Option<i64>)> =
+                sqlx::query_as(KEYS).fetch_all(self.pool()).await?;
+            let record = |(key_id, check, added_at_ms, replaced_at_ms)| SealingKeyRecord {
+                key: KeyCheck { key_id, check },
+                added_at_ms,
+                replaced_at_ms,
+            };
+            Ok(rows.into_iter().map(record).collect())
         }
 
         /// Makes `key` the current key: the first one (`replacing` is `None`, and the table must

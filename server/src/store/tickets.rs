@@ -223,7 +223,7 @@ area! {
         /// Spends a sign-in state: its record when it existed, was not spent before and has not
         /// expired at `now_ms`. Atomic: a replayed callback finds nothing.
         async fn take_oauth_state(&self, state_hash: &str, now_ms: i64) -> Result<Option<OAuthState>> {
-            let row = sqlx::query(
+            let row: Option<(String, String, String, i64, i64, String)> = sqlx::query_as(
                 "UPDATE oauth_states SET used_at = $1
                  WHERE state_hash = $2 AND used_at IS NULL AND expires_at > $3
                  RETURNING state_hash, ticket_id, browser_hash, created_at, expires_at, lang",
@@ -231,17 +231,16 @@ area! {
             .binds((now_ms, state_hash, now_ms))
             .fetch_optional(self.pool())
             .await?;
-            row.map(|row| {
-                Ok(OAuthState {
-                    state_hash: row.try_get("state_hash")?,
-                    ticket_id: row.try_get("ticket_id")?,
-                    browser_hash: row.try_get("browser_hash")?,
-                    created_at_ms: row.try_get("created_at")?,
-                    expires_at_ms: row.try_get("expires_at")?,
-                    lang: Lang::from_tag(&row.try_get::<String, _>("lang")?),
-                })
-            })
-            .transpose()
+            Ok(row.map(
+                |(state_hash, ticket_id, browser_hash, created_at_ms, expires_at_ms, lang)| OAuthState {
+                    state_hash,
+                    ticket_id,
+                    browser_hash,
+                    created_at_ms,
+                    expires_at_ms,
+                    lang: Lang::from_tag(&lang),
+                },
+            ))
         }
 
         /// The language a sign-in started in, spent or expired as it may be (kept as long as the

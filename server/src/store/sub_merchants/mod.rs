@@ -121,13 +121,10 @@ area! {
             .binds((channel.as_str(), maidan_opened, id, account_id))
             .execute(&mut *tx)
             .await?;
-            if done.rows_affected() != 1 {
-                return Ok(Change::NotFound);
+            if done.rows_affected() == 1 {
+                Self::bump_version(&mut tx, account_id).await?;
             }
-            Self::bump_version(&mut tx, account_id).await?;
-            Self::insert_audit(&mut tx, audit).await?;
-            tx.commit().await?;
-            Ok(Change::Made)
+            Self::commit_change(tx, done.rows_affected(), audit).await
         }
 
         /// The sub-merchant's profile (基本信息) as stored (JSON, in column `basic_info`), `None`

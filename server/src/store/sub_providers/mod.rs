@@ -54,23 +54,20 @@ area! {
     pub trait SubProviderStore {
         /// The account's sub-providers, by account ID.
         async fn sub_providers(&self, account_id: &str) -> Result<Vec<SubProvider>> {
-            let rows = sqlx::query(
+            let rows: Vec<(String, String, String, String)> = sqlx::query_as(
                 "SELECT sub_provider_account_id, name, rebate_ratio, remark FROM sub_providers
                  WHERE account_id = $1 ORDER BY sub_provider_account_id",
             )
             .bind(account_id)
             .fetch_all(self.pool())
             .await?;
-            rows.iter()
-                .map(|row| {
-                    Ok(SubProvider {
-                        account_id: row.try_get("sub_provider_account_id")?,
-                        name: row.try_get("name")?,
-                        rebate_ratio: row.try_get("rebate_ratio")?,
-                        remark: row.try_get("remark")?,
-                    })
-                })
-                .collect()
+            let sub_provider = |(account_id, name, rebate_ratio, remark)| SubProvider {
+                account_id,
+                name,
+                rebate_ratio,
+                remark,
+            };
+            Ok(rows.into_iter().map(sub_provider).collect())
         }
 
         /// Registers or changes a sub-provider with its audit event (none when the sandbox seeds
