@@ -40,8 +40,11 @@ pub trait PhoneTicket: Clone + Send + Sync + Sized + 'static {
     fn done(self) -> Option<impl IntoView + 'static>;
     /// Who signed in and the buttons to confirm or decline, with what the page says around
     /// them (nothing more by default).
-    fn confirming(who_and_buttons: impl IntoView + 'static) -> impl IntoView + 'static {
-        who_and_buttons
+    fn confirming(
+        who: impl IntoView + 'static,
+        buttons: impl IntoView + 'static,
+    ) -> impl IntoView + 'static {
+        (who, buttons)
     }
 }
 
@@ -127,23 +130,27 @@ pub fn phone_ticket_page<T: PhoneTicket>(id: String) -> impl IntoView {
                 </div>
             </Show>
             <Show when=move || open() && signed_in().is_some()>
-                {T::confirming(view! {
-                    <section class="card">
-                        <dl class="facts">
-                            <dt>{tr(wording.who)}</dt>
-                            <dd data-testid="signed-in-as">{move || signed_in().map(T::who)}</dd>
-                        </dl>
-                    </section>
-                    <div class="mobile-actions">
-                        <button type="button" class="btn btn-primary btn-block" data-testid=wording.confirm_test_id
-                            disabled=busy on:click=move |_| confirm.send(id())>
-                            {tr(wording.confirm)}
-                        </button>
-                        <button type="button" class="btn btn-block" disabled=busy on:click=move |_| decline.send(id())>
-                            {tr(Key::MobileCancel)}
-                        </button>
-                    </div>
-                })}
+                {T::confirming(
+                    view! {
+                        <section class="card">
+                            <dl class="facts">
+                                <dt>{tr(wording.who)}</dt>
+                                <dd data-testid="signed-in-as">{move || signed_in().map(T::who)}</dd>
+                            </dl>
+                        </section>
+                    },
+                    view! {
+                        <div class="mobile-actions">
+                            <button type="button" class="btn btn-primary btn-block" data-testid=wording.confirm_test_id
+                                disabled=busy on:click=move |_| confirm.send(id())>
+                                {tr(wording.confirm)}
+                            </button>
+                            <button type="button" class="btn btn-block" disabled=busy on:click=move |_| decline.send(id())>
+                                {tr(Key::MobileCancel)}
+                            </button>
+                        </div>
+                    },
+                )}
             </Show>
             <Show when=move || declined.get()>
                 <p class="note note-warn" role="status">{tr(wording.cancelled)}</p>

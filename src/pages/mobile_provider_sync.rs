@@ -82,8 +82,11 @@ impl PhoneTicket for MobileProviderSyncTicket {
         view! { <strong>{who.name}</strong>" "<code class="muted">{who.id}</code> }
     }
 
-    fn confirming(who_and_buttons: impl IntoView + 'static) -> impl IntoView + 'static {
-        view! { <p class="note note-info">{tr(Key::MobileCheck)}</p>{who_and_buttons} }
+    fn confirming(
+        who: impl IntoView + 'static,
+        buttons: impl IntoView + 'static,
+    ) -> impl IntoView + 'static {
+        view! { <p class="note note-info">{tr(Key::MobileCheck)}</p>{who}{buttons} }
     }
 
     fn done(self) -> Option<impl IntoView + 'static> {
