@@ -110,14 +110,12 @@ pub(crate) fn account_from_row(row: &impl StoreRow) -> Result<Account> {
 }
 
 pub(crate) fn audit_from_row(row: &impl StoreRow) -> Result<AuditEvent> {
-    let fields = row.text("fields")?;
     Ok(AuditEvent {
         at: rfc3339(row.int("at")?),
         actor: row.text("actor")?,
         action: decode("audit action", &row.text("action")?, AuditAction::parse)?,
         target: row.text("target")?,
-        fields: serde_json::from_str(&fields)
-            .map_err(|e| StoreError::Corrupt(format!("audit fields: {e}")))?,
+        fields: from_json("audit fields", &row.text("fields")?)?,
     })
 }
 
@@ -175,9 +173,6 @@ pub(crate) fn synced_provider_ids(result: &ProviderSyncResult) -> Vec<String> {
 pub(crate) const JOB_COLUMNS: &str = "id, account_id, kind, state, processed, total, counts, failures, checkpoint, subject, error, requested_by, request_id, created_at, started_at, finished_at, updated_at, claim_token, lease_until";
 
 pub(crate) fn job_from_row(row: &impl StoreRow) -> Result<JobRecord> {
-    let corrupt =
-        |what: &str, e: &dyn std::fmt::Display| StoreError::Corrupt(format!("job {what}: {e}"));
-    let checkpoint = row.maybe_text("checkpoint")?;
     Ok(JobRecord {
         id: row.text("id")?,
         account_id: row.text("account_id")?,
@@ -185,13 +180,11 @@ pub(crate) fn job_from_row(row: &impl StoreRow) -> Result<JobRecord> {
         state: decode("job state", &row.text("state")?, JobState::parse)?,
         processed: u64::try_from(row.int("processed")?).unwrap_or_default(),
         total: u64::try_from(row.int("total")?).unwrap_or_default(),
-        counts: serde_json::from_str(&row.text("counts")?).map_err(|e| corrupt("counts", &e))?,
-        failures: serde_json::from_str(&row.text("failures")?)
-            .map_err(|e| corrupt("failures", &e))?,
-        checkpoint: checkpoint
-            .map(|c| serde_json::from_str::<Checkpoint>(&c))
-            .transpose()
-            .map_err(|e| corrupt("checkpoint", &e))?,
+        counts: from_json("job counts", &row.text("counts")?)?,
+        failures: from_json("job failures", &row.text("failures")?)?,
+        checkpoint: (row.maybe_text("checkpoint")?)
+            .map(|c| from_json::<Checkpoint>("job checkpoint", &c))
+            .transpose()?,
         subject: row.text("subject")?,
         error: row.maybe_text("error")?,
         requested_by: row.maybe_text("requested_by")?,
@@ -229,6 +222,11 @@ pub(crate) fn held(rows_affected: u64) -> Held {
     } else {
         Held::LeaseLost
     }
+}
+
+/// A JSON column read back as `what`; text that does not parse means the row is corrupt.
+pub(crate) fn from_json<T: serde::de::DeserializeOwned>(what: &str, json: &str) -> Result<T> {
+    serde_json::from_str(json).map_err(|e| StoreError::Corrupt(format!("{what}: {e}")))
 }
 
 pub(crate) fn to_json<T: serde::Serialize>(value: &T) -> Result<String> {

@@ -11,7 +11,7 @@ use sqlx::Row;
 use super::{
     Result, StoreError,
     dialect::{Dialect, area},
-    sql::BindAll,
+    sql::{BindAll, decode, from_json},
 };
 
 /// What a QR ticket is for. A ticket is found only under its own kind.
@@ -174,17 +174,15 @@ area! {
                 subject: row.try_get("subject")?,
                 account_id: row.try_get("account_id")?,
                 session_hash: row.try_get("session_hash")?,
-                state: TicketState::parse(&state)
-                    .ok_or_else(|| StoreError::Corrupt(format!("ticket state {state:?}")))?,
+                state: decode("ticket state", &state, TicketState::parse)?,
                 requested_ip: row.try_get("requested_ip")?,
                 created_at_ms: row.try_get("created_at")?,
                 expires_at_ms: row.try_get("expires_at")?,
                 updated_at_ms: row.try_get("updated_at")?,
                 confirmed_by: row.try_get("confirmed_by")?,
                 result: result
-                    .map(|json| serde_json::from_str(&json))
-                    .transpose()
-                    .map_err(|e| StoreError::Corrupt(format!("ticket result: {e}")))?,
+                    .map(|json| from_json("ticket result", &json))
+                    .transpose()?,
             }))
         }
 

@@ -8,12 +8,10 @@ mod claims;
 
 use domain::api::{JobCounts, JobFailure, JobKind, JobState};
 
-use sqlx::Row;
-
 use super::{
-    NewAuditEvent, PgStore, Result, SqliteStore, StoreError,
+    NewAuditEvent, PgStore, Result, SqliteStore,
     dialect::{Dialect, area},
-    sql::{BindAll, JOB_COLUMNS, held, job_from_row, to_json},
+    sql::{BindAll, JOB_COLUMNS, from_json, held, job_from_row, to_json},
 };
 
 /// Where a job stands. A sub-merchant sync: the next provider (by index in the account's
@@ -278,22 +276,17 @@ area! {
                     list.push_bind(&row.merchant_id);
                 }
                 list.push_unseparated(")");
-                for found in query.build().fetch_all(&mut *tx).await? {
-                    let id: String = found.try_get("merchant_id")?;
-                    let name: String = found.try_get("name")?;
-                    let opened: bool = found.try_get("maidan_opened")?;
-                    existing.insert(id, (name, opened));
-                }
+                let found: Vec<(String, String, bool)> =
+                    query.build_query_as().fetch_all(&mut *tx).await?;
+                existing.extend(found.into_iter().map(|(id, name, opened)| (id, (name, opened))));
             }
             let job: (String, String) =
                 sqlx::query_as("SELECT counts, failures FROM jobs WHERE id = $1")
                     .bind(page.claim.job_id)
                     .fetch_one(&mut *tx)
                     .await?;
-            let mut counts: JobCounts = serde_json::from_str(&job.0)
-                .map_err(|e| StoreError::Corrupt(format!("job counts: {e}")))?;
-            let mut failures: Vec<JobFailure> = serde_json::from_str(&job.1)
-                .map_err(|e| StoreError::Corrupt(format!("job failures: {e}")))?;
+            let mut counts: JobCounts = from_json("job counts", &job.0)?;
+            let mut failures: Vec<JobFailure> = from_json("job failures", &job.1)?;
 
             let updated_before = counts.updated;
             let (new, rest): (Vec<_>, Vec<_>) = page
