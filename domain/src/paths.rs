@@ -7,7 +7,7 @@
 //! A path is relative to [`BASE`]; [`api`] puts it under the base, and `{name}` marks a
 //! parameter, which [`fill`] puts in.
 
-use std::fmt::Display;
+use std::fmt::{Display, Write};
 
 /// Where the API lives on the console's origin.
 pub const BASE: &str = "/api/v1";
@@ -119,7 +119,7 @@ paths! {
 /// `path` under [`BASE`]: `api(SESSION)` is `/api/v1/session`. A path with parameters is
 /// [`fill`]ed.
 pub fn api(path: &str) -> String {
-    fill(path, &[])
+    [BASE, path].concat()
 }
 
 /// `path` under [`BASE`] with its `{…}` parameters replaced, in order, by `values`:
@@ -128,17 +128,15 @@ pub fn api(path: &str) -> String {
 pub fn fill(path: &str, values: &[&dyn Display]) -> String {
     let mut out = String::from(BASE);
     let mut values = values.iter();
-    let mut rest = path;
-    while let Some(open) = rest.find('{') {
-        let close = rest[open..].find('}').map_or(rest.len(), |c| open + c + 1);
-        out.push_str(&rest[..open]);
-        match values.next() {
-            Some(value) => out.push_str(&value.to_string()),
-            None => out.push_str(&rest[open..close]),
+    let mut parts = path.split('{');
+    out.push_str(parts.next().unwrap_or_default());
+    for part in parts {
+        let (_, after) = part.split_once('}').unwrap_or(("", part));
+        if let Some(value) = values.next() {
+            let _ = write!(out, "{value}");
         }
-        rest = &rest[close..];
+        out.push_str(after);
     }
-    out.push_str(rest);
     debug_assert!(
         values.next().is_none(),
         "more values than parameters in {path}"

@@ -11,7 +11,6 @@ use domain::paths::{self, api, fill};
 
 use axum::http::{Method, StatusCode};
 use common::{TestApp, TestResponse};
-use domain::api::SubMerchantProfile;
 use serde_json::{Value, json};
 
 const PNG_1X1: &str = "data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==";
@@ -19,7 +18,7 @@ const PNG_1X1: &str = "data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAY
 async fn put(app: &TestApp, cookie: &str, id: i64, body: Value) -> TestResponse {
     app.request(
         Method::PUT,
-        &format!("/api/v1{}", SubMerchantProfile::path(id)),
+        &fill(paths::SUB_MERCHANT_PROFILE, &[&id]),
         Some(body),
         Some(cookie),
     )

@@ -226,7 +226,7 @@ async fn update_profile(
     Ok(ApiJson(new))
 }
 
-/// The profile's former address: `308 Permanent Redirect` to [`SubMerchantProfile::path`] of the
+/// The profile's former address: `308 Permanent Redirect` to [`paths::SUB_MERCHANT_PROFILE`] of the
 /// same sub-merchant, with the same query, so that a client sends the same `PUT` there. Kept
 /// for one release; nothing is read or changed here.
 #[deprecated = "the profile is saved at /sub-merchants/{id}/profile"]
@@ -240,7 +240,7 @@ async fn profile_moved(
     ApiPath(id): ApiPath<i64>,
     RawQuery(query): RawQuery,
 ) -> Result<Response, AppError> {
-    let mut location = format!("/api/v1{}", SubMerchantProfile::path(id));
+    let mut location = paths::fill(paths::SUB_MERCHANT_PROFILE, &[&id]);
     if let Some(query) = query.filter(|q| !q.is_empty()) {
         location.push('?');
         location.push_str(&query);
