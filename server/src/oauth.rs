@@ -9,6 +9,9 @@
 //! - Alipay: the phone goes to `{oauth}/oauth2/appToAppAuth.htm?app_id&redirect_uri&state`,
 //!   comes back with `app_auth_code`, which the gateway method `alipay.open.auth.token.app`
 //!   (RSA2-signed form post) turns into the user ID and the app auth token.
+//!
+//! Over 400 lines: both providers' requests, answers and refusals are written out beside each
+//! other, so that the two sign-ins read as one protocol with two dialects.
 
 use std::{sync::Arc, time::Duration};
 

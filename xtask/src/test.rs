@@ -1,4 +1,8 @@
 //! `cargo xtask test`: every check and every suite, in the order that fails fastest.
+//!
+//! Over 400 lines: the whole run reads top to bottom in one place (each step, the tools it
+//! installs, and the servers the API contract and the browser specs run against), so that what
+//! CI does is one file to read.
 
 use std::{
     io::{Read, Write},

@@ -8,9 +8,7 @@ mod limits;
 pub use limits::{AttemptAdmission, AttemptLimits, BindingCodeRequest, LoginAttempt, RequestClass};
 use limits::{LoginStanding, binding_code_wait};
 
-use domain::api::Account;
-
-use domain::api::TicketState;
+use domain::api::{Account, TicketState};
 use sqlx::Row;
 
 use super::{
