@@ -381,6 +381,13 @@ fn contract_run(root: &Path, schemathesis: &Path, seed: u64) -> anyhow::Result<(
         .arg(root.join("e2e/schemathesis.toml"))
         .args(["run", &format!("{origin}/api/openapi.json")])
         .args(["--checks", "all", "--seed", &seed.to_string()])
+        // DELETE /provider-sync-tickets/{id} and DELETE /sub-merchants/{id}/alipay-authorizations/
+        // {ticket} cancel a QR code rather than erase it: it stays readable with state
+        // "cancelled", so that the console and the phone can say why it no longer works. The
+        // stateful phase's use-after-free check reads that as a deleted resource still served
+        // (and no operation's own settings reach it); unbinding a provider, whose detail is 404
+        // afterwards, is held to it by server/tests/provider_unbind.rs.
+        .args(["--exclude-checks", "use_after_free"])
         .args(["--header", &format!("Cookie: {cookie}")])
         .args(["--header", &format!("Origin: {origin}")])
         // Hypothesis keeps its example database in the working directory.
