@@ -1,5 +1,5 @@
-//! The answers several routes share: `201 Created` with a `Location`, `202 Accepted` with the
-//! job that does the work, conditional GETs for the resources the console polls, and the
+//! The answers several routes share: a page of a list, `201 Created` with a `Location`, `202
+//! Accepted` with the job that does the work, conditional GETs for the resources the console polls, and the
 //! compression of API answers (never of one that carries a secret).
 
 use axum::{
@@ -7,9 +7,21 @@ use axum::{
     response::{IntoResponse, Response},
 };
 
-use domain::api::Job;
+use domain::api::{Job, Page};
 
 use crate::{AppError, error::ApiJson};
+
+/// The store's page `found` as the API answers a list (`{items, total, page, page_size}`):
+/// page `page` of `page_size` rows.
+pub fn page<T>(found: crate::store::Page<T>, page: u32, page_size: u32) -> ApiJson<Page<T>> {
+    let crate::store::Page { items, total } = found;
+    ApiJson(Page {
+        items,
+        total,
+        page,
+        page_size,
+    })
+}
 
 /// Marks a response that must travel uncompressed: it carries a secret, and a compressed
 /// secret beside data an attacker can influence leaks through the compressed length (BREACH).

@@ -3,7 +3,6 @@
 pub mod alipay_authorization;
 pub mod health;
 pub mod jobs;
-pub mod listing;
 pub mod maidan;
 pub mod phone_sign_in;
 pub mod phone_ticket;

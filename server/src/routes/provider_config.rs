@@ -29,8 +29,6 @@ use crate::{
     store::{Change, NewAuditEvent, ProviderRow, ProviderSection},
 };
 
-use super::listing;
-
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(provider_detail))
@@ -495,5 +493,5 @@ async fn audit_events(
         .store
         .audit_events(session.account.id.as_str(), page, page_size)
         .await?;
-    Ok(listing::page(found, page, page_size))
+    Ok(crate::respond::page(found, page, page_size))
 }

@@ -17,8 +17,6 @@ use crate::{
     store::{Change, NewAuditEvent},
 };
 
-use super::listing;
-
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(list_providers))
@@ -39,7 +37,7 @@ async fn list_providers(
         .store
         .list_providers(session.account.id.as_str(), query.search(), page, page_size)
         .await?;
-    Ok(listing::page(found, page, page_size))
+    Ok(crate::respond::page(found, page, page_size))
 }
 
 /// 解绑: removes a provider synced by mistake, with its sub-merchants (their keys and

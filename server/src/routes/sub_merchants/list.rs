@@ -19,8 +19,6 @@ use crate::{
     store::SubMerchantFilter,
 };
 
-use crate::routes::listing;
-
 pub(super) fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(list_sub_merchants))
@@ -180,7 +178,7 @@ async fn list_sub_merchants(
     let crate::store::InSession::Read(found) = read else {
         return Err(AppError::new(ErrorCode::Unauthenticated));
     };
-    Ok(listing::page(found, page, page_size))
+    Ok(crate::respond::page(found, page, page_size))
 }
 
 #[cfg(test)]
